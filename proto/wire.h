@@ -1,0 +1,230 @@
+/* wire — the Stratus wire schema as plain C structs, and their codecs.
+ *
+ * This is the only module that touches the protobuf-c types generated from
+ * proto/stratus.proto. Everything else (broker, client, tests) works with the
+ * structs below.
+ *
+ * Ownership: a *decoded* object (request, response, command, batch,
+ * snapshot) borrows every string and byte pointer from an internal buffer it
+ * owns; release it with the matching wire_*_release(), after which those
+ * pointers are invalid. An object you fill in to *encode* only borrows your
+ * pointers for the duration of the call. Strings are NUL-terminated; a
+ * missing string field decodes as "" (never NULL).
+ *
+ * Errors: decoders return 0 or WIRE_ERR_MALFORMED (truncated, garbage, or
+ * fields out of bounds — never an abort), encoders 0 or WIRE_ERR_INTERNAL
+ * (out of memory). */
+#ifndef STRATUS_WIRE_H
+#define STRATUS_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Error codes carried in Response.code / Result.code. The public client
+ * header mirrors these values as ST_ERR_*; never renumber. */
+enum wire_code {
+	WIRE_OK = 0,
+	WIRE_ERR_NOT_LEADER = 1,      /* "NotLeader": retry at leader_address */
+	WIRE_ERR_MALFORMED = 2,       /* "SerializationException" */
+	WIRE_ERR_UNKNOWN_OP = 3,      /* "InvalidAction" */
+	WIRE_ERR_TOO_LARGE = 4,       /* "RequestEntityTooLarge" */
+	WIRE_ERR_NOT_FOUND = 5,       /* "ResourceNotFoundException" */
+	WIRE_ERR_UNAVAILABLE = 6,     /* "ServiceUnavailable": retry (same seq) */
+	WIRE_ERR_INTERNAL = 7,        /* "InternalFailure" */
+	WIRE_ERR_OVER_LIMIT = 8,      /* "OverLimit" */
+	WIRE_ERR_INVALID_PARAM = 9,   /* "InvalidParameterValue" */
+	WIRE_ERR_MISSING_PARAM = 10,  /* "MissingParameter" */
+	WIRE_ERR_TIMEOUT = 11,        /* "RequestTimeout" (client side) */
+	WIRE_ERR_CONNECTION = 12,     /* "ConnectionFailure" (client side) */
+	WIRE_ERR_SESSION_EXPIRED = 13 /* "SessionExpired": seq too old to dedup */
+};
+
+/* The AWS-style name of a code ("NotLeader", "InvalidAction", ...); never
+ * NULL. */
+const char *wire_code_name(uint32_t code);
+
+/* Largest native request / response / raft entry we accept (bytes). */
+#define WIRE_MAX_REQUEST_BYTES (4u * 1024 * 1024)
+#define WIRE_MAX_OPS_PER_REQUEST 1024
+#define WIRE_MAX_KEY_BYTES 1024
+#define WIRE_MAX_VALUE_BYTES (1024u * 1024)
+
+enum wire_op_type {
+	WIRE_OP_NONE = 0,
+	WIRE_OP_KV_PUT,
+	WIRE_OP_KV_GET,
+	WIRE_OP_KV_DELETE,
+	WIRE_OP_KV_LIST,
+	WIRE_OP_CLUSTER_STATUS,
+	WIRE_OP_ADD_NODE,
+	WIRE_OP_ASSIGN_NODE,
+	WIRE_OP_REMOVE_NODE,
+	WIRE_OP_TRANSFER_LEADER,
+	WIRE_OP_SET_NODE_ADDR,
+	WIRE_OP__COUNT
+};
+
+/* Raft roles as in raft.h (RAFT_STANDBY 0, RAFT_VOTER 1, RAFT_SPARE 2). */
+struct wire_node_addr {
+	uint64_t id;
+	const char *raft_address;   /* "tcp://host:port" */
+	const char *client_address; /* native protocol, "tcp://host:port" */
+	const char *http_address;   /* "host:port", may be "" */
+};
+
+/* One operation; which fields matter depends on type. */
+struct wire_op {
+	enum wire_op_type type;
+	/* KV_PUT, KV_GET, KV_DELETE */
+	const char *key;
+	const uint8_t *value; /* KV_PUT */
+	size_t value_len;
+	/* KV_LIST */
+	const char *prefix;
+	const char *start_after;
+	uint32_t limit; /* 0 = server default */
+	/* ADD_NODE, SET_NODE_ADDR */
+	struct wire_node_addr node;
+	bool voter; /* ADD_NODE: promote to voter once caught up */
+	/* ASSIGN_NODE, REMOVE_NODE, TRANSFER_LEADER */
+	uint64_t node_id;
+	uint32_t role; /* ASSIGN_NODE */
+};
+
+/* True for ops that change replicated state (go through the raft log). */
+bool wire_op_is_write(enum wire_op_type type);
+
+/* A native-protocol request; also the shape of a replicated Command
+ * (client_id/seq/ops share field numbers). */
+struct wire_request {
+	uint64_t client_id; /* 0 = no session (no dedup) */
+	uint64_t seq;
+	struct wire_op *ops;
+	size_t n_ops;
+	void *priv_; /* decoded: owned protobuf object */
+};
+
+int wire_request_decode(const void *buf, size_t len, struct wire_request *out);
+void wire_request_release(struct wire_request *r);
+/* Returns a malloc'd buffer in *buf (free with free()). */
+int wire_request_encode(const struct wire_request *r, uint8_t **buf,
+			size_t *len);
+
+struct wire_kv_item {
+	const char *key;
+	const uint8_t *value;
+	size_t value_len;
+};
+
+struct wire_node_status {
+	struct wire_node_addr addr;
+	const char *role;       /* leader|follower|candidate|unavailable */
+	const char *voter_role; /* voter|standby|spare */
+	uint64_t term;
+	uint64_t commit_index;
+	uint64_t applied_index;
+	uint64_t last_index;
+	uint64_t match_index; /* leader's view; 0 if unknown */
+	uint64_t leader_id;
+	uint64_t digest;
+	bool reachable;
+};
+
+/* The result of one op. */
+struct wire_result {
+	uint32_t code; /* enum wire_code */
+	const char *error_name;
+	const char *error_message;
+	bool found; /* KV_GET */
+	const uint8_t *value;
+	size_t value_len;
+	struct wire_kv_item *items; /* KV_LIST */
+	size_t n_items;
+	const char *next_token;
+	struct wire_node_status *nodes; /* CLUSTER_STATUS */
+	size_t n_nodes;
+};
+
+struct wire_response {
+	uint32_t code; /* envelope error, enum wire_code */
+	const char *error_name;
+	const char *error_message;
+	uint64_t leader_id;
+	const char *leader_address;
+	struct wire_result *results;
+	size_t n_results;
+	void *priv_;
+};
+
+int wire_response_decode(const void *buf, size_t len,
+			 struct wire_response *out);
+void wire_response_release(struct wire_response *r);
+int wire_response_encode(const struct wire_response *r, uint8_t **buf,
+			 size_t *len);
+/* Convenience: encode an envelope error with no results. */
+int wire_response_encode_error(uint32_t code, const char *message,
+			       uint64_t leader_id, const char *leader_address,
+			       uint8_t **buf, size_t *len);
+
+/* ---- replicated log -------------------------------------------------- */
+
+/* One serialized Command (== serialized Request) inside a batch. */
+struct wire_bytes {
+	const uint8_t *data;
+	size_t len;
+};
+
+struct wire_batch {
+	uint64_t leader_time_ms;
+	uint64_t leader_id;
+	uint64_t nonce;
+	struct wire_bytes *commands;
+	size_t n_commands;
+	void *priv_;
+};
+
+/* Entry layout: 1 byte format (0 plain, 1 lz4) + 4 bytes little-endian raw
+ * size + payload (a serialized CommandBatch). Payloads of at least
+ * lz4_threshold bytes are compressed when that makes them smaller.
+ * alloc allocates the returned buffer (e.g. raft_malloc); NULL = malloc. */
+int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
+		      void *(*alloc)(size_t), void **buf, size_t *len);
+int wire_batch_decode(const void *buf, size_t len, struct wire_batch *out);
+void wire_batch_release(struct wire_batch *b);
+
+/* ---- snapshot ---------------------------------------------------------- */
+
+struct wire_session_result {
+	uint64_t seq;
+	const uint8_t *response; /* serialized Response */
+	size_t response_len;
+};
+
+struct wire_session {
+	uint64_t client_id;
+	uint64_t last_active_ms;
+	struct wire_session_result *results;
+	size_t n_results;
+};
+
+struct wire_snapshot {
+	uint32_t version;
+	uint64_t last_time_ms;
+	struct wire_kv_item *kv;
+	size_t n_kv;
+	struct wire_session *sessions;
+	size_t n_sessions;
+	struct wire_node_addr *nodes;
+	size_t n_nodes;
+	void *priv_;
+};
+
+/* Snapshots are written/read as one buffer; raft_uv compresses it. */
+int wire_snapshot_encode(const struct wire_snapshot *s, void *(*alloc)(size_t),
+			 void **buf, size_t *len);
+int wire_snapshot_decode(const void *buf, size_t len,
+			 struct wire_snapshot *out);
+void wire_snapshot_release(struct wire_snapshot *s);
+
+#endif
