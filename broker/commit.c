@@ -1,0 +1,307 @@
+/* commit — see commit.h. */
+#include "commit.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "log.h"
+
+#define COMMIT_LZ4_THRESHOLD 4096
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int commit_init(struct commit *c, struct raft *raft, struct fsm *fsm,
+		uint64_t node_id, const struct config *cfg)
+{
+	memset(c, 0, sizeof *c);
+	c->raft = raft;
+	c->fsm = fsm;
+	c->node_id = node_id;
+	c->max_batch_commands = cfg->max_batch_commands;
+	c->max_batch_bytes = cfg->max_batch_bytes;
+	c->lz4_threshold = COMMIT_LZ4_THRESHOLD;
+	c->max_inflight = 8;
+	u64map_init(&c->proposed);
+	/* Nonces only need to differ from this node's earlier incarnations. */
+	if (getrandom(&c->next_nonce, sizeof c->next_nonce, 0) !=
+	    sizeof c->next_nonce) {
+		c->next_nonce = wall_ms() << 20;
+	}
+	c->next_nonce |= 1;
+	return 0;
+}
+
+static void item_done(struct commit_item *it, uint32_t code,
+		      const char *message, const uint8_t *response, size_t len)
+{
+	commit_done_cb cb = it->cb;
+
+	if (cb != NULL) {
+		it->cb = NULL;
+		cb(it->arg, code, message, response, len);
+	}
+}
+
+static void batch_free(struct commit_batch *b)
+{
+	free(b->writes);
+	free(b->reads);
+	free(b);
+}
+
+static void batch_fail(struct commit_batch *b, uint32_t write_code,
+		       uint32_t read_code, const char *message)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_writes; i++) {
+		item_done(&b->writes[i], write_code, message, NULL, 0);
+	}
+	for (i = 0; i < b->n_reads; i++) {
+		item_done(&b->reads[i], read_code, message, NULL, 0);
+	}
+}
+
+void commit_fail_queued(struct commit *c, uint32_t code, const char *message)
+{
+	struct commit_batch *b;
+
+	while ((b = c->queue_head) != NULL) {
+		c->queue_head = b->next;
+		batch_fail(b, code, code, message);
+		batch_free(b);
+	}
+	c->queue_tail = NULL;
+}
+
+void commit_close(struct commit *c)
+{
+	commit_fail_queued(c, WIRE_ERR_UNAVAILABLE, "node shutting down");
+	u64map_free(&c->proposed);
+}
+
+/* The open batch that can take one more item of len bytes. */
+static struct commit_batch *open_batch(struct commit *c, size_t len)
+{
+	struct commit_batch *b = c->queue_tail;
+
+	if (b == NULL || b->n_writes + b->n_reads >= c->max_batch_commands ||
+	    (b->n_writes > 0 && b->bytes + len > c->max_batch_bytes)) {
+		b = calloc(1, sizeof *b);
+		if (b == NULL) {
+			return NULL;
+		}
+		b->c = c;
+		if (c->queue_tail) {
+			c->queue_tail->next = b;
+		} else {
+			c->queue_head = b;
+		}
+		c->queue_tail = b;
+	}
+	return b;
+}
+
+static struct commit_item *push_item(struct commit_item **arr, size_t *n,
+				     size_t *cap)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct commit_item *a = realloc(*arr, ncap * sizeof *a);
+		if (a == NULL) {
+			return NULL;
+		}
+		*arr = a;
+		*cap = ncap;
+	}
+	return &(*arr)[(*n)++];
+}
+
+int commit_submit_write(struct commit *c, const uint8_t *body, size_t len,
+			commit_done_cb cb, void *arg)
+{
+	struct commit_batch *b = open_batch(c, len);
+	struct commit_item *it;
+
+	if (b == NULL ||
+	    (it = push_item(&b->writes, &b->n_writes, &b->cap_writes)) == NULL) {
+		return -1;
+	}
+	it->cb = cb;
+	it->arg = arg;
+	it->body = body;
+	it->len = len;
+	it->read = NULL;
+	b->bytes += len;
+	return 0;
+}
+
+int commit_submit_read(struct commit *c, const struct wire_request *req,
+		       commit_done_cb cb, void *arg)
+{
+	struct commit_batch *b = open_batch(c, 0);
+	struct commit_item *it;
+
+	if (b == NULL ||
+	    (it = push_item(&b->reads, &b->n_reads, &b->cap_reads)) == NULL) {
+		return -1;
+	}
+	it->cb = cb;
+	it->arg = arg;
+	it->body = NULL;
+	it->len = 0;
+	it->read = req;
+	return 0;
+}
+
+void commit_on_result(void *ctx, uint64_t nonce, size_t index,
+		      const uint8_t *response, size_t len)
+{
+	struct commit *c = ctx;
+	struct commit_batch *b = u64map_get(&c->proposed, nonce);
+
+	if (b == NULL || index >= b->n_writes) {
+		return; /* proposed by an earlier incarnation of this node */
+	}
+	item_done(&b->writes[index], WIRE_OK, NULL, response, len);
+}
+
+static void answer_reads(struct commit *c, struct commit_batch *b)
+{
+	uint8_t *resp;
+	size_t i, len;
+
+	for (i = 0; i < b->n_reads; i++) {
+		if (fsm_read(c->fsm, b->reads[i].read, &resp, &len) != 0) {
+			item_done(&b->reads[i], WIRE_ERR_INTERNAL,
+				  "out of memory", NULL, 0);
+			continue;
+		}
+		item_done(&b->reads[i], WIRE_OK, NULL, resp, len);
+		free(resp);
+	}
+}
+
+static void apply_cb(struct raft_apply *req, int status, void *result)
+{
+	struct commit_batch *b = req->data;
+	struct commit *c = b->c;
+
+	u64map_del(&c->proposed, b->nonce);
+	c->inflight--;
+	if (status == 0) {
+		c->stats.latency_ms_sum += wall_ms() - b->proposed_at_ms;
+		answer_reads(c, b);
+		/* Every write was answered during apply; anything left means
+		 * the entry did not decode (cannot happen for our own). */
+		batch_fail(b, WIRE_ERR_INTERNAL, WIRE_ERR_INTERNAL,
+			   "command produced no result");
+	} else {
+		/* Leadership lost or shutting down: the entry may still
+		 * commit under the next leader, so writes must be retried
+		 * with the same seq (deduplicated), reads elsewhere. */
+		c->stats.failed_batches++;
+		batch_fail(b, WIRE_ERR_UNAVAILABLE, WIRE_ERR_NOT_LEADER,
+			   raft_strerror(status));
+	}
+	batch_free(b);
+	commit_flush(c);
+}
+
+static int propose(struct commit *c, struct commit_batch *b)
+{
+	struct wire_batch wb;
+	struct wire_bytes *cmds = NULL;
+	struct raft_buffer buf;
+	void *data;
+	size_t i, len;
+	int rv;
+
+	memset(&wb, 0, sizeof wb);
+	if (b->n_writes > 0) {
+		cmds = malloc(b->n_writes * sizeof *cmds);
+		if (cmds == NULL) {
+			return RAFT_NOMEM;
+		}
+		for (i = 0; i < b->n_writes; i++) {
+			cmds[i].data = b->writes[i].body;
+			cmds[i].len = b->writes[i].len;
+		}
+	}
+	b->nonce = c->next_nonce++;
+	b->proposed_at_ms = wall_ms();
+	wb.leader_time_ms = b->proposed_at_ms;
+	wb.leader_id = c->node_id;
+	wb.nonce = b->nonce;
+	wb.commands = cmds;
+	wb.n_commands = b->n_writes;
+	rv = wire_batch_encode(&wb, c->lz4_threshold, raft_malloc, &data, &len);
+	free(cmds);
+	if (rv != 0) {
+		return RAFT_NOMEM;
+	}
+	buf.base = data;
+	buf.len = len;
+	b->req.data = b;
+	if (u64map_put(&c->proposed, b->nonce, b) != 0) {
+		raft_free(data);
+		return RAFT_NOMEM;
+	}
+	rv = raft_apply(c->raft, &b->req, &buf, 1, apply_cb);
+	if (rv != 0) {
+		u64map_del(&c->proposed, b->nonce);
+		raft_free(data);
+		return rv;
+	}
+	c->inflight++;
+	c->stats.batches++;
+	c->stats.commands += b->n_writes;
+	return 0;
+}
+
+void commit_flush(struct commit *c)
+{
+	struct commit_batch *b;
+	int rv;
+
+	if (c->queue_head != NULL && raft_state(c->raft) != RAFT_LEADER) {
+		commit_fail_queued(c, WIRE_ERR_NOT_LEADER, "not the leader");
+		return;
+	}
+	while (c->inflight < c->max_inflight && (b = c->queue_head) != NULL) {
+		c->queue_head = b->next;
+		if (c->queue_head == NULL) {
+			c->queue_tail = NULL;
+		}
+		b->next = NULL;
+		rv = propose(c, b);
+		if (rv != 0) {
+			log_warn("propose a batch of %zu: %s", b->n_writes,
+				 raft_strerror(rv));
+			batch_fail(b,
+				   rv == RAFT_NOTLEADER ? WIRE_ERR_NOT_LEADER
+							: WIRE_ERR_UNAVAILABLE,
+				   WIRE_ERR_NOT_LEADER, raft_strerror(rv));
+			batch_free(b);
+		}
+	}
+}
+
+size_t commit_pending(const struct commit *c)
+{
+	const struct commit_batch *b;
+	size_t n = 0;
+
+	for (b = c->queue_head; b != NULL; b = b->next) {
+		n += b->n_writes + b->n_reads;
+	}
+	return n + c->proposed.len;
+}

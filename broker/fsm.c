@@ -1,0 +1,442 @@
+/* fsm — see fsm.h. */
+#include "fsm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static int fsm_raft_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
+			 void **result)
+{
+	*result = NULL;
+	return fsm_apply_entry(rf->data, buf->base, buf->len);
+}
+
+/* raft frees every buffer and the array (fsm version 1). */
+static int fsm_raft_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
+			    unsigned *n_bufs)
+{
+	struct raft_buffer *b = raft_malloc(sizeof *b);
+	void *data;
+	size_t len;
+
+	if (b == NULL) {
+		return RAFT_NOMEM;
+	}
+	if (fsm_snapshot(rf->data, raft_malloc, &data, &len) != 0) {
+		raft_free(b);
+		return RAFT_NOMEM;
+	}
+	b->base = data;
+	b->len = len;
+	*bufs = b;
+	*n_bufs = 1;
+	return 0;
+}
+
+/* On success the FSM owns buf->base. */
+static int fsm_raft_restore(struct raft_fsm *rf, struct raft_buffer *buf)
+{
+	int rv = fsm_restore(rf->data, buf->base, buf->len);
+
+	if (rv != 0) {
+		return RAFT_CORRUPT;
+	}
+	raft_free(buf->base);
+	return 0;
+}
+
+int fsm_init(struct fsm *f, uint64_t node_id, fsm_result_cb cb, void *ctx)
+{
+	memset(f, 0, sizeof *f);
+	f->node_id = node_id;
+	f->result_cb = cb;
+	f->result_ctx = ctx;
+	if (kv_init(&f->kv) != 0) {
+		return -1;
+	}
+	session_table_init(&f->sessions);
+	f->raft_fsm.version = 1;
+	f->raft_fsm.data = f;
+	f->raft_fsm.apply = fsm_raft_apply;
+	f->raft_fsm.snapshot = fsm_raft_snapshot;
+	f->raft_fsm.restore = fsm_raft_restore;
+	return 0;
+}
+
+static void nodes_free(struct fsm *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_nodes; i++) {
+		free(f->nodes[i].raft_address);
+		free(f->nodes[i].client_address);
+		free(f->nodes[i].http_address);
+	}
+	free(f->nodes);
+	f->nodes = NULL;
+	f->n_nodes = 0;
+}
+
+void fsm_close(struct fsm *f)
+{
+	kv_free(&f->kv);
+	session_table_free(&f->sessions);
+	nodes_free(f);
+}
+
+const struct fsm_node *fsm_find_node(const struct fsm *f, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_nodes; i++) {
+		if (f->nodes[i].id == id) {
+			return &f->nodes[i];
+		}
+	}
+	return NULL;
+}
+
+/* Insert or update a registry entry; keeps the array sorted by id. */
+static int node_upsert(struct fsm *f, const struct wire_node_addr *a)
+{
+	struct fsm_node *n = (struct fsm_node *)fsm_find_node(f, a->id);
+	struct fsm_node fresh = {a->id, strdup(a->raft_address),
+				 strdup(a->client_address),
+				 strdup(a->http_address)};
+	size_t i;
+
+	if (!fresh.raft_address || !fresh.client_address ||
+	    !fresh.http_address) {
+		goto err_after_dup;
+	}
+	if (n != NULL) {
+		free(n->raft_address);
+		free(n->client_address);
+		free(n->http_address);
+		*n = fresh;
+		return 0;
+	}
+	n = realloc(f->nodes, (f->n_nodes + 1) * sizeof *n);
+	if (n == NULL) {
+		goto err_after_dup;
+	}
+	f->nodes = n;
+	for (i = f->n_nodes; i > 0 && f->nodes[i - 1].id > a->id; i--) {
+		f->nodes[i] = f->nodes[i - 1];
+	}
+	f->nodes[i] = fresh;
+	f->n_nodes++;
+	return 0;
+
+err_after_dup:
+	free(fresh.raft_address);
+	free(fresh.client_address);
+	free(fresh.http_address);
+	return -1;
+}
+
+static void set_error(struct wire_result *res, uint32_t code,
+		      const char *message)
+{
+	res->code = code;
+	res->error_name = wire_code_name(code);
+	res->error_message = message;
+}
+
+int fsm_validate(const struct wire_op *op, struct wire_result *res)
+{
+	switch (op->type) {
+	case WIRE_OP_KV_PUT:
+	case WIRE_OP_KV_DELETE:
+	case WIRE_OP_KV_GET:
+	case WIRE_OP_KV_LIST:
+		return kv_validate(op, res);
+	case WIRE_OP_SET_NODE_ADDR:
+		if (op->node.id == 0 || op->node.raft_address[0] == '\0' ||
+		    op->node.client_address[0] == '\0') {
+			set_error(res, WIRE_ERR_MISSING_PARAM,
+				  "node id, raft and client addresses are required");
+			return -1;
+		}
+		return 0;
+	default:
+		set_error(res, WIRE_ERR_UNKNOWN_OP, "unknown operation");
+		return -1;
+	}
+}
+
+/* Apply one write op; fills res. */
+static void apply_op(struct fsm *f, const struct wire_op *op,
+		     struct wire_result *res)
+{
+	if (fsm_validate(op, res) != 0) {
+		return;
+	}
+	switch (op->type) {
+	case WIRE_OP_KV_PUT:
+	case WIRE_OP_KV_DELETE:
+		kv_apply(&f->kv, op, res);
+		break;
+	case WIRE_OP_SET_NODE_ADDR:
+		if (node_upsert(f, &op->node) != 0) {
+			set_error(res, WIRE_ERR_OVER_LIMIT,
+				  "state machine out of memory");
+		}
+		break;
+	default:
+		set_error(res, WIRE_ERR_INVALID_PARAM,
+			  "read operations cannot be batched with writes");
+	}
+}
+
+static void deliver(struct fsm *f, const struct wire_batch *b, size_t index,
+		    const uint8_t *response, size_t len)
+{
+	if (b->leader_id == f->node_id && f->result_cb != NULL) {
+		f->result_cb(f->result_ctx, b->nonce, index, response, len);
+	}
+}
+
+static void deliver_error(struct fsm *f, const struct wire_batch *b,
+			  size_t index, uint32_t code, const char *message)
+{
+	uint8_t *buf;
+	size_t len;
+
+	if (wire_response_encode_error(code, message, 0, NULL, &buf, &len) ==
+	    0) {
+		deliver(f, b, index, buf, len);
+		free(buf);
+	}
+}
+
+/* Apply one serialized command of batch b. */
+static void apply_command(struct fsm *f, const struct wire_batch *b,
+			  size_t index)
+{
+	struct wire_request cmd;
+	struct wire_result results_stack[8], *results = results_stack;
+	struct wire_response resp;
+	const uint8_t *stored;
+	uint8_t *buf;
+	size_t len, i;
+
+	if (wire_request_decode(b->commands[index].data,
+				b->commands[index].len, &cmd) != 0) {
+		deliver_error(f, b, index, WIRE_ERR_MALFORMED,
+			      "malformed command");
+		return;
+	}
+	if (cmd.client_id != 0) {
+		switch (session_check(&f->sessions, cmd.client_id, cmd.seq,
+				      &stored, &len)) {
+		case SESSION_DUPLICATE:
+			deliver(f, b, index, stored, len);
+			goto out;
+		case SESSION_EXPIRED:
+			deliver_error(f, b, index, WIRE_ERR_SESSION_EXPIRED,
+				      "sequence number too old to deduplicate");
+			goto out;
+		case SESSION_NEW:
+			break;
+		}
+	}
+	if (cmd.n_ops > sizeof results_stack / sizeof *results) {
+		results = calloc(cmd.n_ops, sizeof *results);
+		if (results == NULL) {
+			/* Same on every replica with the same memory budget. */
+			deliver_error(f, b, index, WIRE_ERR_OVER_LIMIT,
+				      "state machine out of memory");
+			goto out;
+		}
+	} else {
+		memset(results, 0, sizeof results_stack);
+	}
+	for (i = 0; i < cmd.n_ops; i++) {
+		apply_op(f, &cmd.ops[i], &results[i]);
+	}
+	f->applied_commands++;
+	memset(&resp, 0, sizeof resp);
+	resp.results = results;
+	resp.n_results = cmd.n_ops;
+	if (wire_response_encode(&resp, &buf, &len) != 0) {
+		log_error("apply: cannot encode a response: out of memory");
+		goto out_after_results;
+	}
+	deliver(f, b, index, buf, len);
+	if (cmd.client_id != 0) {
+		session_record(&f->sessions, cmd.client_id, cmd.seq, buf, len,
+			       f->time_ms);
+	} else {
+		free(buf);
+	}
+out_after_results:
+	if (results != results_stack) {
+		free(results);
+	}
+out:
+	wire_request_release(&cmd);
+}
+
+int fsm_apply_entry(struct fsm *f, const void *buf, size_t len)
+{
+	struct wire_batch b;
+	size_t i;
+
+	if (wire_batch_decode(buf, len, &b) != 0) {
+		log_error("apply: skipping a malformed entry of %zu bytes", len);
+		return 0;
+	}
+	if (b.leader_time_ms > f->time_ms) {
+		f->time_ms = b.leader_time_ms;
+	}
+	session_expire(&f->sessions, f->time_ms);
+	for (i = 0; i < b.n_commands; i++) {
+		apply_command(f, &b, i);
+	}
+	f->applied_batches++;
+	wire_batch_release(&b);
+	return 0;
+}
+
+int fsm_read(const struct fsm *f, const struct wire_request *req,
+	     uint8_t **response, size_t *len)
+{
+	struct wire_result *results = calloc(req->n_ops ? req->n_ops : 1,
+					     sizeof *results);
+	struct wire_kv_item **items = calloc(req->n_ops ? req->n_ops : 1,
+					     sizeof *items);
+	struct wire_response resp;
+	size_t i;
+	int rv = -1;
+
+	if (results == NULL || items == NULL) {
+		goto out;
+	}
+	for (i = 0; i < req->n_ops; i++) {
+		const struct wire_op *op = &req->ops[i];
+		if (op->type == WIRE_OP_KV_GET || op->type == WIRE_OP_KV_LIST) {
+			kv_read(&f->kv, op, &results[i], &items[i]);
+		} else {
+			set_error(&results[i], WIRE_ERR_INVALID_PARAM,
+				  "write operations cannot be batched with reads");
+		}
+	}
+	memset(&resp, 0, sizeof resp);
+	resp.results = results;
+	resp.n_results = req->n_ops;
+	rv = wire_response_encode(&resp, response, len);
+out:
+	if (items != NULL) {
+		for (i = 0; i < req->n_ops; i++) {
+			free(items[i]);
+		}
+	}
+	free(items);
+	free(results);
+	return rv;
+}
+
+int fsm_snapshot(const struct fsm *f, void *(*alloc)(size_t), void **buf,
+		 size_t *len)
+{
+	struct wire_snapshot s;
+	const struct kv_entry *e;
+	size_t i = 0;
+	int rv = -1;
+
+	memset(&s, 0, sizeof s);
+	s.version = FSM_SNAPSHOT_VERSION;
+	s.last_time_ms = f->time_ms;
+	s.kv = malloc((f->kv.count ? f->kv.count : 1) * sizeof *s.kv);
+	s.nodes = malloc((f->n_nodes ? f->n_nodes : 1) * sizeof *s.nodes);
+	if (s.kv == NULL || s.nodes == NULL) {
+		goto out;
+	}
+	for (e = f->kv.head->next[0]; e != NULL; e = e->next[0], i++) {
+		s.kv[i].key = e->key;
+		s.kv[i].value = e->value;
+		s.kv[i].value_len = e->value_len;
+	}
+	s.n_kv = i;
+	for (i = 0; i < f->n_nodes; i++) {
+		s.nodes[i].id = f->nodes[i].id;
+		s.nodes[i].raft_address = f->nodes[i].raft_address;
+		s.nodes[i].client_address = f->nodes[i].client_address;
+		s.nodes[i].http_address = f->nodes[i].http_address;
+	}
+	s.n_nodes = f->n_nodes;
+	if (session_export(&f->sessions, &s.sessions, &s.n_sessions) != 0) {
+		goto out;
+	}
+	rv = wire_snapshot_encode(&s, alloc, buf, len);
+	session_export_free(s.sessions, s.n_sessions);
+out:
+	free(s.kv);
+	free(s.nodes);
+	return rv;
+}
+
+int fsm_restore(struct fsm *f, const void *buf, size_t len)
+{
+	struct wire_snapshot s;
+	struct kv_store kv;
+	size_t i;
+
+	if (wire_snapshot_decode(buf, len, &s) != 0) {
+		log_error("restore: malformed snapshot of %zu bytes", len);
+		return -1;
+	}
+	if (s.version != FSM_SNAPSHOT_VERSION) {
+		log_error("restore: unsupported snapshot version %u", s.version);
+		goto err_after_decode;
+	}
+	if (kv_init(&kv) != 0) {
+		goto err_after_decode;
+	}
+	for (i = 0; i < s.n_kv; i++) {
+		if (kv_put(&kv, s.kv[i].key, s.kv[i].value, s.kv[i].value_len) !=
+		    0) {
+			kv_free(&kv);
+			goto err_after_decode;
+		}
+	}
+	kv_free(&f->kv);
+	f->kv = kv;
+	if (session_import(&f->sessions, s.sessions, s.n_sessions) != 0) {
+		goto err_after_decode;
+	}
+	nodes_free(f);
+	for (i = 0; i < s.n_nodes; i++) {
+		if (node_upsert(f, &s.nodes[i]) != 0) {
+			goto err_after_decode;
+		}
+	}
+	f->time_ms = s.last_time_ms;
+	wire_snapshot_release(&s);
+	return 0;
+
+err_after_decode:
+	wire_snapshot_release(&s);
+	return -1;
+}
+
+uint64_t fsm_digest(const struct fsm *f)
+{
+	uint64_t h = u64_mix(f->kv.digest) ^ u64_mix(f->sessions.digest + 1);
+	size_t i;
+
+	for (i = 0; i < f->n_nodes; i++) {
+		const struct fsm_node *n = &f->nodes[i];
+		uint64_t nh = u64_hash_bytes(n->raft_address,
+					     strlen(n->raft_address), n->id);
+		nh = u64_hash_bytes(n->client_address,
+				    strlen(n->client_address), nh);
+		nh = u64_hash_bytes(n->http_address, strlen(n->http_address),
+				    nh);
+		h ^= u64_mix(nh);
+	}
+	return u64_mix(h ^ f->time_ms);
+}

@@ -1,0 +1,83 @@
+/* fsm — the replicated state machine: applies raft entries (command
+ * batches) deterministically, answers reads, takes and restores snapshots,
+ * and computes the state digest that tests compare across replicas.
+ *
+ * An entry is a CommandBatch (proto/wire.h): the leader's clock, the
+ * proposer and its batch nonce, and serialized commands. For each command
+ * apply checks the client session (exactly-once), runs each op through its
+ * service (kv, cluster registry; later SQS, SNS, ...), encodes one Response
+ * per command and records it in the session table. When this node proposed
+ * the batch, each Response is also handed to result_cb so the front door can
+ * answer the waiting client.
+ *
+ * Determinism: apply reads no clock and no randomness; time is the batch's
+ * leader_time_ms, kept monotonic (max of all batches so far). Loop thread
+ * only. */
+#ifndef STRATUS_FSM_H
+#define STRATUS_FSM_H
+
+#include <raft.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kv.h"
+#include "session.h"
+#include "wire.h"
+
+#define FSM_SNAPSHOT_VERSION 1
+
+/* Called during apply for every command of a batch this node proposed:
+ * index is the command's position in the batch; response is borrowed. */
+typedef void (*fsm_result_cb)(void *ctx, uint64_t nonce, size_t index,
+			      const uint8_t *response, size_t len);
+
+/* One member of the node registry: addresses of every node, replicated so
+ * that any node can tell clients where the leader's client endpoint is. */
+struct fsm_node {
+	uint64_t id;
+	char *raft_address, *client_address, *http_address; /* owned */
+};
+
+struct fsm {
+	struct raft_fsm raft_fsm; /* raft's view; data points back here */
+	uint64_t node_id;
+	uint64_t time_ms;        /* state-machine time (monotonic) */
+	uint64_t applied_batches;
+	uint64_t applied_commands;
+	struct kv_store kv;
+	struct session_table sessions;
+	struct fsm_node *nodes;
+	size_t n_nodes;
+	fsm_result_cb result_cb;
+	void *result_ctx;
+};
+
+/* 0, or -1 when out of memory. */
+int fsm_init(struct fsm *f, uint64_t node_id, fsm_result_cb cb, void *ctx);
+void fsm_close(struct fsm *f);
+
+/* Apply one raft entry payload. Returns 0; a malformed entry is logged and
+ * skipped (identically on every replica). */
+int fsm_apply_entry(struct fsm *f, const void *buf, size_t len);
+
+/* Answer a read-only request against the current state. Returns 0 and a
+ * malloc'd serialized Response in *response. */
+int fsm_read(const struct fsm *f, const struct wire_request *req,
+	     uint8_t **response, size_t *len);
+
+/* Serialize / restore the whole state. Snapshot buffers come from alloc. */
+int fsm_snapshot(const struct fsm *f, void *(*alloc)(size_t), void **buf,
+		 size_t *len);
+int fsm_restore(struct fsm *f, const void *buf, size_t len);
+
+/* Order-independent digest of the whole replicated state. */
+uint64_t fsm_digest(const struct fsm *f);
+
+/* The registry entry for id, or NULL. */
+const struct fsm_node *fsm_find_node(const struct fsm *f, uint64_t id);
+
+/* Validate a write op before proposing it (same rules apply uses). Fills
+ * res and returns non-zero when invalid. */
+int fsm_validate(const struct wire_op *op, struct wire_result *res);
+
+#endif

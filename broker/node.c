@@ -1,0 +1,507 @@
+/* node — see node.h. */
+#include "node.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "log.h"
+#include "nraft_io.h"
+
+/* How long a stopping leader waits for a successor before closing anyway. */
+#define NODE_STOP_TRANSFER_MS 2000
+
+const char *node_client_address(const struct node *n, uint64_t id)
+{
+	const struct fsm_node *fn = fsm_find_node(&n->fsm, id);
+	const struct config_peer *p;
+
+	if (fn != NULL) {
+		return fn->client_address;
+	}
+	p = config_find_peer(n->cfg, id);
+	if (p != NULL) {
+		return p->client_address;
+	}
+	if (id == n->cfg->node_id) {
+		return n->cfg->client_address;
+	}
+	return "";
+}
+
+static void call_free(struct node_call *call)
+{
+	wire_request_release(&call->req);
+	free(call->command);
+	free(call);
+}
+
+void node_call_reply(struct node_call *call, const uint8_t *response,
+		     size_t len)
+{
+	if (call->slot != NULL) {
+		server_reply(call->slot, response, len);
+	}
+	call_free(call);
+}
+
+void node_call_error(struct node_call *call, uint32_t code,
+		     const char *message)
+{
+	struct node *n = call->n;
+	raft_id leader_id = 0;
+	const char *leader_raft = NULL;
+	uint8_t *buf;
+	size_t len;
+
+	raft_leader(&n->raft, &leader_id, &leader_raft);
+	if (wire_response_encode_error(code, message, leader_id,
+				       leader_id ? node_client_address(n, leader_id)
+						 : NULL,
+				       &buf, &len) != 0) {
+		call_free(call); /* out of memory: the client times out */
+		return;
+	}
+	node_call_reply(call, buf, len);
+	free(buf);
+}
+
+void node_call_ok(struct node_call *call)
+{
+	struct wire_result result;
+	struct wire_response resp;
+	uint8_t *buf;
+	size_t len;
+
+	memset(&result, 0, sizeof result);
+	memset(&resp, 0, sizeof resp);
+	resp.results = &result;
+	resp.n_results = 1;
+	if (wire_response_encode(&resp, &buf, &len) != 0) {
+		call_free(call);
+		return;
+	}
+	node_call_reply(call, buf, len);
+	free(buf);
+}
+
+/* commit_done_cb for client requests. */
+static void call_committed(void *arg, uint32_t code, const char *message,
+			   const uint8_t *response, size_t len)
+{
+	struct node_call *call = arg;
+
+	if (code != WIRE_OK) {
+		node_call_error(call, code, message);
+		return;
+	}
+	node_call_reply(call, response, len);
+}
+
+enum request_kind { KIND_WRITE, KIND_READ, KIND_STATUS, KIND_ADMIN };
+
+/* Classify a request; 0, or an error code with *message. */
+static uint32_t classify(const struct wire_request *req,
+			 enum request_kind *kind, const char **message)
+{
+	bool writes = false, reads = false;
+	struct wire_result res;
+	size_t i;
+
+	if (req->n_ops == 0) {
+		*message = "the request carries no operation";
+		return WIRE_ERR_MISSING_PARAM;
+	}
+	for (i = 0; i < req->n_ops; i++) {
+		switch (req->ops[i].type) {
+		case WIRE_OP_CLUSTER_STATUS:
+		case WIRE_OP_ADD_NODE:
+		case WIRE_OP_ASSIGN_NODE:
+		case WIRE_OP_REMOVE_NODE:
+		case WIRE_OP_TRANSFER_LEADER:
+			if (req->n_ops != 1) {
+				*message = "cluster operations must be sent alone";
+				return WIRE_ERR_INVALID_PARAM;
+			}
+			*kind = req->ops[i].type == WIRE_OP_CLUSTER_STATUS
+					? KIND_STATUS
+					: KIND_ADMIN;
+			return WIRE_OK;
+		case WIRE_OP_NONE:
+		case WIRE_OP__COUNT:
+			*message = "unknown operation";
+			return WIRE_ERR_UNKNOWN_OP;
+		default:
+			break;
+		}
+		memset(&res, 0, sizeof res);
+		if (fsm_validate(&req->ops[i], &res) != 0) {
+			*message = res.error_message;
+			return res.code;
+		}
+		if (wire_op_is_write(req->ops[i].type)) {
+			writes = true;
+		} else {
+			reads = true;
+		}
+	}
+	if (writes && reads) {
+		*message = "reads and writes cannot share a request";
+		return WIRE_ERR_INVALID_PARAM;
+	}
+	*kind = writes ? KIND_WRITE : KIND_READ;
+	return WIRE_OK;
+}
+
+/* server_request_cb: one client request, on the loop thread. */
+static void on_request(void *ctx, struct server_slot *slot,
+		       const uint8_t *body, size_t len)
+{
+	struct node *n = ctx;
+	struct node_call *call = calloc(1, sizeof *call);
+	enum request_kind kind = KIND_READ;
+	const char *message = NULL;
+	uint32_t code;
+	int rv;
+
+	if (call == NULL) {
+		log_error("request: out of memory");
+		return; /* the slot stays busy; the client times out */
+	}
+	call->n = n;
+	call->slot = slot;
+	if (wire_request_decode(body, len, &call->req) != 0) {
+		node_call_error(call, WIRE_ERR_MALFORMED,
+				"the request is not a valid Request message");
+		return;
+	}
+	code = classify(&call->req, &kind, &message);
+	if (code != WIRE_OK) {
+		node_call_error(call, code, message);
+		return;
+	}
+	if (n->stopping) {
+		node_call_error(call, WIRE_ERR_UNAVAILABLE, "node shutting down");
+		return;
+	}
+	if (kind == KIND_STATUS) {
+		cluster_status(call);
+		return;
+	}
+	if (raft_state(&n->raft) != RAFT_LEADER) {
+		node_call_error(call, WIRE_ERR_NOT_LEADER, "not the leader");
+		return;
+	}
+	switch (kind) {
+	case KIND_ADMIN:
+		cluster_admin(call);
+		return;
+	case KIND_WRITE:
+		/* A Request is a Command: forward its bytes unchanged. */
+		rv = commit_submit_write(&n->commit, body, len, call_committed,
+					 call);
+		break;
+	default:
+		rv = commit_submit_read(&n->commit, &call->req, call_committed,
+					call);
+		break;
+	}
+	if (rv != 0) {
+		node_call_error(call, WIRE_ERR_OVER_LIMIT, "out of memory");
+		return;
+	}
+	if (n->commit.inflight < n->commit.max_inflight) {
+		commit_flush(&n->commit);
+	}
+}
+
+static void barrier_cb(struct raft_barrier *req, int status)
+{
+	struct node *n = req->data;
+
+	if (status == 0 && raft_state(&n->raft) == RAFT_LEADER &&
+	    n->raft.current_term == n->barrier_term) {
+		n->leader_ready = true;
+		log_info("leader ready in term %llu (applied %llu)",
+			 (unsigned long long)n->barrier_term,
+			 (unsigned long long)raft_last_applied(&n->raft));
+	}
+}
+
+/* Each loop turn: notice leadership changes, flush the group commit. */
+static void prepare_cb(uv_prepare_t *handle)
+{
+	struct node *n = handle->data;
+	int state = raft_state(&n->raft);
+
+	if (state != n->last_state) {
+		log_info("raft: %s -> %s (term %llu)",
+			 cluster_state_name(n->last_state),
+			 cluster_state_name(state),
+			 (unsigned long long)n->raft.current_term);
+		if (state == RAFT_LEADER || n->last_state == RAFT_LEADER) {
+			n->leader_changes++;
+		}
+		n->last_state = state;
+		n->leader_ready = false;
+	}
+	/* raft 0.15 appends no no-op entry on election: a barrier commits an
+	 * entry of this term, after which everything earlier has applied. */
+	if (state == RAFT_LEADER && n->barrier_term != n->raft.current_term &&
+	    !n->stopping) {
+		n->barrier_term = n->raft.current_term;
+		n->barrier.data = n;
+		if (raft_barrier(&n->raft, &n->barrier, barrier_cb) != 0) {
+			n->barrier_term = 0; /* try again next turn */
+		}
+	}
+	commit_flush(&n->commit);
+}
+
+static void node_raft_closed(struct raft *r)
+{
+	struct node *n = r->data;
+
+	n->raft_closed = true;
+	nraft_io_close(&n->io);
+	commit_close(&n->commit);
+	log_info("raft closed; applied index %llu",
+		 (unsigned long long)r->last_applied);
+}
+
+static void close_handles(struct node *n)
+{
+	uv_close((uv_handle_t *)&n->prepare, NULL);
+	uv_close((uv_handle_t *)&n->stop_timer, NULL);
+	if (!uv_is_closing((uv_handle_t *)&n->sigterm)) {
+		uv_close((uv_handle_t *)&n->sigterm, NULL);
+		uv_close((uv_handle_t *)&n->sigint, NULL);
+	}
+}
+
+/* Second half of the shutdown: no more client traffic, close raft. */
+static void finish_stop(struct node *n)
+{
+	uv_timer_stop(&n->stop_timer);
+	commit_fail_queued(&n->commit, WIRE_ERR_UNAVAILABLE,
+			   "node shutting down");
+	server_stop(&n->server);
+	close_handles(n);
+	/* raft_close fails in-flight applies (their clients retry with the
+	 * same seq elsewhere) and waits for pending disk writes. */
+	raft_close(&n->raft, node_raft_closed);
+}
+
+static void stop_timer_cb(uv_timer_t *t)
+{
+	struct node *n = t->data;
+
+	log_warn("leadership hand-over timed out; closing anyway");
+	finish_stop(n);
+}
+
+static void stop_transfer_cb(struct raft_transfer *req)
+{
+	struct node *n = req->data;
+	raft_id id = 0;
+	const char *address = NULL;
+
+	raft_leader(&n->raft, &id, &address);
+	log_info("leadership handed over to node %llu", (unsigned long long)id);
+	finish_stop(n);
+}
+
+void node_stop(struct node *n)
+{
+	int rv;
+
+	if (n->stopping) {
+		return;
+	}
+	n->stopping = true;
+	log_info("stopping");
+	/* A leader that leaves hands over first, so clients see a new
+	 * leader within a round trip instead of an election timeout. */
+	if (raft_state(&n->raft) == RAFT_LEADER &&
+	    n->raft.configuration.n > 1) {
+		n->stop_transfer.data = n;
+		rv = raft_transfer(&n->raft, &n->stop_transfer, 0,
+				   stop_transfer_cb);
+		if (rv == 0) {
+			uv_timer_start(&n->stop_timer, stop_timer_cb,
+				       NODE_STOP_TRANSFER_MS, 0);
+			return;
+		}
+		log_warn("leadership transfer: %s", raft_strerror(rv));
+	}
+	finish_stop(n);
+}
+
+static void signal_cb(uv_signal_t *handle, int signum)
+{
+	struct node *n = handle->data;
+
+	log_info("signal %d", signum);
+	node_stop(n);
+}
+
+/* Bootstrap a fresh data dir with the configured peers, all voters. */
+static int bootstrap(struct node *n)
+{
+	struct raft_configuration conf;
+	size_t i;
+	int rv;
+
+	raft_configuration_init(&conf);
+	for (i = 0; i < n->cfg->n_peers; i++) {
+		rv = raft_configuration_add(&conf, n->cfg->peers[i].id,
+					    n->cfg->peers[i].raft_address,
+					    RAFT_VOTER);
+		if (rv != 0) {
+			raft_configuration_close(&conf);
+			return rv;
+		}
+	}
+	rv = raft_bootstrap(&n->raft, &conf);
+	raft_configuration_close(&conf);
+	if (rv == RAFT_CANTBOOTSTRAP) {
+		return 0; /* existing data: restart from it */
+	}
+	if (rv == 0) {
+		log_info("bootstrapped a %zu-node cluster", n->cfg->n_peers);
+	}
+	return rv;
+}
+
+/* mkdir -p */
+static int make_dirs(const char *path)
+{
+	char buf[1024];
+	size_t i, len = strlen(path);
+
+	if (len == 0 || len >= sizeof buf) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] == '/' || buf[i] == '\0') {
+			char c = buf[i];
+			buf[i] = '\0';
+			if (mkdir(buf, 0750) != 0 && errno != EEXIST) {
+				return -1;
+			}
+			buf[i] = c;
+		}
+	}
+	return 0;
+}
+
+int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
+{
+	struct nraft_options opts;
+	int rv;
+
+	memset(n, 0, sizeof *n);
+	n->cfg = cfg;
+	n->loop = loop;
+	n->last_state = RAFT_UNAVAILABLE;
+	if (fsm_init(&n->fsm, cfg->node_id, commit_on_result, &n->commit) !=
+	    0) {
+		snprintf(n->errmsg, sizeof n->errmsg, "state machine: out of memory");
+		return -1;
+	}
+	if (make_dirs(cfg->data_dir) != 0) {
+		snprintf(n->errmsg, sizeof n->errmsg,
+			 "data dir %s: cannot create: %s", cfg->data_dir,
+			 strerror(errno));
+		goto err_after_fsm;
+	}
+	nraft_options_init(&opts);
+	/* An entry is at most one batch; leave room for the framing. */
+	if (opts.max_message_bytes < cfg->max_batch_bytes + 1024 * 1024) {
+		opts.max_message_bytes = cfg->max_batch_bytes + 1024 * 1024;
+	}
+	if (nraft_io_init(&n->io, loop, cfg->data_dir, &opts, n->errmsg,
+			  sizeof n->errmsg) != 0) {
+		goto err_after_fsm;
+	}
+	rv = raft_init(&n->raft, &n->io, &n->fsm.raft_fsm, cfg->node_id,
+		       cfg->raft_address);
+	if (rv != 0) {
+		snprintf(n->errmsg, sizeof n->errmsg, "raft init: %s",
+			 raft_errmsg(&n->raft));
+		goto err_after_io;
+	}
+	n->raft.data = n;
+	raft_set_election_timeout(&n->raft, cfg->election_timeout_ms);
+	raft_set_heartbeat_timeout(&n->raft, cfg->heartbeat_timeout_ms);
+	/* 0.15 retries a dropped InstallSnapshot only after this timeout. */
+	raft_set_install_snapshot_timeout(&n->raft,
+					  cfg->install_snapshot_timeout_ms);
+	raft_set_snapshot_threshold(&n->raft, cfg->snapshot_threshold);
+	raft_set_snapshot_trailing(&n->raft, cfg->snapshot_trailing);
+	raft_set_pre_vote(&n->raft, true);
+	commit_init(&n->commit, &n->raft, &n->fsm, cfg->node_id, cfg);
+	if (!cfg->join && (rv = bootstrap(n)) != 0) {
+		snprintf(n->errmsg, sizeof n->errmsg, "bootstrap: %s",
+			 raft_strerror(rv));
+		goto err_after_raft;
+	}
+	rv = raft_start(&n->raft);
+	if (rv != 0) {
+		snprintf(n->errmsg, sizeof n->errmsg, "start raft in %s: %s",
+			 cfg->data_dir, raft_errmsg(&n->raft));
+		goto err_after_raft;
+	}
+	if (server_start(&n->server, loop, cfg->client_address,
+			 cfg->max_request_bytes, cfg->max_connections,
+			 on_request, n, n->errmsg, sizeof n->errmsg) != 0) {
+		/* raft is running: shut it down through the normal path. */
+		n->stopping = true;
+		uv_prepare_init(loop, &n->prepare);
+		uv_timer_init(loop, &n->stop_timer);
+		uv_signal_init(loop, &n->sigterm);
+		uv_signal_init(loop, &n->sigint);
+		close_handles(n);
+		n->exit_code = 1;
+		raft_close(&n->raft, node_raft_closed);
+		return -1;
+	}
+	uv_prepare_init(loop, &n->prepare);
+	n->prepare.data = n;
+	uv_prepare_start(&n->prepare, prepare_cb);
+	uv_timer_init(loop, &n->stop_timer);
+	n->stop_timer.data = n;
+	uv_signal_init(loop, &n->sigterm);
+	n->sigterm.data = n;
+	uv_signal_start(&n->sigterm, signal_cb, SIGTERM);
+	uv_signal_init(loop, &n->sigint);
+	n->sigint.data = n;
+	uv_signal_start(&n->sigint, signal_cb, SIGINT);
+	log_info("serving clients at %s, raft at %s, data in %s",
+		 cfg->client_address, cfg->raft_address, cfg->data_dir);
+	return 0;
+
+err_after_raft:
+	/* raft_init succeeded: closing it closes the io too. */
+	n->exit_code = 1;
+	raft_close(&n->raft, node_raft_closed);
+	return -2;
+err_after_io:
+	nraft_io_close(&n->io);
+err_after_fsm:
+	return -1; /* node_free releases the state machine */
+}
+
+void node_free(struct node *n)
+{
+	if (n->server.slots != NULL) {
+		server_free(&n->server);
+	}
+	fsm_close(&n->fsm);
+}

@@ -1,0 +1,88 @@
+/* node — one Stratus broker node: the libuv loop thread that owns raft, the
+ * state machine and the leader's group commit, and the native front door
+ * that feeds them.
+ *
+ * Lifecycle: node_start() (load or bootstrap raft from the data dir, listen)
+ * → serving → node_stop() on SIGTERM/SIGINT (hand leadership over if this
+ * node leads, answer every waiting client, close raft — which flushes the
+ * log — then close the sockets) → the loop runs out and node_free().
+ * Everything acknowledged to a client is in a majority's fsynced log before
+ * the acknowledgement, so a SIGKILL loses nothing acknowledged either.
+ *
+ * Requests are routed by kind: writes (replicated commands) and reads go
+ * through the leader's group commit; cluster status is answered by the
+ * receiving node; membership changes (add / assign / remove a node,
+ * transfer leadership) are run by the leader through raft's configuration
+ * changes. Loop thread only, except node_request_stop(). */
+#ifndef STRATUS_NODE_H
+#define STRATUS_NODE_H
+
+#include <raft.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "commit.h"
+#include "config.h"
+#include "fsm.h"
+#include "server.h"
+
+struct node {
+	const struct config *cfg; /* borrowed; outlives the node */
+	uv_loop_t *loop;
+	struct raft_io io;
+	struct raft raft;
+	struct fsm fsm;
+	struct commit commit;
+	struct server server;
+	uv_prepare_t prepare;   /* each loop turn: leadership, flush */
+	uv_signal_t sigterm, sigint;
+	uv_timer_t stop_timer;  /* bounds the leadership hand-over */
+	struct raft_barrier barrier;
+	struct raft_transfer stop_transfer;
+	struct raft_transfer handover; /* a leader asked to remove itself */
+	raft_term barrier_term; /* term whose barrier was issued */
+	bool leader_ready;      /* barrier of this term applied */
+	uint64_t leader_changes;
+	int last_state;
+	bool stopping;
+	bool raft_closed;
+	int exit_code;
+	char errmsg[1536];
+};
+
+/* One client request while the node works on it. Owned by the node from
+ * arrival to the reply; node_call_reply / node_call_error free it. */
+struct node_call {
+	struct node *n;
+	struct server_slot *slot; /* NULL for the node's own commands */
+	struct wire_request req;  /* decoded; borrows from the slot's message */
+	/* membership operations */
+	struct raft_change change;
+	struct raft_transfer transfer;
+	int phase;
+	uint8_t *command; /* an internal command's bytes (owned) */
+	size_t command_len;
+};
+
+/* Answer the call with a serialized Response and free it. */
+void node_call_reply(struct node_call *call, const uint8_t *response,
+		     size_t len);
+/* Answer with an envelope error (adds the leader hint) and free it. */
+void node_call_error(struct node_call *call, uint32_t code,
+		     const char *message);
+/* Answer with a single empty success result and free it. */
+void node_call_ok(struct node_call *call);
+
+/* The client address of node id (registry, else configuration), or "". */
+const char *node_client_address(const struct node *n, uint64_t id);
+
+/* Start the node on loop. 0, or -1 with n->errmsg. */
+int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg);
+
+/* Begin a clean shutdown (idempotent). Loop thread. */
+void node_stop(struct node *n);
+
+/* Release memory once uv_run has returned. */
+void node_free(struct node *n);
+
+#endif

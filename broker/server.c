@@ -1,0 +1,208 @@
+/* server — see server.h. */
+#include "server.h"
+
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/transport/tcp/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+enum { SLOT_RECV, SLOT_LOOP, SLOT_SEND, SLOT_DEAD };
+
+static void slot_recv(struct server_slot *slot)
+{
+	slot->state = SLOT_RECV;
+	nng_ctx_recv(slot->ctx, slot->aio);
+}
+
+/* nng thread: a receive or a send completed. */
+static void slot_aio_cb(void *arg)
+{
+	struct server_slot *slot = arg;
+	struct server *s = slot->srv;
+	int rv = nng_aio_result(slot->aio);
+
+	if (slot->state == SLOT_SEND) {
+		if (rv != 0) {
+			nng_msg_free(nng_aio_get_msg(slot->aio));
+		}
+		if (rv == NNG_ECLOSED || s->closing) {
+			slot->state = SLOT_DEAD;
+			return;
+		}
+		slot_recv(slot);
+		return;
+	}
+	if (rv != 0) {
+		if (rv == NNG_ECLOSED || s->closing) {
+			slot->state = SLOT_DEAD;
+			return;
+		}
+		slot_recv(slot); /* e.g. a pipe closed mid-receive */
+		return;
+	}
+	slot->msg = nng_aio_get_msg(slot->aio);
+	slot->state = SLOT_LOOP;
+	slot->next = NULL;
+	pthread_mutex_lock(&s->mu);
+	if (s->ready_tail) {
+		s->ready_tail->next = slot;
+	} else {
+		s->ready_head = slot;
+	}
+	s->ready_tail = slot;
+	pthread_mutex_unlock(&s->mu);
+	uv_async_send(&s->async);
+}
+
+/* Loop thread: drain every received request. */
+static void async_cb(uv_async_t *async)
+{
+	struct server *s = async->data;
+	struct server_slot *slot, *next;
+
+	pthread_mutex_lock(&s->mu);
+	slot = s->ready_head;
+	s->ready_head = s->ready_tail = NULL;
+	pthread_mutex_unlock(&s->mu);
+	for (; slot != NULL; slot = next) {
+		next = slot->next;
+		s->cb(s->cb_ctx, slot, nng_msg_body(slot->msg),
+		      nng_msg_len(slot->msg));
+	}
+}
+
+/* nng thread: keep the number of client connections bounded. */
+static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct server *s = arg;
+	int over = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (ev == NNG_PIPE_EV_ADD_PRE) {
+		if ((unsigned)s->connections >= s->max_connections) {
+			over = 1;
+		} else {
+			s->connections++;
+		}
+	} else if (ev == NNG_PIPE_EV_REM_POST) {
+		s->connections--;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (over) {
+		/* Closed in ADD_PRE: the socket never sees the pipe and no
+		 * further events fire for it. */
+		log_warn("client connections: limit %u reached, refusing one",
+			 s->max_connections);
+		nng_pipe_close(p);
+	}
+}
+
+int server_start(struct server *s, uv_loop_t *loop, const char *address,
+		 size_t max_request_bytes, unsigned max_connections,
+		 server_request_cb cb, void *cb_ctx, char *errmsg,
+		 size_t errmsg_size)
+{
+	size_t i;
+	int rv;
+
+	memset(s, 0, sizeof *s);
+	s->cb = cb;
+	s->cb_ctx = cb_ctx;
+	s->max_connections = max_connections;
+	pthread_mutex_init(&s->mu, NULL);
+	if ((rv = nng_rep0_open(&s->sock)) != 0) {
+		snprintf(errmsg, errmsg_size, "open client socket: %s",
+			 nng_strerror(rv));
+		return -1;
+	}
+	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, max_request_bytes);
+	nng_socket_set_bool(s->sock, NNG_OPT_TCP_NODELAY, true);
+	nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, pipe_cb, s);
+	nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_cb, s);
+	uv_async_init(loop, &s->async, async_cb);
+	s->async.data = s;
+	s->slots = calloc(SERVER_POOL_SIZE, sizeof *s->slots);
+	if (s->slots == NULL) {
+		snprintf(errmsg, errmsg_size, "client socket: out of memory");
+		goto err_after_open;
+	}
+	for (i = 0; i < SERVER_POOL_SIZE; i++) {
+		struct server_slot *slot = &s->slots[i];
+		slot->srv = s;
+		if (nng_ctx_open(&slot->ctx, s->sock) != 0 ||
+		    nng_aio_alloc(&slot->aio, slot_aio_cb, slot) != 0) {
+			snprintf(errmsg, errmsg_size,
+				 "client socket: cannot allocate contexts");
+			goto err_after_open;
+		}
+		s->n_slots++;
+	}
+	if ((rv = nng_listen(s->sock, address, NULL, 0)) != 0) {
+		snprintf(errmsg, errmsg_size, "listen on %s: %s", address,
+			 nng_strerror(rv));
+		goto err_after_open;
+	}
+	for (i = 0; i < s->n_slots; i++) {
+		slot_recv(&s->slots[i]);
+	}
+	return 0;
+
+err_after_open:
+	server_stop(s);
+	server_free(s);
+	return -1;
+}
+
+void server_reply(struct server_slot *slot, const uint8_t *response,
+		  size_t len)
+{
+	nng_msg *msg = slot->msg;
+
+	if (slot->srv->closing) {
+		return; /* server_free releases the held message */
+	}
+	slot->msg = NULL;
+	/* Reuse the request message: its header carries the REP backtrace. */
+	nng_msg_clear(msg);
+	if (nng_msg_append(msg, response, len) != 0) {
+		nng_msg_free(msg);
+		slot_recv(slot);
+		return;
+	}
+	slot->state = SLOT_SEND;
+	nng_aio_set_msg(slot->aio, msg);
+	nng_ctx_send(slot->ctx, slot->aio);
+}
+
+void server_stop(struct server *s)
+{
+	size_t i;
+
+	s->closing = 1;
+	nng_close(s->sock);
+	for (i = 0; i < s->n_slots; i++) {
+		nng_aio_stop(s->slots[i].aio);
+	}
+	if (!uv_is_closing((uv_handle_t *)&s->async)) {
+		uv_close((uv_handle_t *)&s->async, NULL);
+	}
+}
+
+void server_free(struct server *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_slots; i++) {
+		if (s->slots[i].msg) {
+			nng_msg_free(s->slots[i].msg);
+		}
+		nng_aio_free(s->slots[i].aio);
+	}
+	free(s->slots);
+	s->slots = NULL;
+	s->n_slots = 0;
+	pthread_mutex_destroy(&s->mu);
+}

@@ -1,0 +1,264 @@
+/* session — see session.h. */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t slot_digest(uint64_t client_id, uint64_t seq,
+			    const uint8_t *data, size_t len)
+{
+	return u64_mix(u64_hash_bytes(data, len, client_id ^ u64_mix(seq)));
+}
+
+void session_table_init(struct session_table *t)
+{
+	memset(t, 0, sizeof *t);
+	u64map_init(&t->by_client);
+}
+
+static void lru_unlink(struct session_table *t, struct session *s)
+{
+	if (s->lru_prev) {
+		s->lru_prev->lru_next = s->lru_next;
+	} else {
+		t->lru_head = s->lru_next;
+	}
+	if (s->lru_next) {
+		s->lru_next->lru_prev = s->lru_prev;
+	} else {
+		t->lru_tail = s->lru_prev;
+	}
+	s->lru_prev = s->lru_next = NULL;
+}
+
+static void lru_append(struct session_table *t, struct session *s)
+{
+	s->lru_prev = t->lru_tail;
+	s->lru_next = NULL;
+	if (t->lru_tail) {
+		t->lru_tail->lru_next = s;
+	} else {
+		t->lru_head = s;
+	}
+	t->lru_tail = s;
+}
+
+static void slot_clear(struct session_table *t, struct session *s,
+		       struct session_slot *slot)
+{
+	if (slot->seq == 0) {
+		return;
+	}
+	t->digest -= slot_digest(s->client_id, slot->seq, slot->response,
+				 slot->response_len);
+	t->n_responses--;
+	t->bytes -= slot->response_len;
+	free(slot->response);
+	memset(slot, 0, sizeof *slot);
+}
+
+static void session_destroy(struct session_table *t, struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++) {
+		slot_clear(t, s, &s->ring[i]);
+	}
+	free(s->ring);
+	free(s);
+}
+
+void session_table_free(struct session_table *t)
+{
+	struct session *s, *next;
+
+	for (s = t->lru_head; s != NULL; s = next) {
+		next = s->lru_next;
+		session_destroy(t, s);
+	}
+	u64map_free(&t->by_client);
+	session_table_init(t);
+}
+
+enum session_check session_check(const struct session_table *t,
+				 uint64_t client_id, uint64_t seq,
+				 const uint8_t **response, size_t *len)
+{
+	const struct session *s = u64map_get(&t->by_client, client_id);
+	const struct session_slot *slot;
+
+	if (s == NULL || s->cap == 0) {
+		return SESSION_NEW;
+	}
+	slot = &s->ring[seq & (s->cap - 1)];
+	if (slot->seq == seq) {
+		*response = slot->response;
+		*len = slot->response_len;
+		return SESSION_DUPLICATE;
+	}
+	if (seq + SESSION_WINDOW <= s->max_seq) {
+		return SESSION_EXPIRED;
+	}
+	return SESSION_NEW;
+}
+
+/* Double the ring, re-placing the retained slots. */
+static int ring_grow(struct session *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 8, i;
+	struct session_slot *ring = calloc(cap, sizeof *ring);
+
+	if (ring == NULL) {
+		return -1;
+	}
+	for (i = 0; i < s->cap; i++) {
+		if (s->ring[i].seq != 0) {
+			ring[s->ring[i].seq & (cap - 1)] = s->ring[i];
+		}
+	}
+	free(s->ring);
+	s->ring = ring;
+	s->cap = cap;
+	return 0;
+}
+
+int session_record(struct session_table *t, uint64_t client_id, uint64_t seq,
+		   uint8_t *response, size_t len, uint64_t now_ms)
+{
+	struct session *s = u64map_get(&t->by_client, client_id);
+	struct session_slot *slot;
+
+	if (s == NULL) {
+		s = calloc(1, sizeof *s);
+		if (s == NULL || u64map_put(&t->by_client, client_id, s) != 0) {
+			free(s);
+			free(response);
+			return -1;
+		}
+		s->client_id = client_id;
+	} else {
+		lru_unlink(t, s);
+	}
+	s->last_active_ms = now_ms;
+	lru_append(t, s);
+	if (seq > s->max_seq) {
+		s->max_seq = seq;
+	}
+	if (s->cap == 0 && ring_grow(s) != 0) {
+		free(response);
+		return -1;
+	}
+	/* Grow while the slot holds another seq that is still in the window. */
+	for (;;) {
+		slot = &s->ring[seq & (s->cap - 1)];
+		if (slot->seq == 0 || slot->seq == seq ||
+		    slot->seq + SESSION_WINDOW <= s->max_seq ||
+		    s->cap >= SESSION_WINDOW) {
+			break;
+		}
+		if (ring_grow(s) != 0) {
+			break; /* overwrite: loses only an old dedup record */
+		}
+	}
+	slot_clear(t, s, slot);
+	slot->seq = seq;
+	slot->response = response;
+	slot->response_len = len;
+	t->digest += slot_digest(client_id, seq, response, len);
+	t->n_responses++;
+	t->bytes += len;
+	return 0;
+}
+
+void session_expire(struct session_table *t, uint64_t now_ms)
+{
+	struct session *s;
+
+	if (now_ms < SESSION_TTL_MS) {
+		return;
+	}
+	while ((s = t->lru_head) != NULL &&
+	       s->last_active_ms < now_ms - SESSION_TTL_MS) {
+		lru_unlink(t, s);
+		u64map_del(&t->by_client, s->client_id);
+		session_destroy(t, s);
+	}
+}
+
+int session_export(const struct session_table *t, struct wire_session **out,
+		   size_t *n)
+{
+	struct wire_session *arr;
+	const struct session *s;
+	size_t i = 0, j, k;
+
+	*out = NULL;
+	*n = 0;
+	if (t->by_client.len == 0) {
+		return 0;
+	}
+	arr = calloc(t->by_client.len, sizeof *arr);
+	if (arr == NULL) {
+		return -1;
+	}
+	for (s = t->lru_head; s != NULL; s = s->lru_next, i++) {
+		arr[i].client_id = s->client_id;
+		arr[i].last_active_ms = s->last_active_ms;
+		arr[i].results = calloc(s->cap ? s->cap : 1,
+					sizeof *arr[i].results);
+		if (arr[i].results == NULL) {
+			session_export_free(arr, i + 1);
+			return -1;
+		}
+		for (j = 0, k = 0; j < s->cap; j++) {
+			if (s->ring[j].seq == 0) {
+				continue;
+			}
+			arr[i].results[k].seq = s->ring[j].seq;
+			arr[i].results[k].response = s->ring[j].response;
+			arr[i].results[k].response_len = s->ring[j].response_len;
+			k++;
+		}
+		arr[i].n_results = k;
+	}
+	*out = arr;
+	*n = i;
+	return 0;
+}
+
+void session_export_free(struct wire_session *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(s[i].results);
+	}
+	free(s);
+}
+
+int session_import(struct session_table *t, const struct wire_session *s,
+		   size_t n)
+{
+	size_t i, j;
+	uint8_t *copy;
+
+	session_table_free(t);
+	/* Snapshots list sessions least recently active first, so recording
+	 * in order rebuilds the same LRU order. */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < s[i].n_results; j++) {
+			const struct wire_session_result *r = &s[i].results[j];
+			copy = malloc(r->response_len ? r->response_len : 1);
+			if (copy == NULL) {
+				return -1;
+			}
+			memcpy(copy, r->response, r->response_len);
+			if (session_record(t, s[i].client_id, r->seq, copy,
+					   r->response_len,
+					   s[i].last_active_ms) != 0) {
+				return -1;
+			}
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,81 @@
+/* session — exactly-once client commands.
+ *
+ * Every write request carries (client_id, seq). The state machine records
+ * the serialized Response of each applied command per client, so a retry of
+ * the same (client_id, seq) — after a timeout or a failover — is answered
+ * with the first response instead of being applied twice.
+ *
+ * Per client we keep the responses of the last SESSION_WINDOW sequence
+ * numbers (a ring that grows on demand); a seq older than that is answered
+ * SessionExpired. A client silent for SESSION_TTL_MS (state-machine time) is
+ * forgotten. All of it is replicated state: part of snapshots and digests,
+ * and changed only while applying the log. */
+#ifndef STRATUS_SESSION_H
+#define STRATUS_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "u64map.h"
+#include "wire.h"
+
+#define SESSION_WINDOW 4096u
+#define SESSION_TTL_MS (15ull * 60 * 1000)
+
+struct session_slot {
+	uint64_t seq; /* 0 = empty */
+	uint8_t *response;
+	size_t response_len;
+};
+
+struct session {
+	uint64_t client_id;
+	uint64_t last_active_ms;
+	uint64_t max_seq;
+	struct session_slot *ring; /* index seq & (cap - 1) */
+	size_t cap;
+	struct session *lru_prev, *lru_next; /* ordered by last_active_ms */
+};
+
+struct session_table {
+	struct u64map by_client;
+	struct session *lru_head, *lru_tail; /* head = least recently active */
+	uint64_t digest; /* order-independent sum over recorded responses */
+	size_t n_responses;
+	size_t bytes; /* response bytes held */
+};
+
+enum session_check {
+	SESSION_NEW,       /* not seen: apply it */
+	SESSION_DUPLICATE, /* seen: answer the stored response */
+	SESSION_EXPIRED    /* too old to tell: answer SessionExpired */
+};
+
+void session_table_init(struct session_table *t);
+void session_table_free(struct session_table *t);
+
+/* Look up (client_id, seq). On SESSION_DUPLICATE, *response / *len borrow
+ * the stored response (valid until the table changes). */
+enum session_check session_check(const struct session_table *t,
+				 uint64_t client_id, uint64_t seq,
+				 const uint8_t **response, size_t *len);
+
+/* Record the response of an applied command. Takes ownership of response
+ * (malloc'd) in every case. Returns 0 or -1 when out of memory (the
+ * command is still applied; only its dedup record is lost). */
+int session_record(struct session_table *t, uint64_t client_id, uint64_t seq,
+		   uint8_t *response, size_t len, uint64_t now_ms);
+
+/* Forget clients inactive since before now_ms - SESSION_TTL_MS. */
+void session_expire(struct session_table *t, uint64_t now_ms);
+
+/* Snapshot support: export into wire structs (arrays malloc'd, pointers
+ * borrowed from the table; free with session_export_free) and import. */
+int session_export(const struct session_table *t, struct wire_session **out,
+		   size_t *n);
+void session_export_free(struct wire_session *s, size_t n);
+/* Replaces the table's content with copies of the given sessions. */
+int session_import(struct session_table *t, const struct wire_session *s,
+		   size_t n);
+
+#endif

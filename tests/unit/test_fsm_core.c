@@ -1,0 +1,401 @@
+/* Unit tests of the state machine core without raft: command batches,
+ * per-command results, session dedup, snapshots, digests, the kv family. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fsm.h"
+#include "session.h"
+#include "wire.h"
+
+#define NODE_ID 1
+
+/* Results the fsm handed back, as decoded responses. */
+struct sink {
+	uint64_t nonce[64];
+	size_t index[64];
+	struct wire_response resp[64];
+	size_t n;
+};
+
+static void sink_cb(void *ctx, uint64_t nonce, size_t index,
+		    const uint8_t *response, size_t len)
+{
+	struct sink *s = ctx;
+
+	assert_true(s->n < 64);
+	s->nonce[s->n] = nonce;
+	s->index[s->n] = index;
+	assert_int_equal(wire_response_decode(response, len, &s->resp[s->n]), 0);
+	s->n++;
+}
+
+static void sink_reset(struct sink *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		wire_response_release(&s->resp[i]);
+	}
+	s->n = 0;
+}
+
+/* Encode one command (client, seq, ops) into a malloc'd buffer. */
+static struct wire_bytes command(uint64_t client, uint64_t seq,
+				 struct wire_op *ops, size_t n)
+{
+	struct wire_request r = {.client_id = client, .seq = seq, .ops = ops,
+				 .n_ops = n};
+	struct wire_bytes b;
+	uint8_t *buf;
+
+	assert_int_equal(wire_request_encode(&r, &buf, &b.len), 0);
+	b.data = buf;
+	return b;
+}
+
+static struct wire_op put(const char *key, const char *value)
+{
+	struct wire_op op = {.type = WIRE_OP_KV_PUT, .key = key,
+			     .value = (const uint8_t *)value,
+			     .value_len = strlen(value)};
+	return op;
+}
+
+/* Apply a batch of commands with the given leader clock; frees them. */
+static void apply(struct fsm *f, uint64_t time_ms, uint64_t leader,
+		  uint64_t nonce, struct wire_bytes *cmds, size_t n)
+{
+	struct wire_batch b = {.leader_time_ms = time_ms, .leader_id = leader,
+			       .nonce = nonce, .commands = cmds,
+			       .n_commands = n};
+	void *buf;
+	size_t len, i;
+
+	assert_int_equal(wire_batch_encode(&b, 64, NULL, &buf, &len), 0);
+	assert_int_equal(fsm_apply_entry(f, buf, len), 0);
+	free(buf);
+	for (i = 0; i < n; i++) {
+		free((void *)cmds[i].data);
+	}
+}
+
+static void put_one(struct fsm *f, uint64_t client, uint64_t seq,
+		    const char *key, const char *value, uint64_t time_ms)
+{
+	struct wire_op op = put(key, value);
+	struct wire_bytes c = command(client, seq, &op, 1);
+
+	apply(f, time_ms, 99, 1, &c, 1);
+}
+
+static const char *get_value(struct fsm *f, const char *key, char *out,
+			     size_t out_size)
+{
+	const struct kv_entry *e = kv_get(&f->kv, key);
+
+	if (e == NULL) {
+		return NULL;
+	}
+	snprintf(out, out_size, "%.*s", (int)e->value_len, (const char *)e->value);
+	return out;
+}
+
+static void test_batch_results_per_command(void **state)
+{
+	struct fsm f;
+	struct sink sink = {0};
+	struct wire_op a = put("a", "1"), b = put("b", "2"),
+		       bad = {.type = WIRE_OP_KV_PUT, .key = ""};
+	struct wire_op two[2] = {put("c", "3"), put("d", "4")};
+	struct wire_bytes cmds[3];
+	(void)state;
+
+	assert_int_equal(fsm_init(&f, NODE_ID, sink_cb, &sink), 0);
+	cmds[0] = command(7, 1, &a, 1);
+	cmds[1] = command(7, 2, two, 2);
+	cmds[2] = command(8, 1, &bad, 1);
+	(void)b;
+	apply(&f, 1000, NODE_ID, 42, cmds, 3);
+
+	/* One result per command, in order, for this node's batch. */
+	assert_int_equal(sink.n, 3);
+	assert_int_equal(sink.nonce[0], 42);
+	assert_int_equal(sink.index[2], 2);
+	assert_int_equal(sink.resp[0].n_results, 1);
+	assert_int_equal(sink.resp[0].results[0].code, WIRE_OK);
+	assert_int_equal(sink.resp[1].n_results, 2);
+	assert_int_equal(sink.resp[2].results[0].code, WIRE_ERR_MISSING_PARAM);
+	assert_int_equal(f.kv.count, 3);
+	assert_int_equal(f.time_ms, 1000);
+
+	/* A batch proposed by another node applies but reports nothing. */
+	sink_reset(&sink);
+	put_one(&f, 7, 3, "e", "5", 900);
+	assert_int_equal(sink.n, 0);
+	assert_int_equal(f.kv.count, 4);
+	/* State-machine time never goes backwards. */
+	assert_int_equal(f.time_ms, 1000);
+
+	sink_reset(&sink);
+	fsm_close(&f);
+}
+
+static void test_session_dedup(void **state)
+{
+	struct fsm f;
+	struct sink sink = {0};
+	char v[16];
+	struct wire_op op;
+	struct wire_bytes c;
+	(void)state;
+
+	assert_int_equal(fsm_init(&f, NODE_ID, sink_cb, &sink), 0);
+	put_one(&f, 1, 1, "k", "first", 10);
+	put_one(&f, 2, 1, "k", "second", 20);
+	/* Client 1 retries seq 1 (e.g. after a failover): not applied again. */
+	op = put("k", "first");
+	c = command(1, 1, &op, 1);
+	apply(&f, 30, NODE_ID, 5, &c, 1);
+	assert_string_equal(get_value(&f, "k", v, sizeof v), "second");
+	/* ... but answered with the original response. */
+	assert_int_equal(sink.n, 1);
+	assert_int_equal(sink.resp[0].results[0].code, WIRE_OK);
+	/* Two commands of one batch with the same (client, seq): once. */
+	sink_reset(&sink);
+	{
+		struct wire_op o2 = put("n", "x");
+		struct wire_bytes two[2] = {command(3, 9, &o2, 1),
+					    command(3, 9, &o2, 1)};
+		apply(&f, 40, NODE_ID, 6, two, 2);
+	}
+	assert_int_equal(sink.n, 2);
+	assert_int_equal(f.applied_commands, 3);
+	/* Client id 0 means no session: every copy applies. */
+	put_one(&f, 0, 1, "z", "a", 50);
+	put_one(&f, 0, 1, "z", "b", 60);
+	assert_string_equal(get_value(&f, "z", v, sizeof v), "b");
+	sink_reset(&sink);
+	fsm_close(&f);
+}
+
+static void test_session_window_and_expiry(void **state)
+{
+	struct session_table t;
+	const uint8_t *resp;
+	size_t len;
+	uint64_t seq;
+	uint8_t *r;
+	(void)state;
+
+	session_table_init(&t);
+	for (seq = 1; seq <= SESSION_WINDOW + 10; seq++) {
+		r = malloc(1);
+		r[0] = (uint8_t)seq;
+		assert_int_equal(session_record(&t, 5, seq, r, 1, 100), 0);
+	}
+	/* Recent seqs are remembered, with their own response. */
+	assert_int_equal(session_check(&t, 5, SESSION_WINDOW + 10, &resp, &len),
+			 SESSION_DUPLICATE);
+	assert_int_equal(resp[0], (uint8_t)(SESSION_WINDOW + 10));
+	assert_int_equal(session_check(&t, 5, 20, &resp, &len),
+			 SESSION_DUPLICATE);
+	/* Older than the window: cannot tell, so say so. */
+	assert_int_equal(session_check(&t, 5, 3, &resp, &len), SESSION_EXPIRED);
+	/* A new seq is new; an unknown client is new. */
+	assert_int_equal(session_check(&t, 5, SESSION_WINDOW + 11, &resp, &len),
+			 SESSION_NEW);
+	assert_int_equal(session_check(&t, 6, 1, &resp, &len), SESSION_NEW);
+	/* Out-of-order seqs within the window are all kept. */
+	r = malloc(1);
+	assert_int_equal(session_record(&t, 9, 100, r, 1, 200), 0);
+	r = malloc(1);
+	assert_int_equal(session_record(&t, 9, 60, r, 1, 200), 0);
+	assert_int_equal(session_check(&t, 9, 100, &resp, &len),
+			 SESSION_DUPLICATE);
+	assert_int_equal(session_check(&t, 9, 60, &resp, &len),
+			 SESSION_DUPLICATE);
+	/* Inactive clients are forgotten after the TTL, active ones kept. */
+	session_expire(&t, 150 + SESSION_TTL_MS);
+	assert_int_equal(session_check(&t, 5, 20, &resp, &len), SESSION_NEW);
+	assert_int_equal(session_check(&t, 9, 60, &resp, &len),
+			 SESSION_DUPLICATE);
+	session_table_free(&t);
+}
+
+static void test_snapshot_round_trip(void **state)
+{
+	struct fsm a, b;
+	struct sink sink = {0};
+	struct wire_op reg = {.type = WIRE_OP_SET_NODE_ADDR,
+			      .node = {.id = 4,
+				       .raft_address = "tcp://127.0.0.1:7140",
+				       .client_address = "tcp://127.0.0.1:7141",
+				       .http_address = "127.0.0.1:7142"}};
+	struct wire_bytes c;
+	char key[32], v[16];
+	void *buf;
+	size_t len;
+	int i;
+	(void)state;
+
+	assert_int_equal(fsm_init(&a, NODE_ID, NULL, NULL), 0);
+	for (i = 0; i < 500; i++) {
+		snprintf(key, sizeof key, "key-%03d", i);
+		put_one(&a, 11, (uint64_t)i + 1, key, "value", 1000 + i);
+	}
+	c = command(12, 1, &reg, 1);
+	apply(&a, 5000, 2, 3, &c, 1);
+	assert_int_equal(fsm_snapshot(&a, NULL, &buf, &len), 0);
+
+	assert_int_equal(fsm_init(&b, 2, sink_cb, &sink), 0);
+	put_one(&b, 99, 1, "stale", "gone after restore", 1);
+	assert_int_equal(fsm_restore(&b, buf, len), 0);
+	free(buf);
+	assert_int_equal(fsm_digest(&a), fsm_digest(&b));
+	assert_int_equal(b.kv.count, 500);
+	assert_null(kv_get(&b.kv, "stale"));
+	assert_non_null(fsm_find_node(&b, 4));
+	assert_string_equal(fsm_find_node(&b, 4)->client_address,
+			    "tcp://127.0.0.1:7141");
+	assert_int_equal(b.time_ms, 5000);
+	/* Sessions survive: a retry after restore is still deduplicated. */
+	{
+		struct wire_op op = put("key-000", "changed");
+		struct wire_bytes r = command(11, 1, &op, 1);
+		apply(&b, 6000, 2, 8, &r, 1);
+	}
+	assert_string_equal(get_value(&b, "key-000", v, sizeof v), "value");
+	assert_int_equal(sink.n, 1);
+	assert_int_equal(sink.resp[0].results[0].code, WIRE_OK);
+	/* A corrupt snapshot is refused and leaves the state alone. */
+	assert_int_not_equal(fsm_restore(&b, "\x08\xff\xff", 3), 0);
+	assert_int_equal(b.kv.count, 500);
+
+	sink_reset(&sink);
+	fsm_close(&a);
+	fsm_close(&b);
+}
+
+static void test_digest_tracks_state(void **state)
+{
+	struct fsm a, b;
+	uint64_t d0;
+	(void)state;
+
+	assert_int_equal(fsm_init(&a, 1, NULL, NULL), 0);
+	assert_int_equal(fsm_init(&b, 2, NULL, NULL), 0);
+	d0 = fsm_digest(&a);
+	put_one(&a, 0, 0, "x", "1", 10);
+	put_one(&b, 0, 0, "x", "1", 10);
+	assert_int_not_equal(fsm_digest(&a), d0);
+	/* Same log, same digest, whichever node applied it. */
+	assert_int_equal(fsm_digest(&a), fsm_digest(&b));
+	put_one(&a, 0, 0, "x", "2", 10);
+	assert_int_not_equal(fsm_digest(&a), fsm_digest(&b));
+	put_one(&b, 0, 0, "x", "2", 10);
+	assert_int_equal(fsm_digest(&a), fsm_digest(&b));
+	fsm_close(&a);
+	fsm_close(&b);
+}
+
+static void test_kv_read_and_list(void **state)
+{
+	struct fsm f;
+	struct wire_op get = {.type = WIRE_OP_KV_GET, .key = "b/2"};
+	struct wire_op missing = {.type = WIRE_OP_KV_GET, .key = "nope"};
+	struct wire_op list = {.type = WIRE_OP_KV_LIST, .prefix = "b/",
+			       .limit = 2};
+	struct wire_op ops[3] = {get, missing, list};
+	struct wire_request req = {.ops = ops, .n_ops = 3};
+	struct wire_response resp;
+	struct wire_op del = {.type = WIRE_OP_KV_DELETE, .key = "b/1"};
+	struct wire_bytes c;
+	uint8_t *buf;
+	size_t len;
+	(void)state;
+
+	assert_int_equal(fsm_init(&f, 1, NULL, NULL), 0);
+	put_one(&f, 0, 0, "a", "x", 1);
+	put_one(&f, 0, 0, "b/1", "one", 1);
+	put_one(&f, 0, 0, "b/2", "two", 1);
+	put_one(&f, 0, 0, "b/3", "three", 1);
+	put_one(&f, 0, 0, "c", "y", 1);
+	assert_int_equal(fsm_read(&f, &req, &buf, &len), 0);
+	assert_int_equal(wire_response_decode(buf, len, &resp), 0);
+	free(buf);
+	assert_int_equal(resp.n_results, 3);
+	assert_true(resp.results[0].found);
+	assert_memory_equal(resp.results[0].value, "two", 3);
+	assert_int_equal(resp.results[1].code, WIRE_ERR_NOT_FOUND);
+	assert_string_equal(resp.results[1].error_name,
+			    "ResourceNotFoundException");
+	assert_int_equal(resp.results[2].n_items, 2);
+	assert_string_equal(resp.results[2].items[0].key, "b/1");
+	assert_string_equal(resp.results[2].items[1].key, "b/2");
+	assert_string_equal(resp.results[2].next_token, "b/2");
+	wire_response_release(&resp);
+
+	/* Next page, after deleting b/1. */
+	c = command(0, 0, &del, 1);
+	apply(&f, 2, 9, 1, &c, 1);
+	ops[0] = list;
+	ops[0].start_after = "b/2";
+	req.n_ops = 1;
+	assert_int_equal(fsm_read(&f, &req, &buf, &len), 0);
+	assert_int_equal(wire_response_decode(buf, len, &resp), 0);
+	free(buf);
+	assert_int_equal(resp.results[0].n_items, 1);
+	assert_string_equal(resp.results[0].items[0].key, "b/3");
+	assert_string_equal(resp.results[0].next_token, "");
+	wire_response_release(&resp);
+	assert_int_equal(f.kv.count, 4);
+	fsm_close(&f);
+}
+
+static void test_malformed_entries(void **state)
+{
+	struct fsm f;
+	struct sink sink = {0};
+	struct wire_bytes garbage = {(const uint8_t *)"\xff\xff\xff", 3};
+	struct wire_batch b = {.leader_time_ms = 5, .leader_id = NODE_ID,
+			       .nonce = 2, .commands = &garbage,
+			       .n_commands = 1};
+	void *buf;
+	size_t len;
+	(void)state;
+
+	assert_int_equal(fsm_init(&f, NODE_ID, sink_cb, &sink), 0);
+	/* A garbage entry is skipped without harm. */
+	assert_int_equal(fsm_apply_entry(&f, "\x07garbage", 8), 0);
+	assert_int_equal(f.applied_batches, 0);
+	/* A garbage command gets an error result, the batch still applies. */
+	assert_int_equal(wire_batch_encode(&b, 1 << 20, NULL, &buf, &len), 0);
+	assert_int_equal(fsm_apply_entry(&f, buf, len), 0);
+	free(buf);
+	assert_int_equal(sink.n, 1);
+	assert_int_equal(sink.resp[0].code, WIRE_ERR_MALFORMED);
+	assert_int_equal(f.applied_batches, 1);
+	sink_reset(&sink);
+	fsm_close(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_batch_results_per_command),
+		cmocka_unit_test(test_session_dedup),
+		cmocka_unit_test(test_session_window_and_expiry),
+		cmocka_unit_test(test_snapshot_round_trip),
+		cmocka_unit_test(test_digest_tracks_state),
+		cmocka_unit_test(test_kv_read_and_list),
+		cmocka_unit_test(test_malformed_entries),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
