@@ -94,10 +94,10 @@ static const struct field fields[] = {
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
 static const char *const log_level_names[] = {
-    [LOG_DEBUG] = "debug",
-    [LOG_INFO] = "info",
-    [LOG_WARN] = "warn",
-    [LOG_ERROR] = "error",
+    [LOGLEVEL_DEBUG] = "debug",
+    [LOGLEVEL_INFO] = "info",
+    [LOGLEVEL_WARN] = "warn",
+    [LOGLEVEL_ERROR] = "error",
 };
 
 static const char usage[] =
@@ -173,7 +173,7 @@ void config_defaults(struct config *c)
 	c->max_batch_commands = 4096;
 	c->max_batch_bytes = 4 * 1024 * 1024;
 	c->max_connections = 1024;
-	c->log_level = LOG_INFO;
+	c->log_level = LOGLEVEL_INFO;
 }
 
 /* --- value checks, shared by the file and the flags -------------------- */
@@ -1108,7 +1108,7 @@ int config_validate(const struct config *c, char *errmsg, size_t errmsg_size)
 		       "region and account_id must not be empty");
 		return -1;
 	}
-	if ((unsigned)c->log_level > LOG_ERROR) {
+	if ((unsigned)c->log_level > LOGLEVEL_ERROR) {
 		seterr(errmsg, errmsg_size, "log_level is not valid");
 		return -1;
 	}

@@ -49,7 +49,7 @@ struct config_peer {
 	char http_address[CONFIG_ADDR_MAX]; /* "" when not given */
 };
 
-enum config_log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum config_log_level { LOGLEVEL_DEBUG, LOGLEVEL_INFO, LOGLEVEL_WARN, LOGLEVEL_ERROR };
 
 struct config {
 	uint64_t node_id;

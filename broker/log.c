@@ -6,7 +6,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-static enum config_log_level log_level = LOG_INFO;
+static enum config_log_level log_level = LOGLEVEL_INFO;
 static unsigned long long log_node_id;
 
 void log_setup(enum config_log_level level, unsigned long long node_id)

@@ -202,7 +202,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.max_batch_commands, 4096);
 	assert_int_equal(c.max_batch_bytes, 4 * 1024 * 1024);
 	assert_int_equal(c.max_connections, 1024);
-	assert_int_equal(c.log_level, LOG_INFO);
+	assert_int_equal(c.log_level, LOGLEVEL_INFO);
 	/* Defaults alone are not a usable node: the id is missing. */
 	assert_int_equal(config_validate(&c, err, sizeof err), -1);
 	assert_contains(err, "node_id is not set");
@@ -247,7 +247,7 @@ static void test_full_file(void **state)
 	assert_int_equal(c.max_batch_commands, 128);
 	assert_int_equal(c.max_batch_bytes, 2097152);
 	assert_int_equal(c.max_connections, 64);
-	assert_int_equal(c.log_level, LOG_DEBUG);
+	assert_int_equal(c.log_level, LOGLEVEL_DEBUG);
 	assert_int_equal(config_validate(&c, err, sizeof err), 0);
 
 	assert_ptr_equal(config_find_peer(&c, 3), &c.peers[2]);
@@ -563,15 +563,15 @@ static void test_every_flag(void **state)
 	assert_int_equal(c.max_connections, 7);
 	assert_string_equal(c.region, "ap-south-2");
 	assert_string_equal(c.account_id, "111122223333");
-	assert_int_equal(c.log_level, LOG_WARN);
+	assert_int_equal(c.log_level, LOGLEVEL_WARN);
 
 	/* The log levels, and the --flag=value form. */
 	assert_int_equal(PARSE(&c, &help, err, "--log-level=debug"), 0);
-	assert_int_equal(c.log_level, LOG_DEBUG);
+	assert_int_equal(c.log_level, LOGLEVEL_DEBUG);
 	assert_int_equal(PARSE(&c, &help, err, "--log-level", "info"), 0);
-	assert_int_equal(c.log_level, LOG_INFO);
+	assert_int_equal(c.log_level, LOGLEVEL_INFO);
 	assert_int_equal(PARSE(&c, &help, err, "--log-level=error"), 0);
-	assert_int_equal(c.log_level, LOG_ERROR);
+	assert_int_equal(c.log_level, LOGLEVEL_ERROR);
 	assert_int_equal(PARSE(&c, &help, err, "--id=7", "--peer=7=tcp://"
 							"h:1,tcp://h:2"),
 			 0);
@@ -609,7 +609,7 @@ static void test_flags_override_file(void **state)
 	assert_int_equal(c.election_timeout_ms, 2000); /* flag */
 	assert_int_equal(c.heartbeat_timeout_ms, 100); /* file */
 	assert_int_equal(c.node_id, 2);                /* file */
-	assert_int_equal(c.log_level, LOG_ERROR);      /* flag */
+	assert_int_equal(c.log_level, LOGLEVEL_ERROR);      /* flag */
 	assert_int_equal(c.snapshot_trailing, 0);      /* file */
 	assert_int_equal(c.max_connections, 64);       /* file */
 	/* --peer flags replace the file's peers. */

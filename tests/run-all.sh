@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's quick start and CI run it:
+# install what is missing, build with AddressSanitizer + UBSan, run the
+# unit, fsm, cluster and fault suites, and end with "N passed, N failed".
+#
+#   tests/run-all.sh                 # everything
+#   SUITES="unit fsm" tests/run-all.sh
+#   BUILD_DIR=build-asan tests/run-all.sh
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+build=${BUILD_DIR:-build-test}
+suites=${SUITES:-unit fsm cluster fault}
+
+"$top/scripts/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
+if [ ! -f "$build/build.ninja" ]; then
+  meson setup "$build" -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dbuildtype=debugoptimized >"$top/$build.setup.log" 2>&1 \
+    || { cat "$top/$build.setup.log"; echo "0 passed, 1 failed"; exit 1; }
+fi
+if ! ninja -C "$build"; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# Sanitizers: fail on any UB report, detect leaks in every test binary.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+args=()
+for s in $suites; do args+=(--suite "$s"); done
+meson test -C "$build" --print-errorlogs --num-processes 1 "${args[@]}"
+status=$?
+
+python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+try:
+    lines = open(sys.argv[1]).read().splitlines()
+except OSError:
+    lines = []
+for line in lines:
+    if not line.strip():
+        continue
+    r = json.loads(line).get("result", "")
+    if r in ("OK", "EXPECTEDFAIL"):
+        passed += 1
+    elif r == "SKIP":
+        skipped += 1
+    else:
+        failed += 1
+if passed + failed + skipped == 0:
+    failed = 1
+summary = f"{passed} passed, {failed} failed"
+if skipped:
+    summary += f", {skipped} skipped"
+print(summary)
+PY
+exit $status
