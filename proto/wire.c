@@ -1,0 +1,1235 @@
+/* wire — the codec between the plain structs of wire.h and the protobuf-c
+ * types generated from stratus.proto.
+ *
+ * Decoders unpack with protobuf-c (which copies every string and bytes field
+ * into its own allocations) and then point the plain structs into that
+ * unpacked message: nothing is copied twice. The decoded object owns the
+ * unpacked message through priv_ and the plain arrays it built (ops,
+ * results, items, nodes, kv, sessions, commands); the release functions free
+ * both. Requests come from the network, so before unpacking one we walk its
+ * wire format once (scan_message) to bound the number of fields and ops —
+ * protobuf-c allocates per field, and a 4 MiB request of empty ops would
+ * otherwise cost around 200 MiB — and to reject strings with embedded NULs,
+ * which a C string would silently truncate.
+ *
+ * Encoders build protobuf-c structs that borrow the caller's strings and
+ * bytes (no copies), size the message, and pack it into one buffer. */
+#include "wire.h"
+
+#include <limits.h>
+#include <lz4.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stratus.pb-c.h"
+
+/* Where empty bytes fields point after decoding, so that users may pass
+ * them to memcpy() and friends (which forbid NULL even with length 0). */
+static const uint8_t empty_bytes[1];
+
+/* Fields a request may carry in all (top level and nested) before we refuse
+ * to unpack it. A legitimate op uses at most 8 (Op, AddNode, voter,
+ * NodeAddr and its 4 fields); the rest is headroom for fields added by newer
+ * clients, which protobuf-c keeps as unknown fields. */
+#define REQUEST_FIELD_BUDGET (16u * WIRE_MAX_OPS_PER_REQUEST + 64)
+
+/* Nesting allowed by scan_message. Our deepest path is 3
+ * (Request > Op > AddNode > NodeAddr); unknown fields are not descended. */
+#define SCAN_MAX_DEPTH 8
+
+/* Allocates n zeroed elements of *p's type into p (NULL when n == 0).
+ * Evaluates to true on success. */
+#define ALLOC_ARRAY(p, n)                                                      \
+	((n) == 0 ? ((p) = NULL, true)                                         \
+		  : (((p) = calloc((n), sizeof *(p))) != NULL))
+
+const char *wire_code_name(uint32_t code)
+{
+	static const char *const names[] = {
+	    [WIRE_OK] = "OK",
+	    [WIRE_ERR_NOT_LEADER] = "NotLeader",
+	    [WIRE_ERR_MALFORMED] = "SerializationException",
+	    [WIRE_ERR_UNKNOWN_OP] = "InvalidAction",
+	    [WIRE_ERR_TOO_LARGE] = "RequestEntityTooLarge",
+	    [WIRE_ERR_NOT_FOUND] = "ResourceNotFoundException",
+	    [WIRE_ERR_UNAVAILABLE] = "ServiceUnavailable",
+	    [WIRE_ERR_INTERNAL] = "InternalFailure",
+	    [WIRE_ERR_OVER_LIMIT] = "OverLimit",
+	    [WIRE_ERR_INVALID_PARAM] = "InvalidParameterValue",
+	    [WIRE_ERR_MISSING_PARAM] = "MissingParameter",
+	    [WIRE_ERR_TIMEOUT] = "RequestTimeout",
+	    [WIRE_ERR_CONNECTION] = "ConnectionFailure",
+	    [WIRE_ERR_SESSION_EXPIRED] = "SessionExpired",
+	};
+
+	if (code < sizeof names / sizeof *names && names[code] != NULL) {
+		return names[code];
+	}
+	return "UnknownError";
+}
+
+bool wire_op_is_write(enum wire_op_type type)
+{
+	switch (type) {
+	case WIRE_OP_KV_PUT:
+	case WIRE_OP_KV_DELETE:
+	case WIRE_OP_SET_NODE_ADDR:
+		return true;
+	default:
+		/* Reads, and membership changes the node makes itself
+		 * through raft's own configuration entries. */
+		return false;
+	}
+}
+
+/* ---- shared helpers ------------------------------------------------------ */
+
+/* protobuf-c allocator that records running out of memory in *data (a bool),
+ * so that decoders can tell "malformed" from "no memory": protobuf-c returns
+ * NULL for both. */
+static void *pb_alloc(void *data, size_t size)
+{
+	void *p = malloc(size != 0 ? size : 1);
+
+	if (p == NULL) {
+		*(bool *)data = true;
+	}
+	return p;
+}
+
+static void pb_free(void *data, void *p)
+{
+	(void)data;
+	free(p);
+}
+
+/* Unpacks buf[0..len) as a message of type desc into *out (owned; free with
+ * protobuf_c_message_free_unpacked(*out, NULL), which also uses free()).
+ * Returns 0, WIRE_ERR_MALFORMED or WIRE_ERR_INTERNAL. */
+static int unpack(const ProtobufCMessageDescriptor *desc, const void *buf,
+		  size_t len, ProtobufCMessage **out)
+{
+	bool oom = false;
+	ProtobufCAllocator allocator = {pb_alloc, pb_free, &oom};
+	ProtobufCMessage *m;
+
+	*out = NULL;
+	if (buf == NULL) {
+		if (len != 0) {
+			return WIRE_ERR_MALFORMED;
+		}
+		buf = empty_bytes;
+	}
+	m = protobuf_c_message_unpack(desc, &allocator, len, buf);
+	if (m == NULL) {
+		return oom ? WIRE_ERR_INTERNAL : WIRE_ERR_MALFORMED;
+	}
+	*out = m;
+	return 0;
+}
+
+/* Reads one varint at *p (< end) into *v and advances *p. Returns 0 or -1
+ * (truncated, or longer than 10 bytes). */
+static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t value = 0;
+	unsigned shift;
+
+	for (shift = 0; shift < 70 && *p < end; shift += 7) {
+		uint8_t byte = *(*p)++;
+		if (shift < 64) {
+			value |= (uint64_t)(byte & 0x7f) << shift;
+		}
+		if ((byte & 0x80) == 0) {
+			*v = value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* State of one scan_message walk. */
+struct scan {
+	size_t fields_left; /* field budget, all levels together */
+	uint32_t count_id;  /* top-level field number to count */
+	size_t counted;     /* occurrences of count_id at the top level */
+};
+
+/* Walks the wire format of one message of type desc without allocating:
+ * every field well formed, at most s->fields_left fields in all, no NUL
+ * inside a known string field; descends into known message fields. Returns
+ * 0 or -1. */
+static int scan_message(const ProtobufCMessageDescriptor *desc,
+			const uint8_t *p, size_t len, unsigned depth,
+			struct scan *s)
+{
+	const uint8_t *end = p + len;
+
+	if (depth > SCAN_MAX_DEPTH) {
+		return -1;
+	}
+	while (p < end) {
+		const ProtobufCFieldDescriptor *field;
+		uint64_t tag, n;
+		uint32_t id;
+
+		if (s->fields_left == 0 || read_varint(&p, end, &tag) != 0) {
+			return -1;
+		}
+		s->fields_left--;
+		if ((tag >> 3) == 0 || (tag >> 3) > 0x1fffffff) {
+			return -1;
+		}
+		id = (uint32_t)(tag >> 3);
+		field = protobuf_c_message_descriptor_get_field(desc, id);
+		switch (tag & 7) {
+		case 0: /* varint */
+			if (read_varint(&p, end, &n) != 0) {
+				return -1;
+			}
+			break;
+		case 1: /* 64-bit */
+			if ((size_t)(end - p) < 8) {
+				return -1;
+			}
+			p += 8;
+			break;
+		case 5: /* 32-bit */
+			if ((size_t)(end - p) < 4) {
+				return -1;
+			}
+			p += 4;
+			break;
+		case 2: /* length-delimited */
+			if (read_varint(&p, end, &n) != 0 ||
+			    n > (uint64_t)(end - p)) {
+				return -1;
+			}
+			if (depth == 0 && id == s->count_id) {
+				s->counted++;
+			}
+			if (field == NULL) {
+				/* unknown: kept opaque by protobuf-c */
+			} else if (field->type == PROTOBUF_C_TYPE_MESSAGE) {
+				int rv = scan_message(field->descriptor, p,
+						      (size_t)n, depth + 1, s);
+				if (rv != 0) {
+					return -1;
+				}
+			} else if (field->type == PROTOBUF_C_TYPE_STRING) {
+				if (memchr(p, 0, (size_t)n) != NULL) {
+					return -1;
+				}
+			}
+			p += n;
+			break;
+		default: /* groups (3, 4) are not proto3; 6, 7 do not exist */
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A decoded string: never NULL. */
+static const char *str_out(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/* A string to encode: NULL and "" are both absent in proto3. protobuf-c's
+ * fields are not const, but packing only reads them. */
+static char *str_in(const char *s)
+{
+	return (char *)(s != NULL ? s : "");
+}
+
+static void bytes_out(const ProtobufCBinaryData *bd, const uint8_t **data,
+		      size_t *len)
+{
+	*data = bd->data != NULL ? bd->data : empty_bytes;
+	*len = bd->data != NULL ? bd->len : 0;
+}
+
+/* Points bd at data[0..len) (borrowed). Returns 0 or WIRE_ERR_INVALID_PARAM
+ * for NULL data with a nonzero length. */
+static int bytes_in(const uint8_t *data, size_t len, ProtobufCBinaryData *bd)
+{
+	if (data == NULL && len != 0) {
+		return WIRE_ERR_INVALID_PARAM;
+	}
+	bd->data = (uint8_t *)(len != 0 ? data : NULL);
+	bd->len = len;
+	return 0;
+}
+
+/* m may be NULL (absent): then all fields are zero / "". */
+static void node_addr_out(const Stratus__NodeAddr *m, struct wire_node_addr *a)
+{
+	a->id = m != NULL ? m->id : 0;
+	a->raft_address = str_out(m != NULL ? m->raft_address : NULL);
+	a->client_address = str_out(m != NULL ? m->client_address : NULL);
+	a->http_address = str_out(m != NULL ? m->http_address : NULL);
+}
+
+static void node_addr_in(const struct wire_node_addr *a, Stratus__NodeAddr *m)
+{
+	*m = (Stratus__NodeAddr)STRATUS__NODE_ADDR__INIT;
+	m->id = a->id;
+	m->raft_address = str_in(a->raft_address);
+	m->client_address = str_in(a->client_address);
+	m->http_address = str_in(a->http_address);
+}
+
+/* Packs m into a buffer from alloc (NULL = malloc) holding `header` spare
+ * bytes followed by the packed message; the packed size goes in *len. The
+ * buffer is at least 1 byte, so it is never NULL on success. Returns 0,
+ * WIRE_ERR_TOO_LARGE (packed size > max) or WIRE_ERR_INTERNAL. */
+static int pack_into(const ProtobufCMessage *m, size_t max, size_t header,
+		     void *(*alloc)(size_t), uint8_t **buf, size_t *len)
+{
+	size_t size = protobuf_c_message_get_packed_size(m);
+	size_t total = header + size;
+	uint8_t *out;
+
+	if (size > max) {
+		return WIRE_ERR_TOO_LARGE;
+	}
+	out = (alloc != NULL ? alloc : malloc)(total != 0 ? total : 1);
+	if (out == NULL) {
+		return WIRE_ERR_INTERNAL;
+	}
+	if (protobuf_c_message_pack(m, out + header) != size) {
+		/* Cannot happen: get_packed_size and pack walk the same
+		 * message. Fail rather than hand out a short buffer (a
+		 * buffer from alloc leaks: we have no matching free). */
+		if (alloc == NULL) {
+			free(out);
+		}
+		return WIRE_ERR_INTERNAL;
+	}
+	*buf = out;
+	*len = size;
+	return 0;
+}
+
+/* ---- request ------------------------------------------------------------- */
+
+/* Fills op from the unpacked m and checks its bounds. Returns 0 or
+ * WIRE_ERR_MALFORMED. */
+static int op_out(const Stratus__Op *m, struct wire_op *op)
+{
+	memset(op, 0, sizeof *op);
+	op->type = WIRE_OP_NONE;
+	op->key = "";
+	op->value = empty_bytes;
+	op->prefix = "";
+	op->start_after = "";
+	node_addr_out(NULL, &op->node);
+
+	switch (m->op_case) {
+	case STRATUS__OP__OP_KV_PUT:
+		op->type = WIRE_OP_KV_PUT;
+		op->key = str_out(m->kv_put->key);
+		bytes_out(&m->kv_put->value, &op->value, &op->value_len);
+		break;
+	case STRATUS__OP__OP_KV_GET:
+		op->type = WIRE_OP_KV_GET;
+		op->key = str_out(m->kv_get->key);
+		break;
+	case STRATUS__OP__OP_KV_DELETE:
+		op->type = WIRE_OP_KV_DELETE;
+		op->key = str_out(m->kv_delete->key);
+		break;
+	case STRATUS__OP__OP_KV_LIST:
+		op->type = WIRE_OP_KV_LIST;
+		op->prefix = str_out(m->kv_list->prefix);
+		op->start_after = str_out(m->kv_list->start_after);
+		op->limit = m->kv_list->limit;
+		break;
+	case STRATUS__OP__OP_CLUSTER_STATUS:
+		op->type = WIRE_OP_CLUSTER_STATUS;
+		break;
+	case STRATUS__OP__OP_ADD_NODE:
+		op->type = WIRE_OP_ADD_NODE;
+		node_addr_out(m->add_node->node, &op->node);
+		op->voter = m->add_node->voter != 0;
+		break;
+	case STRATUS__OP__OP_ASSIGN_NODE:
+		op->type = WIRE_OP_ASSIGN_NODE;
+		op->node_id = m->assign_node->id;
+		op->role = m->assign_node->role;
+		break;
+	case STRATUS__OP__OP_REMOVE_NODE:
+		op->type = WIRE_OP_REMOVE_NODE;
+		op->node_id = m->remove_node->id;
+		break;
+	case STRATUS__OP__OP_TRANSFER_LEADER:
+		op->type = WIRE_OP_TRANSFER_LEADER;
+		op->node_id = m->transfer_leader->id;
+		break;
+	case STRATUS__OP__OP_SET_NODE_ADDR:
+		op->type = WIRE_OP_SET_NODE_ADDR;
+		node_addr_out(m->set_node_addr->node, &op->node);
+		break;
+	default:
+		/* No oneof set (or one this build does not know, which
+		 * protobuf-c keeps as an unknown field): the server answers
+		 * InvalidAction. */
+		break;
+	}
+	if (strlen(op->key) > WIRE_MAX_KEY_BYTES ||
+	    strlen(op->prefix) > WIRE_MAX_KEY_BYTES ||
+	    strlen(op->start_after) > WIRE_MAX_KEY_BYTES ||
+	    op->value_len > WIRE_MAX_VALUE_BYTES) {
+		return WIRE_ERR_MALFORMED;
+	}
+	return 0;
+}
+
+int wire_request_decode(const void *buf, size_t len, struct wire_request *out)
+{
+	struct wire_request r = {0};
+	struct scan scan = {REQUEST_FIELD_BUDGET, 3 /* Request.ops */, 0};
+	Stratus__Request *m;
+	ProtobufCMessage *msg;
+	size_t i;
+	int rv;
+
+	memset(out, 0, sizeof *out);
+	if (len > WIRE_MAX_REQUEST_BYTES || (buf == NULL && len != 0)) {
+		return WIRE_ERR_MALFORMED;
+	}
+	if (buf == NULL) {
+		buf = empty_bytes;
+	}
+	if (scan_message(&stratus__request__descriptor, buf, len, 0, &scan) !=
+		0 ||
+	    scan.counted > WIRE_MAX_OPS_PER_REQUEST) {
+		return WIRE_ERR_MALFORMED;
+	}
+	rv = unpack(&stratus__request__descriptor, buf, len, &msg);
+	if (rv != 0) {
+		return rv;
+	}
+	m = (Stratus__Request *)msg;
+	r.priv_ = m;
+	r.client_id = m->client_id;
+	r.seq = m->seq;
+	if (m->n_ops > WIRE_MAX_OPS_PER_REQUEST) {
+		rv = WIRE_ERR_MALFORMED;
+		goto err_after_unpack;
+	}
+	if (!ALLOC_ARRAY(r.ops, m->n_ops)) {
+		rv = WIRE_ERR_INTERNAL;
+		goto err_after_unpack;
+	}
+	r.n_ops = m->n_ops;
+	for (i = 0; i < m->n_ops; i++) {
+		rv = op_out(m->ops[i], &r.ops[i]);
+		if (rv != 0) {
+			goto err_after_unpack;
+		}
+	}
+	*out = r;
+	return 0;
+
+err_after_unpack:
+	wire_request_release(&r);
+	return rv;
+}
+
+void wire_request_release(struct wire_request *r)
+{
+	if (r == NULL || r->priv_ == NULL) {
+		return;
+	}
+	free(r->ops);
+	protobuf_c_message_free_unpacked(r->priv_, NULL);
+	memset(r, 0, sizeof *r);
+}
+
+/* One Op to encode with the sub-messages it may point to. */
+struct op_msg {
+	Stratus__Op op;
+	union {
+		Stratus__KvPut kv_put;
+		Stratus__KvGet kv_get;
+		Stratus__KvDelete kv_delete;
+		Stratus__KvList kv_list;
+		Stratus__ClusterStatus cluster_status;
+		Stratus__AddNode add_node;
+		Stratus__AssignNode assign_node;
+		Stratus__RemoveNode remove_node;
+		Stratus__TransferLeader transfer_leader;
+		Stratus__SetNodeAddr set_node_addr;
+	} sub;
+	Stratus__NodeAddr node;
+};
+
+/* Fills o from op; o's pointers borrow op's data. Returns 0,
+ * WIRE_ERR_UNKNOWN_OP or WIRE_ERR_INVALID_PARAM. */
+static int op_in(const struct wire_op *op, struct op_msg *o)
+{
+	o->op = (Stratus__Op)STRATUS__OP__INIT;
+	switch (op->type) {
+	case WIRE_OP_NONE:
+		break;
+	case WIRE_OP_KV_PUT:
+		o->sub.kv_put = (Stratus__KvPut)STRATUS__KV_PUT__INIT;
+		o->sub.kv_put.key = str_in(op->key);
+		if (bytes_in(op->value, op->value_len, &o->sub.kv_put.value) !=
+		    0) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+		o->op.op_case = STRATUS__OP__OP_KV_PUT;
+		o->op.kv_put = &o->sub.kv_put;
+		break;
+	case WIRE_OP_KV_GET:
+		o->sub.kv_get = (Stratus__KvGet)STRATUS__KV_GET__INIT;
+		o->sub.kv_get.key = str_in(op->key);
+		o->op.op_case = STRATUS__OP__OP_KV_GET;
+		o->op.kv_get = &o->sub.kv_get;
+		break;
+	case WIRE_OP_KV_DELETE:
+		o->sub.kv_delete = (Stratus__KvDelete)STRATUS__KV_DELETE__INIT;
+		o->sub.kv_delete.key = str_in(op->key);
+		o->op.op_case = STRATUS__OP__OP_KV_DELETE;
+		o->op.kv_delete = &o->sub.kv_delete;
+		break;
+	case WIRE_OP_KV_LIST:
+		o->sub.kv_list = (Stratus__KvList)STRATUS__KV_LIST__INIT;
+		o->sub.kv_list.prefix = str_in(op->prefix);
+		o->sub.kv_list.start_after = str_in(op->start_after);
+		o->sub.kv_list.limit = op->limit;
+		o->op.op_case = STRATUS__OP__OP_KV_LIST;
+		o->op.kv_list = &o->sub.kv_list;
+		break;
+	case WIRE_OP_CLUSTER_STATUS:
+		o->sub.cluster_status =
+		    (Stratus__ClusterStatus)STRATUS__CLUSTER_STATUS__INIT;
+		o->op.op_case = STRATUS__OP__OP_CLUSTER_STATUS;
+		o->op.cluster_status = &o->sub.cluster_status;
+		break;
+	case WIRE_OP_ADD_NODE:
+		node_addr_in(&op->node, &o->node);
+		o->sub.add_node = (Stratus__AddNode)STRATUS__ADD_NODE__INIT;
+		o->sub.add_node.node = &o->node;
+		o->sub.add_node.voter = op->voter;
+		o->op.op_case = STRATUS__OP__OP_ADD_NODE;
+		o->op.add_node = &o->sub.add_node;
+		break;
+	case WIRE_OP_ASSIGN_NODE:
+		o->sub.assign_node =
+		    (Stratus__AssignNode)STRATUS__ASSIGN_NODE__INIT;
+		o->sub.assign_node.id = op->node_id;
+		o->sub.assign_node.role = op->role;
+		o->op.op_case = STRATUS__OP__OP_ASSIGN_NODE;
+		o->op.assign_node = &o->sub.assign_node;
+		break;
+	case WIRE_OP_REMOVE_NODE:
+		o->sub.remove_node =
+		    (Stratus__RemoveNode)STRATUS__REMOVE_NODE__INIT;
+		o->sub.remove_node.id = op->node_id;
+		o->op.op_case = STRATUS__OP__OP_REMOVE_NODE;
+		o->op.remove_node = &o->sub.remove_node;
+		break;
+	case WIRE_OP_TRANSFER_LEADER:
+		o->sub.transfer_leader =
+		    (Stratus__TransferLeader)STRATUS__TRANSFER_LEADER__INIT;
+		o->sub.transfer_leader.id = op->node_id;
+		o->op.op_case = STRATUS__OP__OP_TRANSFER_LEADER;
+		o->op.transfer_leader = &o->sub.transfer_leader;
+		break;
+	case WIRE_OP_SET_NODE_ADDR:
+		node_addr_in(&op->node, &o->node);
+		o->sub.set_node_addr =
+		    (Stratus__SetNodeAddr)STRATUS__SET_NODE_ADDR__INIT;
+		o->sub.set_node_addr.node = &o->node;
+		o->op.op_case = STRATUS__OP__OP_SET_NODE_ADDR;
+		o->op.set_node_addr = &o->sub.set_node_addr;
+		break;
+	default:
+		return WIRE_ERR_UNKNOWN_OP;
+	}
+	return 0;
+}
+
+int wire_request_encode(const struct wire_request *r, uint8_t **buf,
+			size_t *len)
+{
+	Stratus__Request m = STRATUS__REQUEST__INIT;
+	struct op_msg *msgs = NULL;
+	Stratus__Op **ptrs = NULL;
+	size_t i;
+	int rv;
+
+	if (r->ops == NULL && r->n_ops != 0) {
+		return WIRE_ERR_INVALID_PARAM;
+	}
+	if (!ALLOC_ARRAY(msgs, r->n_ops) || !ALLOC_ARRAY(ptrs, r->n_ops)) {
+		rv = WIRE_ERR_INTERNAL;
+		goto out;
+	}
+	for (i = 0; i < r->n_ops; i++) {
+		rv = op_in(&r->ops[i], &msgs[i]);
+		if (rv != 0) {
+			goto out;
+		}
+		ptrs[i] = &msgs[i].op;
+	}
+	m.client_id = r->client_id;
+	m.seq = r->seq;
+	m.n_ops = r->n_ops;
+	m.ops = ptrs;
+	rv = pack_into(&m.base, WIRE_MAX_REQUEST_BYTES, 0, NULL, buf, len);
+out:
+	free(ptrs);
+	free(msgs);
+	return rv;
+}
+
+/* ---- response ------------------------------------------------------------ */
+
+static void node_status_out(const Stratus__NodeStatus *m,
+			    struct wire_node_status *n)
+{
+	node_addr_out(m->addr, &n->addr);
+	n->role = str_out(m->role);
+	n->voter_role = str_out(m->voter_role);
+	n->term = m->term;
+	n->commit_index = m->commit_index;
+	n->applied_index = m->applied_index;
+	n->last_index = m->last_index;
+	n->match_index = m->match_index;
+	n->leader_id = m->leader_id;
+	n->digest = m->digest;
+	n->reachable = m->reachable != 0;
+}
+
+/* Fills res from m, allocating its items and nodes arrays. Returns 0 or
+ * WIRE_ERR_INTERNAL (res then holds what was allocated so far). */
+static int result_out(const Stratus__Result *m, struct wire_result *res)
+{
+	size_t i;
+
+	res->code = m->code;
+	res->error_name = str_out(m->error_name);
+	res->error_message = str_out(m->error_message);
+	res->found = m->found != 0;
+	bytes_out(&m->value, &res->value, &res->value_len);
+	res->next_token = str_out(m->next_token);
+	if (!ALLOC_ARRAY(res->items, m->n_items)) {
+		return WIRE_ERR_INTERNAL;
+	}
+	res->n_items = m->n_items;
+	for (i = 0; i < m->n_items; i++) {
+		res->items[i].key = str_out(m->items[i]->key);
+		bytes_out(&m->items[i]->value, &res->items[i].value,
+			  &res->items[i].value_len);
+	}
+	if (!ALLOC_ARRAY(res->nodes, m->n_nodes)) {
+		return WIRE_ERR_INTERNAL;
+	}
+	res->n_nodes = m->n_nodes;
+	for (i = 0; i < m->n_nodes; i++) {
+		node_status_out(m->nodes[i], &res->nodes[i]);
+	}
+	return 0;
+}
+
+int wire_response_decode(const void *buf, size_t len,
+			 struct wire_response *out)
+{
+	struct wire_response r = {0};
+	Stratus__Response *m;
+	ProtobufCMessage *msg;
+	size_t i;
+	int rv;
+
+	memset(out, 0, sizeof *out);
+	if (len > WIRE_MAX_REQUEST_BYTES) {
+		return WIRE_ERR_MALFORMED;
+	}
+	rv = unpack(&stratus__response__descriptor, buf, len, &msg);
+	if (rv != 0) {
+		return rv;
+	}
+	m = (Stratus__Response *)msg;
+	r.priv_ = m;
+	r.code = m->code;
+	r.error_name = str_out(m->error_name);
+	r.error_message = str_out(m->error_message);
+	r.leader_id = m->leader_id;
+	r.leader_address = str_out(m->leader_address);
+	if (!ALLOC_ARRAY(r.results, m->n_results)) {
+		rv = WIRE_ERR_INTERNAL;
+		goto err_after_unpack;
+	}
+	r.n_results = m->n_results;
+	for (i = 0; i < m->n_results; i++) {
+		rv = result_out(m->results[i], &r.results[i]);
+		if (rv != 0) {
+			goto err_after_unpack;
+		}
+	}
+	*out = r;
+	return 0;
+
+err_after_unpack:
+	wire_response_release(&r);
+	return rv;
+}
+
+void wire_response_release(struct wire_response *r)
+{
+	size_t i;
+
+	if (r == NULL || r->priv_ == NULL) {
+		return;
+	}
+	for (i = 0; i < r->n_results && r->results != NULL; i++) {
+		free(r->results[i].items);
+		free(r->results[i].nodes);
+	}
+	free(r->results);
+	protobuf_c_message_free_unpacked(r->priv_, NULL);
+	memset(r, 0, sizeof *r);
+}
+
+/* A NodeStatus to encode with the NodeAddr it points to. */
+struct node_status_msg {
+	Stratus__NodeStatus status;
+	Stratus__NodeAddr addr;
+};
+
+/* The protobuf-c side of one response being encoded: every array is one
+ * allocation shared by all results (each result points at its slice). */
+struct response_msgs {
+	Stratus__Result *results;
+	Stratus__Result **result_ptrs;
+	Stratus__KvItem *items;
+	Stratus__KvItem **item_ptrs;
+	struct node_status_msg *nodes;
+	Stratus__NodeStatus **node_ptrs;
+};
+
+static void response_msgs_free(struct response_msgs *a)
+{
+	free(a->results);
+	free(a->result_ptrs);
+	free(a->items);
+	free(a->item_ptrs);
+	free(a->nodes);
+	free(a->node_ptrs);
+}
+
+/* Builds m (and a) from r, borrowing r's data. Returns 0,
+ * WIRE_ERR_INVALID_PARAM or WIRE_ERR_INTERNAL; free a in any case. */
+static int response_in(const struct wire_response *r, Stratus__Response *m,
+		       struct response_msgs *a)
+{
+	size_t i, j, n_items = 0, n_nodes = 0, item = 0, node = 0;
+
+	if (r->results == NULL && r->n_results != 0) {
+		return WIRE_ERR_INVALID_PARAM;
+	}
+	for (i = 0; i < r->n_results; i++) {
+		const struct wire_result *res = &r->results[i];
+		if ((res->items == NULL && res->n_items != 0) ||
+		    (res->nodes == NULL && res->n_nodes != 0) ||
+		    n_items + res->n_items < n_items ||
+		    n_nodes + res->n_nodes < n_nodes) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+		n_items += res->n_items;
+		n_nodes += res->n_nodes;
+	}
+	if (!ALLOC_ARRAY(a->results, r->n_results) ||
+	    !ALLOC_ARRAY(a->result_ptrs, r->n_results) ||
+	    !ALLOC_ARRAY(a->items, n_items) ||
+	    !ALLOC_ARRAY(a->item_ptrs, n_items) ||
+	    !ALLOC_ARRAY(a->nodes, n_nodes) ||
+	    !ALLOC_ARRAY(a->node_ptrs, n_nodes)) {
+		return WIRE_ERR_INTERNAL;
+	}
+
+	*m = (Stratus__Response)STRATUS__RESPONSE__INIT;
+	m->code = r->code;
+	m->error_name = str_in(r->error_name);
+	m->error_message = str_in(r->error_message);
+	m->leader_id = r->leader_id;
+	m->leader_address = str_in(r->leader_address);
+	m->n_results = r->n_results;
+	m->results = a->result_ptrs;
+	for (i = 0; i < r->n_results; i++) {
+		const struct wire_result *res = &r->results[i];
+		Stratus__Result *rm = &a->results[i];
+
+		*rm = (Stratus__Result)STRATUS__RESULT__INIT;
+		a->result_ptrs[i] = rm;
+		rm->code = res->code;
+		rm->error_name = str_in(res->error_name);
+		rm->error_message = str_in(res->error_message);
+		rm->found = res->found;
+		if (bytes_in(res->value, res->value_len, &rm->value) != 0) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+		rm->next_token = str_in(res->next_token);
+		rm->n_items = res->n_items;
+		rm->items = res->n_items != 0 ? &a->item_ptrs[item] : NULL;
+		for (j = 0; j < res->n_items; j++, item++) {
+			Stratus__KvItem *im = &a->items[item];
+			*im = (Stratus__KvItem)STRATUS__KV_ITEM__INIT;
+			a->item_ptrs[item] = im;
+			im->key = str_in(res->items[j].key);
+			if (bytes_in(res->items[j].value,
+				     res->items[j].value_len,
+				     &im->value) != 0) {
+				return WIRE_ERR_INVALID_PARAM;
+			}
+		}
+		rm->n_nodes = res->n_nodes;
+		rm->nodes = res->n_nodes != 0 ? &a->node_ptrs[node] : NULL;
+		for (j = 0; j < res->n_nodes; j++, node++) {
+			const struct wire_node_status *ns = &res->nodes[j];
+			struct node_status_msg *nm = &a->nodes[node];
+
+			nm->status =
+			    (Stratus__NodeStatus)STRATUS__NODE_STATUS__INIT;
+			node_addr_in(&ns->addr, &nm->addr);
+			nm->status.addr = &nm->addr;
+			nm->status.role = str_in(ns->role);
+			nm->status.voter_role = str_in(ns->voter_role);
+			nm->status.term = ns->term;
+			nm->status.commit_index = ns->commit_index;
+			nm->status.applied_index = ns->applied_index;
+			nm->status.last_index = ns->last_index;
+			nm->status.match_index = ns->match_index;
+			nm->status.leader_id = ns->leader_id;
+			nm->status.digest = ns->digest;
+			nm->status.reachable = ns->reachable;
+			a->node_ptrs[node] = &nm->status;
+		}
+	}
+	return 0;
+}
+
+int wire_response_encode(const struct wire_response *r, uint8_t **buf,
+			 size_t *len)
+{
+	Stratus__Response m;
+	struct response_msgs a = {0};
+	int rv;
+
+	rv = response_in(r, &m, &a);
+	if (rv == 0) {
+		rv = pack_into(&m.base, WIRE_MAX_REQUEST_BYTES, 0, NULL, buf,
+			       len);
+	}
+	response_msgs_free(&a);
+	return rv;
+}
+
+int wire_response_encode_error(uint32_t code, const char *message,
+			       uint64_t leader_id, const char *leader_address,
+			       uint8_t **buf, size_t *len)
+{
+	struct wire_response r = {0};
+
+	r.code = code;
+	r.error_name = wire_code_name(code);
+	r.error_message = message;
+	r.leader_id = leader_id;
+	r.leader_address = leader_address;
+	return wire_response_encode(&r, buf, len);
+}
+
+/* ---- batch --------------------------------------------------------------- */
+
+int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
+		      void *(*alloc)(size_t), void **buf, size_t *len)
+{
+	Stratus__CommandBatch m = STRATUS__COMMAND_BATCH__INIT;
+	ProtobufCBinaryData *commands = NULL;
+	uint8_t *raw = NULL, *packed = NULL, *out;
+	size_t raw_len, i, out_len;
+	int rv, compressed_len = 0;
+
+	if (b->commands == NULL && b->n_commands != 0) {
+		return WIRE_ERR_INVALID_PARAM;
+	}
+	if (!ALLOC_ARRAY(commands, b->n_commands)) {
+		return WIRE_ERR_INTERNAL;
+	}
+	for (i = 0; i < b->n_commands; i++) {
+		rv = bytes_in(b->commands[i].data, b->commands[i].len,
+			      &commands[i]);
+		if (rv != 0) {
+			goto out;
+		}
+	}
+	m.leader_time_ms = b->leader_time_ms;
+	m.leader_id = b->leader_id;
+	m.nonce = b->nonce;
+	m.n_commands = b->n_commands;
+	m.commands = commands;
+
+	raw_len = protobuf_c_message_get_packed_size(&m.base);
+	if (raw_len > WIRE_MAX_BATCH_BYTES) {
+		rv = WIRE_ERR_TOO_LARGE;
+		goto out;
+	}
+	if (raw_len == 0 || raw_len < lz4_threshold) {
+		/* Plain: pack straight into the entry. */
+		rv = pack_into(&m.base, WIRE_MAX_BATCH_BYTES,
+			       WIRE_BATCH_HEADER_BYTES, alloc, &out, &out_len);
+		if (rv != 0) {
+			goto out;
+		}
+		out[0] = WIRE_BATCH_PLAIN;
+		out_len += WIRE_BATCH_HEADER_BYTES;
+		goto write_size;
+	}
+
+	/* Compress from a scratch copy: alloc (e.g. raft_malloc) has no
+	 * matching free here, so it is called once with the final size. */
+	raw = malloc(raw_len);
+	packed = malloc((size_t)LZ4_compressBound((int)raw_len));
+	if (raw == NULL || packed == NULL) {
+		rv = WIRE_ERR_INTERNAL;
+		goto out;
+	}
+	if (protobuf_c_message_pack(&m.base, raw) != raw_len) {
+		rv = WIRE_ERR_INTERNAL;
+		goto out;
+	}
+	compressed_len =
+	    LZ4_compress_default((const char *)raw, (char *)packed,
+				 (int)raw_len, LZ4_compressBound((int)raw_len));
+	if (compressed_len > 0 && (size_t)compressed_len < raw_len) {
+		out_len = WIRE_BATCH_HEADER_BYTES + (size_t)compressed_len;
+	} else {
+		out_len = WIRE_BATCH_HEADER_BYTES + raw_len;
+		compressed_len = 0;
+	}
+	out = (alloc != NULL ? alloc : malloc)(out_len);
+	if (out == NULL) {
+		rv = WIRE_ERR_INTERNAL;
+		goto out;
+	}
+	if (compressed_len > 0) {
+		out[0] = WIRE_BATCH_LZ4;
+		memcpy(out + WIRE_BATCH_HEADER_BYTES, packed,
+		       (size_t)compressed_len);
+	} else {
+		out[0] = WIRE_BATCH_PLAIN;
+		memcpy(out + WIRE_BATCH_HEADER_BYTES, raw, raw_len);
+	}
+
+write_size:
+	out[1] = (uint8_t)raw_len;
+	out[2] = (uint8_t)(raw_len >> 8);
+	out[3] = (uint8_t)(raw_len >> 16);
+	out[4] = (uint8_t)(raw_len >> 24);
+	*buf = out;
+	*len = out_len;
+	rv = 0;
+out:
+	free(packed);
+	free(raw);
+	free(commands);
+	return rv;
+}
+
+int wire_batch_decode(const void *buf, size_t len, struct wire_batch *out)
+{
+	struct wire_batch b = {0};
+	const uint8_t *p = buf;
+	const uint8_t *payload;
+	uint8_t *decompressed = NULL;
+	size_t raw_len, payload_len, i;
+	Stratus__CommandBatch *m;
+	ProtobufCMessage *msg;
+	int rv;
+
+	memset(out, 0, sizeof *out);
+	if (p == NULL || len < WIRE_BATCH_HEADER_BYTES) {
+		return WIRE_ERR_MALFORMED;
+	}
+	raw_len = (size_t)p[1] | (size_t)p[2] << 8 | (size_t)p[3] << 16 |
+		  (size_t)p[4] << 24;
+	payload = p + WIRE_BATCH_HEADER_BYTES;
+	payload_len = len - WIRE_BATCH_HEADER_BYTES;
+	if (raw_len > WIRE_MAX_BATCH_BYTES) {
+		return WIRE_ERR_MALFORMED;
+	}
+	switch (p[0]) {
+	case WIRE_BATCH_PLAIN:
+		if (payload_len != raw_len) {
+			return WIRE_ERR_MALFORMED;
+		}
+		break;
+	case WIRE_BATCH_LZ4:
+		/* LZ4 expands at most 255:1; refusing more before
+		 * allocating keeps a tiny bogus entry from costing
+		 * raw_len bytes of memory. */
+		if (payload_len == 0 || payload_len > INT_MAX ||
+		    raw_len / 255 > payload_len) {
+			return WIRE_ERR_MALFORMED;
+		}
+		decompressed = malloc(raw_len != 0 ? raw_len : 1);
+		if (decompressed == NULL) {
+			return WIRE_ERR_INTERNAL;
+		}
+		if (LZ4_decompress_safe((const char *)payload,
+					(char *)decompressed, (int)payload_len,
+					(int)raw_len) != (int)raw_len) {
+			free(decompressed);
+			return WIRE_ERR_MALFORMED;
+		}
+		payload = decompressed;
+		payload_len = raw_len;
+		break;
+	default:
+		return WIRE_ERR_MALFORMED;
+	}
+
+	/* protobuf-c copies every bytes field out of its input, so the
+	 * decompressed buffer is not needed past this call. */
+	rv = unpack(&stratus__command_batch__descriptor, payload, payload_len,
+		    &msg);
+	free(decompressed);
+	if (rv != 0) {
+		return rv;
+	}
+	m = (Stratus__CommandBatch *)msg;
+	b.priv_ = m;
+	b.leader_time_ms = m->leader_time_ms;
+	b.leader_id = m->leader_id;
+	b.nonce = m->nonce;
+	if (!ALLOC_ARRAY(b.commands, m->n_commands)) {
+		wire_batch_release(&b);
+		return WIRE_ERR_INTERNAL;
+	}
+	b.n_commands = m->n_commands;
+	for (i = 0; i < m->n_commands; i++) {
+		bytes_out(&m->commands[i], &b.commands[i].data,
+			  &b.commands[i].len);
+	}
+	*out = b;
+	return 0;
+}
+
+void wire_batch_release(struct wire_batch *b)
+{
+	if (b == NULL || b->priv_ == NULL) {
+		return;
+	}
+	free(b->commands);
+	protobuf_c_message_free_unpacked(b->priv_, NULL);
+	memset(b, 0, sizeof *b);
+}
+
+/* ---- snapshot ------------------------------------------------------------ */
+
+int wire_snapshot_decode(const void *buf, size_t len,
+			 struct wire_snapshot *out)
+{
+	struct wire_snapshot s = {0};
+	Stratus__Snapshot *m;
+	ProtobufCMessage *msg;
+	size_t i, j;
+	int rv;
+
+	memset(out, 0, sizeof *out);
+	if (len > WIRE_MAX_SNAPSHOT_BYTES) {
+		return WIRE_ERR_MALFORMED;
+	}
+	rv = unpack(&stratus__snapshot__descriptor, buf, len, &msg);
+	if (rv != 0) {
+		return rv;
+	}
+	m = (Stratus__Snapshot *)msg;
+	s.priv_ = m;
+	s.version = m->version;
+	s.last_time_ms = m->last_time_ms;
+	if (!ALLOC_ARRAY(s.kv, m->n_kv) ||
+	    !ALLOC_ARRAY(s.sessions, m->n_sessions) ||
+	    !ALLOC_ARRAY(s.nodes, m->n_nodes)) {
+		goto err_nomem;
+	}
+	s.n_kv = m->n_kv;
+	s.n_sessions = m->n_sessions;
+	s.n_nodes = m->n_nodes;
+	for (i = 0; i < m->n_kv; i++) {
+		s.kv[i].key = str_out(m->kv[i]->key);
+		bytes_out(&m->kv[i]->value, &s.kv[i].value, &s.kv[i].value_len);
+	}
+	for (i = 0; i < m->n_sessions; i++) {
+		const Stratus__Session *sm = m->sessions[i];
+		struct wire_session *ws = &s.sessions[i];
+
+		ws->client_id = sm->client_id;
+		ws->last_active_ms = sm->last_active_ms;
+		if (!ALLOC_ARRAY(ws->results, sm->n_results)) {
+			goto err_nomem;
+		}
+		ws->n_results = sm->n_results;
+		for (j = 0; j < sm->n_results; j++) {
+			ws->results[j].seq = sm->results[j]->seq;
+			bytes_out(&sm->results[j]->results,
+				  &ws->results[j].response,
+				  &ws->results[j].response_len);
+		}
+	}
+	for (i = 0; i < m->n_nodes; i++) {
+		node_addr_out(m->nodes[i], &s.nodes[i]);
+	}
+	*out = s;
+	return 0;
+
+err_nomem:
+	wire_snapshot_release(&s);
+	return WIRE_ERR_INTERNAL;
+}
+
+void wire_snapshot_release(struct wire_snapshot *s)
+{
+	size_t i;
+
+	if (s == NULL || s->priv_ == NULL) {
+		return;
+	}
+	for (i = 0; i < s->n_sessions && s->sessions != NULL; i++) {
+		free(s->sessions[i].results);
+	}
+	free(s->kv);
+	free(s->sessions);
+	free(s->nodes);
+	protobuf_c_message_free_unpacked(s->priv_, NULL);
+	memset(s, 0, sizeof *s);
+}
+
+/* The protobuf-c side of one snapshot being encoded; session results are
+ * one array shared by all sessions (each points at its slice). */
+struct snapshot_msgs {
+	Stratus__KvItem *kv;
+	Stratus__KvItem **kv_ptrs;
+	Stratus__Session *sessions;
+	Stratus__Session **session_ptrs;
+	Stratus__SessionResult *results;
+	Stratus__SessionResult **result_ptrs;
+	Stratus__NodeAddr *nodes;
+	Stratus__NodeAddr **node_ptrs;
+};
+
+static void snapshot_msgs_free(struct snapshot_msgs *a)
+{
+	free(a->kv);
+	free(a->kv_ptrs);
+	free(a->sessions);
+	free(a->session_ptrs);
+	free(a->results);
+	free(a->result_ptrs);
+	free(a->nodes);
+	free(a->node_ptrs);
+}
+
+/* Builds m (and a) from s, borrowing s's data. Returns 0,
+ * WIRE_ERR_INVALID_PARAM or WIRE_ERR_INTERNAL; free a in any case. */
+static int snapshot_in(const struct wire_snapshot *s, Stratus__Snapshot *m,
+		       struct snapshot_msgs *a)
+{
+	size_t i, j, n_results = 0, result = 0;
+
+	if ((s->kv == NULL && s->n_kv != 0) ||
+	    (s->sessions == NULL && s->n_sessions != 0) ||
+	    (s->nodes == NULL && s->n_nodes != 0)) {
+		return WIRE_ERR_INVALID_PARAM;
+	}
+	for (i = 0; i < s->n_sessions; i++) {
+		const struct wire_session *ws = &s->sessions[i];
+		if ((ws->results == NULL && ws->n_results != 0) ||
+		    n_results + ws->n_results < n_results) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+		n_results += ws->n_results;
+	}
+	if (!ALLOC_ARRAY(a->kv, s->n_kv) || !ALLOC_ARRAY(a->kv_ptrs, s->n_kv) ||
+	    !ALLOC_ARRAY(a->sessions, s->n_sessions) ||
+	    !ALLOC_ARRAY(a->session_ptrs, s->n_sessions) ||
+	    !ALLOC_ARRAY(a->results, n_results) ||
+	    !ALLOC_ARRAY(a->result_ptrs, n_results) ||
+	    !ALLOC_ARRAY(a->nodes, s->n_nodes) ||
+	    !ALLOC_ARRAY(a->node_ptrs, s->n_nodes)) {
+		return WIRE_ERR_INTERNAL;
+	}
+
+	*m = (Stratus__Snapshot)STRATUS__SNAPSHOT__INIT;
+	m->version = s->version;
+	m->last_time_ms = s->last_time_ms;
+	m->n_kv = s->n_kv;
+	m->kv = a->kv_ptrs;
+	for (i = 0; i < s->n_kv; i++) {
+		a->kv[i] = (Stratus__KvItem)STRATUS__KV_ITEM__INIT;
+		a->kv[i].key = str_in(s->kv[i].key);
+		if (bytes_in(s->kv[i].value, s->kv[i].value_len,
+			     &a->kv[i].value) != 0) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+		a->kv_ptrs[i] = &a->kv[i];
+	}
+	m->n_sessions = s->n_sessions;
+	m->sessions = a->session_ptrs;
+	for (i = 0; i < s->n_sessions; i++) {
+		const struct wire_session *ws = &s->sessions[i];
+		Stratus__Session *sm = &a->sessions[i];
+
+		*sm = (Stratus__Session)STRATUS__SESSION__INIT;
+		sm->client_id = ws->client_id;
+		sm->last_active_ms = ws->last_active_ms;
+		sm->n_results = ws->n_results;
+		sm->results =
+		    ws->n_results != 0 ? &a->result_ptrs[result] : NULL;
+		for (j = 0; j < ws->n_results; j++, result++) {
+			Stratus__SessionResult *rm = &a->results[result];
+			*rm = (Stratus__SessionResult)
+			    STRATUS__SESSION_RESULT__INIT;
+			rm->seq = ws->results[j].seq;
+			if (bytes_in(ws->results[j].response,
+				     ws->results[j].response_len,
+				     &rm->results) != 0) {
+				return WIRE_ERR_INVALID_PARAM;
+			}
+			a->result_ptrs[result] = rm;
+		}
+		a->session_ptrs[i] = sm;
+	}
+	m->n_nodes = s->n_nodes;
+	m->nodes = a->node_ptrs;
+	for (i = 0; i < s->n_nodes; i++) {
+		node_addr_in(&s->nodes[i], &a->nodes[i]);
+		a->node_ptrs[i] = &a->nodes[i];
+	}
+	return 0;
+}
+
+int wire_snapshot_encode(const struct wire_snapshot *s, void *(*alloc)(size_t),
+			 void **buf, size_t *len)
+{
+	Stratus__Snapshot m;
+	struct snapshot_msgs a = {0};
+	uint8_t *out;
+	int rv;
+
+	rv = snapshot_in(s, &m, &a);
+	if (rv == 0) {
+		rv = pack_into(&m.base, WIRE_MAX_SNAPSHOT_BYTES, 0, alloc, &out,
+			       len);
+	}
+	if (rv == 0) {
+		*buf = out;
+	}
+	snapshot_msgs_free(&a);
+	return rv;
+}

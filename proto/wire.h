@@ -9,11 +9,20 @@
  * owns; release it with the matching wire_*_release(), after which those
  * pointers are invalid. An object you fill in to *encode* only borrows your
  * pointers for the duration of the call. Strings are NUL-terminated; a
- * missing string field decodes as "" (never NULL).
+ * missing string field decodes as "" (never NULL); a missing bytes field
+ * decodes as a non-NULL pointer with length 0. On encode, NULL strings and
+ * empty bytes are simply absent. Releasing a zeroed object, one whose decode
+ * failed (decoders leave *out zeroed on error), or one you filled in yourself
+ * (priv_ == NULL) does nothing.
  *
- * Errors: decoders return 0 or WIRE_ERR_MALFORMED (truncated, garbage, or
- * fields out of bounds — never an abort), encoders 0 or WIRE_ERR_INTERNAL
- * (out of memory). */
+ * Errors: decoders return 0, WIRE_ERR_MALFORMED (truncated, garbage, or
+ * fields out of bounds — never an abort) or WIRE_ERR_INTERNAL (out of
+ * memory: not the input's fault, so a replica applying the log must not
+ * treat it like a malformed command). Encoders return 0, WIRE_ERR_INTERNAL
+ * (out of memory), WIRE_ERR_TOO_LARGE (the result would exceed the bound its
+ * decoder enforces), WIRE_ERR_UNKNOWN_OP (op type outside enum
+ * wire_op_type) or WIRE_ERR_INVALID_PARAM (a NULL array or data pointer with
+ * a nonzero count or length). */
 #ifndef STRATUS_WIRE_H
 #define STRATUS_WIRE_H
 
@@ -40,11 +49,13 @@ enum wire_code {
 	WIRE_ERR_SESSION_EXPIRED = 13 /* "SessionExpired": seq too old to dedup */
 };
 
-/* The AWS-style name of a code ("NotLeader", "InvalidAction", ...); never
- * NULL. */
+/* The AWS-style name of a code ("NotLeader", "InvalidAction", ...; "OK" for
+ * 0, "UnknownError" for codes not in enum wire_code); never NULL. */
 const char *wire_code_name(uint32_t code);
 
-/* Largest native request / response / raft entry we accept (bytes). */
+/* Largest native request / response we accept (bytes). Raft entries and
+ * snapshots have their own bounds (WIRE_MAX_BATCH_BYTES,
+ * WIRE_MAX_SNAPSHOT_BYTES). */
 #define WIRE_MAX_REQUEST_BYTES (4u * 1024 * 1024)
 #define WIRE_MAX_OPS_PER_REQUEST 1024
 #define WIRE_MAX_KEY_BYTES 1024
@@ -184,10 +195,21 @@ struct wire_batch {
 	void *priv_;
 };
 
+/* Entry header: format byte, then the raw (uncompressed) payload size as
+ * 4 bytes little-endian. */
+#define WIRE_BATCH_HEADER_BYTES 5
+#define WIRE_BATCH_PLAIN 0
+#define WIRE_BATCH_LZ4 1
+/* Largest raw (uncompressed) CommandBatch payload (bytes); the encoder
+ * refuses larger batches with WIRE_ERR_TOO_LARGE, the decoder rejects them. */
+#define WIRE_MAX_BATCH_BYTES (256u * 1024 * 1024)
+
 /* Entry layout: 1 byte format (0 plain, 1 lz4) + 4 bytes little-endian raw
  * size + payload (a serialized CommandBatch). Payloads of at least
- * lz4_threshold bytes are compressed when that makes them smaller.
- * alloc allocates the returned buffer (e.g. raft_malloc); NULL = malloc. */
+ * lz4_threshold bytes are compressed when that makes them smaller
+ * (SIZE_MAX: never compress). alloc allocates the returned buffer (e.g.
+ * raft_malloc) and is called at most once, with the exact size;
+ * NULL = malloc. */
 int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
 		      void *(*alloc)(size_t), void **buf, size_t *len);
 int wire_batch_decode(const void *buf, size_t len, struct wire_batch *out);
@@ -220,7 +242,11 @@ struct wire_snapshot {
 	void *priv_;
 };
 
-/* Snapshots are written/read as one buffer; raft_uv compresses it. */
+/* Largest snapshot (bytes) the encoder writes and the decoder reads. */
+#define WIRE_MAX_SNAPSHOT_BYTES (1024u * 1024 * 1024)
+
+/* Snapshots are written/read as one buffer; raft_uv compresses it. alloc as
+ * for wire_batch_encode (called once, exact size; NULL = malloc). */
 int wire_snapshot_encode(const struct wire_snapshot *s, void *(*alloc)(size_t),
 			 void **buf, size_t *len);
 int wire_snapshot_decode(const void *buf, size_t len,
