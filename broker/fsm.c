@@ -191,6 +191,14 @@ static void apply_op(struct fsm *f, const struct wire_op *op,
 	}
 }
 
+/* A replica that cannot apply an entry the others apply would diverge;
+ * stopping is the only safe answer (the entry is replayed on restart). */
+static void fsm_out_of_memory(const char *what)
+{
+	log_error("apply: out of memory trying to %s; stopping the node", what);
+	abort();
+}
+
 static void deliver(struct fsm *f, const struct wire_batch *b, size_t index,
 		    const uint8_t *response, size_t len)
 {
@@ -222,9 +230,14 @@ static void apply_command(struct fsm *f, const struct wire_batch *b,
 	const uint8_t *stored;
 	uint8_t *buf;
 	size_t len, i;
+	int rv;
 
-	if (wire_request_decode(b->commands[index].data,
-				b->commands[index].len, &cmd) != 0) {
+	rv = wire_request_decode(b->commands[index].data,
+				 b->commands[index].len, &cmd);
+	if (rv == WIRE_ERR_INTERNAL) {
+		fsm_out_of_memory("decode a command");
+	}
+	if (rv != 0) {
 		deliver_error(f, b, index, WIRE_ERR_MALFORMED,
 			      "malformed command");
 		return;
@@ -285,7 +298,12 @@ int fsm_apply_entry(struct fsm *f, const void *buf, size_t len)
 	struct wire_batch b;
 	size_t i;
 
-	if (wire_batch_decode(buf, len, &b) != 0) {
+	int rv = wire_batch_decode(buf, len, &b);
+
+	if (rv == WIRE_ERR_INTERNAL) {
+		fsm_out_of_memory("decode an entry");
+	}
+	if (rv != 0) {
 		log_error("apply: skipping a malformed entry of %zu bytes", len);
 		return 0;
 	}
@@ -328,6 +346,12 @@ int fsm_read(const struct fsm *f, const struct wire_request *req,
 	resp.results = results;
 	resp.n_results = req->n_ops;
 	rv = wire_response_encode(&resp, response, len);
+	if (rv == WIRE_ERR_TOO_LARGE) {
+		rv = wire_response_encode_error(
+			WIRE_ERR_TOO_LARGE,
+			"the response would exceed 4 MiB: read fewer keys per request",
+			0, NULL, response, len);
+	}
 out:
 	if (items != NULL) {
 		for (i = 0; i < req->n_ops; i++) {

@@ -218,7 +218,7 @@ void kv_read(const struct kv_store *s, const struct wire_op *op,
 	     struct wire_result *res, struct wire_kv_item **items)
 {
 	const struct kv_entry *e;
-	size_t limit, n = 0, prefix_len;
+	size_t limit, n = 0, prefix_len, bytes = 0;
 
 	*items = NULL;
 	if (kv_validate(op, res) != 0) {
@@ -259,10 +259,15 @@ void kv_read(const struct kv_store *s, const struct wire_op *op,
 		if (prefix_len > 0 && strncmp(e->key, op->prefix, prefix_len) != 0) {
 			break;
 		}
-		if (n == limit) {
+		/* A page stops at limit keys or KV_LIST_MAX_BYTES (at least
+		 * one key), so every page fits in one response. */
+		if (n == limit ||
+		    (n > 0 && bytes + strlen(e->key) + e->value_len >
+				      KV_LIST_MAX_BYTES)) {
 			res->next_token = (*items)[n - 1].key;
 			break;
 		}
+		bytes += strlen(e->key) + e->value_len;
 		(*items)[n].key = e->key;
 		(*items)[n].value = e->value;
 		(*items)[n].value_len = e->value_len;

@@ -17,6 +17,7 @@
 #define KV_MAX_LEVEL 24
 #define KV_LIST_DEFAULT_LIMIT 1000
 #define KV_LIST_MAX_LIMIT 1000
+#define KV_LIST_MAX_BYTES (2u * 1024 * 1024) /* keys + values per page */
 
 struct kv_entry {
 	char *key; /* owned, NUL-terminated */

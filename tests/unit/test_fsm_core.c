@@ -359,6 +359,39 @@ static void test_kv_read_and_list(void **state)
 	fsm_close(&f);
 }
 
+static void test_kv_list_pages_fit_a_response(void **state)
+{
+	struct fsm f;
+	struct wire_op list = {.type = WIRE_OP_KV_LIST};
+	struct wire_request req = {.ops = &list, .n_ops = 1};
+	struct wire_response resp;
+	char *big = malloc(WIRE_MAX_VALUE_BYTES + 1), key[8];
+	uint8_t *buf;
+	size_t len;
+	int i;
+	(void)state;
+
+	memset(big, 'b', WIRE_MAX_VALUE_BYTES);
+	big[WIRE_MAX_VALUE_BYTES] = '\0';
+	assert_int_equal(fsm_init(&f, 1, NULL, NULL), 0);
+	for (i = 0; i < 5; i++) {
+		snprintf(key, sizeof key, "big%d", i);
+		put_one(&f, 0, 0, key, big, 1);
+	}
+	/* Five 1 MiB values cannot share one 4 MiB response: a page holds
+	 * what fits and says where to continue. */
+	assert_int_equal(fsm_read(&f, &req, &buf, &len), 0);
+	assert_true(len <= WIRE_MAX_REQUEST_BYTES);
+	assert_int_equal(wire_response_decode(buf, len, &resp), 0);
+	free(buf);
+	assert_int_equal(resp.results[0].code, WIRE_OK);
+	assert_true(resp.results[0].n_items >= 1 && resp.results[0].n_items < 5);
+	assert_string_not_equal(resp.results[0].next_token, "");
+	wire_response_release(&resp);
+	free(big);
+	fsm_close(&f);
+}
+
 static void test_malformed_entries(void **state)
 {
 	struct fsm f;
@@ -395,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_round_trip),
 		cmocka_unit_test(test_digest_tracks_state),
 		cmocka_unit_test(test_kv_read_and_list),
+		cmocka_unit_test(test_kv_list_pages_fit_a_response),
 		cmocka_unit_test(test_malformed_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
