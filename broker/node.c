@@ -133,6 +133,7 @@ static uint32_t classify(const struct wire_request *req,
 			return WIRE_OK;
 		case WIRE_OP_NONE:
 		case WIRE_OP__COUNT:
+		case WIRE_OP_SET_NODE_ADDR: /* internal: only add-node sends it */
 			*message = "unknown operation";
 			return WIRE_ERR_UNKNOWN_OP;
 		default:
