@@ -1,0 +1,655 @@
+/* cli — the stratus command-line client, shaped like the AWS CLI.
+ *
+ *   stratus [--endpoints A,B,C] [--timeout-ms N] FAMILY OPERATION [ARGS]
+ *
+ * Command families (kv, cluster; later sqs, sns, ...) are rows of one
+ * table, each with its own table of operations; an operation declares its
+ * positional arguments and its flags, so parsing, validation and --help are
+ * generic. Adding a family is adding a table. Results are JSON on stdout;
+ * errors are {"Error":{"Name","Message"}} on stderr with exit status 1 (2
+ * for usage errors). */
+#include "cli_json.h"
+#include "stratus.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_ENDPOINTS                                                      \
+	"tcp://127.0.0.1:7111,tcp://127.0.0.1:7121,tcp://127.0.0.1:7131"
+#define CLI_MAX_OPTS 8
+#define CLI_MAX_POS 4
+
+/* A flag of an operation: "--name ARG" (or "--name=ARG"), or a switch
+ * "--name" when arg is NULL. */
+struct cli_opt {
+	const char *name;
+	const char *arg; /* metavar for help: "N", "ADDR"; NULL = switch */
+	bool required;
+	const char *help;
+};
+
+/* Parsed arguments of one operation: value[i] for opts[i] (NULL when not
+ * given; "" for a given switch), and the positionals. All borrowed from
+ * argv. */
+struct cli_args {
+	const char *value[CLI_MAX_OPTS];
+	const char *pos[CLI_MAX_POS];
+	int n_pos;
+};
+
+struct cli; /* the run-time context */
+
+struct cli_op {
+	const char *name;
+	const char *summary;
+	const char *synopsis;		   /* positionals, e.g. "KEY VALUE" */
+	int n_pos;			   /* exactly this many positionals */
+	struct cli_opt opts[CLI_MAX_OPTS]; /* ends at name == NULL */
+	int (*run)(struct cli *cli, const struct cli_args *a);
+};
+
+struct cli_family {
+	const char *name;
+	const char *summary;
+	const struct cli_op *ops; /* ends at name == NULL */
+};
+
+struct cli {
+	const char *endpoints;
+	unsigned timeout_ms; /* 0 = library defaults */
+	st_client *client;   /* opened on first use */
+	const struct cli_family *family;
+	const struct cli_op *op;
+};
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static st_client *cli_client(struct cli *cli, int *status)
+{
+	st_options o = {0};
+	st_error err;
+
+	if (cli->client != NULL)
+		return cli->client;
+	if (cli->timeout_ms > 0) {
+		/* --timeout-ms bounds the whole command: every retry fits
+		 * in it; one attempt gets at most the library default. */
+		o.retry_deadline_ms = cli->timeout_ms;
+		o.request_timeout_ms =
+		    cli->timeout_ms < 5000 ? cli->timeout_ms : 5000;
+		o.status_timeout_ms =
+		    cli->timeout_ms < 1000 ? cli->timeout_ms : 1000;
+	}
+	cli->client = st_client_new(cli->endpoints, &o, &err);
+	if (cli->client == NULL)
+		*status = cli_json_fail_err(&err);
+	return cli->client;
+}
+
+/* Parse an unsigned integer option; *ok false on garbage. */
+static uint64_t parse_u64(const char *s, bool *ok)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	*ok = *s != '\0' && *s != '-' && *end == '\0' && errno == 0;
+	return v;
+}
+
+static int op_usage_error(const struct cli *cli, const char *name,
+			  const char *fmt, const char *arg)
+{
+	char help[128];
+	snprintf(help, sizeof help, "%s %s ", cli->family->name, cli->op->name);
+	return cli_json_usage(name, help, fmt, arg);
+}
+
+static int int_opt(const struct cli *cli, const char *flag, const char *s,
+		   uint64_t max, uint64_t *out)
+{
+	bool ok;
+	*out = parse_u64(s, &ok);
+	if (!ok || *out > max) {
+		char help[128];
+		snprintf(help, sizeof help, "%s %s ", cli->family->name,
+			 cli->op->name);
+		return cli_json_usage(
+		    "InvalidParameterValue", help,
+		    "--%s: '%s' is not an integer in 0..%" PRIu64, flag, s,
+		    max);
+	}
+	return 0;
+}
+
+/* ---- kv ------------------------------------------------------------------ */
+
+static int kv_put(struct cli *cli, const struct cli_args *a)
+{
+	st_error err;
+	int status = 0;
+	st_client *c = cli_client(cli, &status);
+
+	if (c == NULL)
+		return status;
+	if (st_kv_put(c, a->pos[0], a->pos[1], strlen(a->pos[1]), &err) != 0)
+		return cli_json_fail_err(&err);
+	json_t *out = json_object();
+	if (out != NULL)
+		cli_json_set_bytes(out, "Key", a->pos[0], strlen(a->pos[0]));
+	return cli_json_print(out);
+}
+
+static int kv_get(struct cli *cli, const struct cli_args *a)
+{
+	st_error err;
+	int status = 0;
+	st_client *c = cli_client(cli, &status);
+	void *value;
+	size_t len;
+	bool found;
+
+	if (c == NULL)
+		return status;
+	if (st_kv_get(c, a->pos[0], &value, &len, &found, &err) != 0)
+		return cli_json_fail_err(&err);
+	if (!found)
+		return cli_json_fail(st_code_name(ST_ERR_NOT_FOUND),
+				     "kv get: key '%s' does not exist",
+				     a->pos[0]);
+	json_t *out = json_object();
+	if (out != NULL) {
+		cli_json_set_bytes(out, "Key", a->pos[0], strlen(a->pos[0]));
+		cli_json_set_bytes(out, "Value", value, len);
+	}
+	st_free(value);
+	return cli_json_print(out);
+}
+
+static int kv_delete(struct cli *cli, const struct cli_args *a)
+{
+	st_error err;
+	int status = 0;
+	st_client *c = cli_client(cli, &status);
+
+	if (c == NULL)
+		return status;
+	if (st_kv_delete(c, a->pos[0], &err) != 0)
+		return cli_json_fail_err(&err);
+	json_t *out = json_object();
+	if (out != NULL)
+		cli_json_set_bytes(out, "Key", a->pos[0], strlen(a->pos[0]));
+	return cli_json_print(out);
+}
+
+/* Like the AWS CLI: without --max-items, page through everything; with it,
+ * stop after that many items and print a NextToken to resume from. */
+static int kv_list(struct cli *cli, const struct cli_args *a)
+{
+	const char *prefix = a->value[0] ? a->value[0] : "";
+	uint64_t max_items = 0; /* 0 = all */
+	const uint32_t page = 1000;
+	char *token = a->value[2] ? strdup(a->value[2]) : NULL;
+	st_error err;
+	int status = 0;
+
+	if (a->value[1] != NULL &&
+	    (status = int_opt(cli, "max-items", a->value[1], UINT32_MAX,
+			      &max_items)) != 0)
+		goto out_token;
+	st_client *c = cli_client(cli, &status);
+	if (c == NULL)
+		goto out_token;
+	json_t *out = json_object(), *items = json_array();
+	if (out == NULL || items == NULL ||
+	    json_object_set_new(out, "Items", items) != 0) {
+		json_decref(out);
+		status = cli_json_fail("InternalFailure", "out of memory");
+		goto out_token;
+	}
+	uint64_t n_out = 0;
+	do {
+		uint32_t limit = page;
+		if (max_items > 0 && max_items - n_out < limit)
+			limit = (uint32_t)(max_items - n_out);
+		st_kv_item *got;
+		size_t n;
+		char *next;
+		if (st_kv_list(c, prefix, token, limit, &got, &n, &next,
+			       &err) != 0) {
+			json_decref(out);
+			status = cli_json_fail_err(&err);
+			goto out_token;
+		}
+		for (size_t i = 0; i < n; i++) {
+			json_t *item = json_object();
+			if (item == NULL || json_array_append_new(items, item))
+				break;
+			cli_json_set_bytes(item, "Key", got[i].key,
+					   strlen(got[i].key));
+			cli_json_set_bytes(item, "Value", got[i].value,
+					   got[i].value_len);
+		}
+		n_out += n;
+		st_kv_items_free(got, n);
+		free(token);
+		token = next;
+	} while (token != NULL && (max_items == 0 || n_out < max_items));
+	if (token != NULL)
+		json_object_set_new(out, "NextToken", json_string(token));
+	status = cli_json_print(out);
+out_token:
+	free(token);
+	return status;
+}
+
+static const struct cli_op kv_ops[] = {
+    {.name = "put",
+     .summary = "Store VALUE under KEY.",
+     .synopsis = "KEY VALUE",
+     .n_pos = 2,
+     .run = kv_put},
+    {.name = "get",
+     .summary = "Read KEY (ResourceNotFoundException when missing).",
+     .synopsis = "KEY",
+     .n_pos = 1,
+     .run = kv_get},
+    {.name = "delete",
+     .summary = "Delete KEY.",
+     .synopsis = "KEY",
+     .n_pos = 1,
+     .run = kv_delete},
+    {.name = "list",
+     .summary = "List keys in order.",
+     .synopsis = "",
+     .n_pos = 0,
+     .opts = {{"prefix", "P", false, "only keys starting with P"},
+	      {"max-items", "N", false,
+	       "at most N items, then a NextToken (default: all)"},
+	      {"starting-token", "T", false,
+	       "resume after a previous NextToken"}},
+     .run = kv_list},
+    {0},
+};
+
+/* ---- cluster ------------------------------------------------------------- */
+
+static json_t *node_json(const st_node_info *n)
+{
+	json_t *o = json_object();
+	char digest[17];
+
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "Id", json_integer((json_int_t)n->id));
+	json_object_set_new(o, "RaftAddress", json_string(n->raft_address));
+	json_object_set_new(o, "ClientAddress", json_string(n->client_address));
+	json_object_set_new(o, "HttpAddress", json_string(n->http_address));
+	json_object_set_new(o, "Role", json_string(n->role));
+	json_object_set_new(o, "VoterRole", json_string(n->voter_role));
+	if (n->reachable) {
+		json_object_set_new(o, "Term",
+				    json_integer((json_int_t)n->term));
+		json_object_set_new(o, "CommitIndex",
+				    json_integer((json_int_t)n->commit_index));
+		json_object_set_new(o, "AppliedIndex",
+				    json_integer((json_int_t)n->applied_index));
+		json_object_set_new(o, "LastIndex",
+				    json_integer((json_int_t)n->last_index));
+		json_object_set_new(o, "LeaderId",
+				    json_integer((json_int_t)n->leader_id));
+		snprintf(digest, sizeof digest, "%016" PRIx64, n->digest);
+		json_object_set_new(o, "Digest", json_string(digest));
+	}
+	json_object_set_new(o, "Reachable", json_boolean(n->reachable));
+	if (n->lag >= 0)
+		json_object_set_new(o, "Lag", json_integer(n->lag));
+	return o;
+}
+
+static int cluster_status(struct cli *cli, const struct cli_args *a)
+{
+	st_cluster_view *view;
+	st_error err;
+	int status = 0;
+	st_client *c = cli_client(cli, &status);
+
+	if (c == NULL)
+		return status;
+	if (st_cluster_status(c, &view, &err) != 0)
+		return cli_json_fail_err(&err);
+	json_t *out = json_object(), *nodes = json_array();
+	if (out != NULL && nodes != NULL) {
+		json_object_set_new(out, "LeaderId",
+				    json_integer((json_int_t)view->leader_id));
+		json_object_set(out, "Nodes", nodes);
+		for (size_t i = 0; i < view->n_nodes; i++)
+			json_array_append_new(nodes,
+					      node_json(&view->nodes[i]));
+	}
+	json_decref(nodes);
+	st_cluster_status_free(view);
+	return cli_json_print(out);
+}
+
+static int cluster_add_node(struct cli *cli, const struct cli_args *a)
+{
+	uint64_t id;
+	st_error err;
+	int status;
+
+	if ((status = int_opt(cli, "id", a->value[0], INT64_MAX, &id)) != 0)
+		return status;
+	st_client *c = cli_client(cli, &status);
+	if (c == NULL)
+		return status;
+	bool voter = a->value[4] == NULL;
+	if (st_cluster_add_node(c, id, a->value[1], a->value[2],
+				a->value[3] ? a->value[3] : "", voter,
+				&err) != 0)
+		return cli_json_fail_err(&err);
+	return cli_json_print(
+	    json_pack("{s:I,s:b}", "Id", (json_int_t)id, "Voter", voter));
+}
+
+static int cluster_remove_node(struct cli *cli, const struct cli_args *a)
+{
+	uint64_t id;
+	st_error err;
+	int status;
+
+	if ((status = int_opt(cli, "id", a->value[0], INT64_MAX, &id)) != 0)
+		return status;
+	st_client *c = cli_client(cli, &status);
+	if (c == NULL)
+		return status;
+	if (st_cluster_remove_node(c, id, &err) != 0)
+		return cli_json_fail_err(&err);
+	return cli_json_print(json_pack("{s:I}", "Id", (json_int_t)id));
+}
+
+static int cluster_transfer_leader(struct cli *cli, const struct cli_args *a)
+{
+	uint64_t id = 0;
+	st_error err;
+	int status;
+
+	if (a->value[0] != NULL &&
+	    (status = int_opt(cli, "id", a->value[0], INT64_MAX, &id)) != 0)
+		return status;
+	st_client *c = cli_client(cli, &status);
+	if (c == NULL)
+		return status;
+	if (st_cluster_transfer_leader(c, id, &err) != 0)
+		return cli_json_fail_err(&err);
+	return cli_json_print(json_pack("{s:I}", "TargetId", (json_int_t)id));
+}
+
+static const struct cli_op cluster_ops[] = {
+    {.name = "status",
+     .summary = "Every member's own status (asks each node directly).",
+     .synopsis = "",
+     .run = cluster_status},
+    {.name = "add-node",
+     .summary = "Add a node (as a voter once caught up, unless "
+		"--no-voter).",
+     .synopsis = "",
+     .opts = {{"id", "N", true, "the new node's id"},
+	      {"raft-address", "ADDR", true,
+	       "its raft address, tcp://HOST:PORT"},
+	      {"client-address", "ADDR", true,
+	       "its client address, tcp://HOST:PORT"},
+	      {"http-address", "ADDR", false, "its HTTP address, HOST:PORT"},
+	      {"no-voter", NULL, false, "keep it a spare (no vote)"}},
+     .run = cluster_add_node},
+    {.name = "remove-node",
+     .summary = "Remove a node from the cluster.",
+     .synopsis = "",
+     .opts = {{"id", "N", true, "the node to remove"}},
+     .run = cluster_remove_node},
+    {.name = "transfer-leader",
+     .summary = "Hand leadership to another node.",
+     .synopsis = "",
+     .opts = {{"id", "N", false,
+	       "the node to lead (default: let raft choose)"}},
+     .run = cluster_transfer_leader},
+    {0},
+};
+
+/* ---- the command table --------------------------------------------------- */
+
+static const struct cli_family families[] = {
+    {"kv", "The replicated key-value namespace.", kv_ops},
+    {"cluster", "Cluster membership and status.", cluster_ops},
+    {0},
+};
+
+static void help_main(FILE *f)
+{
+	fprintf(f,
+		"usage: stratus [--endpoints A,B,C] [--timeout-ms N] COMMAND "
+		"OPERATION [ARGS]\n\n"
+		"Global options (anywhere on the line):\n"
+		"  --endpoints A,B,C  node client addresses (env "
+		"STRATUS_ENDPOINTS;\n"
+		"                     default " DEFAULT_ENDPOINTS ")\n"
+		"  --timeout-ms N     give up after N ms in total (default "
+		"30000)\n"
+		"  --help             this text; 'stratus COMMAND --help', "
+		"'stratus COMMAND OPERATION --help'\n\n"
+		"Commands:\n");
+	for (const struct cli_family *fam = families; fam->name; fam++)
+		fprintf(f, "  %-10s %s\n", fam->name, fam->summary);
+	fprintf(f, "\nOutput is JSON on stdout; errors are "
+		   "{\"Error\":{\"Name\",\"Message\"}} on stderr\n"
+		   "with exit status 1 (2 for usage errors).\n");
+}
+
+static void help_family(FILE *f, const struct cli_family *fam)
+{
+	fprintf(f, "usage: stratus %s OPERATION [ARGS]\n\n%s\n\nOperations:\n",
+		fam->name, fam->summary);
+	for (const struct cli_op *op = fam->ops; op->name; op++)
+		fprintf(f, "  %-16s %s\n", op->name, op->summary);
+}
+
+static void help_op(FILE *f, const struct cli_family *fam,
+		    const struct cli_op *op)
+{
+	fprintf(f, "usage: stratus %s %s", fam->name, op->name);
+	for (const struct cli_opt *o = op->opts; o->name; o++)
+		fprintf(f, " %s--%s%s%s%s", o->required ? "" : "[", o->name,
+			o->arg ? " " : "", o->arg ? o->arg : "",
+			o->required ? "" : "]");
+	fprintf(f, "%s%s\n\n%s\n", *op->synopsis ? " " : "", op->synopsis,
+		op->summary);
+	if (op->opts[0].name != NULL)
+		fprintf(f, "\nOptions:\n");
+	for (const struct cli_opt *o = op->opts; o->name; o++) {
+		char flag[64];
+		snprintf(flag, sizeof flag, "--%s%s%s", o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(f, "  %-24s %s%s\n", flag, o->help,
+			o->required ? " (required)" : "");
+	}
+	fprintf(f, "\nGlobal options: --endpoints A,B,C, --timeout-ms N "
+		   "(see 'stratus --help').\n");
+}
+
+/* Remove the global options from argv (anywhere before "--"), keeping the
+ * rest in order. Returns 0, or an exit status. */
+static int take_globals(struct cli *cli, int *argc, char **argv, bool *help)
+{
+	int out = 1;
+	bool rest = false;
+
+	for (int i = 1; i < *argc; i++) {
+		const char *arg = argv[i];
+		const char *val = NULL;
+		size_t n;
+
+		if (rest || strcmp(arg, "--") == 0) {
+			rest = true;
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			*help = true;
+			continue;
+		}
+		const char *names[] = {"--endpoints", "--timeout-ms"};
+		int which = -1;
+		for (int k = 0; k < 2; k++) {
+			n = strlen(names[k]);
+			if (strncmp(arg, names[k], n) == 0 &&
+			    (arg[n] == '\0' || arg[n] == '=')) {
+				which = k;
+				val = arg[n] == '=' ? arg + n + 1 : NULL;
+			}
+		}
+		if (which < 0) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (val == NULL) {
+			if (i + 1 >= *argc)
+				return cli_json_usage("MissingParameter", "",
+						      "%s needs a value",
+						      names[which]);
+			val = argv[++i];
+		}
+		if (which == 0) {
+			cli->endpoints = val;
+		} else {
+			bool ok;
+			uint64_t ms = parse_u64(val, &ok);
+			if (!ok || ms == 0 || ms > 24u * 3600 * 1000)
+				return cli_json_usage(
+				    "InvalidParameterValue", "",
+				    "--timeout-ms: '%s' is not a positive "
+				    "number of milliseconds",
+				    val);
+			cli->timeout_ms = (unsigned)ms;
+		}
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
+
+/* Parse an operation's flags and positionals from argv[first..argc). */
+static int parse_op(struct cli *cli, int first, int argc, char **argv,
+		    struct cli_args *a, bool *help)
+{
+	const struct cli_op *op = cli->op;
+	bool rest = false;
+
+	memset(a, 0, sizeof *a);
+	for (int i = first; i < argc; i++) {
+		const char *arg = argv[i];
+		if (rest || arg[0] != '-' || arg[1] == '\0') {
+			if (a->n_pos == CLI_MAX_POS || a->n_pos >= op->n_pos)
+				return op_usage_error(
+				    cli, "InvalidParameterValue",
+				    "unexpected argument '%s'", arg);
+			a->pos[a->n_pos++] = arg;
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			rest = true;
+			continue;
+		}
+		if (strncmp(arg, "--", 2) != 0)
+			return op_usage_error(cli, "InvalidParameterValue",
+					      "unknown option '%s'", arg);
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		size_t n = eq ? (size_t)(eq - name) : strlen(name);
+		int k = 0;
+		for (; op->opts[k].name; k++)
+			if (strlen(op->opts[k].name) == n &&
+			    strncmp(op->opts[k].name, name, n) == 0)
+				break;
+		if (op->opts[k].name == NULL)
+			return op_usage_error(cli, "InvalidParameterValue",
+					      "unknown option '%s'", arg);
+		if (op->opts[k].arg == NULL) {
+			if (eq != NULL)
+				return op_usage_error(
+				    cli, "InvalidParameterValue",
+				    "option '%s' takes no value", arg);
+			a->value[k] = "";
+		} else if (eq != NULL) {
+			a->value[k] = eq + 1;
+		} else if (i + 1 < argc) {
+			a->value[k] = argv[++i];
+		} else {
+			return op_usage_error(cli, "MissingParameter",
+					      "option '%s' needs a value", arg);
+		}
+	}
+	if (*help)
+		return 0;
+	for (int k = 0; op->opts[k].name; k++)
+		if (op->opts[k].required && a->value[k] == NULL)
+			return op_usage_error(cli, "MissingParameter",
+					      "--%s is required",
+					      op->opts[k].name);
+	if (a->n_pos < op->n_pos) {
+		char help_cmd[128];
+		snprintf(help_cmd, sizeof help_cmd, "%s %s ", cli->family->name,
+			 op->name);
+		return cli_json_usage("MissingParameter", help_cmd,
+				      "expected %s", op->synopsis);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	struct cli_args a;
+	bool help = false;
+	int status;
+
+	cli.endpoints = getenv("STRATUS_ENDPOINTS");
+	if (cli.endpoints == NULL || *cli.endpoints == '\0')
+		cli.endpoints = DEFAULT_ENDPOINTS;
+	if ((status = take_globals(&cli, &argc, argv, &help)) != 0)
+		return status;
+
+	if (argc < 2 || strcmp(argv[1], "help") == 0) {
+		help_main(help || argc >= 2 ? stdout : stderr);
+		return help || argc >= 2 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	}
+	for (cli.family = families; cli.family->name; cli.family++)
+		if (strcmp(cli.family->name, argv[1]) == 0)
+			break;
+	if (cli.family->name == NULL)
+		return cli_json_usage("InvalidAction", "",
+				      "unknown command '%s'", argv[1]);
+	if (argc < 3 || strcmp(argv[2], "help") == 0) {
+		help_family(help || argc >= 3 ? stdout : stderr, cli.family);
+		return help || argc >= 3 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	}
+	for (cli.op = cli.family->ops; cli.op->name; cli.op++)
+		if (strcmp(cli.op->name, argv[2]) == 0)
+			break;
+	if (cli.op->name == NULL) {
+		char help_cmd[64];
+		snprintf(help_cmd, sizeof help_cmd, "%s ", cli.family->name);
+		return cli_json_usage("InvalidAction", help_cmd,
+				      "unknown operation '%s %s'",
+				      cli.family->name, argv[2]);
+	}
+	if ((status = parse_op(&cli, 3, argc, argv, &a, &help)) != 0)
+		return status;
+	if (help) {
+		help_op(stdout, cli.family, cli.op);
+		return CLI_EXIT_OK;
+	}
+	status = cli.op->run(&cli, &a);
+	st_client_free(cli.client);
+	return status;
+}

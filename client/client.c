@@ -1,0 +1,1058 @@
+/* client — libstratus's request engine: endpoints, calls, leader discovery
+ * and retries.
+ *
+ * It owns one nng REQ socket per known endpoint (a node's client address)
+ * and the "calls" in flight. A call is one encoded Request with a fixed
+ * (client_id, seq); every attempt sends those same bytes on a fresh nng
+ * context of the chosen endpoint's socket, so many calls share one
+ * connection, and the leader's (client_id, seq) dedup makes retrying a write
+ * safe. A call is a small state machine driven by its one nng_aio:
+ *
+ *   SEND --sent--> RECV --reply--> (done | redirect | retry)
+ *     |              |
+ *     +--timeout/error--> BACKOFF --slept--> SEND (next endpoint)
+ *   DONE: a zero sleep that completes the call off the submitting thread.
+ *
+ * Threads: the aio callbacks run on nng worker threads. Every operation is
+ * armed while holding client->mu and after checking client->closing, so
+ * st_client_free can cancel all armed operations under the same lock and
+ * know that no new one starts. Callbacks never run inside call_submit.
+ * client->mu protects the endpoint table, the active and free lists and the
+ * counters; endpoints are only added, never removed, until the client is
+ * freed. */
+#include "client_int.h"
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/util/platform.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+static_assert((int)ST_OK == (int)WIRE_OK, "st/wire codes");
+static_assert((int)ST_ERR_NOT_LEADER == (int)WIRE_ERR_NOT_LEADER,
+	      "st/wire codes");
+static_assert((int)ST_ERR_MALFORMED == (int)WIRE_ERR_MALFORMED,
+	      "st/wire codes");
+static_assert((int)ST_ERR_UNKNOWN_OP == (int)WIRE_ERR_UNKNOWN_OP,
+	      "st/wire codes");
+static_assert((int)ST_ERR_TOO_LARGE == (int)WIRE_ERR_TOO_LARGE,
+	      "st/wire codes");
+static_assert((int)ST_ERR_NOT_FOUND == (int)WIRE_ERR_NOT_FOUND,
+	      "st/wire codes");
+static_assert((int)ST_ERR_UNAVAILABLE == (int)WIRE_ERR_UNAVAILABLE,
+	      "st/wire codes");
+static_assert((int)ST_ERR_INTERNAL == (int)WIRE_ERR_INTERNAL, "st/wire codes");
+static_assert((int)ST_ERR_OVER_LIMIT == (int)WIRE_ERR_OVER_LIMIT,
+	      "st/wire codes");
+static_assert((int)ST_ERR_INVALID_PARAM == (int)WIRE_ERR_INVALID_PARAM,
+	      "st/wire codes");
+static_assert((int)ST_ERR_MISSING_PARAM == (int)WIRE_ERR_MISSING_PARAM,
+	      "st/wire codes");
+static_assert((int)ST_ERR_TIMEOUT == (int)WIRE_ERR_TIMEOUT, "st/wire codes");
+static_assert((int)ST_ERR_CONNECTION == (int)WIRE_ERR_CONNECTION,
+	      "st/wire codes");
+static_assert((int)ST_ERR_SESSION_EXPIRED == (int)WIRE_ERR_SESSION_EXPIRED,
+	      "st/wire codes");
+static_assert((int)ST_MAX_KEY_BYTES == (int)WIRE_MAX_KEY_BYTES,
+	      "st/wire limits");
+static_assert((int)ST_MAX_VALUE_BYTES == (int)WIRE_MAX_VALUE_BYTES,
+	      "st/wire limits");
+static_assert((int)ST_MAX_OPS_PER_REQUEST == (int)WIRE_MAX_OPS_PER_REQUEST,
+	      "st/wire limits");
+static_assert((int)ST_MAX_REQUEST_BYTES == (int)WIRE_MAX_REQUEST_BYTES,
+	      "st/wire limits");
+
+#define MAX_ENDPOINTS 64
+#define MAX_URL_BYTES 512
+/* Hops without backoff when a follower names the leader: the hint can be
+ * stale during an election, so do not bounce between two nodes forever. */
+#define MAX_FREE_REDIRECTS 2
+
+struct endpoint {
+	char *url;
+	nng_socket sock;
+	nng_dialer dialer;
+};
+
+enum call_state {
+	CALL_IDLE,    /* in the free pool */
+	CALL_SEND,    /* nng_ctx_send armed (waits for a connection) */
+	CALL_RECV,    /* nng_ctx_recv armed (waits for the reply) */
+	CALL_BACKOFF, /* nng_sleep_aio armed, then the next attempt */
+	CALL_DONE     /* zero sleep armed, then complete with call->err */
+};
+
+struct call {
+	st_client *c;
+	struct call *prev, *next; /* active list; next also links the pool */
+	/* Owned, allocated once per pooled call. Sleeps use their own aio:
+	 * nng 1.5.2 never clears the "expiry is success" flag a sleep sets,
+	 * so a later send/recv timeout on the same aio would report 0. */
+	nng_aio *aio;	/* send and receive */
+	nng_aio *timer; /* backoff and deferred completion */
+	nng_ctx ctx;	/* open during SEND/RECV only */
+	bool ctx_open;
+	enum call_state state;
+	const char *what;
+	uint8_t *req; /* the encoded Request, owned; same bytes every attempt */
+	size_t req_len;
+	size_t n_ops;
+	size_t ep; /* index in c->eps of the current attempt */
+	bool pinned;
+	unsigned timeout_ms; /* per attempt, send to reply */
+	unsigned connect_ms; /* per attempt, waiting for a connection */
+	int64_t start_ms, deadline_ms;
+	unsigned attempts;  /* attempts started */
+	unsigned backoffs;  /* backoff steps taken (the exponent) */
+	unsigned free_hops; /* redirects/hops since the last backoff */
+	int last_class;	    /* ST_ERR_TIMEOUT or ST_ERR_CONNECTION */
+	char detail[400];   /* the last failure, without the "what: " */
+	st_error err;	    /* last failure, or the final error in DONE */
+	enum call_kind kind;
+	union call_cb cb;
+	void *arg;
+};
+
+struct st_client {
+	st_options opt; /* defaults applied */
+	uint64_t client_id;
+	atomic_uint_fast64_t next_seq;
+	atomic_size_t preferred; /* endpoint index to start new calls at */
+	pthread_mutex_t mu;
+	pthread_cond_t slot_cv; /* n_inflight dropped, or closing */
+	pthread_cond_t idle_cv; /* n_active reached 0 */
+	struct endpoint *eps[MAX_ENDPOINTS];
+	size_t n_eps;
+	bool closing;
+	unsigned n_inflight; /* slots held: submitted, callback not yet run */
+	unsigned n_active;   /* calls alive, callback included */
+	struct call *active;
+	struct call *pool;
+};
+
+static __thread bool tls_in_callback;
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static unsigned min_u(int64_t a, int64_t b)
+{
+	int64_t m = a < b ? a : b;
+	return m < 0 ? 0 : (unsigned)m;
+}
+
+static const char *const code_names[] = {
+    [ST_OK] = "OK",
+    [ST_ERR_NOT_LEADER] = "NotLeader",
+    [ST_ERR_MALFORMED] = "SerializationException",
+    [ST_ERR_UNKNOWN_OP] = "InvalidAction",
+    [ST_ERR_TOO_LARGE] = "RequestEntityTooLarge",
+    [ST_ERR_NOT_FOUND] = "ResourceNotFoundException",
+    [ST_ERR_UNAVAILABLE] = "ServiceUnavailable",
+    [ST_ERR_INTERNAL] = "InternalFailure",
+    [ST_ERR_OVER_LIMIT] = "OverLimit",
+    [ST_ERR_INVALID_PARAM] = "InvalidParameterValue",
+    [ST_ERR_MISSING_PARAM] = "MissingParameter",
+    [ST_ERR_TIMEOUT] = "RequestTimeout",
+    [ST_ERR_CONNECTION] = "ConnectionFailure",
+    [ST_ERR_SESSION_EXPIRED] = "SessionExpired",
+};
+
+const char *st_code_name(int code)
+{
+	if (code >= 0 && (size_t)code < sizeof code_names / sizeof *code_names)
+		return code_names[code];
+	return "UnknownError";
+}
+
+int st_err_set(st_error *err, int code, const char *name, const char *fmt, ...)
+{
+	if (err == NULL)
+		return code;
+	err->code = code;
+	snprintf(err->name, sizeof err->name, "%s",
+		 name != NULL && *name != '\0' ? name : st_code_name(code));
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void st_err_from_result(st_error *err, const char *what,
+			const struct wire_result *r)
+{
+	st_err_set(err, (int)r->code, r->error_name, "%s: %s", what,
+		   *r->error_message != '\0' ? r->error_message
+					     : st_code_name((int)r->code));
+}
+
+bool client_in_callback(void)
+{
+	return tls_in_callback;
+}
+
+int client_sync_guard(st_error *err, const char *what)
+{
+	if (!tls_in_callback)
+		return 0;
+	return st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
+			  "%s: synchronous call from a libstratus callback "
+			  "(it would block a library thread)",
+			  what);
+}
+
+int check_key(const char *key, st_error *err, const char *what)
+{
+	if (key == NULL || *key == '\0')
+		return st_err_set(err, ST_ERR_MISSING_PARAM, NULL,
+				  "%s: key is empty", what);
+	if (strlen(key) > ST_MAX_KEY_BYTES)
+		return st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
+				  "%s: key is %zu bytes (max %d)", what,
+				  strlen(key), ST_MAX_KEY_BYTES);
+	return 0;
+}
+
+void sync_wait_init(struct sync_wait *w)
+{
+	sem_init(&w->done, 0, 0);
+	w->rc = 0;
+	memset(&w->err, 0, sizeof w->err);
+}
+
+void sync_wait_post(struct sync_wait *w, const st_error *err)
+{
+	if (err != NULL) {
+		w->err = *err;
+		w->rc = err->code;
+	}
+	sem_post(&w->done);
+}
+
+int sync_wait_finish(struct sync_wait *w, st_error *err)
+{
+	while (sem_wait(&w->done) != 0 && errno == EINTR)
+		;
+	sem_destroy(&w->done);
+	if (w->rc != 0 && err != NULL)
+		*err = w->err;
+	return w->rc;
+}
+
+void st_free(void *p)
+{
+	free(p);
+}
+
+/* ---- endpoints ----------------------------------------------------------- */
+
+static void endpoint_free(struct endpoint *ep)
+{
+	if (ep == NULL)
+		return;
+	nng_close(ep->sock); /* also closes the dialer */
+	free(ep->url);
+	free(ep);
+}
+
+/* Open a REQ socket dialing url in the background (a node that is down is
+ * not an error). Returns owned, or NULL with err: ST_ERR_INVALID_PARAM (nng
+ * cannot parse or does not support the address), ST_ERR_INTERNAL. */
+static struct endpoint *endpoint_open(const st_options *opt, const char *url,
+				      st_error *err)
+{
+	struct endpoint *ep = calloc(1, sizeof *ep);
+	int rv;
+
+	if (ep == NULL || (ep->url = strdup(url)) == NULL) {
+		free(ep);
+		st_err_set(err, ST_ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	if ((rv = nng_req0_open(&ep->sock)) != 0) {
+		free(ep->url);
+		free(ep);
+		st_err_set(err, ST_ERR_INTERNAL, NULL, "open socket: %s",
+			   nng_strerror(rv));
+		return NULL;
+	}
+	/* We retry ourselves (on the next endpoint, with backoff): a lost
+	 * connection must fail the attempt now (NNG_ECONNRESET), not resend
+	 * on this socket after nng's 60 s default. */
+	nng_socket_set_ms(ep->sock, NNG_OPT_REQ_RESENDTIME,
+			  NNG_DURATION_INFINITE);
+	nng_socket_set_size(ep->sock, NNG_OPT_RECVMAXSZ, opt->max_reply_bytes);
+	nng_socket_set_ms(ep->sock, NNG_OPT_RECONNMINT, 50);
+	nng_socket_set_ms(ep->sock, NNG_OPT_RECONNMAXT, 1000);
+	if ((rv = nng_dialer_create(&ep->dialer, ep->sock, url)) != 0) {
+		st_err_set(err, ST_ERR_INVALID_PARAM, NULL, "endpoint '%s': %s",
+			   url, nng_strerror(rv));
+		endpoint_free(ep);
+		return NULL;
+	}
+	/* Options a transport lacks (TCP_NODELAY on ipc://) are not errors. */
+	nng_dialer_set_bool(ep->dialer, NNG_OPT_TCP_NODELAY, true);
+	nng_dialer_set_size(ep->dialer, NNG_OPT_RECVMAXSZ,
+			    opt->max_reply_bytes);
+	nng_dialer_set_ms(ep->dialer, NNG_OPT_RECONNMINT, 50);
+	nng_dialer_set_ms(ep->dialer, NNG_OPT_RECONNMAXT, 1000);
+	if ((rv = nng_dialer_start(ep->dialer, NNG_FLAG_NONBLOCK)) != 0) {
+		st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
+			   "endpoint '%s': dial: %s", url, nng_strerror(rv));
+		endpoint_free(ep);
+		return NULL;
+	}
+	return ep;
+}
+
+/* The index of url in the table, adding it if new. Caller holds c->mu.
+ * -1 with err: ST_ERR_OVER_LIMIT (table full), or endpoint_open's. */
+static int endpoint_find_or_add_locked(st_client *c, const char *url,
+				       st_error *err)
+{
+	for (size_t i = 0; i < c->n_eps; i++)
+		if (strcmp(c->eps[i]->url, url) == 0)
+			return (int)i;
+	if (c->n_eps == MAX_ENDPOINTS) {
+		st_err_set(err, ST_ERR_OVER_LIMIT, NULL,
+			   "endpoint '%s': already %d endpoints", url,
+			   MAX_ENDPOINTS);
+		return -1;
+	}
+	struct endpoint *ep = endpoint_open(&c->opt, url, err);
+	if (ep == NULL)
+		return -1;
+	c->eps[c->n_eps] = ep;
+	return (int)c->n_eps++;
+}
+
+/* ---- calls --------------------------------------------------------------- */
+
+static void call_cb(void *arg);
+static void call_timer_cb(void *arg);
+
+static void call_close_ctx(struct call *call)
+{
+	if (call->ctx_open) {
+		nng_ctx_close(call->ctx);
+		call->ctx_open = false;
+	}
+}
+
+static const char *call_url(const struct call *call)
+{
+	/* eps[i] never changes once set; call->ep was read under the lock. */
+	return call->c->eps[call->ep]->url;
+}
+
+/* Turn a successful reply into the kind's callback: per-op errors become
+ * the callback's error. */
+static void call_deliver_reply(struct call *call,
+			       const struct wire_response *resp)
+{
+	const struct wire_result *r = &resp->results[0];
+	st_error rerr;
+
+	switch (call->kind) {
+	case CALL_KIND_DONE:
+		for (size_t i = 0; i < resp->n_results; i++) {
+			r = &resp->results[i];
+			if (r->code == ST_OK)
+				continue;
+			char what[64];
+			snprintf(what, sizeof what, "%s: item %zu of %zu",
+				 call->what, i + 1, resp->n_results);
+			st_err_from_result(
+			    &rerr, resp->n_results == 1 ? call->what : what, r);
+			call->cb.done(call->arg, &rerr);
+			return;
+		}
+		call->cb.done(call->arg, NULL);
+		return;
+	case CALL_KIND_GET:
+		if (r->code == ST_OK && r->found)
+			call->cb.get(call->arg, NULL, r->value, r->value_len,
+				     true);
+		else if (r->code == ST_OK || r->code == ST_ERR_NOT_FOUND)
+			call->cb.get(call->arg, NULL, NULL, 0, false);
+		else {
+			st_err_from_result(&rerr, call->what, r);
+			call->cb.get(call->arg, &rerr, NULL, 0, false);
+		}
+		return;
+	case CALL_KIND_LIST: {
+		st_kv_item *items = NULL;
+		if (r->code != ST_OK) {
+			st_err_from_result(&rerr, call->what, r);
+			call->cb.list(call->arg, &rerr, NULL, 0, NULL);
+			return;
+		}
+		if (r->n_items > 0 &&
+		    (items = calloc(r->n_items, sizeof *items)) == NULL) {
+			st_err_set(&rerr, ST_ERR_INTERNAL, NULL,
+				   "%s: out of memory", call->what);
+			call->cb.list(call->arg, &rerr, NULL, 0, NULL);
+			return;
+		}
+		for (size_t i = 0; i < r->n_items; i++) {
+			items[i].key = r->items[i].key;
+			items[i].value = r->items[i].value;
+			items[i].value_len = r->items[i].value_len;
+		}
+		call->cb.list(call->arg, NULL, items, r->n_items,
+			      *r->next_token != '\0' ? r->next_token : NULL);
+		free(items);
+		return;
+	}
+	case CALL_KIND_RAW:
+		call->cb.raw(call->arg, NULL, resp);
+		return;
+	}
+}
+
+/* Hand the result (err, or the decoded reply) to the callback, then
+ * recycle the call. Not under mu. */
+static void call_finish(struct call *call, const st_error *err,
+			const struct wire_response *resp)
+{
+	st_client *c = call->c;
+
+	call_close_ctx(call);
+	pthread_mutex_lock(&c->mu);
+	c->n_inflight--;
+	pthread_cond_signal(&c->slot_cv);
+	pthread_mutex_unlock(&c->mu);
+
+	tls_in_callback = true;
+	if (err == NULL) {
+		call_deliver_reply(call, resp);
+	} else {
+		switch (call->kind) {
+		case CALL_KIND_DONE:
+			call->cb.done(call->arg, err);
+			break;
+		case CALL_KIND_GET:
+			call->cb.get(call->arg, err, NULL, 0, false);
+			break;
+		case CALL_KIND_LIST:
+			call->cb.list(call->arg, err, NULL, 0, NULL);
+			break;
+		case CALL_KIND_RAW:
+			call->cb.raw(call->arg, err, NULL);
+			break;
+		}
+	}
+	tls_in_callback = false;
+
+	free(call->req);
+	call->req = NULL;
+	call->state = CALL_IDLE;
+	pthread_mutex_lock(&c->mu);
+	if (call->prev != NULL)
+		call->prev->next = call->next;
+	else
+		c->active = call->next;
+	if (call->next != NULL)
+		call->next->prev = call->prev;
+	call->prev = NULL;
+	call->next = c->pool;
+	c->pool = call;
+	if (--c->n_active == 0)
+		pthread_cond_broadcast(&c->idle_cv);
+	pthread_mutex_unlock(&c->mu);
+	/* The call may be reused by another thread from here on. */
+}
+
+/* Complete the call with call->err from an nng thread, never inside the
+ * caller (which may be call_submit). Caller holds c->mu. */
+static void call_defer_locked(struct call *call)
+{
+	call->state = CALL_DONE;
+	nng_sleep_aio(0, call->timer);
+}
+
+/* The retry budget is spent: fail with the class of the last failure. */
+static void call_give_up_locked(struct call *call)
+{
+	int code = call->last_class != 0 ? call->last_class : ST_ERR_TIMEOUT;
+
+	st_err_set(&call->err, code, NULL,
+		   "%s: gave up after %lld ms and %u attempts; last error: %s",
+		   call->what, (long long)(now_ms() - call->start_ms),
+		   call->attempts, call->detail);
+	call_defer_locked(call);
+}
+
+/* Start the next attempt on call->ep. Caller holds c->mu. Any failure
+ * completes the call (deferred). */
+static void call_attempt_locked(struct call *call)
+{
+	st_client *c = call->c;
+	int64_t left = call->deadline_ms - now_ms();
+	nng_msg *msg;
+	int rv;
+
+	if (c->closing) {
+		st_err_set(&call->err, ST_ERR_CONNECTION, NULL,
+			   "%s: client is closing", call->what);
+		call_defer_locked(call);
+		return;
+	}
+	if (left <= 0) {
+		call_give_up_locked(call);
+		return;
+	}
+	call->attempts++;
+	if ((rv = nng_ctx_open(&call->ctx, c->eps[call->ep]->sock)) != 0) {
+		st_err_set(&call->err, ST_ERR_INTERNAL, NULL,
+			   "%s: %s: open context: %s", call->what,
+			   call_url(call), nng_strerror(rv));
+		call_defer_locked(call);
+		return;
+	}
+	call->ctx_open = true;
+	if ((rv = nng_msg_alloc(&msg, call->req_len)) != 0) {
+		/* Closing a context under mu is safe (it takes only nng's
+		 * locks) and this path is rare. */
+		call_close_ctx(call);
+		st_err_set(&call->err, ST_ERR_INTERNAL, NULL,
+			   "%s: out of memory", call->what);
+		call_defer_locked(call);
+		return;
+	}
+	memcpy(nng_msg_body(msg), call->req, call->req_len);
+	call->state = CALL_SEND;
+	nng_aio_set_msg(call->aio, msg);
+	nng_aio_set_timeout(call->aio,
+			    (nng_duration)min_u(call->connect_ms, left));
+	nng_ctx_send(call->ctx, call->aio);
+}
+
+/* Sleep (exponential backoff with jitter), then attempt on call->ep.
+ * Caller holds c->mu. */
+static void call_backoff_locked(struct call *call)
+{
+	st_client *c = call->c;
+	unsigned shift = call->backoffs < 16 ? call->backoffs : 16;
+	uint64_t step = (uint64_t)c->opt.backoff_base_ms << shift;
+	if (step > c->opt.backoff_max_ms)
+		step = c->opt.backoff_max_ms;
+	unsigned delay = (unsigned)(step / 2 + nng_random() % (step / 2 + 1));
+
+	call->backoffs++;
+	call->free_hops = 0;
+	if (c->closing || call->deadline_ms - now_ms() <= (int64_t)delay) {
+		if (c->closing)
+			st_err_set(&call->err, ST_ERR_CONNECTION, NULL,
+				   "%s: client is closing", call->what);
+		else {
+			call_give_up_locked(call);
+			return;
+		}
+		call_defer_locked(call);
+		return;
+	}
+	call->state = CALL_BACKOFF;
+	nng_sleep_aio((nng_duration)delay, call->timer);
+}
+
+/* The attempt failed in a way worth retrying elsewhere: err is formatted
+ * from fmt, with code; class (ST_ERR_TIMEOUT or ST_ERR_CONNECTION) is what
+ * the call fails with if the deadline passes. Not under mu. */
+static void call_retry(struct call *call, int code, int class, const char *fmt,
+		       ...) __attribute__((format(printf, 4, 5)));
+static void call_retry(struct call *call, int code, int class, const char *fmt,
+		       ...)
+{
+	st_client *c = call->c;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(call->detail, sizeof call->detail, fmt, ap);
+	va_end(ap);
+	st_err_set(&call->err, code, NULL, "%s: %s", call->what, call->detail);
+	call->last_class = class;
+	call_close_ctx(call);
+	if (call->pinned) {
+		call_finish(call, &call->err, NULL);
+		return;
+	}
+
+	pthread_mutex_lock(&c->mu);
+	/* Move on: to the endpoint other calls now prefer if it changed
+	 * meanwhile, else to the next one (and make that the preferred). */
+	size_t pref = atomic_load(&c->preferred);
+	if (pref != call->ep) {
+		call->ep = pref;
+	} else {
+		call->ep = (call->ep + 1) % c->n_eps;
+		atomic_compare_exchange_strong(&c->preferred, &pref, call->ep);
+	}
+	call_backoff_locked(call);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* A follower answered NOT_LEADER: go to the leader it names, or to the
+ * next endpoint. Not under mu. */
+static void call_redirect(struct call *call, uint64_t leader_id,
+			  const char *leader_address)
+{
+	st_client *c = call->c;
+	int idx = -1;
+	size_t from = call->ep;
+
+	pthread_mutex_lock(&c->mu);
+	if (*leader_address != '\0' && strlen(leader_address) < MAX_URL_BYTES &&
+	    !c->closing)
+		idx = endpoint_find_or_add_locked(c, leader_address, NULL);
+	snprintf(call->detail, sizeof call->detail,
+		 "%s: not the leader (leader %llu at '%s')", c->eps[from]->url,
+		 (unsigned long long)leader_id, leader_address);
+	st_err_set(&call->err, ST_ERR_NOT_LEADER, NULL, "%s: %s", call->what,
+		   call->detail);
+	/* Still no leader when the deadline passes: an election that never
+	 * ends looks like a timeout to the caller. */
+	call->last_class = ST_ERR_TIMEOUT;
+	if (idx >= 0 && (size_t)idx != from) {
+		call->ep = (size_t)idx;
+		atomic_store(&c->preferred, call->ep);
+		if (call->free_hops++ < MAX_FREE_REDIRECTS) {
+			call_attempt_locked(call);
+			pthread_mutex_unlock(&c->mu);
+			return;
+		}
+	} else {
+		/* No (usable) hint: ask each endpoint once without delay,
+		 * then back off and go round again. */
+		call->ep = (from + 1) % c->n_eps;
+		if (call->free_hops++ + 1 < c->n_eps) {
+			call_attempt_locked(call);
+			pthread_mutex_unlock(&c->mu);
+			return;
+		}
+	}
+	call_backoff_locked(call);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* A reply arrived (msg owned). Not under mu. */
+static void call_reply(struct call *call, nng_msg *msg)
+{
+	struct wire_response resp;
+	size_t len = nng_msg_len(msg);
+	int rv = wire_response_decode(nng_msg_body(msg), len, &resp);
+
+	nng_msg_free(msg);
+	if (rv != 0) {
+		/* MALFORMED: garbage from the node; INTERNAL: out of memory. */
+		st_err_set(&call->err,
+			   rv == WIRE_ERR_INTERNAL ? ST_ERR_INTERNAL
+						   : ST_ERR_MALFORMED,
+			   NULL, "%s: %s: undecodable reply (%zu bytes): %s",
+			   call->what, call_url(call), len,
+			   wire_code_name((uint32_t)rv));
+		call_finish(call, &call->err, NULL);
+		return;
+	}
+	switch (resp.code) {
+	case WIRE_OK:
+		if (resp.n_results != call->n_ops) {
+			st_err_set(&call->err, ST_ERR_MALFORMED, NULL,
+				   "%s: %s: reply has %zu results for %zu ops",
+				   call->what, call_url(call), resp.n_results,
+				   call->n_ops);
+			call_finish(call, &call->err, NULL);
+			break;
+		}
+		if (!call->pinned)
+			atomic_store(&call->c->preferred, call->ep);
+		call_finish(call, NULL, &resp);
+		break;
+	case WIRE_ERR_NOT_LEADER:
+		if (call->pinned)
+			goto envelope_error;
+		call_redirect(call, resp.leader_id, resp.leader_address);
+		break;
+	case WIRE_ERR_UNAVAILABLE:
+		call_retry(call, ST_ERR_UNAVAILABLE, ST_ERR_TIMEOUT,
+			   "%s: %s: %s", call_url(call),
+			   *resp.error_name ? resp.error_name
+					    : st_code_name(ST_ERR_UNAVAILABLE),
+			   resp.error_message);
+		break;
+	default:
+	envelope_error:
+		st_err_set(&call->err, (int)resp.code, resp.error_name,
+			   "%s: %s: %s", call->what, call_url(call),
+			   *resp.error_message != '\0'
+			       ? resp.error_message
+			       : st_code_name((int)resp.code));
+		call_finish(call, &call->err, NULL);
+		break;
+	}
+	wire_response_release(&resp);
+}
+
+static void call_cb(void *arg)
+{
+	struct call *call = arg;
+	st_client *c = call->c;
+	int rv = nng_aio_result(call->aio);
+	nng_msg *msg;
+
+	switch (call->state) {
+	case CALL_SEND:
+		if (rv != 0) {
+			/* A failed send leaves the message with us. */
+			if ((msg = nng_aio_get_msg(call->aio)) != NULL) {
+				nng_aio_set_msg(call->aio, NULL);
+				nng_msg_free(msg);
+			}
+			if (rv == NNG_ETIMEDOUT)
+				call_retry(call, ST_ERR_CONNECTION,
+					   ST_ERR_CONNECTION,
+					   "%s: not connected within %u ms",
+					   call_url(call), call->connect_ms);
+			else
+				call_retry(call, ST_ERR_CONNECTION,
+					   ST_ERR_CONNECTION, "%s: send: %s",
+					   call_url(call), nng_strerror(rv));
+			return;
+		}
+		pthread_mutex_lock(&c->mu);
+		if (c->closing) {
+			pthread_mutex_unlock(&c->mu);
+			st_err_set(&call->err, ST_ERR_CONNECTION, NULL,
+				   "%s: client is closing", call->what);
+			call_finish(call, &call->err, NULL);
+			return;
+		}
+		call->state = CALL_RECV;
+		nng_aio_set_timeout(
+		    call->aio,
+		    (nng_duration)min_u(call->timeout_ms,
+					call->deadline_ms - now_ms()));
+		nng_ctx_recv(call->ctx, call->aio);
+		pthread_mutex_unlock(&c->mu);
+		return;
+	case CALL_RECV:
+		if (rv != 0) {
+			if (rv == NNG_ETIMEDOUT)
+				call_retry(call, ST_ERR_TIMEOUT, ST_ERR_TIMEOUT,
+					   "%s: no reply within %u ms",
+					   call_url(call), call->timeout_ms);
+			else
+				call_retry(call, ST_ERR_CONNECTION,
+					   ST_ERR_CONNECTION, "%s: %s",
+					   call_url(call), nng_strerror(rv));
+			return;
+		}
+		if ((msg = nng_aio_get_msg(call->aio)) == NULL) {
+			/* Success without a message: never expected. */
+			call_retry(call, ST_ERR_TIMEOUT, ST_ERR_TIMEOUT,
+				   "%s: no reply within %u ms", call_url(call),
+				   call->timeout_ms);
+			return;
+		}
+		nng_aio_set_msg(call->aio, NULL);
+		call_close_ctx(call);
+		call_reply(call, msg);
+		return;
+	default:
+		break;
+	}
+	assert(!"I/O callback in a state without I/O");
+}
+
+static void call_timer_cb(void *arg)
+{
+	struct call *call = arg;
+	st_client *c = call->c;
+
+	switch (call->state) {
+	case CALL_BACKOFF:
+		/* Slept, or cancelled by st_client_free (attempt sees
+		 * closing). */
+		pthread_mutex_lock(&c->mu);
+		call_attempt_locked(call);
+		pthread_mutex_unlock(&c->mu);
+		return;
+	case CALL_DONE:
+		call_finish(call, &call->err, NULL);
+		return;
+	default:
+		break;
+	}
+	assert(!"timer callback in a state without a timer");
+}
+
+int call_submit(st_client *c, const struct call_args *a, st_error *err)
+{
+	struct wire_request req = {.client_id = c->client_id,
+				   .ops = (struct wire_op *)a->ops,
+				   .n_ops = a->n_ops};
+	struct call *call;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	/* Take a slot first, then the seq: a request that waited for a slot
+	 * must not carry a seq older than those sent meanwhile. */
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		if (c->closing) {
+			pthread_mutex_unlock(&c->mu);
+			return st_err_set(err, ST_ERR_CONNECTION, NULL,
+					  "%s: client is closing", a->what);
+		}
+		if (c->n_inflight < c->opt.max_inflight)
+			break;
+		if (tls_in_callback || (!a->sync && c->opt.fail_when_full)) {
+			pthread_mutex_unlock(&c->mu);
+			return st_err_set(err, ST_ERR_OVER_LIMIT, NULL,
+					  "%s: %u requests in flight", a->what,
+					  c->opt.max_inflight);
+		}
+		pthread_cond_wait(&c->slot_cv, &c->mu);
+	}
+	c->n_inflight++;
+	c->n_active++;
+	pthread_mutex_unlock(&c->mu);
+
+	req.seq = atomic_fetch_add(&c->next_seq, 1);
+	if ((rc = wire_request_encode(&req, &buf, &len)) != 0) {
+		/* TOO_LARGE, INVALID_PARAM, UNKNOWN_OP or INTERNAL (oom). */
+		rc = st_err_set(err, rc, NULL, "%s: encode request: %s",
+				a->what, wire_code_name((uint32_t)rc));
+		goto err_after_slot;
+	}
+	if (len > ST_MAX_REQUEST_BYTES) {
+		rc = st_err_set(err, ST_ERR_TOO_LARGE, NULL,
+				"%s: request is %zu bytes (max %u)", a->what,
+				len, ST_MAX_REQUEST_BYTES);
+		goto err_after_encode;
+	}
+
+	pthread_mutex_lock(&c->mu);
+	int ep = 0;
+	if (a->endpoint != NULL) {
+		if (strlen(a->endpoint) >= MAX_URL_BYTES) {
+			rc = st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
+					"%s: endpoint address too long",
+					a->what);
+			goto err_after_lock;
+		}
+		if ((ep = endpoint_find_or_add_locked(c, a->endpoint, err)) <
+		    0) {
+			rc = err != NULL ? err->code : ST_ERR_INVALID_PARAM;
+			goto err_after_lock;
+		}
+	} else {
+		ep = (int)atomic_load(&c->preferred);
+	}
+	if ((call = c->pool) != NULL) {
+		c->pool = call->next;
+	} else {
+		if ((call = calloc(1, sizeof *call)) == NULL ||
+		    nng_aio_alloc(&call->aio, call_cb, call) != 0 ||
+		    nng_aio_alloc(&call->timer, call_timer_cb, call) != 0) {
+			if (call != NULL)
+				nng_aio_free(call->aio); /* NULL-safe */
+			free(call);
+			rc = st_err_set(err, ST_ERR_INTERNAL, NULL,
+					"%s: out of memory", a->what);
+			goto err_after_lock;
+		}
+		call->c = c;
+	}
+	call->prev = NULL;
+	call->next = c->active;
+	if (c->active != NULL)
+		c->active->prev = call;
+	c->active = call;
+
+	call->ctx_open = false;
+	call->what = a->what;
+	call->req = buf;
+	call->req_len = len;
+	call->n_ops = a->n_ops;
+	call->ep = (size_t)ep;
+	call->pinned = a->endpoint != NULL;
+	call->timeout_ms =
+	    call->pinned ? c->opt.status_timeout_ms : c->opt.request_timeout_ms;
+	call->connect_ms =
+	    call->pinned ? c->opt.status_timeout_ms : c->opt.connect_timeout_ms;
+	call->start_ms = now_ms();
+	call->deadline_ms =
+	    call->start_ms + (call->pinned ? c->opt.status_timeout_ms
+					   : c->opt.retry_deadline_ms);
+	call->attempts = call->backoffs = call->free_hops = 0;
+	call->last_class = 0;
+	call->detail[0] = '\0';
+	memset(&call->err, 0, sizeof call->err);
+	call->kind = a->kind;
+	call->cb = a->cb;
+	call->arg = a->arg;
+	call_attempt_locked(call);
+	pthread_mutex_unlock(&c->mu);
+	return 0;
+
+err_after_lock:
+	pthread_mutex_unlock(&c->mu);
+err_after_encode:
+	free(buf);
+err_after_slot:
+	pthread_mutex_lock(&c->mu);
+	c->n_inflight--;
+	pthread_cond_signal(&c->slot_cv);
+	if (--c->n_active == 0)
+		pthread_cond_broadcast(&c->idle_cv);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+/* ---- the client ---------------------------------------------------------- */
+
+static void options_apply(st_options *o, const st_options *in)
+{
+	if (in != NULL)
+		*o = *in;
+	else
+		memset(o, 0, sizeof *o);
+	if (o->request_timeout_ms == 0)
+		o->request_timeout_ms = 5000;
+	if (o->connect_timeout_ms == 0)
+		o->connect_timeout_ms = 1000;
+	if (o->connect_timeout_ms > o->request_timeout_ms)
+		o->connect_timeout_ms = o->request_timeout_ms;
+	if (o->retry_deadline_ms == 0)
+		o->retry_deadline_ms = 30000;
+	if (o->status_timeout_ms == 0)
+		o->status_timeout_ms = 1000;
+	if (o->backoff_base_ms == 0)
+		o->backoff_base_ms = 50;
+	if (o->backoff_max_ms == 0)
+		o->backoff_max_ms = 1000;
+	if (o->backoff_max_ms < o->backoff_base_ms)
+		o->backoff_max_ms = o->backoff_base_ms;
+	if (o->max_inflight == 0)
+		o->max_inflight = 1024;
+	if (o->max_reply_bytes == 0)
+		o->max_reply_bytes = 16u * 1024 * 1024;
+}
+
+static uint64_t random_u64(void)
+{
+	uint64_t v = 0;
+	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
+		v = ((uint64_t)nng_random() << 32) ^ nng_random() ^
+		    (uint64_t)now_ms();
+	return v;
+}
+
+st_client *st_client_new(const char *endpoints, const st_options *opts,
+			 st_error *err)
+{
+	st_client *c;
+	char *list, *save = NULL;
+
+	if (endpoints == NULL || *endpoints == '\0') {
+		st_err_set(err, ST_ERR_MISSING_PARAM, NULL,
+			   "no endpoints given");
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof *c)) == NULL ||
+	    (list = strdup(endpoints)) == NULL) {
+		free(c);
+		st_err_set(err, ST_ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	options_apply(&c->opt, opts);
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->slot_cv, NULL);
+	pthread_cond_init(&c->idle_cv, NULL);
+	do
+		c->client_id = random_u64();
+	while (c->client_id == 0); /* 0 means "no session" on the wire */
+	atomic_init(&c->next_seq, 1);
+
+	for (char *tok = strtok_r(list, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		size_t n = strlen(tok);
+		while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+			tok[--n] = '\0';
+		if (n == 0)
+			continue;
+		if (n >= MAX_URL_BYTES) {
+			st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
+				   "endpoint address too long (%zu bytes)", n);
+			goto err_after_init;
+		}
+		if (endpoint_find_or_add_locked(c, tok, err) < 0)
+			goto err_after_init;
+	}
+	if (c->n_eps == 0) {
+		st_err_set(err, ST_ERR_MISSING_PARAM, NULL,
+			   "no endpoints given");
+		goto err_after_init;
+	}
+	atomic_init(&c->preferred, (size_t)(random_u64() % c->n_eps));
+	free(list);
+	return c;
+
+err_after_init:
+	free(list);
+	st_client_free(c);
+	return NULL;
+}
+
+void st_client_free(st_client *c)
+{
+	if (c == NULL)
+		return;
+	assert(!tls_in_callback && "st_client_free from a callback");
+
+	pthread_mutex_lock(&c->mu);
+	c->closing = true;
+	pthread_cond_broadcast(&c->slot_cv);
+	/* Armed operations end with NNG_ECANCELED; idle ones see closing
+	 * when they next take the lock. */
+	for (struct call *call = c->active; call != NULL; call = call->next) {
+		nng_aio_cancel(call->aio);
+		nng_aio_cancel(call->timer);
+	}
+	while (c->n_active > 0)
+		pthread_cond_wait(&c->idle_cv, &c->mu);
+	pthread_mutex_unlock(&c->mu);
+
+	while (c->pool != NULL) {
+		struct call *call = c->pool;
+		c->pool = call->next;
+		nng_aio_free(call->aio); /* waits for its last callback */
+		nng_aio_free(call->timer);
+		free(call);
+	}
+	for (size_t i = 0; i < c->n_eps; i++)
+		endpoint_free(c->eps[i]);
+	pthread_cond_destroy(&c->idle_cv);
+	pthread_cond_destroy(&c->slot_cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
