@@ -96,6 +96,7 @@ struct request {
 
 struct core {
 	struct samples lat;
+	atomic_int outstanding;
 	atomic_uint_fast64_t acked_commands;
 	atomic_uint_fast64_t failed;
 	atomic_bool measuring;
@@ -113,6 +114,7 @@ static void core_done(void *arg, const st_error *err)
 		samples_add(&c->lat, now_us() - r->sent_us);
 	}
 	free(r);
+	atomic_fetch_sub(&c->outstanding, 1);
 }
 
 static int run_core(const struct bench_opts *o)
@@ -162,22 +164,28 @@ static int run_core(const struct bench_opts *o)
 		r->core = &c;
 		r->n = o->batch;
 		r->sent_us = now_us();
+		atomic_fetch_add(&c.outstanding, 1);
 		/* Blocks while `concurrency` requests are outstanding. */
 		if (st_kv_put_many_async(cl, (const char *const *)keys, values,
 					 lens, o->batch, core_done, r) != 0) {
 			free(r);
 			atomic_fetch_add(&c.failed, 1);
+			atomic_fetch_sub(&c.outstanding, 1);
 		}
 	}
 	atomic_store(&c.measuring, false);
 	end = now_us();
+	while (atomic_load(&c.outstanding) > 0) {
+		usleep(1000); /* let the last requests finish, unmeasured */
+	}
 	st_client_free(cl);
 	qsort(c.lat.us,
 	      atomic_load(&c.lat.n) < c.lat.cap ? atomic_load(&c.lat.n)
 						: c.lat.cap,
 	      sizeof *c.lat.us, cmp_u32);
 	{
-		double secs = (double)(end - measure_start) / 1e6;
+		double secs = measure_start ? (double)(end - measure_start) / 1e6 : 0;
+		secs = secs > 0 ? secs : 1e-9;
 		uint64_t acked = atomic_load(&c.acked_commands);
 		printf("RESULT peer=stratus phase=core value_size=%zu "
 		       "concurrency=%u batch=%u rate=%.0f req_rate=%.0f "
@@ -203,6 +211,7 @@ static int run_core(const struct bench_opts *o)
 /* ---- failover ---------------------------------------------------------- */
 
 struct failover {
+	atomic_int outstanding;
 	atomic_uchar *acked; /* per write id */
 	size_t cap;
 	atomic_uint_fast64_t acked_n, failed_n;
@@ -233,6 +242,7 @@ static void fo_done(void *arg, const st_error *err)
 		atomic_fetch_add(&f->failed_n, 1);
 	}
 	free(r);
+	atomic_fetch_sub(&f->outstanding, 1);
 }
 
 /* Run a cluster.sh command; returns its first output line as a number. */
@@ -349,13 +359,18 @@ static int run_failover(const struct bench_opts *o)
 			r->id = id;
 			snprintf(key, sizeof key, "%s%012" PRIx64, prefix, id++);
 			r->sent_us = now_us();
+			atomic_fetch_add(&f.outstanding, 1);
 			if (st_kv_put_async(cl, key, value, o->value_size,
 					    fo_done, r) != 0) {
 				free(r);
 				atomic_fetch_add(&f.failed_n, 1);
+				atomic_fetch_sub(&f.outstanding, 1);
 			}
 		}
-		st_client_free(cl); /* waits for every outstanding write */
+		while (atomic_load(&f.outstanding) > 0) {
+			usleep(1000); /* every write ends acked or failed */
+		}
+		st_client_free(cl);
 		if (leader > 0) {
 			snprintf(leader_cmd, sizeof leader_cmd, "start %ld",
 				 leader);
