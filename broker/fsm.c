@@ -7,16 +7,56 @@
 #include "log.h"
 
 static int fsm_raft_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
-			 void **result)
+			  void **result)
 {
 	*result = NULL;
 	return fsm_apply_entry(rf->data, buf->base, buf->len);
 }
 
-/* raft frees every buffer and the array (fsm version 1). */
+/* Snapshots (raft fsm version 3): capture on the loop thread (pointer
+ * arrays, cheap), serialize on a worker thread while the loop keeps
+ * applying, finalize (free) on the loop thread. See defer.h for why the
+ * worker may read the live buffers. */
+struct fsm_capture {
+	struct wire_snapshot s;
+	struct wire_session *sessions;
+	size_t n_sessions;
+};
+
+static int capture_take(struct fsm *f, struct fsm_capture **out);
+static int capture_encode(const struct fsm_capture *c,
+			  void *(*alloc)(size_t), void **buf, size_t *len);
+static void capture_release(struct fsm *f, struct fsm_capture *c);
+
+static int fsm_raft_snapshot_async(struct raft_fsm *rf,
+				   struct raft_buffer *bufs[], unsigned *n_bufs);
+
 static int fsm_raft_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
-			    unsigned *n_bufs)
+			     unsigned *n_bufs)
 {
+	struct fsm *f = rf->data;
+
+	*bufs = NULL;
+	*n_bufs = 0;
+	if (f->capture != NULL) {
+		return RAFT_BUSY;
+	}
+	if (capture_take(f, &f->capture) != 0) {
+		return RAFT_NOMEM;
+	}
+	if (rf->snapshot_async == NULL) {
+		/* Synchronous mode (an io without async_work): serialize
+		 * now; finalize frees as usual. */
+		return fsm_raft_snapshot_async(rf, bufs, n_bufs);
+	}
+	return 0;
+}
+
+/* Worker thread: reads only the capture. */
+static int fsm_raft_snapshot_async(struct raft_fsm *rf,
+				   struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+	struct fsm *f = rf->data;
 	struct raft_buffer *b = raft_malloc(sizeof *b);
 	void *data;
 	size_t len;
@@ -24,7 +64,7 @@ static int fsm_raft_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
 	if (b == NULL) {
 		return RAFT_NOMEM;
 	}
-	if (fsm_snapshot(rf->data, raft_malloc, &data, &len) != 0) {
+	if (capture_encode(f->capture, raft_malloc, &data, &len) != 0) {
 		raft_free(b);
 		return RAFT_NOMEM;
 	}
@@ -32,6 +72,28 @@ static int fsm_raft_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
 	b->len = len;
 	*bufs = b;
 	*n_bufs = 1;
+	return 0;
+}
+
+static int fsm_raft_snapshot_finalize(struct raft_fsm *rf,
+				      struct raft_buffer *bufs[],
+				      unsigned *n_bufs)
+{
+	struct fsm *f = rf->data;
+	unsigned i;
+
+	if (*bufs != NULL) {
+		for (i = 0; i < *n_bufs; i++) {
+			raft_free((*bufs)[i].base);
+		}
+		raft_free(*bufs);
+	}
+	*bufs = NULL;
+	*n_bufs = 0;
+	if (f->capture != NULL) {
+		capture_release(f, f->capture);
+		f->capture = NULL;
+	}
 	return 0;
 }
 
@@ -53,14 +115,16 @@ int fsm_init(struct fsm *f, uint64_t node_id, fsm_result_cb cb, void *ctx)
 	f->node_id = node_id;
 	f->result_cb = cb;
 	f->result_ctx = ctx;
-	if (kv_init(&f->kv) != 0) {
+	if (kv_init(&f->kv, &f->defer) != 0) {
 		return -1;
 	}
-	session_table_init(&f->sessions);
-	f->raft_fsm.version = 1;
+	session_table_init(&f->sessions, &f->defer);
+	f->raft_fsm.version = 3;
 	f->raft_fsm.data = f;
 	f->raft_fsm.apply = fsm_raft_apply;
 	f->raft_fsm.snapshot = fsm_raft_snapshot;
+	f->raft_fsm.snapshot_async = fsm_raft_snapshot_async;
+	f->raft_fsm.snapshot_finalize = fsm_raft_snapshot_finalize;
 	f->raft_fsm.restore = fsm_raft_restore;
 	return 0;
 }
@@ -70,9 +134,9 @@ static void nodes_free(struct fsm *f)
 	size_t i;
 
 	for (i = 0; i < f->n_nodes; i++) {
-		free(f->nodes[i].raft_address);
-		free(f->nodes[i].client_address);
-		free(f->nodes[i].http_address);
+		defer_free(&f->defer, f->nodes[i].raft_address);
+		defer_free(&f->defer, f->nodes[i].client_address);
+		defer_free(&f->defer, f->nodes[i].http_address);
 	}
 	free(f->nodes);
 	f->nodes = NULL;
@@ -81,9 +145,19 @@ static void nodes_free(struct fsm *f)
 
 void fsm_close(struct fsm *f)
 {
+	if (f->capture != NULL) {
+		capture_release(f, f->capture);
+		f->capture = NULL;
+	}
 	kv_free(&f->kv);
 	session_table_free(&f->sessions);
 	nodes_free(f);
+}
+
+void fsm_use_sync_snapshots(struct fsm *f)
+{
+	f->raft_fsm.version = 2;
+	f->raft_fsm.snapshot_async = NULL;
 }
 
 const struct fsm_node *fsm_find_node(const struct fsm *f, uint64_t id)
@@ -112,9 +186,9 @@ static int node_upsert(struct fsm *f, const struct wire_node_addr *a)
 		goto err_after_dup;
 	}
 	if (n != NULL) {
-		free(n->raft_address);
-		free(n->client_address);
-		free(n->http_address);
+		defer_free(&f->defer, n->raft_address);
+		defer_free(&f->defer, n->client_address);
+		defer_free(&f->defer, n->http_address);
 		*n = fresh;
 		return 0;
 	}
@@ -363,43 +437,72 @@ out:
 	return rv;
 }
 
-int fsm_snapshot(const struct fsm *f, void *(*alloc)(size_t), void **buf,
-		 size_t *len)
+static int capture_take(struct fsm *f, struct fsm_capture **out)
 {
-	struct wire_snapshot s;
+	struct fsm_capture *c = calloc(1, sizeof *c);
+	struct wire_snapshot *s;
 	const struct kv_entry *e;
 	size_t i = 0;
-	int rv = -1;
 
-	memset(&s, 0, sizeof s);
-	s.version = FSM_SNAPSHOT_VERSION;
-	s.last_time_ms = f->time_ms;
-	s.kv = malloc((f->kv.count ? f->kv.count : 1) * sizeof *s.kv);
-	s.nodes = malloc((f->n_nodes ? f->n_nodes : 1) * sizeof *s.nodes);
-	if (s.kv == NULL || s.nodes == NULL) {
-		goto out;
+	if (c == NULL) {
+		return -1;
+	}
+	s = &c->s;
+	s->version = FSM_SNAPSHOT_VERSION;
+	s->last_time_ms = f->time_ms;
+	s->kv = malloc((f->kv.count ? f->kv.count : 1) * sizeof *s->kv);
+	s->nodes = malloc((f->n_nodes ? f->n_nodes : 1) * sizeof *s->nodes);
+	if (s->kv == NULL || s->nodes == NULL ||
+	    session_export(&f->sessions, &s->sessions, &s->n_sessions) != 0) {
+		free(s->kv);
+		free(s->nodes);
+		free(c);
+		return -1;
 	}
 	for (e = f->kv.head->next[0]; e != NULL; e = e->next[0], i++) {
-		s.kv[i].key = e->key;
-		s.kv[i].value = e->value;
-		s.kv[i].value_len = e->value_len;
+		s->kv[i].key = e->key;
+		s->kv[i].value = e->value;
+		s->kv[i].value_len = e->value_len;
 	}
-	s.n_kv = i;
+	s->n_kv = i;
 	for (i = 0; i < f->n_nodes; i++) {
-		s.nodes[i].id = f->nodes[i].id;
-		s.nodes[i].raft_address = f->nodes[i].raft_address;
-		s.nodes[i].client_address = f->nodes[i].client_address;
-		s.nodes[i].http_address = f->nodes[i].http_address;
+		s->nodes[i].id = f->nodes[i].id;
+		s->nodes[i].raft_address = f->nodes[i].raft_address;
+		s->nodes[i].client_address = f->nodes[i].client_address;
+		s->nodes[i].http_address = f->nodes[i].http_address;
 	}
-	s.n_nodes = f->n_nodes;
-	if (session_export(&f->sessions, &s.sessions, &s.n_sessions) != 0) {
-		goto out;
+	s->n_nodes = f->n_nodes;
+	defer_pin(&f->defer);
+	*out = c;
+	return 0;
+}
+
+static int capture_encode(const struct fsm_capture *c,
+			  void *(*alloc)(size_t), void **buf, size_t *len)
+{
+	return wire_snapshot_encode(&c->s, alloc, buf, len);
+}
+
+static void capture_release(struct fsm *f, struct fsm_capture *c)
+{
+	session_export_free(c->s.sessions, c->s.n_sessions);
+	free(c->s.kv);
+	free(c->s.nodes);
+	free(c);
+	defer_unpin(&f->defer);
+}
+
+int fsm_snapshot(struct fsm *f, void *(*alloc)(size_t), void **buf,
+		 size_t *len)
+{
+	struct fsm_capture *c;
+	int rv;
+
+	if (capture_take(f, &c) != 0) {
+		return -1;
 	}
-	rv = wire_snapshot_encode(&s, alloc, buf, len);
-	session_export_free(s.sessions, s.n_sessions);
-out:
-	free(s.kv);
-	free(s.nodes);
+	rv = capture_encode(c, alloc, buf, len);
+	capture_release(f, c);
 	return rv;
 }
 
@@ -417,7 +520,7 @@ int fsm_restore(struct fsm *f, const void *buf, size_t len)
 		log_error("restore: unsupported snapshot version %u", s.version);
 		goto err_after_decode;
 	}
-	if (kv_init(&kv) != 0) {
+	if (kv_init(&kv, &f->defer) != 0) {
 		goto err_after_decode;
 	}
 	for (i = 0; i < s.n_kv; i++) {

@@ -26,6 +26,8 @@
 
 #define FSM_SNAPSHOT_VERSION 1
 
+struct fsm_capture;
+
 /* Called during apply for every command of a batch this node proposed:
  * index is the command's position in the batch; response is borrowed. */
 typedef void (*fsm_result_cb)(void *ctx, uint64_t nonce, size_t index,
@@ -50,6 +52,8 @@ struct fsm {
 	size_t n_nodes;
 	fsm_result_cb result_cb;
 	void *result_ctx;
+	struct defer_list defer;      /* frees parked during a snapshot */
+	struct fsm_capture *capture;  /* snapshot being serialized, or NULL */
 };
 
 /* 0, or -1 when out of memory. */
@@ -60,13 +64,20 @@ void fsm_close(struct fsm *f);
  * skipped (identically on every replica). */
 int fsm_apply_entry(struct fsm *f, const void *buf, size_t len);
 
+/* Serialize snapshots on the loop thread instead of a worker (for a
+ * raft_io without async_work, such as raft's test fixture). Before
+ * raft_init. */
+void fsm_use_sync_snapshots(struct fsm *f);
+
 /* Answer a read-only request against the current state. Returns 0 and a
  * malloc'd serialized Response in *response. */
 int fsm_read(const struct fsm *f, const struct wire_request *req,
 	     uint8_t **response, size_t *len);
 
-/* Serialize / restore the whole state. Snapshot buffers come from alloc. */
-int fsm_snapshot(const struct fsm *f, void *(*alloc)(size_t), void **buf,
+/* Serialize / restore the whole state. Snapshot buffers come from alloc.
+ * (raft takes snapshots through the asynchronous path in fsm.c; this
+ * synchronous one is for tests and tools.) */
+int fsm_snapshot(struct fsm *f, void *(*alloc)(size_t), void **buf,
 		 size_t *len);
 int fsm_restore(struct fsm *f, const void *buf, size_t len);
 

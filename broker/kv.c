@@ -26,9 +26,10 @@ static int level_of(const char *key)
 	return level;
 }
 
-int kv_init(struct kv_store *s)
+int kv_init(struct kv_store *s, struct defer_list *defer)
 {
 	memset(s, 0, sizeof *s);
+	s->defer = defer;
 	s->head = calloc(1, sizeof *s->head +
 				    KV_MAX_LEVEL * sizeof(struct kv_entry *));
 	if (s->head == NULL) {
@@ -38,10 +39,12 @@ int kv_init(struct kv_store *s)
 	return 0;
 }
 
-static void entry_free(struct kv_entry *e)
+/* Keys and values may be in a snapshot capture: release them through the
+ * store's defer list. */
+static void entry_free(struct kv_store *s, struct kv_entry *e)
 {
-	free(e->key);
-	free(e->value);
+	defer_free(s->defer, e->key);
+	defer_free(s->defer, e->value);
 	free(e);
 }
 
@@ -54,7 +57,7 @@ void kv_free(struct kv_store *s)
 	}
 	for (e = s->head->next[0]; e != NULL; e = next) {
 		next = e->next[0];
-		entry_free(e);
+		entry_free(s, e);
 	}
 	free(s->head);
 	memset(s, 0, sizeof *s);
@@ -93,7 +96,7 @@ int kv_put(struct kv_store *s, const char *key, const uint8_t *value,
 	if (e != NULL && strcmp(e->key, key) == 0) {
 		s->digest -= entry_digest(e->key, e->value, e->value_len);
 		s->bytes -= e->value_len;
-		free(e->value);
+		defer_free(s->defer, e->value);
 		e->value = copy;
 		e->value_len = value_len;
 	} else {
@@ -134,7 +137,7 @@ int kv_delete(struct kv_store *s, const char *key)
 	s->count--;
 	s->bytes -= strlen(e->key) + e->value_len;
 	s->digest -= entry_digest(e->key, e->value, e->value_len);
-	entry_free(e);
+	entry_free(s, e);
 	return 1;
 }
 

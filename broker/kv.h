@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "defer.h"
 #include "wire.h"
 
 #define KV_MAX_LEVEL 24
@@ -32,9 +33,11 @@ struct kv_store {
 	size_t count;
 	size_t bytes; /* keys + values */
 	uint64_t digest;
+	struct defer_list *defer; /* where released keys/values go */
 };
 
-int kv_init(struct kv_store *s);
+/* defer: borrowed, may be NULL (free at once). */
+int kv_init(struct kv_store *s, struct defer_list *defer);
 void kv_free(struct kv_store *s);
 /* Insert or replace (copies key and value). 0 or -1 when out of memory. */
 int kv_put(struct kv_store *s, const char *key, const uint8_t *value,

@@ -10,9 +10,10 @@ static uint64_t slot_digest(uint64_t client_id, uint64_t seq,
 	return u64_mix(u64_hash_bytes(data, len, client_id ^ u64_mix(seq)));
 }
 
-void session_table_init(struct session_table *t)
+void session_table_init(struct session_table *t, struct defer_list *defer)
 {
 	memset(t, 0, sizeof *t);
+	t->defer = defer;
 	u64map_init(&t->by_client);
 }
 
@@ -53,7 +54,7 @@ static void slot_clear(struct session_table *t, struct session *s,
 				 slot->response_len);
 	t->n_responses--;
 	t->bytes -= slot->response_len;
-	free(slot->response);
+	defer_free(t->defer, slot->response);
 	memset(slot, 0, sizeof *slot);
 }
 
@@ -77,7 +78,7 @@ void session_table_free(struct session_table *t)
 		session_destroy(t, s);
 	}
 	u64map_free(&t->by_client);
-	session_table_init(t);
+	session_table_init(t, t->defer);
 }
 
 enum session_check session_check(const struct session_table *t,

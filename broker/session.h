@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "defer.h"
 #include "u64map.h"
 #include "wire.h"
 
@@ -43,6 +44,7 @@ struct session_table {
 	uint64_t digest; /* order-independent sum over recorded responses */
 	size_t n_responses;
 	size_t bytes; /* response bytes held */
+	struct defer_list *defer; /* where released responses go */
 };
 
 enum session_check {
@@ -51,7 +53,8 @@ enum session_check {
 	SESSION_EXPIRED    /* too old to tell: answer SessionExpired */
 };
 
-void session_table_init(struct session_table *t);
+/* defer: borrowed, may be NULL (free at once). */
+void session_table_init(struct session_table *t, struct defer_list *defer);
 void session_table_free(struct session_table *t);
 
 /* Look up (client_id, seq). On SESSION_DUPLICATE, *response / *len borrow

@@ -90,6 +90,8 @@ static int setup(void **state)
 		struct node_under_test *n = &e->nodes[i];
 		assert_int_equal(fsm_init(&n->fsm, i + 1, commit_on_result,
 					  &n->commit), 0);
+		fsm_use_sync_snapshots(&n->fsm); /* the fixture's io has no
+						   * async_work */
 		real_restore = n->fsm.raft_fsm.restore;
 		n->fsm.raft_fsm.restore = counting_restore;
 		assert_int_equal(raft_fixture_grow(&e->fixture, &n->fsm.raft_fsm),
