@@ -80,7 +80,17 @@ struct endpoint {
 	char *url;
 	nng_socket sock;
 	nng_dialer dialer;
+	/* Connection state, from nng's pipe events: an endpoint that was
+	 * connected and lost every pipe is most likely a dead node, so an
+	 * attempt there waits only DEAD_CONNECT_MS for a connection instead of
+	 * connect_timeout_ms (a follower's stale leader hint right after the
+	 * leader died sends us there). */
+	atomic_int pipes;
+	atomic_bool was_connected;
 };
+
+/* Connect wait at an endpoint that lost its connection (see above). */
+#define DEAD_CONNECT_MS 100
 
 enum call_state {
 	CALL_IDLE,    /* in the free pool */
@@ -270,6 +280,20 @@ static void endpoint_free(struct endpoint *ep)
 	free(ep);
 }
 
+/* nng thread: count the endpoint's live connections. */
+static void endpoint_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct endpoint *ep = arg;
+
+	(void)p;
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		atomic_fetch_add(&ep->pipes, 1);
+		atomic_store(&ep->was_connected, true);
+	} else if (ev == NNG_PIPE_EV_REM_POST) {
+		atomic_fetch_sub(&ep->pipes, 1);
+	}
+}
+
 /* Open a REQ socket dialing url in the background (a node that is down is
  * not an error). Returns owned, or NULL with err: ST_ERR_INVALID_PARAM (nng
  * cannot parse or does not support the address), ST_ERR_INTERNAL. */
@@ -299,6 +323,8 @@ static struct endpoint *endpoint_open(const st_options *opt, const char *url,
 	nng_socket_set_size(ep->sock, NNG_OPT_RECVMAXSZ, opt->max_reply_bytes);
 	nng_socket_set_ms(ep->sock, NNG_OPT_RECONNMINT, 50);
 	nng_socket_set_ms(ep->sock, NNG_OPT_RECONNMAXT, 1000);
+	nng_pipe_notify(ep->sock, NNG_PIPE_EV_ADD_POST, endpoint_pipe_cb, ep);
+	nng_pipe_notify(ep->sock, NNG_PIPE_EV_REM_POST, endpoint_pipe_cb, ep);
 	if ((rv = nng_dialer_create(&ep->dialer, ep->sock, url)) != 0) {
 		st_err_set(err, ST_ERR_INVALID_PARAM, NULL, "endpoint '%s': %s",
 			   url, nng_strerror(rv));
@@ -538,8 +564,15 @@ static void call_attempt_locked(struct call *call)
 	memcpy(nng_msg_body(msg), call->req, call->req_len);
 	call->state = CALL_SEND;
 	nng_aio_set_msg(call->aio, msg);
-	nng_aio_set_timeout(call->aio,
-			    (nng_duration)min_u(call->connect_ms, left));
+	{
+		struct endpoint *ep = c->eps[call->ep];
+		unsigned connect_ms = call->connect_ms;
+		if (atomic_load(&ep->was_connected) &&
+		    atomic_load(&ep->pipes) == 0 && connect_ms > DEAD_CONNECT_MS)
+			connect_ms = DEAD_CONNECT_MS;
+		nng_aio_set_timeout(call->aio,
+				    (nng_duration)min_u(connect_ms, left));
+	}
 	nng_ctx_send(call->ctx, call->aio);
 }
 
