@@ -1,0 +1,163 @@
+/* nraft_io: a libraft 0.15 `struct raft_io` with raft_uv storage and an nng
+ * network.
+ *
+ * Durable storage (load, bootstrap, recover, set_term, set_vote, append,
+ * truncate, snapshot_put/get, async_work, time, random, the tick timer) is
+ * delegated to an inner raft_uv instance whose transport is a stub, so we
+ * keep raft_uv's segment files, checksums, direct/async I/O and lz4 snapshot
+ * files. The network is nng: one PULL socket bound at this node's raft
+ * address, one PUSH socket dialed lazily per peer. Messages to one peer are
+ * packed into one nng message per loop iteration (flushed from a
+ * uv_prepare_t, or early once a pack grows large). The module owns the
+ * sockets, the libuv handles it creates, the inner raft_uv and the per-peer
+ * state.
+ *
+ * Threads: every function here, and every callback into raft, runs on the
+ * loop thread. nng's own threads only touch an atomic pipe counter per peer.
+ *
+ * Lifecycle:
+ *
+ *     struct raft_io io; struct raft raft;
+ *     nraft_io_init(&io, loop, dir, &opts, errmsg, sizeof errmsg);
+ *     raft_init(&raft, &io, &fsm, id, "tcp://10.0.0.1:7101");  // binds
+ *     ... raft_bootstrap / raft_start ...
+ *     raft_close(&raft, close_cb);   // close_cb calls nraft_io_close(&io)
+ *
+ * If raft_init fails (or is never called), call nraft_io_close() directly.
+ *
+ * What the caller (the broker) must set on the raft instance, because
+ * libraft 0.15 gets these wrong by default and they are not an I/O concern:
+ * - raft_set_pre_vote(r, true): a node rejoining after a partition must not
+ *   depose the leader with an inflated term.
+ * - issue raft_barrier() when becoming leader, before serving reads or
+ *   running leader services (0.15 appends no no-op entry on election).
+ * - raft_set_install_snapshot_timeout() well below the 30 s default: a
+ *   follower busy with its own snapshot drops InstallSnapshot (RAFT_BUSY)
+ *   and the leader only retries after this timeout.
+ * - keep every log entry below nraft_io_max_entry_bytes() and every snapshot
+ *   below max_message_bytes (see struct nraft_options).
+ * - raft_apply() with n > 1 buffers gives one callback (first entry's
+ *   result): put a batch of commands in one entry instead. */
+#ifndef NRAFT_IO_H
+#define NRAFT_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <raft.h>
+#include <uv.h>
+
+/* Tunables. Fill with nraft_options_init() and change what you need. */
+struct nraft_options
+{
+    /* Largest nng message sent or accepted, in bytes (default 64 MiB). Set
+     * as NNG_OPT_RECVMAXSZ on the PULL side (nng closes a connection that
+     * sends more). On the send side AppendEntries are cut to fit (fewer
+     * entries per message); a single entry or snapshot that cannot fit fails
+     * with RAFT_TOOBIG in its send callback. All nodes must agree. */
+    size_t max_message_bytes;
+
+    /* A pack is sent as soon as it reaches this many bytes instead of
+     * waiting for the end of the loop iteration (default 1 MiB). */
+    size_t pack_flush_bytes;
+
+    /* NNG_OPT_SENDBUF of each PUSH socket: packs queued per peer while its
+     * connection is busy or down (default 16). A full queue fails the pack
+     * with RAFT_NOCONNECTION. */
+    int send_buffer_packs;
+
+    /* Budget of bytes handed to nng for one peer since a message from it
+     * last arrived (every raft request gets a response, so a live peer
+     * keeps resetting it). A pack that would exceed it fails at once with
+     * RAFT_NOCONNECTION instead of queueing behind a stalled peer. With a
+     * connection up the budget is max_unanswered_bytes (default 16 MiB),
+     * and one pack of any size is allowed when nothing is outstanding;
+     * without one it is unconnected_bytes (default 64 KiB: votes and
+     * heartbeats for a peer that is still starting). So a dead or stopped
+     * peer pins at most about max_unanswered_bytes + max_message_bytes. */
+    size_t max_unanswered_bytes;
+    size_t unconnected_bytes;
+
+    /* Most nng messages read per wakeup of the receive poll handle, so one
+     * busy peer cannot starve the loop (default 256). */
+    unsigned recv_batch;
+
+    /* A peer counts as reachable if a message from it arrived within this
+     * many milliseconds (default 1000). */
+    unsigned peer_timeout_ms;
+
+    /* nng reconnect back-off bounds for the PUSH dialers, ms (default 20 and
+     * 500). */
+    unsigned reconnect_min_ms;
+    unsigned reconnect_max_ms;
+
+    /* lz4-compress snapshot files (raft_uv_set_snapshot_compression();
+     * default true). */
+    bool snapshot_compression;
+
+    /* Size of raft_uv's open segment files, bytes; 0 keeps raft_uv's 8 MiB
+     * default (raft_uv_set_segment_size()). */
+    size_t segment_bytes;
+};
+
+/* Counters for metrics and tests. Monotonic since nraft_io_init(). */
+struct nraft_io_stats
+{
+    uint64_t packs_sent;     /* nng messages handed to a PUSH socket. */
+    uint64_t messages_sent;  /* raft messages in those packs. */
+    uint64_t send_failures;  /* raft messages reported as not sent. */
+    uint64_t truncated_appends; /* AppendEntries cut to fit the size cap. */
+    uint64_t packs_received; /* nng messages read from the PULL socket. */
+    uint64_t messages_received; /* raft messages handed to raft. */
+    uint64_t malformed;      /* packs with an undecodable frame (rest skipped). */
+    uint64_t dropped;        /* messages dropped by nraft_io_set_drop(). */
+};
+
+/* Fill @opts with the defaults documented above. */
+void nraft_options_init(struct nraft_options *opts);
+
+/* Set up @io for use with raft_init(). @opts may be NULL (defaults) and is
+ * copied. @data_dir must exist and is copied. No socket is opened and no
+ * libuv handle is created until raft_init() calls io->init, which binds the
+ * PULL socket at the address given to raft_init().
+ *
+ * io->init (via raft_init) returns RAFT_DUPLICATEADDRESS if the address is
+ * in use, RAFT_INVALID if nng cannot parse it, RAFT_NOMEM, RAFT_IOERR, or the
+ * error of raft_uv's own init; raft_errmsg() then says which step failed.
+ *
+ * Errors of this function (details in @errmsg, may be NULL): RAFT_INVALID
+ * (bad option), RAFT_NOMEM, RAFT_NAMETOOLONG (data_dir too long for raft_uv).
+ * On error nothing needs freeing. */
+int nraft_io_init(struct raft_io *io,
+                  struct uv_loop_s *loop,
+                  const char *data_dir,
+                  const struct nraft_options *opts,
+                  char *errmsg,
+                  size_t errmsg_size);
+
+/* Release everything nraft_io_init() allocated. Call from the raft_close()
+ * callback, or directly if raft_init() failed or was never called. Must not
+ * be called while raft_close() is still in progress. */
+void nraft_io_close(struct raft_io *io);
+
+/* True if a message from @id arrived within peer_timeout_ms, the PUSH
+ * connection to it is up and it is not dropped by nraft_io_set_drop().
+ * Meaningful on the leader, which hears from every follower on each
+ * heartbeat; a follower only hears from the leader, so other followers read
+ * as unreachable there. */
+bool nraft_io_peer_reachable(struct raft_io *io, raft_id id);
+
+/* Test hook for partitions: while @drop is true, every message to @peer is
+ * reported as RAFT_NOCONNECTION and every message from @peer is discarded
+ * on arrival. Returns RAFT_NOMEM if the peer entry cannot be created. */
+int nraft_io_set_drop(struct raft_io *io, raft_id peer, bool drop);
+
+/* Largest entry payload, in bytes, that fits one AppendEntries under the
+ * max_message_bytes cap. Larger entries can never be replicated. */
+size_t nraft_io_max_entry_bytes(struct raft_io *io);
+
+/* Copy the counters of @io into @stats. */
+void nraft_io_get_stats(struct raft_io *io, struct nraft_io_stats *stats);
+
+#endif /* NRAFT_IO_H */
