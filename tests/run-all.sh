@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's quick start and CI run it:
 # install what is missing, build with AddressSanitizer + UBSan, run the
-# unit, fsm, cluster and fault suites, and end with "N passed, N failed".
+# unit, fsm and cluster suites, and end with "N passed, N failed".
 #
 #   tests/run-all.sh                 # everything
 #   SUITES="unit fsm" tests/run-all.sh
@@ -10,7 +10,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=${BUILD_DIR:-build-test}
-suites=${SUITES:-unit fsm cluster fault}
+suites=${SUITES:-unit fsm cluster}
 
 "$top/scripts/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
 
