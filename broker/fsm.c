@@ -211,14 +211,6 @@ err_after_dup:
 	return -1;
 }
 
-static void set_error(struct wire_result *res, uint32_t code,
-		      const char *message)
-{
-	res->code = code;
-	res->error_name = wire_code_name(code);
-	res->error_message = message;
-}
-
 int fsm_validate(const struct wire_op *op, struct wire_result *res)
 {
 	switch (op->type) {
@@ -230,13 +222,13 @@ int fsm_validate(const struct wire_op *op, struct wire_result *res)
 	case WIRE_OP_SET_NODE_ADDR:
 		if (op->node.id == 0 || op->node.raft_address[0] == '\0' ||
 		    op->node.client_address[0] == '\0') {
-			set_error(res, WIRE_ERR_MISSING_PARAM,
+			wire_result_set_error(res, WIRE_ERR_MISSING_PARAM,
 				  "node id, raft and client addresses are required");
 			return -1;
 		}
 		return 0;
 	default:
-		set_error(res, WIRE_ERR_UNKNOWN_OP, "unknown operation");
+		wire_result_set_error(res, WIRE_ERR_UNKNOWN_OP, "unknown operation");
 		return -1;
 	}
 }
@@ -255,12 +247,12 @@ static void apply_op(struct fsm *f, const struct wire_op *op,
 		break;
 	case WIRE_OP_SET_NODE_ADDR:
 		if (node_upsert(f, &op->node) != 0) {
-			set_error(res, WIRE_ERR_OVER_LIMIT,
+			wire_result_set_error(res, WIRE_ERR_OVER_LIMIT,
 				  "state machine out of memory");
 		}
 		break;
 	default:
-		set_error(res, WIRE_ERR_INVALID_PARAM,
+		wire_result_set_error(res, WIRE_ERR_INVALID_PARAM,
 			  "read operations cannot be batched with writes");
 	}
 }
@@ -412,7 +404,7 @@ int fsm_read(const struct fsm *f, const struct wire_request *req,
 		if (op->type == WIRE_OP_KV_GET || op->type == WIRE_OP_KV_LIST) {
 			kv_read(&f->kv, op, &results[i], &items[i]);
 		} else {
-			set_error(&results[i], WIRE_ERR_INVALID_PARAM,
+			wire_result_set_error(&results[i], WIRE_ERR_INVALID_PARAM,
 				  "write operations cannot be batched with reads");
 		}
 	}

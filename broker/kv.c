@@ -159,35 +159,27 @@ const struct kv_entry *kv_first_after(const struct kv_store *s,
 	return e;
 }
 
-static void set_error(struct wire_result *res, uint32_t code,
-		      const char *message)
-{
-	res->code = code;
-	res->error_name = wire_code_name(code);
-	res->error_message = message;
-}
-
 int kv_validate(const struct wire_op *op, struct wire_result *res)
 {
 	if (op->type == WIRE_OP_KV_LIST) {
 		if (op->limit > KV_LIST_MAX_LIMIT) {
-			set_error(res, WIRE_ERR_INVALID_PARAM,
+			wire_result_set_error(res, WIRE_ERR_INVALID_PARAM,
 				  "limit must be between 1 and 1000");
 			return -1;
 		}
 		return 0;
 	}
 	if (op->key == NULL || op->key[0] == '\0') {
-		set_error(res, WIRE_ERR_MISSING_PARAM, "key must not be empty");
+		wire_result_set_error(res, WIRE_ERR_MISSING_PARAM, "key must not be empty");
 		return -1;
 	}
 	if (strlen(op->key) > WIRE_MAX_KEY_BYTES) {
-		set_error(res, WIRE_ERR_INVALID_PARAM,
+		wire_result_set_error(res, WIRE_ERR_INVALID_PARAM,
 			  "key is longer than 1024 bytes");
 		return -1;
 	}
 	if (op->type == WIRE_OP_KV_PUT && op->value_len > WIRE_MAX_VALUE_BYTES) {
-		set_error(res, WIRE_ERR_TOO_LARGE,
+		wire_result_set_error(res, WIRE_ERR_TOO_LARGE,
 			  "value is larger than 1048576 bytes");
 		return -1;
 	}
@@ -205,7 +197,7 @@ void kv_apply(struct kv_store *s, const struct wire_op *op,
 		if (kv_put(s, op->key, op->value, op->value_len) != 0) {
 			/* Out of memory is the only failure; every replica
 			 * with the same budget fails alike. */
-			set_error(res, WIRE_ERR_OVER_LIMIT,
+			wire_result_set_error(res, WIRE_ERR_OVER_LIMIT,
 				  "state machine out of memory");
 		}
 		break;
@@ -213,7 +205,7 @@ void kv_apply(struct kv_store *s, const struct wire_op *op,
 		kv_delete(s, op->key);
 		break;
 	default:
-		set_error(res, WIRE_ERR_UNKNOWN_OP, "not a key-value write");
+		wire_result_set_error(res, WIRE_ERR_UNKNOWN_OP, "not a key-value write");
 	}
 }
 
@@ -230,7 +222,7 @@ void kv_read(const struct kv_store *s, const struct wire_op *op,
 	if (op->type == WIRE_OP_KV_GET) {
 		e = kv_get(s, op->key);
 		if (e == NULL) {
-			set_error(res, WIRE_ERR_NOT_FOUND, "no such key");
+			wire_result_set_error(res, WIRE_ERR_NOT_FOUND, "no such key");
 			return;
 		}
 		res->found = true;
@@ -239,7 +231,7 @@ void kv_read(const struct kv_store *s, const struct wire_op *op,
 		return;
 	}
 	if (op->type != WIRE_OP_KV_LIST) {
-		set_error(res, WIRE_ERR_UNKNOWN_OP, "not a key-value read");
+		wire_result_set_error(res, WIRE_ERR_UNKNOWN_OP, "not a key-value read");
 		return;
 	}
 	limit = op->limit ? op->limit : KV_LIST_DEFAULT_LIMIT;
@@ -255,7 +247,7 @@ void kv_read(const struct kv_store *s, const struct wire_op *op,
 	}
 	*items = malloc((limit + 1) * sizeof **items);
 	if (*items == NULL) {
-		set_error(res, WIRE_ERR_INTERNAL, "out of memory");
+		wire_result_set_error(res, WIRE_ERR_INTERNAL, "out of memory");
 		return;
 	}
 	for (; e != NULL; e = e->next[0]) {

@@ -165,28 +165,10 @@ static unsigned min_u(int64_t a, int64_t b)
 	return m < 0 ? 0 : (unsigned)m;
 }
 
-static const char *const code_names[] = {
-    [ST_OK] = "OK",
-    [ST_ERR_NOT_LEADER] = "NotLeader",
-    [ST_ERR_MALFORMED] = "SerializationException",
-    [ST_ERR_UNKNOWN_OP] = "InvalidAction",
-    [ST_ERR_TOO_LARGE] = "RequestEntityTooLarge",
-    [ST_ERR_NOT_FOUND] = "ResourceNotFoundException",
-    [ST_ERR_UNAVAILABLE] = "ServiceUnavailable",
-    [ST_ERR_INTERNAL] = "InternalFailure",
-    [ST_ERR_OVER_LIMIT] = "OverLimit",
-    [ST_ERR_INVALID_PARAM] = "InvalidParameterValue",
-    [ST_ERR_MISSING_PARAM] = "MissingParameter",
-    [ST_ERR_TIMEOUT] = "RequestTimeout",
-    [ST_ERR_CONNECTION] = "ConnectionFailure",
-    [ST_ERR_SESSION_EXPIRED] = "SessionExpired",
-};
-
+/* The names travel on the wire: one table, in proto/wire.c. */
 const char *st_code_name(int code)
 {
-	if (code >= 0 && (size_t)code < sizeof code_names / sizeof *code_names)
-		return code_names[code];
-	return "UnknownError";
+	return code < 0 ? "UnknownError" : wire_code_name((uint32_t)code);
 }
 
 int st_err_set(st_error *err, int code, const char *name, const char *fmt, ...)

@@ -157,6 +157,15 @@ struct wire_result {
 	size_t n_nodes;
 };
 
+/* Set res to an error result named after its code. message is borrowed. */
+static inline void wire_result_set_error(struct wire_result *res,
+					 uint32_t code, const char *message)
+{
+	res->code = code;
+	res->error_name = wire_code_name(code);
+	res->error_message = message;
+}
+
 struct wire_response {
 	uint32_t code; /* envelope error, enum wire_code */
 	const char *error_name;
