@@ -11,7 +11,10 @@ timeout. On failure the node logs are printed first.
 Paths come from the environment that tests/cluster/meson.build sets
 (STRATUS_BUILD_DIR, STRATUS_SOURCE_DIR, STRATUS_KV_WORKLOAD,
 STRATUS_RAW_REQUEST), so the scripts use the binaries of the build
-directory that runs them (plain or sanitized). Run by hand:
+directory that runs them (plain or sanitized). Each test copies them into
+its private directory first and points cluster.sh there (see
+snapshot_binaries), so it runs what was built, even if the shared checkout
+changes meanwhile. Run by hand (after ninja):
     STRATUS_BUILD_DIR=build-cl python3 tests/cluster/test_leader_kill.py
 Set STRATUS_KEEP_CLUSTER=1 to keep the cluster directory (logs, data,
 ack logs) for a post-mortem; it is still stopped.
@@ -46,11 +49,34 @@ def _build_dir():
 
 BUILD_DIR = _build_dir()
 CLUSTER_SH = os.path.join(SOURCE_DIR, "deploy", "cluster.sh")
+STRATUSD = os.path.join(BUILD_DIR, "broker", "stratusd")
 CLI = os.path.join(BUILD_DIR, "client", "stratus")
+LIBSTRATUS = os.path.join(BUILD_DIR, "client", "libstratus.so")
 KV_WORKLOAD = os.environ.get("STRATUS_KV_WORKLOAD") or os.path.join(
     BUILD_DIR, "tests", "cluster", "kv_workload")
 RAW_REQUEST = os.environ.get("STRATUS_RAW_REQUEST") or os.path.join(
     BUILD_DIR, "tests", "cluster", "raw_request")
+
+
+def snapshot_binaries(dest):
+    """Copy the binaries under test into dest, in the build dir's layout
+    (the RUNPATHs are $ORIGIN-relative: the CLI finds libstratus.so next to
+    it, kv_workload in ../../client). cluster.sh treats a directory without
+    build.ninja as prebuilt binaries and does not run ninja, so a test uses
+    exactly what was built before it started — not whatever a concurrent
+    edit of the shared checkout makes `cluster.sh up` rebuild mid-suite.
+    Returns {name: path}."""
+    layout = {"stratusd": (STRATUSD, "broker"), "stratus": (CLI, "client"),
+              "libstratus.so": (LIBSTRATUS, "client"),
+              "kv_workload": (KV_WORKLOAD, "tests/cluster"),
+              "raw_request": (RAW_REQUEST, "tests/cluster")}
+    paths = {}
+    for name, (src, sub) in layout.items():
+        d = os.path.join(dest, sub)
+        os.makedirs(d, exist_ok=True)
+        paths[name] = os.path.join(d, name)
+        shutil.copy2(src, paths[name])
+    return paths
 
 # Raft timings for every test cluster (cluster.sh turns them into
 # --election-timeout-ms / --heartbeat-timeout-ms).
@@ -223,7 +249,7 @@ class Workload:
         self._count = 0
         self._partial = b""
         self.summary = None
-        args = [KV_WORKLOAD, "--endpoints", cluster.endpoints(),
+        args = [cluster.bins["kv_workload"], "--endpoints", cluster.endpoints(),
                 "--ack-log", self.ack_path, "--writers", str(writers),
                 "--run", self.run,
                 "--request-timeout-ms", str(request_timeout_ms),
@@ -323,10 +349,12 @@ class Cluster:
         self.dir = os.path.join(self.tmp, "cluster")
         self.base = pick_base_port()
         self.node_args = node_args
+        self.bin = os.path.join(self.tmp, "bin")
+        self.bins = snapshot_binaries(self.bin)
         self.env = dict(os.environ)
         self.env.pop("STRATUS_ENDPOINTS", None)
         self.env.update({
-            "STRATUS_BUILD_DIR": BUILD_DIR,
+            "STRATUS_BUILD_DIR": self.bin,
             "STRATUS_CLUSTER_DIR": self.dir,
             "STRATUS_BASE_PORT": str(self.base),
             "STRATUS_ELECTION_TIMEOUT_MS": str(ELECTION_TIMEOUT_MS),
@@ -461,7 +489,7 @@ class Cluster:
 
     def cli(self, *args, timeout_ms=10000, endpoints=None):
         """Run `stratus ARGS`; returns (status, stdout JSON or None, stderr)."""
-        cmd = [CLI, "--endpoints", endpoints or self.endpoints(),
+        cmd = [self.bins["stratus"], "--endpoints", endpoints or self.endpoints(),
                "--timeout-ms", str(timeout_ms), *args]
         try:
             p = subprocess.run(cmd, env=self.env, stdin=subprocess.DEVNULL,
@@ -526,7 +554,8 @@ class Cluster:
 
     def raw_start(self, address, *args, timeout_ms=2000):
         """Start raw_request in the background; finish with raw_finish()."""
-        cmd = [RAW_REQUEST, "--address", address, "--timeout-ms", str(timeout_ms), *args]
+        cmd = [self.bins["raw_request"], "--address", address, "--timeout-ms", str(timeout_ms),
+               *args]
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         p.stratus_args = args
@@ -660,9 +689,11 @@ class Cluster:
                 if int(parts[3]) > sent + 1:
                     problems.append(f"key {key} exists but was never sent")
         if problems:
-            shown = "\n  ".join(problems[:15])
+            missing = sum(1 for p in problems if p.startswith("acked key") and p.endswith("missing"))
+            shown = "\n  ".join(problems[:10])
             raise TestFailure(f"on node {node} (leader, term {term}): {len(problems)} problem(s) "
-                              f"with acknowledged writes:\n  {shown}")
+                              f"with acknowledged writes ({missing} of {n_unique} acked unique "
+                              f"keys missing, {n_counters} counters checked):\n  {shown}")
         log(f"node {node} (leader, term {term}): all {n_unique} acked unique keys present "
             f"with their values; {n_counters} counters within [last acked, last sent]")
         return n_unique, n_counters
@@ -705,11 +736,17 @@ class Cluster:
     # -- teardown -----------------------------------------------------------------
 
     def sanitizer_reports(self):
+        """Sanitizer reports in the node logs: each matching line with the
+        stack frames that follow it (up to 8)."""
         found = []
         for i in self.nodes():
-            for line in self.node_log(i).splitlines():
+            lines = self.node_log(i).splitlines()
+            for k, line in enumerate(lines):
                 if SANITIZER_RE.search(line):
                     found.append(f"node {i}: {line.strip()}")
+                    for extra in lines[k + 1:k + 12]:
+                        if re.match(r"\s*#\d+ |Direct leak|Indirect leak", extra):
+                            found.append(f"node {i}:     {extra.strip()}")
         return found
 
     def dump_logs(self, lines=60):
@@ -753,7 +790,7 @@ def run_test(name, prop, body, nodes=3, node_args=""):
     measurements and PASS/FAIL; exit 0 or 1. Always tears down."""
     signal.signal(signal.SIGTERM, _on_signal)
     print(f"TEST {name}\nPROPERTY: {prop}", flush=True)
-    for path in (CLI, KV_WORKLOAD, RAW_REQUEST, os.path.join(BUILD_DIR, "broker", "stratusd")):
+    for path in (STRATUSD, CLI, LIBSTRATUS, KV_WORKLOAD, RAW_REQUEST):
         if not os.access(path, os.X_OK):
             print(f"FAIL: {path} is missing (build first: ninja -C {BUILD_DIR})", flush=True)
             sys.exit(1)
@@ -763,9 +800,7 @@ def run_test(name, prop, body, nodes=3, node_args=""):
         c = Cluster(nodes=nodes, node_args=node_args, name=name)
         c.up()
         body(c)
-        ok = not _soft_failures
-        for msg in _soft_failures:
-            print(f"FAIL: {msg}", flush=True)
+        ok = True
     except TestFailure as e:
         print(f"FAIL: {e}", flush=True)
     except KeyboardInterrupt as e:
@@ -775,15 +810,23 @@ def run_test(name, prop, body, nodes=3, node_args=""):
         traceback.print_exc()
         sys.stdout.flush()
     finally:
+        for msg in _soft_failures:
+            print(f"FAIL: {msg}", flush=True)
+        if _soft_failures:
+            ok = False
         if c is not None:
             for w in c.workloads:
                 w.kill()
             # Stop the nodes cleanly first: sanitizer leak reports appear
             # at exit, in the logs.
-            c.sh("down", timeout=90, check=False)
+            try:
+                c.sh("down", timeout=90, check=False)
+            except TestFailure as e:
+                print(f"FAIL: {e}", flush=True)
+                ok = False
             reports = c.sanitizer_reports()
             if reports:
-                print("FAIL: sanitizer reports in node logs:\n  " + "\n  ".join(reports[:20]),
+                print("FAIL: sanitizer reports in node logs:\n  " + "\n  ".join(reports[:40]),
                       flush=True)
                 ok = False
             if not ok:

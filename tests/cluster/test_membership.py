@@ -37,11 +37,22 @@ def body(c):
     c.add(4)
     added_ms = (time.monotonic() - t) * 1000
 
+    seen = {}
+
     def voter():
         st = c.status()
         e = c.entry(st, 4)
+        seen["st"] = st
         return e is not None and e.get("VoterRole") == "voter" and e.get("Reachable")
-    wait_until(voter, 30, "node 4 to be listed as a voter")
+    try:
+        wait_until(voter, 30, "node 4 to be listed as a voter")
+    except Exception:
+        st = seen.get("st") or {}
+        nodes = [(n.get("Id"), n.get("Role"), n.get("VoterRole")) for n in st.get("Nodes", [])]
+        added = [i for i in (1, 2, 3) if "node 4 added" in c.node_log(i)]
+        check(False, f"node 4 is not a voter 30 s after `cluster.sh add 4` returned success; "
+                     f"status (id, role, voter role): {nodes}, leader {st.get('LeaderId')}; "
+                     f"nodes that logged 'node 4 added': {added or 'none'}")
     measure("add_node4_until_voter_ms", round((time.monotonic() - t) * 1000), "ms")
     log(f"cluster.sh add 4 took {added_ms:.0f} ms; status lists node 4 as a voter")
     leader, _ = c.wait_leader()
