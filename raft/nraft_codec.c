@@ -283,10 +283,11 @@ void nraft_codec_frame_encode(raft_id sender_id,
     assert(w.p == (uint8_t *)buf + frame_size);
 }
 
-void nraft_codec_pack_begin(void *buf)
+void nraft_codec_pack_begin(void *buf, uint64_t cluster_id)
 {
     struct wcur w = {buf};
     put32(&w, PACK_MAGIC);
+    put64(&w, cluster_id);
 }
 
 /* --- reading ------------------------------------------------------------ */
@@ -664,12 +665,15 @@ int nraft_codec_pack_open(struct nraft_codec_pack *pack,
 {
     struct rcur r = {buf, len};
     uint32_t magic;
+    unsigned long long cluster_id;
 
     pack->cursor = pack->end = buf;
-    if (!get32(&r, &magic) || magic != PACK_MAGIC) {
+    pack->cluster_id = 0;
+    if (!get32(&r, &magic) || magic != PACK_MAGIC || !get64(&r, &cluster_id)) {
         return malformed(errmsg, errmsg_size, "pack: bad header (%zu bytes)",
                          len);
     }
+    pack->cluster_id = cluster_id;
     pack->cursor = r.p;
     pack->end = r.p + r.left;
     return 0;

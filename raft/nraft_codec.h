@@ -11,7 +11,7 @@
  *
  * Wire format (all integers little-endian):
  *
- *   pack    := u32 magic "NRP1" , frame*
+ *   pack    := u32 magic "NRP1" , u64 cluster_id , frame*
  *   frame   := u32 length , message            (length = bytes of message)
  *   message := u8 type , u64 sender_id , string sender_address , body
  *   string  := u16 n , n bytes                 (n >= 2, last byte NUL, no
@@ -44,7 +44,7 @@
 #include <raft.h>
 
 /* Bytes of the pack header written by nraft_codec_pack_begin(). */
-#define NRAFT_CODEC_PACK_HEADER_BYTES 4
+#define NRAFT_CODEC_PACK_HEADER_BYTES 12
 
 /* Bytes of the length prefix in front of each message in a pack. */
 #define NRAFT_CODEC_FRAME_HEADER_BYTES 4
@@ -86,8 +86,9 @@ void nraft_codec_frame_encode(raft_id sender_id,
                               size_t frame_size);
 
 /* Write the pack header into @buf (NRAFT_CODEC_PACK_HEADER_BYTES bytes).
- * Frames are then appended back to back. */
-void nraft_codec_pack_begin(void *buf);
+ * @cluster_id lets a receiver reject packs from another cluster that
+ * reached its address. Frames are then appended back to back. */
+void nraft_codec_pack_begin(void *buf, uint64_t cluster_id);
 
 /* Decode one message (without frame prefix) of @len bytes at @buf into
  * @msg. On success @msg->server_id and @msg->server_address are the sender's;
@@ -120,10 +121,11 @@ struct nraft_codec_pack
 {
     const uint8_t *cursor; /* Next frame. */
     const uint8_t *end;    /* One past the last byte of the pack. */
+    uint64_t cluster_id;   /* From the pack header. */
 };
 
-/* Check the pack header of the @len bytes at @buf and point @pack at the
- * first frame. Errors: RAFT_MALFORMED (short or wrong magic), with a reason
+/* Check the pack header of the @len bytes at @buf, record its cluster id
+ * and point @pack at the first frame. Errors: RAFT_MALFORMED (short or wrong magic), with a reason
  * in @errmsg (may be NULL). */
 int nraft_codec_pack_open(struct nraft_codec_pack *pack,
                           const void *buf,

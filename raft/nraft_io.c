@@ -485,7 +485,7 @@ static int peerAppend(struct nraft *n,
             p->pack = NULL;
             return RAFT_NOMEM;
         }
-        nraft_codec_pack_begin(nng_msg_body(p->pack));
+        nraft_codec_pack_begin(nng_msg_body(p->pack), n->opts.cluster_id);
     }
     if (p->n_reqs == p->cap_reqs) {
         unsigned new_cap = p->cap_reqs > 0 ? p->cap_reqs * 2 : 16;
@@ -610,6 +610,13 @@ static void deliverPack(struct nraft *n, nng_msg *msg)
     if (nraft_codec_pack_open(&pack, nng_msg_body(msg), nng_msg_len(msg),
                               errmsg, errmsg_size) != 0) {
         n->stats.malformed++;
+        return;
+    }
+    if (pack.cluster_id != n->opts.cluster_id) {
+        snprintf(errmsg, errmsg_size, "pack from cluster %llu, expected %llu",
+                 (unsigned long long)pack.cluster_id,
+                 (unsigned long long)n->opts.cluster_id);
+        n->stats.foreign++;
         return;
     }
     while (nraft_codec_pack_more(&pack) && !n->closing) {

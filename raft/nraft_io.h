@@ -96,6 +96,12 @@ struct nraft_options
      * default true). */
     bool snapshot_compression;
 
+    /* Identity of the cluster, sent in every pack; packs with another id
+     * are dropped on arrival (default 0). Protects a node from messages of
+     * another cluster that reach its address, e.g. after a port is reused.
+     * All nodes of a cluster must agree. */
+    uint64_t cluster_id;
+
     /* Size of raft_uv's open segment files, bytes; 0 keeps raft_uv's 8 MiB
      * default (raft_uv_set_segment_size()). */
     size_t segment_bytes;
@@ -112,6 +118,7 @@ struct nraft_io_stats
     uint64_t messages_received; /* raft messages handed to raft. */
     uint64_t malformed;      /* packs with an undecodable frame (rest skipped). */
     uint64_t dropped;        /* messages dropped by nraft_io_set_drop(). */
+    uint64_t foreign;        /* packs dropped for a wrong cluster_id. */
 };
 
 /* Fill @opts with the defaults documented above. */

@@ -317,7 +317,7 @@ static uint8_t *encodePack(struct sample *s, size_t *len)
     }
     buf = malloc(total);
     assert_non_null(buf);
-    nraft_codec_pack_begin(buf);
+    nraft_codec_pack_begin(buf, 0x1122334455667788ull);
     off = NRAFT_CODEC_PACK_HEADER_BYTES;
     for (int i = 0; i < 6; i++) {
         nraft_codec_frame_encode(SENDER_ID, SENDER_ADDRESS, &s->msgs[i],
@@ -362,6 +362,7 @@ static void test_pack(void **state)
     sampleInit(&s);
     buf = encodePack(&s, &len);
     assert_int_equal(nraft_codec_pack_open(&pack, buf, len, NULL, 0), 0);
+    assert_true(pack.cluster_id == 0x1122334455667788ull);
     while (nraft_codec_pack_more(&pack)) {
         assert_int_equal(nraft_codec_pack_next(&pack, &msg, NULL, 0), 0);
         assert_int_equal(msg.type, s.msgs[i].type);
@@ -453,8 +454,8 @@ static void test_garbage(void **state)
         if (nraft_codec_decode(buf, len, &out, NULL, 0) == 0) {
             nraft_codec_message_release(&out);
         }
-        if (len >= 4) {
-            nraft_codec_pack_begin(buf);
+        if (len >= NRAFT_CODEC_PACK_HEADER_BYTES) {
+            nraft_codec_pack_begin(buf, 0);
         }
         (void)drainPack(buf, len);
         free(buf);
@@ -610,8 +611,8 @@ static void test_huge_counts(void **state)
                      RAFT_MALFORMED);
 
     /* A pack frame longer than the pack. */
-    nraft_codec_pack_begin(buf);
-    put(buf + 4, 0xfffffff0u, 4);
+    nraft_codec_pack_begin(buf, 0);
+    put(buf + NRAFT_CODEC_PACK_HEADER_BYTES, 0xfffffff0u, 4);
     assert_int_equal(drainPack(buf, 64), -1);
 }
 
