@@ -42,7 +42,7 @@
 #include <unistd.h>
 
 #define MAX_WRITERS 256
-#define KEY_BYTES 256
+#define KEY_BYTES   256
 
 static volatile sig_atomic_t got_signal;
 
@@ -57,10 +57,10 @@ struct workload;
 struct writer {
 	struct workload *wl;
 	unsigned id;
-	uint64_t i;       /* the current iteration, from 1 */
-	bool counter;     /* the current write is the counter write */
-	bool busy;        /* a write is in flight (callback pending) */
-	int64_t sent_ms;  /* when the in-flight write was submitted */
+	uint64_t i;	 /* the current iteration, from 1 */
+	bool counter;	 /* the current write is the counter write */
+	bool busy;	 /* a write is in flight (callback pending) */
+	int64_t sent_ms; /* when the in-flight write was submitted */
 	char key[KEY_BYTES];
 	char value[32];
 };
@@ -74,7 +74,7 @@ struct workload {
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* a chain went idle */
 	bool stopping;
-	unsigned busy;     /* chains with a write in flight */
+	unsigned busy; /* chains with a write in flight */
 	struct writer writers[MAX_WRITERS];
 	unsigned n_writers;
 	/* counters (under mu) */
@@ -141,8 +141,8 @@ static void writer_next(struct writer *w)
 		 * failure and move on (no client-side retry loop here: the
 		 * library has already retried a failed call). */
 		wl->submit_errors++;
-		snprintf(wl->last_error, sizeof wl->last_error,
-			 "submit %s: %s", w->key, st_code_name(rc));
+		snprintf(wl->last_error, sizeof wl->last_error, "submit %s: %s",
+			 w->key, st_code_name(rc));
 		if (w->counter) {
 			w->i++;
 		}
@@ -409,16 +409,15 @@ int main(int argc, char **argv)
 	pthread_mutex_lock(&wl.mu);
 	printf("SUMMARY {\"run\":");
 	json_str(stdout, run);
-	printf(",\"writers\":%u,\"elapsed_ms\":%" PRId64
-	       ",\"acked\":%" PRIu64 ",\"acked_unique\":%" PRIu64
-	       ",\"acked_counter\":%" PRIu64 ",\"failed\":%" PRIu64
-	       ",\"submit_errors\":%" PRIu64 ",\"max_latency_ms\":%" PRId64
+	printf(",\"writers\":%u,\"elapsed_ms\":%" PRId64 ",\"acked\":%" PRIu64
+	       ",\"acked_unique\":%" PRIu64 ",\"acked_counter\":%" PRIu64
+	       ",\"failed\":%" PRIu64 ",\"submit_errors\":%" PRIu64
+	       ",\"max_latency_ms\":%" PRId64
 	       ",\"signal\":%d,\"log_failed\":%s,\"last_error\":",
 	       wl.n_writers, now_ms() - start,
 	       wl.acked_unique + wl.acked_counter, wl.acked_unique,
-	       wl.acked_counter, wl.failed, wl.submit_errors,
-	       wl.max_latency_ms, (int)got_signal,
-	       wl.log_failed ? "true" : "false");
+	       wl.acked_counter, wl.failed, wl.submit_errors, wl.max_latency_ms,
+	       (int)got_signal, wl.log_failed ? "true" : "false");
 	json_str(stdout, wl.last_error);
 	printf("}\n");
 	fflush(stdout);

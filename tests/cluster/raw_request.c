@@ -272,8 +272,8 @@ static void print_response(const struct wire_response *r, size_t reply_len,
 {
 	printf("{\"code\":%" PRIu32 ",\"error_name\":", r->code);
 	json_str(r->code != 0 && r->error_name[0] == '\0'
-			 ? wire_code_name(r->code)
-			 : r->error_name);
+		     ? wire_code_name(r->code)
+		     : r->error_name);
 	printf(",\"error_message\":");
 	json_str(r->error_message);
 	printf(",\"leader_id\":%" PRIu64 ",\"leader_address\":", r->leader_id);
@@ -324,16 +324,17 @@ static void print_response(const struct wire_response *r, size_t reply_len,
 		}
 		printf("}");
 	}
-	printf("],\"reply_bytes\":%zu,\"request_bytes\":%zu,\"elapsed_ms\":%" PRId64
-	       "}\n",
+	printf("],\"reply_bytes\":%zu,\"request_bytes\":%zu,\"elapsed_ms\":"
+	       "%" PRId64 "}\n",
 	       reply_len, req_len, elapsed_ms);
 }
 
 static void usage(FILE *f)
 {
-	fputs("usage: raw_request --address ADDR (--hex HEX | --file PATH | "
-	      "--random N [--seed S] | --size N | --get KEY) [--timeout-ms N]\n",
-	      f);
+	fputs(
+	    "usage: raw_request --address ADDR (--hex HEX | --file PATH | "
+	    "--random N [--seed S] | --size N | --get KEY) [--timeout-ms N]\n",
+	    f);
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -362,7 +363,8 @@ int main(int argc, char **argv)
 	int rv, status = 0, n_payloads;
 
 	for (int a = 1; a < argc; a++) {
-		const char *name = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
+		const char *name = argv[a],
+			   *val = a + 1 < argc ? argv[a + 1] : NULL;
 		bool ok = true;
 
 		if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
@@ -370,7 +372,8 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (val == NULL) {
-			fprintf(stderr, "raw_request: %s: missing value\n", name);
+			fprintf(stderr, "raw_request: %s: missing value\n",
+				name);
 			return 2;
 		}
 		a++;
@@ -390,19 +393,21 @@ int main(int argc, char **argv)
 		} else if (strcmp(name, "--seed") == 0) {
 			ok = parse_u64(val, &seed);
 		} else if (strcmp(name, "--size") == 0) {
-			ok = parse_u64(val, &size_n) && size_n <= MAX_PAYLOAD_BYTES;
+			ok = parse_u64(val, &size_n) &&
+			     size_n <= MAX_PAYLOAD_BYTES;
 			have_size = true;
 		} else if (strcmp(name, "--timeout-ms") == 0) {
 			ok = parse_u64(val, &timeout_ms) && timeout_ms > 0 &&
 			     timeout_ms <= 600000;
 		} else {
-			fprintf(stderr, "raw_request: unknown option %s\n", name);
+			fprintf(stderr, "raw_request: unknown option %s\n",
+				name);
 			usage(stderr);
 			return 2;
 		}
 		if (!ok) {
-			fprintf(stderr, "raw_request: %s: bad value '%s'\n", name,
-				val);
+			fprintf(stderr, "raw_request: %s: bad value '%s'\n",
+				name, val);
 			return 2;
 		}
 	}
@@ -495,7 +500,8 @@ int main(int argc, char **argv)
 			print_response(&resp, rlen, now_ms() - start, len);
 			wire_response_release(&resp);
 		} else {
-			printf("UNDECODABLE_REPLY {\"reply_bytes\":%zu}\n", rlen);
+			printf("UNDECODABLE_REPLY {\"reply_bytes\":%zu}\n",
+			       rlen);
 		}
 		nng_msg_free(reply);
 	} else {
@@ -507,8 +513,8 @@ int main(int argc, char **argv)
 		json_str(nng_strerror(rv));
 		printf(",\"connection_closed\":%s,\"pipes_closed\":%d,"
 		       "\"request_bytes\":%zu,\"elapsed_ms\":%" PRId64 "}\n",
-		       closed ? "true" : "false", atomic_load(&pipes_closed), len,
-		       now_ms() - start);
+		       closed ? "true" : "false", atomic_load(&pipes_closed),
+		       len, now_ms() - start);
 	}
 
 out_after_open:
