@@ -25,6 +25,13 @@
  *
  * If raft_init fails (or is never called), call nraft_io_close() directly.
  *
+ * Shutdown caveat (nng 1.5.2): nng_close() of the PULL socket can hang
+ * forever if a message from a peer is half received at that moment (a tcp
+ * transport race fixed in nng 1.8). io->close calls nng_close() on the loop
+ * thread. Before raft_close(), stop the traffic: nraft_io_set_drop() every
+ * peer here (and, in tests, this node on the peers), run the loop ~100 ms,
+ * then close. A process that is exiting anyway may skip raft_close().
+ *
  * What the caller (the broker) must set on the raft instance, because
  * libraft 0.15 gets these wrong by default and they are not an I/O concern:
  * - raft_set_pre_vote(r, true): a node rejoining after a partition must not
