@@ -846,13 +846,19 @@ int wire_response_encode_error(uint32_t code, const char *message,
 
 /* ---- batch --------------------------------------------------------------- */
 
+/* Header plus body, rounded up to a multiple of 8 bytes. */
+static size_t entry_size(size_t body_len)
+{
+	return (WIRE_BATCH_HEADER_BYTES + body_len + 7) & ~(size_t)7;
+}
+
 int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
 		      void *(*alloc)(size_t), void **buf, size_t *len)
 {
 	Stratus__CommandBatch m = STRATUS__COMMAND_BATCH__INIT;
 	ProtobufCBinaryData *commands = NULL;
 	uint8_t *raw = NULL, *packed = NULL, *out;
-	size_t raw_len, i, out_len;
+	size_t raw_len, i, out_len, body_len;
 	int rv, compressed_len = 0;
 
 	if (b->commands == NULL && b->n_commands != 0) {
@@ -881,14 +887,26 @@ int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
 	}
 	if (raw_len == 0 || raw_len < lz4_threshold) {
 		/* Plain: pack straight into the entry. */
-		rv = pack_into(&m.base, WIRE_MAX_BATCH_BYTES,
-			       WIRE_BATCH_HEADER_BYTES, alloc, &out, &out_len);
-		if (rv != 0) {
+		body_len = raw_len;
+		out_len = entry_size(body_len);
+		out = (alloc != NULL ? alloc : malloc)(out_len);
+		if (out == NULL) {
+			rv = WIRE_ERR_INTERNAL;
+			goto out;
+		}
+		if (protobuf_c_message_pack(&m.base,
+					    out + WIRE_BATCH_HEADER_BYTES) !=
+		    raw_len) {
+			/* Cannot happen (same walk as get_packed_size); a
+			 * buffer from alloc leaks: no matching free here. */
+			if (alloc == NULL) {
+				free(out);
+			}
+			rv = WIRE_ERR_INTERNAL;
 			goto out;
 		}
 		out[0] = WIRE_BATCH_PLAIN;
-		out_len += WIRE_BATCH_HEADER_BYTES;
-		goto write_size;
+		goto write_header;
 	}
 
 	/* Compress from a scratch copy: alloc (e.g. raft_malloc) has no
@@ -907,11 +925,12 @@ int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
 	    LZ4_compress_default((const char *)raw, (char *)packed,
 				 (int)raw_len, LZ4_compressBound((int)raw_len));
 	if (compressed_len > 0 && (size_t)compressed_len < raw_len) {
-		out_len = WIRE_BATCH_HEADER_BYTES + (size_t)compressed_len;
+		body_len = (size_t)compressed_len;
 	} else {
-		out_len = WIRE_BATCH_HEADER_BYTES + raw_len;
+		body_len = raw_len;
 		compressed_len = 0;
 	}
+	out_len = entry_size(body_len);
 	out = (alloc != NULL ? alloc : malloc)(out_len);
 	if (out == NULL) {
 		rv = WIRE_ERR_INTERNAL;
@@ -926,11 +945,16 @@ int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
 		memcpy(out + WIRE_BATCH_HEADER_BYTES, raw, raw_len);
 	}
 
-write_size:
-	out[1] = (uint8_t)raw_len;
-	out[2] = (uint8_t)(raw_len >> 8);
-	out[3] = (uint8_t)(raw_len >> 16);
-	out[4] = (uint8_t)(raw_len >> 24);
+write_header:
+	out[1] = (uint8_t)(out_len - WIRE_BATCH_HEADER_BYTES - body_len);
+	out[2] = 0;
+	out[3] = 0;
+	out[4] = (uint8_t)raw_len;
+	out[5] = (uint8_t)(raw_len >> 8);
+	out[6] = (uint8_t)(raw_len >> 16);
+	out[7] = (uint8_t)(raw_len >> 24);
+	memset(out + WIRE_BATCH_HEADER_BYTES + body_len, 0,
+	       out_len - WIRE_BATCH_HEADER_BYTES - body_len);
 	*buf = out;
 	*len = out_len;
 	rv = 0;
@@ -956,10 +980,14 @@ int wire_batch_decode(const void *buf, size_t len, struct wire_batch *out)
 	if (p == NULL || len < WIRE_BATCH_HEADER_BYTES) {
 		return WIRE_ERR_MALFORMED;
 	}
-	raw_len = (size_t)p[1] | (size_t)p[2] << 8 | (size_t)p[3] << 16 |
-		  (size_t)p[4] << 24;
+	raw_len = (size_t)p[4] | (size_t)p[5] << 8 | (size_t)p[6] << 16 |
+		  (size_t)p[7] << 24;
+	if (p[1] > 7 || p[1] > len - WIRE_BATCH_HEADER_BYTES || p[2] != 0 ||
+	    p[3] != 0) {
+		return WIRE_ERR_MALFORMED;
+	}
 	payload = p + WIRE_BATCH_HEADER_BYTES;
-	payload_len = len - WIRE_BATCH_HEADER_BYTES;
+	payload_len = len - WIRE_BATCH_HEADER_BYTES - p[1];
 	if (raw_len > WIRE_MAX_BATCH_BYTES) {
 		return WIRE_ERR_MALFORMED;
 	}

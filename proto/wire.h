@@ -204,17 +204,21 @@ struct wire_batch {
 	void *priv_;
 };
 
-/* Entry header: format byte, then the raw (uncompressed) payload size as
- * 4 bytes little-endian. */
-#define WIRE_BATCH_HEADER_BYTES 5
+/* Entry header (8 bytes): format byte, number of zero padding bytes at the
+ * end of the entry (0-7), two zero bytes, the raw (uncompressed) payload
+ * size as 4 bytes little-endian. Entries are padded to a multiple of 8
+ * bytes: libraft 0.15's segment reader mis-parses entries of other sizes
+ * (it pads on write but not when summing lengths on read), which loses the
+ * log on restart. */
+#define WIRE_BATCH_HEADER_BYTES 8
 #define WIRE_BATCH_PLAIN 0
 #define WIRE_BATCH_LZ4 1
 /* Largest raw (uncompressed) CommandBatch payload (bytes); the encoder
  * refuses larger batches with WIRE_ERR_TOO_LARGE, the decoder rejects them. */
 #define WIRE_MAX_BATCH_BYTES (256u * 1024 * 1024)
 
-/* Entry layout: 1 byte format (0 plain, 1 lz4) + 4 bytes little-endian raw
- * size + payload (a serialized CommandBatch). Payloads of at least
+/* Entry layout: the 8-byte header above + payload (a serialized
+ * CommandBatch, maybe lz4-compressed) + zero padding to a multiple of 8. Payloads of at least
  * lz4_threshold bytes are compressed when that makes them smaller
  * (SIZE_MAX: never compress). alloc allocates the returned buffer (e.g.
  * raft_malloc) and is called at most once, with the exact size;

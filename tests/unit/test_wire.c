@@ -912,8 +912,8 @@ static void check_sample_batch(const void *buf, size_t len)
 
 static size_t header_raw_size(const uint8_t *p)
 {
-	return (size_t)p[1] | (size_t)p[2] << 8 | (size_t)p[3] << 16 |
-	       (size_t)p[4] << 24;
+	return (size_t)p[4] | (size_t)p[5] << 8 | (size_t)p[6] << 16 |
+	       (size_t)p[7] << 24;
 }
 
 static void test_batch_plain(void **state)
@@ -926,7 +926,10 @@ static void test_batch_plain(void **state)
 	encode_sample_batch(SIZE_MAX, &buf, &len);
 	p = buf;
 	assert_int_equal(p[0], WIRE_BATCH_PLAIN);
-	assert_int_equal(header_raw_size(p), len - WIRE_BATCH_HEADER_BYTES);
+	assert_int_equal(header_raw_size(p),
+			 len - WIRE_BATCH_HEADER_BYTES - p[1]);
+	/* raft 0.15 needs entries of a multiple of 8 bytes. */
+	assert_int_equal(len % 8, 0);
 	check_sample_batch(buf, len);
 	free(buf);
 
@@ -988,6 +991,7 @@ static void test_batch_lz4(void **state)
 	assert_int_equal(counting_allocs, 1);
 	p = buf;
 	assert_int_equal(p[0], WIRE_BATCH_LZ4);
+	assert_int_equal(len % 8, 0);
 	assert_true(header_raw_size(p) > N * CMD);
 	assert_true(len < header_raw_size(p) / 4);
 
@@ -1012,7 +1016,8 @@ static void test_batch_lz4(void **state)
 			 0);
 	p = buf;
 	assert_int_equal(p[0], WIRE_BATCH_PLAIN);
-	assert_int_equal(len, WIRE_BATCH_HEADER_BYTES + header_raw_size(p));
+	assert_int_equal(len, WIRE_BATCH_HEADER_BYTES + header_raw_size(p) +
+				      p[1]);
 	free(buf);
 	free(data);
 	free(cmds);
@@ -1043,8 +1048,9 @@ static void test_batch_incompressible(void **state)
 			 0);
 	assert_int_equal(counting_allocs, 1);
 	assert_int_equal(((uint8_t *)buf)[0], WIRE_BATCH_PLAIN);
-	assert_int_equal(len,
-			 WIRE_BATCH_HEADER_BYTES + header_raw_size(buf));
+	assert_int_equal(len, WIRE_BATCH_HEADER_BYTES + header_raw_size(buf) +
+				      ((uint8_t *)buf)[1]);
+	assert_int_equal(len % 8, 0);
 	free(buf);
 	free(data);
 }
