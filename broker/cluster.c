@@ -268,13 +268,79 @@ static void admin_step(struct node_call *call)
 				 RAFT_VOTER, change_cb);
 		break;
 	default:
-		log_info("node %llu added", (unsigned long long)op->node.id);
+		log_info("membership change for node %llu done",
+			 (unsigned long long)(op->type == WIRE_OP_ADD_NODE
+						      ? op->node.id
+						      : op->node_id));
 		node_call_ok(call);
 		return;
 	}
 	if (rv != 0) {
 		node_call_error(call, raft_code(rv), raft_errmsg(&n->raft));
 	}
+}
+
+/* An internal registry command in flight (owns its bytes). */
+struct registration {
+	uint8_t *command;
+	size_t len;
+};
+
+static void registration_done(void *arg, uint32_t code, const char *message,
+			      const uint8_t *response, size_t len)
+{
+	struct registration *r = arg;
+
+	if (code != WIRE_OK) {
+		log_warn("node registry: %s", message ? message : "failed");
+	}
+	free(r->command);
+	free(r);
+}
+
+static bool same_addr(const struct fsm_node *fn, const struct config_peer *p)
+{
+	return fn != NULL && strcmp(fn->raft_address, p->raft_address) == 0 &&
+	       strcmp(fn->client_address, p->client_address) == 0 &&
+	       strcmp(fn->http_address, p->http_address) == 0;
+}
+
+void cluster_register_peers(struct node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->cfg->n_peers; i++) {
+		const struct config_peer *p = &n->cfg->peers[i];
+		struct registration *r;
+		struct wire_op op;
+		struct wire_request cmd;
+
+		if (same_addr(fsm_find_node(&n->fsm, p->id), p)) {
+			continue;
+		}
+		memset(&op, 0, sizeof op);
+		op.type = WIRE_OP_SET_NODE_ADDR;
+		op.node.id = p->id;
+		op.node.raft_address = p->raft_address;
+		op.node.client_address = p->client_address;
+		op.node.http_address = p->http_address;
+		memset(&cmd, 0, sizeof cmd);
+		cmd.ops = &op;
+		cmd.n_ops = 1;
+		r = calloc(1, sizeof *r);
+		if (r == NULL ||
+		    wire_request_encode(&cmd, &r->command, &r->len) != 0 ||
+		    commit_submit_write(&n->commit, r->command, r->len,
+					registration_done, r) != 0) {
+			if (r != NULL) {
+				free(r->command);
+			}
+			free(r);
+			log_warn("node registry: out of memory");
+			return;
+		}
+	}
+	commit_flush(&n->commit);
 }
 
 static void transfer_cb(struct raft_transfer *req)

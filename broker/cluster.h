@@ -23,6 +23,11 @@ void cluster_status(struct node_call *call);
  * TRANSFER_LEADER); the caller checked that this node leads. */
 void cluster_admin(struct node_call *call);
 
+/* Make sure the replicated node registry knows every bootstrap peer's
+ * addresses (from this node's configuration), so that nodes that joined
+ * later can point clients at any member. Leader only; on becoming ready. */
+void cluster_register_peers(struct node *n);
+
 /* The raft role names. */
 const char *cluster_state_name(int raft_state);
 const char *cluster_voter_role_name(int role);

@@ -14,6 +14,8 @@
 
 /* How long a stopping leader waits for a successor before closing anyway. */
 #define NODE_STOP_TRANSFER_MS 2000
+/* How long the raft network drains before raft closes (see finish_stop). */
+#define NODE_QUIESCE_MS 100
 
 const char *node_client_address(const struct node *n, uint64_t id)
 {
@@ -230,6 +232,7 @@ static void barrier_cb(struct raft_barrier *req, int status)
 		log_info("leader ready in term %llu (applied %llu)",
 			 (unsigned long long)n->barrier_term,
 			 (unsigned long long)raft_last_applied(&n->raft));
+		cluster_register_peers(n);
 	}
 }
 
@@ -284,17 +287,40 @@ static void close_handles(struct node *n)
 	}
 }
 
-/* Second half of the shutdown: no more client traffic, close raft. */
+/* Last step of the shutdown: close raft (fails in-flight applies — their
+ * clients retry with the same seq elsewhere — and waits for pending disk
+ * writes). */
+static void close_raft_cb(uv_timer_t *t)
+{
+	struct node *n = t->data;
+
+	close_handles(n);
+	raft_close(&n->raft, node_raft_closed);
+}
+
+/* Second half of the shutdown: no more client traffic, quiesce the raft
+ * network, then close raft. nng 1.5.2's nng_close() of the PULL socket can
+ * hang if a peer's message is half-received at that moment, so first drop
+ * all peer traffic and let in-flight messages drain for a moment. */
 static void finish_stop(struct node *n)
 {
+	unsigned i;
+
+	if (n->finishing) {
+		return;
+	}
+	n->finishing = true;
 	uv_timer_stop(&n->stop_timer);
 	commit_fail_queued(&n->commit, WIRE_ERR_UNAVAILABLE,
 			   "node shutting down");
 	server_stop(&n->server);
-	close_handles(n);
-	/* raft_close fails in-flight applies (their clients retry with the
-	 * same seq elsewhere) and waits for pending disk writes. */
-	raft_close(&n->raft, node_raft_closed);
+	for (i = 0; i < n->raft.configuration.n; i++) {
+		raft_id id = n->raft.configuration.servers[i].id;
+		if (id != n->cfg->node_id) {
+			nraft_io_set_drop(&n->io, id, true);
+		}
+	}
+	uv_timer_start(&n->stop_timer, close_raft_cb, NODE_QUIESCE_MS, 0);
 }
 
 static void stop_timer_cb(uv_timer_t *t)
@@ -312,7 +338,12 @@ static void stop_transfer_cb(struct raft_transfer *req)
 	const char *address = NULL;
 
 	raft_leader(&n->raft, &id, &address);
-	log_info("leadership handed over to node %llu", (unsigned long long)id);
+	if (id != 0 && id != n->cfg->node_id) {
+		log_info("leadership handed over to node %llu",
+			 (unsigned long long)id);
+	} else {
+		log_info("leadership hand-over did not complete");
+	}
 	finish_stop(n);
 }
 

@@ -45,6 +45,7 @@ struct node {
 	uint64_t leader_changes;
 	int last_state;
 	bool stopping;
+	bool finishing; /* finish_stop ran */
 	bool raft_closed;
 	int exit_code;
 	char errmsg[1536];

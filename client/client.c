@@ -166,6 +166,19 @@ static unsigned min_u(int64_t a, int64_t b)
 }
 
 /* The names travel on the wire: one table, in proto/wire.c. */
+size_t client_endpoints(st_client *c, char **urls, size_t max)
+{
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&c->mu);
+	for (i = 0; i < c->n_eps && n < max; i++) {
+		if ((urls[n] = strdup(c->eps[i]->url)) != NULL)
+			n++;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
 const char *st_code_name(int code)
 {
 	return code < 0 ? "UnknownError" : wire_code_name((uint32_t)code);

@@ -190,6 +190,26 @@ static int cluster_members(st_client *c, st_cluster_view **out, st_error *err)
 	    (rc = status_wait_finish(&sw, err)) != 0)
 		return rc;
 	st_cluster_view *view = sw.status;
+	if (view->leader_id == 0) {
+		/* The answering node knows no leader (a node that is still
+		 * joining, or one cut off): its member list may be just
+		 * itself. Ask the other endpoints for a better view. */
+		char *urls[64];
+		size_t n = client_endpoints(c, urls, 64);
+		for (size_t i = 0; i < n; i++) {
+			if (view->leader_id == 0 &&
+			    status_submit(c, urls[i], &sw, NULL) == 0 &&
+			    status_wait_finish(&sw, NULL) == 0) {
+				if (sw.status->leader_id != 0) {
+					st_cluster_status_free(view);
+					view = sw.status;
+				} else {
+					st_cluster_status_free(sw.status);
+				}
+			}
+			free(urls[i]);
+		}
+	}
 	if (strcmp(view->nodes[0].role, "leader") != 0 &&
 	    view->leader_id != 0) {
 		for (size_t i = 1; i < view->n_nodes; i++) {

@@ -62,6 +62,9 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err);
 /* True on a thread that is running a libstratus callback. */
 bool client_in_callback(void);
 
+/* Copies of up to max endpoint URLs (free each); returns how many. */
+size_t client_endpoints(st_client *c, char **urls, size_t max);
+
 /* Fill err (NULL is a no-op); name NULL or "" means st_code_name(code).
  * Returns code. */
 int st_err_set(st_error *err, int code, const char *name, const char *fmt, ...)

@@ -266,12 +266,16 @@ log_tail() {
 	fi
 }
 
+# A node just killed can hold its sockets for a moment after its main
+# thread is gone (its other threads are still exiting): wait up to 10 s.
 check_ports_free() {
-	local i=$1 p
+	local i=$1 p deadline=$((SECONDS + 10))
 	for p in "$(raft_port "$i")" "$(client_port "$i")" "$(http_port "$i")"; do
-		if port_in_use "$p"; then
-			die "node $i: port $p is in use (another cluster? set STRATUS_BASE_PORT)"
-		fi
+		while port_in_use "$p"; do
+			((SECONDS < deadline)) ||
+				die "node $i: port $p is in use (another cluster? set STRATUS_BASE_PORT)"
+			sleep 0.1
+		done
 	done
 }
 
