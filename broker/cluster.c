@@ -46,10 +46,10 @@ static void fill_addr(const struct node *n, uint64_t id,
 	a->id = id;
 	a->raft_address = raft_address;
 	a->client_address = node_client_address(n, id);
-	a->http_address = fn ? fn->http_address
-			     : p ? p->http_address
-				 : id == n->cfg->node_id ? n->cfg->http_address
-							 : "";
+	a->http_address = fn			  ? fn->http_address
+			  : p			  ? p->http_address
+			  : id == n->cfg->node_id ? n->cfg->http_address
+						  : "";
 }
 
 void cluster_status(struct node_call *call)
@@ -103,7 +103,8 @@ void cluster_status(struct node_call *call)
 		ns->reachable = nraft_io_peer_reachable(&n->io, s->id);
 		if (raft_state(r) == RAFT_LEADER &&
 		    r->leader_state.progress != NULL) {
-			ns->match_index = r->leader_state.progress[i].match_index;
+			ns->match_index =
+			    r->leader_state.progress[i].match_index;
 		}
 	}
 	(void)self_in_conf;
@@ -112,7 +113,8 @@ void cluster_status(struct node_call *call)
 	result.n_nodes = k;
 	memset(&resp, 0, sizeof resp);
 	resp.leader_id = leader_id;
-	resp.leader_address = leader_id ? node_client_address(n, leader_id) : "";
+	resp.leader_address =
+	    leader_id ? node_client_address(n, leader_id) : "";
 	resp.results = &result;
 	resp.n_results = 1;
 	rv = wire_response_encode(&resp, &buf, &len);
@@ -125,8 +127,7 @@ void cluster_status(struct node_call *call)
 	free(buf);
 }
 
-static const struct raft_server *find_server(const struct raft *r,
-					     uint64_t id)
+static const struct raft_server *find_server(const struct raft *r, uint64_t id)
 {
 	unsigned i;
 
@@ -187,13 +188,15 @@ static void registered_cb(void *arg, uint32_t code, const char *message,
 		return;
 	}
 	if (wire_response_decode(response, len, &resp) == 0) {
-		code = resp.n_results == 1 ? resp.results[0].code : WIRE_ERR_INTERNAL;
+		code = resp.n_results == 1 ? resp.results[0].code
+					   : WIRE_ERR_INTERNAL;
 		wire_response_release(&resp);
 	} else {
 		code = WIRE_ERR_INTERNAL;
 	}
 	if (code != WIRE_OK) {
-		node_call_error(call, code, "cannot record the node's addresses");
+		node_call_error(call, code,
+				"cannot record the node's addresses");
 		return;
 	}
 	call->phase = PHASE_ADD;
@@ -212,7 +215,8 @@ static int register_addresses(struct node_call *call)
 	memset(&cmd, 0, sizeof cmd);
 	cmd.ops = &op;
 	cmd.n_ops = 1;
-	if (wire_request_encode(&cmd, &call->command, &call->command_len) != 0) {
+	if (wire_request_encode(&cmd, &call->command, &call->command_len) !=
+	    0) {
 		return -1;
 	}
 	if (commit_submit_write(&call->n->commit, call->command,
@@ -235,15 +239,16 @@ static void admin_step(struct node_call *call)
 	switch (call->phase) {
 	case PHASE_REGISTER:
 		if (register_addresses(call) != 0) {
-			node_call_error(call, WIRE_ERR_OVER_LIMIT, "out of memory");
+			node_call_error(call, WIRE_ERR_OVER_LIMIT,
+					"out of memory");
 		}
 		return;
 	case PHASE_ADD:
 		s = find_server(&n->raft, op->node.id);
 		if (s != NULL) {
 			/* Already a member (a retried add): just promote. */
-			call->phase = s->role == RAFT_SPARE ? PHASE_STANDBY
-							    : PHASE_VOTER;
+			call->phase =
+			    s->role == RAFT_SPARE ? PHASE_STANDBY : PHASE_VOTER;
 			if (s->role == RAFT_VOTER ||
 			    (s->role == RAFT_STANDBY && !op->voter)) {
 				node_call_ok(call);
@@ -270,8 +275,8 @@ static void admin_step(struct node_call *call)
 	default:
 		log_info("membership change for node %llu done",
 			 (unsigned long long)(op->type == WIRE_OP_ADD_NODE
-						      ? op->node.id
-						      : op->node_id));
+						  ? op->node.id
+						  : op->node_id));
 		node_call_ok(call);
 		return;
 	}
@@ -371,7 +376,8 @@ void cluster_admin(struct node_call *call)
 		if (op->node.id == 0 || op->node.raft_address[0] == '\0' ||
 		    op->node.client_address[0] == '\0') {
 			node_call_error(call, WIRE_ERR_MISSING_PARAM,
-					"node id, raft address and client address are required");
+					"node id, raft address and client "
+					"address are required");
 			return;
 		}
 		call->phase = PHASE_REGISTER;
@@ -379,8 +385,9 @@ void cluster_admin(struct node_call *call)
 		return;
 	case WIRE_OP_ASSIGN_NODE:
 		if (op->role > RAFT_SPARE) {
-			node_call_error(call, WIRE_ERR_INVALID_PARAM,
-					"role must be 0 (standby), 1 (voter) or 2 (spare)");
+			node_call_error(
+			    call, WIRE_ERR_INVALID_PARAM,
+			    "role must be 0 (standby), 1 (voter) or 2 (spare)");
 			return;
 		}
 		call->phase = 99; /* done after this change */
@@ -397,13 +404,16 @@ void cluster_admin(struct node_call *call)
 			/* Hand leadership over first; the client's retry
 			 * reaches the new leader, which removes this node. */
 			rv = raft_transfer(&n->raft, &n->handover, 0, NULL);
-			node_call_error(call, rv == 0 ? WIRE_ERR_NOT_LEADER
-						      : WIRE_ERR_UNAVAILABLE,
-					"the leader cannot remove itself: leadership is moving, retry");
+			node_call_error(call,
+					rv == 0 ? WIRE_ERR_NOT_LEADER
+						: WIRE_ERR_UNAVAILABLE,
+					"the leader cannot remove itself: "
+					"leadership is moving, retry");
 			return;
 		}
 		call->phase = 99;
-		rv = raft_remove(&n->raft, &call->change, op->node_id, change_cb);
+		rv = raft_remove(&n->raft, &call->change, op->node_id,
+				 change_cb);
 		break;
 	case WIRE_OP_TRANSFER_LEADER:
 		if (op->node_id == n->cfg->node_id) {

@@ -131,8 +131,8 @@ int commit_submit_write(struct commit *c, const uint8_t *body, size_t len,
 	struct commit_batch *b = open_batch(c, len);
 	struct commit_item *it;
 
-	if (b == NULL ||
-	    (it = push_item(&b->writes, &b->n_writes, &b->cap_writes)) == NULL) {
+	if (b == NULL || (it = push_item(&b->writes, &b->n_writes,
+					 &b->cap_writes)) == NULL) {
 		return -1;
 	}
 	it->cb = cb;

@@ -71,7 +71,7 @@ struct commit {
 	unsigned max_inflight;
 	unsigned inflight;
 	struct commit_batch *queue_head, *queue_tail; /* tail is open */
-	struct u64map proposed; /* nonce -> batch */
+	struct u64map proposed;			      /* nonce -> batch */
 	uint64_t next_nonce;
 	struct commit_stats stats;
 };

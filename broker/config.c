@@ -18,9 +18,9 @@
 
 #include <jansson.h>
 
-#define DEFAULT_REGION "us-east-1"
+#define DEFAULT_REGION	   "us-east-1"
 #define DEFAULT_ACCOUNT_ID "000000000000"
-#define ACCOUNT_ID_DIGITS 12
+#define ACCOUNT_ID_DIGITS  12
 
 /* What is wrong with a value, without the "where" prefix. */
 #define WHY_SIZE 384
@@ -28,7 +28,7 @@
 #define KEY_SIZE 128
 
 enum field_kind {
-	FK_ID,        /* uint64_t, >= 1 */
+	FK_ID,	      /* uint64_t, >= 1 */
 	FK_UNSIGNED,  /* unsigned */
 	FK_SIZE,      /* size_t */
 	FK_BOOL,      /* bool; as a flag it takes no value */
@@ -50,10 +50,10 @@ struct field {
 	bool allow_zero;
 };
 
-#define FIELD(section, name, flag, kind, member, zero)                      \
-	{                                                                   \
-		section, name, flag, kind, offsetof(struct config, member), \
-		    sizeof(((struct config *)0)->member), zero              \
+#define FIELD(section, name, flag, kind, member, zero)                         \
+	{                                                                      \
+		section, name, flag, kind, offsetof(struct config, member),    \
+		    sizeof(((struct config *)0)->member), zero                 \
 	}
 
 static const struct field fields[] = {
@@ -61,8 +61,8 @@ static const struct field fields[] = {
     FIELD("", "data_dir", "--data-dir", FK_PATH, data_dir, false),
     FIELD("", "raft_address", "--raft-address", FK_NNG_ADDR, raft_address,
 	  false),
-    FIELD("", "client_address", "--client-address", FK_NNG_ADDR,
-	  client_address, false),
+    FIELD("", "client_address", "--client-address", FK_NNG_ADDR, client_address,
+	  false),
     FIELD("", "http_address", "--http-address", FK_HTTP_ADDR, http_address,
 	  false),
     FIELD("", "join", "--join", FK_BOOL, join, false),
@@ -70,8 +70,8 @@ static const struct field fields[] = {
     FIELD("", "account_id", "--account-id", FK_ACCOUNT, account_id, false),
     FIELD("raft", "election_timeout_ms", "--election-timeout-ms", FK_UNSIGNED,
 	  election_timeout_ms, false),
-    FIELD("raft", "heartbeat_timeout_ms", "--heartbeat-timeout-ms",
-	  FK_UNSIGNED, heartbeat_timeout_ms, false),
+    FIELD("raft", "heartbeat_timeout_ms", "--heartbeat-timeout-ms", FK_UNSIGNED,
+	  heartbeat_timeout_ms, false),
     FIELD("raft", "install_snapshot_timeout_ms",
 	  "--install-snapshot-timeout-ms", FK_UNSIGNED,
 	  install_snapshot_timeout_ms, false),
@@ -113,12 +113,14 @@ static const char usage[] =
     "  --client-address A              tcp://HOST:PORT or tls+tcp://HOST:PORT\n"
     "  --http-address A                HOST:PORT\n"
     "  --peer ID=RAFT,CLIENT[,HTTP]    a member of the bootstrap cluster\n"
-    "                                  (repeatable; replaces the file's peers)\n"
+    "                                  (repeatable; replaces the file's "
+    "peers)\n"
     "  --join                          start empty and wait to be added\n"
     "  --election-timeout-ms N         default 300\n"
     "  --heartbeat-timeout-ms N        default 50\n"
     "  --install-snapshot-timeout-ms N default 5000\n"
-    "  --snapshot-threshold N          entries between snapshots, default 8192\n"
+    "  --snapshot-threshold N          entries between snapshots, default "
+    "8192\n"
     "  --snapshot-trailing N           entries kept after one, default 2048\n"
     "  --max-request-bytes N           default 4194304\n"
     "  --max-batch-commands N          commands per raft entry, default 4096\n"
@@ -162,8 +164,7 @@ void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof *c);
 	snprintf(c->region, sizeof c->region, "%s", DEFAULT_REGION);
-	snprintf(c->account_id, sizeof c->account_id, "%s",
-		 DEFAULT_ACCOUNT_ID);
+	snprintf(c->account_id, sizeof c->account_id, "%s", DEFAULT_ACCOUNT_ID);
 	c->election_timeout_ms = 300;
 	c->heartbeat_timeout_ms = 50;
 	c->install_snapshot_timeout_ms = 5000;
@@ -461,8 +462,7 @@ static const struct field *find_field_json(const char *section,
 }
 
 /* A JSON string as a C string; -1 when v is not a string or holds NUL. */
-static int json_c_string(json_t *v, const char **s, char *why,
-			 size_t why_size)
+static int json_c_string(json_t *v, const char **s, char *why, size_t why_size)
 {
 	if (!json_is_string(v)) {
 		seterr(why, why_size, "must be a string");
@@ -572,8 +572,8 @@ static int load_peer(struct config *c, json_t *obj, size_t index, char *key,
 	return add_peer(c, &p, why, why_size);
 }
 
-static int load_peers(struct config *c, json_t *arr, char *key,
-		      size_t key_size, char *why, size_t why_size)
+static int load_peers(struct config *c, json_t *arr, char *key, size_t key_size,
+		      char *why, size_t why_size)
 {
 	size_t i;
 	json_t *v;
@@ -685,8 +685,7 @@ int config_load_file(struct config *c, const char *path, char *errmsg,
 			seterr(errmsg, errmsg_size, "%s:%d:%d: %s", path,
 			       jerr.line, jerr.column, jerr.text);
 		} else {
-			seterr(errmsg, errmsg_size, "%s: %s", path,
-			       jerr.text);
+			seterr(errmsg, errmsg_size, "%s: %s", path, jerr.text);
 		}
 		return -1;
 	}
@@ -700,8 +699,7 @@ int config_load_file(struct config *c, const char *path, char *errmsg,
 	rc = load_object(&tmp, root, "", key, sizeof key, why, sizeof why);
 	json_decref(root);
 	if (rc != 0) {
-		seterr(errmsg, errmsg_size, "%s: key '%s': %s", path, key,
-		       why);
+		seterr(errmsg, errmsg_size, "%s: key '%s': %s", path, key, why);
 		return -1;
 	}
 	*c = tmp;
@@ -716,8 +714,8 @@ enum flag_what { FL_FIELD, FL_CONFIG, FL_PEER, FL_HELP };
 struct flag_arg {
 	enum flag_what what;
 	const struct field *field; /* FL_FIELD only */
-	const char *name;          /* the flag as the table spells it */
-	const char *value;         /* borrowed from argv; NULL for no value */
+	const char *name;	   /* the flag as the table spells it */
+	const char *value;	   /* borrowed from argv; NULL for no value */
 };
 
 /* The flag at argv[*i]; advances *i past it and its value. */
@@ -793,8 +791,8 @@ static int next_flag(int argc, char **argv, int *i, struct flag_arg *out,
 }
 
 /* ID=RAFT_ADDR,CLIENT_ADDR[,HTTP_ADDR] */
-static int parse_peer_flag(const char *value, struct config_peer *p,
-			   char *why, size_t why_size)
+static int parse_peer_flag(const char *value, struct config_peer *p, char *why,
+			   size_t why_size)
 {
 	char buf[4 * CONFIG_ADDR_MAX];
 	char *eq, *addrs[3], *comma, *rest;
@@ -815,7 +813,8 @@ static int parse_peer_flag(const char *value, struct config_peer *p,
 	}
 	*eq = '\0';
 	if (parse_u64(buf, &p->id) != 0 || p->id == 0) {
-		seterr(why, why_size, "id must be a positive integer (got '%s')",
+		seterr(why, why_size,
+		       "id must be a positive integer (got '%s')",
 		       printable(buf, shown, sizeof shown));
 		return -1;
 	}
@@ -938,8 +937,8 @@ int config_parse_args(struct config *c, int argc, char **argv, bool *help,
 		if (fa.what == FL_CONFIG) {
 			continue;
 		}
-		if (apply_flag(&tmp, &fa, &peers_from_flags, why,
-			       sizeof why) != 0) {
+		if (apply_flag(&tmp, &fa, &peers_from_flags, why, sizeof why) !=
+		    0) {
 			seterr(errmsg, errmsg_size, "%s: %s", fa.name, why);
 			return -1;
 		}
@@ -986,8 +985,8 @@ static int validate_peers(const struct config *c, char *errmsg,
 				       (unsigned long long)p->id);
 				return -1;
 			}
-			if (strcmp(c->peers[j].raft_address,
-				   p->raft_address) == 0) {
+			if (strcmp(c->peers[j].raft_address, p->raft_address) ==
+			    0) {
 				seterr(errmsg, errmsg_size,
 				       "peers %llu and %llu have the same "
 				       "raft address %s",
@@ -1075,8 +1074,7 @@ int config_validate(const struct config *c, char *errmsg, size_t errmsg_size)
 	}
 	if (c->election_timeout_ms == 0 || c->heartbeat_timeout_ms == 0 ||
 	    c->install_snapshot_timeout_ms == 0) {
-		seterr(errmsg, errmsg_size,
-		       "raft timeouts must be positive");
+		seterr(errmsg, errmsg_size, "raft timeouts must be positive");
 		return -1;
 	}
 	if (c->heartbeat_timeout_ms >= c->election_timeout_ms) {
@@ -1120,8 +1118,7 @@ const char *config_usage(void)
 	return usage;
 }
 
-const struct config_peer *config_find_peer(const struct config *c,
-					   uint64_t id)
+const struct config_peer *config_find_peer(const struct config *c, uint64_t id)
 {
 	for (size_t i = 0; i < c->n_peers && i < CONFIG_MAX_PEERS; i++) {
 		if (c->peers[i].id == id) {

@@ -38,8 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_MAX_PEERS 16
-#define CONFIG_ADDR_MAX 256
+#define CONFIG_MAX_PEERS   16
+#define CONFIG_ADDR_MAX	   256
 #define CONFIG_ERRMSG_SIZE 512
 
 struct config_peer {
@@ -49,7 +49,12 @@ struct config_peer {
 	char http_address[CONFIG_ADDR_MAX]; /* "" when not given */
 };
 
-enum config_log_level { LOGLEVEL_DEBUG, LOGLEVEL_INFO, LOGLEVEL_WARN, LOGLEVEL_ERROR };
+enum config_log_level {
+	LOGLEVEL_DEBUG,
+	LOGLEVEL_INFO,
+	LOGLEVEL_WARN,
+	LOGLEVEL_ERROR
+};
 
 struct config {
 	uint64_t node_id;
@@ -63,15 +68,15 @@ struct config {
 	char region[64];
 	char account_id[32];
 	/* raft */
-	unsigned election_timeout_ms;         /* default 300 */
-	unsigned heartbeat_timeout_ms;        /* default 50 */
+	unsigned election_timeout_ms;	      /* default 300 */
+	unsigned heartbeat_timeout_ms;	      /* default 50 */
 	unsigned install_snapshot_timeout_ms; /* default 5000 */
-	unsigned snapshot_threshold;          /* default 8192 entries */
-	unsigned snapshot_trailing;           /* default 2048 entries */
+	unsigned snapshot_threshold;	      /* default 8192 entries */
+	unsigned snapshot_trailing;	      /* default 2048 entries */
 	/* limits */
 	size_t max_request_bytes;  /* default 4 MiB */
 	size_t max_batch_commands; /* default 4096 per raft entry */
-	size_t max_batch_bytes;    /* default 4 MiB per raft entry */
+	size_t max_batch_bytes;	   /* default 4 MiB per raft entry */
 	unsigned max_connections;  /* default 1024 */
 	enum config_log_level log_level;
 };
@@ -100,7 +105,6 @@ int config_validate(const struct config *c, char *errmsg, size_t errmsg_size);
 const char *config_usage(void);
 
 /* The peer entry with this id, or NULL. */
-const struct config_peer *config_find_peer(const struct config *c,
-					   uint64_t id);
+const struct config_peer *config_find_peer(const struct config *c, uint64_t id);
 
 #endif

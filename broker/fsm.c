@@ -24,12 +24,13 @@ struct fsm_capture {
 };
 
 static int capture_take(struct fsm *f, struct fsm_capture **out);
-static int capture_encode(const struct fsm_capture *c,
-			  void *(*alloc)(size_t), void **buf, size_t *len);
+static int capture_encode(const struct fsm_capture *c, void *(*alloc)(size_t),
+			  void **buf, size_t *len);
 static void capture_release(struct fsm *f, struct fsm_capture *c);
 
 static int fsm_raft_snapshot_async(struct raft_fsm *rf,
-				   struct raft_buffer *bufs[], unsigned *n_bufs);
+				   struct raft_buffer *bufs[],
+				   unsigned *n_bufs);
 
 static int fsm_raft_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
 			     unsigned *n_bufs)
@@ -222,13 +223,15 @@ int fsm_validate(const struct wire_op *op, struct wire_result *res)
 	case WIRE_OP_SET_NODE_ADDR:
 		if (op->node.id == 0 || op->node.raft_address[0] == '\0' ||
 		    op->node.client_address[0] == '\0') {
-			wire_result_set_error(res, WIRE_ERR_MISSING_PARAM,
-				  "node id, raft and client addresses are required");
+			wire_result_set_error(
+			    res, WIRE_ERR_MISSING_PARAM,
+			    "node id, raft and client addresses are required");
 			return -1;
 		}
 		return 0;
 	default:
-		wire_result_set_error(res, WIRE_ERR_UNKNOWN_OP, "unknown operation");
+		wire_result_set_error(res, WIRE_ERR_UNKNOWN_OP,
+				      "unknown operation");
 		return -1;
 	}
 }
@@ -248,12 +251,13 @@ static void apply_op(struct fsm *f, const struct wire_op *op,
 	case WIRE_OP_SET_NODE_ADDR:
 		if (node_upsert(f, &op->node) != 0) {
 			wire_result_set_error(res, WIRE_ERR_OVER_LIMIT,
-				  "state machine out of memory");
+					      "state machine out of memory");
 		}
 		break;
 	default:
-		wire_result_set_error(res, WIRE_ERR_INVALID_PARAM,
-			  "read operations cannot be batched with writes");
+		wire_result_set_error(
+		    res, WIRE_ERR_INVALID_PARAM,
+		    "read operations cannot be batched with writes");
 	}
 }
 
@@ -370,7 +374,8 @@ int fsm_apply_entry(struct fsm *f, const void *buf, size_t len)
 		fsm_out_of_memory("decode an entry");
 	}
 	if (rv != 0) {
-		log_error("apply: skipping a malformed entry of %zu bytes", len);
+		log_error("apply: skipping a malformed entry of %zu bytes",
+			  len);
 		return 0;
 	}
 	if (b.leader_time_ms > f->time_ms) {
@@ -388,10 +393,10 @@ int fsm_apply_entry(struct fsm *f, const void *buf, size_t len)
 int fsm_read(const struct fsm *f, const struct wire_request *req,
 	     uint8_t **response, size_t *len)
 {
-	struct wire_result *results = calloc(req->n_ops ? req->n_ops : 1,
-					     sizeof *results);
-	struct wire_kv_item **items = calloc(req->n_ops ? req->n_ops : 1,
-					     sizeof *items);
+	struct wire_result *results =
+	    calloc(req->n_ops ? req->n_ops : 1, sizeof *results);
+	struct wire_kv_item **items =
+	    calloc(req->n_ops ? req->n_ops : 1, sizeof *items);
 	struct wire_response resp;
 	size_t i;
 	int rv = -1;
@@ -404,8 +409,9 @@ int fsm_read(const struct fsm *f, const struct wire_request *req,
 		if (op->type == WIRE_OP_KV_GET || op->type == WIRE_OP_KV_LIST) {
 			kv_read(&f->kv, op, &results[i], &items[i]);
 		} else {
-			wire_result_set_error(&results[i], WIRE_ERR_INVALID_PARAM,
-				  "write operations cannot be batched with reads");
+			wire_result_set_error(
+			    &results[i], WIRE_ERR_INVALID_PARAM,
+			    "write operations cannot be batched with reads");
 		}
 	}
 	memset(&resp, 0, sizeof resp);
@@ -414,9 +420,10 @@ int fsm_read(const struct fsm *f, const struct wire_request *req,
 	rv = wire_response_encode(&resp, response, len);
 	if (rv == WIRE_ERR_TOO_LARGE) {
 		rv = wire_response_encode_error(
-			WIRE_ERR_TOO_LARGE,
-			"the response would exceed 4 MiB: read fewer keys per request",
-			0, NULL, response, len);
+		    WIRE_ERR_TOO_LARGE,
+		    "the response would exceed 4 MiB: read fewer keys per "
+		    "request",
+		    0, NULL, response, len);
 	}
 out:
 	if (items != NULL) {
@@ -469,8 +476,8 @@ static int capture_take(struct fsm *f, struct fsm_capture **out)
 	return 0;
 }
 
-static int capture_encode(const struct fsm_capture *c,
-			  void *(*alloc)(size_t), void **buf, size_t *len)
+static int capture_encode(const struct fsm_capture *c, void *(*alloc)(size_t),
+			  void **buf, size_t *len)
 {
 	return wire_snapshot_encode(&c->s, alloc, buf, len);
 }
@@ -484,8 +491,7 @@ static void capture_release(struct fsm *f, struct fsm_capture *c)
 	defer_unpin(&f->defer);
 }
 
-int fsm_snapshot(struct fsm *f, void *(*alloc)(size_t), void **buf,
-		 size_t *len)
+int fsm_snapshot(struct fsm *f, void *(*alloc)(size_t), void **buf, size_t *len)
 {
 	struct fsm_capture *c;
 	int rv;
@@ -509,15 +515,16 @@ int fsm_restore(struct fsm *f, const void *buf, size_t len)
 		return -1;
 	}
 	if (s.version != FSM_SNAPSHOT_VERSION) {
-		log_error("restore: unsupported snapshot version %u", s.version);
+		log_error("restore: unsupported snapshot version %u",
+			  s.version);
 		goto err_after_decode;
 	}
 	if (kv_init(&kv, &f->defer) != 0) {
 		goto err_after_decode;
 	}
 	for (i = 0; i < s.n_kv; i++) {
-		if (kv_put(&kv, s.kv[i].key, s.kv[i].value, s.kv[i].value_len) !=
-		    0) {
+		if (kv_put(&kv, s.kv[i].key, s.kv[i].value,
+			   s.kv[i].value_len) != 0) {
 			kv_free(&kv);
 			goto err_after_decode;
 		}

@@ -43,7 +43,7 @@ struct fsm_node {
 struct fsm {
 	struct raft_fsm raft_fsm; /* raft's view; data points back here */
 	uint64_t node_id;
-	uint64_t time_ms;        /* state-machine time (monotonic) */
+	uint64_t time_ms; /* state-machine time (monotonic) */
 	uint64_t applied_batches;
 	uint64_t applied_commands;
 	struct kv_store kv;
@@ -52,8 +52,8 @@ struct fsm {
 	size_t n_nodes;
 	fsm_result_cb result_cb;
 	void *result_ctx;
-	struct defer_list defer;      /* frees parked during a snapshot */
-	struct fsm_capture *capture;  /* snapshot being serialized, or NULL */
+	struct defer_list defer;     /* frees parked during a snapshot */
+	struct fsm_capture *capture; /* snapshot being serialized, or NULL */
 };
 
 /* 0, or -1 when out of memory. */

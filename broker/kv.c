@@ -6,17 +6,18 @@
 
 #include "u64map.h"
 
-static uint64_t entry_digest(const char *key, const uint8_t *value,
-			     size_t len)
+static uint64_t entry_digest(const char *key, const uint8_t *value, size_t len)
 {
-	uint64_t h = u64_hash_bytes(key, strlen(key) + 1, 0xcbf29ce484222325ULL);
+	uint64_t h =
+	    u64_hash_bytes(key, strlen(key) + 1, 0xcbf29ce484222325ULL);
 	return u64_mix(u64_hash_bytes(value, len, h));
 }
 
 /* Height from the key's hash: deterministic, geometric with p = 1/4. */
 static int level_of(const char *key)
 {
-	uint64_t h = u64_mix(u64_hash_bytes(key, strlen(key), 0x9e3779b97f4a7c15ULL));
+	uint64_t h =
+	    u64_mix(u64_hash_bytes(key, strlen(key), 0x9e3779b97f4a7c15ULL));
 	int level = 1;
 
 	while (level < KV_MAX_LEVEL && (h & 3) == 0) {
@@ -31,7 +32,7 @@ int kv_init(struct kv_store *s, struct defer_list *defer)
 	memset(s, 0, sizeof *s);
 	s->defer = defer;
 	s->head = calloc(1, sizeof *s->head +
-				    KV_MAX_LEVEL * sizeof(struct kv_entry *));
+				KV_MAX_LEVEL * sizeof(struct kv_entry *));
 	if (s->head == NULL) {
 		return -1;
 	}
@@ -163,24 +164,27 @@ int kv_validate(const struct wire_op *op, struct wire_result *res)
 {
 	if (op->type == WIRE_OP_KV_LIST) {
 		if (op->limit > KV_LIST_MAX_LIMIT) {
-			wire_result_set_error(res, WIRE_ERR_INVALID_PARAM,
-				  "limit must be between 1 and 1000");
+			wire_result_set_error(
+			    res, WIRE_ERR_INVALID_PARAM,
+			    "limit must be between 1 and 1000");
 			return -1;
 		}
 		return 0;
 	}
 	if (op->key == NULL || op->key[0] == '\0') {
-		wire_result_set_error(res, WIRE_ERR_MISSING_PARAM, "key must not be empty");
+		wire_result_set_error(res, WIRE_ERR_MISSING_PARAM,
+				      "key must not be empty");
 		return -1;
 	}
 	if (strlen(op->key) > WIRE_MAX_KEY_BYTES) {
 		wire_result_set_error(res, WIRE_ERR_INVALID_PARAM,
-			  "key is longer than 1024 bytes");
+				      "key is longer than 1024 bytes");
 		return -1;
 	}
-	if (op->type == WIRE_OP_KV_PUT && op->value_len > WIRE_MAX_VALUE_BYTES) {
+	if (op->type == WIRE_OP_KV_PUT &&
+	    op->value_len > WIRE_MAX_VALUE_BYTES) {
 		wire_result_set_error(res, WIRE_ERR_TOO_LARGE,
-			  "value is larger than 1048576 bytes");
+				      "value is larger than 1048576 bytes");
 		return -1;
 	}
 	return 0;
@@ -198,14 +202,15 @@ void kv_apply(struct kv_store *s, const struct wire_op *op,
 			/* Out of memory is the only failure; every replica
 			 * with the same budget fails alike. */
 			wire_result_set_error(res, WIRE_ERR_OVER_LIMIT,
-				  "state machine out of memory");
+					      "state machine out of memory");
 		}
 		break;
 	case WIRE_OP_KV_DELETE:
 		kv_delete(s, op->key);
 		break;
 	default:
-		wire_result_set_error(res, WIRE_ERR_UNKNOWN_OP, "not a key-value write");
+		wire_result_set_error(res, WIRE_ERR_UNKNOWN_OP,
+				      "not a key-value write");
 	}
 }
 
@@ -222,7 +227,8 @@ void kv_read(const struct kv_store *s, const struct wire_op *op,
 	if (op->type == WIRE_OP_KV_GET) {
 		e = kv_get(s, op->key);
 		if (e == NULL) {
-			wire_result_set_error(res, WIRE_ERR_NOT_FOUND, "no such key");
+			wire_result_set_error(res, WIRE_ERR_NOT_FOUND,
+					      "no such key");
 			return;
 		}
 		res->found = true;
@@ -231,7 +237,8 @@ void kv_read(const struct kv_store *s, const struct wire_op *op,
 		return;
 	}
 	if (op->type != WIRE_OP_KV_LIST) {
-		wire_result_set_error(res, WIRE_ERR_UNKNOWN_OP, "not a key-value read");
+		wire_result_set_error(res, WIRE_ERR_UNKNOWN_OP,
+				      "not a key-value read");
 		return;
 	}
 	limit = op->limit ? op->limit : KV_LIST_DEFAULT_LIMIT;
@@ -251,14 +258,15 @@ void kv_read(const struct kv_store *s, const struct wire_op *op,
 		return;
 	}
 	for (; e != NULL; e = e->next[0]) {
-		if (prefix_len > 0 && strncmp(e->key, op->prefix, prefix_len) != 0) {
+		if (prefix_len > 0 &&
+		    strncmp(e->key, op->prefix, prefix_len) != 0) {
 			break;
 		}
 		/* A page stops at limit keys or KV_LIST_MAX_BYTES (at least
 		 * one key), so every page fits in one response. */
 		if (n == limit ||
 		    (n > 0 && bytes + strlen(e->key) + e->value_len >
-				      KV_LIST_MAX_BYTES)) {
+				  KV_LIST_MAX_BYTES)) {
 			res->next_token = (*items)[n - 1].key;
 			break;
 		}

@@ -15,13 +15,13 @@
 #include "defer.h"
 #include "wire.h"
 
-#define KV_MAX_LEVEL 24
+#define KV_MAX_LEVEL	      24
 #define KV_LIST_DEFAULT_LIMIT 1000
-#define KV_LIST_MAX_LIMIT 1000
-#define KV_LIST_MAX_BYTES (2u * 1024 * 1024) /* keys + values per page */
+#define KV_LIST_MAX_LIMIT     1000
+#define KV_LIST_MAX_BYTES     (2u * 1024 * 1024) /* keys + values per page */
 
 struct kv_entry {
-	char *key; /* owned, NUL-terminated */
+	char *key;	/* owned, NUL-terminated */
 	uint8_t *value; /* owned */
 	size_t value_len;
 	int level;

@@ -10,11 +10,11 @@
 void log_setup(enum config_log_level level, unsigned long long node_id);
 
 void log_at(enum config_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) log_at(LOGLEVEL_DEBUG, __VA_ARGS__)
-#define log_info(...) log_at(LOGLEVEL_INFO, __VA_ARGS__)
-#define log_warn(...) log_at(LOGLEVEL_WARN, __VA_ARGS__)
+#define log_info(...)  log_at(LOGLEVEL_INFO, __VA_ARGS__)
+#define log_warn(...)  log_at(LOGLEVEL_WARN, __VA_ARGS__)
 #define log_error(...) log_at(LOGLEVEL_ERROR, __VA_ARGS__)
 
 #endif

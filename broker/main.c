@@ -22,7 +22,8 @@ int main(int argc, char **argv)
 	config_defaults(&cfg);
 	if (config_parse_args(&cfg, argc - 1, argv + 1, &help, errmsg,
 			      sizeof errmsg) != 0) {
-		fprintf(stderr, "stratusd: %s\n(see stratusd --help)\n", errmsg);
+		fprintf(stderr, "stratusd: %s\n(see stratusd --help)\n",
+			errmsg);
 		return 2;
 	}
 	if (help) {

@@ -51,8 +51,7 @@ void node_call_reply(struct node_call *call, const uint8_t *response,
 	call_free(call);
 }
 
-void node_call_error(struct node_call *call, uint32_t code,
-		     const char *message)
+void node_call_error(struct node_call *call, uint32_t code, const char *message)
 {
 	struct node *n = call->n;
 	raft_id leader_id = 0;
@@ -61,10 +60,10 @@ void node_call_error(struct node_call *call, uint32_t code,
 	size_t len;
 
 	raft_leader(&n->raft, &leader_id, &leader_raft);
-	if (wire_response_encode_error(code, message, leader_id,
-				       leader_id ? node_client_address(n, leader_id)
-						 : NULL,
-				       &buf, &len) != 0) {
+	if (wire_response_encode_error(
+		code, message, leader_id,
+		leader_id ? node_client_address(n, leader_id) : NULL, &buf,
+		&len) != 0) {
 		call_free(call); /* out of memory: the client times out */
 		return;
 	}
@@ -126,16 +125,18 @@ static uint32_t classify(const struct wire_request *req,
 		case WIRE_OP_REMOVE_NODE:
 		case WIRE_OP_TRANSFER_LEADER:
 			if (req->n_ops != 1) {
-				*message = "cluster operations must be sent alone";
+				*message =
+				    "cluster operations must be sent alone";
 				return WIRE_ERR_INVALID_PARAM;
 			}
 			*kind = req->ops[i].type == WIRE_OP_CLUSTER_STATUS
-					? KIND_STATUS
-					: KIND_ADMIN;
+				    ? KIND_STATUS
+				    : KIND_ADMIN;
 			return WIRE_OK;
 		case WIRE_OP_NONE:
 		case WIRE_OP__COUNT:
-		case WIRE_OP_SET_NODE_ADDR: /* internal: only add-node sends it */
+		case WIRE_OP_SET_NODE_ADDR: /* internal: only add-node sends it
+					     */
 			*message = "unknown operation";
 			return WIRE_ERR_UNKNOWN_OP;
 		default:
@@ -161,8 +162,8 @@ static uint32_t classify(const struct wire_request *req,
 }
 
 /* server_request_cb: one client request, on the loop thread. */
-static void on_request(void *ctx, struct server_slot *slot,
-		       const uint8_t *body, size_t len)
+static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
+		       size_t len)
 {
 	struct node *n = ctx;
 	struct node_call *call = calloc(1, sizeof *call);
@@ -188,7 +189,8 @@ static void on_request(void *ctx, struct server_slot *slot,
 		return;
 	}
 	if (n->stopping) {
-		node_call_error(call, WIRE_ERR_UNAVAILABLE, "node shutting down");
+		node_call_error(call, WIRE_ERR_UNAVAILABLE,
+				"node shutting down");
 		return;
 	}
 	if (kind == KIND_STATUS) {
@@ -444,7 +446,8 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	n->last_state = RAFT_UNAVAILABLE;
 	if (fsm_init(&n->fsm, cfg->node_id, commit_on_result, &n->commit) !=
 	    0) {
-		snprintf(n->errmsg, sizeof n->errmsg, "state machine: out of memory");
+		snprintf(n->errmsg, sizeof n->errmsg,
+			 "state machine: out of memory");
 		return -1;
 	}
 	if (make_dirs(cfg->data_dir) != 0) {

@@ -34,14 +34,14 @@ struct node {
 	struct fsm fsm;
 	struct commit commit;
 	struct server server;
-	uv_prepare_t prepare;   /* each loop turn: leadership, flush */
+	uv_prepare_t prepare; /* each loop turn: leadership, flush */
 	uv_signal_t sigterm, sigint;
-	uv_timer_t stop_timer;  /* bounds the leadership hand-over */
+	uv_timer_t stop_timer; /* bounds the leadership hand-over */
 	struct raft_barrier barrier;
 	struct raft_transfer stop_transfer;
 	struct raft_transfer handover; /* a leader asked to remove itself */
-	raft_term barrier_term; /* term whose barrier was issued */
-	bool leader_ready;      /* barrier of this term applied */
+	raft_term barrier_term;	       /* term whose barrier was issued */
+	bool leader_ready;	       /* barrier of this term applied */
 	uint64_t leader_changes;
 	int last_state;
 	bool stopping;

@@ -156,8 +156,7 @@ err_after_open:
 	return -1;
 }
 
-void server_reply(struct server_slot *slot, const uint8_t *response,
-		  size_t len)
+void server_reply(struct server_slot *slot, const uint8_t *response, size_t len)
 {
 	nng_msg *msg = slot->msg;
 

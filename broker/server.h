@@ -37,16 +37,17 @@ struct server_slot {
 	struct server *srv;
 	nng_ctx ctx;
 	nng_aio *aio;
-	nng_msg *msg;              /* the request while the loop holds it */
-	int state;                 /* SLOT_RECV, SLOT_LOOP, SLOT_SEND */
-	struct server_slot *next;  /* ready queue link */
+	nng_msg *msg;		  /* the request while the loop holds it */
+	int state;		  /* SLOT_RECV, SLOT_LOOP, SLOT_SEND */
+	struct server_slot *next; /* ready queue link */
 };
 
 struct server {
 	nng_socket sock;
 	uv_async_t async;
 	pthread_mutex_t mu;
-	struct server_slot *ready_head, *ready_tail; /* received, for the loop */
+	struct server_slot *ready_head,
+	    *ready_tail; /* received, for the loop */
 	struct server_slot *slots;
 	size_t n_slots;
 	server_request_cb cb;

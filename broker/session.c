@@ -205,8 +205,8 @@ int session_export(const struct session_table *t, struct wire_session **out,
 	for (s = t->lru_head; s != NULL; s = s->lru_next, i++) {
 		arr[i].client_id = s->client_id;
 		arr[i].last_active_ms = s->last_active_ms;
-		arr[i].results = calloc(s->cap ? s->cap : 1,
-					sizeof *arr[i].results);
+		arr[i].results =
+		    calloc(s->cap ? s->cap : 1, sizeof *arr[i].results);
 		if (arr[i].results == NULL) {
 			session_export_free(arr, i + 1);
 			return -1;
@@ -217,7 +217,8 @@ int session_export(const struct session_table *t, struct wire_session **out,
 			}
 			arr[i].results[k].seq = s->ring[j].seq;
 			arr[i].results[k].response = s->ring[j].response;
-			arr[i].results[k].response_len = s->ring[j].response_len;
+			arr[i].results[k].response_len =
+			    s->ring[j].response_len;
 			k++;
 		}
 		arr[i].n_results = k;

@@ -43,14 +43,14 @@ struct session_table {
 	struct session *lru_head, *lru_tail; /* head = least recently active */
 	uint64_t digest; /* order-independent sum over recorded responses */
 	size_t n_responses;
-	size_t bytes; /* response bytes held */
+	size_t bytes;		  /* response bytes held */
 	struct defer_list *defer; /* where released responses go */
 };
 
 enum session_check {
-	SESSION_NEW,       /* not seen: apply it */
+	SESSION_NEW,	   /* not seen: apply it */
 	SESSION_DUPLICATE, /* seen: answer the stored response */
-	SESSION_EXPIRED    /* too old to tell: answer SessionExpired */
+	SESSION_EXPIRED	   /* too old to tell: answer SessionExpired */
 };
 
 /* defer: borrowed, may be NULL (free at once). */

@@ -30,8 +30,7 @@ static inline uint64_t u64_mix(uint64_t x)
 }
 
 /* FNV-1a style running hash of bytes, seeded; mix the result before use. */
-static inline uint64_t u64_hash_bytes(const void *data, size_t len,
-				      uint64_t h)
+static inline uint64_t u64_hash_bytes(const void *data, size_t len, uint64_t h)
 {
 	const uint8_t *p = data;
 	size_t i;

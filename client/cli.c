@@ -20,7 +20,7 @@
 #define DEFAULT_ENDPOINTS                                                      \
 	"tcp://127.0.0.1:7111,tcp://127.0.0.1:7121,tcp://127.0.0.1:7131"
 #define CLI_MAX_OPTS 8
-#define CLI_MAX_POS 4
+#define CLI_MAX_POS  4
 
 /* A flag of an operation: "--name ARG" (or "--name=ARG"), or a switch
  * "--name" when arg is NULL. */

@@ -9,9 +9,9 @@
 #include "stratus.h"
 
 /* Exit statuses. */
-#define CLI_EXIT_OK 0
+#define CLI_EXIT_OK	 0
 #define CLI_EXIT_FAILURE 1
-#define CLI_EXIT_USAGE 2
+#define CLI_EXIT_USAGE	 2
 
 /* Set obj[field] to the bytes as a JSON string when they are valid UTF-8,
  * else obj[field + "Base64"] to their base64. 0, or -1 out of memory. */

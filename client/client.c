@@ -563,7 +563,8 @@ static void call_attempt_locked(struct call *call)
 		struct endpoint *ep = c->eps[call->ep];
 		unsigned connect_ms = call->connect_ms;
 		if (atomic_load(&ep->was_connected) &&
-		    atomic_load(&ep->pipes) == 0 && connect_ms > DEAD_CONNECT_MS)
+		    atomic_load(&ep->pipes) == 0 &&
+		    connect_ms > DEAD_CONNECT_MS)
 			connect_ms = DEAD_CONNECT_MS;
 		nng_aio_set_timeout(call->aio,
 				    (nng_duration)min_u(connect_ms, left));

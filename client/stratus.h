@@ -61,10 +61,10 @@ enum st_code {
 };
 
 /* Limits the server enforces; checked before sending. */
-#define ST_MAX_KEY_BYTES 1024
-#define ST_MAX_VALUE_BYTES (1024u * 1024)
+#define ST_MAX_KEY_BYTES       1024
+#define ST_MAX_VALUE_BYTES     (1024u * 1024)
 #define ST_MAX_OPS_PER_REQUEST 1024 /* st_kv_put_many */
-#define ST_MAX_REQUEST_BYTES (4u * 1024 * 1024)
+#define ST_MAX_REQUEST_BYTES   (4u * 1024 * 1024)
 
 /* An error: code (enum st_code), its AWS-style name, and a message. */
 typedef struct st_error {

@@ -152,7 +152,7 @@ static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 struct scan {
 	size_t fields_left; /* field budget, all levels together */
 	uint32_t count_id;  /* top-level field number to count */
-	size_t counted;     /* occurrences of count_id at the top level */
+	size_t counted;	    /* occurrences of count_id at the top level */
 };
 
 /* Walks the wire format of one message of type desc without allocating:
@@ -637,8 +637,7 @@ static int result_out(const Stratus__Result *m, struct wire_result *res)
 	return 0;
 }
 
-int wire_response_decode(const void *buf, size_t len,
-			 struct wire_response *out)
+int wire_response_decode(const void *buf, size_t len, struct wire_response *out)
 {
 	struct wire_response r = {0};
 	Stratus__Response *m;
@@ -894,9 +893,8 @@ int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
 			rv = WIRE_ERR_INTERNAL;
 			goto out;
 		}
-		if (protobuf_c_message_pack(&m.base,
-					    out + WIRE_BATCH_HEADER_BYTES) !=
-		    raw_len) {
+		if (protobuf_c_message_pack(
+			&m.base, out + WIRE_BATCH_HEADER_BYTES) != raw_len) {
 			/* Cannot happen (same walk as get_packed_size); a
 			 * buffer from alloc leaks: no matching free here. */
 			if (alloc == NULL) {
@@ -1060,8 +1058,7 @@ void wire_batch_release(struct wire_batch *b)
 
 /* ---- snapshot ------------------------------------------------------------ */
 
-int wire_snapshot_decode(const void *buf, size_t len,
-			 struct wire_snapshot *out)
+int wire_snapshot_decode(const void *buf, size_t len, struct wire_snapshot *out)
 {
 	struct wire_snapshot s = {0};
 	Stratus__Snapshot *m;

@@ -34,19 +34,20 @@
  * header mirrors these values as ST_ERR_*; never renumber. */
 enum wire_code {
 	WIRE_OK = 0,
-	WIRE_ERR_NOT_LEADER = 1,      /* "NotLeader": retry at leader_address */
-	WIRE_ERR_MALFORMED = 2,       /* "SerializationException" */
-	WIRE_ERR_UNKNOWN_OP = 3,      /* "InvalidAction" */
-	WIRE_ERR_TOO_LARGE = 4,       /* "RequestEntityTooLarge" */
-	WIRE_ERR_NOT_FOUND = 5,       /* "ResourceNotFoundException" */
-	WIRE_ERR_UNAVAILABLE = 6,     /* "ServiceUnavailable": retry (same seq) */
-	WIRE_ERR_INTERNAL = 7,        /* "InternalFailure" */
-	WIRE_ERR_OVER_LIMIT = 8,      /* "OverLimit" */
-	WIRE_ERR_INVALID_PARAM = 9,   /* "InvalidParameterValue" */
-	WIRE_ERR_MISSING_PARAM = 10,  /* "MissingParameter" */
-	WIRE_ERR_TIMEOUT = 11,        /* "RequestTimeout" (client side) */
-	WIRE_ERR_CONNECTION = 12,     /* "ConnectionFailure" (client side) */
-	WIRE_ERR_SESSION_EXPIRED = 13 /* "SessionExpired": seq too old to dedup */
+	WIRE_ERR_NOT_LEADER = 1,    /* "NotLeader": retry at leader_address */
+	WIRE_ERR_MALFORMED = 2,	    /* "SerializationException" */
+	WIRE_ERR_UNKNOWN_OP = 3,    /* "InvalidAction" */
+	WIRE_ERR_TOO_LARGE = 4,	    /* "RequestEntityTooLarge" */
+	WIRE_ERR_NOT_FOUND = 5,	    /* "ResourceNotFoundException" */
+	WIRE_ERR_UNAVAILABLE = 6,   /* "ServiceUnavailable": retry (same seq) */
+	WIRE_ERR_INTERNAL = 7,	    /* "InternalFailure" */
+	WIRE_ERR_OVER_LIMIT = 8,    /* "OverLimit" */
+	WIRE_ERR_INVALID_PARAM = 9, /* "InvalidParameterValue" */
+	WIRE_ERR_MISSING_PARAM = 10, /* "MissingParameter" */
+	WIRE_ERR_TIMEOUT = 11,	     /* "RequestTimeout" (client side) */
+	WIRE_ERR_CONNECTION = 12,    /* "ConnectionFailure" (client side) */
+	WIRE_ERR_SESSION_EXPIRED =
+	    13 /* "SessionExpired": seq too old to dedup */
 };
 
 /* The AWS-style name of a code ("NotLeader", "InvalidAction", ...; "OK" for
@@ -56,10 +57,10 @@ const char *wire_code_name(uint32_t code);
 /* Largest native request / response we accept (bytes). Raft entries and
  * snapshots have their own bounds (WIRE_MAX_BATCH_BYTES,
  * WIRE_MAX_SNAPSHOT_BYTES). */
-#define WIRE_MAX_REQUEST_BYTES (4u * 1024 * 1024)
+#define WIRE_MAX_REQUEST_BYTES	 (4u * 1024 * 1024)
 #define WIRE_MAX_OPS_PER_REQUEST 1024
-#define WIRE_MAX_KEY_BYTES 1024
-#define WIRE_MAX_VALUE_BYTES (1024u * 1024)
+#define WIRE_MAX_KEY_BYTES	 1024
+#define WIRE_MAX_VALUE_BYTES	 (1024u * 1024)
 
 enum wire_op_type {
 	WIRE_OP_NONE = 0,
@@ -130,7 +131,7 @@ struct wire_kv_item {
 
 struct wire_node_status {
 	struct wire_node_addr addr;
-	const char *role;       /* leader|follower|candidate|unavailable */
+	const char *role;	/* leader|follower|candidate|unavailable */
 	const char *voter_role; /* voter|standby|spare */
 	uint64_t term;
 	uint64_t commit_index;
@@ -158,8 +159,8 @@ struct wire_result {
 };
 
 /* Set res to an error result named after its code. message is borrowed. */
-static inline void wire_result_set_error(struct wire_result *res,
-					 uint32_t code, const char *message)
+static inline void wire_result_set_error(struct wire_result *res, uint32_t code,
+					 const char *message)
 {
 	res->code = code;
 	res->error_name = wire_code_name(code);
@@ -211,16 +212,16 @@ struct wire_batch {
  * (it pads on write but not when summing lengths on read), which loses the
  * log on restart. */
 #define WIRE_BATCH_HEADER_BYTES 8
-#define WIRE_BATCH_PLAIN 0
-#define WIRE_BATCH_LZ4 1
+#define WIRE_BATCH_PLAIN	0
+#define WIRE_BATCH_LZ4		1
 /* Largest raw (uncompressed) CommandBatch payload (bytes); the encoder
  * refuses larger batches with WIRE_ERR_TOO_LARGE, the decoder rejects them. */
 #define WIRE_MAX_BATCH_BYTES (256u * 1024 * 1024)
 
 /* Entry layout: the 8-byte header above + payload (a serialized
- * CommandBatch, maybe lz4-compressed) + zero padding to a multiple of 8. Payloads of at least
- * lz4_threshold bytes are compressed when that makes them smaller
- * (SIZE_MAX: never compress). alloc allocates the returned buffer (e.g.
+ * CommandBatch, maybe lz4-compressed) + zero padding to a multiple of 8.
+ * Payloads of at least lz4_threshold bytes are compressed when that makes them
+ * smaller (SIZE_MAX: never compress). alloc allocates the returned buffer (e.g.
  * raft_malloc) and is called at most once, with the exact size;
  * NULL = malloc. */
 int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,

@@ -55,8 +55,9 @@
 /* Upper bound of the bytes a frame needs besides the entry payloads of an
  * AppendEntries: frame prefix, message header with the longest address, the
  * fixed AppendEntries fields. Add 13 bytes per entry for entry headers. */
-#define NRAFT_CODEC_APPEND_OVERHEAD_BYTES \
-    (NRAFT_CODEC_FRAME_HEADER_BYTES + 1 + 8 + 2 + NRAFT_CODEC_MAX_ADDRESS_BYTES + 1 + 36)
+#define NRAFT_CODEC_APPEND_OVERHEAD_BYTES                                      \
+	(NRAFT_CODEC_FRAME_HEADER_BYTES + 1 + 8 + 2 +                          \
+	 NRAFT_CODEC_MAX_ADDRESS_BYTES + 1 + 36)
 
 /* Bytes of one AppendEntries entry header (term, type, length). */
 #define NRAFT_CODEC_ENTRY_HEADER_BYTES 13
@@ -70,20 +71,16 @@
  * empty or too long address (also of a configuration server), or an invalid
  * entry type; RAFT_TOOBIG if an entry payload exceeds 4 GiB - 1 or the frame
  * exceeds 4 GiB - 1. */
-int nraft_codec_frame_size(raft_id sender_id,
-                           const char *sender_address,
-                           const struct raft_message *msg,
-                           size_t *frame_size);
+int nraft_codec_frame_size(raft_id sender_id, const char *sender_address,
+			   const struct raft_message *msg, size_t *frame_size);
 
 /* Write the frame for @msg into @buf, which must have room for exactly
  * @frame_size bytes as returned by a successful nraft_codec_frame_size()
  * call with the same arguments. Copies entry payloads and snapshot data;
  * borrows everything. Cannot fail. */
-void nraft_codec_frame_encode(raft_id sender_id,
-                              const char *sender_address,
-                              const struct raft_message *msg,
-                              void *buf,
-                              size_t frame_size);
+void nraft_codec_frame_encode(raft_id sender_id, const char *sender_address,
+			      const struct raft_message *msg, void *buf,
+			      size_t frame_size);
 
 /* Write the pack header into @buf (NRAFT_CODEC_PACK_HEADER_BYTES bytes).
  * @cluster_id lets a receiver reject packs from another cluster that
@@ -106,32 +103,25 @@ void nraft_codec_pack_begin(void *buf, uint64_t cluster_id);
  * Errors (nothing allocated, @msg undefined): RAFT_MALFORMED for any
  * truncated, inconsistent or out-of-range input, with a reason in @errmsg
  * (may be NULL); RAFT_NOMEM. */
-int nraft_codec_decode(const void *buf,
-                       size_t len,
-                       struct raft_message *msg,
-                       char *errmsg,
-                       size_t errmsg_size);
+int nraft_codec_decode(const void *buf, size_t len, struct raft_message *msg,
+		       char *errmsg, size_t errmsg_size);
 
 /* Free what nraft_codec_decode() allocated for @msg, for a message that is
  * not handed to raft. */
 void nraft_codec_message_release(struct raft_message *msg);
 
 /* Cursor over the frames of a received pack. Borrows the pack bytes. */
-struct nraft_codec_pack
-{
-    const uint8_t *cursor; /* Next frame. */
-    const uint8_t *end;    /* One past the last byte of the pack. */
-    uint64_t cluster_id;   /* From the pack header. */
+struct nraft_codec_pack {
+	const uint8_t *cursor; /* Next frame. */
+	const uint8_t *end;    /* One past the last byte of the pack. */
+	uint64_t cluster_id;   /* From the pack header. */
 };
 
 /* Check the pack header of the @len bytes at @buf, record its cluster id
- * and point @pack at the first frame. Errors: RAFT_MALFORMED (short or wrong magic), with a reason
- * in @errmsg (may be NULL). */
-int nraft_codec_pack_open(struct nraft_codec_pack *pack,
-                          const void *buf,
-                          size_t len,
-                          char *errmsg,
-                          size_t errmsg_size);
+ * and point @pack at the first frame. Errors: RAFT_MALFORMED (short or wrong
+ * magic), with a reason in @errmsg (may be NULL). */
+int nraft_codec_pack_open(struct nraft_codec_pack *pack, const void *buf,
+			  size_t len, char *errmsg, size_t errmsg_size);
 
 /* True while @pack has frames left. */
 bool nraft_codec_pack_more(const struct nraft_codec_pack *pack);
@@ -140,8 +130,7 @@ bool nraft_codec_pack_more(const struct nraft_codec_pack *pack);
  * errors of nraft_codec_decode(). After an error the rest of the pack is
  * skipped (nraft_codec_pack_more() returns false). */
 int nraft_codec_pack_next(struct nraft_codec_pack *pack,
-                          struct raft_message *msg,
-                          char *errmsg,
-                          size_t errmsg_size);
+			  struct raft_message *msg, char *errmsg,
+			  size_t errmsg_size);
 
 #endif /* NRAFT_CODEC_H */

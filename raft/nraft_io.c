@@ -45,312 +45,313 @@
 #define MIN_MESSAGE_BYTES (64 * 1024)
 
 /* A send request whose outcome is known, waiting for its callback. */
-struct sendDone
-{
-    struct raft_io_send *req; /* Borrowed from raft. */
-    int status;               /* 0 or RAFT_NOCONNECTION/TOOBIG/CANCELED. */
+struct sendDone {
+	struct raft_io_send *req; /* Borrowed from raft. */
+	int status;		  /* 0 or RAFT_NOCONNECTION/TOOBIG/CANCELED. */
 };
 
 /* Everything we know about one other server, keyed by raft id. */
-struct peer
-{
-    raft_id id;
-    char *address;       /* Owned copy; NULL until the first send. */
-    nng_socket push;     /* Dialed at address; valid iff push_open. */
-    bool push_open;
-    atomic_int pipes;    /* Connected pipes; written by nng threads. */
-    bool drop;           /* nraft_io_set_drop() test hook. */
-    uint64_t last_recv_ms;       /* uv_now() of its last message; 0 = never. */
-    uint64_t unanswered_bytes;   /* Sent to it since its last message. */
-    nng_msg *pack;               /* Pack being built, owned; NULL if none. */
-    struct raft_io_send **reqs;  /* Requests encoded in pack (owned array). */
-    unsigned n_reqs;
-    unsigned cap_reqs;
+struct peer {
+	raft_id id;
+	char *address;	 /* Owned copy; NULL until the first send. */
+	nng_socket push; /* Dialed at address; valid iff push_open. */
+	bool push_open;
+	atomic_int pipes;      /* Connected pipes; written by nng threads. */
+	bool drop;	       /* nraft_io_set_drop() test hook. */
+	uint64_t last_recv_ms; /* uv_now() of its last message; 0 = never. */
+	uint64_t unanswered_bytes; /* Sent to it since its last message. */
+	nng_msg *pack;		   /* Pack being built, owned; NULL if none. */
+	struct raft_io_send *
+	    *reqs; /* Requests encoded in pack (owned array). */
+	unsigned n_reqs;
+	unsigned cap_reqs;
 };
 
 /* The implementation object behind io->impl. */
-struct nraft
-{
-    struct raft_io *io;              /* Outer io, the one raft holds. */
-    struct raft_io inner;            /* raft_uv; inner.data points back here. */
-    struct raft_uv_transport stub;   /* Do-nothing transport for raft_uv. */
-    struct uv_loop_s *loop;
-    struct nraft_options opts;
-    raft_id id;
-    char *address;                   /* Own address, owned; set by io->init. */
-    nng_socket pull;                 /* Bound at address; valid iff pull_open. */
-    bool pull_open;
-    uv_poll_t poll;                  /* Readability of NNG_OPT_RECVFD. */
-    uv_prepare_t prepare;            /* Flushes packs before each poll. */
-    uv_timer_t closer;               /* Never started: closing it defers the
-                                        end of io->close by one loop turn. */
-    bool poll_inited;
-    bool prepare_inited;
-    bool closer_inited;
-    unsigned open_handles;           /* Inited handles not yet close-cb'ed. */
-    bool inner_inited;               /* inner.init succeeded: must close it. */
-    bool inner_closed;               /* raft_uv's close callback fired. */
-    raft_io_tick_cb tick_cb;         /* From io->start. */
-    raft_io_recv_cb recv_cb;         /* From io->start. */
-    struct peer **peers;             /* Owned array of owned peers. */
-    unsigned n_peers;
-    struct sendDone *done;           /* Callbacks to fire, owned array. */
-    size_t n_done;
-    size_t cap_done;
-    size_t n_queued;                 /* Requests inside packs (all peers). */
-    bool closing;
-    raft_io_close_cb close_cb;       /* From io->close. */
-    bool free_on_last_handle;        /* nraft_io_close() ran before a handle
-                                        from a failed io->init was closed. */
-    struct nraft_io_stats stats;
-    char recv_errmsg[RAFT_ERRMSG_BUF_SIZE]; /* Last receive-side problem. */
+struct nraft {
+	struct raft_io *io;   /* Outer io, the one raft holds. */
+	struct raft_io inner; /* raft_uv; inner.data points back here. */
+	struct raft_uv_transport stub; /* Do-nothing transport for raft_uv. */
+	struct uv_loop_s *loop;
+	struct nraft_options opts;
+	raft_id id;
+	char *address;	 /* Own address, owned; set by io->init. */
+	nng_socket pull; /* Bound at address; valid iff pull_open. */
+	bool pull_open;
+	uv_poll_t poll;	      /* Readability of NNG_OPT_RECVFD. */
+	uv_prepare_t prepare; /* Flushes packs before each poll. */
+	uv_timer_t closer;    /* Never started: closing it defers the
+				 end of io->close by one loop turn. */
+	bool poll_inited;
+	bool prepare_inited;
+	bool closer_inited;
+	unsigned open_handles;	 /* Inited handles not yet close-cb'ed. */
+	bool inner_inited;	 /* inner.init succeeded: must close it. */
+	bool inner_closed;	 /* raft_uv's close callback fired. */
+	raft_io_tick_cb tick_cb; /* From io->start. */
+	raft_io_recv_cb recv_cb; /* From io->start. */
+	struct peer **peers;	 /* Owned array of owned peers. */
+	unsigned n_peers;
+	struct sendDone *done; /* Callbacks to fire, owned array. */
+	size_t n_done;
+	size_t cap_done;
+	size_t n_queued; /* Requests inside packs (all peers). */
+	bool closing;
+	raft_io_close_cb close_cb; /* From io->close. */
+	bool free_on_last_handle;  /* nraft_io_close() ran before a handle
+				      from a failed io->init was closed. */
+	struct nraft_io_stats stats;
+	char recv_errmsg[RAFT_ERRMSG_BUF_SIZE]; /* Last receive-side problem. */
 };
 
 void nraft_options_init(struct nraft_options *opts)
 {
-    memset(opts, 0, sizeof *opts);
-    opts->max_message_bytes = 64u * 1024 * 1024;
-    opts->pack_flush_bytes = 1024 * 1024;
-    opts->send_buffer_packs = 16;
-    opts->max_unanswered_bytes = 16 * 1024 * 1024;
-    opts->unconnected_bytes = 64 * 1024;
-    opts->recv_batch = 256;
-    opts->peer_timeout_ms = 1000;
-    opts->reconnect_min_ms = 20;
-    opts->reconnect_max_ms = 500;
-    opts->snapshot_compression = true;
-    opts->segment_bytes = 0;
+	memset(opts, 0, sizeof *opts);
+	opts->max_message_bytes = 64u * 1024 * 1024;
+	opts->pack_flush_bytes = 1024 * 1024;
+	opts->send_buffer_packs = 16;
+	opts->max_unanswered_bytes = 16 * 1024 * 1024;
+	opts->unconnected_bytes = 64 * 1024;
+	opts->recv_batch = 256;
+	opts->peer_timeout_ms = 1000;
+	opts->reconnect_min_ms = 20;
+	opts->reconnect_max_ms = 500;
+	opts->snapshot_compression = true;
+	opts->segment_bytes = 0;
 }
 
 /* Map an nng error from socket setup to a raft code. */
 static int fromNng(int rv)
 {
-    switch (rv) {
-        case 0:
-            return 0;
-        case NNG_ENOMEM:
-            return RAFT_NOMEM;
-        case NNG_EADDRINUSE:
-            return RAFT_DUPLICATEADDRESS;
-        case NNG_EADDRINVAL:
-        case NNG_ENOTSUP:
-        case NNG_EINVAL:
-            return RAFT_INVALID;
-        default:
-            return RAFT_IOERR;
-    }
+	switch (rv) {
+	case 0:
+		return 0;
+	case NNG_ENOMEM:
+		return RAFT_NOMEM;
+	case NNG_EADDRINUSE:
+		return RAFT_DUPLICATEADDRESS;
+	case NNG_EADDRINVAL:
+	case NNG_ENOTSUP:
+	case NNG_EINVAL:
+		return RAFT_INVALID;
+	default:
+		return RAFT_IOERR;
+	}
 }
 
 /* Copy the inner raft_uv's error message to the outer io, where raft reads
  * it. Returns @rv. */
 static int innerResult(struct nraft *n, int rv)
 {
-    if (rv != 0) {
-        memcpy(n->io->errmsg, n->inner.errmsg, sizeof n->io->errmsg);
-    }
-    return rv;
+	if (rv != 0) {
+		memcpy(n->io->errmsg, n->inner.errmsg, sizeof n->io->errmsg);
+	}
+	return rv;
 }
 
 /* --- stub transport: raft_uv never gets to use the network -------------- */
 
-static int stubInit(struct raft_uv_transport *t, raft_id id, const char *address)
+static int stubInit(struct raft_uv_transport *t, raft_id id,
+		    const char *address)
 {
-    (void)t;
-    (void)id;
-    (void)address;
-    return 0;
+	(void)t;
+	(void)id;
+	(void)address;
+	return 0;
 }
 
 /* Called by raft_uv's start; we never accept connections for it. */
 static int stubListen(struct raft_uv_transport *t, raft_uv_accept_cb cb)
 {
-    (void)t;
-    (void)cb;
-    return 0;
+	(void)t;
+	(void)cb;
+	return 0;
 }
 
 /* Only raft_uv's send would call this, and we never route sends there. */
-static int stubConnect(struct raft_uv_transport *t,
-                       struct raft_uv_connect *req,
-                       raft_id id,
-                       const char *address,
-                       raft_uv_connect_cb cb)
+static int stubConnect(struct raft_uv_transport *t, struct raft_uv_connect *req,
+		       raft_id id, const char *address, raft_uv_connect_cb cb)
 {
-    (void)t;
-    (void)req;
-    (void)id;
-    (void)address;
-    (void)cb;
-    return RAFT_NOCONNECTION;
+	(void)t;
+	(void)req;
+	(void)id;
+	(void)address;
+	(void)cb;
+	return RAFT_NOCONNECTION;
 }
 
 /* Nothing to release; raft_uv tolerates the callback firing right away. */
-static void stubClose(struct raft_uv_transport *t, raft_uv_transport_close_cb cb)
+static void stubClose(struct raft_uv_transport *t,
+		      raft_uv_transport_close_cb cb)
 {
-    cb(t);
+	cb(t);
 }
 
 /* --- peers --------------------------------------------------------------- */
 
 static struct peer *peerFind(struct nraft *n, raft_id id)
 {
-    for (unsigned i = 0; i < n->n_peers; i++) {
-        if (n->peers[i]->id == id) {
-            return n->peers[i];
-        }
-    }
-    return NULL;
+	for (unsigned i = 0; i < n->n_peers; i++) {
+		if (n->peers[i]->id == id) {
+			return n->peers[i];
+		}
+	}
+	return NULL;
 }
 
 /* Find or create the peer @id. Returns NULL when out of memory. */
 static struct peer *peerGet(struct nraft *n, raft_id id)
 {
-    struct peer *p = peerFind(n, id);
-    struct peer **peers;
-    if (p != NULL) {
-        return p;
-    }
-    p = calloc(1, sizeof *p);
-    if (p == NULL) {
-        return NULL;
-    }
-    peers = realloc(n->peers, (n->n_peers + 1) * sizeof *peers);
-    if (peers == NULL) {
-        free(p);
-        return NULL;
-    }
-    p->id = id;
-    atomic_init(&p->pipes, 0);
-    n->peers = peers;
-    n->peers[n->n_peers++] = p;
-    return p;
+	struct peer *p = peerFind(n, id);
+	struct peer **peers;
+	if (p != NULL) {
+		return p;
+	}
+	p = calloc(1, sizeof *p);
+	if (p == NULL) {
+		return NULL;
+	}
+	peers = realloc(n->peers, (n->n_peers + 1) * sizeof *peers);
+	if (peers == NULL) {
+		free(p);
+		return NULL;
+	}
+	p->id = id;
+	atomic_init(&p->pipes, 0);
+	n->peers = peers;
+	n->peers[n->n_peers++] = p;
+	return p;
 }
 
 /* nng thread: keep a count of connected pipes. REM_POST fires exactly for
  * the pipes that saw ADD_PRE, so counting those two stays balanced. */
 static void peerPipeCb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 {
-    struct peer *p = arg;
-    (void)pipe;
-    if (ev == NNG_PIPE_EV_ADD_PRE) {
-        atomic_fetch_add(&p->pipes, 1);
-    } else if (ev == NNG_PIPE_EV_REM_POST) {
-        atomic_fetch_sub(&p->pipes, 1);
-    }
+	struct peer *p = arg;
+	(void)pipe;
+	if (ev == NNG_PIPE_EV_ADD_PRE) {
+		atomic_fetch_add(&p->pipes, 1);
+	} else if (ev == NNG_PIPE_EV_REM_POST) {
+		atomic_fetch_sub(&p->pipes, 1);
+	}
 }
 
 /* Set a TCP option on a dialer; other transports do not know it. */
 static int dialerSetBool(nng_dialer d, const char *opt, bool value)
 {
-    int rv = nng_dialer_set_bool(d, opt, value);
-    return rv == NNG_ENOTSUP ? 0 : rv;
+	int rv = nng_dialer_set_bool(d, opt, value);
+	return rv == NNG_ENOTSUP ? 0 : rv;
 }
 
 /* Open the PUSH socket to p->address and start dialing in the background.
  * Returns an nng error. */
 static int peerOpen(struct nraft *n, struct peer *p)
 {
-    nng_dialer dialer;
-    int rv;
+	nng_dialer dialer;
+	int rv;
 
-    rv = nng_push0_open(&p->push);
-    if (rv != 0) {
-        return rv;
-    }
-    if ((rv = nng_socket_set_int(p->push, NNG_OPT_SENDBUF,
-                                 n->opts.send_buffer_packs)) != 0 ||
-        (rv = nng_pipe_notify(p->push, NNG_PIPE_EV_ADD_PRE, peerPipeCb, p)) != 0 ||
-        (rv = nng_pipe_notify(p->push, NNG_PIPE_EV_REM_POST, peerPipeCb, p)) != 0 ||
-        (rv = nng_dialer_create(&dialer, p->push, p->address)) != 0 ||
-        (rv = nng_dialer_set_ms(dialer, NNG_OPT_RECONNMINT,
-                                (nng_duration)n->opts.reconnect_min_ms)) != 0 ||
-        (rv = nng_dialer_set_ms(dialer, NNG_OPT_RECONNMAXT,
-                                (nng_duration)n->opts.reconnect_max_ms)) != 0 ||
-        (rv = dialerSetBool(dialer, NNG_OPT_TCP_NODELAY, true)) != 0 ||
-        (rv = dialerSetBool(dialer, NNG_OPT_TCP_KEEPALIVE, true)) != 0 ||
-        (rv = nng_dialer_start(dialer, NNG_FLAG_NONBLOCK)) != 0) {
-        nng_close(p->push);
-        return rv;
-    }
-    p->push_open = true;
-    return 0;
+	rv = nng_push0_open(&p->push);
+	if (rv != 0) {
+		return rv;
+	}
+	if ((rv = nng_socket_set_int(p->push, NNG_OPT_SENDBUF,
+				     n->opts.send_buffer_packs)) != 0 ||
+	    (rv = nng_pipe_notify(p->push, NNG_PIPE_EV_ADD_PRE, peerPipeCb,
+				  p)) != 0 ||
+	    (rv = nng_pipe_notify(p->push, NNG_PIPE_EV_REM_POST, peerPipeCb,
+				  p)) != 0 ||
+	    (rv = nng_dialer_create(&dialer, p->push, p->address)) != 0 ||
+	    (rv = nng_dialer_set_ms(dialer, NNG_OPT_RECONNMINT,
+				    (nng_duration)n->opts.reconnect_min_ms)) !=
+		0 ||
+	    (rv = nng_dialer_set_ms(dialer, NNG_OPT_RECONNMAXT,
+				    (nng_duration)n->opts.reconnect_max_ms)) !=
+		0 ||
+	    (rv = dialerSetBool(dialer, NNG_OPT_TCP_NODELAY, true)) != 0 ||
+	    (rv = dialerSetBool(dialer, NNG_OPT_TCP_KEEPALIVE, true)) != 0 ||
+	    (rv = nng_dialer_start(dialer, NNG_FLAG_NONBLOCK)) != 0) {
+		nng_close(p->push);
+		return rv;
+	}
+	p->push_open = true;
+	return 0;
 }
 
 /* Close the PUSH socket, if any. nng_close() returns after the last pipe
  * callback, so @p may be freed afterwards. */
 static void peerCloseSocket(struct peer *p)
 {
-    if (p->push_open) {
-        nng_close(p->push);
-        p->push_open = false;
-    }
+	if (p->push_open) {
+		nng_close(p->push);
+		p->push_open = false;
+	}
 }
 
 /* Point @p at @address (raft may move a server id to a new address).
  * Returns RAFT_NOMEM, else 0. */
 static int peerSetAddress(struct peer *p, const char *address)
 {
-    char *copy;
-    if (p->address != NULL && strcmp(p->address, address) == 0) {
-        return 0;
-    }
-    copy = strdup(address);
-    if (copy == NULL) {
-        return RAFT_NOMEM;
-    }
-    peerCloseSocket(p);
-    free(p->address);
-    p->address = copy;
-    return 0;
+	char *copy;
+	if (p->address != NULL && strcmp(p->address, address) == 0) {
+		return 0;
+	}
+	copy = strdup(address);
+	if (copy == NULL) {
+		return RAFT_NOMEM;
+	}
+	peerCloseSocket(p);
+	free(p->address);
+	p->address = copy;
+	return 0;
 }
 
 /* Make sure n->done can take every queued request plus one more, so moving
  * requests there later never needs memory. */
 static int reserveDone(struct nraft *n)
 {
-    size_t need = n->n_done + n->n_queued + 1;
-    struct sendDone *done;
-    size_t cap;
-    if (need <= n->cap_done) {
-        return 0;
-    }
-    cap = n->cap_done > 0 ? n->cap_done * 2 : 64;
-    while (cap < need) {
-        cap *= 2;
-    }
-    done = realloc(n->done, cap * sizeof *done);
-    if (done == NULL) {
-        return RAFT_NOMEM;
-    }
-    n->done = done;
-    n->cap_done = cap;
-    return 0;
+	size_t need = n->n_done + n->n_queued + 1;
+	struct sendDone *done;
+	size_t cap;
+	if (need <= n->cap_done) {
+		return 0;
+	}
+	cap = n->cap_done > 0 ? n->cap_done * 2 : 64;
+	while (cap < need) {
+		cap *= 2;
+	}
+	done = realloc(n->done, cap * sizeof *done);
+	if (done == NULL) {
+		return RAFT_NOMEM;
+	}
+	n->done = done;
+	n->cap_done = cap;
+	return 0;
 }
 
 /* Record the outcome of @req; its callback fires from the prepare handle
  * (or during close). Capacity was reserved by reserveDone(). */
 static void pushDone(struct nraft *n, struct raft_io_send *req, int status)
 {
-    assert(n->n_done < n->cap_done);
-    n->done[n->n_done].req = req;
-    n->done[n->n_done].status = status;
-    n->n_done++;
-    if (status != 0) {
-        n->stats.send_failures++;
-    }
+	assert(n->n_done < n->cap_done);
+	n->done[n->n_done].req = req;
+	n->done[n->n_done].status = status;
+	n->n_done++;
+	if (status != 0) {
+		n->stats.send_failures++;
+	}
 }
 
 /* Whether a pack of @len bytes fits the budget of bytes sent to @p since we
  * last heard from it (see max_unanswered_bytes in nraft_io.h). */
 static bool peerMayQueue(struct nraft *n, struct peer *p, size_t len)
 {
-    bool connected = atomic_load(&p->pipes) > 0;
-    size_t budget = connected ? n->opts.max_unanswered_bytes
-                              : n->opts.unconnected_bytes;
-    if (connected && p->unanswered_bytes == 0) {
-        return true;
-    }
-    return p->unanswered_bytes + len <= budget;
+	bool connected = atomic_load(&p->pipes) > 0;
+	size_t budget = connected ? n->opts.max_unanswered_bytes
+				  : n->opts.unconnected_bytes;
+	if (connected && p->unanswered_bytes == 0) {
+		return true;
+	}
+	return p->unanswered_bytes + len <= budget;
 }
 
 /* Hand the pack of @p to nng, or discard it, and queue the callbacks of the
@@ -358,55 +359,56 @@ static bool peerMayQueue(struct nraft *n, struct peer *p, size_t len)
  * pack with RAFT_NOCONNECTION, and raft retries later. */
 static void peerFlush(struct nraft *n, struct peer *p, int status)
 {
-    size_t len;
-    if (p->pack == NULL) {
-        return;
-    }
-    len = nng_msg_len(p->pack);
-    if (status == 0 && (p->drop || !p->push_open)) {
-        status = RAFT_NOCONNECTION;
-    }
-    /* nng queues what a peer does not read (and, without a connection,
-     * until it reconnects): bound what a silent peer can pin. */
-    if (status == 0 && !peerMayQueue(n, p, len)) {
-        status = RAFT_NOCONNECTION;
-    }
-    if (status == 0 && nng_sendmsg(p->push, p->pack, NNG_FLAG_NONBLOCK) != 0) {
-        status = RAFT_NOCONNECTION; /* NNG_EAGAIN: SENDBUF full. */
-    }
-    if (status == 0) {
-        p->unanswered_bytes += len;
-        n->stats.packs_sent++;
-        n->stats.messages_sent += p->n_reqs;
-    } else {
-        nng_msg_free(p->pack);
-    }
-    p->pack = NULL;
-    for (unsigned i = 0; i < p->n_reqs; i++) {
-        pushDone(n, p->reqs[i], status);
-    }
-    n->n_queued -= p->n_reqs;
-    p->n_reqs = 0;
+	size_t len;
+	if (p->pack == NULL) {
+		return;
+	}
+	len = nng_msg_len(p->pack);
+	if (status == 0 && (p->drop || !p->push_open)) {
+		status = RAFT_NOCONNECTION;
+	}
+	/* nng queues what a peer does not read (and, without a connection,
+	 * until it reconnects): bound what a silent peer can pin. */
+	if (status == 0 && !peerMayQueue(n, p, len)) {
+		status = RAFT_NOCONNECTION;
+	}
+	if (status == 0 &&
+	    nng_sendmsg(p->push, p->pack, NNG_FLAG_NONBLOCK) != 0) {
+		status = RAFT_NOCONNECTION; /* NNG_EAGAIN: SENDBUF full. */
+	}
+	if (status == 0) {
+		p->unanswered_bytes += len;
+		n->stats.packs_sent++;
+		n->stats.messages_sent += p->n_reqs;
+	} else {
+		nng_msg_free(p->pack);
+	}
+	p->pack = NULL;
+	for (unsigned i = 0; i < p->n_reqs; i++) {
+		pushDone(n, p->reqs[i], status);
+	}
+	n->n_queued -= p->n_reqs;
+	p->n_reqs = 0;
 }
 
 static void flushAll(struct nraft *n)
 {
-    for (unsigned i = 0; i < n->n_peers; i++) {
-        peerFlush(n, n->peers[i], 0);
-    }
+	for (unsigned i = 0; i < n->n_peers; i++) {
+		peerFlush(n, n->peers[i], 0);
+	}
 }
 
 /* Fire queued send callbacks. A callback may send again, which appends to
  * n->done; the index loop picks those up too. */
 static void fireDone(struct nraft *n)
 {
-    for (size_t i = 0; i < n->n_done; i++) {
-        struct sendDone d = n->done[i];
-        if (d.req->cb != NULL) {
-            d.req->cb(d.req, d.status);
-        }
-    }
-    n->n_done = 0;
+	for (size_t i = 0; i < n->n_done; i++) {
+		struct sendDone d = n->done[i];
+		if (d.req->cb != NULL) {
+			d.req->cb(d.req, d.status);
+		}
+	}
+	n->n_done = 0;
 }
 
 /* --- sending ------------------------------------------------------------ */
@@ -414,187 +416,192 @@ static void fireDone(struct nraft *n)
 /* Size the frame for @m, cutting AppendEntries to fit the message cap.
  * @m is our private copy of raft's message. Returns RAFT_TOOBIG if even a
  * single entry (or the snapshot) cannot fit, RAFT_INVALID if unencodable. */
-static int frameSizeCapped(struct nraft *n, struct raft_message *m, size_t *size)
+static int frameSizeCapped(struct nraft *n, struct raft_message *m,
+			   size_t *size)
 {
-    size_t budget = n->opts.max_message_bytes - NRAFT_CODEC_PACK_HEADER_BYTES;
-    struct raft_append_entries *ae = &m->append_entries;
-    unsigned n_entries;
-    unsigned k;
-    int rv;
+	size_t budget =
+	    n->opts.max_message_bytes - NRAFT_CODEC_PACK_HEADER_BYTES;
+	struct raft_append_entries *ae = &m->append_entries;
+	unsigned n_entries;
+	unsigned k;
+	int rv;
 
-    if (m->type == RAFT_IO_APPEND_ENTRIES) {
-        /* A follower in 0.15 commits min(leader_commit, last_stored); if its
-         * log has a stale tail past the entries we send (possible when we
-         * cut the batch, or when probing), that could commit the stale
-         * entries. Figure 3.1 says min(leaderCommit, index of last new
-         * entry): enforce that on the sender side. */
-        raft_index last_sent = ae->prev_log_index + ae->n_entries;
-        if (ae->leader_commit > last_sent) {
-            ae->leader_commit = last_sent;
-        }
-    }
-    rv = nraft_codec_frame_size(n->id, n->address, m, size);
-    if (rv != 0 && rv != RAFT_TOOBIG) {
-        return rv;
-    }
-    if (rv == 0 && *size <= budget) {
-        return 0;
-    }
-    if (m->type != RAFT_IO_APPEND_ENTRIES || ae->n_entries == 0) {
-        return RAFT_TOOBIG;
-    }
+	if (m->type == RAFT_IO_APPEND_ENTRIES) {
+		/* A follower in 0.15 commits min(leader_commit, last_stored);
+		 * if its log has a stale tail past the entries we send
+		 * (possible when we cut the batch, or when probing), that could
+		 * commit the stale entries. Figure 3.1 says min(leaderCommit,
+		 * index of last new entry): enforce that on the sender side. */
+		raft_index last_sent = ae->prev_log_index + ae->n_entries;
+		if (ae->leader_commit > last_sent) {
+			ae->leader_commit = last_sent;
+		}
+	}
+	rv = nraft_codec_frame_size(n->id, n->address, m, size);
+	if (rv != 0 && rv != RAFT_TOOBIG) {
+		return rv;
+	}
+	if (rv == 0 && *size <= budget) {
+		return 0;
+	}
+	if (m->type != RAFT_IO_APPEND_ENTRIES || ae->n_entries == 0) {
+		return RAFT_TOOBIG;
+	}
 
-    /* Keep the longest prefix of entries that fits. Raft copes: the
-     * follower acknowledges what it got and the leader sends the rest. */
-    n_entries = ae->n_entries;
-    ae->n_entries = 0;
-    rv = nraft_codec_frame_size(n->id, n->address, m, size);
-    if (rv != 0) {
-        return rv;
-    }
-    for (k = 0; k < n_entries; k++) {
-        size_t add = NRAFT_CODEC_ENTRY_HEADER_BYTES + ae->entries[k].buf.len;
-        if (add > budget - *size) {
-            break;
-        }
-        *size += add;
-    }
-    if (k == 0) {
-        return RAFT_TOOBIG;
-    }
-    ae->n_entries = k;
-    if (ae->leader_commit > ae->prev_log_index + k) {
-        ae->leader_commit = ae->prev_log_index + k;
-    }
-    n->stats.truncated_appends++;
-    return 0;
+	/* Keep the longest prefix of entries that fits. Raft copes: the
+	 * follower acknowledges what it got and the leader sends the rest. */
+	n_entries = ae->n_entries;
+	ae->n_entries = 0;
+	rv = nraft_codec_frame_size(n->id, n->address, m, size);
+	if (rv != 0) {
+		return rv;
+	}
+	for (k = 0; k < n_entries; k++) {
+		size_t add =
+		    NRAFT_CODEC_ENTRY_HEADER_BYTES + ae->entries[k].buf.len;
+		if (add > budget - *size) {
+			break;
+		}
+		*size += add;
+	}
+	if (k == 0) {
+		return RAFT_TOOBIG;
+	}
+	ae->n_entries = k;
+	if (ae->leader_commit > ae->prev_log_index + k) {
+		ae->leader_commit = ae->prev_log_index + k;
+	}
+	n->stats.truncated_appends++;
+	return 0;
 }
 
 /* Encode @m at the end of the pack of @p and remember @req. Returns
  * RAFT_NOMEM (nothing changed except possibly an empty new pack). */
-static int peerAppend(struct nraft *n,
-                      struct peer *p,
-                      const struct raft_message *m,
-                      size_t frame_size,
-                      struct raft_io_send *req)
+static int peerAppend(struct nraft *n, struct peer *p,
+		      const struct raft_message *m, size_t frame_size,
+		      struct raft_io_send *req)
 {
-    size_t len;
-    size_t cap;
-    if (p->pack == NULL) {
-        if (nng_msg_alloc(&p->pack, NRAFT_CODEC_PACK_HEADER_BYTES) != 0) {
-            p->pack = NULL;
-            return RAFT_NOMEM;
-        }
-        nraft_codec_pack_begin(nng_msg_body(p->pack), n->opts.cluster_id);
-    }
-    if (p->n_reqs == p->cap_reqs) {
-        unsigned new_cap = p->cap_reqs > 0 ? p->cap_reqs * 2 : 16;
-        struct raft_io_send **reqs = realloc(p->reqs, new_cap * sizeof *reqs);
-        if (reqs == NULL) {
-            return RAFT_NOMEM;
-        }
-        p->reqs = reqs;
-        p->cap_reqs = new_cap;
-    }
-    len = nng_msg_len(p->pack);
-    cap = nng_msg_capacity(p->pack);
-    if (cap < len + frame_size) {
-        /* Grow geometrically so a pack of many small messages is not
-         * reallocated per message. */
-        size_t want = cap * 2 > PACK_INITIAL_BYTES ? cap * 2 : PACK_INITIAL_BYTES;
-        if (want > n->opts.max_message_bytes) {
-            want = n->opts.max_message_bytes;
-        }
-        if (want < len + frame_size) {
-            want = len + frame_size;
-        }
-        if (nng_msg_reserve(p->pack, want) != 0) {
-            return RAFT_NOMEM;
-        }
-    }
-    /* Within capacity: only moves the length, no copy, cannot fail. */
-    if (nng_msg_realloc(p->pack, len + frame_size) != 0) {
-        return RAFT_NOMEM;
-    }
-    nraft_codec_frame_encode(n->id, n->address, m,
-                             (uint8_t *)nng_msg_body(p->pack) + len, frame_size);
-    p->reqs[p->n_reqs++] = req;
-    n->n_queued++;
-    return 0;
+	size_t len;
+	size_t cap;
+	if (p->pack == NULL) {
+		if (nng_msg_alloc(&p->pack, NRAFT_CODEC_PACK_HEADER_BYTES) !=
+		    0) {
+			p->pack = NULL;
+			return RAFT_NOMEM;
+		}
+		nraft_codec_pack_begin(nng_msg_body(p->pack),
+				       n->opts.cluster_id);
+	}
+	if (p->n_reqs == p->cap_reqs) {
+		unsigned new_cap = p->cap_reqs > 0 ? p->cap_reqs * 2 : 16;
+		struct raft_io_send **reqs =
+		    realloc(p->reqs, new_cap * sizeof *reqs);
+		if (reqs == NULL) {
+			return RAFT_NOMEM;
+		}
+		p->reqs = reqs;
+		p->cap_reqs = new_cap;
+	}
+	len = nng_msg_len(p->pack);
+	cap = nng_msg_capacity(p->pack);
+	if (cap < len + frame_size) {
+		/* Grow geometrically so a pack of many small messages is not
+		 * reallocated per message. */
+		size_t want =
+		    cap * 2 > PACK_INITIAL_BYTES ? cap * 2 : PACK_INITIAL_BYTES;
+		if (want > n->opts.max_message_bytes) {
+			want = n->opts.max_message_bytes;
+		}
+		if (want < len + frame_size) {
+			want = len + frame_size;
+		}
+		if (nng_msg_reserve(p->pack, want) != 0) {
+			return RAFT_NOMEM;
+		}
+	}
+	/* Within capacity: only moves the length, no copy, cannot fail. */
+	if (nng_msg_realloc(p->pack, len + frame_size) != 0) {
+		return RAFT_NOMEM;
+	}
+	nraft_codec_frame_encode(n->id, n->address, m,
+				 (uint8_t *)nng_msg_body(p->pack) + len,
+				 frame_size);
+	p->reqs[p->n_reqs++] = req;
+	n->n_queued++;
+	return 0;
 }
 
 /* Implementation of raft_io->send. Synchronous errors are only RAFT_NOMEM
  * (raft 0.15 turns other send errors on its receive path into shutting the
  * node down); everything else is reported through the callback. */
-static int ioSend(struct raft_io *io,
-                  struct raft_io_send *req,
-                  const struct raft_message *message,
-                  raft_io_send_cb cb)
+static int ioSend(struct raft_io *io, struct raft_io_send *req,
+		  const struct raft_message *message, raft_io_send_cb cb)
 {
-    struct nraft *n = io->impl;
-    struct raft_message m = *message; /* Ours to trim. */
-    struct peer *p;
-    size_t frame_size;
-    int rv;
+	struct nraft *n = io->impl;
+	struct raft_message m = *message; /* Ours to trim. */
+	struct peer *p;
+	size_t frame_size;
+	int rv;
 
-    assert(!n->closing);
-    req->cb = cb;
+	assert(!n->closing);
+	req->cb = cb;
 
-    if (reserveDone(n) != 0) {
-        return RAFT_NOMEM;
-    }
-    p = peerGet(n, message->server_id);
-    if (p == NULL) {
-        return RAFT_NOMEM;
-    }
-    if (p->drop) {
-        n->stats.dropped++;
-        pushDone(n, req, RAFT_NOCONNECTION);
-        return 0;
-    }
-    if (message->server_address == NULL || message->server_address[0] == '\0') {
-        pushDone(n, req, RAFT_NOCONNECTION);
-        return 0;
-    }
-    if (peerSetAddress(p, message->server_address) != 0) {
-        return RAFT_NOMEM;
-    }
-    if (!p->push_open && peerOpen(n, p) != 0) {
-        /* Unparseable address or out of resources: raft will retry. */
-        pushDone(n, req, RAFT_NOCONNECTION);
-        return 0;
-    }
+	if (reserveDone(n) != 0) {
+		return RAFT_NOMEM;
+	}
+	p = peerGet(n, message->server_id);
+	if (p == NULL) {
+		return RAFT_NOMEM;
+	}
+	if (p->drop) {
+		n->stats.dropped++;
+		pushDone(n, req, RAFT_NOCONNECTION);
+		return 0;
+	}
+	if (message->server_address == NULL ||
+	    message->server_address[0] == '\0') {
+		pushDone(n, req, RAFT_NOCONNECTION);
+		return 0;
+	}
+	if (peerSetAddress(p, message->server_address) != 0) {
+		return RAFT_NOMEM;
+	}
+	if (!p->push_open && peerOpen(n, p) != 0) {
+		/* Unparseable address or out of resources: raft will retry. */
+		pushDone(n, req, RAFT_NOCONNECTION);
+		return 0;
+	}
 
-    rv = frameSizeCapped(n, &m, &frame_size);
-    if (rv != 0) {
-        pushDone(n, req, rv);
-        return 0;
-    }
-    if (p->pack != NULL &&
-        nng_msg_len(p->pack) + frame_size > n->opts.max_message_bytes) {
-        peerFlush(n, p, 0);
-    }
-    rv = peerAppend(n, p, &m, frame_size, req);
-    if (rv != 0) {
-        return rv;
-    }
-    if (nng_msg_len(p->pack) >= n->opts.pack_flush_bytes) {
-        peerFlush(n, p, 0);
-    }
-    return 0;
+	rv = frameSizeCapped(n, &m, &frame_size);
+	if (rv != 0) {
+		pushDone(n, req, rv);
+		return 0;
+	}
+	if (p->pack != NULL &&
+	    nng_msg_len(p->pack) + frame_size > n->opts.max_message_bytes) {
+		peerFlush(n, p, 0);
+	}
+	rv = peerAppend(n, p, &m, frame_size, req);
+	if (rv != 0) {
+		return rv;
+	}
+	if (nng_msg_len(p->pack) >= n->opts.pack_flush_bytes) {
+		peerFlush(n, p, 0);
+	}
+	return 0;
 }
 
 /* Once per loop iteration, just before libuv polls. */
 static void prepareCb(uv_prepare_t *handle)
 {
-    struct nraft *n = handle->data;
-    for (int round = 0; round < PREPARE_ROUNDS && !n->closing; round++) {
-        flushAll(n);
-        if (n->n_done == 0) {
-            break;
-        }
-        fireDone(n);
-    }
+	struct nraft *n = handle->data;
+	for (int round = 0; round < PREPARE_ROUNDS && !n->closing; round++) {
+		flushAll(n);
+		if (n->n_done == 0) {
+			break;
+		}
+		fireDone(n);
+	}
 }
 
 /* --- receiving ---------------------------------------------------------- */
@@ -602,93 +609,94 @@ static void prepareCb(uv_prepare_t *handle)
 /* Hand every message of one received pack to raft. */
 static void deliverPack(struct nraft *n, nng_msg *msg)
 {
-    struct nraft_codec_pack pack;
-    struct raft_message m;
-    char *errmsg = n->recv_errmsg;
-    size_t errmsg_size = sizeof n->recv_errmsg;
+	struct nraft_codec_pack pack;
+	struct raft_message m;
+	char *errmsg = n->recv_errmsg;
+	size_t errmsg_size = sizeof n->recv_errmsg;
 
-    if (nraft_codec_pack_open(&pack, nng_msg_body(msg), nng_msg_len(msg),
-                              errmsg, errmsg_size) != 0) {
-        n->stats.malformed++;
-        return;
-    }
-    if (pack.cluster_id != n->opts.cluster_id) {
-        snprintf(errmsg, errmsg_size, "pack from cluster %llu, expected %llu",
-                 (unsigned long long)pack.cluster_id,
-                 (unsigned long long)n->opts.cluster_id);
-        n->stats.foreign++;
-        return;
-    }
-    while (nraft_codec_pack_more(&pack) && !n->closing) {
-        struct peer *p;
-        int rv = nraft_codec_pack_next(&pack, &m, errmsg, errmsg_size);
-        if (rv != 0) {
-            /* The sender is broken or hostile: skip the rest of the pack.
-             * RAFT_NOMEM lands here too; raft will resend. */
-            n->stats.malformed++;
-            return;
-        }
-        p = peerFind(n, m.server_id);
-        if (p != NULL && p->drop) {
-            nraft_codec_message_release(&m);
-            n->stats.dropped++;
-            continue;
-        }
-        if (p != NULL) {
-            p->last_recv_ms = uv_now(n->loop);
-            p->unanswered_bytes = 0;
-        }
-        n->stats.messages_received++;
-        /* raft owns entries/batch and snapshot data+conf from here on;
-         * m.server_address points into msg and is copied by raft. */
-        n->recv_cb(n->io, &m);
-    }
+	if (nraft_codec_pack_open(&pack, nng_msg_body(msg), nng_msg_len(msg),
+				  errmsg, errmsg_size) != 0) {
+		n->stats.malformed++;
+		return;
+	}
+	if (pack.cluster_id != n->opts.cluster_id) {
+		snprintf(errmsg, errmsg_size,
+			 "pack from cluster %llu, expected %llu",
+			 (unsigned long long)pack.cluster_id,
+			 (unsigned long long)n->opts.cluster_id);
+		n->stats.foreign++;
+		return;
+	}
+	while (nraft_codec_pack_more(&pack) && !n->closing) {
+		struct peer *p;
+		int rv = nraft_codec_pack_next(&pack, &m, errmsg, errmsg_size);
+		if (rv != 0) {
+			/* The sender is broken or hostile: skip the rest of the
+			 * pack. RAFT_NOMEM lands here too; raft will resend. */
+			n->stats.malformed++;
+			return;
+		}
+		p = peerFind(n, m.server_id);
+		if (p != NULL && p->drop) {
+			nraft_codec_message_release(&m);
+			n->stats.dropped++;
+			continue;
+		}
+		if (p != NULL) {
+			p->last_recv_ms = uv_now(n->loop);
+			p->unanswered_bytes = 0;
+		}
+		n->stats.messages_received++;
+		/* raft owns entries/batch and snapshot data+conf from here on;
+		 * m.server_address points into msg and is copied by raft. */
+		n->recv_cb(n->io, &m);
+	}
 }
 
 /* The PULL socket has messages: drain a bounded number. The fd stays
  * readable while nng holds more, so the rest comes on the next iteration. */
 static void pollCb(uv_poll_t *handle, int status, int events)
 {
-    struct nraft *n = handle->data;
-    (void)events;
-    if (status < 0) {
-        snprintf(n->recv_errmsg, sizeof n->recv_errmsg, "poll: %s",
-                 uv_strerror(status));
-        return;
-    }
-    for (unsigned i = 0; i < n->opts.recv_batch && !n->closing; i++) {
-        nng_msg *msg;
-        if (nng_recvmsg(n->pull, &msg, NNG_FLAG_NONBLOCK) != 0) {
-            break; /* NNG_EAGAIN: drained. */
-        }
-        n->stats.packs_received++;
-        deliverPack(n, msg);
-        nng_msg_free(msg);
-    }
+	struct nraft *n = handle->data;
+	(void)events;
+	if (status < 0) {
+		snprintf(n->recv_errmsg, sizeof n->recv_errmsg, "poll: %s",
+			 uv_strerror(status));
+		return;
+	}
+	for (unsigned i = 0; i < n->opts.recv_batch && !n->closing; i++) {
+		nng_msg *msg;
+		if (nng_recvmsg(n->pull, &msg, NNG_FLAG_NONBLOCK) != 0) {
+			break; /* NNG_EAGAIN: drained. */
+		}
+		n->stats.packs_received++;
+		deliverPack(n, msg);
+		nng_msg_free(msg);
+	}
 }
 
 /* --- lifecycle ---------------------------------------------------------- */
 
 static void nraftFree(struct nraft *n)
 {
-    for (unsigned i = 0; i < n->n_peers; i++) {
-        struct peer *p = n->peers[i];
-        peerCloseSocket(p);
-        assert(p->pack == NULL);
-        free(p->reqs);
-        free(p->address);
-        free(p);
-    }
-    free(n->peers);
-    free(n->done);
-    free(n->address);
-    free(n);
+	for (unsigned i = 0; i < n->n_peers; i++) {
+		struct peer *p = n->peers[i];
+		peerCloseSocket(p);
+		assert(p->pack == NULL);
+		free(p->reqs);
+		free(p->address);
+		free(p);
+	}
+	free(n->peers);
+	free(n->done);
+	free(n->address);
+	free(n);
 }
 
 static void innerTickCb(struct raft_io *inner)
 {
-    struct nraft *n = inner->data;
-    n->tick_cb(n->io);
+	struct nraft *n = inner->data;
+	n->tick_cb(n->io);
 }
 
 /* All our handles are closed, raft_uv included: fire the remaining send
@@ -696,23 +704,23 @@ static void innerTickCb(struct raft_io *inner)
  * from which the user may call nraft_io_close(). */
 static void closeFinish(struct nraft *n)
 {
-    fireDone(n);
-    n->close_cb(n->io);
+	fireDone(n);
+	n->close_cb(n->io);
 }
 
 static void handleCloseCb(uv_handle_t *handle)
 {
-    struct nraft *n = handle->data;
-    assert(n->open_handles > 0);
-    n->open_handles--;
-    if (n->open_handles > 0) {
-        return;
-    }
-    if (n->closing) {
-        closeFinish(n);
-    } else if (n->free_on_last_handle) {
-        nraftFree(n);
-    }
+	struct nraft *n = handle->data;
+	assert(n->open_handles > 0);
+	n->open_handles--;
+	if (n->open_handles > 0) {
+		return;
+	}
+	if (n->closing) {
+		closeFinish(n);
+	} else if (n->free_on_last_handle) {
+		nraftFree(n);
+	}
 }
 
 /* raft_uv 0.15 can fire its close callback too early: a segment writer
@@ -724,62 +732,63 @@ static void handleCloseCb(uv_handle_t *handle)
  * anything is freed; the writer's close callbacks run within that turn. */
 static void innerCloseCb(struct raft_io *inner)
 {
-    struct nraft *n = inner->data;
-    if (n->inner_closed) {
-        return;
-    }
-    n->inner_closed = true;
-    uv_close((uv_handle_t *)&n->closer, handleCloseCb);
-    n->closer_inited = false;
+	struct nraft *n = inner->data;
+	if (n->inner_closed) {
+		return;
+	}
+	n->inner_closed = true;
+	uv_close((uv_handle_t *)&n->closer, handleCloseCb);
+	n->closer_inited = false;
 }
 
 /* Set a TCP option on the listener; other transports do not know it. */
 static int listenerSetBool(nng_listener l, const char *opt, bool value)
 {
-    int rv = nng_listener_set_bool(l, opt, value);
-    return rv == NNG_ENOTSUP ? 0 : rv;
+	int rv = nng_listener_set_bool(l, opt, value);
+	return rv == NNG_ENOTSUP ? 0 : rv;
 }
 
 /* Open the PULL socket, bind it at @address and return its readiness fd.
  * On failure the socket is closed and io->errmsg says which step failed. */
 static int pullListen(struct nraft *n, const char *address, int *fd)
 {
-    nng_listener listener;
-    const char *step;
-    int rv;
+	nng_listener listener;
+	const char *step;
+	int rv;
 
-    step = "open pull socket";
-    rv = nng_pull0_open(&n->pull);
-    if (rv != 0) {
-        goto err;
-    }
-    step = "configure listener";
-    if ((rv = nng_socket_set_size(n->pull, NNG_OPT_RECVMAXSZ,
-                                  n->opts.max_message_bytes)) != 0 ||
-        (rv = nng_listener_create(&listener, n->pull, address)) != 0 ||
-        (rv = nng_listener_set_size(listener, NNG_OPT_RECVMAXSZ,
-                                    n->opts.max_message_bytes)) != 0 ||
-        (rv = listenerSetBool(listener, NNG_OPT_TCP_NODELAY, true)) != 0 ||
-        (rv = listenerSetBool(listener, NNG_OPT_TCP_KEEPALIVE, true)) != 0) {
-        goto err_after_open;
-    }
-    step = "listen";
-    if ((rv = nng_listener_start(listener, 0)) != 0) {
-        goto err_after_open;
-    }
-    step = "get recv fd";
-    if ((rv = nng_socket_get_int(n->pull, NNG_OPT_RECVFD, fd)) != 0) {
-        goto err_after_open;
-    }
-    n->pull_open = true;
-    return 0;
+	step = "open pull socket";
+	rv = nng_pull0_open(&n->pull);
+	if (rv != 0) {
+		goto err;
+	}
+	step = "configure listener";
+	if ((rv = nng_socket_set_size(n->pull, NNG_OPT_RECVMAXSZ,
+				      n->opts.max_message_bytes)) != 0 ||
+	    (rv = nng_listener_create(&listener, n->pull, address)) != 0 ||
+	    (rv = nng_listener_set_size(listener, NNG_OPT_RECVMAXSZ,
+					n->opts.max_message_bytes)) != 0 ||
+	    (rv = listenerSetBool(listener, NNG_OPT_TCP_NODELAY, true)) != 0 ||
+	    (rv = listenerSetBool(listener, NNG_OPT_TCP_KEEPALIVE, true)) !=
+		0) {
+		goto err_after_open;
+	}
+	step = "listen";
+	if ((rv = nng_listener_start(listener, 0)) != 0) {
+		goto err_after_open;
+	}
+	step = "get recv fd";
+	if ((rv = nng_socket_get_int(n->pull, NNG_OPT_RECVFD, fd)) != 0) {
+		goto err_after_open;
+	}
+	n->pull_open = true;
+	return 0;
 
 err_after_open:
-    nng_close(n->pull);
+	nng_close(n->pull);
 err:
-    snprintf(n->io->errmsg, sizeof n->io->errmsg, "%s %s: %s", step, address,
-             nng_strerror(rv));
-    return fromNng(rv);
+	snprintf(n->io->errmsg, sizeof n->io->errmsg, "%s %s: %s", step,
+		 address, nng_strerror(rv));
+	return fromNng(rv);
 }
 
 /* Implementation of raft_io->init: bind the PULL socket at @address and
@@ -789,377 +798,368 @@ err:
  * after it. */
 static int ioInit(struct raft_io *io, raft_id id, const char *address)
 {
-    struct nraft *n = io->impl;
-    size_t address_len = strlen(address);
-    int fd;
-    int rv;
+	struct nraft *n = io->impl;
+	size_t address_len = strlen(address);
+	int fd;
+	int rv;
 
-    n->id = id;
-    if (address_len == 0 || address_len > NRAFT_CODEC_MAX_ADDRESS_BYTES) {
-        snprintf(io->errmsg, sizeof io->errmsg, "address length %zu invalid",
-                 address_len);
-        return RAFT_INVALID;
-    }
-    n->address = strdup(address);
-    if (n->address == NULL) {
-        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
-        return RAFT_NOMEM;
-    }
+	n->id = id;
+	if (address_len == 0 || address_len > NRAFT_CODEC_MAX_ADDRESS_BYTES) {
+		snprintf(io->errmsg, sizeof io->errmsg,
+			 "address length %zu invalid", address_len);
+		return RAFT_INVALID;
+	}
+	n->address = strdup(address);
+	if (n->address == NULL) {
+		snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
+		return RAFT_NOMEM;
+	}
 
-    rv = pullListen(n, address, &fd);
-    if (rv != 0) {
-        goto err_after_address;
-    }
+	rv = pullListen(n, address, &fd);
+	if (rv != 0) {
+		goto err_after_address;
+	}
 
-    rv = uv_poll_init(n->loop, &n->poll, fd);
-    if (rv != 0) {
-        snprintf(io->errmsg, sizeof io->errmsg, "poll init: %s",
-                 uv_strerror(rv));
-        rv = RAFT_IOERR;
-        goto err_after_pull;
-    }
-    n->poll.data = n;
-    n->poll_inited = true;
-    n->open_handles++;
+	rv = uv_poll_init(n->loop, &n->poll, fd);
+	if (rv != 0) {
+		snprintf(io->errmsg, sizeof io->errmsg, "poll init: %s",
+			 uv_strerror(rv));
+		rv = RAFT_IOERR;
+		goto err_after_pull;
+	}
+	n->poll.data = n;
+	n->poll_inited = true;
+	n->open_handles++;
 
-    rv = n->inner.init(&n->inner, id, address);
-    if (rv != 0) {
-        innerResult(n, rv);
-        goto err_after_poll;
-    }
-    n->inner_inited = true;
+	rv = n->inner.init(&n->inner, id, address);
+	if (rv != 0) {
+		innerResult(n, rv);
+		goto err_after_poll;
+	}
+	n->inner_inited = true;
 
-    uv_prepare_init(n->loop, &n->prepare); /* Cannot fail. */
-    n->prepare.data = n;
-    n->prepare_inited = true;
-    n->open_handles++;
-    uv_timer_init(n->loop, &n->closer); /* Cannot fail. */
-    n->closer.data = n;
-    n->closer_inited = true;
-    n->open_handles++;
-    return 0;
+	uv_prepare_init(n->loop, &n->prepare); /* Cannot fail. */
+	n->prepare.data = n;
+	n->prepare_inited = true;
+	n->open_handles++;
+	uv_timer_init(n->loop, &n->closer); /* Cannot fail. */
+	n->closer.data = n;
+	n->closer_inited = true;
+	n->open_handles++;
+	return 0;
 
 err_after_poll:
-    uv_close((uv_handle_t *)&n->poll, handleCloseCb);
-    n->poll_inited = false;
+	uv_close((uv_handle_t *)&n->poll, handleCloseCb);
+	n->poll_inited = false;
 err_after_pull:
-    nng_close(n->pull);
-    n->pull_open = false;
+	nng_close(n->pull);
+	n->pull_open = false;
 err_after_address:
-    free(n->address);
-    n->address = NULL;
-    return rv;
+	free(n->address);
+	n->address = NULL;
+	return rv;
 }
 
 /* Implementation of raft_io->start. */
-static int ioStart(struct raft_io *io,
-                   unsigned msecs,
-                   raft_io_tick_cb tick,
-                   raft_io_recv_cb recv)
+static int ioStart(struct raft_io *io, unsigned msecs, raft_io_tick_cb tick,
+		   raft_io_recv_cb recv)
 {
-    struct nraft *n = io->impl;
-    int rv;
+	struct nraft *n = io->impl;
+	int rv;
 
-    n->tick_cb = tick;
-    n->recv_cb = recv;
-    /* raft_uv's start runs its tick timer (we forward ticks with the outer
-     * io) and calls the stub's listen. Its recv callback can never fire:
-     * the stub transport accepts nothing. */
-    rv = n->inner.start(&n->inner, msecs, innerTickCb, NULL);
-    if (rv != 0) {
-        return innerResult(n, rv);
-    }
-    rv = uv_poll_start(&n->poll, UV_READABLE, pollCb);
-    if (rv != 0) {
-        snprintf(io->errmsg, sizeof io->errmsg, "poll start: %s",
-                 uv_strerror(rv));
-        return RAFT_IOERR;
-    }
-    uv_prepare_start(&n->prepare, prepareCb);
-    return 0;
+	n->tick_cb = tick;
+	n->recv_cb = recv;
+	/* raft_uv's start runs its tick timer (we forward ticks with the outer
+	 * io) and calls the stub's listen. Its recv callback can never fire:
+	 * the stub transport accepts nothing. */
+	rv = n->inner.start(&n->inner, msecs, innerTickCb, NULL);
+	if (rv != 0) {
+		return innerResult(n, rv);
+	}
+	rv = uv_poll_start(&n->poll, UV_READABLE, pollCb);
+	if (rv != 0) {
+		snprintf(io->errmsg, sizeof io->errmsg, "poll start: %s",
+			 uv_strerror(rv));
+		return RAFT_IOERR;
+	}
+	uv_prepare_start(&n->prepare, prepareCb);
+	return 0;
 }
 
 /* Implementation of raft_io->close. */
 static void ioClose(struct raft_io *io, raft_io_close_cb cb)
 {
-    struct nraft *n = io->impl;
+	struct nraft *n = io->impl;
 
-    assert(!n->closing);
-    n->closing = true;
-    n->close_cb = cb;
+	assert(!n->closing);
+	n->closing = true;
+	n->close_cb = cb;
 
-    for (unsigned i = 0; i < n->n_peers; i++) {
-        peerFlush(n, n->peers[i], RAFT_CANCELED);
-    }
-    /* uv_close() removes the fd from the poller at once, so the PULL socket
-     * (which owns that fd) can be closed right after. */
-    if (n->poll_inited) {
-        uv_close((uv_handle_t *)&n->poll, handleCloseCb);
-        n->poll_inited = false;
-    }
-    if (n->prepare_inited) {
-        uv_close((uv_handle_t *)&n->prepare, handleCloseCb);
-        n->prepare_inited = false;
-    }
-    if (n->pull_open) {
-        nng_close(n->pull);
-        n->pull_open = false;
-    }
-    for (unsigned i = 0; i < n->n_peers; i++) {
-        peerCloseSocket(n->peers[i]);
-    }
-    /* Start raft_uv's close now, from the caller's loop phase: it cancels
-     * pending appends (their callbacks run inside raft_close) and ends in
-     * innerCloseCb(). */
-    if (n->inner_inited) {
-        n->inner.close(&n->inner, innerCloseCb);
-    } else {
-        n->inner_closed = true; /* Unreachable via raft: init failed. */
-        if (n->open_handles == 0) {
-            closeFinish(n);
-        }
-    }
+	for (unsigned i = 0; i < n->n_peers; i++) {
+		peerFlush(n, n->peers[i], RAFT_CANCELED);
+	}
+	/* uv_close() removes the fd from the poller at once, so the PULL socket
+	 * (which owns that fd) can be closed right after. */
+	if (n->poll_inited) {
+		uv_close((uv_handle_t *)&n->poll, handleCloseCb);
+		n->poll_inited = false;
+	}
+	if (n->prepare_inited) {
+		uv_close((uv_handle_t *)&n->prepare, handleCloseCb);
+		n->prepare_inited = false;
+	}
+	if (n->pull_open) {
+		nng_close(n->pull);
+		n->pull_open = false;
+	}
+	for (unsigned i = 0; i < n->n_peers; i++) {
+		peerCloseSocket(n->peers[i]);
+	}
+	/* Start raft_uv's close now, from the caller's loop phase: it cancels
+	 * pending appends (their callbacks run inside raft_close) and ends in
+	 * innerCloseCb(). */
+	if (n->inner_inited) {
+		n->inner.close(&n->inner, innerCloseCb);
+	} else {
+		n->inner_closed = true; /* Unreachable via raft: init failed. */
+		if (n->open_handles == 0) {
+			closeFinish(n);
+		}
+	}
 }
 
 /* --- storage: straight to raft_uv -------------------------------------- */
 
-static int ioLoad(struct raft_io *io,
-                  raft_term *term,
-                  raft_id *voted_for,
-                  struct raft_snapshot **snapshot,
-                  raft_index *start_index,
-                  struct raft_entry *entries[],
-                  size_t *n_entries)
+static int ioLoad(struct raft_io *io, raft_term *term, raft_id *voted_for,
+		  struct raft_snapshot **snapshot, raft_index *start_index,
+		  struct raft_entry *entries[], size_t *n_entries)
 {
-    struct nraft *n = io->impl;
-    return innerResult(n, n->inner.load(&n->inner, term, voted_for, snapshot,
-                                        start_index, entries, n_entries));
+	struct nraft *n = io->impl;
+	return innerResult(n,
+			   n->inner.load(&n->inner, term, voted_for, snapshot,
+					 start_index, entries, n_entries));
 }
 
-static int ioBootstrap(struct raft_io *io, const struct raft_configuration *conf)
+static int ioBootstrap(struct raft_io *io,
+		       const struct raft_configuration *conf)
 {
-    struct nraft *n = io->impl;
-    return innerResult(n, n->inner.bootstrap(&n->inner, conf));
+	struct nraft *n = io->impl;
+	return innerResult(n, n->inner.bootstrap(&n->inner, conf));
 }
 
 static int ioRecover(struct raft_io *io, const struct raft_configuration *conf)
 {
-    struct nraft *n = io->impl;
-    return innerResult(n, n->inner.recover(&n->inner, conf));
+	struct nraft *n = io->impl;
+	return innerResult(n, n->inner.recover(&n->inner, conf));
 }
 
 static int ioSetTerm(struct raft_io *io, raft_term term)
 {
-    struct nraft *n = io->impl;
-    return innerResult(n, n->inner.set_term(&n->inner, term));
+	struct nraft *n = io->impl;
+	return innerResult(n, n->inner.set_term(&n->inner, term));
 }
 
 static int ioSetVote(struct raft_io *io, raft_id server_id)
 {
-    struct nraft *n = io->impl;
-    return innerResult(n, n->inner.set_vote(&n->inner, server_id));
+	struct nraft *n = io->impl;
+	return innerResult(n, n->inner.set_vote(&n->inner, server_id));
 }
 
-static int ioAppend(struct raft_io *io,
-                    struct raft_io_append *req,
-                    const struct raft_entry entries[],
-                    unsigned n_entries,
-                    raft_io_append_cb cb)
+static int ioAppend(struct raft_io *io, struct raft_io_append *req,
+		    const struct raft_entry entries[], unsigned n_entries,
+		    raft_io_append_cb cb)
 {
-    struct nraft *n = io->impl;
-    return innerResult(n, n->inner.append(&n->inner, req, entries, n_entries, cb));
+	struct nraft *n = io->impl;
+	return innerResult(
+	    n, n->inner.append(&n->inner, req, entries, n_entries, cb));
 }
 
 static int ioTruncate(struct raft_io *io, raft_index index)
 {
-    struct nraft *n = io->impl;
-    return innerResult(n, n->inner.truncate(&n->inner, index));
+	struct nraft *n = io->impl;
+	return innerResult(n, n->inner.truncate(&n->inner, index));
 }
 
-static int ioSnapshotPut(struct raft_io *io,
-                         unsigned trailing,
-                         struct raft_io_snapshot_put *req,
-                         const struct raft_snapshot *snapshot,
-                         raft_io_snapshot_put_cb cb)
+static int ioSnapshotPut(struct raft_io *io, unsigned trailing,
+			 struct raft_io_snapshot_put *req,
+			 const struct raft_snapshot *snapshot,
+			 raft_io_snapshot_put_cb cb)
 {
-    struct nraft *n = io->impl;
-    return innerResult(
-        n, n->inner.snapshot_put(&n->inner, trailing, req, snapshot, cb));
+	struct nraft *n = io->impl;
+	return innerResult(
+	    n, n->inner.snapshot_put(&n->inner, trailing, req, snapshot, cb));
 }
 
-static int ioSnapshotGet(struct raft_io *io,
-                         struct raft_io_snapshot_get *req,
-                         raft_io_snapshot_get_cb cb)
+static int ioSnapshotGet(struct raft_io *io, struct raft_io_snapshot_get *req,
+			 raft_io_snapshot_get_cb cb)
 {
-    struct nraft *n = io->impl;
-    return innerResult(n, n->inner.snapshot_get(&n->inner, req, cb));
+	struct nraft *n = io->impl;
+	return innerResult(n, n->inner.snapshot_get(&n->inner, req, cb));
 }
 
 static raft_time ioTime(struct raft_io *io)
 {
-    struct nraft *n = io->impl;
-    return n->inner.time(&n->inner);
+	struct nraft *n = io->impl;
+	return n->inner.time(&n->inner);
 }
 
 static int ioRandom(struct raft_io *io, int min, int max)
 {
-    struct nraft *n = io->impl;
-    return n->inner.random(&n->inner, min, max);
+	struct nraft *n = io->impl;
+	return n->inner.random(&n->inner, min, max);
 }
 
-static int ioAsyncWork(struct raft_io *io,
-                       struct raft_io_async_work *req,
-                       raft_io_async_work_cb cb)
+static int ioAsyncWork(struct raft_io *io, struct raft_io_async_work *req,
+		       raft_io_async_work_cb cb)
 {
-    struct nraft *n = io->impl;
-    return innerResult(n, n->inner.async_work(&n->inner, req, cb));
+	struct nraft *n = io->impl;
+	return innerResult(n, n->inner.async_work(&n->inner, req, cb));
 }
 
 /* --- public ------------------------------------------------------------- */
 
-int nraft_io_init(struct raft_io *io,
-                  struct uv_loop_s *loop,
-                  const char *data_dir,
-                  const struct nraft_options *opts,
-                  char *errmsg,
-                  size_t errmsg_size)
+int nraft_io_init(struct raft_io *io, struct uv_loop_s *loop,
+		  const char *data_dir, const struct nraft_options *opts,
+		  char *errmsg, size_t errmsg_size)
 {
-    struct nraft *n;
-    int rv;
+	struct nraft *n;
+	int rv;
 
-    if (errmsg != NULL && errmsg_size > 0) {
-        errmsg[0] = '\0';
-    }
-    n = calloc(1, sizeof *n);
-    if (n == NULL) {
-        if (errmsg != NULL) {
-            snprintf(errmsg, errmsg_size, "out of memory");
-        }
-        return RAFT_NOMEM;
-    }
-    if (opts != NULL) {
-        n->opts = *opts;
-    } else {
-        nraft_options_init(&n->opts);
-    }
-    if (n->opts.max_message_bytes < MIN_MESSAGE_BYTES ||
-        n->opts.pack_flush_bytes == 0 || n->opts.send_buffer_packs < 1 ||
-        n->opts.send_buffer_packs > 8192 || n->opts.recv_batch == 0) {
-        if (errmsg != NULL) {
-            snprintf(errmsg, errmsg_size,
-                     "invalid options (max_message_bytes >= %d, "
-                     "send_buffer_packs 1..8192, recv_batch >= 1)",
-                     MIN_MESSAGE_BYTES);
-        }
-        free(n);
-        return RAFT_INVALID;
-    }
-    n->loop = loop;
-    n->io = io;
+	if (errmsg != NULL && errmsg_size > 0) {
+		errmsg[0] = '\0';
+	}
+	n = calloc(1, sizeof *n);
+	if (n == NULL) {
+		if (errmsg != NULL) {
+			snprintf(errmsg, errmsg_size, "out of memory");
+		}
+		return RAFT_NOMEM;
+	}
+	if (opts != NULL) {
+		n->opts = *opts;
+	} else {
+		nraft_options_init(&n->opts);
+	}
+	if (n->opts.max_message_bytes < MIN_MESSAGE_BYTES ||
+	    n->opts.pack_flush_bytes == 0 || n->opts.send_buffer_packs < 1 ||
+	    n->opts.send_buffer_packs > 8192 || n->opts.recv_batch == 0) {
+		if (errmsg != NULL) {
+			snprintf(errmsg, errmsg_size,
+				 "invalid options (max_message_bytes >= %d, "
+				 "send_buffer_packs 1..8192, recv_batch >= 1)",
+				 MIN_MESSAGE_BYTES);
+		}
+		free(n);
+		return RAFT_INVALID;
+	}
+	n->loop = loop;
+	n->io = io;
 
-    n->stub.init = stubInit;
-    n->stub.listen = stubListen;
-    n->stub.connect = stubConnect;
-    n->stub.close = stubClose;
-    n->inner.data = n; /* raft_uv_init() keeps data. */
-    rv = raft_uv_init(&n->inner, loop, data_dir, &n->stub);
-    if (rv != 0) {
-        if (errmsg != NULL) {
-            snprintf(errmsg, errmsg_size, "raft_uv init: %s", n->inner.errmsg);
-        }
-        free(n);
-        return rv;
-    }
-    if (raft_uv_set_snapshot_compression(&n->inner,
-                                         n->opts.snapshot_compression) != 0) {
-        if (errmsg != NULL) {
-            snprintf(errmsg, errmsg_size, "libraft built without lz4");
-        }
-        raft_uv_close(&n->inner);
-        free(n);
-        return RAFT_INVALID;
-    }
-    if (n->opts.segment_bytes > 0) {
-        raft_uv_set_segment_size(&n->inner, n->opts.segment_bytes);
-    }
+	n->stub.init = stubInit;
+	n->stub.listen = stubListen;
+	n->stub.connect = stubConnect;
+	n->stub.close = stubClose;
+	n->inner.data = n; /* raft_uv_init() keeps data. */
+	rv = raft_uv_init(&n->inner, loop, data_dir, &n->stub);
+	if (rv != 0) {
+		if (errmsg != NULL) {
+			snprintf(errmsg, errmsg_size, "raft_uv init: %s",
+				 n->inner.errmsg);
+		}
+		free(n);
+		return rv;
+	}
+	if (raft_uv_set_snapshot_compression(
+		&n->inner, n->opts.snapshot_compression) != 0) {
+		if (errmsg != NULL) {
+			snprintf(errmsg, errmsg_size,
+				 "libraft built without lz4");
+		}
+		raft_uv_close(&n->inner);
+		free(n);
+		return RAFT_INVALID;
+	}
+	if (n->opts.segment_bytes > 0) {
+		raft_uv_set_segment_size(&n->inner, n->opts.segment_bytes);
+	}
 
-    memset(io, 0, sizeof *io);
-    io->version = 2; /* async_work is implemented. */
-    io->impl = n;
-    io->init = ioInit;
-    io->close = ioClose;
-    io->load = ioLoad;
-    io->start = ioStart;
-    io->bootstrap = ioBootstrap;
-    io->recover = ioRecover;
-    io->set_term = ioSetTerm;
-    io->set_vote = ioSetVote;
-    io->send = ioSend;
-    io->append = ioAppend;
-    io->truncate = ioTruncate;
-    io->snapshot_put = ioSnapshotPut;
-    io->snapshot_get = ioSnapshotGet;
-    io->time = ioTime;
-    io->random = ioRandom;
-    io->async_work = ioAsyncWork;
-    return 0;
+	memset(io, 0, sizeof *io);
+	io->version = 2; /* async_work is implemented. */
+	io->impl = n;
+	io->init = ioInit;
+	io->close = ioClose;
+	io->load = ioLoad;
+	io->start = ioStart;
+	io->bootstrap = ioBootstrap;
+	io->recover = ioRecover;
+	io->set_term = ioSetTerm;
+	io->set_vote = ioSetVote;
+	io->send = ioSend;
+	io->append = ioAppend;
+	io->truncate = ioTruncate;
+	io->snapshot_put = ioSnapshotPut;
+	io->snapshot_get = ioSnapshotGet;
+	io->time = ioTime;
+	io->random = ioRandom;
+	io->async_work = ioAsyncWork;
+	return 0;
 }
 
 void nraft_io_close(struct raft_io *io)
 {
-    struct nraft *n = io->impl;
-    if (n == NULL) {
-        return;
-    }
-    /* raft_close() must have completed if io->init succeeded. */
-    assert(!n->inner_inited || n->closing);
-    io->impl = NULL;
-    raft_uv_close(&n->inner);
-    if (n->pull_open) {
-        nng_close(n->pull);
-        n->pull_open = false;
-    }
-    if (n->open_handles > 0) {
-        /* A failed io->init is still closing its poll handle. */
-        n->free_on_last_handle = true;
-        return;
-    }
-    nraftFree(n);
+	struct nraft *n = io->impl;
+	if (n == NULL) {
+		return;
+	}
+	/* raft_close() must have completed if io->init succeeded. */
+	assert(!n->inner_inited || n->closing);
+	io->impl = NULL;
+	raft_uv_close(&n->inner);
+	if (n->pull_open) {
+		nng_close(n->pull);
+		n->pull_open = false;
+	}
+	if (n->open_handles > 0) {
+		/* A failed io->init is still closing its poll handle. */
+		n->free_on_last_handle = true;
+		return;
+	}
+	nraftFree(n);
 }
 
 bool nraft_io_peer_reachable(struct raft_io *io, raft_id id)
 {
-    struct nraft *n = io->impl;
-    struct peer *p = peerFind(n, id);
-    if (p == NULL || p->drop || !p->push_open || atomic_load(&p->pipes) <= 0 ||
-        p->last_recv_ms == 0) {
-        return false;
-    }
-    return uv_now(n->loop) - p->last_recv_ms <= n->opts.peer_timeout_ms;
+	struct nraft *n = io->impl;
+	struct peer *p = peerFind(n, id);
+	if (p == NULL || p->drop || !p->push_open ||
+	    atomic_load(&p->pipes) <= 0 || p->last_recv_ms == 0) {
+		return false;
+	}
+	return uv_now(n->loop) - p->last_recv_ms <= n->opts.peer_timeout_ms;
 }
 
 int nraft_io_set_drop(struct raft_io *io, raft_id peer, bool drop)
 {
-    struct nraft *n = io->impl;
-    struct peer *p = peerGet(n, peer);
-    if (p == NULL) {
-        return RAFT_NOMEM;
-    }
-    p->drop = drop;
-    return 0;
+	struct nraft *n = io->impl;
+	struct peer *p = peerGet(n, peer);
+	if (p == NULL) {
+		return RAFT_NOMEM;
+	}
+	p->drop = drop;
+	return 0;
 }
 
 size_t nraft_io_max_entry_bytes(struct raft_io *io)
 {
-    struct nraft *n = io->impl;
-    size_t overhead = NRAFT_CODEC_PACK_HEADER_BYTES +
-                      NRAFT_CODEC_APPEND_OVERHEAD_BYTES +
-                      NRAFT_CODEC_ENTRY_HEADER_BYTES;
-    return n->opts.max_message_bytes - overhead;
+	struct nraft *n = io->impl;
+	size_t overhead = NRAFT_CODEC_PACK_HEADER_BYTES +
+			  NRAFT_CODEC_APPEND_OVERHEAD_BYTES +
+			  NRAFT_CODEC_ENTRY_HEADER_BYTES;
+	return n->opts.max_message_bytes - overhead;
 }
 
 void nraft_io_get_stats(struct raft_io *io, struct nraft_io_stats *stats)
 {
-    struct nraft *n = io->impl;
-    *stats = n->stats;
+	struct nraft *n = io->impl;
+	*stats = n->stats;
 }

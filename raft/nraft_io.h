@@ -56,76 +56,75 @@
 #include <uv.h>
 
 /* Tunables. Fill with nraft_options_init() and change what you need. */
-struct nraft_options
-{
-    /* Largest nng message sent or accepted, in bytes (default 64 MiB). Set
-     * as NNG_OPT_RECVMAXSZ on the PULL side (nng closes a connection that
-     * sends more). On the send side AppendEntries are cut to fit (fewer
-     * entries per message); a single entry or snapshot that cannot fit fails
-     * with RAFT_TOOBIG in its send callback. All nodes must agree. */
-    size_t max_message_bytes;
+struct nraft_options {
+	/* Largest nng message sent or accepted, in bytes (default 64 MiB). Set
+	 * as NNG_OPT_RECVMAXSZ on the PULL side (nng closes a connection that
+	 * sends more). On the send side AppendEntries are cut to fit (fewer
+	 * entries per message); a single entry or snapshot that cannot fit
+	 * fails with RAFT_TOOBIG in its send callback. All nodes must agree. */
+	size_t max_message_bytes;
 
-    /* A pack is sent as soon as it reaches this many bytes instead of
-     * waiting for the end of the loop iteration (default 1 MiB). */
-    size_t pack_flush_bytes;
+	/* A pack is sent as soon as it reaches this many bytes instead of
+	 * waiting for the end of the loop iteration (default 1 MiB). */
+	size_t pack_flush_bytes;
 
-    /* NNG_OPT_SENDBUF of each PUSH socket: packs queued per peer while its
-     * connection is busy or down (default 16). A full queue fails the pack
-     * with RAFT_NOCONNECTION. */
-    int send_buffer_packs;
+	/* NNG_OPT_SENDBUF of each PUSH socket: packs queued per peer while its
+	 * connection is busy or down (default 16). A full queue fails the pack
+	 * with RAFT_NOCONNECTION. */
+	int send_buffer_packs;
 
-    /* Budget of bytes handed to nng for one peer since a message from it
-     * last arrived (every raft request gets a response, so a live peer
-     * keeps resetting it). A pack that would exceed it fails at once with
-     * RAFT_NOCONNECTION instead of queueing behind a stalled peer. With a
-     * connection up the budget is max_unanswered_bytes (default 16 MiB),
-     * and one pack of any size is allowed when nothing is outstanding;
-     * without one it is unconnected_bytes (default 64 KiB: votes and
-     * heartbeats for a peer that is still starting). So a dead or stopped
-     * peer pins at most about max_unanswered_bytes + max_message_bytes. */
-    size_t max_unanswered_bytes;
-    size_t unconnected_bytes;
+	/* Budget of bytes handed to nng for one peer since a message from it
+	 * last arrived (every raft request gets a response, so a live peer
+	 * keeps resetting it). A pack that would exceed it fails at once with
+	 * RAFT_NOCONNECTION instead of queueing behind a stalled peer. With a
+	 * connection up the budget is max_unanswered_bytes (default 16 MiB),
+	 * and one pack of any size is allowed when nothing is outstanding;
+	 * without one it is unconnected_bytes (default 64 KiB: votes and
+	 * heartbeats for a peer that is still starting). So a dead or stopped
+	 * peer pins at most about max_unanswered_bytes + max_message_bytes. */
+	size_t max_unanswered_bytes;
+	size_t unconnected_bytes;
 
-    /* Most nng messages read per wakeup of the receive poll handle, so one
-     * busy peer cannot starve the loop (default 256). */
-    unsigned recv_batch;
+	/* Most nng messages read per wakeup of the receive poll handle, so one
+	 * busy peer cannot starve the loop (default 256). */
+	unsigned recv_batch;
 
-    /* A peer counts as reachable if a message from it arrived within this
-     * many milliseconds (default 1000). */
-    unsigned peer_timeout_ms;
+	/* A peer counts as reachable if a message from it arrived within this
+	 * many milliseconds (default 1000). */
+	unsigned peer_timeout_ms;
 
-    /* nng reconnect back-off bounds for the PUSH dialers, ms (default 20 and
-     * 500). */
-    unsigned reconnect_min_ms;
-    unsigned reconnect_max_ms;
+	/* nng reconnect back-off bounds for the PUSH dialers, ms (default 20
+	 * and 500). */
+	unsigned reconnect_min_ms;
+	unsigned reconnect_max_ms;
 
-    /* lz4-compress snapshot files (raft_uv_set_snapshot_compression();
-     * default true). */
-    bool snapshot_compression;
+	/* lz4-compress snapshot files (raft_uv_set_snapshot_compression();
+	 * default true). */
+	bool snapshot_compression;
 
-    /* Identity of the cluster, sent in every pack; packs with another id
-     * are dropped on arrival (default 0). Protects a node from messages of
-     * another cluster that reach its address, e.g. after a port is reused.
-     * All nodes of a cluster must agree. */
-    uint64_t cluster_id;
+	/* Identity of the cluster, sent in every pack; packs with another id
+	 * are dropped on arrival (default 0). Protects a node from messages of
+	 * another cluster that reach its address, e.g. after a port is reused.
+	 * All nodes of a cluster must agree. */
+	uint64_t cluster_id;
 
-    /* Size of raft_uv's open segment files, bytes; 0 keeps raft_uv's 8 MiB
-     * default (raft_uv_set_segment_size()). */
-    size_t segment_bytes;
+	/* Size of raft_uv's open segment files, bytes; 0 keeps raft_uv's 8 MiB
+	 * default (raft_uv_set_segment_size()). */
+	size_t segment_bytes;
 };
 
 /* Counters for metrics and tests. Monotonic since nraft_io_init(). */
-struct nraft_io_stats
-{
-    uint64_t packs_sent;     /* nng messages handed to a PUSH socket. */
-    uint64_t messages_sent;  /* raft messages in those packs. */
-    uint64_t send_failures;  /* raft messages reported as not sent. */
-    uint64_t truncated_appends; /* AppendEntries cut to fit the size cap. */
-    uint64_t packs_received; /* nng messages read from the PULL socket. */
-    uint64_t messages_received; /* raft messages handed to raft. */
-    uint64_t malformed;      /* packs with an undecodable frame (rest skipped). */
-    uint64_t dropped;        /* messages dropped by nraft_io_set_drop(). */
-    uint64_t foreign;        /* packs dropped for a wrong cluster_id. */
+struct nraft_io_stats {
+	uint64_t packs_sent;	    /* nng messages handed to a PUSH socket. */
+	uint64_t messages_sent;	    /* raft messages in those packs. */
+	uint64_t send_failures;	    /* raft messages reported as not sent. */
+	uint64_t truncated_appends; /* AppendEntries cut to fit the size cap. */
+	uint64_t packs_received; /* nng messages read from the PULL socket. */
+	uint64_t messages_received; /* raft messages handed to raft. */
+	uint64_t
+	    malformed;	  /* packs with an undecodable frame (rest skipped). */
+	uint64_t dropped; /* messages dropped by nraft_io_set_drop(). */
+	uint64_t foreign; /* packs dropped for a wrong cluster_id. */
 };
 
 /* Fill @opts with the defaults documented above. */
@@ -143,12 +142,9 @@ void nraft_options_init(struct nraft_options *opts);
  * Errors of this function (details in @errmsg, may be NULL): RAFT_INVALID
  * (bad option), RAFT_NOMEM, RAFT_NAMETOOLONG (data_dir too long for raft_uv).
  * On error nothing needs freeing. */
-int nraft_io_init(struct raft_io *io,
-                  struct uv_loop_s *loop,
-                  const char *data_dir,
-                  const struct nraft_options *opts,
-                  char *errmsg,
-                  size_t errmsg_size);
+int nraft_io_init(struct raft_io *io, struct uv_loop_s *loop,
+		  const char *data_dir, const struct nraft_options *opts,
+		  char *errmsg, size_t errmsg_size);
 
 /* Release everything nraft_io_init() allocated. Call from the raft_close()
  * callback, or directly if raft_init() failed or was never called. Must not

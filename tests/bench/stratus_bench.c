@@ -134,7 +134,8 @@ static int run_core(const struct bench_opts *o)
 	so.max_inflight = o->concurrency;
 	cl = st_client_new(o->endpoints, &so, &err);
 	if (cl == NULL) {
-		fprintf(stderr, "stratus-bench: %s: %s\n", err.name, err.message);
+		fprintf(stderr, "stratus-bench: %s: %s\n", err.name,
+			err.message);
 		return 1;
 	}
 	c.lat.cap = 20 * 1000 * 1000;
@@ -184,7 +185,8 @@ static int run_core(const struct bench_opts *o)
 						: c.lat.cap,
 	      sizeof *c.lat.us, cmp_u32);
 	{
-		double secs = measure_start ? (double)(end - measure_start) / 1e6 : 0;
+		double secs =
+		    measure_start ? (double)(end - measure_start) / 1e6 : 0;
 		secs = secs > 0 ? secs : 1e-9;
 		uint64_t acked = atomic_load(&c.acked_commands);
 		printf("RESULT peer=stratus phase=core value_size=%zu "
@@ -325,8 +327,8 @@ static int run_failover(const struct bench_opts *o)
 		long leader;
 
 		memset(value, 'f', o->value_size);
-		snprintf(prefix, sizeof prefix, "fo/%ld-%u/",
-			 (long)time(NULL), run);
+		snprintf(prefix, sizeof prefix, "fo/%ld-%u/", (long)time(NULL),
+			 run);
 		so.max_inflight = o->concurrency;
 		so.request_timeout_ms = 1000;
 		cl = st_client_new(o->endpoints, &so, &err);
@@ -342,7 +344,8 @@ static int run_failover(const struct bench_opts *o)
 		while (now_us() < end && id < f.cap) {
 			struct fo_request *r;
 			if (leader < 0 &&
-			    now_us() >= start + (uint64_t)(o->kill_at_s * 1e6)) {
+			    now_us() >=
+				start + (uint64_t)(o->kill_at_s * 1e6)) {
 				leader = script(o, "leader");
 				if (leader <= 0) {
 					fprintf(stderr, "no leader to kill\n");
@@ -357,7 +360,8 @@ static int run_failover(const struct bench_opts *o)
 			r = malloc(sizeof *r);
 			r->f = &f;
 			r->id = id;
-			snprintf(key, sizeof key, "%s%012" PRIx64, prefix, id++);
+			snprintf(key, sizeof key, "%s%012" PRIx64, prefix,
+				 id++);
 			r->sent_us = now_us();
 			atomic_fetch_add(&f.outstanding, 1);
 			if (st_kv_put_async(cl, key, value, o->value_size,
@@ -388,8 +392,9 @@ static int run_failover(const struct bench_opts *o)
 			       "recovery_ms=%.1f lost_confirmed=%" PRIu64
 			       " acked=%" PRIuFAST64 " failed=%" PRIuFAST64
 			       " killed_node=%ld\n",
-			       run + 1, r && k ? (double)(r - k) / 1000.0 : -1.0,
-			       lost, atomic_load(&f.acked_n),
+			       run + 1,
+			       r && k ? (double)(r - k) / 1000.0 : -1.0, lost,
+			       atomic_load(&f.acked_n),
 			       atomic_load(&f.failed_n), leader);
 			fflush(stdout);
 		}
@@ -411,15 +416,15 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct bench_opts o = {
-		.endpoints = getenv("STRATUS_ENDPOINTS"),
-		.cluster_script = "deploy/cluster.sh",
-		.value_size = 64,
-		.concurrency = 16,
-		.batch = 64,
-		.duration_s = 10,
-		.warmup_s = 2,
-		.kill_at_s = 3,
-		.runs = 5,
+	    .endpoints = getenv("STRATUS_ENDPOINTS"),
+	    .cluster_script = "deploy/cluster.sh",
+	    .value_size = 64,
+	    .concurrency = 16,
+	    .batch = 64,
+	    .duration_s = 10,
+	    .warmup_s = 2,
+	    .kill_at_s = 3,
+	    .runs = 5,
 	};
 	int i;
 

@@ -18,7 +18,7 @@
 #include "fsm.h"
 #include "wire.h"
 
-#define N 3
+#define N	  3
 #define MAX_CALLS 4096
 
 struct node_under_test {
@@ -88,14 +88,14 @@ static int setup(void **state)
 	assert_int_equal(raft_fixture_initialize(&e->fixture), 0);
 	for (i = 0; i < N; i++) {
 		struct node_under_test *n = &e->nodes[i];
-		assert_int_equal(fsm_init(&n->fsm, i + 1, commit_on_result,
-					  &n->commit), 0);
+		assert_int_equal(
+		    fsm_init(&n->fsm, i + 1, commit_on_result, &n->commit), 0);
 		fsm_use_sync_snapshots(&n->fsm); /* the fixture's io has no
-						   * async_work */
+						  * async_work */
 		real_restore = n->fsm.raft_fsm.restore;
 		n->fsm.raft_fsm.restore = counting_restore;
-		assert_int_equal(raft_fixture_grow(&e->fixture, &n->fsm.raft_fsm),
-				 0);
+		assert_int_equal(
+		    raft_fixture_grow(&e->fixture, &n->fsm.raft_fsm), 0);
 		commit_init(&n->commit, raft_fixture_get(&e->fixture, i),
 			    &n->fsm, i + 1, &e->cfg);
 	}
@@ -127,19 +127,20 @@ static int teardown(void **state)
 
 /* Queue a put (client, seq, key=value) at node i; returns the call. */
 static struct call *submit_put(struct env *e, unsigned i, uint64_t client,
-			       uint64_t seq, const char *key,
-			       const char *value)
+			       uint64_t seq, const char *key, const char *value)
 {
 	struct call *c = &e->calls[e->n_calls++];
-	struct wire_op op = {.type = WIRE_OP_KV_PUT, .key = key,
+	struct wire_op op = {.type = WIRE_OP_KV_PUT,
+			     .key = key,
 			     .value = (const uint8_t *)value,
 			     .value_len = strlen(value)};
-	struct wire_request r = {.client_id = client, .seq = seq, .ops = &op,
-				 .n_ops = 1};
+	struct wire_request r = {
+	    .client_id = client, .seq = seq, .ops = &op, .n_ops = 1};
 
 	assert_int_equal(wire_request_encode(&r, &c->body, &c->len), 0);
 	assert_int_equal(commit_submit_write(&e->nodes[i].commit, c->body,
-					     c->len, call_done, c), 0);
+					     c->len, call_done, c),
+			 0);
 	return c;
 }
 
@@ -151,8 +152,8 @@ static struct call *submit_get(struct env *e, unsigned i, const char *key)
 
 	assert_int_equal(wire_request_encode(&r, &c->body, &c->len), 0);
 	assert_int_equal(wire_request_decode(c->body, c->len, &c->read), 0);
-	assert_int_equal(commit_submit_read(&e->nodes[i].commit, &c->read,
-					    call_done, c), 0);
+	assert_int_equal(
+	    commit_submit_read(&e->nodes[i].commit, &c->read, call_done, c), 0);
 	return c;
 }
 
@@ -189,8 +190,8 @@ static void converge(struct env *e)
 	assert_true(raft_fixture_step_until_has_leader(&e->fixture, 10000));
 	leader = raft_fixture_get(&e->fixture,
 				  raft_fixture_leader_index(&e->fixture));
-	assert_true(raft_fixture_step_until_applied(&e->fixture, N,
-						    leader->last_stored, 20000));
+	assert_true(raft_fixture_step_until_applied(
+	    &e->fixture, N, leader->last_stored, 20000));
 	for (i = 1; i < N; i++) {
 		assert_int_equal(fsm_digest(&e->nodes[i].fsm),
 				 fsm_digest(&e->nodes[0].fsm));
@@ -266,8 +267,8 @@ static void test_leader_loss_and_retry_is_exactly_once(void **state)
 	/* Counter pattern: client 5 writes "1"; someone else writes "2";
 	 * client 5's retry of seq 1 must not bring "1" back. */
 	raft_index before = raft_fixture_get(&e->fixture, 1)->last_stored;
-	assert_true(raft_fixture_step_until_applied(&e->fixture, N, before,
-						    2000));
+	assert_true(
+	    raft_fixture_step_until_applied(&e->fixture, N, before, 2000));
 	before = raft_fixture_get(&e->fixture, 0)->last_stored;
 	c1 = submit_put(e, 0, 5, 1, "c", "1");
 	commit_flush(&e->nodes[0].commit);
@@ -276,9 +277,10 @@ static void test_leader_loss_and_retry_is_exactly_once(void **state)
 	{
 		raft_index target = before + 1;
 		int guard = 0;
-		while ((raft_fixture_get(&e->fixture, 1)->last_stored < target ||
-			raft_fixture_get(&e->fixture, 2)->last_stored < target) &&
-		       guard++ < 10000) {
+		while (
+		    (raft_fixture_get(&e->fixture, 1)->last_stored < target ||
+		     raft_fixture_get(&e->fixture, 2)->last_stored < target) &&
+		    guard++ < 10000) {
 			raft_fixture_step(&e->fixture);
 		}
 	}
@@ -344,24 +346,23 @@ static void test_snapshot_catch_up(void **state)
 	{
 		const uint8_t *resp;
 		size_t len;
-		assert_int_equal(session_check(&e->nodes[2].fsm.sessions, 3, 7,
-					       &resp, &len),
-				 SESSION_DUPLICATE);
+		assert_int_equal(
+		    session_check(&e->nodes[2].fsm.sessions, 3, 7, &resp, &len),
+		    SESSION_DUPLICATE);
 	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_replication_and_digests,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_follower_rejects_and_kill_revive, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_leader_loss_and_retry_is_exactly_once, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(test_snapshot_catch_up, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_replication_and_digests, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_follower_rejects_and_kill_revive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_leader_loss_and_retry_is_exactly_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_snapshot_catch_up, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,7 +39,8 @@ static int group_teardown(void **state)
 		return -1;
 	}
 	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+		if (strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0) {
 			continue;
 		}
 		snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
@@ -63,12 +64,12 @@ static const char *write_file(const char *name, const char *text)
 	return path;
 }
 
-#define assert_contains(haystack, needle)                                    \
-	do {                                                                 \
-		if (strstr((haystack), (needle)) == NULL) {                  \
-			fail_msg("'%s' does not contain '%s'", (haystack),  \
-				 (needle));                                  \
-		}                                                            \
+#define assert_contains(haystack, needle)                                      \
+	do {                                                                   \
+		if (strstr((haystack), (needle)) == NULL) {                    \
+			fail_msg("'%s' does not contain '%s'", (haystack),     \
+				 (needle));                                    \
+		}                                                              \
 	} while (0)
 
 /* Load text as a file; expect failure with a message containing want. */
@@ -113,7 +114,7 @@ static void expect_args_error_v(const char *want, char **argv)
 	assert_memory_equal(&c, &before, sizeof c);
 }
 
-#define expect_args_error(want, ...)                                         \
+#define expect_args_error(want, ...)                                           \
 	expect_args_error_v(want, (char *[]){__VA_ARGS__, NULL})
 
 static int parse(struct config *c, char **argv, bool *help, char *err)
@@ -126,7 +127,8 @@ static int parse(struct config *c, char **argv, bool *help, char *err)
 	return config_parse_args(c, argc, argv, help, err, CONFIG_ERRMSG_SIZE);
 }
 
-#define PARSE(c, help, err, ...) parse(c, (char *[]){__VA_ARGS__, NULL}, help, err)
+#define PARSE(c, help, err, ...)                                               \
+	parse(c, (char *[]){__VA_ARGS__, NULL}, help, err)
 
 /* A minimal valid single-node configuration. */
 static void valid_config(struct config *c)
@@ -362,17 +364,20 @@ static void test_wrong_type(void **state)
 			  "key 'node_id': must be a positive integer");
 	expect_file_error("{\"node_id\": null}",
 			  "key 'node_id': must be a positive integer");
-	expect_file_error("{\"data_dir\": 5}", "key 'data_dir': must be a string");
+	expect_file_error("{\"data_dir\": 5}",
+			  "key 'data_dir': must be a string");
 	expect_file_error("{\"join\": 1}", "key 'join': must be true or false");
 	expect_file_error("{\"raft\": 5}", "key 'raft': must be an object");
-	expect_file_error("{\"limits\": []}", "key 'limits': must be an object");
+	expect_file_error("{\"limits\": []}",
+			  "key 'limits': must be an object");
 	expect_file_error("{\"peers\": {}}", "key 'peers': must be an array");
 	expect_file_error("{\"peers\": [1]}",
 			  "key 'peers[0]': must be an object");
 	expect_file_error("{\"peers\": [{\"id\": \"1\"}]}",
 			  "key 'peers[0].id': must be a positive integer");
-	expect_file_error("{\"log_level\": \"verbose\"}",
-			  "key 'log_level': must be debug, info, warn or error");
+	expect_file_error(
+	    "{\"log_level\": \"verbose\"}",
+	    "key 'log_level': must be debug, info, warn or error");
 	expect_file_error("{\"region\": \"US East\"}",
 			  "key 'region': must be lowercase letters");
 	expect_file_error("{\"account_id\": \"12345\"}",
@@ -430,13 +435,12 @@ static void test_long_values(void **state)
 
 static void test_peer_errors_in_file(void **state)
 {
-	expect_file_error(
-	    "{\"peers\": [\n"
-	    " {\"id\": 1, \"raft_address\": \"tcp://a:1\", "
-	    "\"client_address\": \"tcp://a:2\"},\n"
-	    " {\"id\": 1, \"raft_address\": \"tcp://b:1\", "
-	    "\"client_address\": \"tcp://b:2\"}]}",
-	    "key 'peers[1].id': duplicate peer id 1");
+	expect_file_error("{\"peers\": [\n"
+			  " {\"id\": 1, \"raft_address\": \"tcp://a:1\", "
+			  "\"client_address\": \"tcp://a:2\"},\n"
+			  " {\"id\": 1, \"raft_address\": \"tcp://b:1\", "
+			  "\"client_address\": \"tcp://b:2\"}]}",
+			  "key 'peers[1].id': duplicate peer id 1");
 	expect_file_error("{\"peers\": [{\"id\": 1, \"client_address\": "
 			  "\"tcp://a:2\"}]}",
 			  "key 'peers[0].raft_address': missing");
@@ -491,9 +495,9 @@ static void test_missing_file(void **state)
 	assert_string_equal(err, want);
 
 	/* Empty file: a syntax error at line 1. */
-	assert_int_equal(config_load_file(&c, write_file("empty.json", ""),
-					  err, sizeof err),
-			 -1);
+	assert_int_equal(
+	    config_load_file(&c, write_file("empty.json", ""), err, sizeof err),
+	    -1);
 	assert_contains(err, "empty.json:1:");
 }
 
@@ -572,8 +576,9 @@ static void test_every_flag(void **state)
 	assert_int_equal(c.log_level, LOGLEVEL_INFO);
 	assert_int_equal(PARSE(&c, &help, err, "--log-level=error"), 0);
 	assert_int_equal(c.log_level, LOGLEVEL_ERROR);
-	assert_int_equal(PARSE(&c, &help, err, "--id=7", "--peer=7=tcp://"
-							"h:1,tcp://h:2"),
+	assert_int_equal(PARSE(&c, &help, err, "--id=7",
+			       "--peer=7=tcp://"
+			       "h:1,tcp://h:2"),
 			 0);
 	assert_int_equal(c.node_id, 7);
 	assert_int_equal(c.n_peers, 1);
@@ -608,8 +613,8 @@ static void test_flags_override_file(void **state)
 	    config_parse_args(&c, argc, argv, &help, err, sizeof err), 0);
 	assert_int_equal(c.election_timeout_ms, 2000); /* flag */
 	assert_int_equal(c.heartbeat_timeout_ms, 100); /* file */
-	assert_int_equal(c.node_id, 2);                /* file */
-	assert_int_equal(c.log_level, LOGLEVEL_ERROR);      /* flag */
+	assert_int_equal(c.node_id, 2);		       /* file */
+	assert_int_equal(c.log_level, LOGLEVEL_ERROR); /* flag */
 	assert_int_equal(c.snapshot_trailing, 0);      /* file */
 	assert_int_equal(c.max_connections, 64);       /* file */
 	/* --peer flags replace the file's peers. */
@@ -654,8 +659,8 @@ static void test_help(void **state)
 	/* --help applies nothing, even a --config that does not exist. */
 	assert_memory_equal(&c, &before, sizeof c);
 	help = false;
-	assert_int_equal(PARSE(&c, &help, err, "--config", "/nonexistent", "-h"),
-			 0);
+	assert_int_equal(
+	    PARSE(&c, &help, err, "--config", "/nonexistent", "-h"), 0);
 	assert_true(help);
 	assert_int_equal(PARSE(&c, NULL, err, "--help"), 0);
 
@@ -698,8 +703,8 @@ static void test_flag_errors(void **state)
 	expect_args_error("--data-dir: missing value", "--data-dir", "--join");
 	expect_args_error("--join: takes no value", "--join=true");
 	expect_args_error("--help: takes no value", "--help=1");
-	expect_args_error("--id: must be a positive integer (got 'abc')", "--id",
-			  "abc");
+	expect_args_error("--id: must be a positive integer (got 'abc')",
+			  "--id", "abc");
 	expect_args_error("--id: must be a positive integer (got '0')", "--id",
 			  "0");
 	expect_args_error("--id: must be a positive integer (got '-1')", "--id",
@@ -750,9 +755,10 @@ static void test_flag_errors(void **state)
 
 static void test_peer_flag_errors(void **state)
 {
-	expect_args_error("--peer: expected ID=RAFT_ADDR,CLIENT_ADDR[,HTTP_ADDR] "
-			  "(got 'tcp://a:1,tcp://a:2')",
-			  "--peer", "tcp://a:1,tcp://a:2");
+	expect_args_error(
+	    "--peer: expected ID=RAFT_ADDR,CLIENT_ADDR[,HTTP_ADDR] "
+	    "(got 'tcp://a:1,tcp://a:2')",
+	    "--peer", "tcp://a:1,tcp://a:2");
 	expect_args_error("--peer: expected ID=RAFT_ADDR,CLIENT_ADDR", "--peer",
 			  "1=tcp://a:1");
 	expect_args_error("--peer: expected ID=RAFT_ADDR,CLIENT_ADDR", "--peer",
@@ -782,8 +788,8 @@ static void test_peer_flag_errors(void **state)
 	char vals[CONFIG_MAX_PEERS + 1][64];
 	int argc = 0;
 	for (int i = 1; i <= CONFIG_MAX_PEERS + 1; i++) {
-		snprintf(vals[i - 1], sizeof vals[0], "%d=tcp://h%d:1,tcp://h%d:2",
-			 i, i, i);
+		snprintf(vals[i - 1], sizeof vals[0],
+			 "%d=tcp://h%d:1,tcp://h%d:2", i, i, i);
 		argv[argc++] = "--peer";
 		argv[argc++] = vals[i - 1];
 	}
@@ -850,24 +856,45 @@ static void test_validate_failures(void **state)
 		p2->id = 2;
 		snprintf(p2->raft_address, CONFIG_ADDR_MAX, "tcp://h:1");
 		switch (cases[i].what) {
-		case 0: c.node_id = 0; break;
-		case 1: c.data_dir[0] = '\0'; break;
-		case 2: c.raft_address[0] = '\0'; break;
-		case 3: c.client_address[0] = '\0'; break;
-		case 4: c.peers[0].id = 5; break;
+		case 0:
+			c.node_id = 0;
+			break;
+		case 1:
+			c.data_dir[0] = '\0';
+			break;
+		case 2:
+			c.raft_address[0] = '\0';
+			break;
+		case 3:
+			c.client_address[0] = '\0';
+			break;
+		case 4:
+			c.peers[0].id = 5;
+			break;
 		case 5:
 			snprintf(c.raft_address, CONFIG_ADDR_MAX,
 				 "tcp://127.0.0.1:7009");
 			break;
-		case 6: c.n_peers = 2; p2->id = 1; break;
-		case 7: c.join = true; break;
-		case 8: c.heartbeat_timeout_ms = c.election_timeout_ms; break;
+		case 6:
+			c.n_peers = 2;
+			p2->id = 1;
+			break;
+		case 7:
+			c.join = true;
+			break;
+		case 8:
+			c.heartbeat_timeout_ms = c.election_timeout_ms;
+			break;
 		case 9:
 			c.snapshot_threshold = 100;
 			c.snapshot_trailing = 101;
 			break;
-		case 10: c.n_peers = CONFIG_MAX_PEERS + 1; break;
-		case 11: snprintf(c.raft_address, CONFIG_ADDR_MAX, "x"); break;
+		case 10:
+			c.n_peers = CONFIG_MAX_PEERS + 1;
+			break;
+		case 11:
+			snprintf(c.raft_address, CONFIG_ADDR_MAX, "x");
+			break;
 		case 12:
 			c.n_peers = 2;
 			snprintf(p2->client_address, CONFIG_ADDR_MAX, "h:2");
@@ -877,15 +904,26 @@ static void test_validate_failures(void **state)
 			snprintf(p2->raft_address, CONFIG_ADDR_MAX,
 				 "tcp://127.0.0.1:7001");
 			break;
-		case 14: c.n_peers = 2; p2->id = 0; break;
-		case 15: c.install_snapshot_timeout_ms = 0; break;
-		case 16: c.max_batch_bytes = 0; break;
-		case 17: snprintf(c.http_address, CONFIG_ADDR_MAX, "x"); break;
+		case 14:
+			c.n_peers = 2;
+			p2->id = 0;
+			break;
+		case 15:
+			c.install_snapshot_timeout_ms = 0;
+			break;
+		case 16:
+			c.max_batch_bytes = 0;
+			break;
+		case 17:
+			snprintf(c.http_address, CONFIG_ADDR_MAX, "x");
+			break;
 		case 18:
 			c.snapshot_threshold = 0;
 			c.snapshot_trailing = 0;
 			break;
-		case 19: c.n_peers = 0; break;
+		case 19:
+			c.n_peers = 0;
+			break;
 		}
 		err[0] = '\0';
 		if (config_validate(&c, err, sizeof err) != -1) {

@@ -32,7 +32,8 @@ static void sink_cb(void *ctx, uint64_t nonce, size_t index,
 	assert_true(s->n < 64);
 	s->nonce[s->n] = nonce;
 	s->index[s->n] = index;
-	assert_int_equal(wire_response_decode(response, len, &s->resp[s->n]), 0);
+	assert_int_equal(wire_response_decode(response, len, &s->resp[s->n]),
+			 0);
 	s->n++;
 }
 
@@ -50,8 +51,8 @@ static void sink_reset(struct sink *s)
 static struct wire_bytes command(uint64_t client, uint64_t seq,
 				 struct wire_op *ops, size_t n)
 {
-	struct wire_request r = {.client_id = client, .seq = seq, .ops = ops,
-				 .n_ops = n};
+	struct wire_request r = {
+	    .client_id = client, .seq = seq, .ops = ops, .n_ops = n};
 	struct wire_bytes b;
 	uint8_t *buf;
 
@@ -62,7 +63,8 @@ static struct wire_bytes command(uint64_t client, uint64_t seq,
 
 static struct wire_op put(const char *key, const char *value)
 {
-	struct wire_op op = {.type = WIRE_OP_KV_PUT, .key = key,
+	struct wire_op op = {.type = WIRE_OP_KV_PUT,
+			     .key = key,
 			     .value = (const uint8_t *)value,
 			     .value_len = strlen(value)};
 	return op;
@@ -72,8 +74,10 @@ static struct wire_op put(const char *key, const char *value)
 static void apply(struct fsm *f, uint64_t time_ms, uint64_t leader,
 		  uint64_t nonce, struct wire_bytes *cmds, size_t n)
 {
-	struct wire_batch b = {.leader_time_ms = time_ms, .leader_id = leader,
-			       .nonce = nonce, .commands = cmds,
+	struct wire_batch b = {.leader_time_ms = time_ms,
+			       .leader_id = leader,
+			       .nonce = nonce,
+			       .commands = cmds,
 			       .n_commands = n};
 	void *buf;
 	size_t len, i;
@@ -103,7 +107,8 @@ static const char *get_value(struct fsm *f, const char *key, char *out,
 	if (e == NULL) {
 		return NULL;
 	}
-	snprintf(out, out_size, "%.*s", (int)e->value_len, (const char *)e->value);
+	snprintf(out, out_size, "%.*s", (int)e->value_len,
+		 (const char *)e->value);
 	return out;
 }
 
@@ -324,8 +329,8 @@ static void test_async_snapshot_sees_capture_time_state(void **state)
 	assert_int_equal(fsm_restore(&b, bufs[0].base, bufs[0].len), 0);
 	assert_int_equal(fsm_digest(&b), digest_at_capture);
 	assert_int_equal(b.kv.count, 100);
-	assert_int_equal(a.raft_fsm.snapshot_finalize(&a.raft_fsm, &bufs,
-						      &n_bufs), 0);
+	assert_int_equal(
+	    a.raft_fsm.snapshot_finalize(&a.raft_fsm, &bufs, &n_bufs), 0);
 	assert_null(a.capture);
 	assert_int_equal(a.defer.n, 0);
 	fsm_close(&a);
@@ -359,8 +364,8 @@ static void test_kv_read_and_list(void **state)
 	struct fsm f;
 	struct wire_op get = {.type = WIRE_OP_KV_GET, .key = "b/2"};
 	struct wire_op missing = {.type = WIRE_OP_KV_GET, .key = "nope"};
-	struct wire_op list = {.type = WIRE_OP_KV_LIST, .prefix = "b/",
-			       .limit = 2};
+	struct wire_op list = {
+	    .type = WIRE_OP_KV_LIST, .prefix = "b/", .limit = 2};
 	struct wire_op ops[3] = {get, missing, list};
 	struct wire_request req = {.ops = ops, .n_ops = 3};
 	struct wire_response resp;
@@ -434,7 +439,8 @@ static void test_kv_list_pages_fit_a_response(void **state)
 	assert_int_equal(wire_response_decode(buf, len, &resp), 0);
 	free(buf);
 	assert_int_equal(resp.results[0].code, WIRE_OK);
-	assert_true(resp.results[0].n_items >= 1 && resp.results[0].n_items < 5);
+	assert_true(resp.results[0].n_items >= 1 &&
+		    resp.results[0].n_items < 5);
 	assert_string_not_equal(resp.results[0].next_token, "");
 	wire_response_release(&resp);
 	free(big);
@@ -446,8 +452,10 @@ static void test_malformed_entries(void **state)
 	struct fsm f;
 	struct sink sink = {0};
 	struct wire_bytes garbage = {(const uint8_t *)"\xff\xff\xff", 3};
-	struct wire_batch b = {.leader_time_ms = 5, .leader_id = NODE_ID,
-			       .nonce = 2, .commands = &garbage,
+	struct wire_batch b = {.leader_time_ms = 5,
+			       .leader_id = NODE_ID,
+			       .nonce = 2,
+			       .commands = &garbage,
 			       .n_commands = 1};
 	void *buf;
 	size_t len;
@@ -471,15 +479,15 @@ static void test_malformed_entries(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_batch_results_per_command),
-		cmocka_unit_test(test_session_dedup),
-		cmocka_unit_test(test_session_window_and_expiry),
-		cmocka_unit_test(test_snapshot_round_trip),
-		cmocka_unit_test(test_async_snapshot_sees_capture_time_state),
-		cmocka_unit_test(test_digest_tracks_state),
-		cmocka_unit_test(test_kv_read_and_list),
-		cmocka_unit_test(test_kv_list_pages_fit_a_response),
-		cmocka_unit_test(test_malformed_entries),
+	    cmocka_unit_test(test_batch_results_per_command),
+	    cmocka_unit_test(test_session_dedup),
+	    cmocka_unit_test(test_session_window_and_expiry),
+	    cmocka_unit_test(test_snapshot_round_trip),
+	    cmocka_unit_test(test_async_snapshot_sees_capture_time_state),
+	    cmocka_unit_test(test_digest_tracks_state),
+	    cmocka_unit_test(test_kv_read_and_list),
+	    cmocka_unit_test(test_kv_list_pages_fit_a_response),
+	    cmocka_unit_test(test_malformed_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,8 +32,8 @@ static uint64_t rng_next(void)
 	return rng_state * 2685821657736338717ull;
 }
 
-static void assert_bytes(const uint8_t *got, size_t got_len,
-			 const void *want, size_t want_len)
+static void assert_bytes(const uint8_t *got, size_t got_len, const void *want,
+			 size_t want_len)
 {
 	assert_non_null(got);
 	assert_int_equal(got_len, want_len);
@@ -94,9 +94,9 @@ static size_t touch_request(const struct wire_request *r)
 
 static size_t touch_response(const struct wire_response *r)
 {
-	size_t i, j, sum = touch_str(r->error_name) +
-			   touch_str(r->error_message) +
-			   touch_str(r->leader_address);
+	size_t i, j,
+	    sum = touch_str(r->error_name) + touch_str(r->error_message) +
+		  touch_str(r->leader_address);
 
 	for (i = 0; i < r->n_results; i++) {
 		const struct wire_result *res = &r->results[i];
@@ -314,8 +314,8 @@ static void sample_ops(struct wire_op ops[WIRE_OP__COUNT])
 	ops[9].type = WIRE_OP_TRANSFER_LEADER;
 	ops[9].node_id = UINT64_MAX;
 	ops[10].type = WIRE_OP_SET_NODE_ADDR;
-	ops[10].node = (struct wire_node_addr){
-	    7, "tcp://h7:1", "tcp://h7:2", ""};
+	ops[10].node =
+	    (struct wire_node_addr){7, "tcp://h7:1", "tcp://h7:2", ""};
 }
 
 static void encode_sample_request(uint8_t **buf, size_t *len)
@@ -338,10 +338,28 @@ static struct wire_kv_item sample_items[] = {
 };
 
 static struct wire_node_status sample_nodes[] = {
-    {{1, "tcp://n1:1", "tcp://n1:2", "n1:3"}, "leader", "voter", 5, 100, 99,
-     101, 101, 1, 0xdeadbeefcafef00dull, true},
-    {{2, "tcp://n2:1", "tcp://n2:2", ""}, "unavailable", "spare", 4, 90, 80,
-     95, 0, 0, 0, false},
+    {{1, "tcp://n1:1", "tcp://n1:2", "n1:3"},
+     "leader",
+     "voter",
+     5,
+     100,
+     99,
+     101,
+     101,
+     1,
+     0xdeadbeefcafef00dull,
+     true},
+    {{2, "tcp://n2:1", "tcp://n2:2", ""},
+     "unavailable",
+     "spare",
+     4,
+     90,
+     80,
+     95,
+     0,
+     0,
+     0,
+     false},
 };
 
 static void sample_response(struct wire_response *r,
@@ -504,8 +522,8 @@ static void test_request_round_trip(void **state)
 		assert_string_equal(got->start_after,
 				    w->start_after ? w->start_after : "");
 		assert_int_equal(got->limit, w->limit);
-		assert_node_addr(&got->node, w->node.raft_address ? &w->node
-								  : &empty);
+		assert_node_addr(&got->node,
+				 w->node.raft_address ? &w->node : &empty);
 		assert_int_equal(got->voter, w->voter);
 		assert_int_equal(got->node_id, w->node_id);
 		assert_int_equal(got->role, w->role);
@@ -607,10 +625,9 @@ static void test_request_key_value_bounds(void **state)
 				op.start_after = key;
 			}
 			assert_int_equal(encode_one_op(&op, &buf, &len), 0);
-			assert_int_equal(decode_and_release(buf, len),
-					 n == WIRE_MAX_KEY_BYTES
-					     ? 0
-					     : WIRE_ERR_MALFORMED);
+			assert_int_equal(
+			    decode_and_release(buf, len),
+			    n == WIRE_MAX_KEY_BYTES ? 0 : WIRE_ERR_MALFORMED);
 			free(buf);
 			key[n] = saved;
 		}
@@ -688,9 +705,9 @@ static void test_request_size_bound(void **state)
 	in.n_ops = 4; /* 4 MiB of values plus framing: just too large */
 	assert_int_equal(wire_request_encode(&in, &buf, &len),
 			 WIRE_ERR_TOO_LARGE);
-	assert_int_equal(wire_request_decode(big, WIRE_MAX_REQUEST_BYTES + 1,
-					     &r),
-			 WIRE_ERR_MALFORMED);
+	assert_int_equal(
+	    wire_request_decode(big, WIRE_MAX_REQUEST_BYTES + 1, &r),
+	    WIRE_ERR_MALFORMED);
 	assert_true(all_zero(&r, sizeof r));
 	free(big);
 	free(value);
@@ -706,7 +723,7 @@ static void test_request_encode_errors(void **state)
 	(void)state;
 	op.type = WIRE_OP__COUNT;
 	assert_int_equal(encode_one_op(&op, &buf, &len), WIRE_ERR_UNKNOWN_OP);
-	op.type = (enum wire_op_type)-1;
+	op.type = (enum wire_op_type) - 1;
 	assert_int_equal(encode_one_op(&op, &buf, &len), WIRE_ERR_UNKNOWN_OP);
 	op.type = WIRE_OP_KV_PUT;
 	op.value_len = 3; /* value NULL */
@@ -727,8 +744,8 @@ static void test_request_hostile_shapes(void **state)
 	/* Request{ops: Op{field 5 (unknown), varint 1}} */
 	static const uint8_t unknown_op[] = {0x1a, 0x02, 0x28, 0x01};
 	/* Request{seq: 5, field 15 (unknown) "xy"} */
-	static const uint8_t unknown_field[] = {0x10, 0x05, 0x7a, 0x02, 'x',
-						'y'};
+	static const uint8_t unknown_field[] = {0x10, 0x05, 0x7a,
+						0x02, 'x',  'y'};
 	/* Request{field 1 as a group start} */
 	static const uint8_t group[] = {0x0b, 0x0c};
 	/* Request{ops: length 5 with 1 byte left} */
@@ -858,8 +875,8 @@ static void test_response_encode_error(void **state)
 	assert_int_equal(r.n_results, 0);
 	wire_response_release(&r);
 
-	assert_int_equal(wire_response_encode_error(WIRE_ERR_MALFORMED, NULL,
-						    0, NULL, &buf, &len),
+	assert_int_equal(wire_response_encode_error(WIRE_ERR_MALFORMED, NULL, 0,
+						    NULL, &buf, &len),
 			 0);
 	assert_int_equal(wire_response_decode(buf, len, &r), 0);
 	free(buf);
@@ -985,9 +1002,8 @@ static void test_batch_lz4(void **state)
 	in.n_commands = N;
 
 	counting_allocs = 0;
-	assert_int_equal(wire_batch_encode(&in, 1024, counting_alloc, &buf,
-					   &len),
-			 0);
+	assert_int_equal(
+	    wire_batch_encode(&in, 1024, counting_alloc, &buf, &len), 0);
 	assert_int_equal(counting_allocs, 1);
 	p = buf;
 	assert_int_equal(p[0], WIRE_BATCH_LZ4);
@@ -1012,12 +1028,11 @@ static void test_batch_lz4(void **state)
 	free(buf);
 
 	/* The same batch under the threshold stays plain. */
-	assert_int_equal(wire_batch_encode(&in, SIZE_MAX, NULL, &buf, &len),
-			 0);
+	assert_int_equal(wire_batch_encode(&in, SIZE_MAX, NULL, &buf, &len), 0);
 	p = buf;
 	assert_int_equal(p[0], WIRE_BATCH_PLAIN);
-	assert_int_equal(len, WIRE_BATCH_HEADER_BYTES + header_raw_size(p) +
-				      p[1]);
+	assert_int_equal(len,
+			 WIRE_BATCH_HEADER_BYTES + header_raw_size(p) + p[1]);
 	free(buf);
 	free(data);
 	free(cmds);
@@ -1049,7 +1064,7 @@ static void test_batch_incompressible(void **state)
 	assert_int_equal(counting_allocs, 1);
 	assert_int_equal(((uint8_t *)buf)[0], WIRE_BATCH_PLAIN);
 	assert_int_equal(len, WIRE_BATCH_HEADER_BYTES + header_raw_size(buf) +
-				      ((uint8_t *)buf)[1]);
+				  ((uint8_t *)buf)[1]);
 	assert_int_equal(len % 8, 0);
 	free(buf);
 	free(data);
@@ -1062,8 +1077,8 @@ static void test_batch_bad_headers(void **state)
 	size_t enc_len;
 	uint8_t *buf;
 	/* lz4 entry claiming 1 MiB from 3 bytes: over the 255:1 bound */
-	static const uint8_t bomb[] = {WIRE_BATCH_LZ4, 0x00, 0x00, 0x10, 0x00,
-				       0x1f, 0x00, 0x00};
+	static const uint8_t bomb[] = {WIRE_BATCH_LZ4, 0x00, 0x00, 0x10,
+				       0x00,	       0x1f, 0x00, 0x00};
 	/* raw size over WIRE_MAX_BATCH_BYTES */
 	static const uint8_t huge[] = {WIRE_BATCH_PLAIN, 0xff, 0xff, 0xff,
 				       0xff};
