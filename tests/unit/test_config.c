@@ -18,7 +18,7 @@
 
 #include "config.h"
 
-static char tmpdir[PATH_MAX];
+static char tmpdir[256]; /* mkdtemp under /tmp: short */
 
 static int group_setup(void **state)
 {
@@ -53,7 +53,7 @@ static int group_teardown(void **state)
 /* Write text to NAME in the temp dir; returns the path (static buffer). */
 static const char *write_file(const char *name, const char *text)
 {
-	static char path[PATH_MAX + 64];
+	static char path[512];
 	FILE *f;
 
 	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
@@ -78,7 +78,7 @@ static void expect_file_error(const char *text, const char *want)
 	struct config c, before;
 	char err[CONFIG_ERRMSG_SIZE] = "";
 	const char *path = write_file("bad.json", text);
-	char full[CONFIG_ERRMSG_SIZE];
+	char full[CONFIG_ERRMSG_SIZE + 600];
 
 	config_defaults(&c);
 	before = c;
@@ -289,7 +289,7 @@ static void test_syntax_error_position(void **state)
 {
 	struct config c;
 	char err[CONFIG_ERRMSG_SIZE] = "";
-	char want[CONFIG_ERRMSG_SIZE];
+	char want[CONFIG_ERRMSG_SIZE + 600];
 	/* The stray ',' is on line 3, column 15. */
 	const char *path = write_file("syntax.json", "{\n"
 						     "  \"node_id\": 1,\n"
@@ -313,7 +313,7 @@ static void test_duplicate_key(void **state)
 {
 	struct config c;
 	char err[CONFIG_ERRMSG_SIZE] = "";
-	char want[CONFIG_ERRMSG_SIZE];
+	char want[CONFIG_ERRMSG_SIZE + 600];
 	const char *path = write_file(
 	    "dup.json", "{\n  \"node_id\": 1,\n  \"node_id\": 2\n}\n");
 
@@ -346,7 +346,7 @@ static void test_wrong_type(void **state)
 {
 	struct config c;
 	char err[CONFIG_ERRMSG_SIZE] = "";
-	char want[CONFIG_ERRMSG_SIZE];
+	char want[CONFIG_ERRMSG_SIZE + 600];
 	const char *path =
 	    write_file("type.json", "{\"raft\": {\"election_timeout_ms\": "
 				    "\"300\"}}");
