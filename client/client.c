@@ -59,6 +59,7 @@ static_assert((int)ST_ERR_MISSING_PARAM == (int)WIRE_ERR_MISSING_PARAM,
 static_assert((int)ST_ERR_TIMEOUT == (int)WIRE_ERR_TIMEOUT, "st/wire codes");
 static_assert((int)ST_ERR_CONNECTION == (int)WIRE_ERR_CONNECTION,
 	      "st/wire codes");
+static_assert((int)ST_ERR_SERVICE == (int)WIRE_ERR_SERVICE, "st/wire codes");
 static_assert((int)ST_ERR_SESSION_EXPIRED == (int)WIRE_ERR_SESSION_EXPIRED,
 	      "st/wire codes");
 static_assert((int)ST_MAX_KEY_BYTES == (int)WIRE_MAX_KEY_BYTES,

@@ -60,6 +60,7 @@ const char *wire_code_name(uint32_t code)
 	    [WIRE_ERR_TIMEOUT] = "RequestTimeout",
 	    [WIRE_ERR_CONNECTION] = "ConnectionFailure",
 	    [WIRE_ERR_SESSION_EXPIRED] = "SessionExpired",
+	    [WIRE_ERR_SERVICE] = "ServiceError",
 	};
 
 	if (code < sizeof names / sizeof *names && names[code] != NULL) {
@@ -74,6 +75,8 @@ bool wire_op_is_write(enum wire_op_type type)
 	case WIRE_OP_KV_PUT:
 	case WIRE_OP_KV_DELETE:
 	case WIRE_OP_SET_NODE_ADDR:
+	case WIRE_OP_SERVICE_CALL: /* the broker asks the service which
+				    * actions are reads */
 		return true;
 	default:
 		/* Reads, and membership changes the node makes itself
@@ -324,6 +327,10 @@ static int op_out(const Stratus__Op *m, struct wire_op *op)
 	op->value = empty_bytes;
 	op->prefix = "";
 	op->start_after = "";
+	op->service = "";
+	op->action = "";
+	op->input = empty_bytes;
+	op->context = empty_bytes;
 	node_addr_out(NULL, &op->node);
 
 	switch (m->op_case) {
@@ -370,6 +377,18 @@ static int op_out(const Stratus__Op *m, struct wire_op *op)
 	case STRATUS__OP__OP_SET_NODE_ADDR:
 		op->type = WIRE_OP_SET_NODE_ADDR;
 		node_addr_out(m->set_node_addr->node, &op->node);
+		break;
+	case STRATUS__OP__OP_SERVICE_CALL:
+		op->type = WIRE_OP_SERVICE_CALL;
+		op->service = str_out(m->service_call->service);
+		op->action = str_out(m->service_call->action);
+		bytes_out(&m->service_call->input, &op->input, &op->input_len);
+		bytes_out(&m->service_call->context, &op->context,
+			  &op->context_len);
+		if (strlen(op->service) > WIRE_MAX_NAME_BYTES ||
+		    strlen(op->action) > WIRE_MAX_NAME_BYTES) {
+			return WIRE_ERR_MALFORMED;
+		}
 		break;
 	default:
 		/* No oneof set (or one this build does not know, which
@@ -462,6 +481,7 @@ struct op_msg {
 		Stratus__RemoveNode remove_node;
 		Stratus__TransferLeader transfer_leader;
 		Stratus__SetNodeAddr set_node_addr;
+		Stratus__ServiceCall service_call;
 	} sub;
 	Stratus__NodeAddr node;
 };
@@ -548,6 +568,20 @@ static int op_in(const struct wire_op *op, struct op_msg *o)
 		o->op.op_case = STRATUS__OP__OP_SET_NODE_ADDR;
 		o->op.set_node_addr = &o->sub.set_node_addr;
 		break;
+	case WIRE_OP_SERVICE_CALL:
+		o->sub.service_call =
+		    (Stratus__ServiceCall)STRATUS__SERVICE_CALL__INIT;
+		o->sub.service_call.service = str_in(op->service);
+		o->sub.service_call.action = str_in(op->action);
+		if (bytes_in(op->input, op->input_len,
+			     &o->sub.service_call.input) != 0 ||
+		    bytes_in(op->context, op->context_len,
+			     &o->sub.service_call.context) != 0) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+		o->op.op_case = STRATUS__OP__OP_SERVICE_CALL;
+		o->op.service_call = &o->sub.service_call;
+		break;
 	default:
 		return WIRE_ERR_UNKNOWN_OP;
 	}
@@ -617,6 +651,7 @@ static int result_out(const Stratus__Result *m, struct wire_result *res)
 	res->error_message = str_out(m->error_message);
 	res->found = m->found != 0;
 	bytes_out(&m->value, &res->value, &res->value_len);
+	bytes_out(&m->output, &res->output, &res->output_len);
 	res->next_token = str_out(m->next_token);
 	if (!ALLOC_ARRAY(res->items, m->n_items)) {
 		return WIRE_ERR_INTERNAL;
@@ -770,7 +805,8 @@ static int response_in(const struct wire_response *r, Stratus__Response *m,
 		rm->error_name = str_in(res->error_name);
 		rm->error_message = str_in(res->error_message);
 		rm->found = res->found;
-		if (bytes_in(res->value, res->value_len, &rm->value) != 0) {
+		if (bytes_in(res->value, res->value_len, &rm->value) != 0 ||
+		    bytes_in(res->output, res->output_len, &rm->output) != 0) {
 			return WIRE_ERR_INVALID_PARAM;
 		}
 		rm->next_token = str_in(res->next_token);

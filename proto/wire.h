@@ -46,8 +46,11 @@ enum wire_code {
 	WIRE_ERR_MISSING_PARAM = 10, /* "MissingParameter" */
 	WIRE_ERR_TIMEOUT = 11,	     /* "RequestTimeout" (client side) */
 	WIRE_ERR_CONNECTION = 12,    /* "ConnectionFailure" (client side) */
-	WIRE_ERR_SESSION_EXPIRED =
-	    13 /* "SessionExpired": seq too old to dedup */
+	/* "SessionExpired": seq too old to dedup */
+	WIRE_ERR_SESSION_EXPIRED = 13,
+	/* "ServiceError" as a code; error_name carries the service's own
+	 * AWS error code ("QueueDoesNotExist", ...) */
+	WIRE_ERR_SERVICE = 14
 };
 
 /* The AWS-style name of a code ("NotLeader", "InvalidAction", ...; "OK" for
@@ -61,6 +64,7 @@ const char *wire_code_name(uint32_t code);
 #define WIRE_MAX_OPS_PER_REQUEST 1024
 #define WIRE_MAX_KEY_BYTES	 1024
 #define WIRE_MAX_VALUE_BYTES	 (1024u * 1024)
+#define WIRE_MAX_NAME_BYTES	 64 /* service and action names */
 
 enum wire_op_type {
 	WIRE_OP_NONE = 0,
@@ -74,6 +78,7 @@ enum wire_op_type {
 	WIRE_OP_REMOVE_NODE,
 	WIRE_OP_TRANSFER_LEADER,
 	WIRE_OP_SET_NODE_ADDR,
+	WIRE_OP_SERVICE_CALL,
 	WIRE_OP__COUNT
 };
 
@@ -102,6 +107,15 @@ struct wire_op {
 	/* ASSIGN_NODE, REMOVE_NODE, TRANSFER_LEADER */
 	uint64_t node_id;
 	uint32_t role; /* ASSIGN_NODE */
+	/* SERVICE_CALL: service ("sqs"), AWS action name, the AWS JSON
+	 * request document, and the leader-made context (JSON, may be
+	 * empty). */
+	const char *service;
+	const char *action;
+	const uint8_t *input;
+	size_t input_len;
+	const uint8_t *context;
+	size_t context_len;
 };
 
 /* True for ops that change replicated state (go through the raft log). */
@@ -156,6 +170,8 @@ struct wire_result {
 	const char *next_token;
 	struct wire_node_status *nodes; /* CLUSTER_STATUS */
 	size_t n_nodes;
+	const uint8_t *output; /* SERVICE_CALL: AWS JSON response document */
+	size_t output_len;
 };
 
 /* Set res to an error result named after its code. message is borrowed. */

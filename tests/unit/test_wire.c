@@ -316,6 +316,13 @@ static void sample_ops(struct wire_op ops[WIRE_OP__COUNT])
 	ops[10].type = WIRE_OP_SET_NODE_ADDR;
 	ops[10].node =
 	    (struct wire_node_addr){7, "tcp://h7:1", "tcp://h7:2", ""};
+	ops[11].type = WIRE_OP_SERVICE_CALL;
+	ops[11].service = "sqs";
+	ops[11].action = "SendMessage";
+	ops[11].input = (const uint8_t *)"{\"QueueUrl\":\"q\"}";
+	ops[11].input_len = 15;
+	ops[11].context = (const uint8_t *)"{\"MessageId\":\"m\"}";
+	ops[11].context_len = 17;
 }
 
 static void encode_sample_request(uint8_t **buf, size_t *len)
@@ -378,6 +385,8 @@ static void sample_response(struct wire_response *r,
 	results[3].code = WIRE_ERR_NOT_FOUND;
 	results[3].error_name = wire_code_name(WIRE_ERR_NOT_FOUND);
 	results[3].error_message = "no such key";
+	results[0].output = (const uint8_t *)"{\"MessageId\":\"m-1\"}";
+	results[0].output_len = 19;
 	r->code = WIRE_ERR_NOT_LEADER;
 	r->error_name = "NotLeader";
 	r->error_message = "ask node 3";
@@ -476,7 +485,8 @@ static void test_code_names(void **state)
 			    "ConnectionFailure");
 	assert_string_equal(wire_code_name(WIRE_ERR_SESSION_EXPIRED),
 			    "SessionExpired");
-	assert_string_equal(wire_code_name(14), "UnknownError");
+	assert_string_equal(wire_code_name(WIRE_ERR_SERVICE), "ServiceError");
+	assert_string_equal(wire_code_name(15), "UnknownError");
 	assert_string_equal(wire_code_name(UINT32_MAX), "UnknownError");
 }
 
@@ -487,7 +497,8 @@ static void test_op_is_write(void **state)
 	(void)state;
 	for (t = 0; t < WIRE_OP__COUNT; t++) {
 		bool want = t == WIRE_OP_KV_PUT || t == WIRE_OP_KV_DELETE ||
-			    t == WIRE_OP_SET_NODE_ADDR;
+			    t == WIRE_OP_SET_NODE_ADDR ||
+			    t == WIRE_OP_SERVICE_CALL;
 		assert_int_equal(wire_op_is_write((enum wire_op_type)t), want);
 	}
 }
@@ -527,6 +538,12 @@ static void test_request_round_trip(void **state)
 		assert_int_equal(got->voter, w->voter);
 		assert_int_equal(got->node_id, w->node_id);
 		assert_int_equal(got->role, w->role);
+		assert_string_equal(got->service, w->service ? w->service : "");
+		assert_string_equal(got->action, w->action ? w->action : "");
+		assert_bytes(got->input, got->input_len, w->input,
+			     w->input_len);
+		assert_bytes(got->context, got->context_len, w->context,
+			     w->context_len);
 	}
 	wire_request_release(&r);
 	assert_true(all_zero(&r, sizeof r));
@@ -825,6 +842,8 @@ static void test_response_round_trip(void **state)
 				    w->error_message ? w->error_message : "");
 		assert_int_equal(g->found, w->found);
 		assert_bytes(g->value, g->value_len, w->value, w->value_len);
+		assert_bytes(g->output, g->output_len, w->output,
+			     w->output_len);
 		assert_string_equal(g->next_token,
 				    w->next_token ? w->next_token : "");
 		assert_int_equal(g->n_items, w->n_items);

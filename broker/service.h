@@ -1,0 +1,111 @@
+/* service — the seam every AWS-compatible service (SQS now; SNS,
+ * EventBridge, Lambda, Step Functions later) plugs into.
+ *
+ * A service implements each AWS action exactly once, against the action's
+ * AWS JSON request and response documents (the shapes AWS's JSON protocols
+ * use: {"QueueName": "orders", "Attributes": {...}}). Every front door —
+ * the native protocol, the CLI, and later HTTP Query / JSON — converts to
+ * and from those documents; none reimplements an action.
+ *
+ * Life of a write (an action that changes state):
+ *   1. prepare — on the leader, before proposing: cheap validation against
+ *      the current state, and every leader-made value (message ids, receipt
+ *      handles, random choices, the endpoint used in queue URLs) written
+ *      into the context object. A request it rejects is answered at once
+ *      and never enters the log.
+ *   2. apply — on every node, from the log: deterministic. Reads nothing
+ *      but its arguments and the state (time is now_ms, the batch's clock;
+ *      randomness comes from the context). Same log, same state, same
+ *      output bytes on every node — outputs are stored for exactly-once
+ *      retries and are part of the replicated state's digest.
+ * A read (an action that changes nothing) is answered by `read` on the
+ * leader once a batch proposed after its arrival has applied.
+ *
+ * Long polls: apply may answer SERVICE_WAIT (e.g. ReceiveMessage with
+ * WaitTimeSeconds and nothing to return). Nothing is recorded; the leader
+ * parks the request and proposes it again when the service signals its
+ * wait key through env->wake (from apply: a message became available) or
+ * at wake_at_ms, and with "final": true in the context when its wait time
+ * is over (apply must then answer, e.g. with no messages).
+ *
+ * All functions run on the loop thread. */
+#ifndef STRATUS_SERVICE_H
+#define STRATUS_SERVICE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SERVICE_ERRMSG_SIZE 512
+#define SERVICE_WAIT_KEY_SIZE 200
+
+enum service_status {
+	SERVICE_OK,    /* result.output is the response document */
+	SERVICE_ERROR, /* result.error_code / error_message */
+	SERVICE_WAIT   /* long poll: retry later (see above) */
+};
+
+enum service_action_kind {
+	SERVICE_ACTION_UNKNOWN = 0, /* not an action of this service */
+	SERVICE_ACTION_READ,
+	SERVICE_ACTION_WRITE
+};
+
+/* What an action produced. Zero it before a call. */
+struct service_result {
+	json_t *output; /* SERVICE_OK: new reference, the caller owns it */
+	/* SERVICE_ERROR: AWS's error code for the JSON protocol
+	 * ("QueueDoesNotExist", "InvalidParameterValue", ...; a static
+	 * string), a message, and whether the caller (Sender) or the service
+	 * (Receiver) is at fault. */
+	const char *error_code;
+	char error_message[SERVICE_ERRMSG_SIZE];
+	bool sender_fault;
+	/* SERVICE_WAIT: what to wait for (e.g. "sqs:000000000000/orders")
+	 * and the latest time to retry anyway (0 = only when woken). */
+	char wait_key[SERVICE_WAIT_KEY_SIZE];
+	uint64_t wake_at_ms;
+};
+
+/* What the node gives a service. */
+struct service_env {
+	const char *region;     /* "us-east-1" */
+	const char *account_id; /* "000000000000" */
+	/* Called from apply when something a waiter may want happened
+	 * (wait_key as in service_result). May be NULL. */
+	void (*wake)(void *ctx, const char *wait_key);
+	void *wake_ctx;
+};
+
+struct service {
+	const char *name; /* "sqs": ServiceCall.service */
+	void *state;
+	/* Which kind of action this is (unknown actions: UNKNOWN). */
+	enum service_action_kind (*action_kind)(const char *action);
+	/* Leader only, before proposing a write. input: the request document
+	 * (borrowed); context: an empty object to fill (borrowed). */
+	enum service_status (*prepare)(void *state, const char *action,
+				       const json_t *input, json_t *context,
+				       uint64_t now_ms,
+				       struct service_result *result);
+	/* Apply a write (every node, from the log). */
+	enum service_status (*apply)(void *state, const char *action,
+				     const json_t *input,
+				     const json_t *context, uint64_t now_ms,
+				     struct service_result *result);
+	/* Answer a read (leader). */
+	enum service_status (*read)(void *state, const char *action,
+				    const json_t *input, uint64_t now_ms,
+				    struct service_result *result);
+	/* Serialize the whole state (malloc'd buffer) / replace it with a
+	 * serialized one. 0, or -1 (restore: the state is left unchanged). */
+	int (*snapshot)(const void *state, uint8_t **buf, size_t *len);
+	int (*restore)(void *state, const uint8_t *buf, size_t len);
+	/* Order-independent digest of the state (equal states, equal
+	 * digests). */
+	uint64_t (*digest)(const void *state);
+	void (*destroy)(struct service *svc);
+};
+
+#endif
