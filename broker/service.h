@@ -23,10 +23,12 @@
  *
  * Long polls: apply may answer SERVICE_WAIT (e.g. ReceiveMessage with
  * WaitTimeSeconds and nothing to return). Nothing is recorded; the leader
- * parks the request and proposes it again when the service signals its
- * wait key through env->wake (from apply: a message became available) or
- * at wake_at_ms, and with "final": true in the context when its wait time
- * is over (apply must then answer, e.g. with no messages).
+ * parks the request and proposes the same command again when the service
+ * signals its wait key through env->wake (from apply: a message became
+ * available) or at wake_at_ms. The deadline is the service's business:
+ * prepare records it in the context (e.g. "WaitUntilMs": now + wait), and
+ * apply answers normally (e.g. with no messages) once now_ms has reached
+ * it, so wake_at_ms must never be later than that deadline.
  *
  * All functions run on the loop thread. */
 #ifndef STRATUS_SERVICE_H
