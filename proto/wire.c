@@ -1116,12 +1116,19 @@ int wire_snapshot_decode(const void *buf, size_t len, struct wire_snapshot *out)
 	s.last_time_ms = m->last_time_ms;
 	if (!ALLOC_ARRAY(s.kv, m->n_kv) ||
 	    !ALLOC_ARRAY(s.sessions, m->n_sessions) ||
-	    !ALLOC_ARRAY(s.nodes, m->n_nodes)) {
+	    !ALLOC_ARRAY(s.nodes, m->n_nodes) ||
+	    !ALLOC_ARRAY(s.services, m->n_services)) {
 		goto err_nomem;
 	}
 	s.n_kv = m->n_kv;
 	s.n_sessions = m->n_sessions;
 	s.n_nodes = m->n_nodes;
+	s.n_services = m->n_services;
+	for (i = 0; i < m->n_services; i++) {
+		s.services[i].name = str_out(m->services[i]->name);
+		bytes_out(&m->services[i]->data, &s.services[i].data,
+			  &s.services[i].len);
+	}
 	for (i = 0; i < m->n_kv; i++) {
 		s.kv[i].key = str_out(m->kv[i]->key);
 		bytes_out(&m->kv[i]->value, &s.kv[i].value, &s.kv[i].value_len);
@@ -1167,6 +1174,7 @@ void wire_snapshot_release(struct wire_snapshot *s)
 	free(s->kv);
 	free(s->sessions);
 	free(s->nodes);
+	free(s->services);
 	protobuf_c_message_free_unpacked(s->priv_, NULL);
 	memset(s, 0, sizeof *s);
 }
@@ -1182,6 +1190,8 @@ struct snapshot_msgs {
 	Stratus__SessionResult **result_ptrs;
 	Stratus__NodeAddr *nodes;
 	Stratus__NodeAddr **node_ptrs;
+	Stratus__ServiceState *services;
+	Stratus__ServiceState **service_ptrs;
 };
 
 static void snapshot_msgs_free(struct snapshot_msgs *a)
@@ -1194,6 +1204,8 @@ static void snapshot_msgs_free(struct snapshot_msgs *a)
 	free(a->result_ptrs);
 	free(a->nodes);
 	free(a->node_ptrs);
+	free(a->services);
+	free(a->service_ptrs);
 }
 
 /* Builds m (and a) from s, borrowing s's data. Returns 0,
@@ -1205,7 +1217,8 @@ static int snapshot_in(const struct wire_snapshot *s, Stratus__Snapshot *m,
 
 	if ((s->kv == NULL && s->n_kv != 0) ||
 	    (s->sessions == NULL && s->n_sessions != 0) ||
-	    (s->nodes == NULL && s->n_nodes != 0)) {
+	    (s->nodes == NULL && s->n_nodes != 0) ||
+	    (s->services == NULL && s->n_services != 0)) {
 		return WIRE_ERR_INVALID_PARAM;
 	}
 	for (i = 0; i < s->n_sessions; i++) {
@@ -1222,7 +1235,9 @@ static int snapshot_in(const struct wire_snapshot *s, Stratus__Snapshot *m,
 	    !ALLOC_ARRAY(a->results, n_results) ||
 	    !ALLOC_ARRAY(a->result_ptrs, n_results) ||
 	    !ALLOC_ARRAY(a->nodes, s->n_nodes) ||
-	    !ALLOC_ARRAY(a->node_ptrs, s->n_nodes)) {
+	    !ALLOC_ARRAY(a->node_ptrs, s->n_nodes) ||
+	    !ALLOC_ARRAY(a->services, s->n_services) ||
+	    !ALLOC_ARRAY(a->service_ptrs, s->n_services)) {
 		return WIRE_ERR_INTERNAL;
 	}
 
@@ -1271,6 +1286,18 @@ static int snapshot_in(const struct wire_snapshot *s, Stratus__Snapshot *m,
 	for (i = 0; i < s->n_nodes; i++) {
 		node_addr_in(&s->nodes[i], &a->nodes[i]);
 		a->node_ptrs[i] = &a->nodes[i];
+	}
+	m->n_services = s->n_services;
+	m->services = a->service_ptrs;
+	for (i = 0; i < s->n_services; i++) {
+		a->services[i] =
+		    (Stratus__ServiceState)STRATUS__SERVICE_STATE__INIT;
+		a->services[i].name = str_in(s->services[i].name);
+		if (bytes_in(s->services[i].data, s->services[i].len,
+			     &a->services[i].data) != 0) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+		a->service_ptrs[i] = &a->services[i];
 	}
 	return 0;
 }

@@ -260,6 +260,13 @@ struct wire_session {
 	size_t n_results;
 };
 
+/* A service's state in its own encoding (broker/service.h). */
+struct wire_service_state {
+	const char *name;
+	const uint8_t *data;
+	size_t len;
+};
+
 struct wire_snapshot {
 	uint32_t version;
 	uint64_t last_time_ms;
@@ -269,6 +276,8 @@ struct wire_snapshot {
 	size_t n_sessions;
 	struct wire_node_addr *nodes;
 	size_t n_nodes;
+	struct wire_service_state *services;
+	size_t n_services;
 	void *priv_;
 };
 

@@ -425,6 +425,11 @@ static struct wire_session_result sample_session_results[] = {
     {12, value_bytes, sizeof value_bytes},
 };
 
+static struct wire_service_state sample_services[] = {
+    {"sqs", (const uint8_t *)"\x00\x01queue-state", 13},
+    {"empty", NULL, 0},
+};
+
 static void sample_snapshot(struct wire_snapshot *s,
 			    struct wire_session sessions[3],
 			    struct wire_node_addr nodes[2])
@@ -445,6 +450,8 @@ static void sample_snapshot(struct wire_snapshot *s,
 	s->n_sessions = 3;
 	s->nodes = nodes;
 	s->n_nodes = 2;
+	s->services = sample_services;
+	s->n_services = 2;
 }
 
 /* An allocator standing in for raft_malloc: counts its calls. */
@@ -1196,6 +1203,12 @@ static void test_snapshot_round_trip(void **state)
 	assert_int_equal(s.n_nodes, 2);
 	assert_node_addr(&s.nodes[0], &nodes[0]);
 	assert_node_addr(&s.nodes[1], &nodes[1]);
+	assert_int_equal(s.n_services, 2);
+	assert_string_equal(s.services[0].name, "sqs");
+	assert_bytes(s.services[0].data, s.services[0].len,
+		     sample_services[0].data, sample_services[0].len);
+	assert_string_equal(s.services[1].name, "empty");
+	assert_bytes(s.services[1].data, s.services[1].len, NULL, 0);
 	wire_snapshot_release(&s);
 	assert_true(all_zero(&s, sizeof s));
 }
