@@ -21,6 +21,10 @@
  * A read (an action that changes nothing) is answered by `read` on the
  * leader once a batch proposed after its arrival has applied.
  *
+ * The context always holds "Endpoint": the URL base of the node that took
+ * the request ("http://10.0.0.1:7003"), for queue URLs in outputs; prepare
+ * adds its own values next to it.
+ *
  * Long polls: apply may answer SERVICE_WAIT (e.g. ReceiveMessage with
  * WaitTimeSeconds and nothing to return). Nothing is recorded; the leader
  * parks the request and proposes the same command again when the service
@@ -96,9 +100,11 @@ struct service {
 				     const json_t *input,
 				     const json_t *context, uint64_t now_ms,
 				     struct service_result *result);
-	/* Answer a read (leader). */
+	/* Answer a read (leader). context carries what the node knows that
+	 * the state does not, as for apply ("Endpoint" for queue URLs). */
 	enum service_status (*read)(void *state, const char *action,
-				    const json_t *input, uint64_t now_ms,
+				    const json_t *input,
+				    const json_t *context, uint64_t now_ms,
 				    struct service_result *result);
 	/* Serialize the whole state (malloc'd buffer) / replace it with a
 	 * serialized one. 0, or -1 (restore: the state is left unchanged). */
