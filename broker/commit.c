@@ -128,6 +128,12 @@ static struct commit_item *push_item(struct commit_item **arr, size_t *n,
 int commit_submit_write(struct commit *c, const uint8_t *body, size_t len,
 			commit_done_cb cb, void *arg)
 {
+	return commit_submit_call(c, body, len, cb, NULL, arg);
+}
+
+int commit_submit_call(struct commit *c, const uint8_t *body, size_t len,
+		       commit_done_cb cb, commit_wait_cb wait, void *arg)
+{
 	struct commit_batch *b = open_batch(c, len);
 	struct commit_item *it;
 
@@ -136,6 +142,7 @@ int commit_submit_write(struct commit *c, const uint8_t *body, size_t len,
 		return -1;
 	}
 	it->cb = cb;
+	it->wait = wait;
 	it->arg = arg;
 	it->body = body;
 	it->len = len;
@@ -155,6 +162,7 @@ int commit_submit_read(struct commit *c, const struct wire_request *req,
 		return -1;
 	}
 	it->cb = cb;
+	it->wait = NULL;
 	it->arg = arg;
 	it->body = NULL;
 	it->len = 0;
@@ -172,6 +180,26 @@ void commit_on_result(void *ctx, uint64_t nonce, size_t index,
 		return; /* proposed by an earlier incarnation of this node */
 	}
 	item_done(&b->writes[index], WIRE_OK, NULL, response, len);
+}
+
+void commit_on_wait(void *ctx, uint64_t nonce, size_t index,
+		    const char *wait_key, uint64_t wake_at_ms)
+{
+	struct commit *c = ctx;
+	struct commit_batch *b = u64map_get(&c->proposed, nonce);
+	struct commit_item *it;
+
+	if (b == NULL || index >= b->n_writes || b->writes[index].cb == NULL) {
+		return;
+	}
+	it = &b->writes[index];
+	if (it->wait == NULL) {
+		item_done(it, WIRE_ERR_INTERNAL, "this call cannot wait", NULL,
+			  0);
+		return;
+	}
+	it->cb = NULL;
+	it->wait(it->arg, wait_key, wake_at_ms);
 }
 
 static void answer_reads(struct commit *c, struct commit_batch *b)

@@ -33,8 +33,14 @@
 typedef void (*commit_done_cb)(void *arg, uint32_t code, const char *message,
 			       const uint8_t *response, size_t len);
 
+/* A long poll must wait (see fsm_wait_cb): the item is finished from the
+ * commit's point of view; its owner proposes the command again later. */
+typedef void (*commit_wait_cb)(void *arg, const char *wait_key,
+			       uint64_t wake_at_ms);
+
 struct commit_item {
 	commit_done_cb cb; /* NULL once completed */
+	commit_wait_cb wait; /* may be NULL: waiting is then an error */
 	void *arg;
 	const uint8_t *body; /* writes: serialized Command, borrowed */
 	size_t len;
@@ -86,6 +92,11 @@ void commit_close(struct commit *c);
  * of memory (cb not called). */
 int commit_submit_write(struct commit *c, const uint8_t *body, size_t len,
 			commit_done_cb cb, void *arg);
+/* Like commit_submit_write, for a command that may have to wait (a
+ * service call): exactly one of cb and wait is called. */
+int commit_submit_call(struct commit *c, const uint8_t *body, size_t len,
+		       commit_done_cb cb, commit_wait_cb wait, void *arg);
+
 /* Queue a read-only request (borrowed until cb). 0 or -1 as above. */
 int commit_submit_read(struct commit *c, const struct wire_request *req,
 		       commit_done_cb cb, void *arg);
@@ -100,6 +111,10 @@ void commit_fail_queued(struct commit *c, uint32_t code, const char *message);
 /* The fsm_result_cb: route a command's Response to its waiting item. */
 void commit_on_result(void *ctx, uint64_t nonce, size_t index,
 		      const uint8_t *response, size_t len);
+
+/* The fsm_wait_cb: route a long poll's wait to its item. */
+void commit_on_wait(void *ctx, uint64_t nonce, size_t index,
+		    const char *wait_key, uint64_t wake_at_ms);
 
 /* Number of items queued or in flight. */
 size_t commit_pending(const struct commit *c);

@@ -19,8 +19,7 @@ static int fsm_raft_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
  * worker may read the live buffers. */
 struct fsm_capture {
 	struct wire_snapshot s;
-	struct wire_session *sessions;
-	size_t n_sessions;
+	struct wire_service_state services[FSM_MAX_SERVICES]; /* data owned */
 };
 
 static int capture_take(struct fsm *f, struct fsm_capture **out);
@@ -153,6 +152,10 @@ void fsm_close(struct fsm *f)
 	kv_free(&f->kv);
 	session_table_free(&f->sessions);
 	nodes_free(f);
+	while (f->n_services > 0) {
+		struct service *svc = f->services[--f->n_services];
+		svc->destroy(svc);
+	}
 }
 
 void fsm_use_sync_snapshots(struct fsm *f)
@@ -212,9 +215,58 @@ err_after_dup:
 	return -1;
 }
 
-int fsm_validate(const struct wire_op *op, struct wire_result *res)
+int fsm_add_service(struct fsm *f, struct service *svc)
 {
+	if (f->n_services == FSM_MAX_SERVICES) {
+		return -1;
+	}
+	f->services[f->n_services++] = svc;
+	return 0;
+}
+
+struct service *fsm_find_service(const struct fsm *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_services; i++) {
+		if (strcmp(f->services[i]->name, name) == 0) {
+			return f->services[i];
+		}
+	}
+	return NULL;
+}
+
+bool fsm_op_is_write(const struct fsm *f, const struct wire_op *op)
+{
+	struct service *svc;
+
+	if (op->type != WIRE_OP_SERVICE_CALL) {
+		return wire_op_is_write(op->type);
+	}
+	svc = fsm_find_service(f, op->service);
+	return svc == NULL ||
+	       svc->action_kind(op->action) != SERVICE_ACTION_READ;
+}
+
+int fsm_validate(const struct fsm *f, const struct wire_op *op,
+		 struct wire_result *res)
+{
+	struct service *svc;
+
 	switch (op->type) {
+	case WIRE_OP_SERVICE_CALL:
+		svc = fsm_find_service(f, op->service);
+		if (svc == NULL) {
+			wire_result_set_error(res, WIRE_ERR_UNKNOWN_OP,
+					      "unknown service");
+			return -1;
+		}
+		if (svc->action_kind(op->action) == SERVICE_ACTION_UNKNOWN) {
+			wire_result_set_error(res, WIRE_ERR_UNKNOWN_OP,
+					      "unknown action");
+			return -1;
+		}
+		return 0;
 	case WIRE_OP_KV_PUT:
 	case WIRE_OP_KV_DELETE:
 	case WIRE_OP_KV_GET:
@@ -236,14 +288,137 @@ int fsm_validate(const struct wire_op *op, struct wire_result *res)
 	}
 }
 
+/* Per-op memory a result borrows until the response is encoded. */
+struct op_scratch {
+	char *output; /* owned JSON text */
+	char message[SERVICE_ERRMSG_SIZE];
+	bool wait;
+	char wait_key[SERVICE_WAIT_KEY_SIZE];
+	uint64_t wake_at_ms;
+};
+
+/* A replica that cannot apply an entry the others apply would diverge;
+ * stopping is the only safe answer (the entry is replayed on restart). */
+static void fsm_out_of_memory(const char *what)
+{
+	log_error("apply: out of memory trying to %s; stopping the node", what);
+	abort();
+}
+
+/* Turn what a service produced into res (borrowing from sc). */
+static void service_result_to_wire(enum service_status st,
+				   struct service_result *r,
+				   struct wire_result *res,
+				   struct op_scratch *sc)
+{
+	switch (st) {
+	case SERVICE_OK:
+		/* Sorted, compact: the same bytes on every replica. */
+		sc->output = r->output != NULL
+				 ? json_dumps(r->output,
+					      JSON_COMPACT | JSON_SORT_KEYS)
+				 : strdup("{}");
+		if (sc->output == NULL) {
+			fsm_out_of_memory("encode a service response");
+		}
+		res->output = (const uint8_t *)sc->output;
+		res->output_len = strlen(sc->output);
+		break;
+	case SERVICE_WAIT:
+		sc->wait = true;
+		snprintf(sc->wait_key, sizeof sc->wait_key, "%s", r->wait_key);
+		sc->wake_at_ms = r->wake_at_ms;
+		break;
+	default:
+		snprintf(sc->message, sizeof sc->message, "%s",
+			 r->error_message);
+		res->code = WIRE_ERR_SERVICE;
+		res->error_name =
+		    r->error_code != NULL ? r->error_code : "InternalFailure";
+		res->error_message = sc->message;
+		break;
+	}
+	json_decref(r->output);
+	r->output = NULL;
+}
+
+/* Parse a JSON object from bytes ("" = empty object); NULL if invalid. */
+static json_t *load_object(const uint8_t *data, size_t len)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	if (len == 0) {
+		return json_object();
+	}
+	v = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (v != NULL && !json_is_object(v)) {
+		json_decref(v);
+		v = NULL;
+	}
+	return v;
+}
+
+/* Run a service call (apply for writes, read for reads); fills res. */
+static void run_service_call(const struct fsm *f, const struct wire_op *op,
+			     bool write, struct wire_result *res,
+			     struct op_scratch *sc)
+{
+	struct service *svc = fsm_find_service(f, op->service);
+	struct service_result r;
+	enum service_status st;
+	json_t *input, *context = NULL;
+
+	memset(&r, 0, sizeof r);
+	input = load_object(op->input, op->input_len);
+	if (input == NULL) {
+		wire_result_set_error(res, WIRE_ERR_MALFORMED,
+				      "the request document is not a JSON "
+				      "object");
+		return;
+	}
+	context = load_object(op->context, op->context_len);
+	if (context == NULL) {
+		json_decref(input);
+		wire_result_set_error(res, WIRE_ERR_MALFORMED,
+				      "the call context is not a JSON object");
+		return;
+	}
+	if (write) {
+		st = svc->apply(svc->state, op->action, input, context,
+				f->time_ms, &r);
+	} else {
+		st = svc->read(svc->state, op->action, input, context,
+			       f->time_ms, &r);
+		if (st == SERVICE_WAIT) {
+			st = SERVICE_ERROR;
+			r.error_code = "InternalFailure";
+			snprintf(r.error_message, sizeof r.error_message,
+				 "a read cannot wait");
+		}
+	}
+	service_result_to_wire(st, &r, res, sc);
+	json_decref(input);
+	json_decref(context);
+}
+
 /* Apply one write op; fills res. */
 static void apply_op(struct fsm *f, const struct wire_op *op,
-		     struct wire_result *res)
+		     struct wire_result *res, struct op_scratch *sc)
 {
-	if (fsm_validate(op, res) != 0) {
+	if (fsm_validate(f, op, res) != 0) {
 		return;
 	}
 	switch (op->type) {
+	case WIRE_OP_SERVICE_CALL:
+		if (!fsm_op_is_write(f, op)) {
+			wire_result_set_error(
+			    res, WIRE_ERR_INVALID_PARAM,
+			    "read operations cannot be batched with writes");
+			break;
+		}
+		run_service_call(f, op, true, res, sc);
+		break;
 	case WIRE_OP_KV_PUT:
 	case WIRE_OP_KV_DELETE:
 		kv_apply(&f->kv, op, res);
@@ -259,14 +434,6 @@ static void apply_op(struct fsm *f, const struct wire_op *op,
 		    res, WIRE_ERR_INVALID_PARAM,
 		    "read operations cannot be batched with writes");
 	}
-}
-
-/* A replica that cannot apply an entry the others apply would diverge;
- * stopping is the only safe answer (the entry is replayed on restart). */
-static void fsm_out_of_memory(const char *what)
-{
-	log_error("apply: out of memory trying to %s; stopping the node", what);
-	abort();
 }
 
 static void deliver(struct fsm *f, const struct wire_batch *b, size_t index,
@@ -296,6 +463,7 @@ static void apply_command(struct fsm *f, const struct wire_batch *b,
 {
 	struct wire_request cmd;
 	struct wire_result results_stack[8], *results = results_stack;
+	struct op_scratch scratch_stack[8], *scratch = scratch_stack;
 	struct wire_response resp;
 	const uint8_t *stored;
 	uint8_t *buf;
@@ -328,17 +496,32 @@ static void apply_command(struct fsm *f, const struct wire_batch *b,
 	}
 	if (cmd.n_ops > sizeof results_stack / sizeof *results) {
 		results = calloc(cmd.n_ops, sizeof *results);
-		if (results == NULL) {
-			/* Same on every replica with the same memory budget. */
-			deliver_error(f, b, index, WIRE_ERR_OVER_LIMIT,
-				      "state machine out of memory");
-			goto out;
+		scratch = calloc(cmd.n_ops, sizeof *scratch);
+		if (results == NULL || scratch == NULL) {
+			fsm_out_of_memory("apply a command");
 		}
 	} else {
 		memset(results, 0, sizeof results_stack);
+		memset(scratch, 0, sizeof scratch_stack);
 	}
 	for (i = 0; i < cmd.n_ops; i++) {
-		apply_op(f, &cmd.ops[i], &results[i]);
+		apply_op(f, &cmd.ops[i], &results[i], &scratch[i]);
+	}
+	if (cmd.n_ops == 1 && scratch[0].wait) {
+		/* A long poll with nothing to return yet: record nothing;
+		 * the proposer parks it and proposes it again later. */
+		if (b->leader_id == f->node_id && f->wait_cb != NULL) {
+			f->wait_cb(f->result_ctx, b->nonce, index,
+				   scratch[0].wait_key, scratch[0].wake_at_ms);
+		}
+		goto out_after_results;
+	}
+	for (i = 0; i < cmd.n_ops; i++) {
+		if (scratch[i].wait) {
+			wire_result_set_error(&results[i],
+					      WIRE_ERR_INVALID_PARAM,
+					      "a long poll must be sent alone");
+		}
 	}
 	f->applied_commands++;
 	memset(&resp, 0, sizeof resp);
@@ -356,6 +539,12 @@ static void apply_command(struct fsm *f, const struct wire_batch *b,
 		free(buf);
 	}
 out_after_results:
+	for (i = 0; i < cmd.n_ops; i++) {
+		free(scratch[i].output);
+	}
+	if (scratch != scratch_stack) {
+		free(scratch);
+	}
 	if (results != results_stack) {
 		free(results);
 	}
@@ -397,17 +586,26 @@ int fsm_read(const struct fsm *f, const struct wire_request *req,
 	    calloc(req->n_ops ? req->n_ops : 1, sizeof *results);
 	struct wire_kv_item **items =
 	    calloc(req->n_ops ? req->n_ops : 1, sizeof *items);
+	struct op_scratch *scratch =
+	    calloc(req->n_ops ? req->n_ops : 1, sizeof *scratch);
 	struct wire_response resp;
 	size_t i;
 	int rv = -1;
 
-	if (results == NULL || items == NULL) {
+	if (results == NULL || items == NULL || scratch == NULL) {
 		goto out;
 	}
 	for (i = 0; i < req->n_ops; i++) {
 		const struct wire_op *op = &req->ops[i];
 		if (op->type == WIRE_OP_KV_GET || op->type == WIRE_OP_KV_LIST) {
 			kv_read(&f->kv, op, &results[i], &items[i]);
+		} else if (op->type == WIRE_OP_SERVICE_CALL &&
+			   fsm_validate(f, op, &results[i]) == 0 &&
+			   !fsm_op_is_write(f, op)) {
+			run_service_call(f, op, false, &results[i],
+					 &scratch[i]);
+		} else if (results[i].code != WIRE_OK) {
+			/* fsm_validate said why */
 		} else {
 			wire_result_set_error(
 			    &results[i], WIRE_ERR_INVALID_PARAM,
@@ -431,6 +629,12 @@ out:
 			free(items[i]);
 		}
 	}
+	if (scratch != NULL) {
+		for (i = 0; i < req->n_ops; i++) {
+			free(scratch[i].output);
+		}
+	}
+	free(scratch);
 	free(items);
 	free(results);
 	return rv;
@@ -471,6 +675,24 @@ static int capture_take(struct fsm *f, struct fsm_capture **out)
 		s->nodes[i].http_address = f->nodes[i].http_address;
 	}
 	s->n_nodes = f->n_nodes;
+	/* Services serialize on the loop thread, into buffers of their own
+	 * (a copy, so the worker may read them while the state moves on). */
+	s->services = c->services;
+	for (i = 0; i < f->n_services; i++) {
+		const struct service *svc = f->services[i];
+		uint8_t *data = NULL;
+		size_t len = 0;
+		if (svc->snapshot(svc->state, &data, &len) != 0) {
+			log_error("snapshot of service %s failed", svc->name);
+			defer_pin(&f->defer); /* balanced by the release */
+			capture_release(f, c);
+			return -1;
+		}
+		c->services[i].name = svc->name;
+		c->services[i].data = data;
+		c->services[i].len = len;
+		s->n_services++;
+	}
 	defer_pin(&f->defer);
 	*out = c;
 	return 0;
@@ -484,6 +706,11 @@ static int capture_encode(const struct fsm_capture *c, void *(*alloc)(size_t),
 
 static void capture_release(struct fsm *f, struct fsm_capture *c)
 {
+	size_t i;
+
+	for (i = 0; i < c->s.n_services; i++) {
+		free((void *)c->services[i].data);
+	}
 	session_export_free(c->s.sessions, c->s.n_sessions);
 	free(c->s.kv);
 	free(c->s.nodes);
@@ -540,6 +767,21 @@ int fsm_restore(struct fsm *f, const void *buf, size_t len)
 			goto err_after_decode;
 		}
 	}
+	for (i = 0; i < s.n_services; i++) {
+		struct service *svc = fsm_find_service(f, s.services[i].name);
+		if (svc == NULL) {
+			log_error("restore: snapshot has state of an unknown "
+				  "service %s",
+				  s.services[i].name);
+			goto err_after_decode;
+		}
+		if (svc->restore(svc->state, s.services[i].data,
+				 s.services[i].len) != 0) {
+			log_error("restore: service %s refused its state",
+				  svc->name);
+			goto err_after_decode;
+		}
+	}
 	f->time_ms = s.last_time_ms;
 	wire_snapshot_release(&s);
 	return 0;
@@ -553,6 +795,12 @@ uint64_t fsm_digest(const struct fsm *f)
 {
 	uint64_t h = u64_mix(f->kv.digest) ^ u64_mix(f->sessions.digest + 1);
 	size_t i;
+
+	for (i = 0; i < f->n_services; i++) {
+		const struct service *svc = f->services[i];
+		h ^= u64_mix(svc->digest(svc->state) +
+			     u64_hash_bytes(svc->name, strlen(svc->name), i));
+	}
 
 	for (i = 0; i < f->n_nodes; i++) {
 		const struct fsm_node *n = &f->nodes[i];

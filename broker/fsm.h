@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "kv.h"
+#include "service.h"
 #include "session.h"
 #include "wire.h"
 
@@ -32,6 +33,14 @@ struct fsm_capture;
  * index is the command's position in the batch; response is borrowed. */
 typedef void (*fsm_result_cb)(void *ctx, uint64_t nonce, size_t index,
 			      const uint8_t *response, size_t len);
+
+/* Called during apply when a command of a batch this node proposed is a
+ * long poll that must wait (service SERVICE_WAIT): nothing was recorded;
+ * propose the same command again when wait_key is woken or at wake_at_ms. */
+typedef void (*fsm_wait_cb)(void *ctx, uint64_t nonce, size_t index,
+			    const char *wait_key, uint64_t wake_at_ms);
+
+#define FSM_MAX_SERVICES 8
 
 /* One member of the node registry: addresses of every node, replicated so
  * that any node can tell clients where the leader's client endpoint is. */
@@ -51,7 +60,10 @@ struct fsm {
 	struct fsm_node *nodes;
 	size_t n_nodes;
 	fsm_result_cb result_cb;
-	void *result_ctx;
+	fsm_wait_cb wait_cb; /* may be NULL */
+	void *result_ctx;    /* for both callbacks */
+	struct service *services[FSM_MAX_SERVICES]; /* owned */
+	size_t n_services;
 	struct defer_list defer;     /* frees parked during a snapshot */
 	struct fsm_capture *capture; /* snapshot being serialized, or NULL */
 };
@@ -63,6 +75,18 @@ void fsm_close(struct fsm *f);
 /* Apply one raft entry payload. Returns 0; a malformed entry is logged and
  * skipped (identically on every replica). */
 int fsm_apply_entry(struct fsm *f, const void *buf, size_t len);
+
+/* Register a service (takes ownership; destroyed by fsm_close). Before
+ * anything is applied. 0, or -1 when the table is full. */
+int fsm_add_service(struct fsm *f, struct service *svc);
+
+/* The service called name, or NULL. */
+struct service *fsm_find_service(const struct fsm *f, const char *name);
+
+/* Does op change replicated state (go through the log)? Service calls ask
+ * their service; unknown services/actions count as writes (apply rejects
+ * them identically everywhere). */
+bool fsm_op_is_write(const struct fsm *f, const struct wire_op *op);
 
 /* Serialize snapshots on the loop thread instead of a worker (for a
  * raft_io without async_work, such as raft's test fixture). Before
@@ -89,6 +113,7 @@ const struct fsm_node *fsm_find_node(const struct fsm *f, uint64_t id);
 
 /* Validate a write op before proposing it (same rules apply uses). Fills
  * res and returns non-zero when invalid. */
-int fsm_validate(const struct wire_op *op, struct wire_result *res);
+int fsm_validate(const struct fsm *f, const struct wire_op *op,
+		 struct wire_result *res);
 
 #endif

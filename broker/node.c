@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cluster.h"
 #include "log.h"
+#include "services.h"
 #include "nraft_io.h"
 
 /* How long a stopping leader waits for a successor before closing anyway. */
@@ -39,6 +41,7 @@ static void call_free(struct node_call *call)
 {
 	wire_request_release(&call->req);
 	free(call->command);
+	free(call->context);
 	free(call);
 }
 
@@ -106,7 +109,7 @@ static void call_committed(void *arg, uint32_t code, const char *message,
 enum request_kind { KIND_WRITE, KIND_READ, KIND_STATUS, KIND_ADMIN };
 
 /* Classify a request; 0, or an error code with *message. */
-static uint32_t classify(const struct wire_request *req,
+static uint32_t classify(const struct fsm *f, const struct wire_request *req,
 			 enum request_kind *kind, const char **message)
 {
 	bool writes = false, reads = false;
@@ -139,15 +142,23 @@ static uint32_t classify(const struct wire_request *req,
 					     */
 			*message = "unknown operation";
 			return WIRE_ERR_UNKNOWN_OP;
+		case WIRE_OP_SERVICE_CALL:
+			/* One action per request: a service call gets its
+			 * leader context, and a long poll waits, alone. */
+			if (req->n_ops != 1) {
+				*message = "a service call must be sent alone";
+				return WIRE_ERR_INVALID_PARAM;
+			}
+			break;
 		default:
 			break;
 		}
 		memset(&res, 0, sizeof res);
-		if (fsm_validate(&req->ops[i], &res) != 0) {
+		if (fsm_validate(f, &req->ops[i], &res) != 0) {
 			*message = res.error_message;
 			return res.code;
 		}
-		if (wire_op_is_write(req->ops[i].type)) {
+		if (fsm_op_is_write(f, &req->ops[i])) {
 			writes = true;
 		} else {
 			reads = true;
@@ -159,6 +170,144 @@ static uint32_t classify(const struct wire_request *req,
 	}
 	*kind = writes ? KIND_WRITE : KIND_READ;
 	return WIRE_OK;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Answer with one failed result: a service's own error. */
+static void reply_service_error(struct node_call *call, const char *code,
+				const char *message)
+{
+	struct wire_result result;
+	struct wire_response resp;
+	uint8_t *buf;
+	size_t len;
+
+	memset(&result, 0, sizeof result);
+	result.code = WIRE_ERR_SERVICE;
+	result.error_name = code != NULL ? code : "InternalFailure";
+	result.error_message = message;
+	memset(&resp, 0, sizeof resp);
+	resp.results = &result;
+	resp.n_results = 1;
+	if (wire_response_encode(&resp, &buf, &len) != 0) {
+		node_call_error(call, WIRE_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	node_call_reply(call, buf, len);
+	free(buf);
+}
+
+/* Give a service call its leader context: "Endpoint" (this node's HTTP
+ * address, for queue URLs) and, for a write, whatever the service's
+ * prepare adds (ids, receipt handles). A write is re-encoded into
+ * call->command; a read's op points at the context. 0, or -1 once the call
+ * has been answered (invalid input, or the service said no). */
+static int prepare_service_call(struct node_call *call, bool write)
+{
+	struct node *n = call->n;
+	struct wire_op *op = &call->req.ops[0];
+	struct service *svc = fsm_find_service(&n->fsm, op->service);
+	struct service_result r;
+	enum service_status st = SERVICE_OK;
+	json_error_t jerr;
+	json_t *input, *context;
+	char *text;
+
+	input = json_loadb((const char *)op->input, op->input_len,
+			   JSON_REJECT_DUPLICATES, &jerr);
+	if (input == NULL || !json_is_object(input)) {
+		json_decref(input);
+		node_call_error(call, WIRE_ERR_MALFORMED,
+				"the request document is not a JSON object");
+		return -1;
+	}
+	context = json_object();
+	json_object_set_new(context, "Endpoint",
+			    json_string(n->service_endpoint));
+	memset(&r, 0, sizeof r);
+	if (write) {
+		st = svc->prepare(svc->state, op->action, input, context,
+				  wall_ms(), &r);
+	}
+	json_decref(r.output);
+	json_decref(input);
+	if (st != SERVICE_OK) {
+		json_decref(context);
+		reply_service_error(call, r.error_code, r.error_message);
+		return -1;
+	}
+	text = json_dumps(context, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(context);
+	if (text == NULL) {
+		node_call_error(call, WIRE_ERR_INTERNAL, "out of memory");
+		return -1;
+	}
+	free(call->context);
+	call->context = text;
+	op->context = (const uint8_t *)text;
+	op->context_len = strlen(text);
+	if (write) {
+		free(call->command);
+		call->command = NULL;
+		if (wire_request_encode(&call->req, &call->command,
+					&call->command_len) != 0) {
+			node_call_error(call, WIRE_ERR_INTERNAL,
+					"out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* commit_wait_cb: a long poll with nothing to return yet. */
+static void call_waits(void *arg, const char *wait_key, uint64_t wake_at_ms)
+{
+	struct node_call *call = arg;
+
+	if (call->n->stopping ||
+	    longpoll_park(&call->n->longpoll, call, wait_key, wake_at_ms) !=
+		0) {
+		node_call_error(call, WIRE_ERR_UNAVAILABLE,
+				"cannot wait: retry");
+	}
+}
+
+/* longpoll_retry_cb: propose the parked command again. */
+static void call_retry(struct node_call *call)
+{
+	struct node *n = call->n;
+
+	if (raft_state(&n->raft) != RAFT_LEADER) {
+		node_call_error(call, WIRE_ERR_NOT_LEADER, "not the leader");
+		return;
+	}
+	if (commit_submit_call(&n->commit, call->command, call->command_len,
+			       call_committed, call_waits, call) != 0) {
+		node_call_error(call, WIRE_ERR_OVER_LIMIT, "out of memory");
+	}
+}
+
+/* longpoll fail: leadership moved or the node stops. */
+static void call_unavailable(struct node_call *call)
+{
+	node_call_error(call, WIRE_ERR_UNAVAILABLE,
+			"leadership moved while waiting: retry");
+}
+
+/* service_env wake: from apply, on every node; only the leader has
+ * waiters. */
+static void service_wake(void *ctx, const char *wait_key)
+{
+	struct node *n = ctx;
+
+	longpoll_wake(&n->longpoll, wait_key);
 }
 
 /* server_request_cb: one client request, on the loop thread. */
@@ -183,7 +332,7 @@ static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
 				"the request is not a valid Request message");
 		return;
 	}
-	code = classify(&call->req, &kind, &message);
+	code = classify(&n->fsm, &call->req, &kind, &message);
 	if (code != WIRE_OK) {
 		node_call_error(call, code, message);
 		return;
@@ -206,11 +355,25 @@ static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
 		cluster_admin(call);
 		return;
 	case KIND_WRITE:
+		if (call->req.ops[0].type == WIRE_OP_SERVICE_CALL) {
+			if (prepare_service_call(call, true) != 0) {
+				return; /* answered */
+			}
+			rv = commit_submit_call(&n->commit, call->command,
+						call->command_len,
+						call_committed, call_waits,
+						call);
+			break;
+		}
 		/* A Request is a Command: forward its bytes unchanged. */
 		rv = commit_submit_write(&n->commit, body, len, call_committed,
 					 call);
 		break;
 	default:
+		if (call->req.ops[0].type == WIRE_OP_SERVICE_CALL &&
+		    prepare_service_call(call, false) != 0) {
+			return; /* answered */
+		}
 		rv = commit_submit_read(&n->commit, &call->req, call_committed,
 					call);
 		break;
@@ -254,6 +417,9 @@ static void prepare_cb(uv_prepare_t *handle)
 		}
 		n->last_state = state;
 		n->leader_ready = false;
+		if (state != RAFT_LEADER) {
+			longpoll_fail_all(&n->longpoll, call_unavailable);
+		}
 	}
 	/* raft 0.15 appends no no-op entry on election: a barrier commits an
 	 * entry of this term, after which everything earlier has applied. */
@@ -265,6 +431,7 @@ static void prepare_cb(uv_prepare_t *handle)
 			n->barrier_term = 0; /* try again next turn */
 		}
 	}
+	longpoll_run(&n->longpoll);
 	commit_flush(&n->commit);
 }
 
@@ -281,6 +448,7 @@ static void node_raft_closed(struct raft *r)
 
 static void close_handles(struct node *n)
 {
+	longpoll_close(&n->longpoll);
 	uv_close((uv_handle_t *)&n->prepare, NULL);
 	uv_close((uv_handle_t *)&n->stop_timer, NULL);
 	if (!uv_is_closing((uv_handle_t *)&n->sigterm)) {
@@ -315,6 +483,7 @@ static void finish_stop(struct node *n)
 	uv_timer_stop(&n->stop_timer);
 	commit_fail_queued(&n->commit, WIRE_ERR_UNAVAILABLE,
 			   "node shutting down");
+	longpoll_fail_all(&n->longpoll, call_unavailable);
 	server_stop(&n->server);
 	for (i = 0; i < n->raft.configuration.n; i++) {
 		raft_id id = n->raft.configuration.servers[i].id;
@@ -444,12 +613,22 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	n->cfg = cfg;
 	n->loop = loop;
 	n->last_state = RAFT_UNAVAILABLE;
+	snprintf(n->service_endpoint, sizeof n->service_endpoint,
+		 "http://%s",
+		 cfg->http_address[0] != '\0' ? cfg->http_address : "localhost");
+	n->service_env.region = cfg->region;
+	n->service_env.account_id = cfg->account_id;
+	n->service_env.wake = service_wake;
+	n->service_env.wake_ctx = n;
+	longpoll_init(&n->longpoll, loop, call_retry);
 	if (fsm_init(&n->fsm, cfg->node_id, commit_on_result, &n->commit) !=
-	    0) {
+		0 ||
+	    services_register(&n->fsm, &n->service_env) != 0) {
 		snprintf(n->errmsg, sizeof n->errmsg,
 			 "state machine: out of memory");
 		return -1;
 	}
+	n->fsm.wait_cb = commit_on_wait;
 	if (make_dirs(cfg->data_dir) != 0) {
 		snprintf(n->errmsg, sizeof n->errmsg,
 			 "data dir %s: cannot create: %s", cfg->data_dir,

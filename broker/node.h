@@ -24,7 +24,9 @@
 #include "commit.h"
 #include "config.h"
 #include "fsm.h"
+#include "longpoll.h"
 #include "server.h"
+#include "service.h"
 
 struct node {
 	const struct config *cfg; /* borrowed; outlives the node */
@@ -34,6 +36,9 @@ struct node {
 	struct fsm fsm;
 	struct commit commit;
 	struct server server;
+	struct longpoll longpoll; /* parked long polls (leader) */
+	struct service_env service_env;
+	char service_endpoint[300]; /* "http://<http address>" */
 	uv_prepare_t prepare; /* each loop turn: leadership, flush */
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer; /* bounds the leadership hand-over */
@@ -61,8 +66,12 @@ struct node_call {
 	struct raft_change change;
 	struct raft_transfer transfer;
 	int phase;
-	uint8_t *command; /* an internal command's bytes (owned) */
+	/* The command proposed for this call when it is not the request's
+	 * own bytes (an internal command, a service call with its context):
+	 * owned. */
+	uint8_t *command;
 	size_t command_len;
+	char *context; /* a service call's context JSON (owned) */
 };
 
 /* Answer the call with a serialized Response and free it. */

@@ -22,6 +22,9 @@ struct sink {
 	size_t index[64];
 	struct wire_response resp[64];
 	size_t n;
+	int waits; /* long-poll waits reported */
+	uint64_t wait_nonce;
+	char wait_key[64];
 };
 
 static void sink_cb(void *ctx, uint64_t nonce, size_t index,
@@ -476,6 +479,278 @@ static void test_malformed_entries(void **state)
 	fsm_close(&f);
 }
 
+/* ---- the service seam, with a tiny service ------------------------------ */
+
+/* "counter": Add {"N": n} (write) adds n and returns {"Total", "Nonce"};
+ * Get (read) returns {"Total", "Endpoint"}; Take {"Min": m} (write) waits
+ * until Total >= m; Fail (write) is an error; Bad is not an action. */
+struct counter {
+	long total;
+	struct service svc;
+	const struct service_env *env;
+};
+
+static enum service_action_kind counter_kind(const char *action)
+{
+	if (!strcmp(action, "Get")) {
+		return SERVICE_ACTION_READ;
+	}
+	if (!strcmp(action, "Add") || !strcmp(action, "Take") ||
+	    !strcmp(action, "Fail")) {
+		return SERVICE_ACTION_WRITE;
+	}
+	return SERVICE_ACTION_UNKNOWN;
+}
+
+static enum service_status counter_prepare(void *state, const char *action,
+					   const json_t *input,
+					   json_t *context, uint64_t now_ms,
+					   struct service_result *r)
+{
+	(void)state;
+	(void)input;
+	(void)now_ms;
+	(void)action;
+	json_object_set_new(context, "Nonce", json_integer(42));
+	return SERVICE_OK;
+}
+
+static enum service_status counter_apply(void *state, const char *action,
+					 const json_t *input,
+					 const json_t *context, uint64_t now_ms,
+					 struct service_result *r)
+{
+	struct counter *c = state;
+
+	(void)now_ms;
+	if (!strcmp(action, "Fail")) {
+		r->error_code = "CounterFailure";
+		snprintf(r->error_message, sizeof r->error_message, "as asked");
+		r->sender_fault = true;
+		return SERVICE_ERROR;
+	}
+	if (!strcmp(action, "Take")) {
+		if (c->total < json_integer_value(json_object_get(input, "Min"))) {
+			snprintf(r->wait_key, sizeof r->wait_key, "counter");
+			r->wake_at_ms = 0;
+			return SERVICE_WAIT;
+		}
+		r->output = json_pack("{sI}", "Total", (json_int_t)c->total);
+		return SERVICE_OK;
+	}
+	c->total += (long)json_integer_value(json_object_get(input, "N"));
+	if (c->env && c->env->wake) {
+		c->env->wake(c->env->wake_ctx, "counter");
+	}
+	r->output = json_pack("{sIsO}", "Total", (json_int_t)c->total, "Nonce",
+			      json_object_get(context, "Nonce"));
+	return SERVICE_OK;
+}
+
+static enum service_status counter_read(void *state, const char *action,
+					const json_t *input,
+					const json_t *context, uint64_t now_ms,
+					struct service_result *r)
+{
+	struct counter *c = state;
+
+	(void)action;
+	(void)input;
+	(void)now_ms;
+	r->output = json_pack("{sIsO}", "Total", (json_int_t)c->total,
+			      "Endpoint", json_object_get(context, "Endpoint"));
+	return SERVICE_OK;
+}
+
+static int counter_snapshot(const void *state, uint8_t **buf, size_t *len)
+{
+	const struct counter *c = state;
+
+	*buf = malloc(sizeof c->total);
+	memcpy(*buf, &c->total, sizeof c->total);
+	*len = sizeof c->total;
+	return 0;
+}
+
+static int counter_restore(void *state, const uint8_t *buf, size_t len)
+{
+	struct counter *c = state;
+
+	if (len != sizeof c->total) {
+		return -1;
+	}
+	memcpy(&c->total, buf, len);
+	return 0;
+}
+
+static uint64_t counter_digest(const void *state)
+{
+	return (uint64_t)((const struct counter *)state)->total * 7919;
+}
+
+static void counter_destroy(struct service *svc)
+{
+	free(svc->state);
+}
+
+static int wakes;
+static void count_wake(void *ctx, const char *key)
+{
+	(void)ctx;
+	assert_string_equal(key, "counter");
+	wakes++;
+}
+static const struct service_env counter_env = {"us-east-1", "000000000000",
+					       count_wake, NULL};
+
+static struct service *counter_new(void)
+{
+	struct counter *c = calloc(1, sizeof *c);
+
+	c->env = &counter_env;
+	c->svc = (struct service){"counter",	   c,
+				  counter_kind,	   counter_prepare,
+				  counter_apply,   counter_read,
+				  counter_snapshot, counter_restore,
+				  counter_digest,  counter_destroy};
+	return &c->svc;
+}
+
+static struct wire_op call_op(const char *action, const char *input,
+			      const char *context)
+{
+	struct wire_op op = {.type = WIRE_OP_SERVICE_CALL,
+			     .service = "counter",
+			     .action = action,
+			     .input = (const uint8_t *)input,
+			     .input_len = strlen(input),
+			     .context = (const uint8_t *)context,
+			     .context_len = context ? strlen(context) : 0};
+	return op;
+}
+
+/* The wait callback shares the result callback's context (the sink). */
+static void wait_cb(void *ctx, uint64_t nonce, size_t index, const char *key,
+		    uint64_t wake_at_ms)
+{
+	struct sink *s = ctx;
+
+	(void)index;
+	(void)wake_at_ms;
+	s->waits++;
+	s->wait_nonce = nonce;
+	snprintf(s->wait_key, sizeof s->wait_key, "%s", key);
+}
+
+static void test_service_calls(void **state)
+{
+	struct fsm f, g;
+	struct sink sink = {0};
+	struct wire_op op;
+	struct wire_bytes c;
+	struct wire_request req;
+	struct wire_response resp;
+	uint8_t *buf;
+	size_t len;
+	void *snap;
+	size_t snap_len;
+	(void)state;
+
+	assert_int_equal(fsm_init(&f, NODE_ID, sink_cb, &sink), 0);
+	f.wait_cb = wait_cb;
+	assert_int_equal(fsm_add_service(&f, counter_new()), 0);
+	assert_non_null(fsm_find_service(&f, "counter"));
+
+	/* A write: output is the service's document, sorted and compact. */
+	op = call_op("Add", "{\"N\": 5}", "{\"Nonce\":42}");
+	assert_true(fsm_op_is_write(&f, &op));
+	c = command(1, 1, &op, 1);
+	apply(&f, 10, NODE_ID, 1, &c, 1);
+	assert_int_equal(sink.n, 1);
+	assert_int_equal(sink.resp[0].results[0].code, WIRE_OK);
+	assert_int_equal(sink.resp[0].results[0].output_len, 22);
+	assert_memory_equal(sink.resp[0].results[0].output,
+			    "{\"Nonce\":42,\"Total\":5}", 22);
+	/* Exactly once: a retry gets the same document, no second add. */
+	c = command(1, 1, &op, 1);
+	apply(&f, 11, NODE_ID, 2, &c, 1);
+	assert_memory_equal(sink.resp[1].results[0].output,
+			    "{\"Nonce\":42,\"Total\":5}", 22);
+	assert_int_equal(wakes, 1);
+
+	/* A service error carries AWS's code as the error name. */
+	op = call_op("Fail", "{}", NULL);
+	c = command(1, 2, &op, 1);
+	apply(&f, 12, NODE_ID, 3, &c, 1);
+	assert_int_equal(sink.resp[2].results[0].code, WIRE_ERR_SERVICE);
+	assert_string_equal(sink.resp[2].results[0].error_name,
+			    "CounterFailure");
+	assert_string_equal(sink.resp[2].results[0].error_message, "as asked");
+
+	/* Bad documents, unknown actions and services: errors, no crash. */
+	op = call_op("Add", "[1,2]", NULL);
+	c = command(1, 3, &op, 1);
+	apply(&f, 13, NODE_ID, 4, &c, 1);
+	assert_int_equal(sink.resp[3].results[0].code, WIRE_ERR_MALFORMED);
+	op = call_op("Bad", "{}", NULL);
+	c = command(1, 4, &op, 1);
+	apply(&f, 13, NODE_ID, 5, &c, 1);
+	assert_int_equal(sink.resp[4].results[0].code, WIRE_ERR_UNKNOWN_OP);
+	op = call_op("Add", "{}", NULL);
+	op.service = "nope";
+	c = command(1, 5, &op, 1);
+	apply(&f, 13, NODE_ID, 6, &c, 1);
+	assert_int_equal(sink.resp[5].results[0].code, WIRE_ERR_UNKNOWN_OP);
+
+	/* A long poll that must wait: nothing recorded, the proposer told. */
+	op = call_op("Take", "{\"Min\": 7}", NULL);
+	c = command(2, 1, &op, 1);
+	apply(&f, 14, NODE_ID, 7, &c, 1);
+	assert_int_equal(sink.n, 6); /* no response */
+	assert_int_equal(sink.waits, 1);
+	assert_int_equal(sink.wait_nonce, 7);
+	assert_string_equal(sink.wait_key, "counter");
+	/* ... and the same command, proposed again after more adds, is
+	 * applied (it was not recorded as done). */
+	op = call_op("Add", "{\"N\": 3}", "{\"Nonce\":1}");
+	c = command(1, 6, &op, 1);
+	apply(&f, 15, NODE_ID, 8, &c, 1);
+	op = call_op("Take", "{\"Min\": 7}", NULL);
+	c = command(2, 1, &op, 1);
+	apply(&f, 16, NODE_ID, 9, &c, 1);
+	assert_int_equal(sink.waits, 1);
+	assert_memory_equal(sink.resp[7].results[0].output, "{\"Total\":8}",
+			    11);
+
+	/* A read, with the node's context. */
+	op = call_op("Get", "{}", "{\"Endpoint\":\"http://h:1\"}");
+	assert_false(fsm_op_is_write(&f, &op));
+	req = (struct wire_request){.ops = &op, .n_ops = 1};
+	assert_int_equal(fsm_read(&f, &req, &buf, &len), 0);
+	assert_int_equal(wire_response_decode(buf, len, &resp), 0);
+	free(buf);
+	assert_memory_equal(resp.results[0].output,
+			    "{\"Endpoint\":\"http://h:1\",\"Total\":8}", 33);
+	wire_response_release(&resp);
+
+	/* Snapshots carry the service's state; digests include it. */
+	assert_int_equal(fsm_snapshot(&f, NULL, &snap, &snap_len), 0);
+	assert_int_equal(fsm_init(&g, 2, NULL, NULL), 0);
+	assert_int_equal(fsm_add_service(&g, counter_new()), 0);
+	assert_int_not_equal(fsm_digest(&g), fsm_digest(&f));
+	assert_int_equal(fsm_restore(&g, snap, snap_len), 0);
+	free(snap);
+	assert_int_equal(((struct counter *)fsm_find_service(&g, "counter")
+			      ->state)
+			     ->total,
+			 8);
+	assert_int_equal(fsm_digest(&g), fsm_digest(&f));
+
+	sink_reset(&sink);
+	fsm_close(&f);
+	fsm_close(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +763,7 @@ int main(void)
 	    cmocka_unit_test(test_kv_read_and_list),
 	    cmocka_unit_test(test_kv_list_pages_fit_a_response),
 	    cmocka_unit_test(test_malformed_entries),
+	    cmocka_unit_test(test_service_calls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,147 @@
+/* longpoll — see longpoll.h. A plain list: the waiters are bounded by the
+ * front door's context pool (SERVER_POOL_SIZE). */
+#include "longpoll.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void unlink_waiter(struct longpoll *lp, struct longpoll_waiter *w)
+{
+	if (w->prev) {
+		w->prev->next = w->next;
+	} else {
+		lp->head = w->next;
+	}
+	if (w->next) {
+		w->next->prev = w->prev;
+	}
+	lp->n_waiting--;
+}
+
+static void timer_cb(uv_timer_t *t)
+{
+	struct longpoll *lp = t->data;
+	struct longpoll_waiter *w;
+	uint64_t now = wall_ms();
+
+	for (w = lp->head; w != NULL; w = w->next) {
+		if (w->wake_at_ms != 0 && w->wake_at_ms <= now) {
+			w->due = true;
+			lp->any_due = true;
+			lp->timed_out++;
+		}
+	}
+	longpoll_run(lp);
+}
+
+static void rearm(struct longpoll *lp)
+{
+	struct longpoll_waiter *w;
+	uint64_t earliest = 0, now = wall_ms();
+
+	for (w = lp->head; w != NULL; w = w->next) {
+		if (!w->due && w->wake_at_ms != 0 &&
+		    (earliest == 0 || w->wake_at_ms < earliest)) {
+			earliest = w->wake_at_ms;
+		}
+	}
+	if (earliest == 0) {
+		uv_timer_stop(&lp->timer);
+	} else {
+		uv_timer_start(&lp->timer, timer_cb,
+			       earliest > now ? earliest - now : 0, 0);
+	}
+}
+
+void longpoll_init(struct longpoll *lp, uv_loop_t *loop,
+		   longpoll_retry_cb retry)
+{
+	memset(lp, 0, sizeof *lp);
+	uv_timer_init(loop, &lp->timer);
+	lp->timer.data = lp;
+	lp->retry = retry;
+}
+
+void longpoll_close(struct longpoll *lp)
+{
+	uv_close((uv_handle_t *)&lp->timer, NULL);
+}
+
+int longpoll_park(struct longpoll *lp, struct node_call *call,
+		  const char *key, uint64_t wake_at_ms)
+{
+	struct longpoll_waiter *w = calloc(1, sizeof *w);
+
+	if (w == NULL) {
+		return -1;
+	}
+	w->lp = lp;
+	w->call = call;
+	strncpy(w->key, key, sizeof w->key - 1);
+	w->wake_at_ms = wake_at_ms;
+	w->next = lp->head;
+	if (lp->head) {
+		lp->head->prev = w;
+	}
+	lp->head = w;
+	lp->n_waiting++;
+	lp->parked++;
+	rearm(lp);
+	return 0;
+}
+
+void longpoll_wake(struct longpoll *lp, const char *key)
+{
+	struct longpoll_waiter *w;
+
+	for (w = lp->head; w != NULL; w = w->next) {
+		if (!w->due && strcmp(w->key, key) == 0) {
+			w->due = true;
+			lp->any_due = true;
+			lp->woken++;
+		}
+	}
+}
+
+void longpoll_run(struct longpoll *lp)
+{
+	struct longpoll_waiter *w, *next;
+
+	if (!lp->any_due) {
+		return;
+	}
+	lp->any_due = false;
+	for (w = lp->head; w != NULL; w = next) {
+		next = w->next;
+		if (!w->due) {
+			continue;
+		}
+		unlink_waiter(lp, w);
+		lp->retry(w->call);
+		free(w);
+	}
+	rearm(lp);
+}
+
+void longpoll_fail_all(struct longpoll *lp,
+		       void (*fail)(struct node_call *call))
+{
+	struct longpoll_waiter *w;
+
+	while ((w = lp->head) != NULL) {
+		unlink_waiter(lp, w);
+		fail(w->call);
+		free(w);
+	}
+	uv_timer_stop(&lp->timer);
+	lp->any_due = false;
+}

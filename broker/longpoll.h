@@ -1,0 +1,64 @@
+/* longpoll — the leader's parked long polls.
+ *
+ * A service call that must wait (service.h, SERVICE_WAIT: e.g. an SQS
+ * ReceiveMessage with WaitTimeSeconds and an empty queue) is parked here
+ * with its wait key and the latest time to retry. It is proposed again —
+ * the same command bytes, so exactly-once still holds — when the state
+ * machine wakes its key (a message arrived) or at that time, whichever
+ * comes first. Wakes arrive during apply; retries run on the next loop
+ * turn (longpoll_run), never inside apply. When this node stops leading,
+ * every parked call is answered ServiceUnavailable and its client retries
+ * at the new leader. Loop thread only. */
+#ifndef STRATUS_LONGPOLL_H
+#define STRATUS_LONGPOLL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "service.h"
+
+struct node_call;
+
+struct longpoll_waiter {
+	struct longpoll *lp;
+	struct node_call *call;
+	char key[SERVICE_WAIT_KEY_SIZE];
+	uint64_t wake_at_ms; /* wall clock */
+	bool due;            /* woken: retry on the next run */
+	struct longpoll_waiter *prev, *next;
+};
+
+/* Propose the call again (it owns its command bytes). */
+typedef void (*longpoll_retry_cb)(struct node_call *call);
+
+struct longpoll {
+	uv_timer_t timer; /* fires at the earliest wake_at_ms */
+	struct longpoll_waiter *head;
+	size_t n_waiting;
+	bool any_due;
+	longpoll_retry_cb retry;
+	uint64_t parked, woken, timed_out; /* counters */
+};
+
+void longpoll_init(struct longpoll *lp, uv_loop_t *loop,
+		   longpoll_retry_cb retry);
+/* Close the timer handle (after longpoll_fail_all). */
+void longpoll_close(struct longpoll *lp);
+
+/* Park call until key is woken or wake_at_ms (wall clock ms; 0 = only
+ * when woken). 0, or -1 when out of memory (the caller answers). */
+int longpoll_park(struct longpoll *lp, struct node_call *call,
+		  const char *key, uint64_t wake_at_ms);
+
+/* Mark every waiter on key due (safe during apply). */
+void longpoll_wake(struct longpoll *lp, const char *key);
+
+/* Retry the due waiters. Each loop turn. */
+void longpoll_run(struct longpoll *lp);
+
+/* Hand every parked call to fail (e.g. answer ServiceUnavailable). */
+void longpoll_fail_all(struct longpoll *lp,
+		       void (*fail)(struct node_call *call));
+
+#endif

@@ -1,0 +1,31 @@
+/* services — see services.h. */
+#include "services.h"
+
+#include <stddef.h>
+
+typedef struct service *(*service_new_fn)(const struct service_env *env);
+
+/* Every service the broker runs (SQS lands here next). */
+static const service_new_fn service_table[] = {
+	NULL,
+};
+
+int services_register(struct fsm *f, const struct service_env *env)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof service_table / sizeof *service_table; i++) {
+		struct service *svc;
+		if (service_table[i] == NULL) {
+			continue;
+		}
+		svc = service_table[i](env);
+		if (svc == NULL || fsm_add_service(f, svc) != 0) {
+			if (svc != NULL) {
+				svc->destroy(svc);
+			}
+			return -1;
+		}
+	}
+	return 0;
+}
