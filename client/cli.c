@@ -2,13 +2,17 @@
  *
  *   stratus [--endpoints A,B,C] [--timeout-ms N] FAMILY OPERATION [ARGS]
  *
- * Command families (kv, cluster; later sqs, sns, ...) are rows of one
+ * Command families (kv, cluster, sqs; later sns, ...) are rows of one
  * table, each with its own table of operations; an operation declares its
  * positional arguments and its flags, so parsing, validation and --help are
- * generic. Adding a family is adding a table. Results are JSON on stdout;
- * errors are {"Error":{"Name","Message"}} on stderr with exit status 1 (2
- * for usage errors). */
+ * generic. Adding a family is adding a table. AWS-compatible services
+ * (sqs: cli_sqs.c) bring their own generic parser instead, which maps
+ * AWS CLI options onto the action's request document. Results are JSON on
+ * stdout; errors are {"Error":{"Name","Message"}} on stderr with exit
+ * status 1 (2 for usage errors) — for service errors too, where the AWS
+ * CLI uses 254. */
 #include "cli_json.h"
+#include "cli_sqs.h"
 #include "stratus.h"
 
 #include <errno.h>
@@ -55,6 +59,10 @@ struct cli_family {
 	const char *name;
 	const char *summary;
 	const struct cli_op *ops; /* ends at name == NULL */
+	/* Instead of ops: a family that parses its own operations (sqs:
+	 * AWS-style options mapped to a request document). argv[0] is the
+	 * operation, if any; returns the exit status. */
+	int (*main)(struct cli *cli, int argc, char **argv, bool help);
 };
 
 struct cli {
@@ -418,11 +426,25 @@ static const struct cli_op cluster_ops[] = {
     {0},
 };
 
+/* ---- sqs (cli_sqs.c) ------------------------------------------------------ */
+
+static st_client *sqs_client(void *ctx, int *status)
+{
+	return cli_client(ctx, status);
+}
+
+static int sqs_main(struct cli *cli, int argc, char **argv, bool help)
+{
+	return cli_sqs_main(sqs_client, cli, argc, argv, help);
+}
+
 /* ---- the command table --------------------------------------------------- */
 
 static const struct cli_family families[] = {
-    {"kv", "The replicated key-value namespace.", kv_ops},
-    {"cluster", "Cluster membership and status.", cluster_ops},
+    {"kv", "The replicated key-value namespace.", kv_ops, NULL},
+    {"cluster", "Cluster membership and status.", cluster_ops, NULL},
+    {"sqs", "Amazon SQS-compatible queues (like 'aws sqs').", NULL,
+     sqs_main},
     {0},
 };
 
@@ -629,6 +651,11 @@ int main(int argc, char **argv)
 	if (cli.family->name == NULL)
 		return cli_json_usage("InvalidAction", "",
 				      "unknown command '%s'", argv[1]);
+	if (cli.family->main != NULL) {
+		status = cli.family->main(&cli, argc - 2, argv + 2, help);
+		st_client_free(cli.client);
+		return status;
+	}
 	if (argc < 3 || strcmp(argv[2], "help") == 0) {
 		help_family(help || argc >= 3 ? stdout : stderr, cli.family);
 		return help || argc >= 3 ? CLI_EXIT_OK : CLI_EXIT_USAGE;

@@ -49,14 +49,19 @@ int cli_json_set_bytes(json_t *obj, const char *field, const void *data,
 	return rc;
 }
 
-static void dump(json_t *j, FILE *f)
+static void dump_indent(json_t *j, FILE *f, int indent)
 {
-	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *text = json_dumps(j, JSON_INDENT(indent) | JSON_PRESERVE_ORDER);
 	if (text != NULL) {
 		fputs(text, f);
 		fputc('\n', f);
 		free(text);
 	}
+}
+
+static void dump(json_t *j, FILE *f)
+{
+	dump_indent(j, f, 2);
 }
 
 static void print_error(const char *name, const char *message)
@@ -75,9 +80,14 @@ static void print_error(const char *name, const char *message)
 
 int cli_json_print(json_t *j)
 {
+	return cli_json_print_indent(j, 2);
+}
+
+int cli_json_print_indent(json_t *j, int indent)
+{
 	if (j == NULL)
 		return cli_json_fail("InternalFailure", "out of memory");
-	dump(j, stdout);
+	dump_indent(j, stdout, indent);
 	json_decref(j);
 	return fflush(stdout) == 0
 		   ? CLI_EXIT_OK

@@ -22,6 +22,9 @@ int cli_json_set_bytes(json_t *obj, const char *field, const void *data,
  * ownership; NULL prints an out-of-memory error). Returns an exit status. */
 int cli_json_print(json_t *j);
 
+/* Same with an indent of indent spaces (the AWS CLI's output uses 4). */
+int cli_json_print_indent(json_t *j, int indent);
+
 /* Print an error object on stderr. Return CLI_EXIT_FAILURE. */
 int cli_json_fail(const char *name, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -112,7 +112,8 @@ struct call {
 	nng_ctx ctx;	/* open during SEND/RECV only */
 	bool ctx_open;
 	enum call_state state;
-	const char *what;
+	const char *what; /* what_buf */
+	char what_buf[CALL_WHAT_BYTES];
 	uint8_t *req; /* the encoded Request, owned; same bytes every attempt */
 	size_t req_len;
 	size_t n_ops;
@@ -917,20 +918,22 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 	c->active = call;
 
 	call->ctx_open = false;
-	call->what = a->what;
+	snprintf(call->what_buf, sizeof call->what_buf, "%s", a->what);
+	call->what = call->what_buf;
 	call->req = buf;
 	call->req_len = len;
 	call->n_ops = a->n_ops;
 	call->ep = (size_t)ep;
 	call->pinned = a->endpoint != NULL;
-	call->timeout_ms =
-	    call->pinned ? c->opt.status_timeout_ms : c->opt.request_timeout_ms;
+	unsigned hold_ms = call->pinned ? 0 : a->hold_ms;
+	call->timeout_ms = call->pinned ? c->opt.status_timeout_ms
+					: c->opt.request_timeout_ms + hold_ms;
 	call->connect_ms =
 	    call->pinned ? c->opt.status_timeout_ms : c->opt.connect_timeout_ms;
 	call->start_ms = now_ms();
 	call->deadline_ms =
 	    call->start_ms + (call->pinned ? c->opt.status_timeout_ms
-					   : c->opt.retry_deadline_ms);
+					   : c->opt.retry_deadline_ms + hold_ms);
 	call->attempts = call->backoffs = call->free_hops = 0;
 	call->last_class = 0;
 	call->detail[0] = '\0';

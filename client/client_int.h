@@ -37,7 +37,9 @@ union call_cb {
 
 /* What to submit. ops are borrowed during call_submit only. */
 struct call_args {
-	const char *what; /* static: "kv put", for error messages */
+	/* For error messages ("kv put", "sqs SendMessage"); copied (at most
+	 * CALL_WHAT_BYTES - 1 bytes kept). */
+	const char *what;
 	const struct wire_op *ops;
 	size_t n_ops;
 	enum call_kind kind;
@@ -49,7 +51,14 @@ struct call_args {
 	/* Non-NULL: send to this endpoint only, one attempt, no redirect,
 	 * status_timeout_ms (it joins the endpoint set). */
 	const char *endpoint;
+	/* How long the server may legitimately hold this request before it
+	 * answers (a long poll), ms: added to the per-attempt timeout and to
+	 * the retry deadline, so a long poll never times out client-side.
+	 * 0 for ordinary calls; ignored for pinned calls. */
+	unsigned hold_ms;
 };
+
+#define CALL_WHAT_BYTES 96
 
 /* Submit a call. 0: accepted, the callback will run exactly once, later,
  * on a library thread. Else an ST_ERR_* code with err filled (err may be

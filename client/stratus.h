@@ -126,7 +126,7 @@ st_client *st_client_new(const char *endpoints, const st_options *opts,
 void st_client_free(st_client *c);
 
 /* Free memory the library returned (st_kv_get's value, st_kv_list's
- * next_token). NULL is a no-op. */
+ * next_token, st_call's output). NULL is a no-op. */
 void st_free(void *p);
 
 /* ---- key-value, synchronous ---------------------------------------------
@@ -205,6 +205,141 @@ int st_kv_list_async(st_client *c, const char *prefix, const char *start_after,
 int st_kv_put_many_async(st_client *c, const char *const *keys,
 			 const void *const *values, const size_t *value_lens,
 			 size_t n, st_done_cb cb, void *arg);
+
+/* ---- AWS-compatible services (generic) ------------------------------------
+ * A service call sends one action of a service ("sqs", "SendMessage") with
+ * the action's AWS JSON request document — the document AWS's JSON
+ * protocol uses, e.g. {"QueueUrl": "...", "MessageBody": "hi"} — and gets
+ * the AWS JSON response document back. Calls go to the leader and are
+ * retried with one sequence number like writes, so a retry is applied at
+ * most once.
+ *
+ * Per-attempt timeout: an action the server may hold (SQS ReceiveMessage
+ * long polls) gets request_timeout_ms PLUS the time it may be held, and
+ * the retry deadline grows by the same amount, so a long poll never times
+ * out client-side. For ReceiveMessage that is WaitTimeSeconds from the
+ * input when it is an integer in 0..ST_SQS_MAX_WAIT_SECONDS, else (absent:
+ * the queue's ReceiveMessageWaitTimeSeconds applies) ST_SQS_MAX_WAIT_SECONDS.
+ *
+ * Errors: ST_ERR_MISSING_PARAM (no client, service or action; NULL output
+ * pointer), ST_ERR_INVALID_PARAM (a name over 64 bytes, an input that is
+ * not a JSON object), ST_ERR_TOO_LARGE, the transport errors of every call
+ * (ST_ERR_TIMEOUT, ST_ERR_CONNECTION, ST_ERR_MALFORMED, ...), errors the
+ * node answers itself (ST_ERR_UNKNOWN_OP: no such service or action), and
+ * ST_ERR_SERVICE: the service refused the request; then st_error.name is
+ * AWS's error code ("QueueDoesNotExist", "InvalidParameterValue", ...) and
+ * st_error.message the service's message verbatim (no prefix), as AWS
+ * would word it. */
+
+#define ST_SQS_MAX_WAIT_SECONDS 20 /* ReceiveMessage WaitTimeSeconds max */
+
+/* Call service's action with input_json (borrowed; NULL or "" means {}).
+ * On success *output_json is the response document, returned owned (free
+ * with st_free; "{}" for an empty response); on error it is NULL. */
+int st_call(st_client *c, const char *service, const char *action,
+	    const char *input_json, char **output_json, st_error *err);
+
+/* Async: output_json (borrowed for the callback only, NUL-terminated) is
+ * the response document when err is NULL, else NULL. */
+typedef void (*st_call_cb)(void *arg, const st_error *err,
+			   const char *output_json);
+
+/* Same checks as st_call; returns 0 when accepted (cb then runs exactly
+ * once, later, on a library thread), or an error code and cb never runs
+ * (see the async key-value calls). */
+int st_call_async(st_client *c, const char *service, const char *action,
+		  const char *input_json, st_call_cb cb, void *arg);
+
+/* ---- SQS ------------------------------------------------------------------
+ * One function per SQS action: st_call(c, "sqs", "<Action>", ...), with
+ * the same arguments, ownership and errors. input_json is the action's
+ * AWS request document; *output_json its AWS response document (owned,
+ * free with st_free). The members are AWS's (see the SQS API reference);
+ * e.g. st_sqs_send_message(c, "{\"QueueUrl\":\"...\",\"MessageBody\":"
+ * "\"hi\"}", &out, &err) sets out to {"MessageId":"...",
+ * "MD5OfMessageBody":"..."}. For async use st_call_async(c, "sqs",
+ * "SendMessage", ...). */
+
+/* Queues. */
+int st_sqs_create_queue(st_client *c, const char *input_json,
+			char **output_json, st_error *err);
+int st_sqs_delete_queue(st_client *c, const char *input_json,
+			char **output_json, st_error *err);
+int st_sqs_get_queue_url(st_client *c, const char *input_json,
+			 char **output_json, st_error *err);
+int st_sqs_list_queues(st_client *c, const char *input_json,
+		       char **output_json, st_error *err);
+int st_sqs_get_queue_attributes(st_client *c, const char *input_json,
+				char **output_json, st_error *err);
+int st_sqs_set_queue_attributes(st_client *c, const char *input_json,
+				char **output_json, st_error *err);
+int st_sqs_purge_queue(st_client *c, const char *input_json,
+		       char **output_json, st_error *err);
+int st_sqs_tag_queue(st_client *c, const char *input_json, char **output_json,
+		     st_error *err);
+int st_sqs_untag_queue(st_client *c, const char *input_json,
+		       char **output_json, st_error *err);
+int st_sqs_list_queue_tags(st_client *c, const char *input_json,
+			   char **output_json, st_error *err);
+/* Messages. st_sqs_receive_message may be held by the server up to
+ * WaitTimeSeconds (see "Per-attempt timeout" above). */
+int st_sqs_send_message(st_client *c, const char *input_json,
+			char **output_json, st_error *err);
+int st_sqs_send_message_batch(st_client *c, const char *input_json,
+			      char **output_json, st_error *err);
+int st_sqs_receive_message(st_client *c, const char *input_json,
+			   char **output_json, st_error *err);
+int st_sqs_delete_message(st_client *c, const char *input_json,
+			  char **output_json, st_error *err);
+int st_sqs_delete_message_batch(st_client *c, const char *input_json,
+				char **output_json, st_error *err);
+int st_sqs_change_message_visibility(st_client *c, const char *input_json,
+				     char **output_json, st_error *err);
+int st_sqs_change_message_visibility_batch(st_client *c,
+					   const char *input_json,
+					   char **output_json, st_error *err);
+/* Dead-letter queues and redrive. */
+int st_sqs_list_dead_letter_source_queues(st_client *c, const char *input_json,
+					  char **output_json, st_error *err);
+int st_sqs_start_message_move_task(st_client *c, const char *input_json,
+				   char **output_json, st_error *err);
+int st_sqs_list_message_move_tasks(st_client *c, const char *input_json,
+				   char **output_json, st_error *err);
+int st_sqs_cancel_message_move_task(st_client *c, const char *input_json,
+				    char **output_json, st_error *err);
+
+/* Typed conveniences for C users (built on the calls above). */
+
+/* Send body (body_len bytes, borrowed; must be valid UTF-8 — SQS bodies
+ * are text — else ST_ERR_INVALID_PARAM) to queue_url. *message_id (may be
+ * NULL if not wanted) is returned owned (free with st_free). */
+int st_sqs_send(st_client *c, const char *queue_url, const void *body,
+		size_t body_len, char **message_id, st_error *err);
+
+/* One received message; every string owned by the array, NUL-terminated
+ * (body_len does not count the terminator). */
+typedef struct st_sqs_message {
+	char *message_id;
+	char *receipt_handle;
+	char *body;
+	size_t body_len;
+	char *md5_of_body;
+} st_sqs_message;
+
+/* Receive up to max_messages (1..10; 0 = 1) from queue_url, waiting up to
+ * wait_seconds (0..ST_SQS_MAX_WAIT_SECONDS; -1 = the queue's
+ * ReceiveMessageWaitTimeSeconds) for the first; visibility_timeout_s -1 =
+ * the queue's. Returns owned *messages (free with st_sqs_messages_free;
+ * NULL when *n_messages is 0 — no message is not an error). */
+int st_sqs_receive(st_client *c, const char *queue_url, unsigned max_messages,
+		   int wait_seconds, int visibility_timeout_s,
+		   st_sqs_message **messages, size_t *n_messages,
+		   st_error *err);
+void st_sqs_messages_free(st_sqs_message *messages, size_t n_messages);
+
+/* Delete the message received with receipt_handle. */
+int st_sqs_delete(st_client *c, const char *queue_url,
+		  const char *receipt_handle, st_error *err);
 
 /* ---- cluster administration ---------------------------------------------- */
 

@@ -1,0 +1,850 @@
+/* cli_sqs — `stratus sqs OPERATION`: the operation table, the generic
+ * option -> request-document mapping, and running one operation (see
+ * cli_sqs.h). Option values take the AWS CLI's forms; `file://PATH` as a
+ * value reads the value from PATH, as the AWS CLI does. */
+#include "cli_sqs.h"
+
+#include "cli_json.h"
+#include "cli_shorthand.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest file:// value read (bytes): the largest request. */
+#define MAX_FILE_BYTES ST_MAX_REQUEST_BYTES
+
+/* Members of request structures (batch entries) that are integers, for
+ * the shorthand ("Id=1,DelaySeconds=5"). */
+static const char *const struct_int_keys[] = {"DelaySeconds",
+					      "VisibilityTimeout", NULL};
+
+#define QUEUE_URL                                                              \
+	{"queue-url", NULL, CLI_T_STRING, true,                                \
+	 "the queue's URL (or --queue-name NAME)"}
+#define ENTRIES(what)                                                          \
+	{"entries", NULL, CLI_T_STRUCT_LIST, true,                             \
+	 "up to 10 " what " entries: a JSON array, or one Id=..,.. per "      \
+	 "argument"}
+
+static const struct cli_sqs_op sqs_ops[] = {
+    {"create-queue",
+     "CreateQueue",
+     "Create a queue (a name ending in .fifo with FifoQueue=true: FIFO).",
+     {{"queue-name", NULL, CLI_T_STRING, true, "the queue's name"},
+      {"attributes", NULL, CLI_T_STRING_MAP, false,
+       "queue attributes: VisibilityTimeout=30,DelaySeconds=0,..."},
+      {"tags", "tags", CLI_T_STRING_MAP, false, "tags: Key=Value,..."}}},
+    {"delete-queue", "DeleteQueue", "Delete a queue and its messages.",
+     {QUEUE_URL}},
+    {"get-queue-url",
+     "GetQueueUrl",
+     "The URL of a queue.",
+     {{"queue-name", NULL, CLI_T_STRING, true, "the queue's name"},
+      {"queue-owner-aws-account-id", "QueueOwnerAWSAccountId", CLI_T_STRING,
+       false, "the owning account"}}},
+    {"list-queues",
+     "ListQueues",
+     "List queue URLs.",
+     {{"queue-name-prefix", NULL, CLI_T_STRING, false,
+       "only queues whose names start with this"},
+      {"next-token", NULL, CLI_T_STRING, false,
+       "continue after a previous NextToken"},
+      {"max-results", NULL, CLI_T_INTEGER, false,
+       "at most N URLs (1-1000), then a NextToken"}}},
+    {"get-queue-attributes",
+     "GetQueueAttributes",
+     "Read queue attributes.",
+     {QUEUE_URL,
+      {"attribute-names", NULL, CLI_T_STRING_LIST, false,
+       "All, or attribute names"}}},
+    {"set-queue-attributes",
+     "SetQueueAttributes",
+     "Change queue attributes.",
+     {QUEUE_URL,
+      {"attributes", NULL, CLI_T_STRING_MAP, true,
+       "Name=Value,... or a JSON object of strings"}}},
+    {"purge-queue", "PurgeQueue", "Delete every message of a queue.",
+     {QUEUE_URL}},
+    {"tag-queue",
+     "TagQueue",
+     "Add or change tags of a queue.",
+     {QUEUE_URL, {"tags", NULL, CLI_T_STRING_MAP, true, "Key=Value,..."}}},
+    {"untag-queue",
+     "UntagQueue",
+     "Remove tags from a queue.",
+     {QUEUE_URL,
+      {"tag-keys", NULL, CLI_T_STRING_LIST, true, "the tag keys to remove"}}},
+    {"list-queue-tags", "ListQueueTags", "The tags of a queue.", {QUEUE_URL}},
+    {"send-message",
+     "SendMessage",
+     "Send a message.",
+     {QUEUE_URL,
+      {"message-body", NULL, CLI_T_STRING, true, "the message text"},
+      {"delay-seconds", NULL, CLI_T_INTEGER, false,
+       "deliver after N s (0-900)"},
+      {"message-attributes", NULL, CLI_T_STRUCT_MAP, false,
+       "Name={DataType=String,StringValue=v},... or JSON"},
+      {"message-system-attributes", NULL, CLI_T_STRUCT_MAP, false,
+       "AWSTraceHeader={DataType=String,StringValue=v} or JSON"},
+      {"message-deduplication-id", NULL, CLI_T_STRING, false,
+       "FIFO: deduplication id"},
+      {"message-group-id", NULL, CLI_T_STRING, false, "FIFO: group id"}}},
+    {"send-message-batch",
+     "SendMessageBatch",
+     "Send up to 10 messages.",
+     {QUEUE_URL, ENTRIES("SendMessageBatchRequestEntry")}},
+    {"receive-message",
+     "ReceiveMessage",
+     "Receive messages (long poll with --wait-time-seconds).",
+     {QUEUE_URL,
+      {"attribute-names", NULL, CLI_T_STRING_LIST, false,
+       "system attributes to return (All, SentTimestamp, ...)"},
+      {"message-system-attribute-names", NULL, CLI_T_STRING_LIST, false,
+       "system attributes to return (All, SentTimestamp, ...)"},
+      {"message-attribute-names", NULL, CLI_T_STRING_LIST, false,
+       "message attributes to return (All, names, prefix.*)"},
+      {"max-number-of-messages", NULL, CLI_T_INTEGER, false,
+       "at most N messages (1-10, default 1)"},
+      {"visibility-timeout", NULL, CLI_T_INTEGER, false,
+       "hide the messages for N s (default: the queue's)"},
+      {"wait-time-seconds", NULL, CLI_T_INTEGER, false,
+       "wait up to N s (0-20) for a message"},
+      {"receive-request-attempt-id", NULL, CLI_T_STRING, false,
+       "FIFO: retry token"}}},
+    {"delete-message",
+     "DeleteMessage",
+     "Delete a received message.",
+     {QUEUE_URL,
+      {"receipt-handle", NULL, CLI_T_STRING, true,
+       "the ReceiptHandle of the receive"}}},
+    {"delete-message-batch",
+     "DeleteMessageBatch",
+     "Delete up to 10 received messages.",
+     {QUEUE_URL, ENTRIES("Id=..,ReceiptHandle=..")}},
+    {"change-message-visibility",
+     "ChangeMessageVisibility",
+     "Change how long a received message stays hidden.",
+     {QUEUE_URL,
+      {"receipt-handle", NULL, CLI_T_STRING, true,
+       "the ReceiptHandle of the receive"},
+      {"visibility-timeout", NULL, CLI_T_INTEGER, true,
+       "N s from now (0-43200)"}}},
+    {"change-message-visibility-batch",
+     "ChangeMessageVisibilityBatch",
+     "Change the visibility of up to 10 received messages.",
+     {QUEUE_URL, ENTRIES("Id=..,ReceiptHandle=..,VisibilityTimeout=..")}},
+    {"list-dead-letter-source-queues",
+     "ListDeadLetterSourceQueues",
+     "Queues whose dead-letter queue this is.",
+     {QUEUE_URL,
+      {"next-token", NULL, CLI_T_STRING, false,
+       "continue after a previous NextToken"},
+      {"max-results", NULL, CLI_T_INTEGER, false,
+       "at most N URLs (1-1000)"}}},
+    {"start-message-move-task",
+     "StartMessageMoveTask",
+     "Move messages from a dead-letter queue back (redrive).",
+     {{"source-arn", NULL, CLI_T_STRING, true, "the dead-letter queue's ARN"},
+      {"destination-arn", NULL, CLI_T_STRING, false,
+       "where to (default: each message's source queue)"},
+      {"max-number-of-messages-per-second", NULL, CLI_T_INTEGER, false,
+       "rate limit (1-500)"}}},
+    {"list-message-move-tasks",
+     "ListMessageMoveTasks",
+     "The move tasks of a dead-letter queue.",
+     {{"source-arn", NULL, CLI_T_STRING, true, "the dead-letter queue's ARN"},
+      {"max-results", NULL, CLI_T_INTEGER, false, "at most N tasks (1-10)"}}},
+    {"cancel-message-move-task",
+     "CancelMessageMoveTask",
+     "Cancel a running move task.",
+     {{"task-handle", NULL, CLI_T_STRING, true,
+       "the TaskHandle StartMessageMoveTask returned"}}},
+    {0},
+};
+
+const struct cli_sqs_op *cli_sqs_find(const char *name)
+{
+	for (const struct cli_sqs_op *op = sqs_ops; op->name; op++)
+		if (strcmp(op->name, name) == 0)
+			return op;
+	return NULL;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int fail(struct cli_sqs_error *e, const char *name, const char *fmt,
+		...) __attribute__((format(printf, 3, 4)));
+static int fail(struct cli_sqs_error *e, const char *name, const char *fmt,
+		...)
+{
+	va_list ap;
+
+	snprintf(e->name, sizeof e->name, "%s", name);
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* "queue-url" -> "QueueUrl" (out_size bytes). */
+static void pascal(const char *option, char *out, size_t out_size)
+{
+	size_t n = 0;
+	bool up = true;
+
+	for (const char *p = option; *p != '\0' && n + 1 < out_size; p++) {
+		if (*p == '-') {
+			up = true;
+			continue;
+		}
+		out[n++] = up ? (char)toupper((unsigned char)*p) : *p;
+		up = false;
+	}
+	out[n] = '\0';
+}
+
+static void member_name(const struct cli_member *m, char *out,
+			size_t out_size)
+{
+	if (m->member != NULL)
+		snprintf(out, out_size, "%s", m->member);
+	else
+		pascal(m->option, out, out_size);
+}
+
+static bool has_member(const struct cli_sqs_op *op, const char *member)
+{
+	char name[96];
+
+	for (const struct cli_member *m = op->members; m->option; m++) {
+		member_name(m, name, sizeof name);
+		if (strcmp(name, member) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* An operation that takes a queue URL accepts --queue-name instead. */
+static bool takes_queue_name_alias(const struct cli_sqs_op *op)
+{
+	return has_member(op, "QueueUrl") && !has_member(op, "QueueName");
+}
+
+/* The text of a value: the argument, or the content of file://PATH.
+ * Returns owned, or NULL with e filled. */
+static char *value_text(const char *option, const char *arg,
+			struct cli_sqs_error *e)
+{
+	if (strncmp(arg, "file://", 7) != 0) {
+		char *t = strdup(arg);
+		if (t == NULL)
+			fail(e, "InternalFailure", "out of memory");
+		return t;
+	}
+	const char *path = arg + 7;
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		fail(e, "InvalidParameterValue", "--%s: cannot read '%s': %s",
+		     option, path, strerror(errno));
+		return NULL;
+	}
+	char *buf = malloc(MAX_FILE_BYTES + 1);
+	size_t n = buf != NULL ? fread(buf, 1, MAX_FILE_BYTES + 1, f) : 0;
+	bool bad = ferror(f) != 0;
+	fclose(f);
+	if (buf == NULL || bad || n > MAX_FILE_BYTES) {
+		free(buf);
+		fail(e, "InvalidParameterValue",
+		     "--%s: cannot read '%s' (or it is over %u bytes)", option,
+		     path, MAX_FILE_BYTES);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (strlen(buf) != n) {
+		free(buf);
+		fail(e, "InvalidParameterValue", "--%s: '%s' contains NUL bytes",
+		     option, path);
+		return NULL;
+	}
+	return buf;
+}
+
+static json_t *parse_json(const char *option, const char *text,
+			  struct cli_sqs_error *e)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
+
+	if (j == NULL)
+		fail(e, "InvalidParameterValue",
+		     "--%s: invalid JSON: %s (line %d column %d)", option,
+		     jerr.text, jerr.line, jerr.column);
+	return j;
+}
+
+static const char *type_word(enum cli_type t)
+{
+	switch (t) {
+	case CLI_T_STRING:
+		return "a string";
+	case CLI_T_INTEGER:
+		return "an integer";
+	case CLI_T_BOOLEAN:
+		return "true or false";
+	case CLI_T_STRING_LIST:
+		return "a list of strings";
+	case CLI_T_STRING_MAP:
+		return "a map of strings";
+	case CLI_T_STRUCT_MAP:
+		return "a map of structures";
+	case CLI_T_STRUCT_LIST:
+		return "a list of structures";
+	case CLI_T_JSON:
+		return "JSON";
+	}
+	return "?";
+}
+
+/* Does the JSON value v have the shape of type t? */
+static bool json_fits(enum cli_type t, json_t *v)
+{
+	const char *k;
+	size_t i;
+	json_t *x;
+
+	switch (t) {
+	case CLI_T_STRING:
+		return json_is_string(v);
+	case CLI_T_INTEGER:
+		return json_is_integer(v);
+	case CLI_T_BOOLEAN:
+		return json_is_boolean(v);
+	case CLI_T_STRING_LIST:
+		if (!json_is_array(v))
+			return false;
+		json_array_foreach(v, i, x) if (!json_is_string(x)) return false;
+		return true;
+	case CLI_T_STRING_MAP:
+		if (!json_is_object(v))
+			return false;
+		json_object_foreach(v, k, x) if (!json_is_string(x)) return false;
+		return true;
+	case CLI_T_STRUCT_MAP:
+		if (!json_is_object(v))
+			return false;
+		json_object_foreach(v, k, x) if (!json_is_object(x)) return false;
+		return true;
+	case CLI_T_STRUCT_LIST:
+		if (!json_is_array(v))
+			return false;
+		json_array_foreach(v, i, x) if (!json_is_object(x)) return false;
+		return true;
+	case CLI_T_JSON:
+		return true;
+	}
+	return false;
+}
+
+static json_t *expect_fits(const struct cli_member *m, json_t *v,
+			   struct cli_sqs_error *e)
+{
+	if (v == NULL || json_fits(m->type, v))
+		return v;
+	json_decref(v);
+	fail(e, "InvalidParameterValue", "--%s: expected %s%s", m->option,
+	     type_word(m->type),
+	     m->type == CLI_T_STRING_MAP
+		 ? " (values are strings: \"60\", not 60; quote values with "
+		   "commas or braces, or use JSON)"
+		 : "");
+	return NULL;
+}
+
+/* Split text at commas into strings appended to list. */
+static int append_split(json_t *list, const char *option, const char *text,
+			struct cli_sqs_error *e)
+{
+	const char *p = text;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		json_t *s = json_stringn(p, n);
+		if (s == NULL || json_array_append_new(list, s) != 0)
+			return fail(e, "InvalidParameterValue",
+				    "--%s: value is not valid UTF-8", option);
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+/* The JSON value of member m from its n argument texts (n >= 1; list
+ * types may have several). NULL with e filled. */
+static json_t *convert(const struct cli_member *m, char **texts, int n,
+		       struct cli_sqs_error *e)
+{
+	const char *t = texts[0];
+	char sherr[256];
+	json_t *v;
+
+	switch (m->type) {
+	case CLI_T_STRING:
+		if ((v = json_string(t)) == NULL)
+			fail(e, "InvalidParameterValue",
+			     "--%s: value is not valid UTF-8", m->option);
+		return v;
+	case CLI_T_INTEGER: {
+		char *end;
+		errno = 0;
+		long long x = strtoll(t, &end, 10);
+		if (*t == '\0' || *end != '\0' || errno != 0) {
+			fail(e, "InvalidParameterValue",
+			     "--%s: '%s' is not an integer", m->option, t);
+			return NULL;
+		}
+		return json_integer(x);
+	}
+	case CLI_T_BOOLEAN:
+		if (strcasecmp(t, "true") == 0)
+			return json_true();
+		if (strcasecmp(t, "false") == 0)
+			return json_false();
+		fail(e, "InvalidParameterValue",
+		     "--%s: '%s' is not true or false", m->option, t);
+		return NULL;
+	case CLI_T_STRING_LIST:
+		if (n == 1 && t[0] == '[')
+			return expect_fits(m, parse_json(m->option, t, e), e);
+		if ((v = json_array()) == NULL) {
+			fail(e, "InternalFailure", "out of memory");
+			return NULL;
+		}
+		for (int i = 0; i < n; i++) {
+			if (append_split(v, m->option, texts[i], e) != 0) {
+				json_decref(v);
+				return NULL;
+			}
+		}
+		return v;
+	case CLI_T_STRING_MAP:
+	case CLI_T_STRUCT_MAP:
+		if (t[0] == '{')
+			return expect_fits(m, parse_json(m->option, t, e), e);
+		v = cli_shorthand_parse(t,
+					m->type == CLI_T_STRUCT_MAP
+					    ? struct_int_keys
+					    : NULL,
+					sherr, sizeof sherr);
+		if (v == NULL) {
+			fail(e, "InvalidParameterValue",
+			     "--%s: bad shorthand (Key=Value,...): %s",
+			     m->option, sherr);
+			return NULL;
+		}
+		return expect_fits(m, v, e);
+	case CLI_T_STRUCT_LIST:
+		if (n == 1 && t[0] == '[')
+			return expect_fits(m, parse_json(m->option, t, e), e);
+		if ((v = json_array()) == NULL) {
+			fail(e, "InternalFailure", "out of memory");
+			return NULL;
+		}
+		for (int i = 0; i < n; i++) {
+			json_t *item;
+			if (texts[i][0] == '{') {
+				item = parse_json(m->option, texts[i], e);
+			} else if ((item = cli_shorthand_parse(
+					texts[i], struct_int_keys, sherr,
+					sizeof sherr)) == NULL) {
+				fail(e, "InvalidParameterValue",
+				     "--%s: item %d: bad shorthand "
+				     "(Key=Value,...): %s",
+				     m->option, i + 1, sherr);
+			}
+			if (item == NULL) {
+				json_decref(v);
+				return NULL;
+			}
+			if (!json_is_object(item) ||
+			    json_array_append_new(v, item) != 0) {
+				if (!json_is_object(item))
+					json_decref(item);
+				json_decref(v);
+				fail(e, "InvalidParameterValue",
+				     "--%s: item %d is not a structure",
+				     m->option, i + 1);
+				return NULL;
+			}
+		}
+		return v;
+	case CLI_T_JSON:
+		return parse_json(m->option, t, e);
+	}
+	return NULL;
+}
+
+static bool is_list_type(enum cli_type t)
+{
+	return t == CLI_T_STRING_LIST || t == CLI_T_STRUCT_LIST;
+}
+
+/* Check a --cli-input-json document against op's members (unknown
+ * members and wrong shapes are errors, as with the AWS CLI). */
+static int check_input_doc(const struct cli_sqs_op *op, json_t *doc,
+			   struct cli_sqs_error *e)
+{
+	const char *key;
+	json_t *v;
+	char name[96];
+
+	if (!json_is_object(doc))
+		return fail(e, "InvalidParameterValue",
+			    "--cli-input-json: expected a JSON object");
+	json_object_foreach(doc, key, v)
+	{
+		const struct cli_member *m = op->members;
+		for (; m->option; m++) {
+			member_name(m, name, sizeof name);
+			if (strcmp(name, key) == 0)
+				break;
+		}
+		if (m->option == NULL)
+			return fail(e, "InvalidParameterValue",
+				    "--cli-input-json: unknown member '%s' "
+				    "for %s",
+				    key, op->name);
+		if (!json_fits(m->type, v))
+			return fail(e, "InvalidParameterValue",
+				    "--cli-input-json: %s: expected %s", key,
+				    type_word(m->type));
+	}
+	return 0;
+}
+
+/* ---- the mapping --------------------------------------------------------- */
+
+int cli_sqs_build(const struct cli_sqs_op *op, int argc, char *const *argv,
+		  json_t **input, const char **queue_name,
+		  struct cli_sqs_error *e)
+{
+	json_t *doc = NULL, *opts = json_object();
+	bool alias = takes_queue_name_alias(op);
+	char name[96];
+	int rc = -1;
+
+	*input = NULL;
+	*queue_name = NULL;
+	if (opts == NULL)
+		return fail(e, "InternalFailure", "out of memory");
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+			fail(e, "InvalidParameterValue",
+			     "unexpected argument '%s'", arg);
+			goto out;
+		}
+		const char *opt = arg + 2, *eq = strchr(opt, '=');
+		size_t olen = eq ? (size_t)(eq - opt) : strlen(opt);
+		const struct cli_member *m = op->members;
+		for (; m->option; m++)
+			if (strlen(m->option) == olen &&
+			    strncmp(m->option, opt, olen) == 0)
+				break;
+		bool is_input = olen == 14 && strncmp(opt, "cli-input-json", 14) == 0;
+		bool is_qname =
+		    alias && olen == 10 && strncmp(opt, "queue-name", 10) == 0;
+		if (m->option == NULL && !is_input && !is_qname) {
+			fail(e, "InvalidParameterValue",
+			     "unknown option '--%.*s' for %s", (int)olen, opt,
+			     op->name);
+			goto out;
+		}
+		/* The values: "--opt=V", or the next argument, or (lists)
+		 * every argument up to the next option. */
+		char *const *vals = NULL;
+		const char *inline_val[1];
+		int n = 0;
+		if (eq != NULL) {
+			inline_val[0] = eq + 1;
+			vals = (char *const *)inline_val;
+			n = 1;
+		} else {
+			vals = argv + i + 1;
+			while (i + 1 + n < argc &&
+			       strncmp(argv[i + 1 + n], "--", 2) != 0 &&
+			       (n == 0 || (m->option && is_list_type(m->type))))
+				n++;
+			i += n;
+		}
+		if (n == 0) {
+			fail(e, "MissingParameter", "--%.*s needs a value",
+			     (int)olen, opt);
+			goto out;
+		}
+		char *texts[n];
+		memset(texts, 0, sizeof texts);
+		json_t *v = NULL;
+		bool ok = true;
+		for (int k = 0; k < n && ok; k++)
+			ok = (texts[k] = value_text(
+				  m->option ? m->option
+					    : (is_input ? "cli-input-json"
+							: "queue-name"),
+				  vals[k], e)) != NULL;
+		if (ok && is_input) {
+			if (doc != NULL) {
+				fail(e, "InvalidParameterValue",
+				     "--cli-input-json given twice");
+			} else if ((doc = parse_json("cli-input-json", texts[0],
+						     e)) != NULL &&
+				   check_input_doc(op, doc, e) != 0) {
+				json_decref(doc);
+				doc = NULL;
+			}
+			ok = doc != NULL;
+		} else if (ok && is_qname) {
+			if (*queue_name != NULL) {
+				fail(e, "InvalidParameterValue",
+				     "--queue-name given twice");
+				ok = false;
+			} else {
+				/* Borrowed from argv (file:// not applied: a
+				 * queue name is never a file). */
+				*queue_name = vals[0];
+			}
+		} else if (ok) {
+			member_name(m, name, sizeof name);
+			if (json_object_get(opts, name) != NULL) {
+				fail(e, "InvalidParameterValue",
+				     "--%s given twice", m->option);
+				ok = false;
+			} else if ((v = convert(m, texts, n, e)) == NULL ||
+				   json_object_set_new(opts, name, v) != 0) {
+				ok = false;
+			}
+		}
+		for (int k = 0; k < n; k++)
+			free(texts[k]);
+		if (!ok)
+			goto out;
+	}
+
+	/* Options override --cli-input-json, member by member. */
+	if (doc == NULL && (doc = json_object()) == NULL) {
+		fail(e, "InternalFailure", "out of memory");
+		goto out;
+	}
+	if (json_object_update(doc, opts) != 0) {
+		fail(e, "InternalFailure", "out of memory");
+		goto out;
+	}
+	if (*queue_name != NULL && json_object_get(doc, "QueueUrl") != NULL) {
+		fail(e, "InvalidParameterValue",
+		     "give --queue-url or --queue-name, not both");
+		goto out;
+	}
+	for (const struct cli_member *m = op->members; m->option; m++) {
+		member_name(m, name, sizeof name);
+		if (!m->required || json_object_get(doc, name) != NULL)
+			continue;
+		if (strcmp(name, "QueueUrl") == 0 && *queue_name != NULL)
+			continue;
+		if (strcmp(name, "QueueUrl") == 0 && alias)
+			fail(e, "MissingParameter",
+			     "--queue-url (or --queue-name) is required");
+		else
+			fail(e, "MissingParameter", "--%s is required",
+			     m->option);
+		goto out;
+	}
+	*input = doc;
+	doc = NULL;
+	rc = 0;
+out:
+	if (rc != 0)
+		*queue_name = NULL;
+	json_decref(doc);
+	json_decref(opts);
+	return rc;
+}
+
+/* ---- help ---------------------------------------------------------------- */
+
+static const char *type_metavar(enum cli_type t)
+{
+	switch (t) {
+	case CLI_T_STRING:
+		return "S";
+	case CLI_T_INTEGER:
+		return "N";
+	case CLI_T_BOOLEAN:
+		return "true|false";
+	case CLI_T_STRING_LIST:
+		return "S [S ...]";
+	case CLI_T_STRING_MAP:
+		return "K=V,...|JSON";
+	case CLI_T_STRUCT_MAP:
+		return "K={k=v,..},...|JSON";
+	case CLI_T_STRUCT_LIST:
+		return "k=v,.. [k=v,.. ...]|JSON";
+	case CLI_T_JSON:
+		return "JSON";
+	}
+	return "?";
+}
+
+static void help_ops(FILE *f)
+{
+	fprintf(f, "usage: stratus sqs OPERATION [OPTIONS]\n\n"
+		   "Amazon SQS-compatible queues; operations and options "
+		   "as in 'aws sqs'.\n\nOperations:\n");
+	for (const struct cli_sqs_op *op = sqs_ops; op->name; op++)
+		fprintf(f, "  %-32s %s\n", op->name, op->summary);
+	fprintf(f,
+		"\nSee 'stratus sqs OPERATION --help' for its options.\n"
+		"Output: the response document as JSON (nothing when it is "
+		"empty); errors:\n"
+		"{\"Error\":{\"Name\",\"Message\"}} on stderr, exit status 1 "
+		"(2 for usage errors).\n");
+}
+
+static void help_op(FILE *f, const struct cli_sqs_op *op)
+{
+	char name[96], flag[96];
+
+	fprintf(f, "usage: stratus sqs %s", op->name);
+	for (const struct cli_member *m = op->members; m->option; m++)
+		fprintf(f, " %s--%s%s", m->required ? "" : "[", m->option,
+			m->required ? "" : "]");
+	fprintf(f, " [--cli-input-json JSON]\n\n%s (SQS %s)\n\nOptions:\n",
+		op->summary, op->action);
+	for (const struct cli_member *m = op->members; m->option; m++) {
+		member_name(m, name, sizeof name);
+		snprintf(flag, sizeof flag, "--%s %s", m->option,
+			 type_metavar(m->type));
+		if (strlen(flag) > 30)
+			fprintf(f, "  %s\n  %-30s", flag, "");
+		else
+			fprintf(f, "  %-30s", flag);
+		fprintf(f, " %s: %s%s\n", name, m->help,
+			m->required ? " (required)" : "");
+	}
+	if (takes_queue_name_alias(op))
+		fprintf(f, "  %-30s %s\n", "--queue-name S",
+			"instead of --queue-url: resolved with GetQueueUrl");
+	fprintf(f, "  %-30s %s\n", "--cli-input-json JSON",
+		"the request document; options override its members");
+	fprintf(f, "\nA value 'file://PATH' is read from PATH. Global "
+		   "options: --endpoints A,B,C,\n--timeout-ms N (see "
+		   "'stratus --help').\n");
+}
+
+/* ---- running ------------------------------------------------------------- */
+
+/* Resolve a queue name to its URL with GetQueueUrl and set QueueUrl. */
+static int resolve_queue_url(st_client *c, const char *queue_name,
+			     json_t *input)
+{
+	char *in, *out = NULL;
+	st_error err;
+	json_error_t jerr;
+
+	json_t *req = json_pack("{s:s}", "QueueName", queue_name);
+	if (req == NULL)
+		return cli_json_fail("InvalidParameterValue",
+				     "--queue-name: not valid UTF-8");
+	in = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (in == NULL)
+		return cli_json_fail("InternalFailure", "out of memory");
+	int rc = st_sqs_get_queue_url(c, in, &out, &err);
+	free(in);
+	if (rc != 0)
+		return cli_json_fail_err(&err);
+	json_t *resp = json_loads(out, 0, &jerr);
+	st_free(out);
+	json_t *url = json_object_get(resp, "QueueUrl");
+	if (!json_is_string(url)) {
+		json_decref(resp);
+		return cli_json_fail("SerializationException",
+				     "GetQueueUrl for --queue-name '%s': no "
+				     "QueueUrl in the response",
+				     queue_name);
+	}
+	json_object_set(input, "QueueUrl", url);
+	json_decref(resp);
+	return 0;
+}
+
+static int run_op(const struct cli_sqs_op *op, cli_client_fn client,
+		  void *ctx, json_t *input, const char *queue_name)
+{
+	st_error err;
+	int status = 0;
+	char *in, *out = NULL;
+
+	st_client *c = client(ctx, &status);
+	if (c == NULL)
+		return status;
+	if (queue_name != NULL &&
+	    (status = resolve_queue_url(c, queue_name, input)) != 0)
+		return status;
+	if ((in = json_dumps(input, JSON_COMPACT)) == NULL)
+		return cli_json_fail("InternalFailure", "out of memory");
+	int rc = st_call(c, "sqs", op->action, in, &out, &err);
+	free(in);
+	if (rc != 0)
+		return cli_json_fail_err(&err);
+
+	json_error_t jerr;
+	json_t *doc = json_loads(out, JSON_DECODE_ANY, &jerr);
+	if (doc == NULL) {
+		status = cli_json_fail("SerializationException",
+				       "sqs %s: the response is not JSON: %s",
+				       op->action, jerr.text);
+		st_free(out);
+		return status;
+	}
+	st_free(out);
+	/* Like aws: an empty response prints nothing. */
+	if (json_is_object(doc) && json_object_size(doc) == 0) {
+		json_decref(doc);
+		return CLI_EXIT_OK;
+	}
+	return cli_json_print_indent(doc, 4);
+}
+
+int cli_sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
+		 bool help)
+{
+	if (argc < 1 || strcmp(argv[0], "help") == 0) {
+		help_ops(help || argc >= 1 ? stdout : stderr);
+		return help || argc >= 1 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	}
+	const struct cli_sqs_op *op = cli_sqs_find(argv[0]);
+	if (op == NULL)
+		return cli_json_usage("InvalidAction", "sqs ",
+				      "unknown operation 'sqs %s'", argv[0]);
+	if (help) {
+		help_op(stdout, op);
+		return CLI_EXIT_OK;
+	}
+
+	json_t *input;
+	const char *queue_name;
+	struct cli_sqs_error e;
+	if (cli_sqs_build(op, argc - 1, argv + 1, &input, &queue_name, &e) !=
+	    0) {
+		char help_cmd[96];
+		snprintf(help_cmd, sizeof help_cmd, "sqs %s ", op->name);
+		return cli_json_usage(e.name, help_cmd, "%s", e.message);
+	}
+	int status = run_op(op, client, ctx, input, queue_name);
+	json_decref(input);
+	return status;
+}
