@@ -108,7 +108,10 @@ static void core_done(void *arg, const st_error *err)
 	struct core *c = r->core;
 
 	if (err != NULL) {
-		atomic_fetch_add(&c->failed, 1);
+		if (atomic_fetch_add(&c->failed, 1) == 0) {
+			fprintf(stderr, "stratus-bench: first failure: %s: %s\n",
+				err->name, err->message);
+		}
 	} else if (atomic_load(&c->measuring)) {
 		atomic_fetch_add(&c->acked_commands, r->n);
 		samples_add(&c->lat, now_us() - r->sent_us);
