@@ -426,7 +426,7 @@ static const struct cli_op cluster_ops[] = {
     {0},
 };
 
-/* ---- sqs (cli_sqs.c) ------------------------------------------------------ */
+/* ---- sqs (cli_sqs.c) --------------------------------------------------- */
 
 static st_client *sqs_client(void *ctx, int *status)
 {
@@ -443,8 +443,7 @@ static int sqs_main(struct cli *cli, int argc, char **argv, bool help)
 static const struct cli_family families[] = {
     {"kv", "The replicated key-value namespace.", kv_ops, NULL},
     {"cluster", "Cluster membership and status.", cluster_ops, NULL},
-    {"sqs", "Amazon SQS-compatible queues (like 'aws sqs').", NULL,
-     sqs_main},
+    {"sqs", "Amazon SQS-compatible queues (like 'aws sqs').", NULL, sqs_main},
     {0},
 };
 

@@ -217,8 +217,7 @@ static json_t *parse_struct(struct sh *s, int depth, bool nested)
 			goto err;
 		}
 		if (klen >= sizeof key) {
-			sh_fail(s, "key longer than %zu bytes",
-				sizeof key - 1);
+			sh_fail(s, "key longer than %zu bytes", sizeof key - 1);
 			goto err;
 		}
 		memcpy(key, k, klen);

@@ -23,12 +23,17 @@ static const char *const struct_int_keys[] = {"DelaySeconds",
 					      "VisibilityTimeout", NULL};
 
 #define QUEUE_URL                                                              \
-	{"queue-url", NULL, CLI_T_STRING, true,                                \
-	 "the queue's URL (or --queue-name NAME)"}
+	{                                                                      \
+		"queue-url", NULL, CLI_T_STRING, true,                         \
+		    "the queue's URL (or --queue-name NAME)"                   \
+	}
 #define ENTRIES(what)                                                          \
-	{"entries", NULL, CLI_T_STRUCT_LIST, true,                             \
-	 "up to 10 " what " entries: a JSON array, or one Id=..,.. per "      \
-	 "argument"}
+	{                                                                      \
+		"entries", NULL, CLI_T_STRUCT_LIST, true,                      \
+		    "up to 10 " what                                           \
+		    " entries: a JSON array, or one Id=..,.. per "             \
+		    "argument"                                                 \
+	}
 
 static const struct cli_sqs_op sqs_ops[] = {
     {"create-queue",
@@ -38,7 +43,9 @@ static const struct cli_sqs_op sqs_ops[] = {
       {"attributes", NULL, CLI_T_STRING_MAP, false,
        "queue attributes: VisibilityTimeout=30,DelaySeconds=0,..."},
       {"tags", "tags", CLI_T_STRING_MAP, false, "tags: Key=Value,..."}}},
-    {"delete-queue", "DeleteQueue", "Delete a queue and its messages.",
+    {"delete-queue",
+     "DeleteQueue",
+     "Delete a queue and its messages.",
      {QUEUE_URL}},
     {"get-queue-url",
      "GetQueueUrl",
@@ -67,7 +74,9 @@ static const struct cli_sqs_op sqs_ops[] = {
      {QUEUE_URL,
       {"attributes", NULL, CLI_T_STRING_MAP, true,
        "Name=Value,... or a JSON object of strings"}}},
-    {"purge-queue", "PurgeQueue", "Delete every message of a queue.",
+    {"purge-queue",
+     "PurgeQueue",
+     "Delete every message of a queue.",
      {QUEUE_URL}},
     {"tag-queue",
      "TagQueue",
@@ -143,8 +152,7 @@ static const struct cli_sqs_op sqs_ops[] = {
      {QUEUE_URL,
       {"next-token", NULL, CLI_T_STRING, false,
        "continue after a previous NextToken"},
-      {"max-results", NULL, CLI_T_INTEGER, false,
-       "at most N URLs (1-1000)"}}},
+      {"max-results", NULL, CLI_T_INTEGER, false, "at most N URLs (1-1000)"}}},
     {"start-message-move-task",
      "StartMessageMoveTask",
      "Move messages from a dead-letter queue back (redrive).",
@@ -176,10 +184,9 @@ const struct cli_sqs_op *cli_sqs_find(const char *name)
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static int fail(struct cli_sqs_error *e, const char *name, const char *fmt,
-		...) __attribute__((format(printf, 3, 4)));
-static int fail(struct cli_sqs_error *e, const char *name, const char *fmt,
-		...)
+static int fail(struct cli_sqs_error *e, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(struct cli_sqs_error *e, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -207,8 +214,7 @@ static void pascal(const char *option, char *out, size_t out_size)
 	out[n] = '\0';
 }
 
-static void member_name(const struct cli_member *m, char *out,
-			size_t out_size)
+static void member_name(const struct cli_member *m, char *out, size_t out_size)
 {
 	if (m->member != NULL)
 		snprintf(out, out_size, "%s", m->member);
@@ -266,8 +272,8 @@ static char *value_text(const char *option, const char *arg,
 	buf[n] = '\0';
 	if (strlen(buf) != n) {
 		free(buf);
-		fail(e, "InvalidParameterValue", "--%s: '%s' contains NUL bytes",
-		     option, path);
+		fail(e, "InvalidParameterValue",
+		     "--%s: '%s' contains NUL bytes", option, path);
 		return NULL;
 	}
 	return buf;
@@ -326,22 +332,26 @@ static bool json_fits(enum cli_type t, json_t *v)
 	case CLI_T_STRING_LIST:
 		if (!json_is_array(v))
 			return false;
-		json_array_foreach(v, i, x) if (!json_is_string(x)) return false;
+		json_array_foreach(v, i,
+				   x) if (!json_is_string(x)) return false;
 		return true;
 	case CLI_T_STRING_MAP:
 		if (!json_is_object(v))
 			return false;
-		json_object_foreach(v, k, x) if (!json_is_string(x)) return false;
+		json_object_foreach(v, k,
+				    x) if (!json_is_string(x)) return false;
 		return true;
 	case CLI_T_STRUCT_MAP:
 		if (!json_is_object(v))
 			return false;
-		json_object_foreach(v, k, x) if (!json_is_object(x)) return false;
+		json_object_foreach(v, k,
+				    x) if (!json_is_object(x)) return false;
 		return true;
 	case CLI_T_STRUCT_LIST:
 		if (!json_is_array(v))
 			return false;
-		json_array_foreach(v, i, x) if (!json_is_object(x)) return false;
+		json_array_foreach(v, i,
+				   x) if (!json_is_object(x)) return false;
 		return true;
 	case CLI_T_JSON:
 		return true;
@@ -435,11 +445,9 @@ static json_t *convert(const struct cli_member *m, char **texts, int n,
 	case CLI_T_STRUCT_MAP:
 		if (t[0] == '{')
 			return expect_fits(m, parse_json(m->option, t, e), e);
-		v = cli_shorthand_parse(t,
-					m->type == CLI_T_STRUCT_MAP
-					    ? struct_int_keys
-					    : NULL,
-					sherr, sizeof sherr);
+		v = cli_shorthand_parse(
+		    t, m->type == CLI_T_STRUCT_MAP ? struct_int_keys : NULL,
+		    sherr, sizeof sherr);
 		if (v == NULL) {
 			fail(e, "InvalidParameterValue",
 			     "--%s: bad shorthand (Key=Value,...): %s",
@@ -555,7 +563,8 @@ int cli_sqs_build(const struct cli_sqs_op *op, int argc, char *const *argv,
 			if (strlen(m->option) == olen &&
 			    strncmp(m->option, opt, olen) == 0)
 				break;
-		bool is_input = olen == 14 && strncmp(opt, "cli-input-json", 14) == 0;
+		bool is_input =
+		    olen == 14 && strncmp(opt, "cli-input-json", 14) == 0;
 		bool is_qname =
 		    alias && olen == 10 && strncmp(opt, "queue-name", 10) == 0;
 		if (m->option == NULL && !is_input && !is_qname) {
@@ -781,8 +790,8 @@ static int resolve_queue_url(st_client *c, const char *queue_name,
 	return 0;
 }
 
-static int run_op(const struct cli_sqs_op *op, cli_client_fn client,
-		  void *ctx, json_t *input, const char *queue_name)
+static int run_op(const struct cli_sqs_op *op, cli_client_fn client, void *ctx,
+		  json_t *input, const char *queue_name)
 {
 	st_error err;
 	int status = 0;

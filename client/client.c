@@ -931,9 +931,9 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 	call->connect_ms =
 	    call->pinned ? c->opt.status_timeout_ms : c->opt.connect_timeout_ms;
 	call->start_ms = now_ms();
-	call->deadline_ms =
-	    call->start_ms + (call->pinned ? c->opt.status_timeout_ms
-					   : c->opt.retry_deadline_ms + hold_ms);
+	call->deadline_ms = call->start_ms +
+			    (call->pinned ? c->opt.status_timeout_ms
+					  : c->opt.retry_deadline_ms + hold_ms);
 	call->attempts = call->backoffs = call->free_hops = 0;
 	call->last_class = 0;
 	call->detail[0] = '\0';

@@ -70,12 +70,12 @@ static void svc_done(void *arg, const st_error *err,
 	r = &resp->results[0];
 	if (r->code == ST_ERR_SERVICE) {
 		/* AWS's code and message as the service worded them. */
-		st_err_set(&e, ST_ERR_SERVICE,
-			   *r->error_name != '\0' ? r->error_name
-						  : "ServiceError",
-			   "%s", *r->error_message != '\0'
-				     ? r->error_message
-				     : st_code_name(ST_ERR_SERVICE));
+		st_err_set(
+		    &e, ST_ERR_SERVICE,
+		    *r->error_name != '\0' ? r->error_name : "ServiceError",
+		    "%s",
+		    *r->error_message != '\0' ? r->error_message
+					      : st_code_name(ST_ERR_SERVICE));
 		err = &e;
 	} else if (r->code != ST_OK) {
 		st_err_from_result(&e, sc->what, r);
@@ -101,8 +101,8 @@ static int check_name(const char *name, const char *which, st_error *err,
 		      const char *what)
 {
 	if (name == NULL || *name == '\0')
-		return st_err_set(err, ST_ERR_MISSING_PARAM, NULL,
-				  "%s: no %s", what, which);
+		return st_err_set(err, ST_ERR_MISSING_PARAM, NULL, "%s: no %s",
+				  what, which);
 	if (strlen(name) > WIRE_MAX_NAME_BYTES)
 		return st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
 				  "%s: %s name is %zu bytes (max %d)", what,
@@ -196,8 +196,8 @@ int st_call(st_client *c, const char *service, const char *action,
 	if ((rc = client_sync_guard(err, "service call")) != 0)
 		return rc;
 	sync_wait_init(&w);
-	if ((rc = svc_submit(c, service, action, input_json, &sc, true,
-			     err)) != 0) {
+	if ((rc = svc_submit(c, service, action, input_json, &sc, true, err)) !=
+	    0) {
 		sem_destroy(&w.done);
 		return rc;
 	}

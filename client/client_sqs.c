@@ -83,8 +83,8 @@ static int check_str(const char *s, const char *which, st_error *err,
 		     const char *what)
 {
 	if (s == NULL || *s == '\0')
-		return st_err_set(err, ST_ERR_MISSING_PARAM, NULL,
-				  "%s: no %s", what, which);
+		return st_err_set(err, ST_ERR_MISSING_PARAM, NULL, "%s: no %s",
+				  what, which);
 	return 0;
 }
 
@@ -106,8 +106,8 @@ int st_sqs_send(st_client *c, const char *queue_url, const void *body,
 	if ((jbody = json_stringn(body_len > 0 ? body : "", body_len)) == NULL)
 		return st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
 				  "%s: body is not valid UTF-8 text", what);
-	json_t *in = json_pack("{s:s,s:o}", "QueueUrl", queue_url,
-			       "MessageBody", jbody);
+	json_t *in =
+	    json_pack("{s:s,s:o}", "QueueUrl", queue_url, "MessageBody", jbody);
 	if ((rc = sqs_json_call(c, "SendMessage", in, &out, err)) != 0)
 		return rc;
 	const char *id = json_string_value(json_object_get(out, "MessageId"));
@@ -115,8 +115,8 @@ int st_sqs_send(st_client *c, const char *queue_url, const void *body,
 		rc = st_err_set(err, ST_ERR_MALFORMED, NULL,
 				"%s: response has no MessageId", what);
 	else if (message_id != NULL && (*message_id = strdup(id)) == NULL)
-		rc = st_err_set(err, ST_ERR_INTERNAL, NULL,
-				"%s: out of memory", what);
+		rc = st_err_set(err, ST_ERR_INTERNAL, NULL, "%s: out of memory",
+				what);
 	json_decref(out);
 	return rc;
 }
@@ -139,11 +139,9 @@ void st_sqs_messages_free(st_sqs_message *messages, size_t n_messages)
 static bool message_from(st_sqs_message *m, const json_t *j)
 {
 	const char *id = json_string_value(json_object_get(j, "MessageId"));
-	const char *rh =
-	    json_string_value(json_object_get(j, "ReceiptHandle"));
+	const char *rh = json_string_value(json_object_get(j, "ReceiptHandle"));
 	json_t *body = json_object_get(j, "Body");
-	const char *md5 =
-	    json_string_value(json_object_get(j, "MD5OfBody"));
+	const char *md5 = json_string_value(json_object_get(j, "MD5OfBody"));
 
 	if (id == NULL || rh == NULL || !json_is_string(body))
 		return false;
@@ -161,8 +159,7 @@ static bool message_from(st_sqs_message *m, const json_t *j)
 
 int st_sqs_receive(st_client *c, const char *queue_url, unsigned max_messages,
 		   int wait_seconds, int visibility_timeout_s,
-		   st_sqs_message **messages, size_t *n_messages,
-		   st_error *err)
+		   st_sqs_message **messages, size_t *n_messages, st_error *err)
 {
 	const char *what = "sqs ReceiveMessage";
 	json_t *out;
@@ -175,9 +172,9 @@ int st_sqs_receive(st_client *c, const char *queue_url, unsigned max_messages,
 	*n_messages = 0;
 	if ((rc = check_str(queue_url, "queue URL", err, what)) != 0)
 		return rc;
-	json_t *in = json_pack("{s:s,s:I}", "QueueUrl", queue_url,
-			       "MaxNumberOfMessages",
-			       (json_int_t)(max_messages ? max_messages : 1));
+	json_t *in =
+	    json_pack("{s:s,s:I}", "QueueUrl", queue_url, "MaxNumberOfMessages",
+		      (json_int_t)(max_messages ? max_messages : 1));
 	if (in != NULL && wait_seconds >= 0)
 		json_object_set_new(in, "WaitTimeSeconds",
 				    json_integer(wait_seconds));

@@ -45,18 +45,18 @@ extern "C" {
 /* Result codes. Same values as the wire protocol; never renumbered. */
 enum st_code {
 	ST_OK = 0,
-	ST_ERR_NOT_LEADER = 1,	    /* "NotLeader" (followed internally) */
-	ST_ERR_MALFORMED = 2,	    /* "SerializationException" */
-	ST_ERR_UNKNOWN_OP = 3,	    /* "InvalidAction" */
-	ST_ERR_TOO_LARGE = 4,	    /* "RequestEntityTooLarge" */
-	ST_ERR_NOT_FOUND = 5,	    /* "ResourceNotFoundException" */
-	ST_ERR_UNAVAILABLE = 6,	    /* "ServiceUnavailable" */
-	ST_ERR_INTERNAL = 7,	    /* "InternalFailure" */
-	ST_ERR_OVER_LIMIT = 8,	    /* "OverLimit" */
-	ST_ERR_INVALID_PARAM = 9,   /* "InvalidParameterValue" */
-	ST_ERR_MISSING_PARAM = 10,  /* "MissingParameter" */
-	ST_ERR_TIMEOUT = 11,	    /* "RequestTimeout": no answer in time */
-	ST_ERR_CONNECTION = 12,	    /* "ConnectionFailure": no node reachable */
+	ST_ERR_NOT_LEADER = 1,	   /* "NotLeader" (followed internally) */
+	ST_ERR_MALFORMED = 2,	   /* "SerializationException" */
+	ST_ERR_UNKNOWN_OP = 3,	   /* "InvalidAction" */
+	ST_ERR_TOO_LARGE = 4,	   /* "RequestEntityTooLarge" */
+	ST_ERR_NOT_FOUND = 5,	   /* "ResourceNotFoundException" */
+	ST_ERR_UNAVAILABLE = 6,	   /* "ServiceUnavailable" */
+	ST_ERR_INTERNAL = 7,	   /* "InternalFailure" */
+	ST_ERR_OVER_LIMIT = 8,	   /* "OverLimit" */
+	ST_ERR_INVALID_PARAM = 9,  /* "InvalidParameterValue" */
+	ST_ERR_MISSING_PARAM = 10, /* "MissingParameter" */
+	ST_ERR_TIMEOUT = 11,	   /* "RequestTimeout": no answer in time */
+	ST_ERR_CONNECTION = 12,	   /* "ConnectionFailure": no node reachable */
 	ST_ERR_SESSION_EXPIRED = 13, /* "SessionExpired" */
 	ST_ERR_SERVICE = 14 /* a service's own error; st_error.name is AWS's
 			     * code ("QueueDoesNotExist", ...) */
@@ -267,18 +267,18 @@ int st_sqs_delete_queue(st_client *c, const char *input_json,
 			char **output_json, st_error *err);
 int st_sqs_get_queue_url(st_client *c, const char *input_json,
 			 char **output_json, st_error *err);
-int st_sqs_list_queues(st_client *c, const char *input_json,
-		       char **output_json, st_error *err);
+int st_sqs_list_queues(st_client *c, const char *input_json, char **output_json,
+		       st_error *err);
 int st_sqs_get_queue_attributes(st_client *c, const char *input_json,
 				char **output_json, st_error *err);
 int st_sqs_set_queue_attributes(st_client *c, const char *input_json,
 				char **output_json, st_error *err);
-int st_sqs_purge_queue(st_client *c, const char *input_json,
-		       char **output_json, st_error *err);
+int st_sqs_purge_queue(st_client *c, const char *input_json, char **output_json,
+		       st_error *err);
 int st_sqs_tag_queue(st_client *c, const char *input_json, char **output_json,
 		     st_error *err);
-int st_sqs_untag_queue(st_client *c, const char *input_json,
-		       char **output_json, st_error *err);
+int st_sqs_untag_queue(st_client *c, const char *input_json, char **output_json,
+		       st_error *err);
 int st_sqs_list_queue_tags(st_client *c, const char *input_json,
 			   char **output_json, st_error *err);
 /* Messages. st_sqs_receive_message may be held by the server up to
@@ -295,8 +295,7 @@ int st_sqs_delete_message_batch(st_client *c, const char *input_json,
 				char **output_json, st_error *err);
 int st_sqs_change_message_visibility(st_client *c, const char *input_json,
 				     char **output_json, st_error *err);
-int st_sqs_change_message_visibility_batch(st_client *c,
-					   const char *input_json,
+int st_sqs_change_message_visibility_batch(st_client *c, const char *input_json,
 					   char **output_json, st_error *err);
 /* Dead-letter queues and redrive. */
 int st_sqs_list_dead_letter_source_queues(st_client *c, const char *input_json,

@@ -87,8 +87,7 @@ static void *fake_main(void *arg)
 			l->type = op->type;
 			snprintf(l->service, sizeof l->service, "%s",
 				 op->service);
-			snprintf(l->action, sizeof l->action, "%s",
-				 op->action);
+			snprintf(l->action, sizeof l->action, "%s", op->action);
 			l->input = malloc(op->input_len + 1);
 			memcpy(l->input, op->input, op->input_len);
 			l->input[op->input_len] = '\0';
@@ -197,7 +196,8 @@ static void assert_json_equal(const char *a, const char *b)
 	json_decref(jb);
 }
 
-/* ---- st_call --------------------------------------------------------------- */
+/* ---- st_call ---------------------------------------------------------------
+ */
 
 /* The input reaches the server byte for byte as ONE SERVICE_CALL op with
  * service "sqs", the action, and an empty context; the output document
@@ -212,14 +212,14 @@ static void test_call_round_trip(void **state)
 			 "\"MessageBody\": \"h\\u00e9llo\"}";
 
 	fake_start(&f);
-	fake_script(&f, "{\"MessageId\":\"m-1\",\"MD5OfMessageBody\":\"x\"}",
-		    0, NULL, NULL);
+	fake_script(&f, "{\"MessageId\":\"m-1\",\"MD5OfMessageBody\":\"x\"}", 0,
+		    NULL, NULL);
 	st_client *c = st_client_new(f.url, &fast, &err);
 	assert_non_null(c);
 
 	assert_int_equal(st_call(c, "sqs", "SendMessage", in, &out, &err), 0);
-	assert_string_equal(out,
-			    "{\"MessageId\":\"m-1\",\"MD5OfMessageBody\":\"x\"}");
+	assert_string_equal(
+	    out, "{\"MessageId\":\"m-1\",\"MD5OfMessageBody\":\"x\"}");
 	st_free(out);
 	const struct fake_call *l = fake_last(&f);
 	assert_int_equal(l->type, WIRE_OP_SERVICE_CALL);
@@ -287,9 +287,9 @@ static void test_call_service_error(void **state)
 		    "The specified queue does not exist.");
 	st_client *c = st_client_new(f.url, &fast, &err);
 	assert_non_null(c);
-	assert_int_equal(st_sqs_get_queue_url(c, "{\"QueueName\":\"nope\"}",
-					      &out, &err),
-			 ST_ERR_SERVICE);
+	assert_int_equal(
+	    st_sqs_get_queue_url(c, "{\"QueueName\":\"nope\"}", &out, &err),
+	    ST_ERR_SERVICE);
 	assert_null(out);
 	assert_int_equal(err.code, ST_ERR_SERVICE);
 	assert_string_equal(err.name, "QueueDoesNotExist");
@@ -318,9 +318,9 @@ static void test_call_bad_arguments(void **state)
 	fake_start(&f);
 	st_client *c = st_client_new(f.url, &fast, &err);
 	assert_non_null(c);
-	assert_int_equal(st_call(c, "sqs", "SendMessage", "{not json", &out,
-				 &err),
-			 ST_ERR_INVALID_PARAM);
+	assert_int_equal(
+	    st_call(c, "sqs", "SendMessage", "{not json", &out, &err),
+	    ST_ERR_INVALID_PARAM);
 	assert_non_null(strstr(err.message, "not JSON"));
 	assert_null(out);
 	assert_int_equal(st_call(c, "sqs", "SendMessage", "[1]", &out, &err),
@@ -400,9 +400,9 @@ static void test_call_async(void **state)
 	async_wait(&r);
 	assert_int_equal(r.code, ST_ERR_SERVICE);
 	assert_string_equal(r.output, "");
-	assert_int_equal(st_call_async(c, "sqs", "PurgeQueue", "nope",
-				       async_cb, &r),
-			 ST_ERR_INVALID_PARAM);
+	assert_int_equal(
+	    st_call_async(c, "sqs", "PurgeQueue", "nope", async_cb, &r),
+	    ST_ERR_INVALID_PARAM);
 	st_client_free(c);
 	fake_stop(&f);
 }
@@ -459,11 +459,10 @@ static void test_typed(void **state)
 	st_client *c = st_client_new(f.url, &fast, &err);
 	assert_non_null(c);
 
-	fake_script(&f, "{\"MessageId\":\"m-7\",\"MD5OfMessageBody\":\"d\"}",
-		    0, NULL, NULL);
-	assert_int_equal(st_sqs_send(c, "http://q/1/a", "hi \"x\"", 6, &id,
-				     &err),
-			 0);
+	fake_script(&f, "{\"MessageId\":\"m-7\",\"MD5OfMessageBody\":\"d\"}", 0,
+		    NULL, NULL);
+	assert_int_equal(
+	    st_sqs_send(c, "http://q/1/a", "hi \"x\"", 6, &id, &err), 0);
 	assert_string_equal(id, "m-7");
 	st_free(id);
 	assert_json_equal(fake_last(&f)->input,
@@ -478,9 +477,8 @@ static void test_typed(void **state)
 		    0, NULL, NULL);
 	st_sqs_message *m;
 	size_t n;
-	assert_int_equal(st_sqs_receive(c, "http://q/1/a", 10, 0, -1, &m, &n,
-					&err),
-			 0);
+	assert_int_equal(
+	    st_sqs_receive(c, "http://q/1/a", 10, 0, -1, &m, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(m[0].message_id, "m-1");
 	assert_string_equal(m[0].receipt_handle, "rh-1");
@@ -494,9 +492,8 @@ static void test_typed(void **state)
 			  "\"MaxNumberOfMessages\":10,\"WaitTimeSeconds\":0}");
 
 	fake_script(&f, "{}", 0, NULL, NULL);
-	assert_int_equal(st_sqs_receive(c, "http://q/1/a", 1, -1, -1, &m, &n,
-					&err),
-			 0);
+	assert_int_equal(
+	    st_sqs_receive(c, "http://q/1/a", 1, -1, -1, &m, &n, &err), 0);
 	assert_int_equal(n, 0);
 	assert_null(m);
 
@@ -509,7 +506,8 @@ static void test_typed(void **state)
 	fake_stop(&f);
 }
 
-/* ---- the CLI mapping ------------------------------------------------------ */
+/* ---- the CLI mapping ------------------------------------------------------
+ */
 
 /* Build op's document from a NULL-terminated argument list; returns the
  * compact JSON (static buffer) or "ERROR <Name>: <message>". */
@@ -686,16 +684,16 @@ static void test_cli_errors(void **state)
 	     {"--queue-url", "--message-body", "b"}},
 	    {"ERROR InvalidParameterValue: --message-attributes: bad "
 	     "shorthand",
-	     {"--queue-url", "u", "--message-body", "b",
-	      "--message-attributes", "a={DataType=String"}},
+	     {"--queue-url", "u", "--message-body", "b", "--message-attributes",
+	      "a={DataType=String"}},
 	    {"ERROR InvalidParameterValue: --message-attributes: expected a "
 	     "map of structures",
-	     {"--queue-url", "u", "--message-body", "b",
-	      "--message-attributes", "a=b"}},
+	     {"--queue-url", "u", "--message-body", "b", "--message-attributes",
+	      "a=b"}},
 	    {"ERROR InvalidParameterValue: --message-attributes: invalid "
 	     "JSON",
-	     {"--queue-url", "u", "--message-body", "b",
-	      "--message-attributes", "{\"a\":"}},
+	     {"--queue-url", "u", "--message-body", "b", "--message-attributes",
+	      "{\"a\":"}},
 	    {"ERROR InvalidParameterValue: --cli-input-json: unknown member "
 	     "'Bogus'",
 	     {"--cli-input-json", "{\"QueueUrl\":\"u\",\"Bogus\":1}"}},
@@ -705,41 +703,38 @@ static void test_cli_errors(void **state)
 	      "{\"QueueUrl\":\"u\",\"MessageBody\":\"b\",\"DelaySeconds\":"
 	      "\"5\"}"}},
 	    {"ERROR InvalidParameterValue: give --queue-url or --queue-name",
-	     {"--queue-url", "u", "--queue-name", "q", "--message-body",
-	      "b"}},
+	     {"--queue-url", "u", "--queue-name", "q", "--message-body", "b"}},
 	    {"ERROR InvalidParameterValue: --message-body given twice",
 	     {"--queue-url", "u", "--message-body", "a", "--message-body",
 	      "b"}},
 	    {"ERROR InvalidParameterValue: unexpected argument 'stray'",
 	     {"--queue-url", "u", "--message-body", "b", "stray"}},
 	    {"ERROR InvalidParameterValue: --message-body: cannot read",
-	     {"--queue-url", "u", "--message-body",
-	      "file:///nonexistent/x"}},
+	     {"--queue-url", "u", "--message-body", "file:///nonexistent/x"}},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *const *a = cases[i].args;
 		const char *got = build("send-message", NULL, a[0], a[1], a[2],
 					a[3], a[4], a[5], a[6], a[7], NULL);
-		if (strncmp(got, cases[i].expect, strlen(cases[i].expect)) !=
-		    0)
+		if (strncmp(got, cases[i].expect, strlen(cases[i].expect)) != 0)
 			fail_msg("case %zu:\n  got      %s\n  expected %s...",
 				 i, got, cases[i].expect);
 	}
 	/* Options of other operations are not accepted. */
-	assert_string_equal(build("list-queues", NULL, "--queue-url", "u",
-				  NULL),
-			    "ERROR InvalidParameterValue: unknown option "
-			    "'--queue-url' for list-queues");
+	assert_string_equal(
+	    build("list-queues", NULL, "--queue-url", "u", NULL),
+	    "ERROR InvalidParameterValue: unknown option "
+	    "'--queue-url' for list-queues");
 	/* --queue-name is not an alias where the operation has its own. */
 	assert_string_equal(build("get-queue-url", NULL, "--queue-name", "q",
 				  "--queue-name", "r", NULL),
 			    "ERROR InvalidParameterValue: --queue-name given "
 			    "twice");
-	assert_string_equal(build("change-message-visibility", NULL,
-				  "--queue-url", "u", "--receipt-handle", "r",
-				  "--visibility-timeout", "-5x", NULL),
-			    "ERROR InvalidParameterValue: --visibility-timeout: "
-			    "'-5x' is not an integer");
+	assert_string_equal(
+	    build("change-message-visibility", NULL, "--queue-url", "u",
+		  "--receipt-handle", "r", "--visibility-timeout", "-5x", NULL),
+	    "ERROR InvalidParameterValue: --visibility-timeout: "
+	    "'-5x' is not an integer");
 }
 
 /* The shorthand parser: nesting, lists, quotes, integer keys, errors. */
@@ -772,8 +767,8 @@ static void test_shorthand(void **state)
 	    {"a={{{{{{{{{{{{{{{{{{{{b=c}}}}}}}}}}}}}}}}}}}}", NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		json_t *j = cli_shorthand_parse(cases[i].in, int_keys, err,
-						sizeof err);
+		json_t *j =
+		    cli_shorthand_parse(cases[i].in, int_keys, err, sizeof err);
 		if (cases[i].out == NULL) {
 			if (j != NULL)
 				fail_msg("case %zu '%s' parsed", i,
