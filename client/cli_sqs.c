@@ -105,7 +105,7 @@ static const struct cli_sqs_op sqs_ops[] = {
     {"send-message-batch",
      "SendMessageBatch",
      "Send up to 10 messages.",
-     {QUEUE_URL, ENTRIES("SendMessageBatchRequestEntry")}},
+     {QUEUE_URL, ENTRIES("Id=..,MessageBody=..")}},
     {"receive-message",
      "ReceiveMessage",
      "Receive messages (long poll with --wait-time-seconds).",
