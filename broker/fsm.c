@@ -480,7 +480,7 @@ static void apply_command(struct fsm *f, const struct wire_batch *b,
 			      "malformed command");
 		return;
 	}
-	if (cmd.client_id != 0) {
+	if (cmd.client_id != 0 && cmd.seq != 0) {
 		switch (session_check(&f->sessions, cmd.client_id, cmd.seq,
 				      &stored, &len)) {
 		case SESSION_DUPLICATE:
@@ -532,7 +532,7 @@ static void apply_command(struct fsm *f, const struct wire_batch *b,
 		goto out_after_results;
 	}
 	deliver(f, b, index, buf, len);
-	if (cmd.client_id != 0) {
+	if (cmd.client_id != 0 && cmd.seq != 0) {
 		session_record(&f->sessions, cmd.client_id, cmd.seq, buf, len,
 			       f->time_ms);
 	} else {

@@ -129,6 +129,11 @@ int session_record(struct session_table *t, uint64_t client_id, uint64_t seq,
 	struct session *s = u64map_get(&t->by_client, client_id);
 	struct session_slot *slot;
 
+	if (seq == 0 || client_id == 0) {
+		/* 0 marks an empty slot / no session: nothing to record. */
+		free(response);
+		return -1;
+	}
 	if (s == NULL) {
 		s = calloc(1, sizeof *s);
 		if (s == NULL || u64map_put(&t->by_client, client_id, s) != 0) {

@@ -64,8 +64,9 @@ enum session_check session_check(const struct session_table *t,
 				 const uint8_t **response, size_t *len);
 
 /* Record the response of an applied command. Takes ownership of response
- * (malloc'd) in every case. Returns 0 or -1 when out of memory (the
- * command is still applied; only its dedup record is lost). */
+ * (malloc'd) in every case. Returns 0, or -1 when out of memory (the
+ * command is still applied; only its dedup record is lost) or when
+ * client_id or seq is 0 (no session: such commands are not deduplicated). */
 int session_record(struct session_table *t, uint64_t client_id, uint64_t seq,
 		   uint8_t *response, size_t len, uint64_t now_ms);
 

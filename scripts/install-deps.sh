@@ -14,6 +14,7 @@ PACKAGES=(
 	libnng-dev libprotobuf-c-dev protobuf-c-compiler libraft-dev
 	liblz4-dev libuv1-dev libjansson-dev
 	libcmocka-dev # unit tests
+	clang libclang-rt-14-dev # libFuzzer targets (tests/run-fuzz.sh)
 	python3       # deploy/cluster.sh parses `stratus cluster status`
 	procps        # ps, pgrep
 	iproute2      # ss: deploy/cluster.sh checks ports are free

@@ -185,6 +185,16 @@ static void test_session_dedup(void **state)
 	}
 	assert_int_equal(sink.n, 2);
 	assert_int_equal(f.applied_commands, 3);
+	/* seq 0 (like client id 0) means no session: found by fuzzing, a
+	 * recorded seq 0 looked like an empty slot and leaked. */
+	{
+		uint8_t *r = malloc(1);
+		assert_int_equal(session_record(&f.sessions, 5, 0, r, 1, 1),
+				 -1);
+	}
+	put_one(&f, 5, 0, "s0", "a", 45);
+	put_one(&f, 5, 0, "s0", "b", 46);
+	assert_string_equal(get_value(&f, "s0", v, sizeof v), "b");
 	/* Client id 0 means no session: every copy applies. */
 	put_one(&f, 0, 1, "z", "a", 50);
 	put_one(&f, 0, 1, "z", "b", 60);
