@@ -748,6 +748,8 @@ static void help_op(FILE *f, const struct cli_sqs_op *op)
 			"instead of --queue-url: resolved with GetQueueUrl");
 	fprintf(f, "  %-30s %s\n", "--cli-input-json JSON",
 		"the request document; options override its members");
+	fprintf(f, "  %-30s %s\n", "--generate-cli-skeleton",
+		"print a template for --cli-input-json and exit");
 	fprintf(f, "\nA value 'file://PATH' is read from PATH. Global "
 		   "options: --endpoints A,B,C,\n--timeout-ms N (see "
 		   "'stratus --help').\n");
@@ -828,6 +830,47 @@ static int run_op(const struct cli_sqs_op *op, cli_client_fn client, void *ctx,
 	return cli_json_print_indent(doc, 4);
 }
 
+/* --generate-cli-skeleton: a request document with every member and a
+ * placeholder of its type, to fill in and pass to --cli-input-json. */
+static int print_skeleton(const struct cli_sqs_op *op)
+{
+	json_t *doc = json_object();
+	char name[96];
+
+	for (const struct cli_member *m = op->members; doc && m->option; m++) {
+		json_t *v = NULL;
+		switch (m->type) {
+		case CLI_T_STRING:
+			v = json_string("");
+			break;
+		case CLI_T_INTEGER:
+			v = json_integer(0);
+			break;
+		case CLI_T_BOOLEAN:
+			v = json_true();
+			break;
+		case CLI_T_STRING_LIST:
+			v = json_pack("[s]", "");
+			break;
+		case CLI_T_STRING_MAP:
+			v = json_pack("{s:s}", "KeyName", "");
+			break;
+		case CLI_T_STRUCT_MAP:
+			v = json_pack("{s:{}}", "KeyName");
+			break;
+		case CLI_T_STRUCT_LIST:
+			v = json_pack("[{}]");
+			break;
+		case CLI_T_JSON:
+			v = json_object();
+			break;
+		}
+		member_name(m, name, sizeof name);
+		json_object_set_new(doc, name, v);
+	}
+	return cli_json_print_indent(doc, 4);
+}
+
 int cli_sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
 		 bool help)
 {
@@ -843,6 +886,9 @@ int cli_sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
 		help_op(stdout, op);
 		return CLI_EXIT_OK;
 	}
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--generate-cli-skeleton") == 0)
+			return print_skeleton(op);
 
 	json_t *input;
 	const char *queue_name;
