@@ -1,0 +1,964 @@
+/* sqs_message — the message actions: SendMessage(Batch), ReceiveMessage
+ * (long polls, FIFO groups, dead-letter moves), DeleteMessage(Batch),
+ * ChangeMessageVisibility(Batch). Leader-made values (message ids, receipt
+ * nonces, the long-poll deadline) come from the context. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqs_int.h"
+
+/* An error of one entry (batch) or of the request. */
+struct entry_err {
+	const char *code;
+	char msg[SERVICE_ERRMSG_SIZE];
+};
+
+static int fail(struct service_result *r, struct entry_err *e)
+{
+	e->code = r->error_code;
+	snprintf(e->msg, sizeof(e->msg), "%s", r->error_message);
+	return -1;
+}
+
+/* Characters AWS allows in a body: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD
+ * #x10000-#x10FFFF. s is UTF-8 (jansson validated the encoding). */
+static bool body_chars_ok(const char *s, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)s, *end = p + n;
+
+	while (p < end) {
+		uint32_t c;
+		int k;
+
+		if (*p < 0x80) {
+			c = *p, k = 1;
+		} else if ((*p & 0xe0) == 0xc0) {
+			c = *p & 0x1f, k = 2;
+		} else if ((*p & 0xf0) == 0xe0) {
+			c = *p & 0x0f, k = 3;
+		} else {
+			c = *p & 0x07, k = 4;
+		}
+		if (p + k > end) {
+			return false;
+		}
+		for (int i = 1; i < k; i++) {
+			c = c << 6 | (p[i] & 0x3f);
+		}
+		p += k;
+		if (!(c == 9 || c == 10 || c == 13 ||
+		      (c >= 0x20 && c <= 0xd7ff) ||
+		      (c >= 0xe000 && c <= 0xfffd) ||
+		      (c >= 0x10000 && c <= 0x10ffff))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* MessageGroupId / MessageDeduplicationId: 1-128 of alphanumerics and
+ * punctuation. */
+static bool token_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 128) {
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i] < 0x21 || s[i] > 0x7e) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void seq_str(uint64_t seq, char out[32])
+{
+	/* 20+ digits, increasing with seq. */
+	snprintf(out, 32, "1%020llu", (unsigned long long)seq);
+}
+
+/* Send one message (entry of a batch or the whole request). On success
+ * fills out (borrowed object) with the response fields. */
+static int send_one(struct sqs_state *st, struct sqs_queue *q,
+		    const json_t *in, const char *msg_id, uint64_t now,
+		    json_t *out, bool *woke, struct entry_err *e)
+{
+	struct service_result r = {0};
+	const json_t *body_v = json_object_get(in, "MessageBody");
+	const char *group = json_string_value(json_object_get(in, "MessageGroupId"));
+	const char *dedup =
+	    json_string_value(json_object_get(in, "MessageDeduplicationId"));
+	const json_t *sys = json_object_get(in, "MessageSystemAttributes");
+	json_t *attrs = NULL, *sys_norm = NULL;
+	char md5_attrs[33], md5_sys[33], sha[65], seqs[32];
+	size_t size = 0, sys_size = 0;
+	int64_t delay = q->cfg.delay_s;
+	int has_delay;
+	const char *trace = NULL;
+	struct sqs_msg *m;
+	char *dkey = NULL;
+
+	(void)st;
+	if (body_v == NULL) {
+		sqs_err(&r, "MissingParameter",
+			"The request must contain the parameter MessageBody.");
+		return fail(&r, e);
+	}
+	if (!json_is_string(body_v) || json_string_length(body_v) == 0) {
+		sqs_err(&r, "InvalidParameterValue",
+			"Value for parameter MessageBody is invalid. Reason: "
+			"Message must be at least one character.");
+		return fail(&r, e);
+	}
+	if (!body_chars_ok(json_string_value(body_v),
+			   json_string_length(body_v))) {
+		sqs_err(&r, "InvalidMessageContents",
+			"Invalid characters found. Valid unicode characters "
+			"are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to "
+			"#xFFFD | #x10000 to #x10FFFF");
+		return fail(&r, e);
+	}
+	has_delay = sqs_get_int(in, "DelaySeconds", 0, 900, &delay, &r);
+	if (has_delay < 0) {
+		return fail(&r, e);
+	}
+	if (q->fifo && has_delay > 0) {
+		sqs_err(&r, "InvalidParameterValue",
+			"Value %lld for parameter DelaySeconds is invalid. "
+			"Reason: The request include parameter that is not "
+			"valid for this queue type.",
+			(long long)delay);
+		return fail(&r, e);
+	}
+	if (sqs_msg_attrs_check(json_object_get(in, "MessageAttributes"),
+				"MessageAttributes", &attrs, md5_attrs, &size,
+				&r) != 0) {
+		return fail(&r, e);
+	}
+	if (sys != NULL) {
+		const char *k;
+		json_t *v;
+
+		if (sqs_msg_attrs_check(sys, "MessageSystemAttributes",
+					&sys_norm, md5_sys, &sys_size,
+					&r) != 0) {
+			json_decref(attrs);
+			return fail(&r, e);
+		}
+		json_object_foreach (sys_norm, k, v) {
+			if (strcmp(k, "AWSTraceHeader") != 0 ||
+			    !json_is_string(json_object_get(v, "StringValue"))) {
+				json_decref(attrs);
+				json_decref(sys_norm);
+				sqs_err(&r, "InvalidParameterValue",
+					"Message system attribute name '%.200s' "
+					"is invalid.",
+					k);
+				return fail(&r, e);
+			}
+			trace = json_string_value(
+			    json_object_get(v, "StringValue"));
+		}
+	}
+	size += json_string_length(body_v);
+	if (size > q->cfg.max_message_bytes) {
+		json_decref(attrs);
+		json_decref(sys_norm);
+		sqs_err(&r, "InvalidParameterValue",
+			"One or more parameters are invalid. Reason: Message "
+			"must be shorter than %u bytes.",
+			q->cfg.max_message_bytes);
+		return fail(&r, e);
+	}
+	if (q->fifo) {
+		if (group == NULL) {
+			sqs_err(&r, "MissingParameter",
+				"The request must contain the parameter "
+				"MessageGroupId.");
+		} else if (!token_ok(group)) {
+			sqs_err(&r, "InvalidParameterValue",
+				"Value %.128s for parameter MessageGroupId is "
+				"invalid.",
+				group);
+		} else if (dedup != NULL && !token_ok(dedup)) {
+			sqs_err(&r, "InvalidParameterValue",
+				"Value for parameter MessageDeduplicationId is "
+				"invalid.");
+		} else if (dedup == NULL && !q->cfg.content_dedup) {
+			sqs_err(&r, "InvalidParameterValue",
+				"The queue should either have "
+				"ContentBasedDeduplication enabled or "
+				"MessageDeduplicationId provided explicitly");
+		}
+	} else if (dedup != NULL) {
+		sqs_err(&r, "InvalidParameterValue",
+			"The request include parameter MessageDeduplicationId "
+			"that is not valid for this queue type");
+	} else if (group != NULL && !token_ok(group)) {
+		sqs_err(&r, "InvalidParameterValue",
+			"Value for parameter MessageGroupId is invalid.");
+	}
+	if (r.error_code != NULL) {
+		json_decref(attrs);
+		json_decref(sys_norm);
+		return fail(&r, e);
+	}
+	if (q->fifo) {
+		struct sqs_dedup *d;
+		size_t kl;
+
+		if (dedup == NULL) {
+			sqs_sha256_hex(json_string_value(body_v),
+				       json_string_length(body_v), sha);
+			dedup = sha;
+		}
+		kl = strlen(group) + strlen(dedup) + 2;
+		dkey = malloc(kl);
+		snprintf(dkey, kl, "%s\n%s",
+			 q->cfg.dedup_scope_group ? group : "", dedup);
+		d = sqs_dedup_find(q, dkey);
+		if (d != NULL) {
+			/* Accepted, not enqueued again: the original id. */
+			seq_str(d->seq, seqs);
+			json_object_set_new(out, "MessageId",
+					    json_string(d->id));
+			json_object_set_new(
+			    out, "MD5OfMessageBody",
+			    json_string("")); /* replaced below */
+			free(dkey);
+			dkey = NULL;
+			m = NULL;
+			goto answer;
+		}
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		goto oom;
+	}
+	m->seq = q->next_seq++;
+	snprintf(m->id, sizeof(m->id), "%s", msg_id);
+	m->body_len = json_string_length(body_v);
+	m->body = malloc(m->body_len + 1);
+	if (m->body == NULL) {
+		free(m);
+		goto oom;
+	}
+	memcpy(m->body, json_string_value(body_v), m->body_len + 1);
+	m->attrs = attrs;
+	attrs = NULL;
+	sqs_md5_hex(m->body, m->body_len, m->md5_body);
+	memcpy(m->md5_attrs, md5_attrs, sizeof(md5_attrs));
+	m->group_id = group ? strdup(group) : NULL;
+	m->dedup_id = q->fifo ? strdup(dedup) : NULL;
+	m->trace_header = trace ? strdup(trace) : NULL;
+	m->sent_ms = now;
+	if (delay > 0) {
+		m->pending = true;
+		m->visible_at_ms = now + (uint64_t)delay * 1000;
+	}
+	if (sqs_msg_insert(q, m) != 0) {
+		sqs_msg_free(m);
+		goto oom;
+	}
+	if (dkey != NULL) {
+		sqs_dedup_add(q, dkey, m->id, m->seq, now);
+		free(dkey);
+		dkey = NULL;
+	}
+	if (!m->pending) {
+		*woke = true;
+	}
+	seq_str(m->seq, seqs);
+	json_object_set_new(out, "MessageId", json_string(m->id));
+answer:
+	{
+		char md5_body[33];
+
+		sqs_md5_hex(json_string_value(body_v),
+			    json_string_length(body_v), md5_body);
+		json_object_set_new(out, "MD5OfMessageBody",
+				    json_string(md5_body));
+	}
+	if (md5_attrs[0] != '\0') {
+		json_object_set_new(out, "MD5OfMessageAttributes",
+				    json_string(md5_attrs));
+	}
+	if (sys_norm != NULL) {
+		json_object_set_new(out, "MD5OfMessageSystemAttributes",
+				    json_string(md5_sys));
+	}
+	if (q->fifo) {
+		json_object_set_new(out, "SequenceNumber", json_string(seqs));
+	}
+	json_decref(attrs);
+	json_decref(sys_norm);
+	return 0;
+oom:
+	free(dkey);
+	json_decref(attrs);
+	json_decref(sys_norm);
+	e->code = "InternalError";
+	snprintf(e->msg, sizeof(e->msg), "out of memory");
+	return -1;
+}
+
+/* Batch Entries: present, 1-10, ids valid and distinct. */
+static int batch_check(const json_t *in, struct service_result *r)
+{
+	const json_t *entries = json_object_get(in, "Entries");
+	size_t i, j, n;
+
+	if (entries == NULL) {
+		return sqs_err(r, "MissingParameter",
+			       "The request must contain the parameter "
+			       "Entries.");
+	}
+	if (!json_is_array(entries)) {
+		return sqs_err(r, "InvalidParameterValue",
+			       "Entries must be a list.");
+	}
+	n = json_array_size(entries);
+	if (n == 0) {
+		return sqs_err(r, "EmptyBatchRequest",
+			       "There should be at least one "
+			       "SendMessageBatchRequestEntry in the request.");
+	}
+	if (n > SQS_BATCH_MAX) {
+		return sqs_err(r, "TooManyEntriesInBatchRequest",
+			       "Maximum number of entries per request are 10. "
+			       "You have sent %zu.",
+			       n);
+	}
+	for (i = 0; i < n; i++) {
+		const json_t *e = json_array_get(entries, i);
+		const char *id = json_string_value(json_object_get(e, "Id"));
+		size_t k, len;
+
+		if (!json_is_object(e) || id == NULL) {
+			return sqs_err(r, "MissingParameter",
+				       "The request must contain the "
+				       "parameter Entries.%zu.Id.",
+				       i + 1);
+		}
+		len = strlen(id);
+		for (k = 0; k < len; k++) {
+			char c = id[k];
+
+			if (!((c >= 'a' && c <= 'z') ||
+			      (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+				break;
+			}
+		}
+		if (len == 0 || len > 80 || k < len) {
+			return sqs_err(r, "InvalidBatchEntryId",
+				       "A batch entry id can only contain "
+				       "alphanumeric characters, hyphens and "
+				       "underscores. It can be at most 80 "
+				       "letters long.");
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(id, json_string_value(json_object_get(
+					   json_array_get(entries, j), "Id"))) ==
+			    0) {
+				return sqs_err(r, "BatchEntryIdsNotDistinct",
+					       "Id %s repeated.", id);
+			}
+		}
+	}
+	return 0;
+}
+
+static json_t *failed_entry(const char *id, const struct entry_err *e)
+{
+	return json_pack("{s:s,s:b,s:s,s:s}", "Id", id, "SenderFault",
+			 strcmp(e->code, "InternalError") != 0, "Code", e->code,
+			 "Message", e->msg);
+}
+
+enum service_status sqs_send(struct sqs_state *st, const json_t *in,
+			     const json_t *ctx, uint64_t now,
+			     struct service_result *r, bool batch)
+{
+	struct sqs_queue *q = sqs_queue_by_url(st, in, r);
+	const json_t *ids = json_object_get(ctx, "MessageIds");
+	const json_t *entries;
+	json_t *ok, *failed;
+	struct entry_err e;
+	bool woke = false;
+	size_t i, total = 0;
+
+	if (q == NULL) {
+		return SERVICE_ERROR;
+	}
+	sqs_queue_advance(q, now);
+	if (!batch) {
+		const char *id = json_string_value(json_array_get(ids, 0));
+		json_t *out;
+
+		if (id == NULL || strlen(id) != 36) {
+			sqs_err(r, "InternalError",
+				"The context carries no message id.");
+			r->sender_fault = false;
+			return SERVICE_ERROR;
+		}
+		out = json_object();
+		if (send_one(st, q, in, id, now, out, &woke, &e) != 0) {
+			json_decref(out);
+			r->error_code = e.code;
+			r->sender_fault = strcmp(e.code, "InternalError") != 0;
+			snprintf(r->error_message, sizeof(r->error_message),
+				 "%s", e.msg);
+			return SERVICE_ERROR;
+		}
+		if (woke) {
+			sqs_wake(st, q);
+		}
+		r->output = out;
+		return SERVICE_OK;
+	}
+	if (batch_check(in, r) != 0) {
+		return SERVICE_ERROR;
+	}
+	entries = json_object_get(in, "Entries");
+	for (i = 0; i < json_array_size(entries); i++) {
+		const json_t *b = json_object_get(json_array_get(entries, i),
+						  "MessageBody");
+		const json_t *a = json_object_get(json_array_get(entries, i),
+						  "MessageAttributes");
+		const char *k;
+		json_t *v;
+
+		total += json_string_length(b);
+		json_object_foreach ((json_t *)a, k, v) {
+			total += strlen(k) +
+				 json_string_length(
+				     json_object_get(v, "DataType")) +
+				 json_string_length(
+				     json_object_get(v, "StringValue")) +
+				 json_string_length(
+				     json_object_get(v, "BinaryValue")) * 3 / 4;
+		}
+	}
+	if (total > SQS_BATCH_BYTES_MAX) {
+		sqs_err(r, "BatchRequestTooLong",
+			"Batch requests cannot be longer than 1048576 bytes. "
+			"You have sent %zu bytes.",
+			total);
+		return SERVICE_ERROR;
+	}
+	if (json_array_size(ids) != json_array_size(entries)) {
+		sqs_err(r, "InternalError",
+			"The context carries no message ids.");
+		r->sender_fault = false;
+		return SERVICE_ERROR;
+	}
+	ok = json_array();
+	failed = json_array();
+	for (i = 0; i < json_array_size(entries); i++) {
+		const json_t *entry = json_array_get(entries, i);
+		const char *eid = json_string_value(json_object_get(entry, "Id"));
+		const char *mid = json_string_value(json_array_get(ids, i));
+		json_t *out = json_pack("{s:s}", "Id", eid);
+
+		if (mid == NULL || strlen(mid) != 36) {
+			e.code = "InternalError";
+			snprintf(e.msg, sizeof(e.msg), "no message id");
+			json_array_append_new(failed, failed_entry(eid, &e));
+			json_decref(out);
+		} else if (send_one(st, q, entry, mid, now, out, &woke, &e) !=
+			   0) {
+			json_array_append_new(failed, failed_entry(eid, &e));
+			json_decref(out);
+		} else {
+			json_array_append_new(ok, out);
+		}
+	}
+	if (woke) {
+		sqs_wake(st, q);
+	}
+	r->output = json_pack("{s:o,s:o}", "Successful", ok, "Failed", failed);
+	return SERVICE_OK;
+}
+
+/* ---------------- receive ---------------- */
+
+static bool wants(const json_t *a, const json_t *b, const char *name)
+{
+	return sqs_attr_selected(a, name) || sqs_attr_selected(b, name);
+}
+
+static void put_num(json_t *o, const char *k, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+	json_object_set_new(o, k, json_string(b));
+}
+
+/* Whether attribute name matches a MessageAttributeNames entry. */
+static bool attr_wanted(const json_t *names, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (names, i, v) {
+		const char *s = json_string_value(v);
+		size_t n;
+
+		if (s == NULL) {
+			continue;
+		}
+		n = strlen(s);
+		if (strcmp(s, "All") == 0 || strcmp(s, ".*") == 0 ||
+		    strcmp(s, name) == 0 ||
+		    (n > 2 && strcmp(s + n - 2, ".*") == 0 &&
+		     strncmp(s, name, n - 1) == 0)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static json_t *message_out(const struct sqs_queue *q, const struct sqs_msg *m,
+			   const json_t *in)
+{
+	const json_t *an = json_object_get(in, "AttributeNames");
+	const json_t *sn = json_object_get(in, "MessageSystemAttributeNames");
+	const json_t *mn = json_object_get(in, "MessageAttributeNames");
+	json_t *o, *attrs = json_object();
+	char handle[SQS_HANDLE_LEN + 1], seqs[32];
+	uint8_t hb[8];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		hb[i] = (uint8_t)(m->seq >> (56 - 8 * i));
+	}
+	sqs_hex(hb, 8, handle);
+	sqs_hex(m->nonce, 16, handle + 16);
+	o = json_pack("{s:s,s:s,s:s,s:s}", "MessageId", m->id, "ReceiptHandle",
+		      handle, "MD5OfBody", m->md5_body, "Body", m->body);
+	if (wants(an, sn, "ApproximateFirstReceiveTimestamp")) {
+		put_num(attrs, "ApproximateFirstReceiveTimestamp",
+			m->first_receive_ms);
+	}
+	if (wants(an, sn, "ApproximateReceiveCount")) {
+		put_num(attrs, "ApproximateReceiveCount", m->receive_count);
+	}
+	if (m->trace_header && wants(an, sn, "AWSTraceHeader")) {
+		json_object_set_new(attrs, "AWSTraceHeader",
+				    json_string(m->trace_header));
+	}
+	if (m->dedup_id && wants(an, sn, "MessageDeduplicationId")) {
+		json_object_set_new(attrs, "MessageDeduplicationId",
+				    json_string(m->dedup_id));
+	}
+	if (m->group_id && wants(an, sn, "MessageGroupId")) {
+		json_object_set_new(attrs, "MessageGroupId",
+				    json_string(m->group_id));
+	}
+	if (wants(an, sn, "SenderId")) {
+		json_object_set_new(attrs, "SenderId",
+				    json_string("AIDAIENQZJOLO23YVJ4VO"));
+	}
+	if (wants(an, sn, "SentTimestamp")) {
+		put_num(attrs, "SentTimestamp", m->sent_ms);
+	}
+	if (q->fifo && wants(an, sn, "SequenceNumber")) {
+		seq_str(m->seq, seqs);
+		json_object_set_new(attrs, "SequenceNumber", json_string(seqs));
+	}
+	if (json_object_size(attrs) > 0) {
+		json_object_set_new(o, "Attributes", attrs);
+	} else {
+		json_decref(attrs);
+	}
+	if (m->attrs != NULL && mn != NULL) {
+		json_t *sel = json_object(), *norm = NULL;
+		const char *k;
+		json_t *v;
+		char md5[33];
+		size_t size = 0;
+		struct service_result r = {0};
+
+		json_object_foreach (m->attrs, k, v) {
+			if (attr_wanted(mn, k)) {
+				json_object_set(sel, k, v);
+			}
+		}
+		if (json_object_size(sel) > 0 &&
+		    sqs_msg_attrs_check(sel, "MessageAttributes", &norm, md5,
+					&size, &r) == 0) {
+			json_object_set_new(o, "MD5OfMessageAttributes",
+					    json_string(md5));
+			json_object_set_new(o, "MessageAttributes", norm);
+		}
+		json_decref(sel);
+	}
+	return o;
+}
+
+/* Move m from q to its dead-letter queue. Returns false when there is no
+ * dead-letter queue (m stays). */
+static bool move_to_dlq(struct sqs_state *st, struct sqs_queue *q,
+			struct sqs_msg *m, uint64_t now)
+{
+	struct sqs_queue *dlq = sqs_queue_find(st, q->cfg.dlq_name);
+
+	if (dlq == NULL || dlq == q || dlq->fifo != q->fifo) {
+		return false;
+	}
+	sqs_queue_advance(dlq, now);
+	sqs_msg_unlink(q, m);
+	m->seq = dlq->next_seq++;
+	if (dlq->fifo) {
+		m->sent_ms = now; /* FIFO DLQs restart the retention clock */
+	}
+	if (sqs_msg_insert(dlq, m) != 0) {
+		sqs_msg_free(m);
+		return true;
+	}
+	sqs_wake(st, dlq);
+	return true;
+}
+
+/* Validate a list-of-strings field. */
+static int names_check(const json_t *in, const char *key,
+		       struct service_result *r)
+{
+	const json_t *v = json_object_get(in, key), *x;
+	size_t i;
+
+	if (v == NULL) {
+		return 0;
+	}
+	if (!json_is_array(v)) {
+		return sqs_err(r, "InvalidParameterValue", "%s must be a list.",
+			       key);
+	}
+	json_array_foreach (v, i, x) {
+		if (!json_is_string(x)) {
+			return sqs_err(r, "InvalidParameterValue",
+				       "%s must be a list of strings.", key);
+		}
+	}
+	return 0;
+}
+
+enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
+				const json_t *ctx, uint64_t now,
+				struct service_result *r)
+{
+	struct sqs_queue *q = sqs_queue_by_url(st, in, r);
+	int64_t max = 1, vt, wait = 0;
+	const char *nonce_hex =
+	    json_string_value(json_object_get(ctx, "ReceiptNonce"));
+	uint8_t nonce[16];
+	json_t *msgs;
+	size_t limit;
+	uint64_t visible_at;
+	bool at_limit = false;
+
+	if (q == NULL) {
+		return SERVICE_ERROR;
+	}
+	vt = q->cfg.visibility_timeout_s;
+	if (sqs_get_int(in, "MaxNumberOfMessages", 1, 10, &max, r) < 0 ||
+	    sqs_get_int(in, "VisibilityTimeout", 0, SQS_MAX_VISIBILITY_S, &vt,
+			r) < 0 ||
+	    sqs_get_int(in, "WaitTimeSeconds", 0, 20, &wait, r) < 0 ||
+	    names_check(in, "AttributeNames", r) != 0 ||
+	    names_check(in, "MessageSystemAttributeNames", r) != 0 ||
+	    names_check(in, "MessageAttributeNames", r) != 0) {
+		return SERVICE_ERROR;
+	}
+	if (nonce_hex == NULL || strlen(nonce_hex) != 32 ||
+	    sqs_unhex(nonce_hex, 16, nonce) != 0) {
+		sqs_err(r, "InternalError",
+			"The context carries no receipt nonce.");
+		r->sender_fault = false;
+		return SERVICE_ERROR;
+	}
+	sqs_queue_advance(q, now);
+	now = q->clock_ms;
+	visible_at = now + (uint64_t)vt * 1000;
+	limit = q->fifo ? SQS_INFLIGHT_FIFO : SQS_INFLIGHT_STD;
+	msgs = json_array();
+	while ((int64_t)json_array_size(msgs) < max) {
+		struct sqs_msg *m;
+
+		if (q->n_inflight >= limit) {
+			at_limit = true;
+			break;
+		}
+		if (!q->fifo) {
+			m = q->rhead;
+			if (m == NULL) {
+				break;
+			}
+		} else {
+			struct sqs_group *g = q->ghead;
+
+			if (g == NULL) {
+				break;
+			}
+			/* Off the ready list first: once a message is in
+			 * flight the group is blocked; removals below put it
+			 * back if it is still eligible. */
+			sqs_group_pop_ready(q);
+			if (!sqs_group_eligible(g)) {
+				continue;
+			}
+			m = g->head;
+			/* Take as many of this group as fit, in order. */
+			while (m != NULL && !m->pending &&
+			       (int64_t)json_array_size(msgs) < max &&
+			       q->n_inflight < limit) {
+				struct sqs_msg *next = m->rnext;
+
+				if (sqs_msg_expired(q, m, now)) {
+					sqs_msg_remove(q, m);
+				} else if (q->cfg.max_receive_count &&
+					   m->receive_count >=
+					       q->cfg.max_receive_count &&
+					   move_to_dlq(st, q, m, now)) {
+				} else if (sqs_msg_take(q, m, visible_at, nonce,
+							now) == 0) {
+					json_array_append_new(
+					    msgs, message_out(q, m, in));
+				} else {
+					break;
+				}
+				m = next;
+			}
+			continue;
+		}
+		if (sqs_msg_expired(q, m, now)) {
+			sqs_msg_remove(q, m);
+			continue;
+		}
+		if (q->cfg.max_receive_count &&
+		    m->receive_count >= q->cfg.max_receive_count &&
+		    move_to_dlq(st, q, m, now)) {
+			continue;
+		}
+		if (sqs_msg_take(q, m, visible_at, nonce, now) != 0) {
+			break;
+		}
+		json_array_append_new(msgs, message_out(q, m, in));
+	}
+	if (json_array_size(msgs) == 0) {
+		json_t *until = json_object_get(ctx, "WaitUntilMs");
+		uint64_t deadline =
+		    json_is_integer(until) ? (uint64_t)json_integer_value(until)
+					   : 0;
+
+		json_decref(msgs);
+		if (at_limit) {
+			sqs_err(r, "OverLimit",
+				"Too many messages in flight (limit %zu).",
+				limit);
+			return SERVICE_ERROR;
+		}
+		if (deadline > now &&
+		    !json_is_true(json_object_get(ctx, "final"))) {
+			uint64_t due = sqs_queue_next_due(q);
+
+			snprintf(r->wait_key, sizeof(r->wait_key), "sqs:%s/%s",
+				 st->env.account_id, q->name);
+			r->wake_at_ms =
+			    due != 0 && due < deadline ? due : deadline;
+			return SERVICE_WAIT;
+		}
+		r->output = json_object();
+		return SERVICE_OK;
+	}
+	r->output = json_pack("{s:o}", "Messages", msgs);
+	return SERVICE_OK;
+}
+
+/* ---------------- delete / change visibility ---------------- */
+
+/* Parse a receipt handle. -1 when malformed. */
+static int handle_parse(const char *h, uint64_t *seq, uint8_t nonce[16])
+{
+	uint8_t b[8];
+	int i;
+
+	if (h == NULL || strlen(h) != SQS_HANDLE_LEN ||
+	    sqs_unhex(h, 8, b) != 0 || sqs_unhex(h + 16, 16, nonce) != 0) {
+		return -1;
+	}
+	*seq = 0;
+	for (i = 0; i < 8; i++) {
+		*seq = *seq << 8 | b[i];
+	}
+	return 0;
+}
+
+static int handle_get(const json_t *in, uint64_t *seq, uint8_t nonce[16],
+		      struct service_result *r)
+{
+	const json_t *v = json_object_get(in, "ReceiptHandle");
+
+	if (v == NULL) {
+		return sqs_err(r, "MissingParameter",
+			       "The request must contain the parameter "
+			       "ReceiptHandle.");
+	}
+	if (handle_parse(json_string_value(v), seq, nonce) != 0) {
+		return sqs_err(r, "ReceiptHandleIsInvalid",
+			       "The input receipt handle \"%.100s\" is not a "
+			       "valid receipt handle.",
+			       json_string_value(v) ? json_string_value(v)
+						    : "");
+	}
+	return 0;
+}
+
+static int delete_one(struct sqs_queue *q, const json_t *in,
+		      struct service_result *r)
+{
+	uint64_t seq;
+	uint8_t nonce[16];
+	struct sqs_msg *m;
+
+	if (handle_get(in, &seq, nonce, r) != 0) {
+		return -1;
+	}
+	m = u64map_get(&q->by_seq, seq);
+	/* Gone already or an older handle: succeeds, as in AWS. */
+	if (m != NULL && memcmp(m->nonce, nonce, 16) == 0) {
+		sqs_msg_remove(q, m);
+	}
+	return 0;
+}
+
+static int change_one(struct sqs_state *st, struct sqs_queue *q,
+		      const json_t *in, struct service_result *r)
+{
+	uint64_t seq, at;
+	uint8_t nonce[16];
+	struct sqs_msg *m;
+	int64_t vt;
+	int has;
+
+	if (handle_get(in, &seq, nonce, r) != 0) {
+		return -1;
+	}
+	has = sqs_get_int(in, "VisibilityTimeout", 0, SQS_MAX_VISIBILITY_S,
+			  &vt, r);
+	if (has < 0) {
+		return -1;
+	}
+	if (has == 0) {
+		return sqs_err(r, "MissingParameter",
+			       "The request must contain the parameter "
+			       "VisibilityTimeout.");
+	}
+	m = u64map_get(&q->by_seq, seq);
+	if (m == NULL || memcmp(m->nonce, nonce, 16) != 0) {
+		return sqs_err(r, "InvalidParameterValue",
+			       "Value %s for parameter ReceiptHandle is "
+			       "invalid. Reason: The receipt handle has "
+			       "expired.",
+			       json_string_value(
+				   json_object_get(in, "ReceiptHandle")));
+	}
+	if (!m->inflight) {
+		return sqs_err(r, "MessageNotInflight",
+			       "Message does not exist or is not available "
+			       "for visibility timeout change.");
+	}
+	at = q->clock_ms + (uint64_t)vt * 1000;
+	if (at > m->first_receive_ms + (uint64_t)SQS_MAX_VISIBILITY_S * 1000) {
+		return sqs_err(r, "InvalidParameterValue",
+			       "Value %lld for parameter VisibilityTimeout is "
+			       "invalid. Reason: Total VisibilityTimeout for "
+			       "the message is beyond the limit [43200 "
+			       "seconds]",
+			       (long long)vt);
+	}
+	sqs_msg_set_visible_at(q, m, at);
+	if (vt == 0) {
+		sqs_wake(st, q);
+	}
+	return 0;
+}
+
+static enum service_status batch_run(struct sqs_state *st,
+				     struct sqs_queue *q, const json_t *in,
+				     struct service_result *r, bool change)
+{
+	const json_t *entries = json_object_get(in, "Entries");
+	json_t *ok = json_array(), *failed = json_array();
+	size_t i;
+
+	for (i = 0; i < json_array_size(entries); i++) {
+		const json_t *entry = json_array_get(entries, i);
+		const char *id = json_string_value(json_object_get(entry, "Id"));
+		struct service_result er = {0};
+		int rc = change ? change_one(st, q, entry, &er)
+				: delete_one(q, entry, &er);
+
+		if (rc == 0) {
+			json_array_append_new(ok, json_pack("{s:s}", "Id", id));
+		} else {
+			struct entry_err e = {.code = er.error_code};
+
+			snprintf(e.msg, sizeof(e.msg), "%s", er.error_message);
+			json_array_append_new(failed, failed_entry(id, &e));
+		}
+	}
+	r->output = json_pack("{s:o,s:o}", "Successful", ok, "Failed", failed);
+	return SERVICE_OK;
+}
+
+enum service_status sqs_delete(struct sqs_state *st, const json_t *in,
+			       uint64_t now, struct service_result *r,
+			       bool batch)
+{
+	struct sqs_queue *q = sqs_queue_by_url(st, in, r);
+
+	if (q == NULL) {
+		return SERVICE_ERROR;
+	}
+	sqs_queue_advance(q, now);
+	if (batch) {
+		if (batch_check(in, r) != 0) {
+			return SERVICE_ERROR;
+		}
+		return batch_run(st, q, in, r, false);
+	}
+	if (delete_one(q, in, r) != 0) {
+		return SERVICE_ERROR;
+	}
+	r->output = json_object();
+	return SERVICE_OK;
+}
+
+enum service_status sqs_change_vis(struct sqs_state *st, const json_t *in,
+				   uint64_t now, struct service_result *r,
+				   bool batch)
+{
+	struct sqs_queue *q = sqs_queue_by_url(st, in, r);
+
+	if (q == NULL) {
+		return SERVICE_ERROR;
+	}
+	sqs_queue_advance(q, now);
+	if (batch) {
+		if (batch_check(in, r) != 0) {
+			return SERVICE_ERROR;
+		}
+		return batch_run(st, q, in, r, true);
+	}
+	if (change_one(st, q, in, r) != 0) {
+		return SERVICE_ERROR;
+	}
+	r->output = json_object();
+	return SERVICE_OK;
+}
