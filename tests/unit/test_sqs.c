@@ -518,16 +518,402 @@ static void test_tags_purge(void **state)
 	ok(f, "PurgeQueue", "{\"QueueUrl\":\"" URL "q\"}", T0 + 60000);
 }
 
+/* ---------------- messages ---------------- */
+
+static void test_send_receive_delete(void **state)
+{
+	struct fx *f = *state;
+	json_t *m, *msg;
+	char handle[128], in[512], id[64];
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"q\"}", T0);
+	ok(f, "SendMessage",
+	   "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"hello\","
+	   "\"MessageAttributes\":{\"SellerName\":{\"DataType\":\"String\","
+	   "\"StringValue\":\"Example Store\"}}}",
+	   T0);
+	assert_string_equal(sget(f->out, "MD5OfMessageBody"),
+			    "5d41402abc4b2a76b9719d911017c592");
+	assert_string_equal(sget(f->out, "MD5OfMessageAttributes"),
+			    "cd28f3b68aeee4b2eac9c66f2f694b58");
+	assert_null(json_object_get(f->out, "SequenceNumber"));
+	assert_int_equal(strlen(sget(f->out, "MessageId")), 36);
+	snprintf(id, sizeof(id), "%s", sget(f->out, "MessageId"));
+	assert_int_equal(f->wakes.n, 1);
+	assert_string_equal(f->wakes.last, "sqs:000000000000/q");
+	ok(f, "ReceiveMessage",
+	   "{\"QueueUrl\":\"" URL "q\",\"AttributeNames\":[\"All\"],"
+	   "\"MessageAttributeNames\":[\"All\"]}",
+	   T0 + 1000);
+	m = json_object_get(f->out, "Messages");
+	assert_int_equal(json_array_size(m), 1);
+	msg = json_array_get(m, 0);
+	assert_string_equal(sget(msg, "Body"), "hello");
+	assert_string_equal(sget(msg, "MessageId"), id);
+	assert_string_equal(sget(msg, "MD5OfBody"),
+			    "5d41402abc4b2a76b9719d911017c592");
+	assert_string_equal(sget(msg, "MD5OfMessageAttributes"),
+			    "cd28f3b68aeee4b2eac9c66f2f694b58");
+	assert_string_equal(
+	    sget(json_object_get(json_object_get(msg, "MessageAttributes"),
+				 "SellerName"),
+		 "StringValue"),
+	    "Example Store");
+	assert_string_equal(
+	    sget(json_object_get(msg, "Attributes"), "ApproximateReceiveCount"),
+	    "1");
+	assert_string_equal(sget(json_object_get(msg, "Attributes"),
+				 "SentTimestamp"),
+			    "1700000000000");
+	assert_string_equal(sget(json_object_get(msg, "Attributes"),
+				 "ApproximateFirstReceiveTimestamp"),
+			    "1700000001000");
+	assert_non_null(json_object_get(json_object_get(msg, "Attributes"),
+					"SenderId"));
+	snprintf(handle, sizeof(handle), "%s", sget(msg, "ReceiptHandle"));
+	/* In flight: nothing to receive; counts. */
+	m = recv_n(f, "q", 10, T0 + 2000);
+	assert_null(m);
+	assert_string_equal(
+	    qattr(f, "q", "ApproximateNumberOfMessagesNotVisible", T0 + 2000),
+	    "1");
+	assert_string_equal(
+	    qattr(f, "q", "ApproximateNumberOfMessages", T0 + 2000), "0");
+	/* Visible again after 30 s; the old handle no longer deletes. */
+	assert_string_equal(
+	    qattr(f, "q", "ApproximateNumberOfMessages", T0 + 31000), "1");
+	m = recv_n(f, "q", 10, T0 + 31000);
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(sget(json_object_get(json_array_get(m, 0),
+						 "Attributes"),
+				 "ApproximateReceiveCount"),
+			    "2");
+	assert_string_not_equal(sget(json_array_get(m, 0), "ReceiptHandle"),
+				handle);
+	snprintf(in, sizeof(in),
+		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\"}", handle);
+	ok(f, "DeleteMessage", in, T0 + 32000); /* stale: silent no-op */
+	assert_string_equal(
+	    qattr(f, "q", "ApproximateNumberOfMessagesNotVisible", T0 + 32000),
+	    "1");
+	m = recv_n(f, "q", 10, T0 + 62000);
+	snprintf(handle, sizeof(handle), "%s",
+		 sget(json_array_get(m, 0), "ReceiptHandle"));
+	snprintf(in, sizeof(in),
+		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\"}", handle);
+	ok(f, "DeleteMessage", in, T0 + 63000);
+	ok(f, "DeleteMessage", in, T0 + 63000); /* again: still fine */
+	assert_null(recv_n(f, "q", 10, T0 + 200000));
+	assert_string_equal(
+	    qattr(f, "q", "ApproximateNumberOfMessagesNotVisible", T0 + 200000),
+	    "0");
+	err(f, "DeleteMessage",
+	    "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"garbage\"}", T0,
+	    "ReceiptHandleIsInvalid");
+	err(f, "DeleteMessage", "{\"QueueUrl\":\"" URL "q\"}", T0,
+	    "MissingParameter");
+}
+
+static void test_send_validation(void **state)
+{
+	struct fx *f = *state;
+
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"q\",\"Attributes\":{\"MaximumMessageSize\":"
+	   "\"1024\"}}",
+	   T0);
+	err(f, "SendMessage", "{\"QueueUrl\":\"" URL "q\"}", T0,
+	    "MissingParameter");
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"a\\u0001b\"}", T0,
+	    "InvalidMessageContents");
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"a\",\"DelaySeconds\":"
+	    "901}",
+	    T0, "InvalidParameterValue");
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"a\","
+	    "\"MessageDeduplicationId\":\"x\"}",
+	    T0, "InvalidParameterValue");
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"a\","
+	    "\"MessageAttributes\":{\"AWS.x\":{\"DataType\":\"String\","
+	    "\"StringValue\":\"v\"}}}",
+	    T0, "InvalidParameterValue");
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"a\","
+	    "\"MessageAttributes\":{\"n\":{\"DataType\":\"Number\","
+	    "\"StringValue\":\"abc\"}}}",
+	    T0, "InvalidParameterValue");
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"a\","
+	    "\"MessageAttributes\":{\"n\":{\"DataType\":\"Float\","
+	    "\"StringValue\":\"1\"}}}",
+	    T0, "InvalidParameterValue");
+	ok(f, "SendMessage",
+	   "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"a\","
+	   "\"MessageAttributes\":{\"n\":{\"DataType\":\"Number.int\","
+	   "\"StringValue\":\"-1.5e3\"},\"b\":{\"DataType\":\"Binary\","
+	   "\"BinaryValue\":\"aGVsbG8=\"}},\"MessageSystemAttributes\":{"
+	   "\"AWSTraceHeader\":{\"DataType\":\"String\",\"StringValue\":"
+	   "\"Root=1\"}}}",
+	   T0);
+	assert_int_equal(strlen(sget(f->out, "MD5OfMessageAttributes")), 32);
+	assert_int_equal(strlen(sget(f->out, "MD5OfMessageSystemAttributes")),
+			 32);
+	{
+		/* 11 attributes */
+		char in[2048];
+		int i, o;
+
+		o = snprintf(in, sizeof(in),
+			     "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"a\","
+			     "\"MessageAttributes\":{");
+		for (i = 0; i < 11; i++) {
+			o += snprintf(in + o, sizeof(in) - (size_t)o,
+				      "%s\"a%d\":{\"DataType\":\"String\","
+				      "\"StringValue\":\"v\"}",
+				      i ? "," : "", i);
+		}
+		snprintf(in + o, sizeof(in) - (size_t)o, "}}");
+		err(f, "SendMessage", in, T0, "InvalidParameterValue");
+		/* body over MaximumMessageSize */
+		o = snprintf(in, sizeof(in),
+			     "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"");
+		memset(in + o, 'x', 1025);
+		snprintf(in + o + 1025, sizeof(in) - (size_t)o - 1025, "\"}");
+		err(f, "SendMessage", in, T0, "InvalidParameterValue");
+	}
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "nope\",\"MessageBody\":\"a\"}", T0,
+	    "QueueDoesNotExist");
+	err(f, "ReceiveMessage",
+	    "{\"QueueUrl\":\"" URL "q\",\"MaxNumberOfMessages\":11}", T0,
+	    "InvalidParameterValue");
+	err(f, "ReceiveMessage",
+	    "{\"QueueUrl\":\"" URL "q\",\"WaitTimeSeconds\":21}", T0,
+	    "InvalidParameterValue");
+}
+
+static void test_batches(void **state)
+{
+	struct fx *f = *state;
+	json_t *m, *ok_, *failed;
+	char in[4096];
+	int i, o;
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"q\"}", T0);
+	err(f, "SendMessageBatch", "{\"QueueUrl\":\"" URL "q\",\"Entries\":[]}",
+	    T0, "EmptyBatchRequest");
+	err(f, "SendMessageBatch", "{\"QueueUrl\":\"" URL "q\"}", T0,
+	    "MissingParameter");
+	err(f, "SendMessageBatch",
+	    "{\"QueueUrl\":\"" URL "q\",\"Entries\":[{\"Id\":\"a\","
+	    "\"MessageBody\":\"x\"},{\"Id\":\"a\",\"MessageBody\":\"y\"}]}",
+	    T0, "BatchEntryIdsNotDistinct");
+	err(f, "SendMessageBatch",
+	    "{\"QueueUrl\":\"" URL "q\",\"Entries\":[{\"Id\":\"a b\","
+	    "\"MessageBody\":\"x\"}]}",
+	    T0, "InvalidBatchEntryId");
+	o = snprintf(in, sizeof(in), "{\"QueueUrl\":\"" URL "q\",\"Entries\":[");
+	for (i = 0; i < 11; i++) {
+		o += snprintf(in + o, sizeof(in) - (size_t)o,
+			      "%s{\"Id\":\"e%d\",\"MessageBody\":\"m%d\"}",
+			      i ? "," : "", i, i);
+	}
+	snprintf(in + o, sizeof(in) - (size_t)o, "]}");
+	err(f, "SendMessageBatch", in, T0, "TooManyEntriesInBatchRequest");
+	ok(f, "SendMessageBatch",
+	   "{\"QueueUrl\":\"" URL "q\",\"Entries\":[{\"Id\":\"a\","
+	   "\"MessageBody\":\"one\"},{\"Id\":\"b\",\"MessageBody\":\"\"},"
+	   "{\"Id\":\"c\",\"MessageBody\":\"three\",\"DelaySeconds\":\"0\"}]}",
+	   T0);
+	ok_ = json_object_get(f->out, "Successful");
+	failed = json_object_get(f->out, "Failed");
+	assert_int_equal(json_array_size(ok_), 2);
+	assert_int_equal(json_array_size(failed), 1);
+	assert_string_equal(sget(json_array_get(failed, 0), "Id"), "b");
+	assert_string_equal(sget(json_array_get(failed, 0), "Code"),
+			    "InvalidParameterValue");
+	assert_true(json_is_true(
+	    json_object_get(json_array_get(failed, 0), "SenderFault")));
+	assert_string_equal(sget(json_array_get(ok_, 1), "MD5OfMessageBody"),
+			    "35d6d33467aae9a2e3dccb4b6b027878");
+	m = recv_n(f, "q", 10, T0);
+	assert_int_equal(json_array_size(m), 2);
+	assert_string_equal(sget(json_array_get(m, 0), "Body"), "one");
+	assert_string_equal(sget(json_array_get(m, 1), "Body"), "three");
+	snprintf(in, sizeof(in),
+		 "{\"QueueUrl\":\"" URL "q\",\"Entries\":[{\"Id\":\"x\","
+		 "\"ReceiptHandle\":\"%s\",\"VisibilityTimeout\":0},{\"Id\":"
+		 "\"y\",\"ReceiptHandle\":\"bad\",\"VisibilityTimeout\":0}]}",
+		 sget(json_array_get(m, 0), "ReceiptHandle"));
+	{
+		char del[4096];
+
+		snprintf(del, sizeof(del),
+			 "{\"QueueUrl\":\"" URL "q\",\"Entries\":[{\"Id\":\"x\","
+			 "\"ReceiptHandle\":\"%s\"}]}",
+			 sget(json_array_get(m, 1), "ReceiptHandle"));
+		ok(f, "ChangeMessageVisibilityBatch", in, T0 + 1);
+		assert_int_equal(
+		    json_array_size(json_object_get(f->out, "Successful")), 1);
+		assert_string_equal(
+		    sget(json_array_get(json_object_get(f->out, "Failed"), 0),
+			 "Code"),
+		    "ReceiptHandleIsInvalid");
+		ok(f, "DeleteMessageBatch", del, T0 + 1);
+		assert_int_equal(
+		    json_array_size(json_object_get(f->out, "Successful")), 1);
+	}
+	m = recv_n(f, "q", 10, T0 + 2);
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(sget(json_array_get(m, 0), "Body"), "one");
+}
+
+static void test_visibility(void **state)
+{
+	struct fx *f = *state;
+	json_t *m;
+	char h[128], in[512];
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"q\"}", T0);
+	send_body(f, "q", "v", T0);
+	m = recv_n(f, "q", 1, T0);
+	snprintf(h, sizeof(h), "%s", sget(json_array_get(m, 0), "ReceiptHandle"));
+	snprintf(in, sizeof(in),
+		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\","
+		 "\"VisibilityTimeout\":100}",
+		 h);
+	ok(f, "ChangeMessageVisibility", in, T0 + 10000);
+	assert_null(recv_n(f, "q", 1, T0 + 100000));
+	assert_non_null(recv_n(f, "q", 1, T0 + 110000));
+	/* The new handle; beyond 12 h from first receive fails. */
+	snprintf(h, sizeof(h), "%s",
+		 sget(json_array_get(json_object_get(f->out, "Messages"), 0),
+		      "ReceiptHandle"));
+	snprintf(in, sizeof(in),
+		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\","
+		 "\"VisibilityTimeout\":43200}",
+		 h);
+	err(f, "ChangeMessageVisibility", in, T0 + 120000,
+	    "InvalidParameterValue");
+	snprintf(in, sizeof(in),
+		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\","
+		 "\"VisibilityTimeout\":43201}",
+		 h);
+	err(f, "ChangeMessageVisibility", in, T0 + 120000,
+	    "InvalidParameterValue");
+	snprintf(in, sizeof(in),
+		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\"}", h);
+	err(f, "ChangeMessageVisibility", in, T0 + 120000, "MissingParameter");
+	/* Visibility 0: available at once, and waiters are woken. */
+	f->wakes.n = 0;
+	snprintf(in, sizeof(in),
+		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\","
+		 "\"VisibilityTimeout\":0}",
+		 h);
+	ok(f, "ChangeMessageVisibility", in, T0 + 120000);
+	assert_int_equal(f->wakes.n, 1);
+	err(f, "ChangeMessageVisibility", in, T0 + 120000,
+	    "MessageNotInflight");
+	/* Receive override of the visibility timeout. */
+	ok(f, "ReceiveMessage",
+	   "{\"QueueUrl\":\"" URL "q\",\"VisibilityTimeout\":\"5\"}",
+	   T0 + 120000);
+	assert_null(recv_n(f, "q", 1, T0 + 124999));
+	assert_non_null(recv_n(f, "q", 1, T0 + 125000));
+}
+
+static void test_delay_retention_longpoll(void **state)
+{
+	struct fx *f = *state;
+	enum service_status st;
+
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"q\",\"Attributes\":{\"MessageRetentionPeriod\":"
+	   "\"60\"}}",
+	   T0);
+	ok(f, "SendMessage",
+	   "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"d\",\"DelaySeconds\":"
+	   "10}",
+	   T0);
+	assert_string_equal(
+	    qattr(f, "q", "ApproximateNumberOfMessagesDelayed", T0), "1");
+	assert_null(recv_n(f, "q", 1, T0 + 9999));
+	/* Long poll: wait, waking when the delay ends. */
+	st = call(f, "ReceiveMessage",
+		  "{\"QueueUrl\":\"" URL "q\",\"WaitTimeSeconds\":20}",
+		  T0 + 1000);
+	assert_int_equal(st, SERVICE_WAIT);
+	assert_string_equal(f->r.wait_key, "sqs:000000000000/q");
+	assert_int_equal(f->r.wake_at_ms, T0 + 10000);
+	/* The re-proposed command at the wake time gets the message. */
+	{
+		json_t *in = json_loads("{\"QueueUrl\":\"" URL "q\","
+					"\"WaitTimeSeconds\":20}",
+					0, NULL);
+		json_t *ctx = json_incref(f->ctx);
+		struct service_result r = {0};
+
+		st = f->svc->apply(f->svc->state, "ReceiveMessage", in, ctx,
+				   T0 + 10000, &r);
+		assert_int_equal(st, SERVICE_OK);
+		assert_int_equal(
+		    json_array_size(json_object_get(r.output, "Messages")), 1);
+		json_decref(r.output);
+		/* Nothing left: waits until the deadline, then answers. */
+		memset(&r, 0, sizeof(r));
+		st = f->svc->apply(f->svc->state, "ReceiveMessage", in, ctx,
+				   T0 + 12000, &r);
+		assert_int_equal(st, SERVICE_WAIT);
+		assert_int_equal(r.wake_at_ms, T0 + 21000);
+		memset(&r, 0, sizeof(r));
+		st = f->svc->apply(f->svc->state, "ReceiveMessage", in, ctx,
+				   T0 + 21000, &r);
+		assert_int_equal(st, SERVICE_OK);
+		assert_null(json_object_get(r.output, "Messages"));
+		json_decref(r.output);
+		json_decref(in);
+		json_decref(ctx);
+	}
+	/* final: true answers at once. */
+	st = call_ex(f, "ReceiveMessage",
+		     "{\"QueueUrl\":\"" URL "q\",\"WaitTimeSeconds\":20}",
+		     T0 + 13000, "{\"final\":true}");
+	assert_int_equal(st, SERVICE_OK);
+	/* Retention: gone after 60 s from the send (even in flight). */
+	send_body(f, "q", "r", T0 + 20000);
+	assert_string_equal(
+	    qattr(f, "q", "ApproximateNumberOfMessages", T0 + 79999), "1");
+	assert_string_equal(
+	    qattr(f, "q", "ApproximateNumberOfMessages", T0 + 80000), "0");
+	assert_null(recv_n(f, "q", 10, T0 + 80000));
+	/* Queue default delay. */
+	ok(f, "SetQueueAttributes",
+	   "{\"QueueUrl\":\"" URL "q\",\"Attributes\":{\"DelaySeconds\":"
+	   "\"5\"}}",
+	   T0 + 90000);
+	send_body(f, "q", "x", T0 + 90000);
+	assert_null(recv_n(f, "q", 10, T0 + 94999));
+	assert_non_null(recv_n(f, "q", 10, T0 + 95000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_md5_sha),
 	    cmocka_unit_test(test_base64),
-	    cmocka_unit_test_setup_teardown(test_create_queue, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_delete_get_list, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_attributes, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tags_purge, setup, teardown),
+#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+	    T(test_create_queue),
+	    T(test_delete_get_list),
+	    T(test_attributes),
+	    T(test_tags_purge),
+	    T(test_send_receive_delete),
+	    T(test_send_validation),
+	    T(test_batches),
+	    T(test_visibility),
+	    T(test_delay_retention_longpoll),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
