@@ -66,6 +66,8 @@ static const struct field fields[] = {
     FIELD("", "http_address", "--http-address", FK_HTTP_ADDR, http_address,
 	  false),
     FIELD("", "join", "--join", FK_BOOL, join, false),
+    FIELD("", "enable_test_hooks", "--enable-test-hooks", FK_BOOL,
+	  enable_test_hooks, false),
     FIELD("", "region", "--region", FK_REGION, region, false),
     FIELD("", "account_id", "--account-id", FK_ACCOUNT, account_id, false),
     FIELD("raft", "election_timeout_ms", "--election-timeout-ms", FK_UNSIGNED,
@@ -116,6 +118,8 @@ static const char usage[] =
     "                                  (repeatable; replaces the file's "
     "peers)\n"
     "  --join                          start empty and wait to be added\n"
+    "  --enable-test-hooks             accept test-only commands (simulated\n"
+    "                                  partitions); never in production\n"
     "  --election-timeout-ms N         default 300\n"
     "  --heartbeat-timeout-ms N        default 50\n"
     "  --install-snapshot-timeout-ms N default 5000\n"

@@ -14,6 +14,7 @@
  *     "peers": [ {"id": 1, "raft_address": "...", "client_address": "...",
  *                 "http_address": "..."}, ... ],
  *     "join": false,
+ *     "enable_test_hooks": false,
  *     "region": "us-east-1", "account_id": "000000000000",
  *     "raft": { "election_timeout_ms": 300, "heartbeat_timeout_ms": 50,
  *               "install_snapshot_timeout_ms": 5000,
@@ -27,6 +28,7 @@
  * Flags (same names with dashes): --config FILE, --id N, --data-dir DIR,
  * --raft-address A, --client-address A, --http-address A,
  * --peer ID=RAFT_ADDR,CLIENT_ADDR[,HTTP_ADDR] (repeatable), --join,
+ * --enable-test-hooks,
  * --election-timeout-ms N, --heartbeat-timeout-ms N,
  * --install-snapshot-timeout-ms N, --snapshot-threshold N,
  * --snapshot-trailing N, --max-request-bytes N, --max-connections N,
@@ -65,6 +67,8 @@ struct config {
 	struct config_peer peers[CONFIG_MAX_PEERS]; /* the bootstrap cluster */
 	size_t n_peers;
 	bool join; /* start empty and wait to be added (not in peers) */
+	/* accept test-only commands (DebugDrop: simulated partitions) */
+	bool enable_test_hooks;
 	char region[64];
 	char account_id[32];
 	/* raft */

@@ -106,7 +106,7 @@ static void call_committed(void *arg, uint32_t code, const char *message,
 	node_call_reply(call, response, len);
 }
 
-enum request_kind { KIND_WRITE, KIND_READ, KIND_STATUS, KIND_ADMIN };
+enum request_kind { KIND_WRITE, KIND_READ, KIND_STATUS, KIND_ADMIN, KIND_TEST };
 
 /* Classify a request; 0, or an error code with *message. */
 static uint32_t classify(const struct fsm *f, const struct wire_request *req,
@@ -142,6 +142,13 @@ static uint32_t classify(const struct fsm *f, const struct wire_request *req,
 					     */
 			*message = "unknown operation";
 			return WIRE_ERR_UNKNOWN_OP;
+		case WIRE_OP_DEBUG_DROP:
+			if (req->n_ops != 1) {
+				*message = "test hooks must be sent alone";
+				return WIRE_ERR_INVALID_PARAM;
+			}
+			*kind = KIND_TEST;
+			return WIRE_OK;
 		case WIRE_OP_SERVICE_CALL:
 			/* One action per request: a service call gets its
 			 * leader context, and a long poll waits, alone. */
@@ -271,9 +278,8 @@ static void call_waits(void *arg, const char *wait_key, uint64_t wake_at_ms)
 {
 	struct node_call *call = arg;
 
-	if (call->n->stopping ||
-	    longpoll_park(&call->n->longpoll, call, wait_key, wake_at_ms) !=
-		0) {
+	if (call->n->stopping || longpoll_park(&call->n->longpoll, call,
+					       wait_key, wake_at_ms) != 0) {
 		node_call_error(call, WIRE_ERR_UNAVAILABLE,
 				"cannot wait: retry");
 	}
@@ -308,6 +314,32 @@ static void service_wake(void *ctx, const char *wait_key)
 	struct node *n = ctx;
 
 	longpoll_wake(&n->longpoll, wait_key);
+}
+
+/* Test-only commands, answered by the receiving node. */
+static void run_test_hook(struct node_call *call)
+{
+	struct node *n = call->n;
+	const struct wire_op *op = &call->req.ops[0];
+	size_t i;
+
+	if (!n->cfg->enable_test_hooks) {
+		node_call_error(
+		    call, WIRE_ERR_UNKNOWN_OP,
+		    "test hooks are disabled (--enable-test-hooks)");
+		return;
+	}
+	for (i = 0; i < op->n_peers; i++) {
+		if (op->peers[i] == n->cfg->node_id ||
+		    nraft_io_set_drop(&n->io, op->peers[i], op->drop) != 0) {
+			node_call_error(call, WIRE_ERR_INVALID_PARAM,
+					"cannot drop traffic of that peer");
+			return;
+		}
+	}
+	log_warn("test hook: %s raft traffic with %zu peer(s)",
+		 op->drop ? "dropping" : "restoring", op->n_peers);
+	node_call_ok(call);
 }
 
 /* server_request_cb: one client request, on the loop thread. */
@@ -346,6 +378,10 @@ static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
 		cluster_status(call);
 		return;
 	}
+	if (kind == KIND_TEST) {
+		run_test_hook(call);
+		return;
+	}
 	if (raft_state(&n->raft) != RAFT_LEADER) {
 		node_call_error(call, WIRE_ERR_NOT_LEADER, "not the leader");
 		return;
@@ -359,10 +395,9 @@ static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
 			if (prepare_service_call(call, true) != 0) {
 				return; /* answered */
 			}
-			rv = commit_submit_call(&n->commit, call->command,
-						call->command_len,
-						call_committed, call_waits,
-						call);
+			rv = commit_submit_call(
+			    &n->commit, call->command, call->command_len,
+			    call_committed, call_waits, call);
 			break;
 		}
 		/* A Request is a Command: forward its bytes unchanged. */
@@ -613,9 +648,9 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	n->cfg = cfg;
 	n->loop = loop;
 	n->last_state = RAFT_UNAVAILABLE;
-	snprintf(n->service_endpoint, sizeof n->service_endpoint,
-		 "http://%s",
-		 cfg->http_address[0] != '\0' ? cfg->http_address : "localhost");
+	snprintf(n->service_endpoint, sizeof n->service_endpoint, "http://%s",
+		 cfg->http_address[0] != '\0' ? cfg->http_address
+					      : "localhost");
 	n->service_env.region = cfg->region;
 	n->service_env.account_id = cfg->account_id;
 	n->service_env.wake = service_wake;

@@ -378,6 +378,15 @@ static int op_out(const Stratus__Op *m, struct wire_op *op)
 		op->type = WIRE_OP_SET_NODE_ADDR;
 		node_addr_out(m->set_node_addr->node, &op->node);
 		break;
+	case STRATUS__OP__OP_DEBUG_DROP:
+		op->type = WIRE_OP_DEBUG_DROP;
+		op->peers = m->debug_drop->peers;
+		op->n_peers = m->debug_drop->n_peers;
+		op->drop = m->debug_drop->drop != 0;
+		if (op->n_peers > 64) {
+			return WIRE_ERR_MALFORMED;
+		}
+		break;
 	case STRATUS__OP__OP_SERVICE_CALL:
 		op->type = WIRE_OP_SERVICE_CALL;
 		op->service = str_out(m->service_call->service);
@@ -482,6 +491,7 @@ struct op_msg {
 		Stratus__TransferLeader transfer_leader;
 		Stratus__SetNodeAddr set_node_addr;
 		Stratus__ServiceCall service_call;
+		Stratus__DebugDrop debug_drop;
 	} sub;
 	Stratus__NodeAddr node;
 };
@@ -581,6 +591,18 @@ static int op_in(const struct wire_op *op, struct op_msg *o)
 		}
 		o->op.op_case = STRATUS__OP__OP_SERVICE_CALL;
 		o->op.service_call = &o->sub.service_call;
+		break;
+	case WIRE_OP_DEBUG_DROP:
+		if (op->peers == NULL && op->n_peers != 0) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+		o->sub.debug_drop =
+		    (Stratus__DebugDrop)STRATUS__DEBUG_DROP__INIT;
+		o->sub.debug_drop.n_peers = op->n_peers;
+		o->sub.debug_drop.peers = (uint64_t *)op->peers;
+		o->sub.debug_drop.drop = op->drop;
+		o->op.op_case = STRATUS__OP__OP_DEBUG_DROP;
+		o->op.debug_drop = &o->sub.debug_drop;
 		break;
 	default:
 		return WIRE_ERR_UNKNOWN_OP;

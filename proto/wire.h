@@ -79,6 +79,7 @@ enum wire_op_type {
 	WIRE_OP_TRANSFER_LEADER,
 	WIRE_OP_SET_NODE_ADDR,
 	WIRE_OP_SERVICE_CALL,
+	WIRE_OP_DEBUG_DROP,
 	WIRE_OP__COUNT
 };
 
@@ -116,6 +117,10 @@ struct wire_op {
 	size_t input_len;
 	const uint8_t *context;
 	size_t context_len;
+	/* DEBUG_DROP: peers whose raft traffic to drop (or stop dropping) */
+	const uint64_t *peers;
+	size_t n_peers;
+	bool drop;
 };
 
 /* True for ops that change replicated state (go through the raft log). */

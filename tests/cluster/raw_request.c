@@ -11,6 +11,10 @@
  *                             no client-side bound gets in the way
  *            --get KEY        a valid KvGet of KEY (no session): a read
  *                             sent to exactly this node, with no redirect
+ *            --drop IDS       test hook (node started with
+ *                             --enable-test-hooks): drop all raft traffic
+ *                             with peers IDS (comma-separated) on this node
+ *            --undrop IDS     stop dropping it
  *
  * Output, one line on stdout:
  *   {"code":2,"error_name":"SerializationException",...}   a decoded Response
@@ -232,6 +236,30 @@ static uint8_t *get_request(const char *key, size_t *len)
 	return out;
 }
 
+/* A DebugDrop request for the comma-separated peer ids (wire codec). */
+static uint8_t *drop_request(const char *ids, bool drop, size_t *len)
+{
+	uint64_t peers[64];
+	struct wire_op op = {.type = WIRE_OP_DEBUG_DROP, .drop = drop};
+	struct wire_request r = {.ops = &op, .n_ops = 1};
+	const char *p = ids;
+	uint8_t *buf;
+	char *end;
+
+	while (*p != '\0' && op.n_peers < 64) {
+		peers[op.n_peers++] = strtoull(p, &end, 10);
+		if (end == p || (*end != ',' && *end != '\0')) {
+			return NULL;
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	op.peers = peers;
+	if (wire_request_encode(&r, &buf, len) != 0) {
+		return NULL;
+	}
+	return buf;
+}
+
 /* A valid KvPut Request of at most (and usually exactly) target bytes. */
 static uint8_t *sized_request(size_t target, size_t *len)
 {
@@ -331,10 +359,10 @@ static void print_response(const struct wire_response *r, size_t reply_len,
 
 static void usage(FILE *f)
 {
-	fputs(
-	    "usage: raw_request --address ADDR (--hex HEX | --file PATH | "
-	    "--random N [--seed S] | --size N | --get KEY) [--timeout-ms N]\n",
-	    f);
+	fputs("usage: raw_request --address ADDR (--hex HEX | --file PATH | "
+	      "--random N [--seed S] | --size N | --get KEY | --drop IDS | "
+	      "--undrop IDS) [--timeout-ms N]\n",
+	      f);
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -352,6 +380,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 int main(int argc, char **argv)
 {
 	const char *address = NULL, *hex = NULL, *file = NULL, *get = NULL;
+	const char *drop = NULL, *undrop = NULL;
 	uint64_t random_n = 0, seed = 1, size_n = 0, timeout_ms = 2000;
 	bool have_random = false, have_size = false;
 	uint8_t *payload = NULL;
@@ -384,6 +413,10 @@ int main(int argc, char **argv)
 		} else if (strcmp(name, "--get") == 0) {
 			get = val;
 			ok = *val != '\0';
+		} else if (strcmp(name, "--drop") == 0) {
+			drop = val;
+		} else if (strcmp(name, "--undrop") == 0) {
+			undrop = val;
 		} else if (strcmp(name, "--file") == 0) {
 			file = val;
 		} else if (strcmp(name, "--random") == 0) {
@@ -412,7 +445,8 @@ int main(int argc, char **argv)
 		}
 	}
 	n_payloads = (hex != NULL) + (file != NULL) + (get != NULL) +
-		     have_random + have_size;
+		     (drop != NULL) + (undrop != NULL) + have_random +
+		     have_size;
 	if (address == NULL || n_payloads != 1) {
 		usage(stderr);
 		return 2;
@@ -427,6 +461,13 @@ int main(int argc, char **argv)
 		payload = from_file(file, &len);
 	} else if (get != NULL) {
 		payload = get_request(get, &len);
+	} else if (drop != NULL || undrop != NULL) {
+		payload =
+		    drop_request(drop ? drop : undrop, drop != NULL, &len);
+		if (payload == NULL) {
+			fprintf(stderr, "raw_request: bad peer list\n");
+			return 2;
+		}
 	} else if (have_random) {
 		payload = random_bytes(random_n, seed);
 		len = random_n;

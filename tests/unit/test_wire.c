@@ -323,6 +323,11 @@ static void sample_ops(struct wire_op ops[WIRE_OP__COUNT])
 	ops[11].input_len = 15;
 	ops[11].context = (const uint8_t *)"{\"MessageId\":\"m\"}";
 	ops[11].context_len = 17;
+	static const uint64_t peers[] = {2, 3};
+	ops[12].type = WIRE_OP_DEBUG_DROP;
+	ops[12].peers = peers;
+	ops[12].n_peers = 2;
+	ops[12].drop = true;
 }
 
 static void encode_sample_request(uint8_t **buf, size_t *len)
@@ -551,6 +556,11 @@ static void test_request_round_trip(void **state)
 			     w->input_len);
 		assert_bytes(got->context, got->context_len, w->context,
 			     w->context_len);
+		assert_int_equal(got->n_peers, w->n_peers);
+		for (size_t p = 0; p < w->n_peers; p++) {
+			assert_int_equal(got->peers[p], w->peers[p]);
+		}
+		assert_int_equal(got->drop, w->drop);
 	}
 	wire_request_release(&r);
 	assert_true(all_zero(&r, sizeof r));
