@@ -3,11 +3,13 @@
 
 #include <stddef.h>
 
+#include "sqs.h"
+
 typedef struct service *(*service_new_fn)(const struct service_env *env);
 
-/* Every service the broker runs (SQS lands here next). */
+/* Every service the broker runs. */
 static const service_new_fn service_table[] = {
-	NULL,
+	sqs_service_new,
 };
 
 int services_register(struct fsm *f, const struct service_env *env)
@@ -15,11 +17,7 @@ int services_register(struct fsm *f, const struct service_env *env)
 	size_t i;
 
 	for (i = 0; i < sizeof service_table / sizeof *service_table; i++) {
-		struct service *svc;
-		if (service_table[i] == NULL) {
-			continue;
-		}
-		svc = service_table[i](env);
+		struct service *svc = service_table[i](env);
 		if (svc == NULL || fsm_add_service(f, svc) != 0) {
 			if (svc != NULL) {
 				svc->destroy(svc);
