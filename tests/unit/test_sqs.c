@@ -899,6 +899,243 @@ static void test_delay_retention_longpoll(void **state)
 	assert_non_null(recv_n(f, "q", 10, T0 + 95000));
 }
 
+/* ---------------- FIFO ---------------- */
+
+static void send_fifo(struct fx *f, const char *q, const char *body,
+		      const char *group, const char *dedup, uint64_t now)
+{
+	char in[512];
+
+	if (dedup != NULL) {
+		snprintf(in, sizeof(in),
+			 "{\"QueueUrl\":\"" URL "%s\",\"MessageBody\":\"%s\","
+			 "\"MessageGroupId\":\"%s\","
+			 "\"MessageDeduplicationId\":\"%s\"}",
+			 q, body, group, dedup);
+	} else {
+		snprintf(in, sizeof(in),
+			 "{\"QueueUrl\":\"" URL "%s\",\"MessageBody\":\"%s\","
+			 "\"MessageGroupId\":\"%s\"}",
+			 q, body, group);
+	}
+	ok(f, "SendMessage", in, now);
+}
+
+static void delete_msg(struct fx *f, const char *q, const json_t *msg,
+		       uint64_t now)
+{
+	char in[512];
+
+	snprintf(in, sizeof(in),
+		 "{\"QueueUrl\":\"" URL "%s\",\"ReceiptHandle\":\"%s\"}", q,
+		 sget(msg, "ReceiptHandle"));
+	ok(f, "DeleteMessage", in, now);
+}
+
+static void test_fifo(void **state)
+{
+	struct fx *f = *state;
+	json_t *m;
+	char id1[64], seq1[64], seq2[64];
+	char *held;
+
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"f.fifo\",\"Attributes\":{\"FifoQueue\":\"true\"}}",
+	   T0);
+	err(f, "SendMessage", "{\"QueueUrl\":\"" URL "f.fifo\",\"MessageBody\":"
+			      "\"a\",\"MessageDeduplicationId\":\"d\"}",
+	    T0, "MissingParameter");
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "f.fifo\",\"MessageBody\":\"a\","
+	    "\"MessageGroupId\":\"g\"}",
+	    T0, "InvalidParameterValue"); /* no dedup id, no CBD */
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "f.fifo\",\"MessageBody\":\"a\","
+	    "\"MessageGroupId\":\"g\",\"MessageDeduplicationId\":\"d\","
+	    "\"DelaySeconds\":1}",
+	    T0, "InvalidParameterValue");
+	send_fifo(f, "f.fifo", "a1", "A", "1", T0);
+	snprintf(id1, sizeof(id1), "%s", sget(f->out, "MessageId"));
+	snprintf(seq1, sizeof(seq1), "%s", sget(f->out, "SequenceNumber"));
+	assert_true(strlen(seq1) >= 20);
+	send_fifo(f, "f.fifo", "a2", "A", "2", T0 + 1);
+	snprintf(seq2, sizeof(seq2), "%s", sget(f->out, "SequenceNumber"));
+	assert_true(strlen(seq2) == strlen(seq1) && strcmp(seq2, seq1) > 0);
+	/* Duplicate within 5 min: accepted, original id, not enqueued. */
+	send_fifo(f, "f.fifo", "a1-again", "A", "1", T0 + 2);
+	assert_string_equal(sget(f->out, "MessageId"), id1);
+	send_fifo(f, "f.fifo", "b1", "B", "3", T0 + 3);
+	send_fifo(f, "f.fifo", "a3", "A", "4", T0 + 4);
+	assert_string_equal(
+	    qattr(f, "f.fifo", "ApproximateNumberOfMessages", T0 + 5), "4");
+	/* One receive: group A in order, as many as it can. */
+	m = recv_n(f, "f.fifo", 10, T0 + 10);
+	assert_true(json_array_size(m) >= 3);
+	assert_string_equal(sget(json_array_get(m, 0), "Body"), "a1");
+	assert_string_equal(sget(json_array_get(m, 1), "Body"), "a2");
+	assert_string_equal(sget(json_array_get(m, 2), "Body"), "a3");
+	assert_string_equal(sget(json_object_get(json_array_get(m, 0),
+						 "Attributes"),
+				 "MessageGroupId"),
+			    "A");
+	assert_string_equal(sget(json_object_get(json_array_get(m, 0),
+						 "Attributes"),
+				 "SequenceNumber"),
+			    seq1);
+	assert_string_equal(sget(json_object_get(json_array_get(m, 0),
+						 "Attributes"),
+				 "MessageDeduplicationId"),
+			    "1");
+	/* Group A blocked while in flight. */
+	held = json_dumps(m, 0);
+	ok(f, "SendMessage",
+	   "{\"QueueUrl\":\"" URL "f.fifo\",\"MessageBody\":\"a4\","
+	   "\"MessageGroupId\":\"A\",\"MessageDeduplicationId\":\"5\"}",
+	   T0 + 11);
+	m = recv_n(f, "f.fifo", 10, T0 + 12);
+	if (m != NULL) {
+		size_t i;
+
+		for (i = 0; i < json_array_size(m); i++) {
+			assert_string_equal(
+			    sget(json_object_get(json_array_get(m, i),
+						 "Attributes"),
+				 "MessageGroupId"),
+			    "B");
+		}
+	}
+	/* Delete a1 only: a2 still in flight, group still blocked. */
+	{
+		json_t *h = json_loads(held, 0, NULL);
+
+		delete_msg(f, "f.fifo", json_array_get(h, 0), T0 + 13);
+		m = recv_n(f, "f.fifo", 10, T0 + 14);
+		assert_null(m);
+		/* After the visibility timeout, a2 comes back first. */
+		m = recv_n(f, "f.fifo", 10, T0 + 10 + 30000);
+		assert_non_null(m);
+		{
+			/* Group A in order (group B may come first). */
+			char seen[64] = "";
+			size_t i;
+
+			for (i = 0; i < json_array_size(m); i++) {
+				strcat(seen, sget(json_array_get(m, i), "Body"));
+				strcat(seen, ",");
+			}
+			assert_true(strstr(seen, "a2,a3,a4,") != NULL);
+			assert_true(strstr(seen, "b1,") != NULL);
+		}
+		json_decref(h);
+	}
+	free(held);
+	/* After 5 minutes the dedup id may be reused. */
+	send_fifo(f, "f.fifo", "a1-new", "A", "1", T0 + 300001);
+	assert_string_not_equal(sget(f->out, "MessageId"), id1);
+}
+
+static void test_fifo_content_dedup(void **state)
+{
+	struct fx *f = *state;
+	char id[64];
+	json_t *m;
+
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"c.fifo\",\"Attributes\":{\"FifoQueue\":\"true\","
+	   "\"ContentBasedDeduplication\":\"true\"}}",
+	   T0);
+	send_fifo(f, "c.fifo", "same", "g", NULL, T0);
+	snprintf(id, sizeof(id), "%s", sget(f->out, "MessageId"));
+	send_fifo(f, "c.fifo", "same", "h", NULL, T0 + 1);
+	assert_string_equal(sget(f->out, "MessageId"), id);
+	m = recv_n(f, "c.fifo", 10, T0 + 2);
+	assert_int_equal(json_array_size(m), 1);
+	/* Dedup scope messageGroup: same body in another group is new. */
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"s.fifo\",\"Attributes\":{\"FifoQueue\":\"true\","
+	   "\"ContentBasedDeduplication\":\"true\",\"DeduplicationScope\":"
+	   "\"messageGroup\"}}",
+	   T0);
+	send_fifo(f, "s.fifo", "same", "g", NULL, T0);
+	send_fifo(f, "s.fifo", "same", "h", NULL, T0);
+	send_fifo(f, "s.fifo", "same", "h", NULL, T0);
+	assert_string_equal(
+	    qattr(f, "s.fifo", "ApproximateNumberOfMessages", T0), "2");
+}
+
+/* ---------------- dead-letter queues ---------------- */
+
+static void test_dlq(void **state)
+{
+	struct fx *f = *state;
+	json_t *m;
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"dlq\"}", T0);
+	ok(f, "CreateQueue", "{\"QueueName\":\"ffq.fifo\",\"Attributes\":{"
+			     "\"FifoQueue\":\"true\"}}",
+	   T0);
+	err(f, "CreateQueue",
+	    "{\"QueueName\":\"src\",\"Attributes\":{\"RedrivePolicy\":"
+	    "\"{\\\"deadLetterTargetArn\\\":\\\"arn:aws:sqs:us-east-1:"
+	    "000000000000:nope\\\",\\\"maxReceiveCount\\\":2}\"}}",
+	    T0, "InvalidParameterValue");
+	err(f, "CreateQueue",
+	    "{\"QueueName\":\"src\",\"Attributes\":{\"RedrivePolicy\":"
+	    "\"{\\\"deadLetterTargetArn\\\":\\\"arn:aws:sqs:us-east-1:"
+	    "000000000000:ffq.fifo\\\",\\\"maxReceiveCount\\\":2}\"}}",
+	    T0, "InvalidParameterValue");
+	err(f, "CreateQueue",
+	    "{\"QueueName\":\"src\",\"Attributes\":{\"RedrivePolicy\":"
+	    "\"{\\\"deadLetterTargetArn\\\":\\\"arn:aws:sqs:us-east-1:"
+	    "000000000000:dlq\\\",\\\"maxReceiveCount\\\":1001}\"}}",
+	    T0, "InvalidParameterValue");
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"src\",\"Attributes\":{\"VisibilityTimeout\":\"1\","
+	   "\"RedrivePolicy\":\"{\\\"deadLetterTargetArn\\\":\\\"arn:aws:sqs:"
+	   "us-east-1:000000000000:dlq\\\",\\\"maxReceiveCount\\\":\\\"2\\\"}"
+	   "\"}}",
+	   T0);
+	assert_string_equal(qattr(f, "src", "RedrivePolicy", T0),
+			    "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:"
+			    "000000000000:dlq\",\"maxReceiveCount\":2}");
+	ok(f, "ListDeadLetterSourceQueues", "{\"QueueUrl\":\"" URL "dlq\"}",
+	   T0);
+	assert_string_equal(json_string_value(json_array_get(
+				json_object_get(f->out, "queueUrls"), 0)),
+			    URL "src");
+	send_body(f, "src", "poison", T0);
+	assert_non_null(recv_n(f, "src", 1, T0));
+	assert_non_null(recv_n(f, "src", 1, T0 + 1000));
+	/* Third receive would exceed maxReceiveCount 2: moved. */
+	assert_null(recv_n(f, "src", 1, T0 + 2000));
+	m = recv_n(f, "dlq", 1, T0 + 2000);
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(sget(json_array_get(m, 0), "Body"), "poison");
+	/* RedriveAllowPolicy denyAll on the target blocks new sources. */
+	ok(f, "SetQueueAttributes",
+	   "{\"QueueUrl\":\"" URL "dlq\",\"Attributes\":{\"RedriveAllowPolicy\":"
+	   "\"{\\\"redrivePermission\\\":\\\"denyAll\\\"}\"}}",
+	   T0);
+	err(f, "CreateQueue",
+	    "{\"QueueName\":\"src2\",\"Attributes\":{\"RedrivePolicy\":"
+	    "\"{\\\"deadLetterTargetArn\\\":\\\"arn:aws:sqs:us-east-1:"
+	    "000000000000:dlq\\\",\\\"maxReceiveCount\\\":2}\"}}",
+	    T0, "InvalidParameterValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "dlq\",\"Attributes\":{\"RedriveAllowPolicy\":"
+	    "\"{\\\"redrivePermission\\\":\\\"byQueue\\\"}\"}}",
+	    T0, "InvalidParameterValue");
+	/* Removing the policy. */
+	ok(f, "SetQueueAttributes",
+	   "{\"QueueUrl\":\"" URL "src\",\"Attributes\":{\"RedrivePolicy\":"
+	   "\"\"}}",
+	   T0);
+	ok(f, "ListDeadLetterSourceQueues", "{\"QueueUrl\":\"" URL "dlq\"}",
+	   T0);
+	assert_int_equal(
+	    json_array_size(json_object_get(f->out, "queueUrls")), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -914,6 +1151,9 @@ int main(void)
 	    T(test_batches),
 	    T(test_visibility),
 	    T(test_delay_retention_longpoll),
+	    T(test_fifo),
+	    T(test_fifo_content_dedup),
+	    T(test_dlq),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
