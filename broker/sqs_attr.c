@@ -218,6 +218,30 @@ static int redrive_policy(struct sqs_state *st, struct sqs_qcfg *c, bool fifo,
 	return 0;
 }
 
+int sqs_redrive_restore(const struct sqs_state *st, struct sqs_qcfg *c,
+			const char *s)
+{
+	json_t *doc = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
+	const char *arn =
+	    json_string_value(json_object_get(doc, "deadLetterTargetArn"));
+	json_t *max = json_object_get(doc, "maxReceiveCount");
+	char name[SQS_NAME_MAX + 1];
+
+	/* The target may have been deleted since: only the form is checked. */
+	if (arn == NULL || arn_name(st, arn, name) != 0 ||
+	    !json_is_integer(max) || json_integer_value(max) < 1 ||
+	    json_integer_value(max) > 1000 || json_object_size(doc) != 2) {
+		json_decref(doc);
+		return -1;
+	}
+	free(c->redrive_policy);
+	c->redrive_policy = strdup(s);
+	snprintf(c->dlq_name, sizeof(c->dlq_name), "%s", name);
+	c->max_receive_count = (uint32_t)json_integer_value(max);
+	json_decref(doc);
+	return c->redrive_policy != NULL ? 0 : -1;
+}
+
 static int redrive_allow(struct sqs_state *st, struct sqs_qcfg *c,
 			 const char *s, struct service_result *r)
 {

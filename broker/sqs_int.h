@@ -176,6 +176,9 @@ int sqs_qcfg_set(struct sqs_state *st, struct sqs_qcfg *cfg, bool fifo,
 		 bool creating, const json_t *attrs, const char *self_name,
 		 struct service_result *r);
 void sqs_qcfg_default(struct sqs_qcfg *cfg);
+/* A stored (canonical) RedrivePolicy, checked for form only: restore. */
+int sqs_redrive_restore(const struct sqs_state *st, struct sqs_qcfg *c,
+			const char *s);
 bool sqs_qcfg_equal(const struct sqs_qcfg *a, const struct sqs_qcfg *b);
 /* GetQueueAttributes output object (new reference) or NULL + error. */
 json_t *sqs_queue_attrs(struct sqs_state *st, struct sqs_queue *q,

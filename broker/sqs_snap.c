@@ -497,20 +497,10 @@ static int policies_restore(struct sqs_state *st, const json_t *queues)
 	}
 	json_array_foreach (queues, i, o) {
 		const json_t *rp = json_array_get(json_object_get(o, "cfg"), 8);
-		struct sqs_queue *q = st->queues[i];
-		struct service_result r = {0};
-		json_t *attrs;
-		int rc;
 
-		if (!json_is_string(rp)) {
-			continue;
-		}
-		/* Bypass the allow-policy check: it held when set. */
-		attrs = json_pack("{s:O}", "RedrivePolicy", rp);
-		rc = sqs_qcfg_set(st, &q->cfg, q->fifo, false, attrs, q->name,
-				  &r);
-		json_decref(attrs);
-		if (rc != 0) {
+		if (json_is_string(rp) &&
+		    sqs_redrive_restore(st, &st->queues[i]->cfg,
+					json_string_value(rp)) != 0) {
 			return -1;
 		}
 	}
