@@ -1351,6 +1351,298 @@ static void test_restore_garbage(void **state)
 	b.svc->destroy(b.svc);
 }
 
+/* ---------------- model-based property test ---------------- */
+
+#define MODEL_MAX 4000
+
+struct model_msg {
+	char body[16];
+	uint64_t visible_at; /* pending until then */
+	bool pending, inflight, deleted;
+	uint32_t count;
+	char handle[SQS_HANDLE_LEN + 1];
+};
+
+struct model {
+	struct model_msg m[MODEL_MAX];
+	int n;
+	int ready[MODEL_MAX * 40];
+	int nready, rhead;
+	char handles[MODEL_MAX * 3][SQS_HANDLE_LEN + 1]; /* every handle seen */
+	int nhandles;
+};
+
+static int due_cmp(const void *a, const void *b, void *ctx)
+{
+	return 0;
+}
+
+static void model_advance(struct model *md, uint64_t now)
+{
+	/* Due pending messages join the ready list by (visible_at, seq). */
+	for (;;) {
+		int best = -1, i;
+
+		for (i = 0; i < md->n; i++) {
+			struct model_msg *x = &md->m[i];
+
+			if (!x->deleted && x->pending && x->visible_at <= now &&
+			    (best < 0 ||
+			     x->visible_at < md->m[best].visible_at)) {
+				best = i;
+			}
+		}
+		if (best < 0) {
+			return;
+		}
+		md->m[best].pending = false;
+		md->m[best].inflight = false;
+		md->ready[md->nready++] = best;
+	}
+}
+
+static int model_pop_ready(struct model *md)
+{
+	while (md->rhead < md->nready) {
+		int i = md->ready[md->rhead++];
+
+		if (!md->m[i].deleted && !md->m[i].pending) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void test_model(void **state)
+{
+	struct fx *f = *state;
+	struct model *md = calloc(1, sizeof(*md));
+	uint64_t now = T0, rnd = 12345;
+	int step, received = 0, deleted = 0, changed = 0;
+
+	(void)due_cmp;
+	f->seed = 3;
+	ok(f, "CreateQueue", "{\"QueueName\":\"m\"}", T0);
+	for (step = 0; step < 2500 && md->n < MODEL_MAX - 1 &&
+		       md->nready < MODEL_MAX * 40 - MODEL_MAX;
+	     step++) {
+		int op;
+		char in[512];
+
+		rnd = u64_mix(rnd + (uint64_t)step);
+		op = (int)(rnd % 100);
+		now += (rnd >> 8) % 3000;
+		if (op < 35) {
+			int d = (int)((rnd >> 20) % 4) - 1; /* -1: none */
+			struct model_msg *x = &md->m[md->n];
+
+			snprintf(x->body, sizeof(x->body), "b%d", md->n);
+			if (d > 0) {
+				snprintf(in, sizeof(in),
+					 "{\"QueueUrl\":\"" URL "m\","
+					 "\"MessageBody\":\"%s\","
+					 "\"DelaySeconds\":%d}",
+					 x->body, d);
+			} else {
+				snprintf(in, sizeof(in),
+					 "{\"QueueUrl\":\"" URL "m\","
+					 "\"MessageBody\":\"%s\"}",
+					 x->body);
+			}
+			model_advance(md, now);
+			ok(f, "SendMessage", in, now);
+			if (d > 0) {
+				x->pending = true;
+				x->visible_at = now + (uint64_t)d * 1000;
+			} else {
+				md->ready[md->nready++] = md->n;
+			}
+			md->n++;
+		} else if (op < 65) {
+			int max = 1 + (int)((rnd >> 20) % 10);
+			int vt = (int)((rnd >> 30) % 8);
+			json_t *got;
+			size_t k;
+
+			snprintf(in, sizeof(in),
+				 "{\"QueueUrl\":\"" URL "m\","
+				 "\"MaxNumberOfMessages\":%d,"
+				 "\"VisibilityTimeout\":%d}",
+				 max, vt);
+			model_advance(md, now);
+			ok(f, "ReceiveMessage", in, now);
+			got = json_object_get(f->out, "Messages");
+			for (k = 0; k < (size_t)max; k++) {
+				int i = model_pop_ready(md);
+				const json_t *gm = json_array_get(got, k);
+
+				if (i < 0) {
+					assert_null(gm);
+					break;
+				}
+				assert_non_null(gm);
+				assert_string_equal(sget(gm, "Body"),
+						    md->m[i].body);
+				md->m[i].pending = md->m[i].inflight = true;
+				md->m[i].visible_at =
+				    now + (uint64_t)vt * 1000;
+				md->m[i].count++;
+				snprintf(md->m[i].handle,
+					 sizeof(md->m[i].handle), "%s",
+					 sget(gm, "ReceiptHandle"));
+				memcpy(md->handles[md->nhandles++ %
+						   (MODEL_MAX * 3)],
+				       md->m[i].handle, SQS_HANDLE_LEN + 1);
+			}
+			assert_int_equal(json_array_size(got), k);
+			received += (int)k;
+		} else if (op < 85 && md->nhandles > 0) {
+			/* Mostly recent handles (live), sometimes any. */
+			uint64_t span = op % 4 == 0 ? (uint64_t)md->nhandles
+						    : (uint64_t)(md->nhandles < 12
+								     ? md->nhandles
+								     : 12);
+			const char *h =
+			    md->handles[(md->nhandles - 1 -
+					 (int)((rnd >> 20) % span)) %
+					(MODEL_MAX * 3)];
+			int i;
+			bool vis = op >= 78;
+			int t = (int)((rnd >> 40) % 3);
+
+			model_advance(md, now);
+			for (i = 0; i < md->n; i++) {
+				if (!md->m[i].deleted &&
+				    strcmp(md->m[i].handle, h) == 0) {
+					break;
+				}
+			}
+			if (!vis) {
+				snprintf(in, sizeof(in),
+					 "{\"QueueUrl\":\"" URL "m\","
+					 "\"ReceiptHandle\":\"%s\"}",
+					 h);
+				ok(f, "DeleteMessage", in, now);
+				if (i < md->n) {
+					md->m[i].deleted = true;
+					deleted++;
+				}
+			} else {
+				snprintf(in, sizeof(in),
+					 "{\"QueueUrl\":\"" URL "m\","
+					 "\"ReceiptHandle\":\"%s\","
+					 "\"VisibilityTimeout\":%d}",
+					 h, t);
+				if (i == md->n) {
+					err(f, "ChangeMessageVisibility", in,
+					    now, "InvalidParameterValue");
+				} else if (!md->m[i].inflight) {
+					err(f, "ChangeMessageVisibility", in,
+					    now, "MessageNotInflight");
+				} else {
+					ok(f, "ChangeMessageVisibility", in,
+					   now);
+					changed++;
+					if (t == 0) {
+						md->m[i].pending = false;
+						md->m[i].inflight = false;
+						md->ready[md->nready++] = i;
+					} else {
+						md->m[i].visible_at =
+						    now + (uint64_t)t * 1000;
+					}
+				}
+			}
+		} else {
+			/* Counts as of now (reads advance nothing). */
+			int i, vis = 0, nvis = 0, del = 0;
+			char want[32];
+
+			for (i = 0; i < md->n; i++) {
+				struct model_msg *x = &md->m[i];
+
+				if (x->deleted) {
+					continue;
+				}
+				if (!x->pending || x->visible_at <= now) {
+					vis++;
+				} else if (x->inflight) {
+					nvis++;
+				} else {
+					del++;
+				}
+			}
+			snprintf(want, sizeof(want), "%d", vis);
+			assert_string_equal(
+			    qattr(f, "m", "ApproximateNumberOfMessages", now),
+			    want);
+			snprintf(want, sizeof(want), "%d", nvis);
+			assert_string_equal(
+			    qattr(f, "m",
+				  "ApproximateNumberOfMessagesNotVisible", now),
+			    want);
+			snprintf(want, sizeof(want), "%d", del);
+			assert_string_equal(
+			    qattr(f, "m", "ApproximateNumberOfMessagesDelayed",
+				  now),
+			    want);
+		}
+	}
+	/* The run exercised every path. */
+	assert_true(received > 500);
+	assert_true(deleted > 100);
+	assert_true(changed > 10);
+	free(md);
+}
+
+/* Scale: many messages, receive/delete stay cheap. */
+static void test_scale_overlimit(void **state)
+{
+	struct fx *f = *state;
+	int i, got = 0;
+	char in[4096];
+
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"big.fifo\",\"Attributes\":{\"FifoQueue\":\"true\","
+	   "\"ContentBasedDeduplication\":\"true\"}}",
+	   T0);
+	for (i = 0; i < 2001; i++) {
+		int o = snprintf(in, sizeof(in),
+				 "{\"QueueUrl\":\"" URL "big.fifo\","
+				 "\"Entries\":[");
+		int k;
+
+		for (k = 0; k < 10; k++) {
+			o += snprintf(in + o, sizeof(in) - (size_t)o,
+				      "%s{\"Id\":\"e%d\",\"MessageBody\":"
+				      "\"%d-%d\",\"MessageGroupId\":\"g%d\"}",
+				      k ? "," : "", k, i, k, i * 10 + k);
+		}
+		snprintf(in + o, sizeof(in) - (size_t)o, "]}");
+		ok(f, "SendMessageBatch", in, T0);
+		assert_int_equal(
+		    json_array_size(json_object_get(f->out, "Successful")), 10);
+	}
+	assert_string_equal(
+	    qattr(f, "big.fifo", "ApproximateNumberOfMessages", T0), "20010");
+	/* 20,000 in flight is the FIFO limit. */
+	for (;;) {
+		enum service_status st = call(
+		    f, "ReceiveMessage",
+		    "{\"QueueUrl\":\"" URL "big.fifo\",\"MaxNumberOfMessages\":"
+		    "10}",
+		    T0 + 1);
+
+		if (st != SERVICE_OK) {
+			assert_string_equal(f->r.error_code, "OverLimit");
+			break;
+		}
+		got += (int)json_array_size(json_object_get(f->out, "Messages"));
+		assert_true(got <= 20000);
+	}
+	assert_int_equal(got, 20000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1372,6 +1664,8 @@ int main(void)
 	    T(test_determinism),
 	    T(test_snapshot_roundtrip),
 	    T(test_restore_garbage),
+	    T(test_model),
+	    T(test_scale_overlimit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
