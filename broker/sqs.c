@@ -204,6 +204,7 @@ struct sqs_queue *sqs_queue_alloc(const char *name, bool fifo)
 	u64map_init(&q->by_seq);
 	u64map_init(&q->groups);
 	u64map_init(&q->dedups);
+	u64map_init(&q->attempts);
 	if (q->tags == NULL) {
 		free(q);
 		return NULL;
@@ -227,6 +228,8 @@ void sqs_queue_free(struct sqs_queue *q)
 	u64map_free(&q->by_seq);
 	u64map_free(&q->groups);
 	u64map_free(&q->dedups);
+	sqs_attempts_free(q);
+	u64map_free(&q->attempts);
 	free(q->heap);
 	free(q->url);
 	json_decref(q->tags);

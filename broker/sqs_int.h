@@ -93,6 +93,18 @@ struct sqs_dedup {
 	struct sqs_dedup *prev, *next; /* time order */
 };
 
+/* A FIFO receive attempt (ReceiveRequestAttemptId). */
+struct sqs_attempt {
+	char *id; /* owned */
+	uint64_t hash;
+	uint64_t at_ms;
+	uint8_t nonce[16];
+	uint64_t seqs[SQS_BATCH_MAX];
+	size_t n;
+	struct sqs_attempt *hnext;
+	struct sqs_attempt *prev, *next; /* time order */
+};
+
 struct sqs_queue {
 	char name[SQS_NAME_MAX + 1];
 	bool fifo;
@@ -115,6 +127,8 @@ struct sqs_queue {
 	struct sqs_group *ghead, *gtail;
 	struct u64map dedups; /* hash -> chain of struct sqs_dedup */
 	struct sqs_dedup *dhead, *dtail;
+	struct u64map attempts; /* hash -> chain of struct sqs_attempt */
+	struct sqs_attempt *ahead, *atail;
 };
 
 struct sqs_deleted {
@@ -242,6 +256,16 @@ void sqs_dedup_remove(struct sqs_queue *q, struct sqs_dedup *d);
 /* Restore the ready-list order (standard) / ready-group order (FIFO). */
 int sqs_ready_restore(struct sqs_queue *q, const uint64_t *seqs, size_t n);
 int sqs_gready_restore(struct sqs_queue *q, const char *const *ids, size_t n);
+
+/* ---- sqs_fifo.c ---- */
+struct sqs_attempt *sqs_attempt_find(struct sqs_queue *q, const char *id);
+/* Record an attempt; -1 when out of memory, n > 10 or id known. */
+int sqs_attempt_add(struct sqs_queue *q, const char *id, uint64_t at_ms,
+		    const uint8_t nonce[16], const uint64_t *seqs, size_t n);
+void sqs_attempt_remove(struct sqs_queue *q, struct sqs_attempt *a);
+void sqs_attempts_expire(struct sqs_queue *q, uint64_t now);
+void sqs_attempts_free(struct sqs_queue *q);
+bool sqs_attempt_id_ok(const char *s);
 
 /* ---- sqs_snap.c ---- */
 int sqs_snapshot(const void *state, uint8_t **buf, size_t *len);

@@ -661,6 +661,10 @@ enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
 	size_t limit;
 	uint64_t visible_at;
 	bool at_limit = false;
+	const char *attempt_id = json_string_value(
+	    json_object_get(in, "ReceiveRequestAttemptId"));
+	uint64_t seqs[SQS_BATCH_MAX];
+	size_t i;
 
 	if (q == NULL) {
 		return SERVICE_ERROR;
@@ -685,6 +689,39 @@ enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
 	sqs_queue_advance(q, now);
 	now = q->clock_ms;
 	visible_at = now + (uint64_t)vt * 1000;
+	if (q->fifo && attempt_id != NULL) {
+		struct sqs_attempt *a;
+
+		if (!sqs_attempt_id_ok(attempt_id)) {
+			sqs_err(r, "InvalidParameterValue",
+				"Value for parameter ReceiveRequestAttemptId "
+				"is invalid.");
+			return SERVICE_ERROR;
+		}
+		a = sqs_attempt_find(q, attempt_id);
+		if (a != NULL) {
+			/* A retry: the same messages and handles while
+			 * they are still in flight under that receive. */
+			msgs = json_array();
+			for (size_t i = 0; i < a->n; i++) {
+				struct sqs_msg *m =
+				    u64map_get(&q->by_seq, a->seqs[i]);
+
+				if (m != NULL && m->inflight &&
+				    memcmp(m->nonce, a->nonce, 16) == 0) {
+					json_array_append_new(
+					    msgs, message_out(q, m, in));
+				}
+			}
+			if (json_array_size(msgs) > 0) {
+				r->output =
+				    json_pack("{s:o}", "Messages", msgs);
+				return SERVICE_OK;
+			}
+			json_decref(msgs);
+			sqs_attempt_remove(q, a);
+		}
+	}
 	limit = q->fifo ? SQS_INFLIGHT_FIFO : SQS_INFLIGHT_STD;
 	msgs = json_array();
 	while ((int64_t)json_array_size(msgs) < max) {
@@ -775,6 +812,21 @@ enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
 		}
 		r->output = json_object();
 		return SERVICE_OK;
+	}
+	if (q->fifo && attempt_id != NULL) {
+		for (i = 0; i < json_array_size(msgs); i++) {
+			uint8_t b[8];
+			const char *h = json_string_value(json_object_get(
+			    json_array_get(msgs, i), "ReceiptHandle"));
+
+			sqs_unhex(h, 8, b);
+			seqs[i] = 0;
+			for (int k = 0; k < 8; k++) {
+				seqs[i] = seqs[i] << 8 | b[k];
+			}
+		}
+		sqs_attempt_add(q, attempt_id, now, nonce, seqs,
+				json_array_size(msgs));
 	}
 	r->output = json_pack("{s:o}", "Messages", msgs);
 	return SERVICE_OK;

@@ -455,6 +455,7 @@ bool sqs_queue_advance(struct sqs_queue *q, uint64_t now)
 
 		sqs_dedup_remove(q, d);
 	}
+	sqs_attempts_expire(q, now);
 	return any;
 }
 

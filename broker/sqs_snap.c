@@ -12,7 +12,9 @@
  *                        receive_count,pending,inflight,nonce_hex],...],
  *               "ready":[seq,...],        (standard: available order)
  *               "gready":[group,...],     (FIFO: ready-group order)
- *               "dedups":[[key,id,seq,at_ms],...]}, ...]}
+ *               "dedups":[[key,id,seq,at_ms],...],
+ *               "attempts":[[attempt_id,at_ms,nonce_hex,[seq,...]],...]},
+ *              ...]}
  * Queues in name order, messages in send order. Restore parses it into a
  * fresh state, checks every field's type, length and range and every
  * cross-reference, and swaps it in only when all of it is valid. */
@@ -100,6 +102,7 @@ static void queue_put(struct buf *b, const struct sqs_queue *q)
 	const struct sqs_msg *m;
 	const struct sqs_group *g;
 	const struct sqs_dedup *d;
+	const struct sqs_attempt *a;
 	bool first;
 
 	putj(b, json_pack("s", "")); /* placeholder removed below */
@@ -156,6 +159,23 @@ static void queue_put(struct buf *b, const struct sqs_queue *q)
 		}
 		putj(b, json_pack("[s,s,I,I]", d->key, d->id, (json_int_t)d->seq,
 				  (json_int_t)d->at_ms));
+	}
+	puts_(b, "],\"attempts\":[");
+	for (a = q->ahead, first = true; a != NULL; a = a->next, first = false) {
+		json_t *seqs = json_array();
+		char nonce[33];
+		size_t i;
+
+		for (i = 0; i < a->n; i++) {
+			json_array_append_new(seqs,
+					      json_integer((json_int_t)a->seqs[i]));
+		}
+		sqs_hex(a->nonce, 16, nonce);
+		if (!first) {
+			puts_(b, ",");
+		}
+		putj(b, json_pack("[s,I,s,o]", a->id, (json_int_t)a->at_ms,
+				  nonce, seqs));
 	}
 	puts_(b, "]}");
 }
@@ -329,6 +349,7 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
 	const json_t *gready = json_object_get(o, "gready");
 	const json_t *dedups = json_object_get(o, "dedups");
 	const json_t *fifo = json_object_get(o, "fifo");
+	const json_t *attempts = json_object_get(o, "attempts");
 	struct sqs_queue *q;
 	uint64_t v[5], c[5];
 	size_t i;
@@ -344,7 +365,8 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
 	    !json_is_array(cfg) || json_array_size(cfg) != 10 ||
 	    !json_is_object(tags) || json_object_size(tags) > 50 ||
 	    !json_is_array(msgs) || !json_is_array(ready) ||
-	    !json_is_array(gready) || !json_is_array(dedups)) {
+	    !json_is_array(gready) || !json_is_array(dedups) ||
+	    !json_is_array(attempts)) {
 		return NULL;
 	}
 	for (i = 0; i < 5; i++) {
@@ -449,6 +471,31 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
 		    !u64_of(json_array_get(x, 3), &at) ||
 		    sqs_dedup_find(q, key) != NULL ||
 		    sqs_dedup_add(q, key, id, seq, at) != 0) {
+			goto bad;
+		}
+	}
+	json_array_foreach (attempts, i, x) {
+		const char *id = json_string_value(json_array_get(x, 0));
+		const char *nonce = json_string_value(json_array_get(x, 2));
+		const json_t *sl = json_array_get(x, 3), *y;
+		uint64_t at, aseqs[SQS_BATCH_MAX];
+		uint8_t nb[16];
+		size_t k;
+
+		if (!q->fifo || json_array_size(x) != 4 || id == NULL ||
+		    !sqs_attempt_id_ok(id) ||
+		    !u64_of(json_array_get(x, 1), &at) || nonce == NULL ||
+		    strlen(nonce) != 32 || sqs_unhex(nonce, 16, nb) != 0 ||
+		    !json_is_array(sl) || json_array_size(sl) > SQS_BATCH_MAX) {
+			goto bad;
+		}
+		json_array_foreach (sl, k, y) {
+			if (!u64_of(y, &aseqs[k])) {
+				goto bad;
+			}
+		}
+		if (sqs_attempt_add(q, id, at, nb, aseqs,
+				    json_array_size(sl)) != 0) {
 			goto bad;
 		}
 	}
@@ -618,6 +665,7 @@ static uint64_t queue_digest(const struct sqs_queue *q)
 	uint64_t h = 0xcbf29ce484222325ULL, sum = 0;
 	const struct sqs_msg *m;
 	const struct sqs_dedup *d;
+	const struct sqs_attempt *a;
 	char *tags = json_dumps(q->tags, JSON_COMPACT | JSON_SORT_KEYS);
 
 	h = hs(q->name, h);
@@ -645,6 +693,16 @@ static uint64_t queue_digest(const struct sqs_queue *q)
 	}
 	for (d = q->dhead; d != NULL; d = d->next) {
 		sum += u64_mix(hu(d->at_ms, hu(d->seq, hs(d->id, hs(d->key, 7)))));
+	}
+	for (a = q->ahead; a != NULL; a = a->next) {
+		uint64_t ah = hu(a->at_ms, hs(a->id, 13));
+		size_t i;
+
+		ah = u64_hash_bytes(a->nonce, 16, ah);
+		for (i = 0; i < a->n; i++) {
+			ah = hu(a->seqs[i], ah);
+		}
+		sum += u64_mix(ah);
 	}
 	return u64_mix(hu(sum, h));
 }

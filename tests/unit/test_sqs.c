@@ -1063,6 +1063,64 @@ static void test_fifo_content_dedup(void **state)
 	    qattr(f, "s.fifo", "ApproximateNumberOfMessages", T0), "2");
 }
 
+static void test_fifo_attempt_id(void **state)
+{
+	struct fx *f = *state;
+	char first[4096];
+	char *again;
+	uint8_t *buf;
+	size_t len;
+
+	f->seed = 5;
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"a.fifo\",\"Attributes\":{\"FifoQueue\":\"true\","
+	   "\"ContentBasedDeduplication\":\"true\"}}",
+	   T0);
+	send_fifo(f, "a.fifo", "x1", "g", NULL, T0);
+	send_fifo(f, "a.fifo", "x2", "g", NULL, T0);
+	send_fifo(f, "a.fifo", "y1", "h", NULL, T0);
+	ok(f, "ReceiveMessage",
+	   "{\"QueueUrl\":\"" URL "a.fifo\",\"MaxNumberOfMessages\":2,"
+	   "\"ReceiveRequestAttemptId\":\"try-1\"}",
+	   T0 + 1);
+	again = json_dumps(f->out, JSON_COMPACT);
+	snprintf(first, sizeof(first), "%s", again);
+	free(again);
+	assert_int_equal(
+	    json_array_size(json_object_get(f->out, "Messages")), 2);
+	/* The retry returns the same messages and handles. */
+	ok(f, "ReceiveMessage",
+	   "{\"QueueUrl\":\"" URL "a.fifo\",\"MaxNumberOfMessages\":2,"
+	   "\"ReceiveRequestAttemptId\":\"try-1\"}",
+	   T0 + 2);
+	again = json_dumps(f->out, JSON_COMPACT);
+	assert_string_equal(again, first);
+	free(again);
+	/* It survives a snapshot. */
+	assert_int_equal(f->svc->snapshot(f->svc->state, &buf, &len), 0);
+	assert_int_equal(f->svc->restore(f->svc->state, buf, len), 0);
+	free(buf);
+	ok(f, "ReceiveMessage",
+	   "{\"QueueUrl\":\"" URL "a.fifo\",\"MaxNumberOfMessages\":2,"
+	   "\"ReceiveRequestAttemptId\":\"try-1\"}",
+	   T0 + 3);
+	again = json_dumps(f->out, JSON_COMPACT);
+	assert_string_equal(again, first);
+	free(again);
+	/* Another attempt id receives anew: y1 (group g is in flight). */
+	ok(f, "ReceiveMessage",
+	   "{\"QueueUrl\":\"" URL "a.fifo\",\"MaxNumberOfMessages\":2,"
+	   "\"ReceiveRequestAttemptId\":\"try-2\"}",
+	   T0 + 4);
+	assert_string_equal(
+	    sget(json_array_get(json_object_get(f->out, "Messages"), 0), "Body"),
+	    "y1");
+	err(f, "ReceiveMessage",
+	    "{\"QueueUrl\":\"" URL "a.fifo\",\"ReceiveRequestAttemptId\":"
+	    "\"\"}",
+	    T0 + 4, "InvalidParameterValue");
+}
+
 /* ---------------- dead-letter queues ---------------- */
 
 static void test_dlq(void **state)
@@ -1660,6 +1718,7 @@ int main(void)
 	    T(test_delay_retention_longpoll),
 	    T(test_fifo),
 	    T(test_fifo_content_dedup),
+	    T(test_fifo_attempt_id),
 	    T(test_dlq),
 	    T(test_determinism),
 	    T(test_snapshot_roundtrip),
