@@ -54,8 +54,8 @@ static int bad_value(struct service_result *r, const char *name)
 }
 
 /* An attribute value as an integer in [lo, hi]. */
-static int attr_int(const json_t *v, const char *name, uint32_t lo,
-		    uint32_t hi, uint32_t *out, struct service_result *r)
+static int attr_int(const json_t *v, const char *name, uint32_t lo, uint32_t hi,
+		    uint32_t *out, struct service_result *r)
 {
 	long long x;
 
@@ -193,8 +193,9 @@ static int redrive_policy(struct sqs_state *st, struct sqs_qcfg *c, bool fifo,
 
 			sqs_queue_arn(st, self, me, sizeof(me));
 			ok = false;
-			json_array_foreach (
-			    json_object_get(ap, "sourceQueueArns"), i, a) {
+			json_array_foreach(
+			    json_object_get(ap, "sourceQueueArns"), i, a)
+			{
 				ok = ok || str_eq(json_string_value(a), me);
 			}
 		}
@@ -270,7 +271,8 @@ static int redrive_allow(struct sqs_state *st, struct sqs_qcfg *c,
 			       "Value for parameter RedriveAllowPolicy is "
 			       "invalid.");
 	}
-	json_array_foreach (arns, i, a) {
+	json_array_foreach(arns, i, a)
+	{
 		char name[SQS_NAME_MAX + 1];
 
 		if (!json_is_string(a) ||
@@ -305,7 +307,8 @@ int sqs_qcfg_set(struct sqs_state *st, struct sqs_qcfg *c, bool fifo,
 	json_t *v;
 	size_t i;
 
-	json_object_foreach ((json_t *)attrs, k, v) {
+	json_object_foreach((json_t *)attrs, k, v)
+	{
 		const char *s = json_string_value(v);
 		int rc = 0;
 
@@ -351,9 +354,9 @@ int sqs_qcfg_set(struct sqs_state *st, struct sqs_qcfg *c, bool fifo,
 				rc = bad_value(r, k);
 			}
 		} else if (strcmp(k, "RedrivePolicy") == 0) {
-			rc = s == NULL ? bad_value(r, k)
-				       : redrive_policy(st, c, fifo, self_name,
-							s, r);
+			rc = s == NULL
+				 ? bad_value(r, k)
+				 : redrive_policy(st, c, fifo, self_name, s, r);
 		} else if (strcmp(k, "RedriveAllowPolicy") == 0) {
 			rc = s == NULL ? bad_value(r, k)
 				       : redrive_allow(st, c, s, r);
@@ -389,10 +392,12 @@ bool sqs_attr_selected(const json_t *names, const char *name)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach (names, i, v) {
+	json_array_foreach(names, i, v)
+	{
 		const char *s = json_string_value(v);
 
-		if (s != NULL && (strcmp(s, "All") == 0 || strcmp(s, name) == 0)) {
+		if (s != NULL &&
+		    (strcmp(s, "All") == 0 || strcmp(s, name) == 0)) {
 			return true;
 		}
 	}
@@ -445,12 +450,13 @@ json_t *sqs_queue_attrs(struct sqs_state *st, struct sqs_queue *q,
 			"AttributeNames must be a list.");
 		return NULL;
 	}
-	json_array_foreach (names, i, v) {
+	json_array_foreach(names, i, v)
+	{
 		const char *s = json_string_value(v);
 		bool known = false;
 
 		for (j = 0; s != NULL && j < sizeof(queue_attr_names) /
-						  sizeof(queue_attr_names[0]);
+						 sizeof(queue_attr_names[0]);
 		     j++) {
 			known = known || strcmp(s, queue_attr_names[j]) == 0;
 		}
@@ -524,7 +530,8 @@ static bool attr_name_ok(const char *s)
 	size_t n = strlen(s), i;
 
 	if (n == 0 || n > 256 || s[0] == '.' || s[n - 1] == '.' ||
-	    strncasecmp(s, "aws.", 4) == 0 || strncasecmp(s, "amazon.", 7) == 0) {
+	    strncasecmp(s, "aws.", 4) == 0 ||
+	    strncasecmp(s, "amazon.", 7) == 0) {
 		return false;
 	}
 	for (i = 0; i < n; i++) {
@@ -609,8 +616,8 @@ int sqs_msg_attrs_check(const json_t *attrs, const char *field, json_t **out,
 		return 0;
 	}
 	if (!json_is_object(attrs)) {
-		return sqs_err(r, "InvalidParameterValue",
-			       "%s must be a map.", field);
+		return sqs_err(r, "InvalidParameterValue", "%s must be a map.",
+			       field);
 	}
 	if (json_object_size(attrs) == 0) {
 		return 0;
@@ -621,7 +628,8 @@ int sqs_msg_attrs_check(const json_t *attrs, const char *field, json_t **out,
 			       "allowed maximum [10].",
 			       json_object_size(attrs));
 	}
-	json_object_foreach ((json_t *)attrs, k, v) {
+	json_object_foreach((json_t *)attrs, k, v)
+	{
 		names[n++] = k;
 	}
 	qsort(names, n, sizeof(names[0]), cmp_str);
@@ -676,8 +684,8 @@ int sqs_msg_attrs_check(const json_t *attrs, const char *field, json_t **out,
 			uint8_t *raw;
 
 			if (bv == NULL ||
-			    (raw = sqs_base64_decode(bv, strlen(bv),
-						     &blen)) == NULL ||
+			    (raw = sqs_base64_decode(bv, strlen(bv), &blen)) ==
+				NULL ||
 			    blen == 0) {
 				if (bv != NULL && *bv != '\0') {
 					/* decoded to nothing */
@@ -708,11 +716,12 @@ int sqs_msg_attrs_check(const json_t *attrs, const char *field, json_t **out,
 			}
 			if (strncmp(type, "Number", 6) == 0 && !number_ok(sv)) {
 				json_decref(norm);
-				return sqs_err(r, "InvalidParameterValue",
-					       "Can't cast the value of message "
-					       "(user) attribute '%.256s' to a "
-					       "number.",
-					       names[i]);
+				return sqs_err(
+				    r, "InvalidParameterValue",
+				    "Can't cast the value of message "
+				    "(user) attribute '%.256s' to a "
+				    "number.",
+				    names[i]);
 			}
 			sqs_md5_update(&c, (const uint8_t[]){1}, 1);
 			md5_lp(&c, sv, strlen(sv));

@@ -12,18 +12,18 @@
 #include "service.h"
 #include "u64map.h"
 
-#define SQS_NAME_MAX 80
-#define SQS_GROUP_MAX 128
-#define SQS_DEDUP_MAX 128
-#define SQS_DEDUP_WINDOW_MS (5 * 60 * 1000ULL)
-#define SQS_DELETED_REUSE_MS (60 * 1000ULL)
+#define SQS_NAME_MAX	      80
+#define SQS_GROUP_MAX	      128
+#define SQS_DEDUP_MAX	      128
+#define SQS_DEDUP_WINDOW_MS   (5 * 60 * 1000ULL)
+#define SQS_DELETED_REUSE_MS  (60 * 1000ULL)
 #define SQS_PURGE_INTERVAL_MS (60 * 1000ULL)
-#define SQS_MAX_VISIBILITY_S 43200u
-#define SQS_INFLIGHT_STD 120000u
-#define SQS_INFLIGHT_FIFO 20000u
-#define SQS_BATCH_MAX 10
-#define SQS_BATCH_BYTES_MAX 1048576u
-#define SQS_HANDLE_LEN 48 /* 16 hex seq + 32 hex nonce */
+#define SQS_MAX_VISIBILITY_S  43200u
+#define SQS_INFLIGHT_STD      120000u
+#define SQS_INFLIGHT_FIFO     20000u
+#define SQS_BATCH_MAX	      10
+#define SQS_BATCH_BYTES_MAX   1048576u
+#define SQS_HANDLE_LEN	      48 /* 16 hex seq + 32 hex nonce */
 
 /* Settable queue attributes (validated values). */
 struct sqs_qcfg {
@@ -33,12 +33,12 @@ struct sqs_qcfg {
 	uint32_t delay_s;
 	uint32_t receive_wait_s;
 	bool content_dedup;
-	bool dedup_scope_group;       /* DeduplicationScope=messageGroup */
-	bool throughput_per_group;    /* FifoThroughputLimit=perMessageGroupId */
-	char *redrive_policy;         /* canonical JSON or NULL; owned */
-	char *redrive_allow_policy;   /* canonical JSON or NULL; owned */
+	bool dedup_scope_group;	    /* DeduplicationScope=messageGroup */
+	bool throughput_per_group;  /* FifoThroughputLimit=perMessageGroupId */
+	char *redrive_policy;	    /* canonical JSON or NULL; owned */
+	char *redrive_allow_policy; /* canonical JSON or NULL; owned */
 	char dlq_name[SQS_NAME_MAX + 1]; /* from redrive_policy */
-	uint32_t max_receive_count;      /* from redrive_policy, 0 = none */
+	uint32_t max_receive_count;	 /* from redrive_policy, 0 = none */
 };
 
 struct sqs_group;
@@ -55,15 +55,15 @@ struct sqs_msg {
 	json_t *attrs; /* MessageAttributes (owned) or NULL */
 	char md5_body[33];
 	char md5_attrs[33]; /* "" when no attributes */
-	char *group_id;     /* owned or NULL */
-	char *dedup_id;     /* owned or NULL */
+	char *group_id;	    /* owned or NULL */
+	char *dedup_id;	    /* owned or NULL */
 	char *trace_header; /* owned or NULL */
 	uint64_t sent_ms;
 	uint64_t first_receive_ms; /* 0 = never received */
-	uint64_t visible_at_ms;    /* meaningful while pending */
+	uint64_t visible_at_ms;	   /* meaningful while pending */
 	uint32_t receive_count;
-	bool pending;  /* in the heap */
-	bool inflight; /* received and not yet visible again */
+	bool pending;	   /* in the heap */
+	bool inflight;	   /* received and not yet visible again */
 	uint8_t nonce[16]; /* current receipt nonce */
 	size_t heap_idx;
 	struct sqs_msg *prev, *next;   /* all-list */
@@ -117,7 +117,7 @@ struct sqs_queue {
 	uint64_t next_seq;
 	uint64_t clock_ms; /* latest now_ms seen: time never goes back */
 	struct u64map by_seq;
-	struct sqs_msg *head, *tail; /* all messages, seq order */
+	struct sqs_msg *head, *tail;   /* all messages, seq order */
 	struct sqs_msg *rhead, *rtail; /* standard: available messages */
 	struct sqs_msg **heap;
 	size_t heap_len, heap_cap;
@@ -164,13 +164,12 @@ void sqs_hex(const uint8_t *b, size_t n, char *out);
 int sqs_unhex(const char *s, size_t n, uint8_t *out);
 
 /* ---- sqs.c (queues) ---- */
-int sqs_err(struct service_result *r, const char *code, const char *fmt,
-	    ...) __attribute__((format(printf, 3, 4)));
+int sqs_err(struct service_result *r, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The queue named by input's "QueueUrl" (or NULL, with the error set). */
 struct sqs_queue *sqs_queue_by_url(struct sqs_state *st, const json_t *input,
 				   struct service_result *r);
-struct sqs_queue *sqs_queue_find(const struct sqs_state *st,
-				 const char *name);
+struct sqs_queue *sqs_queue_find(const struct sqs_state *st, const char *name);
 /* An integer input field that may be a JSON number or a decimal string.
  * 1 = present (*out set), 0 = absent, -1 = invalid (error set). */
 int sqs_get_int(const json_t *input, const char *key, int64_t lo, int64_t hi,
@@ -183,6 +182,45 @@ struct sqs_queue *sqs_queue_alloc(const char *name, bool fifo);
 void sqs_queue_free(struct sqs_queue *q);
 int sqs_state_insert(struct sqs_state *st, struct sqs_queue *q);
 void sqs_state_clear(struct sqs_state *st);
+
+size_t sqs_queue_pos(const struct sqs_state *st, const char *name, bool *found);
+void sqs_state_remove(struct sqs_state *st, struct sqs_queue *q);
+/* Forget names deleted more than 60 s before now. */
+void sqs_prune_deleted(struct sqs_state *st, uint64_t now);
+bool sqs_queue_name_ok(const char *name);
+bool sqs_is_fifo_name(const char *name);
+/* The context's "Endpoint" (default "http://localhost"). */
+const char *sqs_endpoint_of(const json_t *ctx);
+/* "<endpoint>/<account>/<name>" as a new JSON string. */
+json_t *sqs_queue_url(const struct sqs_state *st, const json_t *ctx,
+		      const char *name);
+
+/* ---- sqs_queues.c (queue actions; in, ctx borrowed) ---- */
+enum service_status sqs_create_queue(struct sqs_state *st, const json_t *in,
+				     const json_t *ctx, uint64_t now,
+				     struct service_result *r);
+enum service_status sqs_delete_queue(struct sqs_state *st, const json_t *in,
+				     uint64_t now, struct service_result *r);
+enum service_status sqs_get_queue_url(struct sqs_state *st, const json_t *in,
+				      const json_t *ctx,
+				      struct service_result *r);
+/* ListQueues, or ListDeadLetterSourceQueues when dlq_name is set. */
+enum service_status sqs_list_queues(struct sqs_state *st, const json_t *in,
+				    const json_t *ctx, const char *dlq_name,
+				    struct service_result *r);
+enum service_status sqs_purge_queue(struct sqs_state *st, const json_t *in,
+				    uint64_t now, struct service_result *r);
+enum service_status sqs_tag_queue(struct sqs_state *st, const json_t *in,
+				  bool untag, struct service_result *r);
+enum service_status sqs_list_tags(struct sqs_state *st, const json_t *in,
+				  struct service_result *r);
+enum service_status sqs_set_attrs(struct sqs_state *st, const json_t *in,
+				  uint64_t now, struct service_result *r);
+enum service_status sqs_get_attrs(struct sqs_state *st, const json_t *in,
+				  uint64_t now, struct service_result *r);
+enum service_status sqs_list_dlq_sources(struct sqs_state *st, const json_t *in,
+					 const json_t *ctx,
+					 struct service_result *r);
 
 /* ---- sqs_attr.c ---- */
 /* Validate and apply a CreateQueue/SetQueueAttributes "Attributes" map. */
@@ -209,6 +247,8 @@ bool sqs_attr_selected(const json_t *names, const char *name);
 enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 			     const json_t *ctx, uint64_t now,
 			     struct service_result *r, bool batch);
+/* A FIFO SequenceNumber: 21 digits, increasing with seq. */
+void sqs_seq_str(uint64_t seq, char out[32]);
 enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
 				const json_t *ctx, uint64_t now,
 				struct service_result *r);

@@ -50,7 +50,8 @@ static void heap_down(struct sqs_queue *q, size_t i)
 			break;
 		}
 		c = l;
-		if (l + 1 < q->heap_len && heap_less(q->heap[l + 1], q->heap[l])) {
+		if (l + 1 < q->heap_len &&
+		    heap_less(q->heap[l + 1], q->heap[l])) {
 			c = l + 1;
 		}
 		if (!heap_less(q->heap[c], m)) {
@@ -96,7 +97,8 @@ static void heap_remove(struct sqs_queue *q, struct sqs_msg *m)
 
 static uint64_t str_hash(const char *s)
 {
-	uint64_t h = u64_mix(u64_hash_bytes(s, strlen(s), 0xcbf29ce484222325ULL));
+	uint64_t h =
+	    u64_mix(u64_hash_bytes(s, strlen(s), 0xcbf29ce484222325ULL));
 
 	return h ? h : 1;
 }
@@ -487,7 +489,8 @@ void sqs_queue_counts(const struct sqs_queue *q, uint64_t now, size_t *visible,
 	*not_visible = q->n_inflight - due_inflight;
 	*delayed = q->n_delayed - due_delayed;
 	*visible = q->n_msgs - *not_visible - *delayed;
-	for (m = q->head; m != NULL && sqs_msg_expired(q, m, now); m = m->next) {
+	for (m = q->head; m != NULL && sqs_msg_expired(q, m, now);
+	     m = m->next) {
 		if (!m->pending || m->visible_at_ms <= now) {
 			(*visible)--;
 		} else if (m->inflight) {

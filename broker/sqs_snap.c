@@ -114,10 +114,10 @@ static void queue_put(struct buf *b, const struct sqs_queue *q)
 	puts_(b, ",\"url\":");
 	putj(b, json_string(q->url));
 	puts_(b, ",\"t\":");
-	putj(b, json_pack("[I,I,I,I,I]", (json_int_t)q->created_ms,
-			  (json_int_t)q->modified_ms,
-			  (json_int_t)q->last_purge_ms, (json_int_t)q->clock_ms,
-			  (json_int_t)q->next_seq));
+	putj(b,
+	     json_pack("[I,I,I,I,I]", (json_int_t)q->created_ms,
+		       (json_int_t)q->modified_ms, (json_int_t)q->last_purge_ms,
+		       (json_int_t)q->clock_ms, (json_int_t)q->next_seq));
 	puts_(b, ",\"cfg\":");
 	putj(b, json_pack("[i,i,i,i,i,b,b,b,o,o]", q->cfg.visibility_timeout_s,
 			  q->cfg.retention_s, q->cfg.max_message_bytes,
@@ -153,22 +153,24 @@ static void queue_put(struct buf *b, const struct sqs_queue *q)
 		putj(b, json_string(g->id));
 	}
 	puts_(b, "],\"dedups\":[");
-	for (d = q->dhead, first = true; d != NULL; d = d->next, first = false) {
+	for (d = q->dhead, first = true; d != NULL;
+	     d = d->next, first = false) {
 		if (!first) {
 			puts_(b, ",");
 		}
-		putj(b, json_pack("[s,s,I,I]", d->key, d->id, (json_int_t)d->seq,
-				  (json_int_t)d->at_ms));
+		putj(b, json_pack("[s,s,I,I]", d->key, d->id,
+				  (json_int_t)d->seq, (json_int_t)d->at_ms));
 	}
 	puts_(b, "],\"attempts\":[");
-	for (a = q->ahead, first = true; a != NULL; a = a->next, first = false) {
+	for (a = q->ahead, first = true; a != NULL;
+	     a = a->next, first = false) {
 		json_t *seqs = json_array();
 		char nonce[33];
 		size_t i;
 
 		for (i = 0; i < a->n; i++) {
-			json_array_append_new(seqs,
-					      json_integer((json_int_t)a->seqs[i]));
+			json_array_append_new(
+			    seqs, json_integer((json_int_t)a->seqs[i]));
 		}
 		sqs_hex(a->nonce, 16, nonce);
 		if (!first) {
@@ -329,8 +331,7 @@ static int msg_restore(struct sqs_queue *q, const json_t *a)
 	    !opt_str(json_array_get(a, 7), 4096, &m->trace_header) ||
 	    (m->inflight && !m->pending) ||
 	    (m->inflight && m->first_receive_ms == 0) ||
-	    (q->fifo && m->group_id == NULL) ||
-	    sqs_msg_insert(q, m) != 0) {
+	    (q->fifo && m->group_id == NULL) || sqs_msg_insert(q, m) != 0) {
 		sqs_msg_free(m);
 		return -1;
 	}
@@ -360,13 +361,12 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
 	const char **ids = NULL;
 
 	if (name == NULL || !name_ok(name) || url == NULL ||
-	    strlen(url) > 1024 || !json_is_boolean(fifo) ||
-	    !json_is_array(t) || json_array_size(t) != 5 ||
-	    !json_is_array(cfg) || json_array_size(cfg) != 10 ||
-	    !json_is_object(tags) || json_object_size(tags) > 50 ||
-	    !json_is_array(msgs) || !json_is_array(ready) ||
-	    !json_is_array(gready) || !json_is_array(dedups) ||
-	    !json_is_array(attempts)) {
+	    strlen(url) > 1024 || !json_is_boolean(fifo) || !json_is_array(t) ||
+	    json_array_size(t) != 5 || !json_is_array(cfg) ||
+	    json_array_size(cfg) != 10 || !json_is_object(tags) ||
+	    json_object_size(tags) > 50 || !json_is_array(msgs) ||
+	    !json_is_array(ready) || !json_is_array(gready) ||
+	    !json_is_array(dedups) || !json_is_array(attempts)) {
 		return NULL;
 	}
 	for (i = 0; i < 5; i++) {
@@ -394,9 +394,9 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
 			  (json_int_t)c[2], "DelaySeconds", (json_int_t)c[3],
 			  "ReceiveMessageWaitTimeSeconds", (json_int_t)c[4]);
 	if (q->fifo) {
-		json_object_set_new(attrs, "ContentBasedDeduplication",
-				    json_boolean(json_is_true(
-					json_array_get(cfg, 5))));
+		json_object_set_new(
+		    attrs, "ContentBasedDeduplication",
+		    json_boolean(json_is_true(json_array_get(cfg, 5))));
 		json_object_set_new(
 		    attrs, "DeduplicationScope",
 		    json_string(json_is_true(json_array_get(cfg, 6))
@@ -414,20 +414,21 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
 		goto bad;
 	}
 	json_decref(attrs);
-	json_array_foreach (tags, i, x) {
-	}
+	json_array_foreach(tags, i, x){}
 	{
 		const char *k;
 		json_t *tv;
 
-		json_object_foreach ((json_t *)tags, k, tv) {
+		json_object_foreach((json_t *)tags, k, tv)
+		{
 			if (!json_is_string(tv)) {
 				goto bad;
 			}
 		}
 	}
 	json_object_update(q->tags, (json_t *)tags);
-	json_array_foreach (msgs, i, x) {
+	json_array_foreach(msgs, i, x)
+	{
 		if (msg_restore(q, x) != 0) {
 			goto bad;
 		}
@@ -437,7 +438,8 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
 		if (seqs == NULL) {
 			goto bad;
 		}
-		json_array_foreach (ready, i, x) {
+		json_array_foreach(ready, i, x)
+		{
 			if (!u64_of(x, &seqs[i])) {
 				goto bad;
 			}
@@ -450,7 +452,8 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
 		if (ids == NULL || json_array_size(ready) != 0) {
 			goto bad;
 		}
-		json_array_foreach (gready, i, x) {
+		json_array_foreach(gready, i, x)
+		{
 			if ((ids[i] = json_string_value(x)) == NULL) {
 				goto bad;
 			}
@@ -459,7 +462,8 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
 			goto bad;
 		}
 	}
-	json_array_foreach (dedups, i, x) {
+	json_array_foreach(dedups, i, x)
+	{
 		const char *key = json_string_value(json_array_get(x, 0));
 		const char *id = json_string_value(json_array_get(x, 1));
 		uint64_t seq, at;
@@ -474,7 +478,8 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
 			goto bad;
 		}
 	}
-	json_array_foreach (attempts, i, x) {
+	json_array_foreach(attempts, i, x)
+	{
 		const char *id = json_string_value(json_array_get(x, 0));
 		const char *nonce = json_string_value(json_array_get(x, 2));
 		const json_t *sl = json_array_get(x, 3), *y;
@@ -489,7 +494,8 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
 		    !json_is_array(sl) || json_array_size(sl) > SQS_BATCH_MAX) {
 			goto bad;
 		}
-		json_array_foreach (sl, k, y) {
+		json_array_foreach(sl, k, y)
+		{
 			if (!u64_of(y, &aseqs[k])) {
 				goto bad;
 			}
@@ -516,7 +522,8 @@ static int policies_restore(struct sqs_state *st, const json_t *queues)
 	size_t i;
 	const json_t *o;
 
-	json_array_foreach (queues, i, o) {
+	json_array_foreach(queues, i, o)
+	{
 		const json_t *cfg = json_object_get(o, "cfg");
 		struct sqs_queue *q = st->queues[i];
 		json_t *attrs = json_object();
@@ -542,7 +549,8 @@ static int policies_restore(struct sqs_state *st, const json_t *queues)
 			return -1;
 		}
 	}
-	json_array_foreach (queues, i, o) {
+	json_array_foreach(queues, i, o)
+	{
 		const json_t *rp = json_array_get(json_object_get(o, "cfg"), 8);
 
 		if (json_is_string(rp) &&
@@ -573,7 +581,8 @@ int sqs_restore(void *state, const uint8_t *buf, size_t len)
 		return -1;
 	}
 	tmp.env = st->env;
-	json_array_foreach (deleted, i, x) {
+	json_array_foreach(deleted, i, x)
+	{
 		const char *name = json_string_value(json_array_get(x, 0));
 		uint64_t at;
 
@@ -596,13 +605,15 @@ int sqs_restore(void *state, const uint8_t *buf, size_t len)
 			 sizeof(tmp.deleted->name), "%s", name);
 		tmp.deleted[tmp.n_deleted++].at_ms = at;
 	}
-	json_array_foreach (queues, i, x) {
+	json_array_foreach(queues, i, x)
+	{
 		struct sqs_queue *q = queue_restore(&tmp, x);
 
 		/* Name order is required (the registry is sorted). */
 		if (q == NULL ||
 		    (tmp.n_queues > 0 &&
-		     strcmp(tmp.queues[tmp.n_queues - 1]->name, q->name) >= 0) ||
+		     strcmp(tmp.queues[tmp.n_queues - 1]->name, q->name) >=
+			 0) ||
 		    sqs_state_insert(&tmp, q) != 0) {
 			sqs_queue_free(q);
 			goto bad;
@@ -639,8 +650,7 @@ static uint64_t hu(uint64_t v, uint64_t h)
 static uint64_t msg_digest(const struct sqs_msg *m)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	char *a = m->attrs ? json_dumps(m->attrs, JSON_COMPACT |
-						    JSON_SORT_KEYS)
+	char *a = m->attrs ? json_dumps(m->attrs, JSON_COMPACT | JSON_SORT_KEYS)
 			   : NULL;
 
 	h = hu(m->seq, h);
@@ -692,7 +702,8 @@ static uint64_t queue_digest(const struct sqs_queue *q)
 		sum += msg_digest(m);
 	}
 	for (d = q->dhead; d != NULL; d = d->next) {
-		sum += u64_mix(hu(d->at_ms, hu(d->seq, hs(d->id, hs(d->key, 7)))));
+		sum +=
+		    u64_mix(hu(d->at_ms, hu(d->seq, hs(d->id, hs(d->key, 7)))));
 	}
 	for (a = q->ahead; a != NULL; a = a->next) {
 		uint64_t ah = hu(a->at_ms, hs(a->id, 13));
@@ -717,8 +728,8 @@ uint64_t sqs_digest(const void *state)
 		sum += queue_digest(st->queues[i]);
 	}
 	for (i = 0; i < st->n_deleted; i++) {
-		sum += u64_mix(hu(st->deleted[i].at_ms,
-				  hs(st->deleted[i].name, 11)));
+		sum += u64_mix(
+		    hu(st->deleted[i].at_ms, hs(st->deleted[i].name, 11)));
 	}
 	return u64_mix(sum ^ 0x5157u);
 }

@@ -17,7 +17,7 @@
 #include "sqs_int.h"
 
 #define URL "http://n1:7003/000000000000/"
-#define T0 1700000000000ULL
+#define T0  1700000000000ULL
 
 struct wakes {
 	int n;
@@ -37,7 +37,7 @@ struct fx {
 	struct wakes wakes;
 	struct service_result r;
 	json_t *out;
-	json_t *ctx; /* the last write's context */
+	json_t *ctx;   /* the last write's context */
 	uint64_t seed; /* deterministic "random" contexts when nonzero */
 };
 
@@ -131,7 +131,8 @@ static enum service_status call_ex(struct fx *f, const char *action,
 		json_decref(x);
 	}
 	if (k == SERVICE_ACTION_READ) {
-		st = f->svc->read(f->svc->state, action, in, f->ctx, now, &f->r);
+		st =
+		    f->svc->read(f->svc->state, action, in, f->ctx, now, &f->r);
 	} else {
 		assert_int_equal(k, SERVICE_ACTION_WRITE);
 		st = f->svc->prepare(f->svc->state, action, in, f->ctx, now,
@@ -264,7 +265,8 @@ static void test_md5_sha(void **state)
 		       "\"StringValue\":\"Example Store\"}}",
 		       0, NULL);
 	assert_int_equal(
-	    sqs_msg_attrs_check(a, "MessageAttributes", &norm, h, &size, &r), 0);
+	    sqs_msg_attrs_check(a, "MessageAttributes", &norm, h, &size, &r),
+	    0);
 	assert_string_equal(h, "cd28f3b68aeee4b2eac9c66f2f694b58");
 	json_decref(a);
 	json_decref(norm);
@@ -273,7 +275,8 @@ static void test_md5_sha(void **state)
 		       "\"StringValue\":\"test\"}}",
 		       0, NULL);
 	assert_int_equal(
-	    sqs_msg_attrs_check(a, "MessageAttributes", &norm, h, &size, &r), 0);
+	    sqs_msg_attrs_check(a, "MessageAttributes", &norm, h, &size, &r),
+	    0);
 	assert_string_equal(h, "d21ae90c49061e927f57df5f5d72be1f");
 	json_decref(a);
 	json_decref(norm);
@@ -411,22 +414,21 @@ static void test_delete_get_list(void **state)
 	assert_string_equal(json_string_value(json_array_get(urls, 0)),
 			    URL "b1");
 	assert_null(json_object_get(f->out, "NextToken"));
-	err(f, "ListQueues", "{\"MaxResults\":0}", T0,
-	    "InvalidParameterValue");
+	err(f, "ListQueues", "{\"MaxResults\":0}", T0, "InvalidParameterValue");
 	err(f, "ListQueues", "{\"MaxResults\":1001}", T0,
 	    "InvalidParameterValue");
 	ok(f, "ListQueues", "{\"QueueNamePrefix\":\"zz\"}", T0);
 	assert_null(json_object_get(f->out, "QueueUrls"));
 	/* Delete; the name is blocked for 60 s. A URL with another host
 	 * routes by /account/name. */
-	ok(f, "DeleteQueue", "{\"QueueUrl\":\"http://other:1/000000000000/a1\"}",
-	   T0);
+	ok(f, "DeleteQueue",
+	   "{\"QueueUrl\":\"http://other:1/000000000000/a1\"}", T0);
 	err(f, "GetQueueUrl", "{\"QueueName\":\"a1\"}", T0,
 	    "QueueDoesNotExist");
 	err(f, "DeleteQueue", "{\"QueueUrl\":\"" URL "a1\"}", T0,
 	    "QueueDoesNotExist");
-	err(f, "DeleteQueue", "{\"QueueUrl\":\"http://x/111111111111/a2\"}",
-	    T0, "QueueDoesNotExist");
+	err(f, "DeleteQueue", "{\"QueueUrl\":\"http://x/111111111111/a2\"}", T0,
+	    "QueueDoesNotExist");
 	err(f, "DeleteQueue", "{}", T0, "MissingParameter");
 	err(f, "CreateQueue", "{\"QueueName\":\"a1\"}", T0 + 59999,
 	    "QueueDeletedRecently");
@@ -499,8 +501,8 @@ static void test_tags_purge(void **state)
 	t = json_object_get(f->out, "Tags");
 	assert_string_equal(sget(t, "team"), "b");
 	assert_string_equal(sget(t, "env"), "prod");
-	ok(f, "UntagQueue", "{\"QueueUrl\":\"" URL "q\",\"TagKeys\":[\"team\"]}",
-	   T0);
+	ok(f, "UntagQueue",
+	   "{\"QueueUrl\":\"" URL "q\",\"TagKeys\":[\"team\"]}", T0);
 	ok(f, "ListQueueTags", "{\"QueueUrl\":\"" URL "q\"}", T0);
 	t = json_object_get(f->out, "Tags");
 	assert_int_equal(json_object_size(t), 1);
@@ -562,14 +564,14 @@ static void test_send_receive_delete(void **state)
 	assert_string_equal(
 	    sget(json_object_get(msg, "Attributes"), "ApproximateReceiveCount"),
 	    "1");
-	assert_string_equal(sget(json_object_get(msg, "Attributes"),
-				 "SentTimestamp"),
-			    "1700000000000");
+	assert_string_equal(
+	    sget(json_object_get(msg, "Attributes"), "SentTimestamp"),
+	    "1700000000000");
 	assert_string_equal(sget(json_object_get(msg, "Attributes"),
 				 "ApproximateFirstReceiveTimestamp"),
 			    "1700000001000");
-	assert_non_null(json_object_get(json_object_get(msg, "Attributes"),
-					"SenderId"));
+	assert_non_null(
+	    json_object_get(json_object_get(msg, "Attributes"), "SenderId"));
 	snprintf(handle, sizeof(handle), "%s", sget(msg, "ReceiptHandle"));
 	/* In flight: nothing to receive; counts. */
 	m = recv_n(f, "q", 10, T0 + 2000);
@@ -584,14 +586,15 @@ static void test_send_receive_delete(void **state)
 	    qattr(f, "q", "ApproximateNumberOfMessages", T0 + 31000), "1");
 	m = recv_n(f, "q", 10, T0 + 31000);
 	assert_int_equal(json_array_size(m), 1);
-	assert_string_equal(sget(json_object_get(json_array_get(m, 0),
-						 "Attributes"),
-				 "ApproximateReceiveCount"),
-			    "2");
+	assert_string_equal(
+	    sget(json_object_get(json_array_get(m, 0), "Attributes"),
+		 "ApproximateReceiveCount"),
+	    "2");
 	assert_string_not_equal(sget(json_array_get(m, 0), "ReceiptHandle"),
 				handle);
 	snprintf(in, sizeof(in),
-		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\"}", handle);
+		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\"}",
+		 handle);
 	ok(f, "DeleteMessage", in, T0 + 32000); /* stale: silent no-op */
 	assert_string_equal(
 	    qattr(f, "q", "ApproximateNumberOfMessagesNotVisible", T0 + 32000),
@@ -600,7 +603,8 @@ static void test_send_receive_delete(void **state)
 	snprintf(handle, sizeof(handle), "%s",
 		 sget(json_array_get(m, 0), "ReceiptHandle"));
 	snprintf(in, sizeof(in),
-		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\"}", handle);
+		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\"}",
+		 handle);
 	ok(f, "DeleteMessage", in, T0 + 63000);
 	ok(f, "DeleteMessage", in, T0 + 63000); /* again: still fine */
 	assert_null(recv_n(f, "q", 10, T0 + 200000));
@@ -715,7 +719,8 @@ static void test_batches(void **state)
 	    "{\"QueueUrl\":\"" URL "q\",\"Entries\":[{\"Id\":\"a b\","
 	    "\"MessageBody\":\"x\"}]}",
 	    T0, "InvalidBatchEntryId");
-	o = snprintf(in, sizeof(in), "{\"QueueUrl\":\"" URL "q\",\"Entries\":[");
+	o = snprintf(in, sizeof(in),
+		     "{\"QueueUrl\":\"" URL "q\",\"Entries\":[");
 	for (i = 0; i < 11; i++) {
 		o += snprintf(in + o, sizeof(in) - (size_t)o,
 			      "%s{\"Id\":\"e%d\",\"MessageBody\":\"m%d\"}",
@@ -752,7 +757,8 @@ static void test_batches(void **state)
 		char del[4096];
 
 		snprintf(del, sizeof(del),
-			 "{\"QueueUrl\":\"" URL "q\",\"Entries\":[{\"Id\":\"x\","
+			 "{\"QueueUrl\":\"" URL
+			 "q\",\"Entries\":[{\"Id\":\"x\","
 			 "\"ReceiptHandle\":\"%s\"}]}",
 			 sget(json_array_get(m, 1), "ReceiptHandle"));
 		ok(f, "ChangeMessageVisibilityBatch", in, T0 + 1);
@@ -780,7 +786,8 @@ static void test_visibility(void **state)
 	ok(f, "CreateQueue", "{\"QueueName\":\"q\"}", T0);
 	send_body(f, "q", "v", T0);
 	m = recv_n(f, "q", 1, T0);
-	snprintf(h, sizeof(h), "%s", sget(json_array_get(m, 0), "ReceiptHandle"));
+	snprintf(h, sizeof(h), "%s",
+		 sget(json_array_get(m, 0), "ReceiptHandle"));
 	snprintf(in, sizeof(in),
 		 "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"%s\","
 		 "\"VisibilityTimeout\":100}",
@@ -942,8 +949,9 @@ static void test_fifo(void **state)
 	ok(f, "CreateQueue",
 	   "{\"QueueName\":\"f.fifo\",\"Attributes\":{\"FifoQueue\":\"true\"}}",
 	   T0);
-	err(f, "SendMessage", "{\"QueueUrl\":\"" URL "f.fifo\",\"MessageBody\":"
-			      "\"a\",\"MessageDeduplicationId\":\"d\"}",
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "f.fifo\",\"MessageBody\":"
+	    "\"a\",\"MessageDeduplicationId\":\"d\"}",
 	    T0, "MissingParameter");
 	err(f, "SendMessage",
 	    "{\"QueueUrl\":\"" URL "f.fifo\",\"MessageBody\":\"a\","
@@ -974,18 +982,18 @@ static void test_fifo(void **state)
 	assert_string_equal(sget(json_array_get(m, 0), "Body"), "a1");
 	assert_string_equal(sget(json_array_get(m, 1), "Body"), "a2");
 	assert_string_equal(sget(json_array_get(m, 2), "Body"), "a3");
-	assert_string_equal(sget(json_object_get(json_array_get(m, 0),
-						 "Attributes"),
-				 "MessageGroupId"),
-			    "A");
-	assert_string_equal(sget(json_object_get(json_array_get(m, 0),
-						 "Attributes"),
-				 "SequenceNumber"),
-			    seq1);
-	assert_string_equal(sget(json_object_get(json_array_get(m, 0),
-						 "Attributes"),
-				 "MessageDeduplicationId"),
-			    "1");
+	assert_string_equal(
+	    sget(json_object_get(json_array_get(m, 0), "Attributes"),
+		 "MessageGroupId"),
+	    "A");
+	assert_string_equal(
+	    sget(json_object_get(json_array_get(m, 0), "Attributes"),
+		 "SequenceNumber"),
+	    seq1);
+	assert_string_equal(
+	    sget(json_object_get(json_array_get(m, 0), "Attributes"),
+		 "MessageDeduplicationId"),
+	    "1");
 	/* Group A blocked while in flight. */
 	held = json_dumps(m, 0);
 	ok(f, "SendMessage",
@@ -1020,7 +1028,8 @@ static void test_fifo(void **state)
 			size_t i;
 
 			for (i = 0; i < json_array_size(m); i++) {
-				strcat(seen, sget(json_array_get(m, i), "Body"));
+				strcat(seen,
+				       sget(json_array_get(m, i), "Body"));
 				strcat(seen, ",");
 			}
 			assert_true(strstr(seen, "a2,a3,a4,") != NULL);
@@ -1086,8 +1095,8 @@ static void test_fifo_attempt_id(void **state)
 	again = json_dumps(f->out, JSON_COMPACT);
 	snprintf(first, sizeof(first), "%s", again);
 	free(again);
-	assert_int_equal(
-	    json_array_size(json_object_get(f->out, "Messages")), 2);
+	assert_int_equal(json_array_size(json_object_get(f->out, "Messages")),
+			 2);
 	/* The retry returns the same messages and handles. */
 	ok(f, "ReceiveMessage",
 	   "{\"QueueUrl\":\"" URL "a.fifo\",\"MaxNumberOfMessages\":2,"
@@ -1113,7 +1122,8 @@ static void test_fifo_attempt_id(void **state)
 	   "\"ReceiveRequestAttemptId\":\"try-2\"}",
 	   T0 + 4);
 	assert_string_equal(
-	    sget(json_array_get(json_object_get(f->out, "Messages"), 0), "Body"),
+	    sget(json_array_get(json_object_get(f->out, "Messages"), 0),
+		 "Body"),
 	    "y1");
 	err(f, "ReceiveMessage",
 	    "{\"QueueUrl\":\"" URL "a.fifo\",\"ReceiveRequestAttemptId\":"
@@ -1129,8 +1139,9 @@ static void test_dlq(void **state)
 	json_t *m;
 
 	ok(f, "CreateQueue", "{\"QueueName\":\"dlq\"}", T0);
-	ok(f, "CreateQueue", "{\"QueueName\":\"ffq.fifo\",\"Attributes\":{"
-			     "\"FifoQueue\":\"true\"}}",
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"ffq.fifo\",\"Attributes\":{"
+	   "\"FifoQueue\":\"true\"}}",
 	   T0);
 	err(f, "CreateQueue",
 	    "{\"QueueName\":\"src\",\"Attributes\":{\"RedrivePolicy\":"
@@ -1171,7 +1182,8 @@ static void test_dlq(void **state)
 	assert_string_equal(sget(json_array_get(m, 0), "Body"), "poison");
 	/* RedriveAllowPolicy denyAll on the target blocks new sources. */
 	ok(f, "SetQueueAttributes",
-	   "{\"QueueUrl\":\"" URL "dlq\",\"Attributes\":{\"RedriveAllowPolicy\":"
+	   "{\"QueueUrl\":\"" URL
+	   "dlq\",\"Attributes\":{\"RedriveAllowPolicy\":"
 	   "\"{\\\"redrivePermission\\\":\\\"denyAll\\\"}\"}}",
 	   T0);
 	err(f, "CreateQueue",
@@ -1180,7 +1192,8 @@ static void test_dlq(void **state)
 	    "000000000000:dlq\\\",\\\"maxReceiveCount\\\":2}\"}}",
 	    T0, "InvalidParameterValue");
 	err(f, "SetQueueAttributes",
-	    "{\"QueueUrl\":\"" URL "dlq\",\"Attributes\":{\"RedriveAllowPolicy\":"
+	    "{\"QueueUrl\":\"" URL
+	    "dlq\",\"Attributes\":{\"RedriveAllowPolicy\":"
 	    "\"{\\\"redrivePermission\\\":\\\"byQueue\\\"}\"}}",
 	    T0, "InvalidParameterValue");
 	/* Removing the policy. */
@@ -1190,8 +1203,8 @@ static void test_dlq(void **state)
 	   T0);
 	ok(f, "ListDeadLetterSourceQueues", "{\"QueueUrl\":\"" URL "dlq\"}",
 	   T0);
-	assert_int_equal(
-	    json_array_size(json_object_get(f->out, "queueUrls")), 0);
+	assert_int_equal(json_array_size(json_object_get(f->out, "queueUrls")),
+			 0);
 }
 
 /* ---------------- determinism, snapshots ---------------- */
@@ -1223,11 +1236,12 @@ static char *workload(struct fx *f, uint64_t t, int rounds)
 			 "\"MessageDeduplicationId\":\"%d\"}",
 			 i, i % 3, i / 2);
 		call(f, "SendMessage", in, t + (uint64_t)i * 700);
-		st = call(f, "ReceiveMessage",
-			  "{\"QueueUrl\":\"" URL "w\",\"MaxNumberOfMessages\":3,"
-			  "\"VisibilityTimeout\":2,\"AttributeNames\":[\"All\"],"
-			  "\"MessageAttributeNames\":[\"All\"]}",
-			  t + (uint64_t)i * 700 + 1);
+		st =
+		    call(f, "ReceiveMessage",
+			 "{\"QueueUrl\":\"" URL "w\",\"MaxNumberOfMessages\":3,"
+			 "\"VisibilityTimeout\":2,\"AttributeNames\":[\"All\"],"
+			 "\"MessageAttributeNames\":[\"All\"]}",
+			 t + (uint64_t)i * 700 + 1);
 		assert_int_equal(st, SERVICE_OK);
 		m = json_object_get(f->out, "Messages");
 		if (i % 3 == 0 && json_array_size(m) > 0) {
@@ -1396,11 +1410,10 @@ static void test_restore_garbage(void **state)
 		};
 
 		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			assert_int_equal(
-			    b.svc->restore(b.svc->state,
-					   (const uint8_t *)bad[i],
-					   strlen(bad[i])),
-			    -1);
+			assert_int_equal(b.svc->restore(b.svc->state,
+							(const uint8_t *)bad[i],
+							strlen(bad[i])),
+					 -1);
 		}
 		assert_true(b.svc->digest(b.svc->state) == d0);
 	}
@@ -1542,8 +1555,7 @@ static void test_model(void **state)
 				assert_string_equal(sget(gm, "Body"),
 						    md->m[i].body);
 				md->m[i].pending = md->m[i].inflight = true;
-				md->m[i].visible_at =
-				    now + (uint64_t)vt * 1000;
+				md->m[i].visible_at = now + (uint64_t)vt * 1000;
 				md->m[i].count++;
 				snprintf(md->m[i].handle,
 					 sizeof(md->m[i].handle), "%s",
@@ -1556,10 +1568,11 @@ static void test_model(void **state)
 			received += (int)k;
 		} else if (op < 85 && md->nhandles > 0) {
 			/* Mostly recent handles (live), sometimes any. */
-			uint64_t span = op % 4 == 0 ? (uint64_t)md->nhandles
-						    : (uint64_t)(md->nhandles < 12
-								     ? md->nhandles
-								     : 12);
+			uint64_t span =
+			    op % 4 == 0
+				? (uint64_t)md->nhandles
+				: (uint64_t)(md->nhandles < 12 ? md->nhandles
+							       : 12);
 			const char *h =
 			    md->handles[(md->nhandles - 1 -
 					 (int)((rnd >> 20) % span)) %
@@ -1695,7 +1708,8 @@ static void test_scale_overlimit(void **state)
 			assert_string_equal(f->r.error_code, "OverLimit");
 			break;
 		}
-		got += (int)json_array_size(json_object_get(f->out, "Messages"));
+		got +=
+		    (int)json_array_size(json_object_get(f->out, "Messages"));
 		assert_true(got <= 20000);
 	}
 	assert_int_equal(got, 20000);

@@ -1,0 +1,361 @@
+/* sqs_receive — ReceiveMessage: standard and FIFO receives, long polls
+ * (SERVICE_WAIT with the queue's wait key and the earliest due time),
+ * dead-letter moves, ReceiveRequestAttemptId retries, and the message
+ * document a receive returns. The receipt nonce and the long-poll deadline
+ * come from the context. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqs_int.h"
+
+/* ---------------- receive ---------------- */
+
+static bool wants(const json_t *a, const json_t *b, const char *name)
+{
+	return sqs_attr_selected(a, name) || sqs_attr_selected(b, name);
+}
+
+static void put_num(json_t *o, const char *k, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+	json_object_set_new(o, k, json_string(b));
+}
+
+/* Whether attribute name matches a MessageAttributeNames entry. */
+static bool attr_wanted(const json_t *names, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(names, i, v)
+	{
+		const char *s = json_string_value(v);
+		size_t n;
+
+		if (s == NULL) {
+			continue;
+		}
+		n = strlen(s);
+		if (strcmp(s, "All") == 0 || strcmp(s, ".*") == 0 ||
+		    strcmp(s, name) == 0 ||
+		    (n > 2 && strcmp(s + n - 2, ".*") == 0 &&
+		     strncmp(s, name, n - 1) == 0)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static json_t *message_out(const struct sqs_queue *q, const struct sqs_msg *m,
+			   const json_t *in)
+{
+	const json_t *an = json_object_get(in, "AttributeNames");
+	const json_t *sn = json_object_get(in, "MessageSystemAttributeNames");
+	const json_t *mn = json_object_get(in, "MessageAttributeNames");
+	json_t *o, *attrs = json_object();
+	char handle[SQS_HANDLE_LEN + 1], seqs[32];
+	uint8_t hb[8];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		hb[i] = (uint8_t)(m->seq >> (56 - 8 * i));
+	}
+	sqs_hex(hb, 8, handle);
+	sqs_hex(m->nonce, 16, handle + 16);
+	o = json_pack("{s:s,s:s,s:s,s:s}", "MessageId", m->id, "ReceiptHandle",
+		      handle, "MD5OfBody", m->md5_body, "Body", m->body);
+	if (wants(an, sn, "ApproximateFirstReceiveTimestamp")) {
+		put_num(attrs, "ApproximateFirstReceiveTimestamp",
+			m->first_receive_ms);
+	}
+	if (wants(an, sn, "ApproximateReceiveCount")) {
+		put_num(attrs, "ApproximateReceiveCount", m->receive_count);
+	}
+	if (m->trace_header && wants(an, sn, "AWSTraceHeader")) {
+		json_object_set_new(attrs, "AWSTraceHeader",
+				    json_string(m->trace_header));
+	}
+	if (m->dedup_id && wants(an, sn, "MessageDeduplicationId")) {
+		json_object_set_new(attrs, "MessageDeduplicationId",
+				    json_string(m->dedup_id));
+	}
+	if (m->group_id && wants(an, sn, "MessageGroupId")) {
+		json_object_set_new(attrs, "MessageGroupId",
+				    json_string(m->group_id));
+	}
+	if (wants(an, sn, "SenderId")) {
+		json_object_set_new(attrs, "SenderId",
+				    json_string("AIDAIENQZJOLO23YVJ4VO"));
+	}
+	if (wants(an, sn, "SentTimestamp")) {
+		put_num(attrs, "SentTimestamp", m->sent_ms);
+	}
+	if (q->fifo && wants(an, sn, "SequenceNumber")) {
+		sqs_seq_str(m->seq, seqs);
+		json_object_set_new(attrs, "SequenceNumber", json_string(seqs));
+	}
+	if (json_object_size(attrs) > 0) {
+		json_object_set_new(o, "Attributes", attrs);
+	} else {
+		json_decref(attrs);
+	}
+	if (m->attrs != NULL && mn != NULL) {
+		json_t *sel = json_object(), *norm = NULL;
+		const char *k;
+		json_t *v;
+		char md5[33];
+		size_t size = 0;
+		struct service_result r = {0};
+
+		json_object_foreach(m->attrs, k, v)
+		{
+			if (attr_wanted(mn, k)) {
+				json_object_set(sel, k, v);
+			}
+		}
+		if (json_object_size(sel) > 0 &&
+		    sqs_msg_attrs_check(sel, "MessageAttributes", &norm, md5,
+					&size, &r) == 0) {
+			json_object_set_new(o, "MD5OfMessageAttributes",
+					    json_string(md5));
+			json_object_set_new(o, "MessageAttributes", norm);
+		}
+		json_decref(sel);
+	}
+	return o;
+}
+
+/* Move m from q to its dead-letter queue. Returns false when there is no
+ * dead-letter queue (m stays). */
+static bool move_to_dlq(struct sqs_state *st, struct sqs_queue *q,
+			struct sqs_msg *m, uint64_t now)
+{
+	struct sqs_queue *dlq = sqs_queue_find(st, q->cfg.dlq_name);
+
+	if (dlq == NULL || dlq == q || dlq->fifo != q->fifo) {
+		return false;
+	}
+	sqs_queue_advance(dlq, now);
+	sqs_msg_unlink(q, m);
+	m->seq = dlq->next_seq++;
+	if (dlq->fifo) {
+		m->sent_ms = now; /* FIFO DLQs restart the retention clock */
+	}
+	if (sqs_msg_insert(dlq, m) != 0) {
+		sqs_msg_free(m);
+		return true;
+	}
+	sqs_wake(st, dlq);
+	return true;
+}
+
+/* Validate a list-of-strings field. */
+static int names_check(const json_t *in, const char *key,
+		       struct service_result *r)
+{
+	const json_t *v = json_object_get(in, key), *x;
+	size_t i;
+
+	if (v == NULL) {
+		return 0;
+	}
+	if (!json_is_array(v)) {
+		return sqs_err(r, "InvalidParameterValue", "%s must be a list.",
+			       key);
+	}
+	json_array_foreach(v, i, x)
+	{
+		if (!json_is_string(x)) {
+			return sqs_err(r, "InvalidParameterValue",
+				       "%s must be a list of strings.", key);
+		}
+	}
+	return 0;
+}
+
+enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
+				const json_t *ctx, uint64_t now,
+				struct service_result *r)
+{
+	struct sqs_queue *q = sqs_queue_by_url(st, in, r);
+	int64_t max = 1, vt, wait = 0;
+	const char *nonce_hex =
+	    json_string_value(json_object_get(ctx, "ReceiptNonce"));
+	uint8_t nonce[16];
+	json_t *msgs;
+	size_t limit;
+	uint64_t visible_at;
+	bool at_limit = false;
+	const char *attempt_id =
+	    json_string_value(json_object_get(in, "ReceiveRequestAttemptId"));
+	uint64_t seqs[SQS_BATCH_MAX];
+	size_t i;
+
+	if (q == NULL) {
+		return SERVICE_ERROR;
+	}
+	vt = q->cfg.visibility_timeout_s;
+	if (sqs_get_int(in, "MaxNumberOfMessages", 1, 10, &max, r) < 0 ||
+	    sqs_get_int(in, "VisibilityTimeout", 0, SQS_MAX_VISIBILITY_S, &vt,
+			r) < 0 ||
+	    sqs_get_int(in, "WaitTimeSeconds", 0, 20, &wait, r) < 0 ||
+	    names_check(in, "AttributeNames", r) != 0 ||
+	    names_check(in, "MessageSystemAttributeNames", r) != 0 ||
+	    names_check(in, "MessageAttributeNames", r) != 0) {
+		return SERVICE_ERROR;
+	}
+	if (nonce_hex == NULL || strlen(nonce_hex) != 32 ||
+	    sqs_unhex(nonce_hex, 16, nonce) != 0) {
+		sqs_err(r, "InternalError",
+			"The context carries no receipt nonce.");
+		r->sender_fault = false;
+		return SERVICE_ERROR;
+	}
+	sqs_queue_advance(q, now);
+	now = q->clock_ms;
+	visible_at = now + (uint64_t)vt * 1000;
+	if (q->fifo && attempt_id != NULL) {
+		struct sqs_attempt *a;
+
+		if (!sqs_attempt_id_ok(attempt_id)) {
+			sqs_err(r, "InvalidParameterValue",
+				"Value for parameter ReceiveRequestAttemptId "
+				"is invalid.");
+			return SERVICE_ERROR;
+		}
+		a = sqs_attempt_find(q, attempt_id);
+		if (a != NULL) {
+			/* A retry: the same messages and handles while
+			 * they are still in flight under that receive. */
+			msgs = json_array();
+			for (size_t i = 0; i < a->n; i++) {
+				struct sqs_msg *m =
+				    u64map_get(&q->by_seq, a->seqs[i]);
+
+				if (m != NULL && m->inflight &&
+				    memcmp(m->nonce, a->nonce, 16) == 0) {
+					json_array_append_new(
+					    msgs, message_out(q, m, in));
+				}
+			}
+			if (json_array_size(msgs) > 0) {
+				r->output =
+				    json_pack("{s:o}", "Messages", msgs);
+				return SERVICE_OK;
+			}
+			json_decref(msgs);
+			sqs_attempt_remove(q, a);
+		}
+	}
+	limit = q->fifo ? SQS_INFLIGHT_FIFO : SQS_INFLIGHT_STD;
+	msgs = json_array();
+	while ((int64_t)json_array_size(msgs) < max) {
+		struct sqs_msg *m;
+
+		if (q->n_inflight >= limit) {
+			at_limit = true;
+			break;
+		}
+		if (!q->fifo) {
+			m = q->rhead;
+			if (m == NULL) {
+				break;
+			}
+		} else {
+			struct sqs_group *g = q->ghead;
+
+			if (g == NULL) {
+				break;
+			}
+			/* Off the ready list first: once a message is in
+			 * flight the group is blocked; removals below put it
+			 * back if it is still eligible. */
+			sqs_group_pop_ready(q);
+			if (!sqs_group_eligible(g)) {
+				continue;
+			}
+			m = g->head;
+			/* Take as many of this group as fit, in order. */
+			while (m != NULL && !m->pending &&
+			       (int64_t)json_array_size(msgs) < max &&
+			       q->n_inflight < limit) {
+				struct sqs_msg *next = m->rnext;
+
+				if (sqs_msg_expired(q, m, now)) {
+					sqs_msg_remove(q, m);
+				} else if (q->cfg.max_receive_count &&
+					   m->receive_count >=
+					       q->cfg.max_receive_count &&
+					   move_to_dlq(st, q, m, now)) {
+				} else if (sqs_msg_take(q, m, visible_at, nonce,
+							now) == 0) {
+					json_array_append_new(
+					    msgs, message_out(q, m, in));
+				} else {
+					break;
+				}
+				m = next;
+			}
+			continue;
+		}
+		if (sqs_msg_expired(q, m, now)) {
+			sqs_msg_remove(q, m);
+			continue;
+		}
+		if (q->cfg.max_receive_count &&
+		    m->receive_count >= q->cfg.max_receive_count &&
+		    move_to_dlq(st, q, m, now)) {
+			continue;
+		}
+		if (sqs_msg_take(q, m, visible_at, nonce, now) != 0) {
+			break;
+		}
+		json_array_append_new(msgs, message_out(q, m, in));
+	}
+	if (json_array_size(msgs) == 0) {
+		json_t *until = json_object_get(ctx, "WaitUntilMs");
+		uint64_t deadline = json_is_integer(until)
+					? (uint64_t)json_integer_value(until)
+					: 0;
+
+		json_decref(msgs);
+		if (at_limit) {
+			sqs_err(r, "OverLimit",
+				"Too many messages in flight (limit %zu).",
+				limit);
+			return SERVICE_ERROR;
+		}
+		if (deadline > now &&
+		    !json_is_true(json_object_get(ctx, "final"))) {
+			uint64_t due = sqs_queue_next_due(q);
+
+			snprintf(r->wait_key, sizeof(r->wait_key), "sqs:%s/%s",
+				 st->env.account_id, q->name);
+			r->wake_at_ms =
+			    due != 0 && due < deadline ? due : deadline;
+			return SERVICE_WAIT;
+		}
+		r->output = json_object();
+		return SERVICE_OK;
+	}
+	if (q->fifo && attempt_id != NULL) {
+		for (i = 0; i < json_array_size(msgs); i++) {
+			uint8_t b[8];
+			const char *h = json_string_value(json_object_get(
+			    json_array_get(msgs, i), "ReceiptHandle"));
+
+			sqs_unhex(h, 8, b);
+			seqs[i] = 0;
+			for (int k = 0; k < 8; k++) {
+				seqs[i] = seqs[i] << 8 | b[k];
+			}
+		}
+		sqs_attempt_add(q, attempt_id, now, nonce, seqs,
+				json_array_size(msgs));
+	}
+	r->output = json_pack("{s:o}", "Messages", msgs);
+	return SERVICE_OK;
+}
