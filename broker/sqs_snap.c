@@ -1,613 +1,656 @@
 /* sqs_snap — the SQS state's snapshot, restore and digest.
  *
- * Snapshot format: one compact JSON document (UTF-8), written message by
- * message into a growing buffer (no whole-state JSON tree on snapshot):
- *   {"v":1,
- *    "deleted":[[name,at_ms],...],
- *    "queues":[{"name","fifo","url","created","modified","purge","clock",
- *               "next_seq","cfg":[vis,ret,max,delay,wait,cbd,scope_group,
- *               per_group,redrive|null,allow|null],"tags":{...},
- *               "msgs":[[seq,id,body,attrs|null,md5attrs,group|null,
- *                        dedup|null,trace|null,sent,first_recv,visible_at,
- *                        receive_count,pending,inflight,nonce_hex],...],
- *               "ready":[seq,...],        (standard: available order)
- *               "gready":[group,...],     (FIFO: ready-group order)
- *               "dedups":[[key,id,seq,at_ms],...],
- *               "attempts":[[attempt_id,at_ms,nonce_hex,[seq,...]],...]},
- *              ...]}
- * Queues in name order, messages in send order. Restore parses it into a
- * fresh state, checks every field's type, length and range and every
- * cross-reference, and swaps it in only when all of it is valid. */
+ * Snapshot format: our own length-prefixed binary, little-endian.
+ *   str   = u32 length + bytes          opt = u8 present (0/1) + str
+ *   "SQS1"
+ *   u32 n_deleted  { str name, u64 at_ms }
+ *   u32 n_queues   (name order) {
+ *     str name, u8 fifo, str url,
+ *     u64 created_ms, modified_ms, last_purge_ms, clock_ms, next_seq,
+ *     u32 visibility, retention, max_size, delay, receive_wait,
+ *     u8 content_dedup, dedup_scope_group, throughput_per_group,
+ *     opt redrive_policy, opt redrive_allow_policy, str tags (JSON),
+ *     u64 n_msgs (send order) {
+ *       u64 seq, 36 bytes message id, str body, opt attributes (JSON),
+ *       str md5_attrs, opt group, opt dedup, opt trace,
+ *       u64 sent_ms, first_receive_ms, visible_at_ms, u32 receive_count,
+ *       u8 flags (1 pending, 2 in flight), 16 bytes receipt nonce }
+ *     u64 n_ready { u64 seq }            standard: available order
+ *     u32 n_ready_groups { str group }   FIFO: ready-group order
+ *     u64 n_dedups { str key, 36 bytes id, u64 seq, u64 at_ms }
+ *     u32 n_attempts { str id, u64 at_ms, 16 bytes nonce, u8 n,
+ *                      u64 seq[n] } }
+ * Restore reads into a fresh state, checks every length against the bytes
+ * left and its own limit, every value's range and every cross-reference
+ * (the same rules as the actions), and swaps the state in only when all
+ * of it is valid; otherwise the old state stays. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sqs_int.h"
 
-struct buf {
-	char *p;
+/* ---------------- writer ---------------- */
+
+struct wr {
+	uint8_t *p;
 	size_t len, cap;
 	bool oom;
 };
 
-static void put(struct buf *b, const char *s, size_t n)
+static void w_raw(struct wr *w, const void *s, size_t n)
 {
-	if (b->oom) {
+	if (w->oom) {
 		return;
 	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 65536;
+		uint8_t *p;
 
-		while (cap < b->len + n + 1) {
+		while (cap < w->len + n) {
 			cap *= 2;
 		}
-		p = realloc(b->p, cap);
+		p = realloc(w->p, cap);
 		if (p == NULL) {
-			b->oom = true;
+			w->oom = true;
 			return;
 		}
-		b->p = p;
-		b->cap = cap;
+		w->p = p;
+		w->cap = cap;
 	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
 }
 
-static void puts_(struct buf *b, const char *s)
+static void w_u64(struct wr *w, uint64_t v)
 {
-	put(b, s, strlen(s));
+	uint8_t b[8];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		b[i] = (uint8_t)(v >> (8 * i));
+	}
+	w_raw(w, b, 8);
 }
 
-/* Append a JSON value and release it. */
-static void putj(struct buf *b, json_t *v)
+static void w_u32(struct wr *w, uint32_t v)
 {
-	char *s;
+	uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+			(uint8_t)(v >> 24)};
 
-	if (v == NULL) {
-		b->oom = true;
+	w_raw(w, b, 4);
+}
+
+static void w_u8(struct wr *w, uint8_t v)
+{
+	w_raw(w, &v, 1);
+}
+
+static void w_str(struct wr *w, const char *s, size_t n)
+{
+	w_u32(w, (uint32_t)n);
+	w_raw(w, s, n);
+}
+
+static void w_cstr(struct wr *w, const char *s)
+{
+	w_str(w, s, strlen(s));
+}
+
+static void w_opt(struct wr *w, const char *s)
+{
+	w_u8(w, s != NULL);
+	if (s != NULL) {
+		w_cstr(w, s);
+	}
+}
+
+static void w_json(struct wr *w, const json_t *v)
+{
+	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	if (v != NULL && s == NULL) {
+		w->oom = true;
 		return;
 	}
-	s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	json_decref(v);
-	if (s == NULL) {
-		b->oom = true;
-		return;
-	}
-	puts_(b, s);
+	w_opt(w, s);
 	free(s);
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *msg_json(const struct sqs_msg *m)
-{
-	char nonce[33];
-
-	sqs_hex(m->nonce, 16, nonce);
-	return json_pack(
-	    "[I,s,s%,O?,s,o,o,o,I,I,I,I,b,b,s]", (json_int_t)m->seq, m->id,
-	    m->body, m->body_len, m->attrs, m->md5_attrs,
-	    str_or_null(m->group_id), str_or_null(m->dedup_id),
-	    str_or_null(m->trace_header), (json_int_t)m->sent_ms,
-	    (json_int_t)m->first_receive_ms, (json_int_t)m->visible_at_ms,
-	    (json_int_t)m->receive_count, m->pending, m->inflight, nonce);
-}
-
-static void queue_put(struct buf *b, const struct sqs_queue *q)
+static void queue_put(struct wr *w, const struct sqs_queue *q)
 {
 	const struct sqs_msg *m;
 	const struct sqs_group *g;
 	const struct sqs_dedup *d;
 	const struct sqs_attempt *a;
-	bool first;
+	uint64_t n;
+	uint32_t n32;
+	size_t i;
 
-	putj(b, json_pack("s", "")); /* placeholder removed below */
-	b->len -= 2;
-	puts_(b, "{\"name\":");
-	putj(b, json_string(q->name));
-	puts_(b, ",\"fifo\":");
-	puts_(b, q->fifo ? "true" : "false");
-	puts_(b, ",\"url\":");
-	putj(b, json_string(q->url));
-	puts_(b, ",\"t\":");
-	putj(b,
-	     json_pack("[I,I,I,I,I]", (json_int_t)q->created_ms,
-		       (json_int_t)q->modified_ms, (json_int_t)q->last_purge_ms,
-		       (json_int_t)q->clock_ms, (json_int_t)q->next_seq));
-	puts_(b, ",\"cfg\":");
-	putj(b, json_pack("[i,i,i,i,i,b,b,b,o,o]", q->cfg.visibility_timeout_s,
-			  q->cfg.retention_s, q->cfg.max_message_bytes,
-			  q->cfg.delay_s, q->cfg.receive_wait_s,
-			  q->cfg.content_dedup, q->cfg.dedup_scope_group,
-			  q->cfg.throughput_per_group,
-			  str_or_null(q->cfg.redrive_policy),
-			  str_or_null(q->cfg.redrive_allow_policy)));
-	puts_(b, ",\"tags\":");
-	putj(b, json_incref(q->tags));
-	puts_(b, ",\"msgs\":[");
-	for (m = q->head, first = true; m != NULL; m = m->next, first = false) {
-		if (!first) {
-			puts_(b, ",");
-		}
-		putj(b, msg_json(m));
-	}
-	puts_(b, "],\"ready\":[");
-	for (m = q->rhead, first = true; m != NULL;
-	     m = m->rnext, first = false) {
-		char n[24];
+	w_cstr(w, q->name);
+	w_u8(w, q->fifo);
+	w_cstr(w, q->url);
+	w_u64(w, q->created_ms);
+	w_u64(w, q->modified_ms);
+	w_u64(w, q->last_purge_ms);
+	w_u64(w, q->clock_ms);
+	w_u64(w, q->next_seq);
+	w_u32(w, q->cfg.visibility_timeout_s);
+	w_u32(w, q->cfg.retention_s);
+	w_u32(w, q->cfg.max_message_bytes);
+	w_u32(w, q->cfg.delay_s);
+	w_u32(w, q->cfg.receive_wait_s);
+	w_u8(w, q->cfg.content_dedup);
+	w_u8(w, q->cfg.dedup_scope_group);
+	w_u8(w, q->cfg.throughput_per_group);
+	w_opt(w, q->cfg.redrive_policy);
+	w_opt(w, q->cfg.redrive_allow_policy);
+	{
+		char *t = json_dumps(q->tags, JSON_COMPACT | JSON_SORT_KEYS);
 
-		snprintf(n, sizeof(n), "%s%llu", first ? "" : ",",
-			 (unsigned long long)m->seq);
-		puts_(b, n);
-	}
-	puts_(b, "],\"gready\":[");
-	for (g = q->ghead, first = true; g != NULL;
-	     g = g->gnext, first = false) {
-		if (!first) {
-			puts_(b, ",");
+		if (t == NULL) {
+			w->oom = true;
+			return;
 		}
-		putj(b, json_string(g->id));
+		w_cstr(w, t);
+		free(t);
 	}
-	puts_(b, "],\"dedups\":[");
-	for (d = q->dhead, first = true; d != NULL;
-	     d = d->next, first = false) {
-		if (!first) {
-			puts_(b, ",");
-		}
-		putj(b, json_pack("[s,s,I,I]", d->key, d->id,
-				  (json_int_t)d->seq, (json_int_t)d->at_ms));
+	w_u64(w, q->n_msgs);
+	for (m = q->head; m != NULL; m = m->next) {
+		w_u64(w, m->seq);
+		w_raw(w, m->id, 36);
+		w_str(w, m->body, m->body_len);
+		w_json(w, m->attrs);
+		w_cstr(w, m->md5_attrs);
+		w_opt(w, m->group_id);
+		w_opt(w, m->dedup_id);
+		w_opt(w, m->trace_header);
+		w_u64(w, m->sent_ms);
+		w_u64(w, m->first_receive_ms);
+		w_u64(w, m->visible_at_ms);
+		w_u32(w, m->receive_count);
+		w_u8(w, (uint8_t)(m->pending | m->inflight << 1));
+		w_raw(w, m->nonce, 16);
 	}
-	puts_(b, "],\"attempts\":[");
-	for (a = q->ahead, first = true; a != NULL;
-	     a = a->next, first = false) {
-		json_t *seqs = json_array();
-		char nonce[33];
-		size_t i;
-
+	for (n = 0, m = q->rhead; m != NULL; m = m->rnext) {
+		n++;
+	}
+	w_u64(w, n);
+	for (m = q->rhead; m != NULL; m = m->rnext) {
+		w_u64(w, m->seq);
+	}
+	for (n32 = 0, g = q->ghead; g != NULL; g = g->gnext) {
+		n32++;
+	}
+	w_u32(w, n32);
+	for (g = q->ghead; g != NULL; g = g->gnext) {
+		w_cstr(w, g->id);
+	}
+	for (n = 0, d = q->dhead; d != NULL; d = d->next) {
+		n++;
+	}
+	w_u64(w, n);
+	for (d = q->dhead; d != NULL; d = d->next) {
+		w_cstr(w, d->key);
+		w_raw(w, d->id, 36);
+		w_u64(w, d->seq);
+		w_u64(w, d->at_ms);
+	}
+	for (n32 = 0, a = q->ahead; a != NULL; a = a->next) {
+		n32++;
+	}
+	w_u32(w, n32);
+	for (a = q->ahead; a != NULL; a = a->next) {
+		w_cstr(w, a->id);
+		w_u64(w, a->at_ms);
+		w_raw(w, a->nonce, 16);
+		w_u8(w, (uint8_t)a->n);
 		for (i = 0; i < a->n; i++) {
-			json_array_append_new(
-			    seqs, json_integer((json_int_t)a->seqs[i]));
+			w_u64(w, a->seqs[i]);
 		}
-		sqs_hex(a->nonce, 16, nonce);
-		if (!first) {
-			puts_(b, ",");
-		}
-		putj(b, json_pack("[s,I,s,o]", a->id, (json_int_t)a->at_ms,
-				  nonce, seqs));
 	}
-	puts_(b, "]}");
 }
 
 int sqs_snapshot(const void *state, uint8_t **out, size_t *len)
 {
 	const struct sqs_state *st = state;
-	struct buf b = {0};
+	struct wr w = {0};
 	size_t i;
 
-	puts_(&b, "{\"v\":1,\"deleted\":[");
+	w_raw(&w, "SQS1", 4);
+	w_u32(&w, (uint32_t)st->n_deleted);
 	for (i = 0; i < st->n_deleted; i++) {
-		if (i > 0) {
-			puts_(&b, ",");
-		}
-		putj(&b, json_pack("[s,I]", st->deleted[i].name,
-				   (json_int_t)st->deleted[i].at_ms));
+		w_cstr(&w, st->deleted[i].name);
+		w_u64(&w, st->deleted[i].at_ms);
 	}
-	puts_(&b, "],\"queues\":[");
+	w_u32(&w, (uint32_t)st->n_queues);
 	for (i = 0; i < st->n_queues; i++) {
-		if (i > 0) {
-			puts_(&b, ",");
-		}
-		queue_put(&b, st->queues[i]);
+		queue_put(&w, st->queues[i]);
 	}
-	puts_(&b, "]}");
-	if (b.oom) {
-		free(b.p);
+	if (w.oom) {
+		free(w.p);
 		return -1;
 	}
-	*out = (uint8_t *)b.p;
-	*len = b.len;
+	*out = w.p;
+	*len = w.len;
 	return 0;
 }
 
-/* ---------------- restore ---------------- */
+/* ---------------- reader ---------------- */
 
-static bool u64_of(const json_t *v, uint64_t *out)
+struct rd {
+	const uint8_t *p, *end;
+	bool bad;
+};
+
+static const uint8_t *r_raw(struct rd *r, size_t n)
 {
-	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		return false;
+	const uint8_t *p = r->p;
+
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return NULL;
 	}
-	*out = (uint64_t)json_integer_value(v);
-	return true;
+	r->p += n;
+	return p;
 }
 
-static bool opt_str(const json_t *v, size_t max, char **out)
+static uint64_t r_u64(struct rd *r)
 {
-	*out = NULL;
-	if (json_is_null(v)) {
-		return true;
+	const uint8_t *b = r_raw(r, 8);
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; b != NULL && i >= 0; i--) {
+		v = v << 8 | b[i];
 	}
-	if (!json_is_string(v) || json_string_length(v) > max ||
-	    strlen(json_string_value(v)) != json_string_length(v)) {
+	return v;
+}
+
+static uint32_t r_u32(struct rd *r)
+{
+	const uint8_t *b = r_raw(r, 4);
+
+	return b ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+		       (uint32_t)b[3] << 24
+		 : 0;
+}
+
+static uint8_t r_u8(struct rd *r)
+{
+	const uint8_t *b = r_raw(r, 1);
+
+	return b ? *b : 0;
+}
+
+static bool r_bool(struct rd *r, bool *out)
+{
+	uint8_t v = r_u8(r);
+
+	if (v > 1) {
+		r->bad = true;
+	}
+	*out = v == 1;
+	return !r->bad;
+}
+
+/* A string of at most max bytes without NUL, as a malloc'd C string (or
+ * NULL with r->bad set). */
+static char *r_str(struct rd *r, size_t max, size_t *len_out)
+{
+	uint32_t n = r_u32(r);
+	const uint8_t *b;
+	char *s;
+
+	if (r->bad || n > max) {
+		r->bad = true;
+		return NULL;
+	}
+	b = r_raw(r, n);
+	if (b == NULL || memchr(b, 0, n) != NULL ||
+	    (s = malloc((size_t)n + 1)) == NULL) {
+		r->bad = true;
+		return NULL;
+	}
+	memcpy(s, b, n);
+	s[n] = '\0';
+	if (len_out != NULL) {
+		*len_out = n;
+	}
+	return s;
+}
+
+/* Optional string: *out NULL when absent. false when malformed. */
+static bool r_opt(struct rd *r, size_t max, char **out)
+{
+	bool present;
+
+	*out = NULL;
+	if (!r_bool(r, &present)) {
 		return false;
 	}
-	*out = strdup(json_string_value(v));
-	return *out != NULL;
+	if (present) {
+		*out = r_str(r, max, NULL);
+	}
+	return !r->bad;
+}
+
+/* Read into a fixed buffer of exactly n bytes + NUL. */
+static bool r_fixed(struct rd *r, char *out, size_t n)
+{
+	const uint8_t *b = r_raw(r, n);
+
+	if (b == NULL || memchr(b, 0, n) != NULL) {
+		r->bad = true;
+		return false;
+	}
+	memcpy(out, b, n);
+	out[n] = '\0';
+	return true;
 }
 
 static bool name_ok(const char *s)
 {
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > SQS_NAME_MAX) {
-		return false;
-	}
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		      c == '.')) {
-			return false;
-		}
-	}
-	return true;
+	return sqs_queue_name_ok(s);
 }
 
-static int msg_restore(struct sqs_queue *q, const json_t *a)
+static int msg_restore(struct sqs_queue *q, struct rd *r)
 {
-	struct sqs_msg *m;
-	uint64_t rc;
-	const char *id, *md5a, *nonce;
-	const json_t *attrs;
+	struct sqs_msg *m = calloc(1, sizeof(*m));
+	char *attrs = NULL, *md5a = NULL;
+	const uint8_t *nonce;
+	uint8_t flags;
 
-	if (!json_is_array(a) || json_array_size(a) != 15) {
-		return -1;
-	}
-	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
 		return -1;
 	}
-	id = json_string_value(json_array_get(a, 1));
-	md5a = json_string_value(json_array_get(a, 4));
-	nonce = json_string_value(json_array_get(a, 14));
-	attrs = json_array_get(a, 3);
-	if (!u64_of(json_array_get(a, 0), &m->seq) || m->seq == 0 ||
-	    m->seq >= q->next_seq || u64map_get(&q->by_seq, m->seq) != NULL ||
-	    id == NULL || strlen(id) != 36 ||
-	    !json_is_string(json_array_get(a, 2)) ||
-	    json_string_length(json_array_get(a, 2)) == 0 ||
-	    json_string_length(json_array_get(a, 2)) > 1048576 ||
-	    !(json_is_null(attrs) || json_is_object(attrs)) || md5a == NULL ||
-	    !(strlen(md5a) == 0 || strlen(md5a) == 32) ||
-	    !u64_of(json_array_get(a, 8), &m->sent_ms) ||
-	    !u64_of(json_array_get(a, 9), &m->first_receive_ms) ||
-	    !u64_of(json_array_get(a, 10), &m->visible_at_ms) ||
-	    !u64_of(json_array_get(a, 11), &rc) || rc > UINT32_MAX ||
-	    !json_is_boolean(json_array_get(a, 12)) ||
-	    !json_is_boolean(json_array_get(a, 13)) || nonce == NULL ||
-	    strlen(nonce) != 32 || sqs_unhex(nonce, 16, m->nonce) != 0) {
-		free(m);
-		return -1;
+	m->seq = r_u64(r);
+	r_fixed(r, m->id, 36);
+	m->body = r_str(r, 1048576, &m->body_len);
+	r_opt(r, 65536, &attrs);
+	md5a = r_str(r, 32, NULL);
+	r_opt(r, SQS_GROUP_MAX, &m->group_id);
+	r_opt(r, SQS_DEDUP_MAX, &m->dedup_id);
+	r_opt(r, 4096, &m->trace_header);
+	m->sent_ms = r_u64(r);
+	m->first_receive_ms = r_u64(r);
+	m->visible_at_ms = r_u64(r);
+	m->receive_count = r_u32(r);
+	flags = r_u8(r);
+	nonce = r_raw(r, 16);
+	if (r->bad || m->seq == 0 || m->seq >= q->next_seq ||
+	    u64map_get(&q->by_seq, m->seq) != NULL || m->body_len == 0 ||
+	    (strlen(md5a) != 0 && strlen(md5a) != 32) || flags > 3 ||
+	    (flags == 2) || ((flags & 2) && m->first_receive_ms == 0) ||
+	    (q->fifo && m->group_id == NULL)) {
+		goto bad;
 	}
-	memcpy(m->id, id, 37);
+	m->pending = flags & 1;
+	m->inflight = (flags & 2) != 0;
+	memcpy(m->nonce, nonce, 16);
 	memcpy(m->md5_attrs, md5a, strlen(md5a) + 1);
-	m->receive_count = (uint32_t)rc;
-	m->pending = json_is_true(json_array_get(a, 12));
-	m->inflight = json_is_true(json_array_get(a, 13));
-	m->body_len = json_string_length(json_array_get(a, 2));
-	m->body = malloc(m->body_len + 1);
-	if (m->body == NULL) {
-		free(m);
-		return -1;
-	}
-	memcpy(m->body, json_string_value(json_array_get(a, 2)),
-	       m->body_len + 1);
 	sqs_md5_hex(m->body, m->body_len, m->md5_body);
-	if (json_is_object(attrs)) {
+	if (attrs != NULL) {
+		json_t *doc = json_loads(attrs, JSON_REJECT_DUPLICATES, NULL);
 		json_t *norm = NULL;
 		char md5[33];
 		size_t size = 0;
-		struct service_result r = {0};
+		struct service_result res = {0};
 
 		/* Re-validate: the attributes and their MD5 must agree. */
-		if (sqs_msg_attrs_check(attrs, "MessageAttributes", &norm, md5,
-					&size, &r) != 0 ||
+		if (!json_is_object(doc) || json_object_size(doc) == 0 ||
+		    sqs_msg_attrs_check(doc, "MessageAttributes", &norm, md5,
+					&size, &res) != 0 ||
 		    strcmp(md5, m->md5_attrs) != 0) {
+			json_decref(doc);
 			json_decref(norm);
-			sqs_msg_free(m);
-			return -1;
+			goto bad;
 		}
+		json_decref(doc);
 		m->attrs = norm;
 	} else if (m->md5_attrs[0] != '\0') {
-		sqs_msg_free(m);
-		return -1;
-	}
-	if (!opt_str(json_array_get(a, 5), SQS_GROUP_MAX, &m->group_id) ||
-	    !opt_str(json_array_get(a, 6), SQS_DEDUP_MAX, &m->dedup_id) ||
-	    !opt_str(json_array_get(a, 7), 4096, &m->trace_header) ||
-	    (m->inflight && !m->pending) ||
-	    (m->inflight && m->first_receive_ms == 0) ||
-	    (q->fifo && m->group_id == NULL) || sqs_msg_insert(q, m) != 0) {
-		sqs_msg_free(m);
-		return -1;
-	}
-	return 0;
-}
-
-static struct sqs_queue *queue_restore(struct sqs_state *st, const json_t *o)
-{
-	const char *name = json_string_value(json_object_get(o, "name"));
-	const char *url = json_string_value(json_object_get(o, "url"));
-	const json_t *t = json_object_get(o, "t");
-	const json_t *cfg = json_object_get(o, "cfg");
-	const json_t *tags = json_object_get(o, "tags");
-	const json_t *msgs = json_object_get(o, "msgs");
-	const json_t *ready = json_object_get(o, "ready");
-	const json_t *gready = json_object_get(o, "gready");
-	const json_t *dedups = json_object_get(o, "dedups");
-	const json_t *fifo = json_object_get(o, "fifo");
-	const json_t *attempts = json_object_get(o, "attempts");
-	struct sqs_queue *q;
-	uint64_t v[5], c[5];
-	size_t i;
-	const json_t *x;
-	json_t *attrs;
-	struct service_result r = {0};
-	uint64_t *seqs = NULL;
-	const char **ids = NULL;
-
-	if (name == NULL || !name_ok(name) || url == NULL ||
-	    strlen(url) > 1024 || !json_is_boolean(fifo) || !json_is_array(t) ||
-	    json_array_size(t) != 5 || !json_is_array(cfg) ||
-	    json_array_size(cfg) != 10 || !json_is_object(tags) ||
-	    json_object_size(tags) > 50 || !json_is_array(msgs) ||
-	    !json_is_array(ready) || !json_is_array(gready) ||
-	    !json_is_array(dedups) || !json_is_array(attempts)) {
-		return NULL;
-	}
-	for (i = 0; i < 5; i++) {
-		if (!u64_of(json_array_get(t, i), &v[i]) ||
-		    !u64_of(json_array_get(cfg, i), &c[i])) {
-			return NULL;
-		}
-	}
-	q = sqs_queue_alloc(name, json_is_true(fifo));
-	if (q == NULL) {
-		return NULL;
-	}
-	q->url = strdup(url);
-	q->created_ms = v[0];
-	q->modified_ms = v[1];
-	q->last_purge_ms = v[2];
-	q->clock_ms = v[3];
-	q->next_seq = v[4];
-	/* The configuration goes through the same rules as
-	 * SetQueueAttributes (the redrive target must exist: queues are
-	 * restored in two passes, see sqs_restore). */
-	attrs = json_pack("{s:I,s:I,s:I,s:I,s:I}", "VisibilityTimeout",
-			  (json_int_t)c[0], "MessageRetentionPeriod",
-			  (json_int_t)c[1], "MaximumMessageSize",
-			  (json_int_t)c[2], "DelaySeconds", (json_int_t)c[3],
-			  "ReceiveMessageWaitTimeSeconds", (json_int_t)c[4]);
-	if (q->fifo) {
-		json_object_set_new(
-		    attrs, "ContentBasedDeduplication",
-		    json_boolean(json_is_true(json_array_get(cfg, 5))));
-		json_object_set_new(
-		    attrs, "DeduplicationScope",
-		    json_string(json_is_true(json_array_get(cfg, 6))
-				    ? "messageGroup"
-				    : "queue"));
-		json_object_set_new(
-		    attrs, "FifoThroughputLimit",
-		    json_string(json_is_true(json_array_get(cfg, 7))
-				    ? "perMessageGroupId"
-				    : "perQueue"));
-	}
-	if (q->url == NULL ||
-	    sqs_qcfg_set(st, &q->cfg, q->fifo, true, attrs, name, &r) != 0) {
-		json_decref(attrs);
 		goto bad;
 	}
-	json_decref(attrs);
-	json_array_foreach(tags, i, x){}
-	{
-		const char *k;
-		json_t *tv;
-
-		json_object_foreach((json_t *)tags, k, tv)
-		{
-			if (!json_is_string(tv)) {
-				goto bad;
-			}
-		}
+	if (sqs_msg_insert(q, m) != 0) {
+		goto bad;
 	}
-	json_object_update(q->tags, (json_t *)tags);
-	json_array_foreach(msgs, i, x)
-	{
-		if (msg_restore(q, x) != 0) {
-			goto bad;
-		}
-	}
-	if (!q->fifo) {
-		seqs = malloc((json_array_size(ready) + 1) * sizeof(*seqs));
-		if (seqs == NULL) {
-			goto bad;
-		}
-		json_array_foreach(ready, i, x)
-		{
-			if (!u64_of(x, &seqs[i])) {
-				goto bad;
-			}
-		}
-		if (sqs_ready_restore(q, seqs, json_array_size(ready)) != 0) {
-			goto bad;
-		}
-	} else {
-		ids = malloc((json_array_size(gready) + 1) * sizeof(*ids));
-		if (ids == NULL || json_array_size(ready) != 0) {
-			goto bad;
-		}
-		json_array_foreach(gready, i, x)
-		{
-			if ((ids[i] = json_string_value(x)) == NULL) {
-				goto bad;
-			}
-		}
-		if (sqs_gready_restore(q, ids, json_array_size(gready)) != 0) {
-			goto bad;
-		}
-	}
-	json_array_foreach(dedups, i, x)
-	{
-		const char *key = json_string_value(json_array_get(x, 0));
-		const char *id = json_string_value(json_array_get(x, 1));
-		uint64_t seq, at;
-
-		if (!q->fifo || json_array_size(x) != 4 || key == NULL ||
-		    strlen(key) > SQS_GROUP_MAX + SQS_DEDUP_MAX + 1 ||
-		    id == NULL || strlen(id) != 36 ||
-		    !u64_of(json_array_get(x, 2), &seq) ||
-		    !u64_of(json_array_get(x, 3), &at) ||
-		    sqs_dedup_find(q, key) != NULL ||
-		    sqs_dedup_add(q, key, id, seq, at) != 0) {
-			goto bad;
-		}
-	}
-	json_array_foreach(attempts, i, x)
-	{
-		const char *id = json_string_value(json_array_get(x, 0));
-		const char *nonce = json_string_value(json_array_get(x, 2));
-		const json_t *sl = json_array_get(x, 3), *y;
-		uint64_t at, aseqs[SQS_BATCH_MAX];
-		uint8_t nb[16];
-		size_t k;
-
-		if (!q->fifo || json_array_size(x) != 4 || id == NULL ||
-		    !sqs_attempt_id_ok(id) ||
-		    !u64_of(json_array_get(x, 1), &at) || nonce == NULL ||
-		    strlen(nonce) != 32 || sqs_unhex(nonce, 16, nb) != 0 ||
-		    !json_is_array(sl) || json_array_size(sl) > SQS_BATCH_MAX) {
-			goto bad;
-		}
-		json_array_foreach(sl, k, y)
-		{
-			if (!u64_of(y, &aseqs[k])) {
-				goto bad;
-			}
-		}
-		if (sqs_attempt_add(q, id, at, nb, aseqs,
-				    json_array_size(sl)) != 0) {
-			goto bad;
-		}
-	}
-	free(seqs);
-	free(ids);
-	return q;
+	free(attrs);
+	free(md5a);
+	return 0;
 bad:
-	free(seqs);
-	free(ids);
-	sqs_queue_free(q);
-	return NULL;
+	r->bad = true;
+	free(attrs);
+	free(md5a);
+	sqs_msg_free(m);
+	return -1;
 }
 
-/* The redrive policies reference other queues: applied in a second pass
- * once all queues exist. */
-static int policies_restore(struct sqs_state *st, const json_t *queues)
+static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 {
-	size_t i;
-	const json_t *o;
+	char *name = r_str(r, SQS_NAME_MAX, NULL), *s = NULL, *allow = NULL;
+	char *tags = NULL, *redrive = NULL;
+	struct sqs_queue *q = NULL;
+	struct service_result res = {0};
+	json_t *attrs = NULL, *tdoc = NULL;
+	uint64_t n, i, *seqs = NULL;
+	uint32_t n32, c[5];
+	bool fifo, b[3];
 
-	json_array_foreach(queues, i, o)
+	if (name == NULL || !name_ok(name) || !r_bool(r, &fifo)) {
+		goto bad;
+	}
+	q = sqs_queue_alloc(name, fifo);
+	if (q == NULL || (q->url = r_str(r, 1024, NULL)) == NULL) {
+		goto bad;
+	}
+	q->created_ms = r_u64(r);
+	q->modified_ms = r_u64(r);
+	q->last_purge_ms = r_u64(r);
+	q->clock_ms = r_u64(r);
+	q->next_seq = r_u64(r);
+	for (i = 0; i < 5; i++) {
+		c[i] = r_u32(r);
+	}
+	for (i = 0; i < 3; i++) {
+		r_bool(r, &b[i]);
+	}
+	if (!r_opt(r, 4096, &redrive) || !r_opt(r, 65536, &allow) ||
+	    (tags = r_str(r, 65536, NULL)) == NULL) {
+		goto bad;
+	}
+	/* The configuration goes through the SetQueueAttributes rules. */
+	attrs = json_pack("{s:i,s:i,s:i,s:i,s:i}", "VisibilityTimeout", c[0],
+			  "MessageRetentionPeriod", c[1], "MaximumMessageSize",
+			  c[2], "DelaySeconds", c[3],
+			  "ReceiveMessageWaitTimeSeconds", c[4]);
+	if (fifo) {
+		json_object_set_new(attrs, "ContentBasedDeduplication",
+				    json_boolean(b[0]));
+		json_object_set_new(
+		    attrs, "DeduplicationScope",
+		    json_string(b[1] ? "messageGroup" : "queue"));
+		json_object_set_new(
+		    attrs, "FifoThroughputLimit",
+		    json_string(b[2] ? "perMessageGroupId" : "perQueue"));
+	} else if (b[0] || b[1] || b[2]) {
+		goto bad;
+	}
+	if (allow != NULL) {
+		json_object_set_new(attrs, "RedriveAllowPolicy",
+				    json_string(allow));
+	}
+	if (sqs_qcfg_set(st, &q->cfg, fifo, true, attrs, name, &res) != 0 ||
+	    (redrive != NULL &&
+	     sqs_redrive_restore(st, &q->cfg, redrive) != 0)) {
+		goto bad;
+	}
+	tdoc = json_loads(tags, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(tdoc) || json_object_size(tdoc) > 50) {
+		goto bad;
+	}
 	{
-		const json_t *cfg = json_object_get(o, "cfg");
-		struct sqs_queue *q = st->queues[i];
-		json_t *attrs = json_object();
-		struct service_result r = {0};
-		const json_t *rp = json_array_get(cfg, 8);
-		const json_t *ap = json_array_get(cfg, 9);
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(tdoc, k, v)
+		{
+			if (!json_is_string(v)) {
+				goto bad;
+			}
+		}
+	}
+	json_object_update(q->tags, tdoc);
+	n = r_u64(r);
+	for (i = 0; i < n && !r->bad; i++) {
+		if (msg_restore(q, r) != 0) {
+			goto bad;
+		}
+	}
+	n = r_u64(r);
+	if (r->bad || n > q->n_msgs || (fifo && n != 0)) {
+		goto bad;
+	}
+	seqs = malloc((size_t)(n + 1) * sizeof(*seqs));
+	if (seqs == NULL) {
+		goto bad;
+	}
+	for (i = 0; i < n; i++) {
+		seqs[i] = r_u64(r);
+	}
+	if (r->bad || (!fifo && sqs_ready_restore(q, seqs, (size_t)n) != 0)) {
+		goto bad;
+	}
+	n32 = r_u32(r);
+	if (r->bad || (!fifo && n32 != 0) ||
+	    n32 > (size_t)(r->end - r->p) / 4) {
+		goto bad;
+	}
+	if (fifo) {
+		char **ids = calloc((size_t)n32 + 1, sizeof(*ids));
+		int rc = ids == NULL ? -1 : 0;
+
+		for (i = 0; rc == 0 && i < n32; i++) {
+			ids[i] = r_str(r, SQS_GROUP_MAX, NULL);
+			rc = ids[i] == NULL ? -1 : 0;
+		}
+		if (rc == 0) {
+			rc = sqs_gready_restore(q, (const char *const *)ids,
+						n32);
+		}
+		for (i = 0; ids != NULL && i < n32; i++) {
+			free(ids[i]);
+		}
+		free(ids);
+		if (rc != 0) {
+			goto bad;
+		}
+	}
+	n = r_u64(r);
+	if (r->bad || (!fifo && n != 0)) {
+		goto bad;
+	}
+	for (i = 0; i < n; i++) {
+		char id[37];
+		char *key = r_str(r, SQS_GROUP_MAX + SQS_DEDUP_MAX + 1, NULL);
+		uint64_t seq, at;
 		int rc;
 
-		if ((!json_is_null(rp) && !json_is_string(rp)) ||
-		    (!json_is_null(ap) && !json_is_string(ap))) {
-			json_decref(attrs);
-			return -1;
-		}
-		if (json_is_string(ap)) {
-			json_object_set(attrs, "RedriveAllowPolicy",
-					(json_t *)ap);
-		}
-		rc = sqs_qcfg_set(st, &q->cfg, q->fifo, false, attrs, q->name,
-				  &r);
-		json_object_clear(attrs);
-		json_decref(attrs);
+		r_fixed(r, id, 36);
+		seq = r_u64(r);
+		at = r_u64(r);
+		rc = r->bad || sqs_dedup_find(q, key) != NULL ||
+			     sqs_dedup_add(q, key, id, seq, at) != 0
+			 ? -1
+			 : 0;
+		free(key);
 		if (rc != 0) {
-			return -1;
+			goto bad;
 		}
 	}
-	json_array_foreach(queues, i, o)
-	{
-		const json_t *rp = json_array_get(json_object_get(o, "cfg"), 8);
+	n32 = r_u32(r);
+	if (r->bad || (!fifo && n32 != 0)) {
+		goto bad;
+	}
+	for (i = 0; i < n32; i++) {
+		char *id = r_str(r, 128, NULL);
+		uint64_t at = r_u64(r), aseqs[SQS_BATCH_MAX];
+		const uint8_t *nonce = r_raw(r, 16);
+		uint8_t k, an = r_u8(r);
+		int rc;
 
-		if (json_is_string(rp) &&
-		    sqs_redrive_restore(st, &st->queues[i]->cfg,
-					json_string_value(rp)) != 0) {
-			return -1;
+		if (an > SQS_BATCH_MAX) {
+			r->bad = true;
+		}
+		for (k = 0; !r->bad && k < an; k++) {
+			aseqs[k] = r_u64(r);
+		}
+		rc = r->bad || !sqs_attempt_id_ok(id) ||
+			     sqs_attempt_add(q, id, at, nonce, aseqs, an) != 0
+			 ? -1
+			 : 0;
+		free(id);
+		if (rc != 0) {
+			goto bad;
 		}
 	}
-	return 0;
+	free(name);
+	free(s);
+	free(allow);
+	free(redrive);
+	free(tags);
+	free(seqs);
+	json_decref(attrs);
+	json_decref(tdoc);
+	return q;
+bad:
+	r->bad = true;
+	free(name);
+	free(s);
+	free(allow);
+	free(redrive);
+	free(tags);
+	free(seqs);
+	json_decref(attrs);
+	json_decref(tdoc);
+	sqs_queue_free(q);
+	return NULL;
 }
 
 int sqs_restore(void *state, const uint8_t *buf, size_t len)
 {
 	struct sqs_state *st = state, tmp = {0};
-	json_t *doc, *deleted, *queues, *x;
-	size_t i;
+	struct rd r = {buf, buf + len, false};
+	const uint8_t *magic = r_raw(&r, 4);
+	uint32_t n, i;
 
-	if (buf == NULL || len == 0) {
-		return -1;
-	}
-	doc = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
-	deleted = json_object_get(doc, "deleted");
-	queues = json_object_get(doc, "queues");
-	if (!json_is_object(doc) ||
-	    json_integer_value(json_object_get(doc, "v")) != 1 ||
-	    !json_is_array(deleted) || !json_is_array(queues)) {
-		json_decref(doc);
+	if (buf == NULL || magic == NULL || memcmp(magic, "SQS1", 4) != 0) {
 		return -1;
 	}
 	tmp.env = st->env;
-	json_array_foreach(deleted, i, x)
-	{
-		const char *name = json_string_value(json_array_get(x, 0));
-		uint64_t at;
+	n = r_u32(&r);
+	if (r.bad || n > (size_t)(r.end - r.p) / 12) {
+		return -1;
+	}
+	tmp.deleted = calloc((size_t)n + 1, sizeof(*tmp.deleted));
+	tmp.cap_deleted = (size_t)n + 1;
+	if (tmp.deleted == NULL) {
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		char *name = r_str(&r, SQS_NAME_MAX, NULL);
 
-		if (json_array_size(x) != 2 || name == NULL || !name_ok(name) ||
-		    !u64_of(json_array_get(x, 1), &at)) {
+		if (name == NULL || !name_ok(name)) {
+			free(name);
 			goto bad;
 		}
-		if (tmp.n_deleted == tmp.cap_deleted) {
-			size_t cap = tmp.cap_deleted ? tmp.cap_deleted * 2 : 8;
-			struct sqs_deleted *d =
-			    realloc(tmp.deleted, cap * sizeof(*d));
-
-			if (d == NULL) {
-				goto bad;
-			}
-			tmp.deleted = d;
-			tmp.cap_deleted = cap;
-		}
-		snprintf(tmp.deleted[tmp.n_deleted].name,
-			 sizeof(tmp.deleted->name), "%s", name);
-		tmp.deleted[tmp.n_deleted++].at_ms = at;
+		memcpy(tmp.deleted[i].name, name, strlen(name) + 1);
+		free(name);
+		tmp.deleted[i].at_ms = r_u64(&r);
+		tmp.n_deleted++;
 	}
-	json_array_foreach(queues, i, x)
-	{
-		struct sqs_queue *q = queue_restore(&tmp, x);
+	n = r_u32(&r);
+	for (i = 0; i < n && !r.bad; i++) {
+		struct sqs_queue *q = queue_restore(&tmp, &r);
 
 		/* Name order is required (the registry is sorted). */
 		if (q == NULL ||
@@ -619,15 +662,13 @@ int sqs_restore(void *state, const uint8_t *buf, size_t len)
 			goto bad;
 		}
 	}
-	if (policies_restore(&tmp, queues) != 0) {
+	if (r.bad || r.p != r.end) {
 		goto bad;
 	}
-	json_decref(doc);
 	sqs_state_clear(st);
 	*st = tmp;
 	return 0;
 bad:
-	json_decref(doc);
 	sqs_state_clear(&tmp);
 	return -1;
 }

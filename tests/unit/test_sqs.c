@@ -1362,7 +1362,7 @@ static void test_restore_garbage(void **state)
 	assert_true(b.svc->digest(b.svc->state) == d0);
 	/* Random byte mutations: never crash; failures change nothing. */
 	mut = malloc(len);
-	for (i = 0; i < 3000; i++) {
+	for (i = 0; i < 20000; i++) {
 		size_t k;
 
 		memcpy(mut, buf, len);
@@ -1383,39 +1383,34 @@ static void test_restore_garbage(void **state)
 		}
 	}
 	free(mut);
-	/* Structurally valid JSON with hostile values. */
+	/* Hostile counts and lengths. */
 	{
-		static const char *const bad[] = {
-		    "{\"v\":2,\"deleted\":[],\"queues\":[]}",
-		    "{\"v\":1,\"deleted\":[[\"a b\",1]],\"queues\":[]}",
-		    "{\"v\":1,\"deleted\":[],\"queues\":[{}]}",
-		    "{\"v\":1,\"deleted\":[],\"queues\":[{\"name\":\"q\","
-		    "\"fifo\":false,\"url\":\"u\",\"t\":[0,0,0,0,1],\"cfg\":"
-		    "[30,345600,1048576,0,0,false,false,false,null,null],"
-		    "\"tags\":{},\"msgs\":[[5,\"x\",\"b\",null,\"\",null,null,"
-		    "null,0,0,0,0,false,false,\"00\"]],\"ready\":[],"
-		    "\"gready\":[],\"dedups\":[]}]}",
-		    "{\"v\":1,\"deleted\":[],\"queues\":[{\"name\":\"q\","
-		    "\"fifo\":false,\"url\":\"u\",\"t\":[0,0,0,0,1],\"cfg\":"
-		    "[99999,345600,1048576,0,0,false,false,false,null,null],"
-		    "\"tags\":{},\"msgs\":[],\"ready\":[],\"gready\":[],"
-		    "\"dedups\":[]}]}",
-		    "{\"v\":1,\"deleted\":[],\"queues\":[{\"name\":\"q\","
-		    "\"fifo\":false,\"url\":\"u\",\"t\":[0,0,0,0,1],\"cfg\":"
-		    "[30,345600,1048576,0,0,false,false,false,null,null],"
-		    "\"tags\":{},\"msgs\":[],\"ready\":[7],\"gready\":[],"
-		    "\"dedups\":[]}]}",
-		    "[]",
-		    "",
+		static const struct {
+			const char *p;
+			size_t n;
+		} bad[] = {
+		    {"SQS1\xff\xff\xff\xff", 8},
+		    {"SQS1\0\0\0\0\xff\xff\xff\xff", 12},
+		    {"SQS1\0\0\0\0\x01\0\0\0\xff\xff\xff\x7f", 16},
+		    {"SQS1\0\0\0\0\x01\0\0\0\x01\0\0\0q\x05", 18},
+		    {"SQS1\0\0\0\0\0\0\0\0junk", 16},
+		    {"SQS2\0\0\0\0\0\0\0\0", 12},
+		    {"{\"v\":1}", 7},
+		    {"", 0},
 		};
 
 		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			assert_int_equal(b.svc->restore(b.svc->state,
-							(const uint8_t *)bad[i],
-							strlen(bad[i])),
-					 -1);
+			assert_int_equal(
+			    b.svc->restore(b.svc->state,
+					   (const uint8_t *)bad[i].p, bad[i].n),
+			    -1);
 		}
 		assert_true(b.svc->digest(b.svc->state) == d0);
+		/* The empty state is valid. */
+		assert_int_equal(
+		    b.svc->restore(b.svc->state,
+				   (const uint8_t *)"SQS1\0\0\0\0\0\0\0\0", 12),
+		    0);
 	}
 	free(buf);
 	fx_reset(&b);
