@@ -173,7 +173,16 @@ static void group_free(struct sqs_queue *q, struct sqs_group *g)
 
 bool sqs_group_eligible(const struct sqs_group *g)
 {
-	return g->inflight == 0 && g->head != NULL && !g->head->pending;
+	const struct sqs_msg *m;
+
+	if (g->inflight != 0) {
+		return false;
+	}
+	/* Nothing in flight: pending messages are delayed ones, which do not
+	 * block the messages after them. */
+	for (m = g->head; m != NULL && m->pending; m = m->rnext) {
+	}
+	return m != NULL;
 }
 
 /* Put g on the ready-group list if it can be received from. */

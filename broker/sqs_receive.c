@@ -278,13 +278,16 @@ enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
 				continue;
 			}
 			m = g->head;
-			/* Take as many of this group as fit, in order. */
-			while (m != NULL && !m->pending &&
+			/* Take as many of this group as fit, in order;
+			 * delayed messages are skipped, not waited for. */
+			while (m != NULL &&
 			       (int64_t)json_array_size(msgs) < max &&
 			       q->n_inflight < limit) {
 				struct sqs_msg *next = m->rnext;
 
-				if (sqs_msg_expired(q, m, now)) {
+				if (m->pending) {
+					/* delayed, or just taken */
+				} else if (sqs_msg_expired(q, m, now)) {
 					sqs_msg_remove(q, m);
 				} else if (q->cfg.max_receive_count &&
 					   m->receive_count >=

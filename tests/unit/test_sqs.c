@@ -1710,6 +1710,32 @@ static void test_scale_overlimit(void **state)
 	assert_int_equal(got, 20000);
 }
 
+static void test_fifo_delay_no_block(void **state)
+{
+	struct fx *f = *state;
+	json_t *m;
+
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"d.fifo\",\"Attributes\":{\"FifoQueue\":"
+	   "\"true\",\"DelaySeconds\":\"60\"}}",
+	   T0);
+	send_fifo(f, "d.fifo", "late", "g", "1", T0);
+	ok(f, "SetQueueAttributes",
+	   "{\"QueueUrl\":\"" URL "d.fifo\",\"Attributes\":{"
+	   "\"DelaySeconds\":\"0\"}}",
+	   T0);
+	send_fifo(f, "d.fifo", "now", "g", "2", T0 + 1);
+	/* The delayed message does not block its group. */
+	m = recv_n(f, "d.fifo", 10, T0 + 2);
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(sget(json_array_get(m, 0), "Body"), "now");
+	delete_msg(f, "d.fifo", json_array_get(m, 0), T0 + 3);
+	assert_null(recv_n(f, "d.fifo", 10, T0 + 59999));
+	m = recv_n(f, "d.fifo", 10, T0 + 60000);
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(sget(json_array_get(m, 0), "Body"), "late");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1728,6 +1754,7 @@ int main(void)
 	    T(test_fifo),
 	    T(test_fifo_content_dedup),
 	    T(test_fifo_attempt_id),
+	    T(test_fifo_delay_no_block),
 	    T(test_dlq),
 	    T(test_determinism),
 	    T(test_snapshot_roundtrip),
