@@ -230,6 +230,7 @@ void sqs_queue_free(struct sqs_queue *q)
 	u64map_free(&q->groups);
 	u64map_free(&q->dedups);
 	sqs_attempts_free(q);
+	sqs_tasks_free(q);
 	u64map_free(&q->attempts);
 	free(q->heap);
 	free(q->url);
@@ -365,6 +366,9 @@ static const struct action actions[] = {
     {"DeleteMessageBatch", SERVICE_ACTION_WRITE},
     {"ChangeMessageVisibility", SERVICE_ACTION_WRITE},
     {"ChangeMessageVisibilityBatch", SERVICE_ACTION_WRITE},
+    {"StartMessageMoveTask", SERVICE_ACTION_WRITE},
+    {"CancelMessageMoveTask", SERVICE_ACTION_WRITE},
+    {"ListMessageMoveTasks", SERVICE_ACTION_READ},
 };
 
 static enum service_action_kind action_kind(const char *action)
@@ -424,6 +428,16 @@ static enum service_status prepare(void *state, const char *action,
 		sqs_err(result, "InvalidParameterValue",
 			"The request must be a JSON object.");
 		return SERVICE_ERROR;
+	}
+	if (strcmp(action, "StartMessageMoveTask") == 0) {
+		char h[33];
+
+		random_hex(h, 16);
+		json_object_set_new(context, "TaskHandle", json_string(h));
+		return SERVICE_OK;
+	}
+	if (strcmp(action, "CancelMessageMoveTask") == 0) {
+		return SERVICE_OK;
 	}
 	if (strcmp(action, "CreateQueue") != 0) {
 		q = sqs_queue_by_url(st, input, result);
@@ -517,6 +531,12 @@ static enum service_status apply(void *state, const char *action,
 	if (strcmp(action, "ChangeMessageVisibilityBatch") == 0) {
 		return sqs_change_vis(st, in, now, r, true);
 	}
+	if (strcmp(action, "StartMessageMoveTask") == 0) {
+		return sqs_start_move(st, in, ctx, now, r);
+	}
+	if (strcmp(action, "CancelMessageMoveTask") == 0) {
+		return sqs_cancel_move(st, in, r);
+	}
 	sqs_err(r, "InvalidAction",
 		"The action %s is not valid for this endpoint.", action);
 	return SERVICE_ERROR;
@@ -544,6 +564,9 @@ static enum service_status read_action(void *state, const char *action,
 	}
 	if (strcmp(action, "ListQueueTags") == 0) {
 		return sqs_list_tags(st, in, r);
+	}
+	if (strcmp(action, "ListMessageMoveTasks") == 0) {
+		return sqs_list_moves(st, in, r);
 	}
 	if (strcmp(action, "ListDeadLetterSourceQueues") == 0) {
 		return sqs_list_dlq_sources(st, in, ctx, r);

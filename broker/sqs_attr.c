@@ -100,7 +100,7 @@ static int attr_bool(const json_t *v, const char *name, bool *out,
 }
 
 /* "arn:aws:sqs:<region>:<account>:<name>" of a queue of ours -> name. */
-static int arn_name(const struct sqs_state *st, const char *arn, char *name)
+int sqs_arn_name(const struct sqs_state *st, const char *arn, char *name)
 {
 	char prefix[160];
 	size_t pl, n;
@@ -156,7 +156,7 @@ static int redrive_policy(struct sqs_state *st, struct sqs_qcfg *c, bool fifo,
 			"an integer from 1 to 1000.");
 		return -1;
 	}
-	if (arn_name(st, json_string_value(arn_v), name) != 0 ||
+	if (sqs_arn_name(st, json_string_value(arn_v), name) != 0 ||
 	    (dlq = sqs_queue_find(st, name)) == NULL) {
 		json_decref(doc);
 		return sqs_err(r, "InvalidParameterValue",
@@ -229,7 +229,7 @@ int sqs_redrive_restore(const struct sqs_state *st, struct sqs_qcfg *c,
 	char name[SQS_NAME_MAX + 1];
 
 	/* The target may have been deleted since: only the form is checked. */
-	if (arn == NULL || arn_name(st, arn, name) != 0 ||
+	if (arn == NULL || sqs_arn_name(st, arn, name) != 0 ||
 	    !json_is_integer(max) || json_integer_value(max) < 1 ||
 	    json_integer_value(max) > 1000 || json_object_size(doc) != 2) {
 		json_decref(doc);
@@ -276,7 +276,7 @@ static int redrive_allow(struct sqs_state *st, struct sqs_qcfg *c,
 		char name[SQS_NAME_MAX + 1];
 
 		if (!json_is_string(a) ||
-		    arn_name(st, json_string_value(a), name) != 0) {
+		    sqs_arn_name(st, json_string_value(a), name) != 0) {
 			json_decref(doc);
 			return sqs_err(r, "InvalidParameterValue",
 				       "Value for parameter "

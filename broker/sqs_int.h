@@ -58,6 +58,7 @@ struct sqs_msg {
 	char *group_id;	    /* owned or NULL */
 	char *dedup_id;	    /* owned or NULL */
 	char *trace_header; /* owned or NULL */
+	char *origin;	    /* dead-lettered from this queue; owned or NULL */
 	uint64_t sent_ms;
 	uint64_t first_receive_ms; /* 0 = never received */
 	uint64_t visible_at_ms;	   /* meaningful while pending */
@@ -105,6 +106,19 @@ struct sqs_attempt {
 	struct sqs_attempt *prev, *next; /* time order */
 };
 
+/* A message move task (StartMessageMoveTask). Tasks run to completion
+ * when started (deterministically, in one apply), so they are kept only
+ * for ListMessageMoveTasks. */
+#define SQS_TASKS_KEPT 10
+struct sqs_task {
+	char handle[33];  /* leader-made, hex */
+	char *dest_arn;	  /* owned or NULL (back to each message's origin) */
+	uint32_t rate;	  /* MaxNumberOfMessagesPerSecond, 0 = not given */
+	uint64_t moved;	  /* ApproximateNumberOfMessagesMoved */
+	uint64_t to_move; /* ApproximateNumberOfMessagesToMove */
+	uint64_t started_ms;
+};
+
 struct sqs_queue {
 	char name[SQS_NAME_MAX + 1];
 	bool fifo;
@@ -129,6 +143,8 @@ struct sqs_queue {
 	struct sqs_dedup *dhead, *dtail;
 	struct u64map attempts; /* hash -> chain of struct sqs_attempt */
 	struct sqs_attempt *ahead, *atail;
+	struct sqs_task tasks[SQS_TASKS_KEPT]; /* newest first */
+	size_t n_tasks;
 };
 
 struct sqs_deleted {
@@ -228,6 +244,9 @@ int sqs_qcfg_set(struct sqs_state *st, struct sqs_qcfg *cfg, bool fifo,
 		 bool creating, const json_t *attrs, const char *self_name,
 		 struct service_result *r);
 void sqs_qcfg_default(struct sqs_qcfg *cfg);
+/* "arn:aws:sqs:<region>:<account>:<name>" of ours -> name (81 bytes).
+ * 0, or -1 when it is not such an ARN. */
+int sqs_arn_name(const struct sqs_state *st, const char *arn, char *name);
 /* A stored (canonical) RedrivePolicy, checked for form only: restore. */
 int sqs_redrive_restore(const struct sqs_state *st, struct sqs_qcfg *c,
 			const char *s);
@@ -306,6 +325,18 @@ void sqs_attempt_remove(struct sqs_queue *q, struct sqs_attempt *a);
 void sqs_attempts_expire(struct sqs_queue *q, uint64_t now);
 void sqs_attempts_free(struct sqs_queue *q);
 bool sqs_attempt_id_ok(const char *s);
+
+/* ---- sqs_move.c (message move tasks) ---- */
+enum service_status sqs_start_move(struct sqs_state *st, const json_t *in,
+				   const json_t *ctx, uint64_t now,
+				   struct service_result *r);
+enum service_status sqs_list_moves(struct sqs_state *st, const json_t *in,
+				   struct service_result *r);
+enum service_status sqs_cancel_move(struct sqs_state *st, const json_t *in,
+				    struct service_result *r);
+/* Keep a task record on q (newest first; the oldest beyond 10 goes). */
+void sqs_task_push(struct sqs_queue *q, const struct sqs_task *t);
+void sqs_tasks_free(struct sqs_queue *q);
 
 /* ---- sqs_snap.c ---- */
 int sqs_snapshot(const void *state, uint8_t **buf, size_t *len);

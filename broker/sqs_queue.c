@@ -224,6 +224,7 @@ void sqs_msg_free(struct sqs_msg *m)
 	free(m->group_id);
 	free(m->dedup_id);
 	free(m->trace_header);
+	free(m->origin);
 	free(m);
 }
 

@@ -140,6 +140,8 @@ static bool move_to_dlq(struct sqs_state *st, struct sqs_queue *q,
 	}
 	sqs_queue_advance(dlq, now);
 	sqs_msg_unlink(q, m);
+	free(m->origin);
+	m->origin = strdup(q->name); /* for a redrive back (move tasks) */
 	m->seq = dlq->next_seq++;
 	if (dlq->fifo) {
 		m->sent_ms = now; /* FIFO DLQs restart the retention clock */

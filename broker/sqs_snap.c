@@ -12,14 +12,17 @@
  *     opt redrive_policy, opt redrive_allow_policy, str tags (JSON),
  *     u64 n_msgs (send order) {
  *       u64 seq, 36 bytes message id, str body, opt attributes (JSON),
- *       str md5_attrs, opt group, opt dedup, opt trace,
+ *       str md5_attrs, opt group, opt dedup, opt trace, opt origin,
  *       u64 sent_ms, first_receive_ms, visible_at_ms, u32 receive_count,
  *       u8 flags (1 pending, 2 in flight), 16 bytes receipt nonce }
  *     u64 n_ready { u64 seq }            standard: available order
  *     u32 n_ready_groups { str group }   FIFO: ready-group order
  *     u64 n_dedups { str key, 36 bytes id, u64 seq, u64 at_ms }
  *     u32 n_attempts { str id, u64 at_ms, 16 bytes nonce, u8 n,
- *                      u64 seq[n] } }
+ *                      u64 seq[n] }
+ *     u32 n_tasks (<= 10, newest first) { 32 bytes handle,
+ *                      opt destination ARN, u32 rate, u64 moved,
+ *                      u64 to_move, u64 started_ms } }
  * Restore reads into a fresh state, checks every length against the bytes
  * left and its own limit, every value's range and every cross-reference
  * (the same rules as the actions), and swaps the state in only when all
@@ -165,6 +168,7 @@ static void queue_put(struct wr *w, const struct sqs_queue *q)
 		w_opt(w, m->group_id);
 		w_opt(w, m->dedup_id);
 		w_opt(w, m->trace_header);
+		w_opt(w, m->origin);
 		w_u64(w, m->sent_ms);
 		w_u64(w, m->first_receive_ms);
 		w_u64(w, m->visible_at_ms);
@@ -208,6 +212,17 @@ static void queue_put(struct wr *w, const struct sqs_queue *q)
 		for (i = 0; i < a->n; i++) {
 			w_u64(w, a->seqs[i]);
 		}
+	}
+	w_u32(w, (uint32_t)q->n_tasks);
+	for (i = 0; i < q->n_tasks; i++) {
+		const struct sqs_task *t = &q->tasks[i];
+
+		w_raw(w, t->handle, 32);
+		w_opt(w, t->dest_arn);
+		w_u32(w, t->rate);
+		w_u64(w, t->moved);
+		w_u64(w, t->to_move);
+		w_u64(w, t->started_ms);
 	}
 }
 
@@ -372,6 +387,7 @@ static int msg_restore(struct sqs_queue *q, struct rd *r)
 	r_opt(r, SQS_GROUP_MAX, &m->group_id);
 	r_opt(r, SQS_DEDUP_MAX, &m->dedup_id);
 	r_opt(r, 4096, &m->trace_header);
+	r_opt(r, SQS_NAME_MAX, &m->origin);
 	m->sent_ms = r_u64(r);
 	m->first_receive_ms = r_u64(r);
 	m->visible_at_ms = r_u64(r);
@@ -382,7 +398,8 @@ static int msg_restore(struct sqs_queue *q, struct rd *r)
 	    u64map_get(&q->by_seq, m->seq) != NULL || m->body_len == 0 ||
 	    (strlen(md5a) != 0 && strlen(md5a) != 32) || flags > 3 ||
 	    (flags == 2) || ((flags & 2) && m->first_receive_ms == 0) ||
-	    (q->fifo && m->group_id == NULL)) {
+	    (q->fifo && m->group_id == NULL) ||
+	    (m->origin != NULL && !sqs_queue_name_ok(m->origin))) {
 		goto bad;
 	}
 	m->pending = flags & 1;
@@ -593,6 +610,25 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 			goto bad;
 		}
 	}
+	n32 = r_u32(r);
+	if (r->bad || n32 > SQS_TASKS_KEPT) {
+		goto bad;
+	}
+	for (i = 0; i < n32; i++) {
+		struct sqs_task t = {0};
+
+		r_fixed(r, t.handle, 32);
+		r_opt(r, 300, &t.dest_arn);
+		t.rate = r_u32(r);
+		t.moved = r_u64(r);
+		t.to_move = r_u64(r);
+		t.started_ms = r_u64(r);
+		if (r->bad || t.rate > 500 || t.moved > t.to_move) {
+			free(t.dest_arn);
+			goto bad;
+		}
+		q->tasks[q->n_tasks++] = t;
+	}
 	free(name);
 	free(s);
 	free(allow);
@@ -702,6 +738,7 @@ static uint64_t msg_digest(const struct sqs_msg *m)
 	h = hs(m->group_id, h);
 	h = hs(m->dedup_id, h);
 	h = hs(m->trace_header, h);
+	h = hs(m->origin, h);
 	h = hu(m->sent_ms, h);
 	h = hu(m->first_receive_ms, h);
 	h = hu(m->pending ? m->visible_at_ms : 0, h);
@@ -755,6 +792,14 @@ static uint64_t queue_digest(const struct sqs_queue *q)
 			ah = hu(a->seqs[i], ah);
 		}
 		sum += u64_mix(ah);
+	}
+	for (size_t i = 0; i < q->n_tasks; i++) {
+		const struct sqs_task *t = &q->tasks[i];
+
+		h = hs(t->handle, h);
+		h = hs(t->dest_arn, h);
+		h = hu(t->rate,
+		       hu(t->moved, hu(t->to_move, hu(t->started_ms, h))));
 	}
 	return u64_mix(hu(sum, h));
 }

@@ -1736,6 +1736,90 @@ static void test_fifo_delay_no_block(void **state)
 	assert_string_equal(sget(json_array_get(m, 0), "Body"), "late");
 }
 
+static void test_move_tasks(void **state)
+{
+	struct fx *f = *state;
+	json_t *m, *res;
+	uint8_t *buf;
+	size_t len;
+	uint64_t d;
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"dl\"}", T0);
+	ok(f, "CreateQueue", "{\"QueueName\":\"other\"}", T0);
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"src\",\"Attributes\":{\"VisibilityTimeout\":"
+	   "\"0\",\"RedrivePolicy\":\"{\\\"deadLetterTargetArn\\\":\\\"arn:"
+	   "aws:sqs:us-east-1:000000000000:dl\\\",\\\"maxReceiveCount\\\":1}\"}"
+	   "}",
+	   T0);
+	send_body(f, "src", "p1", T0);
+	send_body(f, "src", "p2", T0);
+	assert_int_equal(json_array_size(recv_n(f, "src", 10, T0)), 2);
+	/* Second receive moves both to the DLQ. */
+	assert_null(recv_n(f, "src", 10, T0 + 1));
+	assert_string_equal(
+	    qattr(f, "dl", "ApproximateNumberOfMessages", T0 + 1), "2");
+	err(f, "StartMessageMoveTask",
+	    "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:other\"}",
+	    T0 + 2, "InvalidParameterValue");
+	err(f, "StartMessageMoveTask",
+	    "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:nope\"}",
+	    T0 + 2, "ResourceNotFoundException");
+	err(f, "StartMessageMoveTask", "{}", T0 + 2, "MissingParameter");
+	err(f, "StartMessageMoveTask",
+	    "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
+	    "\"MaxNumberOfMessagesPerSecond\":501}",
+	    T0 + 2, "InvalidParameterValue");
+	/* Back to the origin, with a fresh receive count. */
+	ok(f, "StartMessageMoveTask",
+	   "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
+	   "\"MaxNumberOfMessagesPerSecond\":50}",
+	   T0 + 3);
+	assert_int_equal(strlen(sget(f->out, "TaskHandle")), 32);
+	assert_string_equal(
+	    qattr(f, "dl", "ApproximateNumberOfMessages", T0 + 3), "0");
+	m = recv_n(f, "src", 10, T0 + 4);
+	assert_int_equal(json_array_size(m), 2);
+	assert_string_equal(
+	    sget(json_object_get(json_array_get(m, 0), "Attributes"),
+		 "ApproximateReceiveCount"),
+	    "1");
+	ok(f, "ListMessageMoveTasks",
+	   "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
+	   "\"MaxResults\":10}",
+	   T0 + 5);
+	res = json_object_get(f->out, "Results");
+	assert_int_equal(json_array_size(res), 1);
+	assert_string_equal(sget(json_array_get(res, 0), "Status"),
+			    "COMPLETED");
+	assert_int_equal(
+	    json_integer_value(json_object_get(
+		json_array_get(res, 0), "ApproximateNumberOfMessagesMoved")),
+	    2);
+	/* To an explicit destination. */
+	assert_null(recv_n(f, "src", 10, T0 + 5)); /* to the DLQ again */
+	ok(f, "StartMessageMoveTask",
+	   "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
+	   "\"DestinationArn\":\"arn:aws:sqs:us-east-1:000000000000:other\"}",
+	   T0 + 6);
+	assert_string_equal(
+	    qattr(f, "other", "ApproximateNumberOfMessages", T0 + 6), "2");
+	err(f, "CancelMessageMoveTask", "{\"TaskHandle\":\"x\"}", T0 + 7,
+	    "ResourceNotFoundException");
+	/* Tasks and origins survive a snapshot. */
+	d = f->svc->digest(f->svc->state);
+	assert_int_equal(f->svc->snapshot(f->svc->state, &buf, &len), 0);
+	assert_int_equal(f->svc->restore(f->svc->state, buf, len), 0);
+	free(buf);
+	assert_true(f->svc->digest(f->svc->state) == d);
+	ok(f, "ListMessageMoveTasks",
+	   "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
+	   "\"MaxResults\":10}",
+	   T0 + 8);
+	assert_int_equal(json_array_size(json_object_get(f->out, "Results")),
+			 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1756,6 +1840,7 @@ int main(void)
 	    T(test_fifo_attempt_id),
 	    T(test_fifo_delay_no_block),
 	    T(test_dlq),
+	    T(test_move_tasks),
 	    T(test_determinism),
 	    T(test_snapshot_roundtrip),
 	    T(test_restore_garbage),
