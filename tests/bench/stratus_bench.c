@@ -5,6 +5,8 @@
  *   stratus-bench failover [--endpoints E] [--cluster-script PATH]
  *                      [--runs N] [--duration S] [--kill-at S]
  *                      [--concurrency C] [--value-size B]
+ *   stratus-bench sqs  [--phase P] ...   (bench_sqs.c: the peers' queue
+ *                      workload against SQS)
  *
  * core: C requests outstanding at once through libstratus' async API, each
  * a put of K keys (client batching: one request, one raft entry at most);
@@ -408,9 +410,11 @@ static int run_failover(const struct bench_opts *o)
 	return rc;
 }
 
+int bench_sqs_main(int argc, char **argv); /* bench_sqs.c */
+
 static void usage(void)
 {
-	fputs("usage: stratus-bench core|failover [--endpoints E] "
+	fputs("usage: stratus-bench core|failover|sqs [--endpoints E] "
 	      "[--value-size B] [--concurrency C] [--batch K] [--duration S] "
 	      "[--warmup S] [--cluster-script PATH] [--runs N] [--kill-at S]\n",
 	      stderr);
@@ -434,6 +438,9 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		usage();
 		return 2;
+	}
+	if (!strcmp(argv[1], "sqs")) {
+		return bench_sqs_main(argc - 2, argv + 2);
 	}
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
