@@ -308,8 +308,8 @@ static void *producer_main(void *arg)
 			break;
 		}
 		if (per_rate > 0) {
-			sleep_until_ns(t0 + (uint64_t)((double)k++ * 1e9 /
-						       per_rate));
+			sleep_until_ns(
+			    t0 + (uint64_t)((double)k++ * 1e9 / per_rate));
 		}
 		pthread_mutex_lock(&p->mu);
 		while (p->outstanding >= O.window &&
@@ -434,9 +434,8 @@ static int consume_once(struct consumer *c, const char *recv_json)
 		char id[24];
 		on_consume(b ? b : "", b ? strlen(b) : 0, &c->lat);
 		snprintf(id, sizeof id, "%zu", i);
-		json_array_append_new(entries,
-				      json_pack("{s:s, s:O}", "Id", id,
-						"ReceiptHandle", h));
+		json_array_append_new(entries, json_pack("{s:s, s:O}", "Id", id,
+							 "ReceiptHandle", h));
 	}
 	del = json_pack("{s:s, s:o}", "QueueUrl", g_queue_url, "Entries",
 			entries);
@@ -504,10 +503,10 @@ static int create_queue(const char *name, const char *attrs_json)
 	}
 	doc = json_loads(out, 0, NULL);
 	st_free(out);
-	if (doc == NULL ||
-	    !json_is_string(json_object_get(doc, "QueueUrl"))) {
+	if (doc == NULL || !json_is_string(json_object_get(doc, "QueueUrl"))) {
 		json_decref(doc);
-		fprintf(stderr, "stratus-bench sqs: CreateQueue: no QueueUrl\n");
+		fprintf(stderr,
+			"stratus-bench sqs: CreateQueue: no QueueUrl\n");
 		return -1;
 	}
 	snprintf(g_queue_url, sizeof g_queue_url, "%s",
@@ -626,8 +625,7 @@ static void join_consumers(void)
 
 /* Let consumers run until expect_unique ids are consumed, or nothing came
  * for idle_s and the queue reports nothing left, or hard_s passed. */
-static void wait_consumers(uint64_t expect_unique, double idle_s,
-			   double hard_s)
+static void wait_consumers(uint64_t expect_unique, double idle_s, double hard_s)
 {
 	uint64_t t0 = now_ns();
 
@@ -640,8 +638,9 @@ static void wait_consumers(uint64_t expect_unique, double idle_s,
 			break;
 		}
 		if ((double)(n - t0) / 1e9 > hard_s) {
-			fprintf(stderr, "stratus-bench sqs: drain hit the hard "
-					"limit (%.0f s)\n",
+			fprintf(stderr,
+				"stratus-bench sqs: drain hit the hard "
+				"limit (%.0f s)\n",
 				hard_s);
 			break;
 		}
@@ -764,18 +763,18 @@ static int phase_mixed(double rate)
 	}
 	win = atomic_load(&g_win_consumed);
 	printf("RESULT peer=stratus phase=mixed secs=%.0f producers=%d "
-	       "consumers=%d window=%d target_rate=%.0f confirmed_in_window=%" PRIu64
-	       " consumed_in_window=%" PRIu64 " prod_rate=%.0f e2e_rate=%.0f "
+	       "consumers=%d window=%d target_rate=%.0f "
+	       "confirmed_in_window=%" PRIu64 " consumed_in_window=%" PRIu64
+	       " prod_rate=%.0f e2e_rate=%.0f "
 	       "rate=%.0f lat_p50_ms=%.2f lat_p99_ms=%.2f lat_p999_ms=%.2f "
 	       "lat_max_ms=%.2f drained_total=%" PRIuFAST64
 	       " confirmed_total=%" PRIuFAST64 " dups=%" PRIuFAST64
 	       " failed=%" PRIuFAST64 " reconnects=0\n",
-	       O.mixed_s, O.producers, O.consumers, O.window, rate,
-	       conf_at_end, win, (double)conf_at_end / O.mixed_s,
-	       (double)win / O.mixed_s, (double)win / O.mixed_s, p[0], p[1],
-	       p[2], p[3], atomic_load(&g_consumed_unique),
-	       atomic_load(&g_confirmed), atomic_load(&g_dups),
-	       atomic_load(&g_failed));
+	       O.mixed_s, O.producers, O.consumers, O.window, rate, conf_at_end,
+	       win, (double)conf_at_end / O.mixed_s, (double)win / O.mixed_s,
+	       (double)win / O.mixed_s, p[0], p[1], p[2], p[3],
+	       atomic_load(&g_consumed_unique), atomic_load(&g_confirmed),
+	       atomic_load(&g_dups), atomic_load(&g_failed));
 	report_cpu(rate > 0 ? "paced" : "mixed", cpu0, g_t_start);
 	return 0;
 }
@@ -1017,8 +1016,7 @@ int bench_sqs_main(int argc, char **argv)
 	/* Every run uses fresh queues (name + time), so no phase sees
 	 * another run's leftovers. */
 	snprintf(qname, sizeof qname, "%s-%ld", O.queue, (long)time(NULL));
-	if (all || !strcmp(O.phase, "produce") ||
-	    !strcmp(O.phase, "consume")) {
+	if (all || !strcmp(O.phase, "produce") || !strcmp(O.phase, "consume")) {
 		if (create_queue(qname, NULL) != 0) {
 			return 1;
 		}

@@ -212,10 +212,9 @@ static int run_drain(void)
 		json_array_foreach(msgs, i, m)
 		{
 			char id[24];
-			log_line("r",
-				 json_string_value(json_object_get(m, "Body")),
-				 json_string_value(
-				     json_object_get(m, "MessageId")));
+			log_line(
+			    "r", json_string_value(json_object_get(m, "Body")),
+			    json_string_value(json_object_get(m, "MessageId")));
 			snprintf(id, sizeof id, "e%zu", i);
 			json_array_append_new(
 			    entries,
