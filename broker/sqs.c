@@ -439,9 +439,17 @@ static enum service_status prepare(void *state, const char *action,
 	if (strcmp(action, "CancelMessageMoveTask") == 0) {
 		return SERVICE_OK;
 	}
-	if (strcmp(action, "CreateQueue") != 0) {
+	/* Reject what apply would reject, before it enters the log (apply
+	 * checks again: the state may change in between). */
+	if (strcmp(action, "CreateQueue") == 0) {
+		if (sqs_create_queue(st, input, context, now_ms, true,
+				     result) != SERVICE_OK) {
+			return SERVICE_ERROR;
+		}
+	} else {
 		q = sqs_queue_by_url(st, input, result);
-		if (q == NULL) {
+		if (q == NULL || sqs_message_precheck(st, q, action, input,
+						      result) != SERVICE_OK) {
 			return SERVICE_ERROR;
 		}
 	}
@@ -493,7 +501,7 @@ static enum service_status apply(void *state, const char *action,
 		return SERVICE_ERROR;
 	}
 	if (strcmp(action, "CreateQueue") == 0) {
-		return sqs_create_queue(st, in, ctx, now, r);
+		return sqs_create_queue(st, in, ctx, now, false, r);
 	}
 	if (strcmp(action, "DeleteQueue") == 0) {
 		return sqs_delete_queue(st, in, now, r);

@@ -212,8 +212,9 @@ json_t *sqs_queue_url(const struct sqs_state *st, const json_t *ctx,
 		      const char *name);
 
 /* ---- sqs_queues.c (queue actions; in, ctx borrowed) ---- */
+/* dry: validate only (prepare), change nothing, no output. */
 enum service_status sqs_create_queue(struct sqs_state *st, const json_t *in,
-				     const json_t *ctx, uint64_t now,
+				     const json_t *ctx, uint64_t now, bool dry,
 				     struct service_result *r);
 enum service_status sqs_delete_queue(struct sqs_state *st, const json_t *in,
 				     uint64_t now, struct service_result *r);
@@ -277,6 +278,12 @@ enum service_status sqs_delete(struct sqs_state *st, const json_t *in,
 enum service_status sqs_change_vis(struct sqs_state *st, const json_t *in,
 				   uint64_t now, struct service_result *r,
 				   bool batch);
+/* The checks apply makes first, without changing anything (prepare):
+ * SendMessage's fields, batch shapes, receipt handles and ranges. */
+enum service_status sqs_message_precheck(struct sqs_state *st,
+					 struct sqs_queue *q,
+					 const char *action, const json_t *in,
+					 struct service_result *r);
 /* Bring q up to now: pending messages whose time came become available,
  * expired messages go. Returns whether any message became available. */
 bool sqs_queue_advance(struct sqs_queue *q, uint64_t now);

@@ -83,7 +83,7 @@ void sqs_seq_str(uint64_t seq, char out[32])
  * fills out (borrowed object) with the response fields. */
 static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 		    const char *msg_id, uint64_t now, json_t *out, bool *woke,
-		    struct entry_err *e)
+		    bool dry, struct entry_err *e)
 {
 	struct service_result r = {0};
 	const json_t *body_v = json_object_get(in, "MessageBody");
@@ -208,6 +208,11 @@ static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 		json_decref(attrs);
 		json_decref(sys_norm);
 		return fail(&r, e);
+	}
+	if (dry) {
+		json_decref(attrs);
+		json_decref(sys_norm);
+		return 0;
 	}
 	if (q->fifo) {
 		struct sqs_dedup *d;
@@ -407,7 +412,7 @@ enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 			return SERVICE_ERROR;
 		}
 		out = json_object();
-		if (send_one(st, q, in, id, now, out, &woke, &e) != 0) {
+		if (send_one(st, q, in, id, now, out, &woke, false, &e) != 0) {
 			json_decref(out);
 			r->error_code = e.code;
 			r->sender_fault = strcmp(e.code, "InternalError") != 0;
@@ -473,8 +478,8 @@ enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 			snprintf(e.msg, sizeof(e.msg), "no message id");
 			json_array_append_new(failed, failed_entry(eid, &e));
 			json_decref(out);
-		} else if (send_one(st, q, entry, mid, now, out, &woke, &e) !=
-			   0) {
+		} else if (send_one(st, q, entry, mid, now, out, &woke, false,
+				    &e) != 0) {
 			json_array_append_new(failed, failed_entry(eid, &e));
 			json_decref(out);
 		} else {
@@ -669,5 +674,62 @@ enum service_status sqs_change_vis(struct sqs_state *st, const json_t *in,
 		return SERVICE_ERROR;
 	}
 	r->output = json_object();
+	return SERVICE_OK;
+}
+
+enum service_status sqs_message_precheck(struct sqs_state *st,
+					 struct sqs_queue *q,
+					 const char *action, const json_t *in,
+					 struct service_result *r)
+{
+	uint64_t seq;
+	uint8_t nonce[16];
+	int64_t v;
+
+	if (strcmp(action, "SendMessage") == 0) {
+		struct entry_err e;
+		bool woke = false;
+
+		if (send_one(st, q, in, NULL, 0, NULL, &woke, true, &e) != 0) {
+			r->error_code = e.code;
+			r->sender_fault = strcmp(e.code, "InternalError") != 0;
+			snprintf(r->error_message, sizeof(r->error_message),
+				 "%s", e.msg);
+			return SERVICE_ERROR;
+		}
+	} else if (strcmp(action, "SendMessageBatch") == 0 ||
+		   strcmp(action, "DeleteMessageBatch") == 0 ||
+		   strcmp(action, "ChangeMessageVisibilityBatch") == 0) {
+		if (batch_check(in, r) != 0) {
+			return SERVICE_ERROR;
+		}
+	} else if (strcmp(action, "DeleteMessage") == 0) {
+		if (handle_get(in, &seq, nonce, r) != 0) {
+			return SERVICE_ERROR;
+		}
+	} else if (strcmp(action, "ChangeMessageVisibility") == 0) {
+		int has;
+
+		if (handle_get(in, &seq, nonce, r) != 0) {
+			return SERVICE_ERROR;
+		}
+		has = sqs_get_int(in, "VisibilityTimeout", 0,
+				  SQS_MAX_VISIBILITY_S, &v, r);
+		if (has < 0) {
+			return SERVICE_ERROR;
+		}
+		if (has == 0) {
+			sqs_err(r, "MissingParameter",
+				"The request must contain the parameter "
+				"VisibilityTimeout.");
+			return SERVICE_ERROR;
+		}
+	} else if (strcmp(action, "ReceiveMessage") == 0) {
+		if (sqs_get_int(in, "MaxNumberOfMessages", 1, 10, &v, r) < 0 ||
+		    sqs_get_int(in, "VisibilityTimeout", 0,
+				SQS_MAX_VISIBILITY_S, &v, r) < 0) {
+			return SERVICE_ERROR;
+		}
+	}
 	return SERVICE_OK;
 }

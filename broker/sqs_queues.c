@@ -55,7 +55,7 @@ static int tags_check(const json_t *tags, size_t existing,
 }
 
 enum service_status sqs_create_queue(struct sqs_state *st, const json_t *in,
-				     const json_t *ctx, uint64_t now,
+				     const json_t *ctx, uint64_t now, bool dry,
 				     struct service_result *r)
 {
 	const char *name;
@@ -133,13 +133,19 @@ enum service_status sqs_create_queue(struct sqs_state *st, const json_t *in,
 				"a different value for attribute(s).");
 			return SERVICE_ERROR;
 		}
+		if (dry) {
+			return SERVICE_OK;
+		}
 		r->output = json_pack("{s:o}", "QueueUrl",
 				      sqs_queue_url(st, ctx, old->name));
 		return SERVICE_OK;
 	}
-	sqs_prune_deleted(st, now);
+	if (!dry) {
+		sqs_prune_deleted(st, now);
+	}
 	for (i = 0; i < st->n_deleted; i++) {
-		if (strcmp(st->deleted[i].name, name) == 0) {
+		if (strcmp(st->deleted[i].name, name) == 0 &&
+		    st->deleted[i].at_ms + SQS_DELETED_REUSE_MS > now) {
 			sqs_queue_free(q);
 			sqs_err(r, "QueueDeletedRecently",
 				"You must wait 60 seconds after deleting a "
@@ -147,6 +153,10 @@ enum service_status sqs_create_queue(struct sqs_state *st, const json_t *in,
 				"same name.");
 			return SERVICE_ERROR;
 		}
+	}
+	if (dry) {
+		sqs_queue_free(q);
+		return SERVICE_OK;
 	}
 	snprintf(buf, sizeof(buf), "%s/%s/%s", sqs_endpoint_of(ctx),
 		 st->env.account_id, name);

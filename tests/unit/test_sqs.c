@@ -1820,6 +1820,62 @@ static void test_move_tasks(void **state)
 			 2);
 }
 
+/* Prepare rejects what apply would reject (nothing enters the log), and
+ * apply alone still rejects it identically. */
+static void test_prepare_rejects(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *action, *input, *code;
+	} cases[] = {
+	    {"CreateQueue", "{\"QueueName\":\"bad name\"}",
+	     "InvalidParameterValue"},
+	    {"CreateQueue",
+	     "{\"QueueName\":\"q\",\"Attributes\":{\"VisibilityTimeout\":"
+	     "\"31\"}}",
+	     "QueueAlreadyExists"},
+	    {"SendMessage", "{\"QueueUrl\":\"" URL "q\"}", "MissingParameter"},
+	    {"SendMessage",
+	     "{\"QueueUrl\":\"" URL "nope\",\"MessageBody\":\"x\"}",
+	     "QueueDoesNotExist"},
+	    {"SendMessageBatch", "{\"QueueUrl\":\"" URL "q\",\"Entries\":[]}",
+	     "EmptyBatchRequest"},
+	    {"DeleteMessage",
+	     "{\"QueueUrl\":\"" URL "q\",\"ReceiptHandle\":\"zz\"}",
+	     "ReceiptHandleIsInvalid"},
+	    {"ReceiveMessage",
+	     "{\"QueueUrl\":\"" URL "q\",\"MaxNumberOfMessages\":0}",
+	     "InvalidParameterValue"},
+	};
+	size_t i;
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"q\"}", T0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *in = json_loads(cases[i].input, 0, NULL);
+		json_t *ctx = json_pack(
+		    "{s:s,s:[s],s:s}", "Endpoint", "http://e", "MessageIds",
+		    "00000000-0000-4000-8000-000000000000", "ReceiptNonce",
+		    "000102030405060708090a0b0c0d0e0f");
+		json_t *pctx = json_object();
+		struct service_result r = {0};
+
+		assert_int_equal(f->svc->prepare(f->svc->state, cases[i].action,
+						 in, pctx, T0, &r),
+				 SERVICE_ERROR);
+		assert_string_equal(r.error_code, cases[i].code);
+		memset(&r, 0, sizeof(r));
+		assert_int_equal(f->svc->apply(f->svc->state, cases[i].action,
+					       in, ctx, T0, &r),
+				 SERVICE_ERROR);
+		assert_string_equal(r.error_code, cases[i].code);
+		json_decref(in);
+		json_decref(ctx);
+		json_decref(pctx);
+	}
+	assert_string_equal(qattr(f, "q", "ApproximateNumberOfMessages", T0),
+			    "0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1841,6 +1897,7 @@ int main(void)
 	    T(test_fifo_delay_no_block),
 	    T(test_dlq),
 	    T(test_move_tasks),
+	    T(test_prepare_rejects),
 	    T(test_determinism),
 	    T(test_snapshot_roundtrip),
 	    T(test_restore_garbage),
