@@ -232,6 +232,21 @@ int sqs_snapshot(const void *state, uint8_t **out, size_t *len)
 	struct wr w = {0};
 	size_t i;
 
+	/* Size the buffer once: bodies dominate (1e6 x 1 KiB = 1.1 GB), and
+	 * growing by doubling would copy it several times on the loop. */
+	{
+		size_t est = 4096;
+
+		for (i = 0; i < st->n_queues; i++) {
+			const struct sqs_msg *m;
+
+			for (m = st->queues[i]->head; m != NULL; m = m->next) {
+				est += m->body_len + 160;
+			}
+		}
+		w.p = malloc(est);
+		w.cap = w.p != NULL ? est : 0;
+	}
 	w_raw(&w, "SQS1", 4);
 	w_u32(&w, (uint32_t)st->n_deleted);
 	for (i = 0; i < st->n_deleted; i++) {
