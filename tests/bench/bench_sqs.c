@@ -74,6 +74,7 @@ static atomic_uint_fast64_t g_published, g_confirmed, g_failed, g_consumed,
     g_consumed_unique, g_dups, g_win_consumed, g_recv_errors, g_del_errors;
 static atomic_bool g_stop_prod, g_stop_cons;
 static uint64_t g_t_start, g_t_end_window;
+static double g_rate; /* total msgs/s the producers are paced to; 0 = unpaced */
 static _Atomic uint64_t g_last_confirm_ns, g_last_consume_ns;
 static _Atomic uint64_t g_t_kill, g_first_confirm_after_kill,
     g_last_confirm_before_kill;
@@ -292,7 +293,7 @@ static void send_done(void *arg, const st_error *err, const char *output)
 static void *producer_main(void *arg)
 {
 	struct producer *p = arg;
-	double per_rate = O.rate > 0 ? O.rate / O.producers : 0;
+	double per_rate = g_rate > 0 ? g_rate / O.producers : 0;
 	uint64_t t0 = now_ns(), k = 0;
 	char *json = malloc(SEND_JSON_BYTES);
 	int head;
@@ -735,11 +736,11 @@ static int phase_consume(void)
 
 static int phase_mixed(double rate)
 {
-	double p[4], cpu0 = cpu_s(), save = O.rate;
+	double p[4], cpu0 = cpu_s();
 	uint64_t conf_at_end, win;
 
 	reset_state();
-	O.rate = rate;
+	g_rate = rate;
 	atomic_store(&g_tickets, INT64_MAX / 2);
 	g_t_start = now_ns();
 	g_t_end_window = g_t_start + (uint64_t)(O.mixed_s * 1e9);
@@ -752,7 +753,7 @@ static int phase_mixed(double rate)
 	join_producers();
 	wait_consumers(atomic_load(&g_confirmed), 2.0, 60);
 	join_consumers();
-	O.rate = save;
+	g_rate = 0;
 	{
 		struct lvec ls[MAX_THREADS];
 		int i;
