@@ -240,34 +240,31 @@ static void ready_append(struct sqs_queue *q, struct sqs_msg *m)
 	q->rtail = m;
 }
 
-static void ready_unlink(struct sqs_queue *q, struct sqs_msg *m)
+/* Unlink m from a ready list (the queue's, or a FIFO group's). */
+static void list_unlink(struct sqs_msg **head, struct sqs_msg **tail,
+			struct sqs_msg *m)
 {
 	if (m->rprev) {
 		m->rprev->rnext = m->rnext;
 	} else {
-		q->rhead = m->rnext;
+		*head = m->rnext;
 	}
 	if (m->rnext) {
 		m->rnext->rprev = m->rprev;
 	} else {
-		q->rtail = m->rprev;
+		*tail = m->rprev;
 	}
 	m->rprev = m->rnext = NULL;
 }
 
+static void ready_unlink(struct sqs_queue *q, struct sqs_msg *m)
+{
+	list_unlink(&q->rhead, &q->rtail, m);
+}
+
 static void group_unlink(struct sqs_group *g, struct sqs_msg *m)
 {
-	if (m->rprev) {
-		m->rprev->rnext = m->rnext;
-	} else {
-		g->head = m->rnext;
-	}
-	if (m->rnext) {
-		m->rnext->rprev = m->rprev;
-	} else {
-		g->tail = m->rprev;
-	}
-	m->rprev = m->rnext = NULL;
+	list_unlink(&g->head, &g->tail, m);
 }
 
 int sqs_msg_insert(struct sqs_queue *q, struct sqs_msg *m)
