@@ -223,8 +223,7 @@ static int register_addresses(struct node_call *call)
 				call->command_len, registered_cb, call) != 0) {
 		return -1;
 	}
-	commit_flush(&call->n->commit);
-	return 0;
+	return 0; /* proposed by the node's next flush (each loop turn) */
 }
 
 /* Advance an add-node: register, add as spare, standby, voter. */
@@ -345,7 +344,8 @@ void cluster_register_peers(struct node *n)
 			return;
 		}
 	}
-	commit_flush(&n->commit);
+	/* proposed by the node's next flush (each loop turn): this runs
+	 * from raft's barrier callback */
 }
 
 static void transfer_cb(struct raft_transfer *req)

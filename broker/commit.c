@@ -241,7 +241,10 @@ static void apply_cb(struct raft_apply *req, int status, void *result)
 			   raft_strerror(status));
 	}
 	batch_free(b);
-	commit_flush(c);
+	/* No commit_flush here: proposing from inside raft's callback is
+	 * unsafe while raft steps down (it fails these requests from its
+	 * step-down path, and raft_apply then crashed libraft 0.15). The
+	 * node flushes every loop turn, before the loop waits again. */
 }
 
 static int propose(struct commit *c, struct commit_batch *b)

@@ -102,7 +102,9 @@ int commit_submit_read(struct commit *c, const struct wire_request *req,
 		       commit_done_cb cb, void *arg);
 
 /* Propose queued batches while fewer than max_inflight are in flight. When
- * this node is not the leader, completes queued items with NotLeader. */
+ * this node is not the leader, completes queued items with NotLeader.
+ * Never from inside a raft callback (apply, barrier, change): raft_apply
+ * from there is unsafe while raft steps down. */
 void commit_flush(struct commit *c);
 
 /* Complete every queued (not yet proposed) item with this error. */
