@@ -16,7 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How long the server may hold service.action with this input, ms. */
+/* Slack on top of a long poll's wait: the server answers an expired poll
+ * with its next batch, and an attempt may start late (a reconnect, a
+ * redirect), which re-starts the wait on the server. */
+#define LONG_POLL_GRACE_MS 5000
+
+/* How long the server may hold service.action with this input, ms
+ * (grace included). */
 static unsigned hold_ms(const char *service, const char *action,
 			const json_t *input)
 {
@@ -28,8 +34,9 @@ static unsigned hold_ms(const char *service, const char *action,
 	json_t *w = json_object_get(input, "WaitTimeSeconds");
 	if (json_is_integer(w) && json_integer_value(w) >= 0 &&
 	    json_integer_value(w) <= ST_SQS_MAX_WAIT_SECONDS)
-		return (unsigned)json_integer_value(w) * 1000;
-	return ST_SQS_MAX_WAIT_SECONDS * 1000;
+		return (unsigned)json_integer_value(w) * 1000 +
+		       LONG_POLL_GRACE_MS;
+	return ST_SQS_MAX_WAIT_SECONDS * 1000 + LONG_POLL_GRACE_MS;
 }
 
 /* A NUL-terminated copy of the result's output ("{}" when empty);
