@@ -1,5 +1,6 @@
 /* commit — see commit.h. */
 #include "commit.h"
+#include "clock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +10,6 @@
 #include "log.h"
 
 #define COMMIT_LZ4_THRESHOLD 4096
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int commit_init(struct commit *c, struct raft *raft, struct fsm *fsm,
 		uint64_t node_id, const struct config *cfg)
@@ -33,7 +26,7 @@ int commit_init(struct commit *c, struct raft *raft, struct fsm *fsm,
 	/* Nonces only need to differ from this node's earlier incarnations. */
 	if (getrandom(&c->next_nonce, sizeof c->next_nonce, 0) !=
 	    sizeof c->next_nonce) {
-		c->next_nonce = wall_ms() << 20;
+		c->next_nonce = clock_wall_ms() << 20;
 	}
 	c->next_nonce |= 1;
 	return 0;
@@ -226,7 +219,7 @@ static void apply_cb(struct raft_apply *req, int status, void *result)
 	u64map_del(&c->proposed, b->nonce);
 	c->inflight--;
 	if (status == 0) {
-		c->stats.latency_ms_sum += wall_ms() - b->proposed_at_ms;
+		c->stats.latency_ms_sum += clock_wall_ms() - b->proposed_at_ms;
 		answer_reads(c, b);
 		/* Every write was answered during apply; anything left means
 		 * the entry did not decode (cannot happen for our own). */
@@ -268,7 +261,7 @@ static int propose(struct commit *c, struct commit_batch *b)
 		}
 	}
 	b->nonce = c->next_nonce++;
-	b->proposed_at_ms = wall_ms();
+	b->proposed_at_ms = clock_wall_ms();
 	wb.leader_time_ms = b->proposed_at_ms;
 	wb.leader_id = c->node_id;
 	wb.nonce = b->nonce;

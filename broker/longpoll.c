@@ -1,18 +1,11 @@
 /* longpoll — see longpoll.h. A plain list: the waiters are bounded by the
  * front door's context pool (SERVER_POOL_SIZE). */
 #include "longpoll.h"
+#include "clock.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void unlink_waiter(struct longpoll *lp, struct longpoll_waiter *w)
 {
@@ -31,7 +24,7 @@ static void timer_cb(uv_timer_t *t)
 {
 	struct longpoll *lp = t->data;
 	struct longpoll_waiter *w;
-	uint64_t now = wall_ms();
+	uint64_t now = clock_wall_ms();
 
 	for (w = lp->head; w != NULL; w = w->next) {
 		if (w->wake_at_ms != 0 && w->wake_at_ms <= now) {
@@ -46,7 +39,7 @@ static void timer_cb(uv_timer_t *t)
 static void rearm(struct longpoll *lp)
 {
 	struct longpoll_waiter *w;
-	uint64_t earliest = 0, now = wall_ms();
+	uint64_t earliest = 0, now = clock_wall_ms();
 
 	for (w = lp->head; w != NULL; w = w->next) {
 		if (!w->due && w->wake_at_ms != 0 &&

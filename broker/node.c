@@ -1,5 +1,6 @@
 /* node — see node.h. */
 #include "node.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -179,14 +180,6 @@ static uint32_t classify(const struct fsm *f, const struct wire_request *req,
 	return WIRE_OK;
 }
 
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Answer with one failed result: a service's own error. */
 static void reply_service_error(struct node_call *call, const char *code,
 				const char *message)
@@ -241,7 +234,7 @@ static int prepare_service_call(struct node_call *call, bool write)
 	memset(&r, 0, sizeof r);
 	if (write) {
 		st = svc->prepare(svc->state, op->action, input, context,
-				  wall_ms(), &r);
+				  clock_wall_ms(), &r);
 	}
 	json_decref(r.output);
 	json_decref(input);
