@@ -8,7 +8,7 @@ acknowledged send (standard and FIFO) is received by a drain on the new
 leader, and nothing is received that was never sent; within each FIFO group
 messages arrive in send order and exactly once; a MessageDeduplicationId
 used before the kill, sent again after it, returns the original MessageId
-and is not delivered twice; of 20 messages received (visibility timeout 15
+and is not delivered twice; of 20 messages received (visibility timeout 30
 s) before the kill, the 10 deleted never reappear and the 10 kept are not
 received again before their visibility timeout ends, and are received again
 after it; the long poll that was parked on the old leader returns (empty,
@@ -30,7 +30,13 @@ from harness import (BUILD_DIR, TestFailure, check, expect, log,  # noqa: E402
 
 SQS_WORKLOAD = os.environ.get("STRATUS_SQS_WORKLOAD") or os.path.join(
     BUILD_DIR, "tests", "cluster", "sqs_workload")
-VIS_S = 15           # visibility timeout of the received-not-deleted messages
+# Visibility timeout of the received-not-deleted messages. 30 s, not 15:
+# under ASan with the senders running, the first ReceiveMessage after the
+# failover sometimes takes ~22 s (about two per-attempt timeouts of the
+# client: 5 s + the 1 s wait + 5 s slack, twice — as if two replies were
+# lost); not understood yet, recorded in the session notes. The check
+# needs a receive that ends before the timeout.
+VIS_S = 30
 LONG_POLL_S = 15     # WaitTimeSeconds of the parked long poll
 LIVENESS_BOUND_S = 20
 
@@ -145,7 +151,7 @@ def run(c, exe, procs):
     vis = create(c, "fo-vis")
     poll = create(c, "fo-poll")
 
-    # 20 messages received with a 12 s visibility timeout; 10 deleted.
+    # 20 messages received with a VIS_S visibility timeout; 10 deleted.
     for j in range(2):
         entries = [{"Id": f"e{i}", "MessageBody": f"vis-{j * 10 + i}"} for i in range(10)]
         out = sqs(c, "send-message-batch", "--queue-url", vis, "--entries", json.dumps(entries))
