@@ -20,20 +20,36 @@ static void unlink_waiter(struct longpoll *lp, struct longpoll_waiter *w)
 	lp->n_waiting--;
 }
 
+static void rearm(struct longpoll *lp);
+
 static void timer_cb(uv_timer_t *t)
 {
-	struct longpoll *lp = t->data;
+	longpoll_tick(t->data);
+}
+
+void longpoll_tick(struct longpoll *lp)
+{
 	struct longpoll_waiter *w;
 	uint64_t now = clock_wall_ms();
 
 	for (w = lp->head; w != NULL; w = w->next) {
-		if (w->wake_at_ms != 0 && w->wake_at_ms <= now) {
+		if (!w->due && w->wake_at_ms != 0 && w->wake_at_ms <= now) {
 			w->due = true;
 			lp->any_due = true;
 			lp->timed_out++;
 		}
 	}
-	longpoll_run(lp);
+	/* The timer runs on libuv's monotonic millisecond clock, deadlines
+	 * are wall-clock milliseconds: the two round differently, so the
+	 * timer can fire a moment before any deadline is due. Then nothing
+	 * runs and the timer must be armed again — it used to be left
+	 * unarmed, and such a long poll waited for its client's timeout
+	 * (~11 s) instead of its WaitTimeSeconds. */
+	if (lp->any_due) {
+		longpoll_run(lp);
+	} else {
+		rearm(lp);
+	}
 }
 
 static void rearm(struct longpoll *lp)
@@ -69,8 +85,8 @@ void longpoll_close(struct longpoll *lp)
 	uv_close((uv_handle_t *)&lp->timer, NULL);
 }
 
-int longpoll_park(struct longpoll *lp, struct node_call *call,
-		  const char *key, uint64_t wake_at_ms)
+int longpoll_park(struct longpoll *lp, struct node_call *call, const char *key,
+		  uint64_t wake_at_ms)
 {
 	struct longpoll_waiter *w = calloc(1, sizeof *w);
 

@@ -25,7 +25,7 @@ struct longpoll_waiter {
 	struct node_call *call;
 	char key[SERVICE_WAIT_KEY_SIZE];
 	uint64_t wake_at_ms; /* wall clock */
-	bool due;            /* woken: retry on the next run */
+	bool due;	     /* woken: retry on the next run */
 	struct longpoll_waiter *prev, *next;
 };
 
@@ -48,11 +48,15 @@ void longpoll_close(struct longpoll *lp);
 
 /* Park call until key is woken or wake_at_ms (wall clock ms; 0 = only
  * when woken). 0, or -1 when out of memory (the caller answers). */
-int longpoll_park(struct longpoll *lp, struct node_call *call,
-		  const char *key, uint64_t wake_at_ms);
+int longpoll_park(struct longpoll *lp, struct node_call *call, const char *key,
+		  uint64_t wake_at_ms);
 
 /* Mark every waiter on key due (safe during apply). */
 void longpoll_wake(struct longpoll *lp, const char *key);
+
+/* What the timer does when it fires: mark the waiters whose deadline has
+ * passed, retry them, re-arm for the rest. (Tests call it directly.) */
+void longpoll_tick(struct longpoll *lp);
 
 /* Retry the due waiters. Each loop turn. */
 void longpoll_run(struct longpoll *lp);

@@ -271,6 +271,8 @@ static void call_waits(void *arg, const char *wait_key, uint64_t wake_at_ms)
 {
 	struct node_call *call = arg;
 
+	log_debug("long poll %p parked on %s until %llu", (void *)call,
+		  wait_key, (unsigned long long)wake_at_ms);
 	if (call->n->stopping || longpoll_park(&call->n->longpoll, call,
 					       wait_key, wake_at_ms) != 0) {
 		node_call_error(call, WIRE_ERR_UNAVAILABLE,
@@ -283,6 +285,7 @@ static void call_retry(struct node_call *call)
 {
 	struct node *n = call->n;
 
+	log_debug("long poll %p proposed again", (void *)call);
 	if (raft_state(&n->raft) != RAFT_LEADER) {
 		node_call_error(call, WIRE_ERR_NOT_LEADER, "not the leader");
 		return;

