@@ -315,13 +315,43 @@ static const char *type_word(enum cli_type t)
 	return "?";
 }
 
-/* Does the JSON value v have the shape of type t? */
-static bool json_fits(enum cli_type t, json_t *v)
+/* Do all members of the array or object v satisfy is (json_is_string,
+ * json_is_object)? */
+static bool all_members(json_t *v, int (*is)(const json_t *))
 {
 	const char *k;
 	size_t i;
 	json_t *x;
 
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			if (!is(x))
+				return false;
+		}
+		return true;
+	}
+	json_object_foreach(v, k, x)
+	{
+		if (!is(x))
+			return false;
+	}
+	return true;
+}
+
+static int is_string(const json_t *v)
+{
+	return json_is_string(v);
+}
+
+static int is_object(const json_t *v)
+{
+	return json_is_object(v);
+}
+
+/* Does the JSON value v have the shape of type t? */
+static bool json_fits(enum cli_type t, json_t *v)
+{
 	switch (t) {
 	case CLI_T_STRING:
 		return json_is_string(v);
@@ -330,29 +360,13 @@ static bool json_fits(enum cli_type t, json_t *v)
 	case CLI_T_BOOLEAN:
 		return json_is_boolean(v);
 	case CLI_T_STRING_LIST:
-		if (!json_is_array(v))
-			return false;
-		json_array_foreach(v, i,
-				   x) if (!json_is_string(x)) return false;
-		return true;
+		return json_is_array(v) && all_members(v, is_string);
 	case CLI_T_STRING_MAP:
-		if (!json_is_object(v))
-			return false;
-		json_object_foreach(v, k,
-				    x) if (!json_is_string(x)) return false;
-		return true;
+		return json_is_object(v) && all_members(v, is_string);
 	case CLI_T_STRUCT_MAP:
-		if (!json_is_object(v))
-			return false;
-		json_object_foreach(v, k,
-				    x) if (!json_is_object(x)) return false;
-		return true;
+		return json_is_object(v) && all_members(v, is_object);
 	case CLI_T_STRUCT_LIST:
-		if (!json_is_array(v))
-			return false;
-		json_array_foreach(v, i,
-				   x) if (!json_is_object(x)) return false;
-		return true;
+		return json_is_array(v) && all_members(v, is_object);
 	case CLI_T_JSON:
 		return true;
 	}
