@@ -1,0 +1,231 @@
+#!/usr/bin/python3
+"""Check the Query codec (broker/http_query.c) against botocore.
+
+Not run by meson: the unit test embeds vectors this script produced, so it
+needs neither Python nor botocore. Run it after changing the codec or the
+model, with a driver that links http_query.c (see --help):
+
+    /usr/bin/python3 tests/unit/query_vectors.py ./drv [--emit-c]
+
+(1) Requests: botocore's QuerySerializer (the Query model of Debian's
+    python3-botocore 1.29) serializes a call of every operation with every
+    kind of parameter; `drv decode` must give back the same JSON.
+(2) Responses: `drv encode` renders JSON outputs as XML and botocore's
+    QueryParser must parse them back to the same JSON; `drv error` renders
+    errors that botocore must parse to the Query code.
+
+The driver protocol: `drv decode [path [query]]` reads a form body on stdin
+and prints {"action":..,"input":..} or {"error":..}; `drv encode SERVICE
+ACTION` reads an output document on stdin and prints the XML; `drv error
+SERVICE CODE MESSAGE SENDER(0|1)` prints the HTTP status, a newline and the
+XML.
+"""
+import base64
+import json
+import subprocess
+import sys
+
+import botocore.session
+from botocore.awsrequest import AWSRequest
+from botocore.parsers import create_parser
+from botocore.serialize import create_serializer
+
+Q = 'https://sqs.us-east-1.amazonaws.com/000000000000/orders'
+MA = {'a': {'DataType': 'String', 'StringValue': 'x & <y>'},
+      'b': {'DataType': 'Binary', 'BinaryValue': b'\x00\x01bin'},
+      'n': {'DataType': 'Number.int', 'StringValue': '42'},
+      'l': {'DataType': 'String', 'StringListValues': ['s1', 's2'],
+            'BinaryListValues': [b'b1', b'b2']}}
+REQUESTS = [
+    ('AddPermission', {'QueueUrl': Q, 'Label': 'l1',
+                       'AWSAccountIds': ['111111111111', '222222222222'],
+                       'Actions': ['SendMessage', 'ReceiveMessage']}),
+    ('ChangeMessageVisibility', {'QueueUrl': Q, 'ReceiptHandle': 'rh+/=',
+                                 'VisibilityTimeout': 0}),
+    ('ChangeMessageVisibilityBatch', {'QueueUrl': Q, 'Entries': [
+        {'Id': 'e1', 'ReceiptHandle': 'r1', 'VisibilityTimeout': 30},
+        {'Id': 'e2', 'ReceiptHandle': 'r2'}]}),
+    ('CreateQueue', {'QueueName': 'q.fifo', 'Attributes': {
+        'FifoQueue': 'true', 'VisibilityTimeout': '45',
+        'Policy': '{"Version":"2012-10-17"}'},
+        'tags': {'team': 'a b', 'env': 'ü'}}),
+    ('DeleteMessage', {'QueueUrl': Q, 'ReceiptHandle': 'r1'}),
+    ('DeleteMessageBatch', {'QueueUrl': Q, 'Entries': [
+        {'Id': 'a', 'ReceiptHandle': 'r1'}, {'Id': 'b', 'ReceiptHandle': 'r2'},
+        {'Id': 'c', 'ReceiptHandle': 'r3'}]}),
+    ('DeleteQueue', {'QueueUrl': Q}),
+    ('GetQueueAttributes', {'QueueUrl': Q,
+                            'AttributeNames': ['All', 'Policy']}),
+    ('GetQueueAttributes', {'QueueUrl': Q, 'AttributeNames': []}),
+    ('GetQueueUrl', {'QueueName': 'orders',
+                     'QueueOwnerAWSAccountId': '000000000000'}),
+    ('ListDeadLetterSourceQueues', {'QueueUrl': Q, 'NextToken': 't',
+                                    'MaxResults': 10}),
+    ('ListQueueTags', {'QueueUrl': Q}),
+    ('ListQueues', {}),
+    ('ListQueues', {'QueueNamePrefix': 'or', 'NextToken': 'n',
+                    'MaxResults': 1000}),
+    ('PurgeQueue', {'QueueUrl': Q}),
+    ('ReceiveMessage', {'QueueUrl': Q, 'AttributeNames': ['All'],
+                        'MessageAttributeNames': ['a', 'b.*'],
+                        'MaxNumberOfMessages': 10, 'VisibilityTimeout': 5,
+                        'WaitTimeSeconds': 20,
+                        'ReceiveRequestAttemptId': 'att'}),
+    ('RemovePermission', {'QueueUrl': Q, 'Label': 'l1'}),
+    ('SendMessage', {'QueueUrl': Q, 'MessageBody': 'hé\r\n\t<&>"\'+%=',
+                     'DelaySeconds': 5, 'MessageAttributes': MA,
+                     'MessageSystemAttributes': {'AWSTraceHeader': {
+                         'DataType': 'String', 'StringValue': 'Root=1'}},
+                     'MessageDeduplicationId': 'd', 'MessageGroupId': 'g'}),
+    ('SendMessageBatch', {'QueueUrl': Q, 'Entries': [
+        {'Id': 'm1', 'MessageBody': 'one', 'DelaySeconds': 1,
+         'MessageAttributes': {'a': MA['a'], 'l': MA['l']}},
+        {'Id': 'm2', 'MessageBody': 'two',
+         'MessageSystemAttributes': {'AWSTraceHeader': {
+             'DataType': 'String', 'StringValue': 't'}},
+         'MessageGroupId': 'g', 'MessageDeduplicationId': 'd'}]}),
+    ('SetQueueAttributes', {'QueueUrl': Q, 'Attributes': {
+        'DelaySeconds': '0', 'RedrivePolicy': '{"maxReceiveCount":"5"}'}}),
+    ('TagQueue', {'QueueUrl': Q, 'Tags': {'k1': 'v1', 'k2': ''}}),
+    ('UntagQueue', {'QueueUrl': Q, 'TagKeys': ['k1', 'k2']}),
+]
+
+OUTPUTS = [
+    ('SendMessage', {'MD5OfMessageBody': 'abc', 'MessageId': 'id-1',
+                     'MD5OfMessageAttributes': 'def',
+                     'SequenceNumber': '1'}),
+    ('ReceiveMessage', {'Messages': [
+        {'MessageId': 'm1', 'ReceiptHandle': 'rh', 'MD5OfBody': 'x',
+         'Body': 'b <&> "q" \'a\'\r\nline\ttab é',
+         'Attributes': {'SenderId': 'AID', 'SentTimestamp': '1',
+                        'ApproximateReceiveCount': '2'},
+         'MD5OfMessageAttributes': 'y',
+         'MessageAttributes': {
+             'a': {'DataType': 'String', 'StringValue': 'x'},
+             'b': {'DataType': 'Binary', 'BinaryValue': 'AAFi'},
+             'l': {'DataType': 'String', 'StringListValues': ['1', '2'],
+                   'BinaryListValues': ['YjE=']}}},
+        {'MessageId': 'm2', 'ReceiptHandle': 'rh2', 'Body': ''}]}),
+    ('ReceiveMessage', {'Messages': []}),
+    ('ReceiveMessage', {}),
+    ('GetQueueAttributes', {'Attributes': {
+        'QueueArn': 'arn:aws:sqs:us-east-1:000000000000:orders',
+        'Policy': '{"a":"<b>"}', 'VisibilityTimeout': '30'}}),
+    ('GetQueueUrl', {'QueueUrl': Q}),
+    ('CreateQueue', {'QueueUrl': Q}),
+    ('ListQueues', {'QueueUrls': [Q, Q + '2'], 'NextToken': 'nt'}),
+    ('ListQueues', {'QueueUrls': [Q]}),
+    ('ListDeadLetterSourceQueues', {'queueUrls': [Q]}),
+    ('ListQueueTags', {'Tags': {'k': 'v', 'team': 'a&b'}}),
+    ('SendMessageBatch', {
+        'Successful': [{'Id': 'a', 'MessageId': 'm', 'MD5OfMessageBody': 'x'},
+                       {'Id': 'b', 'MessageId': 'n', 'MD5OfMessageBody': 'y',
+                        'SequenceNumber': '2'}],
+        'Failed': [{'Id': 'c', 'SenderFault': True,
+                    'Code': 'InvalidParameterValue', 'Message': 'bad'},
+                   {'Id': 'd', 'SenderFault': False, 'Code': 'InternalError'}]}),
+    ('DeleteMessageBatch', {'Successful': [{'Id': 'a'}],
+                            'Failed': [{'Id': 'b', 'SenderFault': True,
+                                        'Code': 'ReceiptHandleIsInvalid'}]}),
+    ('ChangeMessageVisibilityBatch', {'Successful': [{'Id': 'a'}, {'Id': 'b'}],
+                                      'Failed': []}),
+    ('DeleteQueue', {}),
+    ('PurgeQueue', None),
+]
+ERRORS = [
+    ('QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 400),
+    ('QueueNameExists', 'QueueAlreadyExists', 400),
+    ('PurgeQueueInProgress', 'AWS.SimpleQueueService.PurgeQueueInProgress',
+     403),
+    ('InvalidParameterValue', 'InvalidParameterValue', 400),
+    ('InternalError', 'InternalError', 500),
+    ('ServiceUnavailable', 'ServiceUnavailable', 503),
+    ('KmsThrottled', 'KMS.ThrottlingException', 400),
+]
+
+
+def jsonable(v):
+    if isinstance(v, bytes):
+        return base64.b64encode(v).decode()
+    if isinstance(v, dict):
+        return {k: jsonable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [jsonable(x) for x in v]
+    return v
+
+
+def main():
+    drv = sys.argv[1]
+    emit = '--emit-c' in sys.argv
+    session = botocore.session.get_session()
+    model = session.get_service_model('sqs')
+    assert model.protocol == 'query', model.protocol
+    ser = create_serializer('query', include_validation=False)
+    fails = 0
+    vectors = []
+    for op, params in REQUESTS:
+        om = model.operation_model(op)
+        req = ser.serialize_to_request(params, om)
+        body = AWSRequest(method='POST', url='https://x/',
+                          data=req['body']).prepare().body
+        if isinstance(body, bytes):
+            body = body.decode()
+        out = subprocess.run([drv, 'decode'], input=body.encode(),
+                             capture_output=True, check=True).stdout
+        got = json.loads(out)
+        want = {'service': 'sqs', 'action': op, 'input': jsonable(params)}
+        if got != want:
+            fails += 1
+            print('DECODE MISMATCH', op, '\n body', body, '\n got ', got,
+                  '\n want', want)
+        vectors.append((body, json.dumps(want['input'], sort_keys=True,
+                                          separators=(',', ':'),
+                                          ensure_ascii=False)))
+    parser = create_parser('query')
+    xml_vectors = []
+    for op, doc in OUTPUTS:
+        om = model.operation_model(op)
+        xml = subprocess.run([drv, 'encode', 'sqs', op],
+                             input=json.dumps(doc).encode(),
+                             capture_output=True, check=True).stdout
+        parsed = parser.parse({'body': xml, 'headers': {},
+                               'status_code': 200}, om.output_shape)
+        meta = parsed.pop('ResponseMetadata', None)
+        want = {k: v for k, v in (doc or {}).items() if v != []}
+        for k in ('BinaryValue',):
+            pass
+        got = json.loads(json.dumps(jsonable(parsed)))
+        if got != want or (meta or {}).get('RequestId') != 'req-1':
+            fails += 1
+            print('ENCODE MISMATCH', op, '\n xml ', xml.decode(),
+                  '\n got ', got, meta, '\n want', want)
+        xml_vectors.append((op, json.dumps(doc), xml.decode()))
+    for code, qcode, status in ERRORS:
+        out = subprocess.run([drv, 'error', 'sqs', code, 'm <1>', '1'],
+                             capture_output=True, check=True).stdout
+        st, xml = out.split(b'\n', 1)
+        parsed = parser.parse({'body': xml, 'headers': {},
+                               'status_code': int(st)}, None)
+        e = parsed.get('Error', {})
+        if (int(st) != status or e.get('Code') != qcode or
+                e.get('Message') != 'm <1>' or e.get('Type') != 'Sender' or
+                parsed['ResponseMetadata'].get('RequestId') != 'req-2'):
+            fails += 1
+            print('ERROR MISMATCH', code, st, xml, parsed)
+    if emit:
+        def c(s):
+            return json.dumps(s, ensure_ascii=False)
+        print('/* decode vectors: botocore QuerySerializer body, JSON */')
+        for body, want in vectors:
+            print('\t{%s,\n\t %s},' % (c(body), c(want)))
+        print('/* encode vectors: action, JSON output, XML */')
+        for op, doc, xml in xml_vectors:
+            print('\t{"%s", %s,\n\t %s},' % (op, c(doc), c(xml)))
+    print('%d request(s), %d output(s), %d error(s) checked; %d mismatch(es)'
+          % (len(REQUESTS), len(OUTPUTS), len(ERRORS), fails),
+          file=sys.stderr)
+    sys.exit(1 if fails else 0)
+
+
+if __name__ == '__main__':
+    main()
