@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""Hostile and unusual HTTP clients against a node's HTTP server (raw
+sockets), on followers and the leader.
+
+Property: a malformed request line gets 400 and the connection is closed;
+a body over the limit (8 MiB, with Content-Length or chunked) gets 413; a
+chunked Query request and one sent with `Expect: 100-continue` (100 Continue
+first) are served normally; a half-sent request (headers without their
+final CRLF; Content-Length 100 with 10 bytes sent) is closed by the server
+after its timeout (within 60 s) while another client's requests keep
+succeeding meanwhile; a client sending its request one byte every 50 ms is
+still answered; Action=Frobnicate is 400 InvalidAction, X-Amz-Target
+AmazonSQS.Frobnicate is 400 with __type UnknownOperationException (or
+InvalidAction), a JSON request whose body is not JSON is 400 (__type
+SerializationException-like), GET / is answered without a 5xx; a request is
+routed by its QueueUrl parameter, not by its path; 50 concurrent long polls
+(WaitTimeSeconds=5) do not stall a normal request made meanwhile (it is
+answered before the polls end); pipelined and keep-alive requests are
+answered in order. Every node is still alive at the end and the replicas
+converge.
+"""
+import os
+import select
+import sys
+import threading
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from httptest import (FORM, QUERY_VERSION, check,  # noqa: E402
+                      closed_by_peer, connect, end_checks, expect, json_call, json_error_type,
+                      log, query, read_response, request, roles, wait_http, xml_error,
+                      xml_field)
+from harness import run_test  # noqa: E402
+
+LIST_BODY = f"Action=ListQueues&Version={QUERY_VERSION}".encode()
+BIG = 8 * 1024 * 1024  # over the default max request body (4 MiB)
+
+
+def http_req(method, path, headers, body=b""):
+    """Bytes of a request; headers as a list of (name, value)."""
+    lines = [f"{method} {path} HTTP/1.1"] + [f"{k}: {v}" for k, v in headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def list_request(extra=()):
+    return http_req("POST", "/", [("Host", "stratus"), ("Content-Type", FORM),
+                                  ("Content-Length", str(len(LIST_BODY))), *extra], LIST_BODY)
+
+
+def is_list_ok(status, body):
+    return status == 200 and b"ListQueuesResponse" in body
+
+
+def send_big(s, head, total, chunked=False):
+    """Send head, then up to total body bytes (chunked or not) until the
+    server answers or closes; return the response (read_response tuple)."""
+    s.sendall(head)
+    sent = 0
+    block = b"A" * 65536
+    s.settimeout(30)
+    while sent < total:
+        r, _, _ = select.select([s], [], [], 0)
+        if r:
+            break
+        piece = block[:min(len(block), total - sent)]
+        data = (b"%x\r\n" % len(piece) + piece + b"\r\n") if chunked else piece
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        sent += len(piece)
+    if sent >= total and chunked:
+        try:
+            s.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass
+    log(f"  sent {sent} of {total} body bytes before the answer")
+    return read_response(s, timeout=60)
+
+
+class Prober:
+    """Another client making normal requests every 0.3 s on fresh connections
+    while something else happens; every one must succeed."""
+
+    def __init__(self, c, node):
+        self.c, self.node = c, node
+        self.ok = 0
+        self.errors = []
+        self._stop = threading.Event()
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                st, _, text = query(self.c, self.node, {"Action": "ListQueues"}, timeout=30)
+                if st == 200:
+                    self.ok += 1
+                else:
+                    self.errors.append(f"HTTP {st}: {text[:200]}")
+            except Exception as e:  # noqa: BLE001 — reported as a failure
+                self.errors.append(repr(e))
+            self._stop.wait(0.3)
+
+    def stop(self):
+        self._stop.set()
+        self.t.join(60)
+        return self.ok, self.errors
+
+
+def body(c):
+    leader, followers = roles(c)
+    f1, f2 = followers[0], followers[-1]
+    log(f"leader: node {leader}; followers: {followers}")
+    wait_http(c)
+    st, _, doc = json_call(c, f1, "CreateQueue", {"QueueName": "robust"})
+    check(st == 200, f"CreateQueue: HTTP {st} {doc}")
+    qurl = doc["QueueUrl"]
+
+    # -- malformed request line -------------------------------------------------------
+    for n, junk in ((f1, b"THIS IS NOT HTTP\r\n\r\n"), (leader, b"GET / HTTP/9.Z\r\n\r\n"),
+                    (f2, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64)):
+        s = connect(c, n)
+        s.sendall(junk)
+        st, hd, bd, closed = read_response(s, timeout=30)
+        if st is not None:
+            expect(st == 400, f"malformed request {junk[:20]!r} on node {n}: HTTP {st} (expected 400)")
+            if not closed:
+                closed, _ = closed_by_peer(s, 30)
+        expect(closed, f"malformed request {junk[:20]!r} on node {n}: connection left open")
+        s.close()
+        st, _, text = query(c, n, {"Action": "ListQueues"})
+        check(st == 200, f"node {n} after a malformed request: ListQueues HTTP {st}")
+
+    # -- oversized bodies -------------------------------------------------------------------
+    for n, chunked in ((f1, False), (leader, False), (f2, True)):
+        s = connect(c, n, timeout=60)
+        if chunked:
+            head = http_req("POST", "/", [("Host", "x"), ("Content-Type", FORM),
+                                          ("Transfer-Encoding", "chunked")])
+        else:
+            head = http_req("POST", "/", [("Host", "x"), ("Content-Type", FORM),
+                                          ("Content-Length", str(BIG))])
+        st, hd, bd, closed = send_big(s, head, BIG, chunked)
+        expect(st == 413, f"an 8 MiB {'chunked ' if chunked else ''}body on node {n}: HTTP {st} "
+                          f"(expected 413) {bd[:200]!r}")
+        s.close()
+    st, _, _ = query(c, leader, {"Action": "ListQueues"})
+    check(st == 200, f"after oversized bodies: ListQueues HTTP {st}")
+    # A body just under SQS's limit still works (1 MiB message, form-encoded ~1 MiB).
+    big_msg = "b" * (256 * 1024)
+    st, _, text = query(c, f2, {"Action": "SendMessage", "QueueUrl": qurl, "MessageBody": big_msg})
+    expect(st == 200 and xml_field(text, "MessageId"), f"a 256 KiB message: HTTP {st} {text[:300]!r}")
+
+    # -- chunked request, Expect: 100-continue, keep-alive, pipelining ------------------------
+    s = connect(c, f1)
+    half = len(LIST_BODY) // 2
+    s.sendall(http_req("POST", "/", [("Host", "x"), ("Content-Type", FORM),
+                                     ("Transfer-Encoding", "chunked")]))
+    s.sendall(b"%x\r\n%s\r\n" % (half, LIST_BODY[:half]))
+    time.sleep(0.2)
+    s.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (len(LIST_BODY) - half, LIST_BODY[half:]))
+    st, hd, bd, closed = read_response(s)
+    expect(is_list_ok(st, bd), f"chunked ListQueues: HTTP {st} {bd[:300]!r}")
+    s.close()
+
+    s = connect(c, f2)
+    s.sendall(http_req("POST", "/", [("Host", "x"), ("Content-Type", FORM),
+                                     ("Content-Length", str(len(LIST_BODY))),
+                                     ("Expect", "100-continue")]))
+    st, hd, bd, closed = read_response(s)
+    check(st == 100, f"Expect: 100-continue: first answer HTTP {st} (expected 100 Continue) {bd[:200]!r}")
+    s.sendall(LIST_BODY)
+    st, hd, bd, closed = read_response(s)
+    expect(is_list_ok(st, bd), f"after 100 Continue: HTTP {st} {bd[:300]!r}")
+    s.close()
+
+    s = connect(c, leader)
+    s.sendall(list_request() + http_req("GET", "/healthz", [("Host", "x")]) + list_request())
+    answers = [read_response(s) for _ in range(3)]
+    expect(is_list_ok(answers[0][0], answers[0][2]) and answers[1][0] == 200
+           and is_list_ok(answers[2][0], answers[2][2]),
+           f"three pipelined requests: {[(a[0], a[2][:80]) for a in answers]}")
+    s.sendall(list_request())
+    st, hd, bd, closed = read_response(s)
+    expect(is_list_ok(st, bd), f"a fourth request on the same keep-alive connection: HTTP {st}")
+    s.close()
+
+    # -- half-sent requests: closed after the server's timeout, others served ----------------
+    prober = Prober(c, f1)
+    halves = []
+    for n, data in ((f1, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM.encode()
+                     + b"\r\nContent-Length: 36\r\n"),
+                    (f1, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM.encode()
+                     + b"\r\nContent-Length: 100\r\n\r\nAction=Lis"),
+                    (leader, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")):
+        s = connect(c, n, timeout=70)
+        s.sendall(data)
+        halves.append((n, data, s))
+    results = {}
+
+    def watch(k, s):
+        results[k] = closed_by_peer(s, 60)
+    ws = [threading.Thread(target=watch, args=(k, s)) for k, (_, _, s) in enumerate(halves)]
+    for w in ws:
+        w.start()
+    for w in ws:
+        w.join(90)
+    ok, errors = prober.stop()
+    for k, (n, data, s) in enumerate(halves):
+        closed, got = results.get(k, (False, b""))
+        expect(closed, f"half-sent request {data[-30:]!r} on node {n}: still open after 60 s")
+        if got:
+            log(f"  half-sent request {k}: the server sent {got[:60]!r} before closing")
+        s.close()
+    expect(not errors and ok > 0,
+           f"normal requests during the half-sent ones: {ok} ok, errors {errors[:5]}")
+
+    # -- a slow client -----------------------------------------------------------------------------
+    s = connect(c, f2, timeout=120)
+    for b in list_request():
+        s.sendall(bytes([b]))
+        time.sleep(0.05)
+    st, hd, bd, closed = read_response(s, timeout=60)
+    expect(is_list_ok(st, bd), f"a request sent 1 byte per 50 ms: HTTP {st} {bd[:300]!r}")
+    s.close()
+
+    # -- unknown actions, bad JSON, GET / ---------------------------------------------------------------
+    for n in (f1, leader):
+        st, _, text = query(c, n, {"Action": "Frobnicate"})
+        e = xml_error(text)
+        expect(st == 400 and e and e[1] == "InvalidAction",
+               f"Action=Frobnicate on node {n}: HTTP {st} {e or text[:300]!r} (expected 400 InvalidAction)")
+        st, _, text = query(c, n, {"QueueName": "x"})
+        e = xml_error(text)
+        expect(st == 400 and e and e[1] in ("MissingAction", "InvalidAction", "MissingParameter"),
+               f"no Action on node {n}: HTTP {st} {e or text[:300]!r} (expected 400 MissingAction)")
+        st, hd, doc = json_call(c, n, "Frobnicate", {})
+        expect(st == 400 and json_error_type(doc) in ("UnknownOperationException", "InvalidAction"),
+               f"X-Amz-Target AmazonSQS.Frobnicate on node {n}: HTTP {st} {str(doc)[:300]!r}")
+        st, hd, doc = json_call(c, n, "ListQueues", None, raw_body="{not json")
+        check(400 <= st < 500 and json_error_type(doc),
+              f"invalid JSON body on node {n}: HTTP {st} {str(doc)[:300]!r} (expected 4xx JSON error)")
+        expect(st == 400 and "Serialization" in (json_error_type(doc) or ""),
+               f"invalid JSON body on node {n}: HTTP {st}, __type {json_error_type(doc)} "
+               f"(expected 400 SerializationException)")
+        st, hd, doc = json_call(c, n, "SendMessage", {"QueueUrl": qurl, "MessageBody": 42})
+        expect(st == 400 and json_error_type(doc),
+               f"SendMessage with a number as MessageBody on node {n}: HTTP {st} {str(doc)[:300]!r}")
+        st, hd, doc = json_call(c, n, "GetQueueUrl", {"QueueName": "no-such-queue"})
+        expect(st == 400 and json_error_type(doc) == "QueueDoesNotExist"
+               and hd.get("x-amzn-query-error") == "AWS.SimpleQueueService.NonExistentQueue;Sender",
+               f"JSON GetQueueUrl of a missing queue on node {n}: HTTP {st} {doc}, "
+               f"x-amzn-query-error {hd.get('x-amzn-query-error')!r}")
+        st, _, text = query(c, n, {"Action": "GetQueueUrl", "QueueName": "no-such-queue"})
+        e = xml_error(text)
+        expect(st == 400 and e is not None and e[:2] == ("Sender", "AWS.SimpleQueueService.NonExistentQueue"),
+               f"Query GetQueueUrl of a missing queue on node {n}: HTTP {st} {text[:400]!r}")
+        for path in ("/", "/nothing/here", "/000000000000/robust"):
+            st, hd, bd = request(c, n, "GET", path)
+            expect(st < 500, f"GET {path} on node {n}: HTTP {st}")
+        st, hd, bd = request(c, n, "DELETE", "/")
+        expect(400 <= st < 500, f"DELETE / on node {n}: HTTP {st}")
+        st, hd, bd = request(c, n, "POST", "/", b"\x00\x01\x02binary", {"Content-Type": "application/octet-stream"})
+        expect(400 <= st < 500, f"POST of binary junk on node {n}: HTTP {st}")
+
+    # -- routing by QueueUrl, not by path ------------------------------------------------------------------
+    st, _, text = query(c, f2, {"Action": "SendMessage", "QueueUrl": qurl, "MessageBody": "routed"},
+                        path="/000000000000/some-other-queue")
+    expect(st == 200 and xml_field(text, "MessageId"),
+           f"SendMessage with QueueUrl=robust posted to another queue's path: HTTP {st} {text[:300]!r}")
+    st, _, text = query(c, f1, {"Action": "GetQueueAttributes", "QueueUrl": qurl,
+                                "AttributeName.1": "ApproximateNumberOfMessages"}, path="/x/y/z")
+    expect(st == 200 and xml_field(text, "Value") == "2",
+           f"GetQueueAttributes by QueueUrl on path /x/y/z: HTTP {st} {text[:400]!r} (2 messages expected)")
+    st, _, text = request(c, f1, "GET", "/?" + urllib.parse.urlencode(
+        {"Action": "GetQueueUrl", "QueueName": "robust", "Version": QUERY_VERSION}))
+    expect(st == 200 and b"robust" in text, f"GET ?Action=GetQueueUrl: HTTP {st} {text[:300]!r}")
+
+    # -- 50 concurrent long polls do not stall a normal request --------------------------------------------
+    st, _, doc = json_call(c, leader, "CreateQueue", {"QueueName": "robust-empty"})
+    check(st == 200, f"CreateQueue robust-empty: {st} {doc}")
+    eurl = doc["QueueUrl"]
+    done = []
+    poll_errors = []
+    lock = threading.Lock()
+
+    def poll(k):
+        n = (f1, f2, leader)[k % 3]
+        try:
+            if k % 2:
+                st, _, d = json_call(c, n, "ReceiveMessage", {"QueueUrl": eurl, "WaitTimeSeconds": 5},
+                                     timeout=90)
+            else:
+                st, _, d = query(c, n, {"Action": "ReceiveMessage", "QueueUrl": eurl,
+                                        "WaitTimeSeconds": "5"}, timeout=90)
+            with lock:
+                done.append(time.monotonic())
+                if st != 200:
+                    poll_errors.append(f"HTTP {st}: {str(d)[:200]}")
+        except Exception as e:  # noqa: BLE001
+            with lock:
+                poll_errors.append(repr(e))
+    polls = [threading.Thread(target=poll, args=(k,), daemon=True) for k in range(50)]
+    for t in polls:
+        t.start()
+    time.sleep(1.0)
+    normal = []
+    for n in (f1, leader, f2):
+        st, _, text = query(c, n, {"Action": "SendMessage", "QueueUrl": qurl, "MessageBody": "meanwhile"})
+        normal.append((n, st, time.monotonic()))
+    st, _, doc = json_call(c, f2, "GetQueueAttributes", {"QueueUrl": qurl, "AttributeNames": ["All"]})
+    normal.append((f2, st, time.monotonic()))
+    for t in polls:
+        t.join(120)
+    check(not any(t.is_alive() for t in polls), "some of the 50 long polls never returned")
+    expect(not poll_errors, f"long polls failed: {len(poll_errors)}: {poll_errors[:5]}")
+    expect(all(st == 200 for _, st, _ in normal), f"normal requests during the long polls: {normal}")
+    first_poll_end = min(done) if done else float("inf")
+    expect(all(t <= first_poll_end for _, _, t in normal),
+           f"the normal requests were answered only after long polls returned (stalled behind them)")
+    log(f"50 long polls: {len(done)} returned; normal requests answered before the first poll ended: "
+        f"{all(t <= first_poll_end for _, _, t in normal)}")
+
+    # -- everyone still alive ----------------------------------------------------------------------------------
+    for n in (f1, leader, f2):
+        st, _, _ = query(c, n, {"Action": "ListQueues"})
+        check(st == 200, f"node {n} at the end: ListQueues HTTP {st}")
+    end_checks(c)
+
+
+if __name__ == "__main__":
+    run_test("http_robustness", __doc__.split("Property: ", 1)[1].strip().replace("\n", " "), body)
