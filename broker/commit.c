@@ -1,5 +1,7 @@
 /* commit — see commit.h. */
 #include "commit.h"
+
+#include <uv.h>
 #include "clock.h"
 
 #include <stdlib.h>
@@ -220,6 +222,9 @@ static void apply_cb(struct raft_apply *req, int status, void *result)
 	c->inflight--;
 	if (status == 0) {
 		c->stats.latency_ms_sum += clock_wall_ms() - b->proposed_at_ms;
+		metrics_histogram_observe(
+		    &c->stats.latency,
+		    (double)(uv_hrtime() - b->proposed_ns) / 1e9);
 		answer_reads(c, b);
 		/* Every write was answered during apply; anything left means
 		 * the entry did not decode (cannot happen for our own). */
@@ -262,6 +267,7 @@ static int propose(struct commit *c, struct commit_batch *b)
 	}
 	b->nonce = c->next_nonce++;
 	b->proposed_at_ms = clock_wall_ms();
+	b->proposed_ns = uv_hrtime();
 	wb.leader_time_ms = b->proposed_at_ms;
 	wb.leader_id = c->node_id;
 	wb.nonce = b->nonce;

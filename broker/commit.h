@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "fsm.h"
+#include "metrics.h"
 #include "u64map.h"
 #include "wire.h"
 
@@ -52,6 +53,7 @@ struct commit_batch {
 	struct commit *c;
 	uint64_t nonce;
 	uint64_t proposed_at_ms;
+	uint64_t proposed_ns; /* monotonic, for the latency histogram */
 	struct commit_item *writes; /* index = position in the entry */
 	size_t n_writes, cap_writes;
 	struct commit_item *reads;
@@ -65,6 +67,7 @@ struct commit_stats {
 	uint64_t commands; /* writes proposed */
 	uint64_t failed_batches;
 	uint64_t latency_ms_sum; /* propose -> applied */
+	struct metrics_histogram latency; /* propose -> applied, per batch */
 };
 
 struct commit {

@@ -83,7 +83,10 @@ static int fsm_raft_snapshot_finalize(struct raft_fsm *rf,
 	unsigned i;
 
 	if (*bufs != NULL) {
+		f->snapshots_taken++;
+		f->last_snapshot_bytes = 0;
 		for (i = 0; i < *n_bufs; i++) {
+			f->last_snapshot_bytes += (*bufs)[i].len;
 			raft_free((*bufs)[i].base);
 		}
 		raft_free(*bufs);
@@ -105,6 +108,8 @@ static int fsm_raft_restore(struct raft_fsm *rf, struct raft_buffer *buf)
 	if (rv != 0) {
 		return RAFT_CORRUPT;
 	}
+	((struct fsm *)rf->data)->snapshots_restored++;
+	((struct fsm *)rf->data)->last_snapshot_bytes = buf->len;
 	raft_free(buf->base);
 	return 0;
 }

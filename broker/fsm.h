@@ -55,6 +55,8 @@ struct fsm {
 	uint64_t time_ms; /* state-machine time (monotonic) */
 	uint64_t applied_batches;
 	uint64_t applied_commands;
+	/* snapshots this node took / installed, and the last one's size */
+	uint64_t snapshots_taken, snapshots_restored, last_snapshot_bytes;
 	struct kv_store kv;
 	struct session_table sessions;
 	struct fsm_node *nodes;

@@ -1,5 +1,8 @@
 /* node — see node.h. */
 #include "node.h"
+
+#include "auth.h"
+#include "wire_auth.h"
 #include "clock.h"
 
 #include <errno.h>
@@ -17,6 +20,11 @@
 
 /* How long a stopping leader waits for a successor before closing anyway. */
 #define NODE_STOP_TRANSFER_MS 2000
+/* Largest HTTP request body (413 beyond): a 1 MiB SQS batch, form-encoded
+ * or JSON-escaped, with room to spare; the decoded call must still fit the
+ * native limit. */
+#define NODE_HTTP_MAX_BODY_BYTES (8u * 1024 * 1024)
+
 /* How long the raft network drains before raft closes (see finish_stop). */
 #define NODE_QUIESCE_MS 100
 
@@ -204,6 +212,22 @@ static void reply_service_error(struct node_call *call, const char *code,
 	free(buf);
 }
 
+/* Is a caller's endpoint ("http://lb.example:7102") fit for URLs in
+ * outputs: http(s)://, then printable characters without spaces, quotes,
+ * '<' or '>'? */
+static bool endpoint_ok(const char *e)
+{
+	if (e == NULL ||
+	    (strncmp(e, "http://", 7) != 0 && strncmp(e, "https://", 8) != 0))
+		return false;
+	for (; *e != '\0'; e++) {
+		if (*e <= ' ' || *e > '~' || *e == '"' || *e == '<' ||
+		    *e == '>' || *e == '\\')
+			return false;
+	}
+	return true;
+}
+
 /* Give a service call its leader context: "Endpoint" (this node's HTTP
  * address, for queue URLs) and, for a write, whatever the service's
  * prepare adds (ids, receipt handles). A write is re-encoded into
@@ -230,7 +254,10 @@ static int prepare_service_call(struct node_call *call, bool write)
 	}
 	context = json_object();
 	json_object_set_new(context, "Endpoint",
-			    json_string(n->service_endpoint));
+			    json_string(endpoint_ok(op->endpoint)
+					    ? op->endpoint
+					    : n->service_endpoint));
+	op->endpoint = ""; /* in the context now */
 	memset(&r, 0, sizeof r);
 	if (write) {
 		st = svc->prepare(svc->state, op->action, input, context,
@@ -338,6 +365,72 @@ static void run_test_hook(struct node_call *call)
 	node_call_ok(call);
 }
 
+/* Answer an authentication failure: AccessDenied with AWS's code. */
+static void reply_access_denied(struct node_call *call, const char *aws_code,
+				const char *message)
+{
+	struct wire_response resp = {.code = WIRE_ERR_ACCESS_DENIED,
+				     .error_name = aws_code,
+				     .error_message = message};
+	uint8_t *buf;
+	size_t len;
+
+	if (wire_response_encode(&resp, &buf, &len) != 0) {
+		call_free(call); /* out of memory: the client times out */
+		return;
+	}
+	node_call_reply(call, buf, len);
+	free(buf);
+}
+
+/* With access keys configured, a request must be signed by one of them
+ * (wire_auth.h); cluster status stays open (health checks, cluster.sh).
+ * true, or false once the call has been answered. */
+static bool request_authenticated(struct node_call *call, const uint8_t *body,
+				  size_t len)
+{
+	struct node *n = call->n;
+	struct service *auth = fsm_find_service(&n->fsm, "auth");
+	const struct wire_request *r = &call->req;
+	char secret[SIGV4_SECRET_SIZE];
+	uint64_t now = clock_wall_ms();
+
+	if (auth == NULL || auth_key_count(auth) == 0) {
+		return true;
+	}
+	if (r->signature == NULL || r->access_key_id == NULL ||
+	    *r->access_key_id == '\0') {
+		reply_access_denied(call, "MissingAuthenticationToken",
+				    "Request is missing Authentication Token "
+				    "(this cluster has access keys: sign "
+				    "requests with one of them)");
+		return false;
+	}
+	if (auth_lookup_secret(auth, r->access_key_id, secret) != 0) {
+		reply_access_denied(call, "InvalidClientTokenId",
+				    "The security token included in the "
+				    "request is invalid.");
+		return false;
+	}
+	bool ok = wire_auth_verify(body, len, secret) == 0;
+	explicit_bzero(secret, sizeof secret);
+	if (!ok) {
+		reply_access_denied(call, "SignatureDoesNotMatch",
+				    "The request signature we calculated does "
+				    "not match the signature you provided.");
+		return false;
+	}
+	if (r->signed_at_ms + WIRE_AUTH_MAX_SKEW_MS < now ||
+	    r->signed_at_ms > now + WIRE_AUTH_MAX_SKEW_MS) {
+		reply_access_denied(call, "SignatureDoesNotMatch",
+				    "Signature expired: the request was "
+				    "signed more than 15 minutes from the "
+				    "server's time.");
+		return false;
+	}
+	return true;
+}
+
 /* server_request_cb: one client request, on the loop thread. */
 static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
 		       size_t len)
@@ -364,6 +457,9 @@ static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
 	if (code != WIRE_OK) {
 		node_call_error(call, code, message);
 		return;
+	}
+	if (kind != KIND_STATUS && !request_authenticated(call, body, len)) {
+		return; /* answered */
 	}
 	if (n->stopping) {
 		node_call_error(call, WIRE_ERR_UNAVAILABLE,
@@ -515,6 +611,8 @@ static void finish_stop(struct node *n)
 	commit_fail_queued(&n->commit, WIRE_ERR_UNAVAILABLE,
 			   "node shutting down");
 	longpoll_fail_all(&n->longpoll, call_unavailable);
+	http_stop(n->http);
+	n->http = NULL;
 	server_stop(&n->server);
 	for (i = 0; i < n->raft.configuration.n; i++) {
 		raft_id id = n->raft.configuration.servers[i].id;
@@ -635,6 +733,51 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
+/* A client address this host can dial: a wildcard listen address
+ * becomes the loopback one. */
+static void dialable(const char *address, char *out, size_t size)
+{
+	const char *wild[] = {"tcp://0.0.0.0:", "tcp://[::]:"};
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(wild[i]);
+		if (strncmp(address, wild[i], n) == 0) {
+			snprintf(out, size, "tcp://127.0.0.1:%s", address + n);
+			return;
+		}
+	}
+	snprintf(out, size, "%s", address);
+}
+
+/* The HTTP front door: its internal client starts at this node and knows
+ * the bootstrap peers; it follows the leader from there. */
+static int start_http(struct node *n)
+{
+	const struct config *cfg = n->cfg;
+	char endpoints[CONFIG_MAX_PEERS * (CONFIG_ADDR_MAX + 1) + 1] = "";
+	char addr[CONFIG_ADDR_MAX];
+	size_t len;
+
+	dialable(cfg->client_address, addr, sizeof addr);
+	len = (size_t)snprintf(endpoints, sizeof endpoints, "%s", addr);
+	for (size_t i = 0; i < cfg->n_peers && len < sizeof endpoints; i++) {
+		if (cfg->peers[i].id == cfg->node_id ||
+		    cfg->peers[i].client_address[0] == '\0') {
+			continue;
+		}
+		dialable(cfg->peers[i].client_address, addr, sizeof addr);
+		len += (size_t)snprintf(endpoints + len,
+					sizeof endpoints - len, ",%s", addr);
+	}
+	struct http_config hc = {.address = cfg->http_address,
+				 .cluster_endpoints = endpoints,
+				 .max_body_bytes = NODE_HTTP_MAX_BODY_BYTES,
+				 .auth = fsm_find_service(&n->fsm, "auth"),
+				 .node_loop = n->loop,
+				 .local = node_http_page,
+				 .local_ctx = n};
+	return http_start(&n->http, &hc, n->errmsg, sizeof n->errmsg);
+}
+
 int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 {
 	struct nraft_options opts;
@@ -728,8 +871,16 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	uv_signal_init(loop, &n->sigint);
 	n->sigint.data = n;
 	uv_signal_start(&n->sigint, signal_cb, SIGINT);
-	log_info("serving clients at %s, raft at %s, data in %s",
-		 cfg->client_address, cfg->raft_address, cfg->data_dir);
+	if (cfg->http_address[0] != '\0' && start_http(n) != 0) {
+		log_error("%s", n->errmsg);
+		n->exit_code = 1;
+		node_stop(n);
+		return 0; /* stopping through the normal path */
+	}
+	log_info("serving clients at %s, http at %s, raft at %s, data in %s",
+		 cfg->client_address,
+		 cfg->http_address[0] != '\0' ? cfg->http_address : "(none)",
+		 cfg->raft_address, cfg->data_dir);
 	return 0;
 
 err_after_raft:

@@ -24,6 +24,8 @@
 #include "commit.h"
 #include "config.h"
 #include "fsm.h"
+#include "http.h"
+#include "metrics.h"
 #include "longpoll.h"
 #include "server.h"
 #include "service.h"
@@ -36,6 +38,7 @@ struct node {
 	struct fsm fsm;
 	struct commit commit;
 	struct server server;
+	struct http_server *http; /* NULL without an http_address */
 	struct longpoll longpoll; /* parked long polls (leader) */
 	struct service_env service_env;
 	char service_endpoint[300]; /* "http://<http address>" */
@@ -73,6 +76,10 @@ struct node_call {
 	size_t command_len;
 	char *context; /* a service call's context JSON (owned) */
 };
+
+/* Fill a local HTTP page (/healthz, /readyz, /metrics) from this node's
+ * state (node_pages.c; http_local_fn, loop thread). */
+void node_http_page(void *ctx, struct http_local *job);
 
 /* Answer the call with a serialized Response and free it. */
 void node_call_reply(struct node_call *call, const uint8_t *response,

@@ -43,6 +43,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct metrics_buf;
+
 #define SERVICE_ERRMSG_SIZE 512
 #define SERVICE_WAIT_KEY_SIZE 200
 
@@ -113,6 +115,9 @@ struct service {
 	/* Order-independent digest of the state (equal states, equal
 	 * digests). */
 	uint64_t (*digest)(const void *state);
+	/* Optional (NULL): append the service's Prometheus metric families
+	 * (metrics.h) to b, for /metrics. */
+	void (*metrics)(const void *state, struct metrics_buf *b);
 	void (*destroy)(struct service *svc);
 };
 

@@ -623,6 +623,7 @@ struct service *sqs_service_new(const struct service_env *env)
 	svc->snapshot = sqs_snapshot;
 	svc->restore = sqs_restore;
 	svc->digest = sqs_digest;
+	svc->metrics = sqs_metrics;
 	svc->destroy = destroy;
 	return svc;
 }

@@ -145,6 +145,10 @@ struct sqs_queue {
 	struct sqs_attempt *ahead, *atail;
 	struct sqs_task tasks[SQS_TASKS_KEPT]; /* newest first */
 	size_t n_tasks;
+	/* Messages sent / received / deleted since this process started
+	 * applying (for /metrics): counted by apply, so alike on every
+	 * replica, but not state — not in snapshots or digests. */
+	uint64_t n_sent, n_received, n_deleted;
 };
 
 struct sqs_deleted {
@@ -288,6 +292,10 @@ enum service_status sqs_message_precheck(struct sqs_state *st,
  * expired messages go. Returns whether any message became available. */
 bool sqs_queue_advance(struct sqs_queue *q, uint64_t now);
 /* Counts as of now without changing anything. */
+/* /metrics families (sqs_metrics.c). */
+struct metrics_buf;
+void sqs_metrics(const void *state, struct metrics_buf *b);
+
 void sqs_queue_counts(const struct sqs_queue *q, uint64_t now, size_t *visible,
 		      size_t *not_visible, size_t *delayed);
 void sqs_queue_purge(struct sqs_queue *q);

@@ -271,6 +271,7 @@ static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 		sqs_msg_free(m);
 		goto oom;
 	}
+	q->n_sent++;
 	if (dkey != NULL) {
 		sqs_dedup_add(q, dkey, m->id, m->seq, now);
 		free(dkey);
@@ -546,6 +547,7 @@ static int delete_one(struct sqs_queue *q, const json_t *in,
 	/* Gone already or an older handle: succeeds, as in AWS. */
 	if (m != NULL && memcmp(m->nonce, nonce, 16) == 0) {
 		sqs_msg_remove(q, m);
+		q->n_deleted++;
 	}
 	return 0;
 }

@@ -425,6 +425,7 @@ int sqs_msg_take(struct sqs_queue *q, struct sqs_msg *m, uint64_t visible_at,
 		m->group->inflight++;
 	}
 	m->receive_count++;
+	q->n_received++;
 	if (m->first_receive_ms == 0) {
 		m->first_receive_ms = now;
 	}

@@ -91,6 +91,14 @@ static st_client *cli_client(struct cli *cli, int *status)
 		o.status_timeout_ms =
 		    cli->timeout_ms < 1000 ? cli->timeout_ms : 1000;
 	}
+	/* The cluster's access keys (`stratus auth create-key`): ours first,
+	 * then the AWS CLI's variables, so one key pair serves both. */
+	o.access_key_id = getenv("STRATUS_ACCESS_KEY_ID");
+	o.secret_access_key = getenv("STRATUS_SECRET_ACCESS_KEY");
+	if (o.access_key_id == NULL || o.secret_access_key == NULL) {
+		o.access_key_id = getenv("AWS_ACCESS_KEY_ID");
+		o.secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
+	}
 	cli->client = st_client_new(cli->endpoints, &o, &err);
 	if (cli->client == NULL)
 		*status = cli_json_fail_err(&err);

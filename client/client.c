@@ -21,6 +21,7 @@
  * counters; endpoints are only added, never removed, until the client is
  * freed. */
 #include "client_int.h"
+#include "wire_auth.h"
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -60,6 +61,8 @@ static_assert((int)ST_ERR_TIMEOUT == (int)WIRE_ERR_TIMEOUT, "st/wire codes");
 static_assert((int)ST_ERR_CONNECTION == (int)WIRE_ERR_CONNECTION,
 	      "st/wire codes");
 static_assert((int)ST_ERR_SERVICE == (int)WIRE_ERR_SERVICE, "st/wire codes");
+static_assert((int)ST_ERR_ACCESS_DENIED == (int)WIRE_ERR_ACCESS_DENIED,
+	      "st/wire codes");
 static_assert((int)ST_ERR_SESSION_EXPIRED == (int)WIRE_ERR_SESSION_EXPIRED,
 	      "st/wire codes");
 static_assert((int)ST_MAX_KEY_BYTES == (int)WIRE_MAX_KEY_BYTES,
@@ -832,6 +835,15 @@ static void call_timer_cb(void *arg)
 	assert(!"timer callback in a state without a timer");
 }
 
+/* Unix time, ms (request signatures carry it). */
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 int call_submit(st_client *c, const struct call_args *a, st_error *err)
 {
 	struct wire_request req = {.client_id = c->client_id,
@@ -866,11 +878,27 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 	pthread_mutex_unlock(&c->mu);
 
 	req.seq = atomic_fetch_add(&c->next_seq, 1);
+	const char *key_id = a->access_key_id, *secret = a->secret_access_key;
+	if (key_id == NULL || secret == NULL) {
+		key_id = c->opt.access_key_id;
+		secret = c->opt.secret_access_key;
+	}
+	if (key_id != NULL && secret != NULL) {
+		req.access_key_id = key_id;
+		req.signed_at_ms = wall_ms();
+	}
 	if ((rc = wire_request_encode(&req, &buf, &len)) != 0) {
 		/* TOO_LARGE, INVALID_PARAM, UNKNOWN_OP or INTERNAL (oom). */
 		rc = st_err_set(err, rc, NULL, "%s: encode request: %s",
 				a->what, wire_code_name((uint32_t)rc));
 		goto err_after_slot;
+	}
+	if (req.access_key_id != NULL &&
+	    wire_auth_sign(&buf, &len, secret) != 0) {
+		rc = st_err_set(err, ST_ERR_INTERNAL, NULL,
+				"%s: out of memory signing the request",
+				a->what);
+		goto err_after_encode;
 	}
 	if (len > ST_MAX_REQUEST_BYTES) {
 		rc = st_err_set(err, ST_ERR_TOO_LARGE, NULL,
@@ -961,12 +989,28 @@ err_after_slot:
 
 /* ---- the client ---------------------------------------------------------- */
 
-static void options_apply(st_options *o, const st_options *in)
+/* Copy the options, defaults applied. Strings are copied: 0, or -1 when
+ * out of memory. */
+static int options_apply(st_options *o, const st_options *in)
 {
 	if (in != NULL)
 		*o = *in;
 	else
 		memset(o, 0, sizeof *o);
+	if (o->access_key_id == NULL || o->secret_access_key == NULL) {
+		o->access_key_id = o->secret_access_key = NULL;
+	} else {
+		char *id = strdup(o->access_key_id);
+		char *secret = strdup(o->secret_access_key);
+		o->access_key_id = id;
+		o->secret_access_key = secret;
+		if (id == NULL || secret == NULL) {
+			free(id);
+			free(secret);
+			o->access_key_id = o->secret_access_key = NULL;
+			return -1;
+		}
+	}
 	if (o->request_timeout_ms == 0)
 		o->request_timeout_ms = 5000;
 	if (o->connect_timeout_ms == 0)
@@ -987,6 +1031,7 @@ static void options_apply(st_options *o, const st_options *in)
 		o->max_inflight = 1024;
 	if (o->max_reply_bytes == 0)
 		o->max_reply_bytes = 16u * 1024 * 1024;
+	return 0;
 }
 
 static uint64_t random_u64(void)
@@ -1015,7 +1060,12 @@ st_client *st_client_new(const char *endpoints, const st_options *opts,
 		st_err_set(err, ST_ERR_INTERNAL, NULL, "out of memory");
 		return NULL;
 	}
-	options_apply(&c->opt, opts);
+	if (options_apply(&c->opt, opts) != 0) {
+		free(list);
+		free(c);
+		st_err_set(err, ST_ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->slot_cv, NULL);
 	pthread_cond_init(&c->idle_cv, NULL);
@@ -1087,5 +1137,7 @@ void st_client_free(st_client *c)
 	pthread_cond_destroy(&c->idle_cv);
 	pthread_cond_destroy(&c->slot_cv);
 	pthread_mutex_destroy(&c->mu);
+	free((char *)c->opt.access_key_id);
+	free((char *)c->opt.secret_access_key);
 	free(c);
 }

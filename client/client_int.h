@@ -56,6 +56,9 @@ struct call_args {
 	 * the retry deadline, so a long poll never times out client-side.
 	 * 0 for ordinary calls; ignored for pinned calls. */
 	unsigned hold_ms;
+	/* Sign with this key instead of the client's (both or neither). */
+	const char *access_key_id;
+	const char *secret_access_key;
 };
 
 #define CALL_WHAT_BYTES 96

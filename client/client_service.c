@@ -119,11 +119,12 @@ static int check_name(const char *name, const char *which, st_error *err,
 
 /* Check, build the op and submit. sc: owned by the callback on success
  * (async), by the caller otherwise. */
-static int svc_submit(st_client *c, const char *service, const char *action,
-		      const char *input_json, struct svc_call *sc, bool sync,
-		      st_error *err)
+static int svc_submit(st_client *c, const st_call_params *p,
+		      struct svc_call *sc, bool sync, st_error *err)
 {
 	const char *what = "service call";
+	const char *service = p->service, *action = p->action;
+	const char *input_json = p->input_json;
 	json_error_t jerr;
 	int rc;
 
@@ -161,7 +162,12 @@ static int svc_submit(st_client *c, const char *service, const char *action,
 			     .service = service,
 			     .action = action,
 			     .input = (const uint8_t *)input_json,
-			     .input_len = len};
+			     .input_len = len,
+			     .endpoint = p->endpoint};
+	if (p->endpoint != NULL && strlen(p->endpoint) > WIRE_MAX_ENDPOINT_BYTES)
+		return st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
+				  "%s: endpoint is %zu bytes (max %d)", what,
+				  strlen(p->endpoint), WIRE_MAX_ENDPOINT_BYTES);
 	struct call_args a = {.what = what,
 			      .ops = &op,
 			      .n_ops = 1,
@@ -169,24 +175,34 @@ static int svc_submit(st_client *c, const char *service, const char *action,
 			      .cb.raw = svc_done,
 			      .arg = sc,
 			      .sync = sync,
-			      .hold_ms = hold};
+			      .hold_ms = hold,
+			      .access_key_id = p->access_key_id,
+			      .secret_access_key = p->secret_access_key};
 	return call_submit(c, &a, err);
 }
 
-int st_call_async(st_client *c, const char *service, const char *action,
-		  const char *input_json, st_call_cb cb, void *arg)
+int st_call_with(st_client *c, const st_call_params *p, st_call_cb cb,
+		 void *arg)
 {
-	if (cb == NULL)
+	if (cb == NULL || p == NULL)
 		return ST_ERR_MISSING_PARAM;
 	struct svc_call *sc = calloc(1, sizeof *sc);
 	if (sc == NULL)
 		return ST_ERR_INTERNAL;
 	sc->cb = cb;
 	sc->arg = arg;
-	int rc = svc_submit(c, service, action, input_json, sc, false, NULL);
+	int rc = svc_submit(c, p, sc, false, NULL);
 	if (rc != 0)
 		free(sc);
 	return rc;
+}
+
+int st_call_async(st_client *c, const char *service, const char *action,
+		  const char *input_json, st_call_cb cb, void *arg)
+{
+	st_call_params p = {
+	    .service = service, .action = action, .input_json = input_json};
+	return st_call_with(c, &p, cb, arg);
 }
 
 int st_call(st_client *c, const char *service, const char *action,
@@ -202,9 +218,10 @@ int st_call(st_client *c, const char *service, const char *action,
 	*output_json = NULL;
 	if ((rc = client_sync_guard(err, "service call")) != 0)
 		return rc;
+	st_call_params p = {
+	    .service = service, .action = action, .input_json = input_json};
 	sync_wait_init(&w);
-	if ((rc = svc_submit(c, service, action, input_json, &sc, true, err)) !=
-	    0) {
+	if ((rc = svc_submit(c, &p, &sc, true, err)) != 0) {
 		sem_destroy(&w.done);
 		return rc;
 	}

@@ -58,6 +58,9 @@ enum st_code {
 	ST_ERR_TIMEOUT = 11,	   /* "RequestTimeout": no answer in time */
 	ST_ERR_CONNECTION = 12,	   /* "ConnectionFailure": no node reachable */
 	ST_ERR_SESSION_EXPIRED = 13, /* "SessionExpired" */
+	ST_ERR_ACCESS_DENIED = 15, /* unsigned or badly signed request;
+				    * st_error.name is AWS's code
+				    * ("InvalidClientTokenId", ...) */
 	ST_ERR_SERVICE = 14 /* a service's own error; st_error.name is AWS's
 			     * code ("QueueDoesNotExist", ...) */
 };
@@ -107,6 +110,11 @@ typedef struct st_options {
 	bool fail_when_full;
 	/* Largest reply accepted from a node, bytes. Default 16 MiB. */
 	size_t max_reply_bytes;
+	/* An access key of the cluster (`stratus auth create-key`) to sign
+	 * every request with; both NULL: requests go unsigned, which a
+	 * cluster with access keys refuses (ST_ERR_ACCESS_DENIED). Copied. */
+	const char *access_key_id;
+	const char *secret_access_key;
 } st_options;
 
 typedef struct st_client st_client;
@@ -249,6 +257,24 @@ typedef void (*st_call_cb)(void *arg, const st_error *err,
  * (see the async key-value calls). */
 int st_call_async(st_client *c, const char *service, const char *action,
 		  const char *input_json, st_call_cb cb, void *arg);
+
+/* A service call with its optional parts: for front doors that call on
+ * behalf of someone else (the HTTP layer). */
+typedef struct st_call_params {
+	const char *service;
+	const char *action;
+	const char *input_json; /* NULL or "" means {} */
+	/* URL base the caller reached the cluster at ("http://lb:7102"), for
+	 * queue URLs in outputs; NULL: the serving node's HTTP address. */
+	const char *endpoint;
+	/* Sign with this key instead of the client's (both or neither). */
+	const char *access_key_id;
+	const char *secret_access_key;
+} st_call_params;
+
+/* st_call_async with params (borrowed for the call only). */
+int st_call_with(st_client *c, const st_call_params *p, st_call_cb cb,
+		 void *arg);
 
 /* ---- SQS ------------------------------------------------------------------
  * One function per SQS action: st_call(c, "sqs", "<Action>", ...), with

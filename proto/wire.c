@@ -61,6 +61,7 @@ const char *wire_code_name(uint32_t code)
 	    [WIRE_ERR_CONNECTION] = "ConnectionFailure",
 	    [WIRE_ERR_SESSION_EXPIRED] = "SessionExpired",
 	    [WIRE_ERR_SERVICE] = "ServiceError",
+	    [WIRE_ERR_ACCESS_DENIED] = "AccessDenied",
 	};
 
 	if (code < sizeof names / sizeof *names && names[code] != NULL) {
@@ -394,8 +395,10 @@ static int op_out(const Stratus__Op *m, struct wire_op *op)
 		bytes_out(&m->service_call->input, &op->input, &op->input_len);
 		bytes_out(&m->service_call->context, &op->context,
 			  &op->context_len);
+		op->endpoint = str_out(m->service_call->endpoint);
 		if (strlen(op->service) > WIRE_MAX_NAME_BYTES ||
-		    strlen(op->action) > WIRE_MAX_NAME_BYTES) {
+		    strlen(op->action) > WIRE_MAX_NAME_BYTES ||
+		    strlen(op->endpoint) > WIRE_MAX_ENDPOINT_BYTES) {
 			return WIRE_ERR_MALFORMED;
 		}
 		break;
@@ -443,6 +446,15 @@ int wire_request_decode(const void *buf, size_t len, struct wire_request *out)
 	r.priv_ = m;
 	r.client_id = m->client_id;
 	r.seq = m->seq;
+	r.access_key_id = str_out(m->access_key_id);
+	r.signed_at_ms = m->signed_at_ms;
+	if (m->signature.len > 0) {
+		bytes_out(&m->signature, &r.signature, &r.signature_len);
+	}
+	if (strlen(r.access_key_id) > WIRE_MAX_NAME_BYTES * 2) {
+		rv = WIRE_ERR_MALFORMED;
+		goto err_after_unpack;
+	}
 	if (m->n_ops > WIRE_MAX_OPS_PER_REQUEST) {
 		rv = WIRE_ERR_MALFORMED;
 		goto err_after_unpack;
@@ -583,6 +595,7 @@ static int op_in(const struct wire_op *op, struct op_msg *o)
 		    (Stratus__ServiceCall)STRATUS__SERVICE_CALL__INIT;
 		o->sub.service_call.service = str_in(op->service);
 		o->sub.service_call.action = str_in(op->action);
+		o->sub.service_call.endpoint = str_in(op->endpoint);
 		if (bytes_in(op->input, op->input_len,
 			     &o->sub.service_call.input) != 0 ||
 		    bytes_in(op->context, op->context_len,
@@ -635,6 +648,8 @@ int wire_request_encode(const struct wire_request *r, uint8_t **buf,
 	}
 	m.client_id = r->client_id;
 	m.seq = r->seq;
+	m.access_key_id = str_in(r->access_key_id);
+	m.signed_at_ms = r->signed_at_ms;
 	m.n_ops = r->n_ops;
 	m.ops = ptrs;
 	rv = pack_into(&m.base, WIRE_MAX_REQUEST_BYTES, 0, NULL, buf, len);

@@ -50,7 +50,11 @@ enum wire_code {
 	WIRE_ERR_SESSION_EXPIRED = 13,
 	/* "ServiceError" as a code; error_name carries the service's own
 	 * AWS error code ("QueueDoesNotExist", ...) */
-	WIRE_ERR_SERVICE = 14
+	WIRE_ERR_SERVICE = 14,
+	/* "AccessDenied" as a code; error_name carries AWS's code
+	 * ("MissingAuthenticationToken", "InvalidClientTokenId",
+	 * "SignatureDoesNotMatch") */
+	WIRE_ERR_ACCESS_DENIED = 15
 };
 
 /* The AWS-style name of a code ("NotLeader", "InvalidAction", ...; "OK" for
@@ -65,6 +69,7 @@ const char *wire_code_name(uint32_t code);
 #define WIRE_MAX_KEY_BYTES	 1024
 #define WIRE_MAX_VALUE_BYTES	 (1024u * 1024)
 #define WIRE_MAX_NAME_BYTES	 64 /* service and action names */
+#define WIRE_MAX_ENDPOINT_BYTES 256 /* ServiceCall.endpoint */
 
 enum wire_op_type {
 	WIRE_OP_NONE = 0,
@@ -117,6 +122,7 @@ struct wire_op {
 	size_t input_len;
 	const uint8_t *context;
 	size_t context_len;
+	const char *endpoint; /* URL base for outputs; "" = the node's */
 	/* DEBUG_DROP: peers whose raft traffic to drop (or stop dropping) */
 	const uint64_t *peers;
 	size_t n_peers;
@@ -133,6 +139,13 @@ struct wire_request {
 	uint64_t seq;
 	struct wire_op *ops;
 	size_t n_ops;
+	/* Signing (see wire_auth.h): encode writes the key id and time;
+	 * wire_auth_sign appends the signature. Decoded: signature is the
+	 * 32-byte HMAC or NULL when the request is unsigned. */
+	const char *access_key_id; /* "" / NULL: unsigned */
+	uint64_t signed_at_ms;
+	const uint8_t *signature;
+	size_t signature_len;
 	void *priv_; /* decoded: owned protobuf object */
 };
 

@@ -618,11 +618,16 @@ static struct service *counter_new(void)
 	struct counter *c = calloc(1, sizeof *c);
 
 	c->env = &counter_env;
-	c->svc = (struct service){"counter",	   c,
-				  counter_kind,	   counter_prepare,
-				  counter_apply,   counter_read,
-				  counter_snapshot, counter_restore,
-				  counter_digest,  counter_destroy};
+	c->svc = (struct service){.name = "counter",
+				  .state = c,
+				  .action_kind = counter_kind,
+				  .prepare = counter_prepare,
+				  .apply = counter_apply,
+				  .read = counter_read,
+				  .snapshot = counter_snapshot,
+				  .restore = counter_restore,
+				  .digest = counter_digest,
+				  .destroy = counter_destroy};
 	return &c->svc;
 }
 

@@ -777,8 +777,8 @@ static void test_request_hostile_shapes(void **state)
 					  0x03, 'a',  0x00, 'b'};
 	/* Request{ops: Op{field 5 (unknown), varint 1}} */
 	static const uint8_t unknown_op[] = {0x1a, 0x02, 0x28, 0x01};
-	/* Request{seq: 5, field 15 (unknown) "xy"} */
-	static const uint8_t unknown_field[] = {0x10, 0x05, 0x7a,
+	/* Request{seq: 5, field 13 (unknown) "xy"} */
+	static const uint8_t unknown_field[] = {0x10, 0x05, 0x6a,
 						0x02, 'x',  'y'};
 	/* Request{field 1 as a group start} */
 	static const uint8_t group[] = {0x0b, 0x0c};
