@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "auth.h"
 #include "sqs.h"
 
 typedef struct service *(*service_new_fn)(const struct service_env *env);
@@ -10,6 +11,7 @@ typedef struct service *(*service_new_fn)(const struct service_env *env);
 /* Every service the broker runs. */
 static const service_new_fn service_table[] = {
 	sqs_service_new,
+	auth_service_new,
 };
 
 int services_register(struct fsm *f, const struct service_env *env)
