@@ -65,6 +65,9 @@ static const struct field fields[] = {
 	  false),
     FIELD("", "http_address", "--http-address", FK_HTTP_ADDR, http_address,
 	  false),
+    FIELD("tls", "http_cert", "--http-tls-cert", FK_PATH, http_tls_cert,
+	  false),
+    FIELD("tls", "http_key", "--http-tls-key", FK_PATH, http_tls_key, false),
     FIELD("", "join", "--join", FK_BOOL, join, false),
     FIELD("", "enable_test_hooks", "--enable-test-hooks", FK_BOOL,
 	  enable_test_hooks, false),
@@ -114,6 +117,8 @@ static const char usage[] =
     "  --raft-address A                tcp://HOST:PORT or tls+tcp://HOST:PORT\n"
     "  --client-address A              tcp://HOST:PORT or tls+tcp://HOST:PORT\n"
     "  --http-address A                HOST:PORT\n"
+    "  --http-tls-cert FILE            serve HTTPS with this PEM chain...\n"
+    "  --http-tls-key FILE             ...and this PEM key (both or neither)\n"
     "  --peer ID=RAFT,CLIENT[,HTTP]    a member of the bootstrap cluster\n"
     "                                  (repeatable; replaces the file's "
     "peers)\n"
@@ -1044,6 +1049,17 @@ int config_validate(const struct config *c, char *errmsg, size_t errmsg_size)
 	if (c->http_address[0] != '\0' &&
 	    check_http_address(c->http_address, why, sizeof why) != 0) {
 		seterr(errmsg, errmsg_size, "http_address: %s", why);
+		return -1;
+	}
+	if ((c->http_tls_cert[0] == '\0') != (c->http_tls_key[0] == '\0')) {
+		seterr(errmsg, errmsg_size,
+		       "tls: http_cert and http_key go together (--http-tls-cert "
+		       "and --http-tls-key)");
+		return -1;
+	}
+	if (c->http_tls_cert[0] != '\0' && c->http_address[0] == '\0') {
+		seterr(errmsg, errmsg_size,
+		       "tls: an HTTPS certificate without http_address");
 		return -1;
 	}
 	if (c->n_peers > CONFIG_MAX_PEERS) {

@@ -64,6 +64,9 @@ struct config {
 	char raft_address[CONFIG_ADDR_MAX];
 	char client_address[CONFIG_ADDR_MAX];
 	char http_address[CONFIG_ADDR_MAX];
+	/* HTTPS: PEM certificate chain and key; both "" = plain HTTP */
+	char http_tls_cert[1024];
+	char http_tls_key[1024];
 	struct config_peer peers[CONFIG_MAX_PEERS]; /* the bootstrap cluster */
 	size_t n_peers;
 	bool join; /* start empty and wait to be added (not in peers) */

@@ -12,6 +12,8 @@
 #include "http.h"
 
 #include <h2o.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -76,6 +78,8 @@ struct http_server {
 	h2o_globalconf_t config;
 	h2o_context_t ctx;
 	h2o_accept_ctx_t accept_ctx;
+	SSL_CTX *ssl_ctx; /* HTTPS, or NULL */
+	const char *scheme; /* "http" or "https", for queue URLs */
 	st_client *client;
 	pthread_mutex_t mu;
 	struct pending *done_head, *done_tail; /* for the HTTP loop */
@@ -545,7 +549,7 @@ static int serve_aws(struct http_server *s, h2o_req_t *req,
 	snprintf(p->service, sizeof p->service, "%s", call.service);
 	snprintf(p->action, sizeof p->action, "%s", call.action);
 	memcpy(p->request_id, request_id, sizeof request_id);
-	snprintf(endpoint, sizeof endpoint, "http://%.*s",
+	snprintf(endpoint, sizeof endpoint, "%s://%.*s", s->scheme,
 		 (int)(req->input.authority.len < 250
 			   ? req->input.authority.len
 			   : 0),
@@ -728,6 +732,33 @@ static int parse_address(const char *address, struct sockaddr_storage *sa)
 	return uv_ip4_addr(host, port, (struct sockaddr_in *)sa);
 }
 
+/* An OpenSSL server context for HTTPS: TLS 1.2 and up, the chain and key
+ * from PEM files. NULL with errmsg on failure. */
+static SSL_CTX *tls_context(const char *cert, const char *key, char *errmsg,
+			    size_t errmsg_size)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	char why[256] = "out of memory";
+
+	if (ctx == NULL) {
+		goto fail;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_error_string_n(ERR_get_error(), why, sizeof why);
+		SSL_CTX_free(ctx);
+		goto fail;
+	}
+	return ctx;
+fail:
+	snprintf(errmsg, errmsg_size, "http: TLS with %s and %s: %s", cert,
+		 key, why);
+	return NULL;
+}
+
 int http_start(struct http_server **out, const struct http_config *cfg,
 	       char *errmsg, size_t errmsg_size)
 {
@@ -757,8 +788,17 @@ int http_start(struct http_server **out, const struct http_config *cfg,
 			 s->address);
 		goto err_free;
 	}
-	/* The internal client: answers late answers with 503 instead of
-	 * blocking the HTTP thread when full. */
+	s->scheme = "http";
+	if (cfg->tls_cert != NULL) {
+		s->ssl_ctx = tls_context(cfg->tls_cert, cfg->tls_key, errmsg,
+					 errmsg_size);
+		if (s->ssl_ctx == NULL) {
+			goto err_free;
+		}
+		s->scheme = "https";
+	}
+	/* The internal client answers 503 when full instead of blocking the
+	 * HTTP thread. */
 	opts.max_inflight = 4096;
 	opts.fail_when_full = true;
 	s->client = st_client_new(s->endpoints, &opts, &err);
@@ -781,6 +821,7 @@ int http_start(struct http_server **out, const struct http_config *cfg,
 	h2o_context_init(&s->ctx, &s->loop, &s->config);
 	s->accept_ctx.ctx = &s->ctx;
 	s->accept_ctx.hosts = s->config.hosts;
+	s->accept_ctx.ssl_ctx = s->ssl_ctx;
 
 	uv_tcp_init(&s->loop, &s->listener);
 	s->listener.data = s;
@@ -810,6 +851,9 @@ err_loop:
 	st_client_free(s->client);
 	return -1;
 err_free:
+	if (s->ssl_ctx != NULL) {
+		SSL_CTX_free(s->ssl_ctx);
+	}
 	free(s->endpoints);
 	free(s);
 	return -1;

@@ -52,6 +52,7 @@ struct http_config {
 	const char *address;	       /* "127.0.0.1:7102" */
 	const char *cluster_endpoints; /* native endpoints, comma-separated */
 	size_t max_body_bytes;	       /* larger bodies get 413 */
+	const char *tls_cert, *tls_key; /* PEM files: HTTPS; NULL: HTTP */
 	struct service *auth;	       /* access keys (thread-safe lookups) */
 	uv_loop_t *node_loop;
 	http_local_fn local;

@@ -771,6 +771,10 @@ static int start_http(struct node *n)
 	struct http_config hc = {.address = cfg->http_address,
 				 .cluster_endpoints = endpoints,
 				 .max_body_bytes = NODE_HTTP_MAX_BODY_BYTES,
+				 .tls_cert = cfg->http_tls_cert[0] != '\0'
+						 ? cfg->http_tls_cert
+						 : NULL,
+				 .tls_key = cfg->http_tls_key,
 				 .auth = fsm_find_service(&n->fsm, "auth"),
 				 .node_loop = n->loop,
 				 .local = node_http_page,
@@ -787,7 +791,8 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	n->cfg = cfg;
 	n->loop = loop;
 	n->last_state = RAFT_UNAVAILABLE;
-	snprintf(n->service_endpoint, sizeof n->service_endpoint, "http://%s",
+	snprintf(n->service_endpoint, sizeof n->service_endpoint, "%s://%s",
+		 cfg->http_tls_cert[0] != '\0' ? "https" : "http",
 		 cfg->http_address[0] != '\0' ? cfg->http_address
 					      : "localhost");
 	n->service_env.region = cfg->region;
