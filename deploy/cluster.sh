@@ -35,6 +35,10 @@
 #   STRATUS_ELECTION_TIMEOUT_MS, STRATUS_HEARTBEAT_TIMEOUT_MS
 #                          passed to stratusd when set
 #   STRATUS_NODE_ARGS      extra stratusd flags (split on whitespace)
+#   STRATUS_TLS            1 at `up`: make a cluster CA and node certificates
+#                          under DIR/tls (deploy/make-certs.sh) and serve
+#                          HTTPS; `env` then prints https endpoints and
+#                          STRATUS_CA / AWS_CA_BUNDLE. Recorded by `up`.
 #   STRATUS_UP_TIMEOUT     seconds to wait for a leader/membership (20)
 #   STRATUS_STOP_TIMEOUT   seconds to wait after SIGTERM before SIGKILL (10)
 #
@@ -46,6 +50,7 @@
 #   nodeI/pid        its pid while it runs
 #   nodeI/args       the flags it was started with (NUL-separated)
 #   nodeI/removed    present after `remove I`: left out of the endpoints
+#   tls/             with STRATUS_TLS=1: ca.pem, nodeI.pem/.key
 set -euo pipefail
 
 PROG=${0##*/}
@@ -158,9 +163,13 @@ endpoints() {
 	join_by_comma "${list[@]}"
 }
 
+tls_on() { [[ -f $DIR/tls/ca.pem ]]; }
+http_scheme() { if tls_on; then echo https; else echo http; fi; }
+
 http_endpoints() {
-	local i list=()
-	for i in $(member_nodes); do list+=("http://$(http_addr "$i")"); done
+	local i list=() scheme
+	scheme=$(http_scheme)
+	for i in $(member_nodes); do list+=("$scheme://$(http_addr "$i")"); done
 	join_by_comma "${list[@]}"
 }
 
@@ -230,6 +239,12 @@ node_args() {
 	fi
 	if [[ -n ${STRATUS_HEARTBEAT_TIMEOUT_MS:-} ]]; then
 		args+=(--heartbeat-timeout-ms "$STRATUS_HEARTBEAT_TIMEOUT_MS")
+	fi
+	if tls_on; then
+		[[ -f $DIR/tls/node$i.pem ]] ||
+			"$ROOT/deploy/make-certs.sh" "$DIR/tls" "node$i" >&2
+		args+=(--http-tls-cert "$DIR/tls/node$i.pem"
+			--http-tls-key "$DIR/tls/node$i.key")
 	fi
 	if [[ -n ${STRATUS_NODE_ARGS:-} ]]; then
 		local extra
@@ -410,8 +425,8 @@ print_endpoints() {
 	for i in $(member_nodes); do
 		state=stopped
 		if pid=$(node_pid "$i"); then state="pid $pid"; fi
-		printf '#   node %s: raft %s  client %s  http http://%s  (%s)\n' \
-			"$i" "$(raft_addr "$i")" "$(client_addr "$i")" "$(http_addr "$i")" "$state"
+		printf '#   node %s: raft %s  client %s  http %s://%s  (%s)\n' \
+			"$i" "$(raft_addr "$i")" "$(client_addr "$i")" "$(http_scheme)" "$(http_addr "$i")" "$state"
 	done
 	cmd_env
 }
@@ -456,6 +471,12 @@ cmd_up() {
 	mkdir -p "$DIR"
 	echo "$n" >"$DIR/nodes"
 	echo "$BASE" >"$DIR/base_port"
+	if [[ ${STRATUS_TLS:-0} == 1 ]] && ! tls_on; then
+		local certs=()
+		for ((i = 1; i <= n; i++)); do certs+=("node$i"); done
+		"$ROOT/deploy/make-certs.sh" "$DIR/tls" "${certs[@]}" >&2 ||
+			die "cannot make TLS certificates"
+	fi
 	# A failed `up` leaves nothing running (the logs stay).
 	trap up_failed EXIT
 	for ((i = 1; i <= n; i++)); do
@@ -507,6 +528,7 @@ cmd_down() {
 			[[ -d $d ]] && is_uint "${d##*/node}" && rm -rf -- "$d"
 		done
 		rm -f -- "$DIR/nodes" "$DIR/base_port"
+		if [[ -f $DIR/tls/ca.pem ]]; then rm -rf -- "$DIR/tls"; fi
 		rmdir -- "$DIR" 2>/dev/null || warn "left $DIR in place: it holds files this script did not create"
 		echo "# wiped $DIR" >&2
 	fi
@@ -525,6 +547,10 @@ cmd_leader() {
 cmd_env() {
 	echo "export STRATUS_ENDPOINTS=$(endpoints)"
 	echo "export STRATUS_HTTP_ENDPOINTS=$(http_endpoints)"
+	if tls_on; then
+		echo "export STRATUS_CA=$DIR/tls/ca.pem"
+		echo "export AWS_CA_BUNDLE=$DIR/tls/ca.pem"
+	fi
 }
 
 cmd_ps() {

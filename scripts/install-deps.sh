@@ -19,6 +19,8 @@ PACKAGES=(
 	python3       # deploy/cluster.sh parses `stratus cluster status`
 	procps        # ps, pgrep
 	iproute2      # ss: deploy/cluster.sh checks ports are free
+	openssl       # deploy/make-certs.sh (STRATUS_TLS=1 clusters)
+	curl          # the quick start's demo and /metrics checks
 )
 
 die() {
