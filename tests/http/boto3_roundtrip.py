@@ -69,6 +69,11 @@ def md5_of_attributes(attrs):
     return hashlib.md5(out).hexdigest()
 
 
+def R(r):
+    """A response without its ResponseMetadata (for messages)."""
+    return {k: v for k, v in r.items() if k != "ResponseMetadata"} if isinstance(r, dict) else r
+
+
 def error_code(fn, *a, **kw):
     """Call fn; return (ClientError code, HTTP status) or (None, None) if it succeeded."""
     try:
@@ -119,12 +124,12 @@ def run(P, f1, ld, f2):
     r = f1.create_queue(QueueName=P + "std", Attributes={"VisibilityTimeout": "30"},
                         tags={"env": "test"})
     url = r["QueueUrl"]
-    check(url.endswith("/" + P + "std"), f"create_queue: {r}")
+    check(url.endswith("/" + P + "std"), f"create_queue: {R(r)}")
     log(f"queue url {url}")
     for c in (f1, ld, f2):
         expect(c.get_queue_url(QueueName=P + "std")["QueueUrl"] == url, "get_queue_url")
     r = f2.list_queues(QueueNamePrefix=P)
-    check(url in r.get("QueueUrls", []), f"list_queues: {r}")
+    check(url in r.get("QueueUrls", []), f"list_queues: {R(r)}")
     a = f1.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     expect(a.get("VisibilityTimeout") == "30", f"VisibilityTimeout: {a}")
     expect(a.get("ApproximateNumberOfMessages") == "0", f"new queue: {a}")
@@ -149,7 +154,7 @@ def run(P, f1, ld, f2):
     text = "boto3 says hi: ünïcode, <tags> & ampersands\r\n"
     r = f1.send_message(QueueUrl=url, MessageBody=text, MessageAttributes=mattrs)
     mid = r["MessageId"]
-    expect(r.get("MD5OfMessageBody") == md5_hex(text), f"MD5OfMessageBody: {r}")
+    expect(r.get("MD5OfMessageBody") == md5_hex(text), f"MD5OfMessageBody: {R(r)}")
     expect(r.get("MD5OfMessageAttributes") == md5_of_attributes(mattrs),
            f"MD5OfMessageAttributes {r.get('MD5OfMessageAttributes')}, "
            f"expected {md5_of_attributes(mattrs)}")
@@ -188,7 +193,7 @@ def run(P, f1, ld, f2):
     entries[2]["MessageAttributes"] = {"bin": {"DataType": "Binary", "BinaryValue": b"\x00"}}
     r = f2.send_message_batch(QueueUrl=url, Entries=entries)
     ok = {e["Id"]: e for e in r.get("Successful", [])}
-    check(set(ok) == {"b0", "b1", "b2", "b3"} and not r.get("Failed"), f"send_message_batch: {r}")
+    check(set(ok) == {"b0", "b1", "b2", "b3"} and not r.get("Failed"), f"send_message_batch: {R(r)}")
     for e in entries:
         expect(ok[e["Id"]].get("MD5OfMessageBody") == md5_hex(e["MessageBody"]),
                f"batch MD5 {ok[e['Id']]}")
@@ -206,18 +211,18 @@ def run(P, f1, ld, f2):
         {"Id": f"v{k}", "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
         for k, m in enumerate(got.values())])
     expect(len(r.get("Successful", [])) == 4 and not r.get("Failed"),
-           f"change_message_visibility_batch: {r}")
+           f"change_message_visibility_batch: {R(r)}")
     got = receive_all(f2, url, 4, "receive after change_message_visibility_batch")
     r = f1.delete_message_batch(QueueUrl=url, Entries=[
         {"Id": f"d{k}", "ReceiptHandle": m["ReceiptHandle"]} for k, m in enumerate(got.values())])
-    check(len(r.get("Successful", [])) == 4 and not r.get("Failed"), f"delete_message_batch: {r}")
+    check(len(r.get("Successful", [])) == 4 and not r.get("Failed"), f"delete_message_batch: {R(r)}")
     r = f2.receive_message(QueueUrl=url, WaitTimeSeconds=1)
-    check(not r.get("Messages"), f"deleted messages came back: {r}")
+    check(not r.get("Messages"), f"deleted messages came back: {R(r)}")
     log("batches: done")
 
     # -- long poll ------------------------------------------------------------------------
     r = f1.receive_message(QueueUrl=url, WaitTimeSeconds=2)
-    check(not r.get("Messages"), f"long poll on an empty queue: {r}")
+    check(not r.get("Messages"), f"long poll on an empty queue: {R(r)}")
     res = {}
 
     def poll():
@@ -243,7 +248,7 @@ def run(P, f1, ld, f2):
     ids = []
     for k, c in zip(range(6), (f1, ld, f2, f1, ld, f2)):
         r = c.send_message(QueueUrl=furl, MessageBody=f"f{k}", MessageGroupId="A" if k % 2 else "B")
-        expect(r.get("SequenceNumber"), f"FIFO send without SequenceNumber: {r}")
+        expect(r.get("SequenceNumber"), f"FIFO send without SequenceNumber: {R(r)}")
         ids.append(r["MessageId"])
     r = f1.send_message(QueueUrl=furl, MessageBody="f0", MessageGroupId="B")  # content dedup
     expect(r["MessageId"] == ids[0], f"content-based dedup: MessageId {r['MessageId']}, "
@@ -284,7 +289,7 @@ def run(P, f1, ld, f2):
     expect(receives == 1, f"{receives} receives from the source before the move (expected 1)")
     expect(moved["Body"] == "poison pill" and moved["MessageId"] == sid, f"DLQ message {moved}")
     r = ld.list_dead_letter_source_queues(QueueUrl=dlq)
-    expect(r.get("queueUrls") == [src], f"list_dead_letter_source_queues: {r}")
+    expect(r.get("queueUrls") == [src], f"list_dead_letter_source_queues: {R(r)}")
     log("DLQ: done")
 
     # -- purge ---------------------------------------------------------------------------------
@@ -299,7 +304,7 @@ def run(P, f1, ld, f2):
         time.sleep(0.5)
     expect(n == "0", f"ApproximateNumberOfMessages {n} after purge_queue")
     r = ld.receive_message(QueueUrl=url, WaitTimeSeconds=1)
-    expect(not r.get("Messages"), f"purged messages received: {r}")
+    expect(not r.get("Messages"), f"purged messages received: {R(r)}")
     log("purge: done")
 
     # -- errors --------------------------------------------------------------------------------

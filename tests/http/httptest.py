@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import weakref
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "cluster"))
@@ -184,6 +185,9 @@ def connect(c, node, timeout=30):
     return s
 
 
+_leftover = weakref.WeakKeyDictionary()  # socket -> bytes received past a response
+
+
 def read_response(s, timeout=30):
     """Read one HTTP/1.1 response from socket s: (status, {lower header: value},
     body bytes, closed) — closed when the server closed the connection after it.
@@ -191,7 +195,7 @@ def read_response(s, timeout=30):
     responses are returned as they come (call again for the final one).
     status is None when the connection closed (or reset) before a status line."""
     s.settimeout(timeout)
-    buf = b""
+    buf = _leftover.pop(s, b"")  # bytes read past the previous response
     deadline = time.monotonic() + timeout
 
     def more():
@@ -219,7 +223,7 @@ def read_response(s, timeout=30):
         hdrs[k.strip().lower()] = v.strip()
     buf = rest
     if 100 <= status < 200:
-        s.stratus_leftover = buf
+        _leftover[s] = buf
         return status, hdrs, b"", False
     closed = False
     if "content-length" in hdrs:
@@ -228,7 +232,7 @@ def read_response(s, timeout=30):
             if not more():
                 closed = True
                 break
-        body = buf[:n]
+        body, _leftover[s] = buf[:n], buf[n:]
     elif hdrs.get("transfer-encoding", "").lower() == "chunked":
         body = b""
         while True:
@@ -243,6 +247,7 @@ def read_response(s, timeout=30):
             body += buf[:size]
             buf = buf[size + 2:]
             if size == 0:
+                _leftover[s] = buf
                 break
     else:
         while more():

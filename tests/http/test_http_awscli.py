@@ -134,7 +134,7 @@ def body(c):
     mattrs = {"color": {"DataType": "String", "StringValue": "red"},
               "n": {"DataType": "Number", "StringValue": "42"},
               "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xfe\xff"},
-              "ünï": {"DataType": "String.custom", "StringValue": "kïnd ✓"}}
+              "uni.code_x": {"DataType": "String.custom", "StringValue": "kïnd ✓"}}
     cli_attrs = {k: ({"DataType": v["DataType"],
                       "BinaryValue": base64.b64encode(v["BinaryValue"]).decode()}
                      if "BinaryValue" in v else v) for k, v in mattrs.items()}
@@ -164,7 +164,7 @@ def body(c):
            f"attribute n: {ma.get('n')}")
     expect(ma.get("blob", {}).get("BinaryValue") == base64.b64encode(b"\x00\x01\xfe\xff").decode(),
            f"attribute blob: {ma.get('blob')}")
-    expect(ma.get("ünï", {}).get("StringValue") == "kïnd ✓", f"attribute ünï: {ma.get('ünï')}")
+    expect(ma.get("uni.code_x", {}).get("StringValue") == "kïnd ✓", f"attribute uni.code_x: {ma.get('uni.code_x')}")
     sa = m.get("Attributes", {})
     for k in ("SenderId", "SentTimestamp", "ApproximateReceiveCount",
               "ApproximateFirstReceiveTimestamp"):
