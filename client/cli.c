@@ -11,6 +11,7 @@
  * stdout; errors are {"Error":{"Name","Message"}} on stderr with exit
  * status 1 (2 for usage errors) — for service errors too, where the AWS
  * CLI uses 254. */
+#include "cli_auth.h"
 #include "cli_json.h"
 #include "cli_sqs.h"
 #include "stratus.h"
@@ -446,12 +447,21 @@ static int sqs_main(struct cli *cli, int argc, char **argv, bool help)
 	return cli_sqs_main(sqs_client, cli, argc, argv, help);
 }
 
+/* ---- auth (cli_auth.c) ------------------------------------------------- */
+
+static int auth_main(struct cli *cli, int argc, char **argv, bool help)
+{
+	return cli_auth_main(sqs_client, cli, argc, argv, help);
+}
+
 /* ---- the command table --------------------------------------------------- */
 
 static const struct cli_family families[] = {
     {"kv", "The replicated key-value namespace.", kv_ops, NULL},
     {"cluster", "Cluster membership and status.", cluster_ops, NULL},
     {"sqs", "Amazon SQS-compatible queues (like 'aws sqs').", NULL, sqs_main},
+    {"auth", "Access keys for signed requests (like 'aws iam').", NULL,
+     auth_main},
     {0},
 };
 
