@@ -938,8 +938,9 @@ static void xb_str(struct xbuf *b, const char *s)
 	xb_put(b, s, strlen(s));
 }
 
-/* Text content, escaped. XML 1.0 cannot carry NUL and most C0 controls
- * even as character references: those become U+FFFD. */
+/* Text content, escaped. XML 1.0 cannot carry NUL, most C0 controls,
+ * U+FFFE and U+FFFF, even as character references: those become U+FFFD.
+ * s is UTF-8 (jansson's strings are). */
 static void xb_text(struct xbuf *b, const char *s, size_t n)
 {
 	size_t run = 0;
@@ -947,6 +948,7 @@ static void xb_text(struct xbuf *b, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		const char *rep = NULL;
+		size_t skip = 0;
 
 		switch (c) {
 		case '&':
@@ -970,6 +972,13 @@ static void xb_text(struct xbuf *b, const char *s, size_t n)
 		case '\t':
 		case '\n':
 			break;
+		case 0xef: /* U+FFFE, U+FFFF: EF BF BE, EF BF BF */
+			if (i + 2 < n && (unsigned char)s[i + 1] == 0xbf &&
+			    ((unsigned char)s[i + 2] & 0xfe) == 0xbe) {
+				rep = "\xef\xbf\xbd";
+				skip = 2;
+			}
+			break;
 		default:
 			if (c < 0x20)
 				rep = "\xef\xbf\xbd";
@@ -978,6 +987,7 @@ static void xb_text(struct xbuf *b, const char *s, size_t n)
 			continue;
 		xb_put(b, s + run, i - run);
 		xb_str(b, rep);
+		i += skip;
 		run = i + 1;
 	}
 	xb_put(b, s + run, n - run);

@@ -3,9 +3,12 @@
 
 Not run by meson: the unit test embeds vectors this script produced, so it
 needs neither Python nor botocore. Run it after changing the codec or the
-model, with a driver that links http_query.c (see --help):
+model:
 
-    /usr/bin/python3 tests/unit/query_vectors.py ./drv [--emit-c]
+    /usr/bin/python3 tests/unit/query_vectors.py [DRIVER] [--emit-c]
+
+It compiles its driver (DRIVER_C below, with cc, jansson and ASan) unless
+given one; --emit-c prints the vector tables of test_http_query.c.
 
 (1) Requests: botocore's QuerySerializer (the Query model of Debian's
     python3-botocore 1.29) serializes a call of every operation with every
@@ -26,6 +29,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 from botocore.awsrequest import AWSRequest
 from botocore.model import ServiceModel
@@ -167,6 +171,65 @@ ERRORS = [
 ]
 
 
+DRIVER_C = r'''#include "http_codec.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+/* drv decode  (stdin: body)  -> {"action":..,"input":..} or {"error":code,"message":..,"status":..}
+ * drv encode SERVICE ACTION (stdin: json) -> xml
+ * drv error SERVICE CODE MESSAGE SENDER -> xml + status line */
+static char *slurp(size_t *n) {
+	size_t cap = 1 << 20; char *b = malloc(cap); *n = fread(b, 1, cap - 1, stdin); b[*n] = 0; return b;
+}
+int main(int argc, char **argv) {
+	size_t n; char *in;
+	if (strcmp(argv[1], "decode") == 0) {
+		in = slurp(&n);
+		struct http_request_view r = {0};
+		r.body = in; r.body_len = n; r.path = argc > 2 ? argv[2] : "/"; r.path_len = strlen(r.path);
+		if (argc > 3) { r.query = argv[3]; r.query_len = strlen(argv[3]); }
+		struct http_call_doc c; struct http_codec_error e;
+		if (query_decode(&r, &c, &e) == 0) {
+			json_t *o = json_pack("{s:s,s:s,s:o}", "service", c.service, "action", c.action, "input", c.input);
+			char *s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT); puts(s); free(s); json_decref(o);
+		} else {
+			json_t *o = json_pack("{s:s,s:s,s:i}", "error", e.code, "message", e.message, "status", e.status);
+			char *s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT); puts(s); free(s); json_decref(o);
+		}
+		free(in);
+	} else if (strcmp(argv[1], "encode") == 0) {
+		in = slurp(&n);
+		json_error_t je; json_t *j = json_loadb(in, n, 0, &je);
+		struct http_reply rep;
+		if (query_encode_output(argv[2], argv[3], j, "req-1", &rep) != 0) return 2;
+		fwrite(rep.body, 1, rep.body_len, stdout);
+		http_reply_release(&rep); json_decref(j); free(in);
+	} else {
+		struct http_reply rep;
+		if (query_encode_error(argv[2], argv[3], argv[4], argv[5][0] == '1', "req-2", &rep) != 0) return 2;
+		printf("%d\n", rep.status);
+		fwrite(rep.body, 1, rep.body_len, stdout);
+		http_reply_release(&rep);
+	}
+	return 0;
+}
+'''
+
+
+def build_driver(tmp):
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
+    src = os.path.join(tmp, 'drv.c')
+    exe = os.path.join(tmp, 'drv')
+    with open(src, 'w') as f:
+        f.write(DRIVER_C)
+    subprocess.run(['cc', '-g', '-fsanitize=address,undefined',
+                    '-I', os.path.join(root, 'broker'), src,
+                    os.path.join(root, 'broker', 'http_query.c'),
+                    os.path.join(root, 'broker', 'sqs_query_model.c'),
+                    '-ljansson', '-o', exe], check=True)
+    return exe
+
+
 def jsonable(v):
     if isinstance(v, bytes):
         return base64.b64encode(v).decode()
@@ -178,8 +241,15 @@ def jsonable(v):
 
 
 def main():
-    drv = sys.argv[1]
+    args = [a for a in sys.argv[1:] if a != '--emit-c']
     emit = '--emit-c' in sys.argv
+    if args:
+        return check(args[0], emit)
+    with tempfile.TemporaryDirectory() as tmp:
+        return check(build_driver(tmp), emit)
+
+
+def check(drv, emit):
     # The generator's merged model (Debian botocore's Query model plus what
     # the JSON model adds) as a botocore Query model.
     here = os.path.dirname(os.path.abspath(__file__))

@@ -651,6 +651,14 @@ static void test_encode(void **state)
 				  "</MessageId>"));
 	free(x);
 
+	x = encode("SendMessage",
+		   "{\"MessageId\":\"a\\uffffb\\ufffec\\ufffdd\"}");
+	assert_non_null(strstr(x, "<MessageId>a\xef\xbf\xbd"
+				  "b\xef\xbf\xbd"
+				  "c\xef\xbf\xbd"
+				  "d</MessageId>"));
+	free(x);
+
 	/* Absent and null members are left out; members the model does not
 	 * know are ignored; wrong JSON types are left out. */
 	x = encode("SendMessage", "{\"MessageId\":null,\"Nope\":1,"
