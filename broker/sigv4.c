@@ -988,25 +988,198 @@ static bool hex_ieq(struct span a, const char *b)
 	return CRYPTO_memcmp(l, b, 64) == 0;
 }
 
+/* The request's time from sp.date into *req_s and date_iso, and whether
+ * it is close enough to now (presigned: not expired). */
+static enum sigv4_status check_time(const struct sig_parts *sp, uint64_t now_ms,
+				    int64_t *req_s, char date_iso[17],
+				    struct sigv4_outcome *out)
+{
+	int64_t now_s = (int64_t)(now_ms / 1000);
+	int64_t skew_s = (int64_t)(SIGV4_MAX_SKEW_MS / 1000);
+	char bound[17], nowf[17];
+	int dn = (int)(sp->date.n > 64 ? 64 : sp->date.n);
+
+	if (sp->date_is_http && !parse_http_date(sp->date, req_s)) {
+		return incomplete(out,
+				  "Date must be in ISO-8601 'basic format' or "
+				  "RFC 7231 format. Got '%.*s'.",
+				  dn, sp->date.p);
+	}
+	if (!sp->date_is_http && !parse_basic(sp->date, req_s)) {
+		return incomplete(out,
+				  "Date must be in ISO-8601 'basic format'. "
+				  "Got '%.*s'. See "
+				  "http://en.wikipedia.org/wiki/ISO_8601",
+				  dn, sp->date.p);
+	}
+	fmt_basic(*req_s, date_iso);
+	fmt_basic(now_s, nowf);
+	if (*req_s * 1000 > (int64_t)(now_ms + SIGV4_MAX_SKEW_MS)) {
+		fmt_basic(now_s + skew_s, bound);
+		return reject(out, "SignatureDoesNotMatch", 403,
+			      "Signature not yet current: %s is still later "
+			      "than %s (%s + 15 min.)",
+			      date_iso, bound, nowf);
+	}
+	if (sp->presigned &&
+	    (*req_s + sp->expires_s) * 1000 < (int64_t)now_ms) {
+		fmt_basic(now_s - sp->expires_s, bound);
+		return reject(out, "SignatureDoesNotMatch", 403,
+			      "Signature expired: %s is now earlier than %s "
+			      "(%s - %lld sec.)",
+			      date_iso, bound, nowf, (long long)sp->expires_s);
+	}
+	if (!sp->presigned &&
+	    *req_s * 1000 + (int64_t)SIGV4_MAX_SKEW_MS < (int64_t)now_ms) {
+		fmt_basic(now_s - skew_s, bound);
+		return reject(out, "SignatureDoesNotMatch", 403,
+			      "Signature expired: %s is now earlier than %s "
+			      "(%s - 15 min.)",
+			      date_iso, bound, nowf);
+	}
+	return SIGV4_OK;
+}
+
+/* Split the credential AKID/YYYYMMDD/region/service/aws4_request into
+ * parts[5], fill out's key id, region and service, and check the scope's
+ * date and terminator. */
+static enum sigv4_status parse_credential(struct span cred,
+					  const char date_iso[17],
+					  struct span parts[5],
+					  struct sigv4_outcome *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i <= cred.n && n <= 5;) {
+		size_t end = i;
+
+		while (end < cred.n && cred.p[end] != '/') {
+			end++;
+		}
+		if (n < 5) {
+			parts[n].p = cred.p + i;
+			parts[n].n = end - i;
+		}
+		n++;
+		i = end + 1;
+	}
+	if (n != 5 || parts[0].n == 0 || parts[1].n == 0 || parts[2].n == 0 ||
+	    parts[3].n == 0) {
+		return incomplete(out,
+				  "Credential must have exactly 5 "
+				  "slash-delimited elements, e.g. "
+				  "keyid/date/region/service/term, got '%.*s'",
+				  (int)(cred.n > 200 ? 200 : cred.n), cred.p);
+	}
+	if (parts[0].n >= SIGV4_KEY_ID_SIZE ||
+	    parts[2].n >= SIGV4_SCOPE_PART_SIZE ||
+	    parts[3].n >= SIGV4_SCOPE_PART_SIZE) {
+		return incomplete(
+		    out, "Credential has an element that is too long.");
+	}
+	span_copy(parts[0], out->access_key_id, sizeof(out->access_key_id));
+	span_copy(parts[2], out->region, sizeof(out->region));
+	span_copy(parts[3], out->service, sizeof(out->service));
+	if (!span_eq(parts[4], TERMINATOR)) {
+		return reject(out, "SignatureDoesNotMatch", 403,
+			      "Credential should be scoped with a valid "
+			      "terminator: '" TERMINATOR "', not '%.*s'.",
+			      (int)(parts[4].n > 64 ? 64 : parts[4].n),
+			      parts[4].p);
+	}
+	if (parts[1].n != 8 || memcmp(parts[1].p, date_iso, 8) != 0) {
+		return reject(out, "SignatureDoesNotMatch", 403,
+			      "Date in Credential scope does not match "
+			      "YYYYMMDD from ISO-8601 version of date from "
+			      "HTTP: '%.*s' != '%.8s', from '%s'.",
+			      (int)(parts[1].n > 16 ? 16 : parts[1].n),
+			      parts[1].p, date_iso, date_iso);
+	}
+	return SIGV4_OK;
+}
+
+/* The canonical request into creq (see the top of this file). */
+static void canonical_request(struct buf *creq, const struct sigv4_request *r,
+			      const struct query *q, bool presigned,
+			      const struct span *names, size_t n_names,
+			      const char *payload_hash, size_t payload_hash_len)
+{
+	struct span path = {r->path ? r->path : "", r->path ? r->path_len : 0};
+	size_t i, k;
+
+	buf_add(creq, r->method ? r->method : "",
+		r->method ? r->method_len : 0);
+	buf_ch(creq, '\n');
+	canonical_uri(creq, path);
+	buf_ch(creq, '\n');
+	canonical_query(creq, q, presigned);
+	buf_ch(creq, '\n');
+	canonical_headers(creq, r, names, n_names);
+	buf_ch(creq, '\n');
+	for (i = 0; i < n_names; i++) {
+		if (i > 0) {
+			buf_ch(creq, ';');
+		}
+		for (k = 0; k < names[i].n; k++) {
+			buf_ch(creq, lower(names[i].p[k]));
+		}
+	}
+	buf_ch(creq, '\n');
+	buf_add(creq, payload_hash, payload_hash_len);
+}
+
+/* The hex signature of creq under secret and the credential's scope
+ * (parts[1..3]). 0, or -1 when out of memory. */
+static int signature_of(const struct buf *creq, const char *secret,
+			const char date_iso[17], const struct span parts[5],
+			char expected[65])
+{
+	struct buf sts = {0};
+	char creq_hash[65], key[4 + SIGV4_SECRET_SIZE];
+	uint8_t k[4][32], sig[32];
+
+	sha256_hex(creq->p, creq->len, creq_hash);
+	buf_str(&sts, ALGORITHM "\n");
+	buf_str(&sts, date_iso);
+	buf_ch(&sts, '\n');
+	buf_add(&sts, parts[1].p, parts[1].n);
+	buf_ch(&sts, '/');
+	buf_add(&sts, parts[2].p, parts[2].n);
+	buf_ch(&sts, '/');
+	buf_add(&sts, parts[3].p, parts[3].n);
+	buf_str(&sts, "/" TERMINATOR "\n");
+	buf_str(&sts, creq_hash);
+	if (sts.oom) {
+		free(sts.p);
+		return -1;
+	}
+	snprintf(key, sizeof(key), "AWS4%s", secret);
+	hmac((const uint8_t *)key, strlen(key), parts[1].p, parts[1].n, k[0]);
+	hmac(k[0], 32, parts[2].p, parts[2].n, k[1]);
+	hmac(k[1], 32, parts[3].p, parts[3].n, k[2]);
+	hmac(k[2], 32, TERMINATOR, strlen(TERMINATOR), k[3]);
+	hmac(k[3], 32, sts.p, sts.len, sig);
+	hex(sig, 32, expected);
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(k, sizeof(k));
+	free(sts.p);
+	return 0;
+}
+
 enum sigv4_status sigv4_verify(const struct sigv4_request *r, uint64_t now_ms,
 			       sigv4_lookup_fn lookup, void *lookup_ctx,
 			       struct sigv4_outcome *out)
 {
 	struct span auth = {NULL, 0}, raw_query = {r->query ? r->query : "",
 						   r->query ? r->query_len : 0};
-	struct span path = {r->path ? r->path : "", r->path ? r->path_len : 0};
-	struct span method = {r->method ? r->method : "",
-			      r->method ? r->method_len : 0};
 	struct span cparts[5], names[MAX_SIGNED_HEADERS], content_sha;
 	struct sig_parts sp;
 	struct query q;
-	struct buf creq = {0}, sts = {0};
-	char date_iso[17], scope_date[9], body_hash[65], creq_hash[65];
-	char lo[17], hi[17], nowf[17], secret[SIGV4_SECRET_SIZE];
-	char expected[65], key[4 + SIGV4_SECRET_SIZE];
-	uint8_t k1[32], k2[32], k3[32], k4[32], sig[32];
-	int64_t req_s, now_s = (int64_t)(now_ms / 1000);
-	size_t n_names = 0, i, n_parts;
+	struct buf creq = {0};
+	char date_iso[17], body_hash[65], expected[65];
+	char secret[SIGV4_SECRET_SIZE];
+	int64_t req_s;
+	size_t n_names = 0, i;
 	bool have_auth, have_content_sha, host_signed = false;
 	enum sigv4_status st;
 
@@ -1038,121 +1211,15 @@ enum sigv4_status sigv4_verify(const struct sigv4_request *r, uint64_t now_ms,
 	}
 	st = have_auth ? parse_authorization(auth, r, &sp, out)
 		       : parse_presigned(&q, &sp, out);
-	if (st != SIGV4_OK) {
+	if (st != SIGV4_OK ||
+	    (st = check_time(&sp, now_ms, &req_s, date_iso, out)) != SIGV4_OK ||
+	    (st = parse_credential(sp.credential, date_iso, cparts, out)) !=
+		SIGV4_OK ||
+	    (st = split_signed_headers(sp.signed_headers, names, &n_names,
+				       out)) != SIGV4_OK) {
 		goto done;
 	}
-
-	/* The request time. */
-	if (sp.date_is_http) {
-		if (!parse_http_date(sp.date, &req_s)) {
-			st = incomplete(out,
-					"Date must be in ISO-8601 'basic "
-					"format' or RFC 7231 format. Got "
-					"'%.*s'.",
-					(int)(sp.date.n > 64 ? 64 : sp.date.n),
-					sp.date.p);
-			goto done;
-		}
-	} else if (!parse_basic(sp.date, &req_s)) {
-		st = incomplete(out,
-				"Date must be in ISO-8601 'basic format'. Got "
-				"'%.*s'. See http://en.wikipedia.org/wiki/"
-				"ISO_8601",
-				(int)(sp.date.n > 64 ? 64 : sp.date.n),
-				sp.date.p);
-		goto done;
-	}
-	fmt_basic(req_s, date_iso);
-	fmt_basic(now_s, nowf);
-	if (req_s * 1000 > (int64_t)(now_ms + SIGV4_MAX_SKEW_MS)) {
-		fmt_basic(now_s + (int64_t)(SIGV4_MAX_SKEW_MS / 1000), hi);
-		st = reject(out, "SignatureDoesNotMatch", 403,
-			    "Signature not yet current: %s is still later "
-			    "than %s (%s + 15 min.)",
-			    date_iso, hi, nowf);
-		goto done;
-	}
-	if (sp.presigned) {
-		if ((req_s + sp.expires_s) * 1000 < (int64_t)now_ms) {
-			fmt_basic(now_s - sp.expires_s, lo);
-			st =
-			    reject(out, "SignatureDoesNotMatch", 403,
-				   "Signature expired: %s is now earlier "
-				   "than %s (%s - %lld sec.)",
-				   date_iso, lo, nowf, (long long)sp.expires_s);
-			goto done;
-		}
-	} else if (req_s * 1000 + (int64_t)SIGV4_MAX_SKEW_MS <
-		   (int64_t)now_ms) {
-		fmt_basic(now_s - (int64_t)(SIGV4_MAX_SKEW_MS / 1000), lo);
-		st = reject(out, "SignatureDoesNotMatch", 403,
-			    "Signature expired: %s is now earlier than %s (%s "
-			    "- 15 min.)",
-			    date_iso, lo, nowf);
-		goto done;
-	}
-
-	/* The credential: AKID/YYYYMMDD/region/service/aws4_request. */
-	n_parts = 0;
-	for (i = 0; i <= sp.credential.n && n_parts <= 5;) {
-		size_t end = i;
-
-		while (end < sp.credential.n && sp.credential.p[end] != '/') {
-			end++;
-		}
-		if (n_parts < 5) {
-			cparts[n_parts].p = sp.credential.p + i;
-			cparts[n_parts].n = end - i;
-		}
-		n_parts++;
-		i = end + 1;
-	}
-	if (n_parts != 5 || cparts[0].n == 0 || cparts[1].n == 0 ||
-	    cparts[2].n == 0 || cparts[3].n == 0) {
-		st = incomplete(
-		    out,
-		    "Credential must have exactly 5 "
-		    "slash-delimited elements, e.g. "
-		    "keyid/date/region/service/term, got '%.*s'",
-		    (int)(sp.credential.n > 200 ? 200 : sp.credential.n),
-		    sp.credential.p);
-		goto done;
-	}
-	if (cparts[0].n >= SIGV4_KEY_ID_SIZE ||
-	    cparts[2].n >= SIGV4_SCOPE_PART_SIZE ||
-	    cparts[3].n >= SIGV4_SCOPE_PART_SIZE) {
-		st = incomplete(out, "Credential has an element that is too "
-				     "long.");
-		goto done;
-	}
-	span_copy(cparts[0], out->access_key_id, sizeof(out->access_key_id));
-	span_copy(cparts[2], out->region, sizeof(out->region));
-	span_copy(cparts[3], out->service, sizeof(out->service));
-	if (!span_eq(cparts[4], TERMINATOR)) {
-		st = reject(out, "SignatureDoesNotMatch", 403,
-			    "Credential should be scoped with a valid "
-			    "terminator: '" TERMINATOR "', not '%.*s'.",
-			    (int)(cparts[4].n > 64 ? 64 : cparts[4].n),
-			    cparts[4].p);
-		goto done;
-	}
-	memcpy(scope_date, date_iso, 8);
-	scope_date[8] = '\0';
-	if (!span_eq(cparts[1], scope_date)) {
-		st = reject(out, "SignatureDoesNotMatch", 403,
-			    "Date in Credential scope does not match YYYYMMDD "
-			    "from ISO-8601 version of date from HTTP: '%.*s' "
-			    "!= '%s', from '%s'.",
-			    (int)(cparts[1].n > 16 ? 16 : cparts[1].n),
-			    cparts[1].p, scope_date, date_iso);
-		goto done;
-	}
-
-	/* Signed headers: host must be one (AWS requires it). */
-	st = split_signed_headers(sp.signed_headers, names, &n_names, out);
-	if (st != SIGV4_OK) {
-		goto done;
-	}
+	/* AWS requires the host to be signed. */
 	for (i = 0; i < n_names; i++) {
 		host_signed = host_signed || span_ieq(names[i], "host") ||
 			      span_ieq(names[i], ":authority");
@@ -1163,7 +1230,6 @@ enum sigv4_status sigv4_verify(const struct sigv4_request *r, uint64_t now_ms,
 			    "in the AWS Authorization.");
 		goto done;
 	}
-	/* The key. */
 	if (lookup == NULL ||
 	    lookup(lookup_ctx, out->access_key_id, secret) != 0) {
 		st = reject(out, "InvalidClientTokenId", 403,
@@ -1173,90 +1239,37 @@ enum sigv4_status sigv4_verify(const struct sigv4_request *r, uint64_t now_ms,
 	}
 	secret[SIGV4_SECRET_SIZE - 1] = '\0';
 
-	/* The canonical request. */
+	/* The payload hash: X-Amz-Content-Sha256 as sent, when present. */
 	have_content_sha = find_header(r, "x-amz-content-sha256", &content_sha);
 	sha256_hex(r->body_len ? (const void *)r->body : "", r->body_len,
 		   body_hash);
-	buf_add(&creq, method.p, method.n);
-	buf_ch(&creq, '\n');
-	canonical_uri(&creq, path);
-	buf_ch(&creq, '\n');
-	canonical_query(&creq, &q, sp.presigned);
-	buf_ch(&creq, '\n');
-	canonical_headers(&creq, r, names, n_names);
-	buf_ch(&creq, '\n');
-	for (i = 0; i < n_names; i++) {
-		size_t k;
-
-		if (i > 0) {
-			buf_ch(&creq, ';');
-		}
-		for (k = 0; k < names[i].n; k++) {
-			buf_ch(&creq, lower(names[i].p[k]));
-		}
-	}
-	buf_ch(&creq, '\n');
-	if (have_content_sha) {
-		buf_add(&creq, content_sha.p, content_sha.n);
-	} else {
-		buf_str(&creq, body_hash);
-	}
-	if (creq.oom) {
+	canonical_request(&creq, r, &q, sp.presigned, names, n_names,
+			  have_content_sha ? content_sha.p : body_hash,
+			  have_content_sha ? content_sha.n : 64);
+	if (creq.oom ||
+	    signature_of(&creq, secret, date_iso, cparts, expected) != 0) {
 		st = reject(out, "InternalFailure", 500,
 			    "Out of memory while verifying the signature.");
-		goto done_secret;
+		goto done;
 	}
-	sha256_hex(creq.p, creq.len, creq_hash);
-
-	/* The string to sign and the signing key. */
-	buf_str(&sts, ALGORITHM "\n");
-	buf_str(&sts, date_iso);
-	buf_ch(&sts, '\n');
-	buf_add(&sts, cparts[1].p, cparts[1].n);
-	buf_ch(&sts, '/');
-	buf_add(&sts, cparts[2].p, cparts[2].n);
-	buf_ch(&sts, '/');
-	buf_add(&sts, cparts[3].p, cparts[3].n);
-	buf_str(&sts, "/" TERMINATOR "\n");
-	buf_str(&sts, creq_hash);
-	if (sts.oom) {
-		st = reject(out, "InternalFailure", 500,
-			    "Out of memory while verifying the signature.");
-		goto done_secret;
-	}
-	snprintf(key, sizeof(key), "AWS4%s", secret);
-	hmac((const uint8_t *)key, strlen(key), cparts[1].p, cparts[1].n, k1);
-	hmac(k1, 32, cparts[2].p, cparts[2].n, k2);
-	hmac(k2, 32, cparts[3].p, cparts[3].n, k3);
-	hmac(k3, 32, TERMINATOR, strlen(TERMINATOR), k4);
-	hmac(k4, 32, sts.p, sts.len, sig);
-	hex(sig, 32, expected);
 	if (!hex_ieq(sp.signature, expected)) {
 		st = reject(out, "SignatureDoesNotMatch", 403, "%s",
 			    MSG_MISMATCH);
-		goto done_secret;
+		goto done;
 	}
-
 	/* The body must be what X-Amz-Content-Sha256 says it is. */
 	if (have_content_sha && !span_eq(content_sha, UNSIGNED_PAYLOAD) &&
 	    !hex_ieq(content_sha, body_hash)) {
 		st = reject(out, "SignatureDoesNotMatch", 403,
 			    "The provided 'x-amz-content-sha256' header does "
 			    "not match what was computed.");
-		goto done_secret;
+		goto done;
 	}
 	out->status = SIGV4_OK;
 	st = SIGV4_OK;
-done_secret:
-	OPENSSL_cleanse(secret, sizeof(secret));
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(k1, sizeof(k1));
-	OPENSSL_cleanse(k2, sizeof(k2));
-	OPENSSL_cleanse(k3, sizeof(k3));
-	OPENSSL_cleanse(k4, sizeof(k4));
 done:
+	OPENSSL_cleanse(secret, sizeof(secret));
 	free(creq.p);
-	free(sts.p);
 	query_free(&q);
 	return st;
 }
