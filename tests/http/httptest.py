@@ -142,6 +142,16 @@ def json_call(c, node, action, doc, headers=None, timeout=30, raw_body=None):
         return st, hd, text
 
 
+def qpath(url):
+    """The path of a queue URL ('/000000000000/name'): queue URLs name the
+    host the caller used, so the same queue has one URL per node."""
+    return urllib.parse.urlsplit(url or "").path
+
+
+def qpaths(urls):
+    return sorted(qpath(u) for u in urls or [])
+
+
 def xml_field(text, tag):
     """The text of the first <tag>...</tag> in an XML document, or None
     (namespace-agnostic, for small checks)."""

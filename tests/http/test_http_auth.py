@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from httptest import (FORM, HERE, JSON10, QUERY_VERSION, SYSTEM_PYTHON,  # noqa: E402
                       TestFailure, check, clean_env, end_checks, ensure_awscli,
                       ensure_system_boto3, expect, http_port, http_url, json_call,
-                      json_error_type, log, query, request, roles, run, wait_http,
+                      json_error_type, log, qpath, qpaths, query, request, roles, run, wait_http,
                       wait_until, xml_error, xml_field)
 from harness import run_test  # noqa: E402
 
@@ -158,7 +158,7 @@ def body(c):
     check(st == 200, f"no keys: unsigned CreateQueue: HTTP {st} {text[:300]!r}")
     qurl = xml_field(text, "QueueUrl")
     rc, doc, err, _ = stratus(c, {}, "sqs", "list-queues")
-    check(rc == 0 and qurl in (doc or {}).get("QueueUrls", []),
+    check(rc == 0 and qpath(qurl) in qpaths((doc or {}).get("QueueUrls")),
           f"no keys: unsigned native sqs list-queues: status {rc}, {doc}, {err[-300:]}")
     rc, doc, err, _ = stratus(c, {}, "auth", "list-keys")
     check(rc == 0, f"stratus auth list-keys: status {rc}: {err[-500:]}")
@@ -185,7 +185,7 @@ def body(c):
     # -- the AWS CLI with keys -----------------------------------------------------------------
     for n, k in ((f1, k1), (leader, k2), (f2, k1)):
         rc, doc, err = aws(c, awscli, n, k, "list-queues")
-        check(rc == 0 and qurl in doc.get("QueueUrls", []),
+        check(rc == 0 and qpath(qurl) in qpaths(doc.get("QueueUrls")),
               f"aws sqs list-queues signed with {k[0]} on node {n}: status {rc}, {doc}, {err[-500:]}")
     rc, doc, err = aws(c, awscli, f2, k2, "send-message", "--queue-url", qurl,
                        "--message-body", "signed")
@@ -218,7 +218,7 @@ def body(c):
         check(st == 200 and xml_field(text, "ListQueuesResult") is not None,
               f"SigV4Auth-signed ListQueues on node {n}: HTTP {st} {text[:400]!r}")
         st, _, doc = signed_json(c, n, k2, "ListQueues", {})
-        check(st == 200 and qurl in (doc or {}).get("QueueUrls", []),
+        check(st == 200 and qpath(qurl) in qpaths((doc or {}).get("QueueUrls")),
               f"SigV4Auth-signed JSON ListQueues on node {n}: HTTP {st} {str(doc)[:400]!r}")
     for n in (f2, leader):
         st, text = signed_query(c, n, k1, LIST, age_seconds=20 * 60)
@@ -246,7 +246,7 @@ def body(c):
     check(rc != 0, f"native sqs list-queues without credentials succeeded once keys exist: {doc}")
     log(f"native CLI without credentials: status {rc}, {err[-300:]}")
     rc, doc, err, _ = stratus(c, stratus_creds(k1), "sqs", "list-queues")
-    check(rc == 0 and qurl in (doc or {}).get("QueueUrls", []),
+    check(rc == 0 and qpath(qurl) in qpaths((doc or {}).get("QueueUrls")),
           f"native sqs list-queues with STRATUS_ACCESS_KEY_ID: status {rc}, {doc}, {err[-500:]}")
     rc, doc, err, _ = stratus(c, {"AWS_ACCESS_KEY_ID": k2[0], "AWS_SECRET_ACCESS_KEY": k2[1]},
                               "sqs", "send-message", "--queue-url", qurl, "--message-body", "native")

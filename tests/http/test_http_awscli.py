@@ -29,7 +29,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from httptest import (AWS_ENV_NOAUTH, TestFailure, check, check_http_endpoints_env,  # noqa: E402
                       clean_env, end_checks, ensure_awscli, expect, http_url, log,
-                      md5_hex, md5_of_attributes, roles, run, wait_http, wait_until)
+                      md5_hex, md5_of_attributes, qpath, qpaths, roles, run, wait_http,
+                      wait_until)
 from harness import run_test  # noqa: E402
 
 P = "cli-"  # queue name prefix
@@ -105,12 +106,15 @@ def body(c):
     log(f"queue url: {url}")
     again = a.ok(leader, "create-queue", "--queue-name", P + "std",
                  "--attributes", "VisibilityTimeout=30,DelaySeconds=0")
-    expect(again.get("QueueUrl") == url, f"create-queue again (same attributes): {again}, expected {url}")
+    expect(url.startswith(http_url(c, f1) + "/"),
+           f"create-queue on node {f1} returned {url}: not a URL of the node the client used")
+    expect(qpath(again.get("QueueUrl")) == qpath(url),
+           f"create-queue again (same attributes): {again}, expected {url}")
     for n in (f1, leader, f2):
         out = a.ok(n, "get-queue-url", "--queue-name", P + "std")
-        expect(out.get("QueueUrl") == url, f"get-queue-url on node {n}: {out}")
+        expect(out.get("QueueUrl") == http_url(c, n) + qpath(url), f"get-queue-url on node {n}: {out}")
     out = a.ok(f2, "list-queues", "--queue-name-prefix", P)
-    check(url in out.get("QueueUrls", []), f"list-queues --queue-name-prefix {P}: {out}")
+    check(qpath(url) in qpaths(out.get("QueueUrls")), f"list-queues --queue-name-prefix {P}: {out}")
 
     at = attrs_of(a, f1, url)
     expect(at.get("VisibilityTimeout") == "30", f"VisibilityTimeout after create: {at}")
@@ -296,7 +300,7 @@ def body(c):
     expect(moved.get("Body") == "poison" and moved.get("MessageId") == sent,
            f"DLQ message: {moved}, expected body 'poison', MessageId {sent}")
     out = a.ok(leader, "list-dead-letter-source-queues", "--queue-url", dlq)
-    expect(out.get("queueUrls") == [src] or out.get("QueueUrls") == [src],
+    expect(qpaths(out.get("queueUrls") or out.get("QueueUrls")) == [qpath(src)],
            f"list-dead-letter-source-queues: {out}, expected [{src}]")
 
     # -- purge ---------------------------------------------------------------------------------
