@@ -36,9 +36,21 @@ step "restart node $leader: it catches up from the others"
 deploy/cluster.sh start "$leader"
 sleep 1
 stratus cluster status
+step "SQS over HTTP (AWS Query protocol, as the AWS CLI/SDKs send it) at a follower"
+follower=1; [ "$(deploy/cluster.sh leader)" = 1 ] && follower=2
+http="http://127.0.0.1:$(( ${STRATUS_BASE_PORT:-7100} + 10 * follower + 2 ))"
+curl -sS -X POST "$http/" -d Action=CreateQueue -d QueueName=demo; echo
+curl -sS -X POST "$http/" -d Action=SendMessage \
+	--data-urlencode "QueueUrl=$http/000000000000/demo" \
+	--data-urlencode "MessageBody=hello over HTTP"; echo
+step "...received through the native protocol"
+stratus sqs receive-message --queue-name demo
 cat <<TXT
 
 The cluster is running (data in .cluster/). Try:
   eval "\$(deploy/cluster.sh env)"; $build/client/stratus kv list
+  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --region us-east-1 \\
+      --endpoint-url $http sqs list-queues      # apt-get install awscli
+  curl $http/metrics
   deploy/cluster.sh status | kill 2 | start 2 | add 4 | down
 TXT
