@@ -195,6 +195,42 @@ def run(P, f1, ld, f2):
     f2.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
     log("send/receive with attributes: done")
 
+    # -- system attributes, a 1 MiB body, characters SQS refuses -------------------
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    sysattrs = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace}}
+    r = f2.send_message(QueueUrl=url, MessageBody="traced", MessageSystemAttributes=sysattrs)
+    expect(r.get("MD5OfMessageSystemAttributes") == md5_of_attributes(sysattrs),
+           f"MD5OfMessageSystemAttributes {r.get('MD5OfMessageSystemAttributes')}, "
+           f"expected {md5_of_attributes(sysattrs)}")
+    traced_id = r["MessageId"]
+    big = "a" * (1048576 - 6) + "😀ü"  # exactly 1 MiB of UTF-8 (the largest message)
+    assert len(big.encode()) == 1048576
+    r = f1.send_message(QueueUrl=url, MessageBody=big)
+    expect(r.get("MD5OfMessageBody") == md5_hex(big), "MD5OfMessageBody of a 1 MiB body")
+    big_id = r["MessageId"]
+    code, status = error_code(f1.send_message, QueueUrl=url, MessageBody=big + "c")
+    expect(code in ("InvalidParameterValue", "InvalidParameterValueException"),
+           f"a body of 1 MiB + 1 byte: code {code} (HTTP {status})")
+    code, status = error_code(ld.send_message, QueueUrl=url, MessageBody="bad \x01 char")
+    expect(code in ("InvalidMessageContents",), f"a body with U+0001: code {code} (HTTP {status})")
+    odd = "tab\t nl\n cr\r 𝄞 \ufffd \ue000 \u00a0 ]]> &amp; <![CDATA["
+    r = f2.send_message(QueueUrl=url, MessageBody=odd)
+    odd_id = r["MessageId"]
+    got = receive_all(ld, url, 3, "receive the traced, 1 MiB and odd messages",
+                      AttributeNames=["All"])
+    for mid_, want in ((traced_id, "traced"), (big_id, big), (odd_id, odd)):
+        m = got.get(mid_)
+        if not expect(m is not None, f"message {mid_} not received"):
+            continue
+        expect(m["Body"] == want, f"body of {mid_} differs ({len(m['Body'])} chars, "
+                                  f"expected {len(want)}): {m['Body'][:80]!r}")
+        expect(m.get("MD5OfBody") == md5_hex(want), f"MD5OfBody of {mid_}")
+        f1.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    if traced_id in got:
+        expect(got[traced_id].get("Attributes", {}).get("AWSTraceHeader") == trace,
+               f"AWSTraceHeader on receive: {got[traced_id].get('Attributes')}")
+    log("system attributes, 1 MiB and odd bodies: done")
+
     # -- batches ------------------------------------------------------------------------
     entries = [{"Id": f"b{k}", "MessageBody": f"batch {k}"} for k in range(4)]
     entries[2]["MessageAttributes"] = {"bin": {"DataType": "Binary", "BinaryValue": b"\x00"}}

@@ -11,7 +11,11 @@ get- and set-attributes/tag/untag/delete queues; send_message with String,
 Number, Binary and custom-type attributes returns AWS's MD5OfMessageBody and
 MD5OfMessageAttributes, and receive_message (AttributeNames=['All'],
 MessageAttributeNames=['All'] or a subset) returns the body, the binary
-values byte for byte and the system attributes; send/delete/
+values byte for byte and the system attributes; MessageSystemAttributes
+(AWSTraceHeader) with AWS's MD5OfMessageSystemAttributes; a body of exactly
+1 MiB (emoji included) round-trips and 1 MiB + 1 byte is
+InvalidParameterValue; U+0001 is InvalidMessageContents while tabs, CRs,
+astral characters and XML-looking text round-trip unchanged; send/delete/
 change-visibility batches; long polls (empty queue, message sent during the
 poll); FIFO per-group order and content-based deduplication; DLQ redrive
 with maxReceiveCount=1; purge_queue; errors as ClientError with AWS's codes
