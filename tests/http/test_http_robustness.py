@@ -4,21 +4,27 @@ sockets), on followers and the leader.
 
 Property: a malformed request line gets 400 and the connection is closed;
 a body over the limit (8 MiB + 1 byte and 16 MiB with Content-Length, 16
-MiB chunked) gets 413 and one of exactly 8 MiB does not; a
-chunked Query request and one sent with `Expect: 100-continue` (100 Continue
-first) are served normally; a half-sent request (headers without their
-final CRLF; Content-Length 100 with 10 bytes sent) is closed by the server
-after its timeout (within 60 s) while another client's requests keep
-succeeding meanwhile; a client sending its request one byte every 50 ms is
-still answered; Action=Frobnicate is 400 InvalidAction, X-Amz-Target
+MiB chunked) gets 413 and one of exactly 8 MiB does not; a chunked Query
+request and one sent with `Expect: 100-continue` (100 Continue first) are
+served normally; pipelined and keep-alive requests are answered in order;
+HTTP/1.0 without Host is served; conflicting or malformed framing
+(non-numeric or differing repeated Content-Length, a bad chunk size, a
+1 MiB header) is refused with 4xx (or a close), and Content-Length with
+Transfer-Encoding is refused or served as chunked with the connection
+closed afterwards (RFC 9112 6.1); 200 idle connections do not block a
+request; a half-sent request (headers without their final CRLF;
+Content-Length 100 with 10 bytes sent) is closed by the server after its
+timeout (within 60 s) while another client's requests keep succeeding
+meanwhile; a client sending its request one byte every 50 ms is still
+answered; Action=Frobnicate is 400 InvalidAction, X-Amz-Target
 AmazonSQS.Frobnicate is 400 with __type UnknownOperationException (or
 InvalidAction), a JSON request whose body is not JSON is 400 (__type
-SerializationException-like), GET / is answered without a 5xx; a request is
-routed by its QueueUrl parameter, not by its path; 50 concurrent long polls
-(WaitTimeSeconds=5) do not stall a normal request made meanwhile (it is
-answered before the polls end); pipelined and keep-alive requests are
-answered in order. Every node is still alive at the end and the replicas
-converge.
+SerializationException-like), GET / is answered without a 5xx; a request
+is routed by its QueueUrl parameter, not by its path; 50 concurrent long
+polls (WaitTimeSeconds=5) do not stall a normal request made meanwhile (it
+is answered before the polls end), and 20 s long polls are held (200, no
+message) past the 10 s request timeout. Every node is still alive at the
+end and the replicas converge.
 """
 import os
 import select
@@ -196,6 +202,66 @@ def body(c):
     expect(is_list_ok(st, bd), f"a fourth request on the same keep-alive connection: HTTP {st}")
     s.close()
 
+    # -- edge cases of the request framing -----------------------------------------------------
+    s = connect(c, f2)
+    s.sendall(b"POST / HTTP/1.0\r\nContent-Type: " + FORM.encode()
+              + b"\r\nContent-Length: %d\r\n\r\n" % len(LIST_BODY) + LIST_BODY)
+    st, hd, bd, closed = read_response(s)
+    expect(is_list_ok(st, bd), f"an HTTP/1.0 request without Host: HTTP {st} {bd[:200]!r}")
+    s.close()
+    edge = [
+        ("Content-Length and Transfer-Encoding both",
+         http_req("POST", "/", [("Host", "x"), ("Content-Type", FORM), ("Content-Length", "4"),
+                                ("Transfer-Encoding", "chunked")],
+                  b"%x\r\n%s\r\n0\r\n\r\n" % (len(LIST_BODY), LIST_BODY)), (400, 200)),
+        ("a non-numeric Content-Length",
+         http_req("POST", "/", [("Host", "x"), ("Content-Type", FORM), ("Content-Length", "abc")]),
+         (400,)),
+        ("two different Content-Lengths",
+         http_req("POST", "/", [("Host", "x"), ("Content-Type", FORM), ("Content-Length", "36"),
+                                ("Content-Length", "3")], LIST_BODY), (400,)),
+        ("a 64 KiB header",
+         http_req("POST", "/", [("Host", "x"), ("X-Big", "y" * 65536), ("Content-Type", FORM),
+                                ("Content-Length", str(len(LIST_BODY)))], LIST_BODY),
+         (200, 400, 413, 431)),
+        ("a 1 MiB header",
+         http_req("POST", "/", [("Host", "x"), ("X-Big", "y" * (1 << 20)), ("Content-Type", FORM),
+                                ("Content-Length", str(len(LIST_BODY)))], LIST_BODY),
+         (400, 413, 431)),
+        ("a bad chunk size",
+         http_req("POST", "/", [("Host", "x"), ("Content-Type", FORM),
+                                ("Transfer-Encoding", "chunked")], b"zz\r\nabc\r\n0\r\n\r\n"), (400,)),
+    ]
+    for what, data, ok_statuses in edge:
+        s = connect(c, f1)
+        try:
+            s.sendall(data)
+        except OSError:
+            pass
+        st, hd, bd, closed = read_response(s, timeout=30)
+        # st None: the server closed the connection without an answer (acceptable
+        # for garbage framing, not for a request it should serve).
+        expect(st in ok_statuses or (st is None and 200 not in ok_statuses),
+               f"{what}: HTTP {st} (expected one of {ok_statuses}) {bd[:200]!r}")
+        if st == 200:
+            expect(is_list_ok(st, bd), f"{what}: 200 but not a ListQueues answer: {bd[:200]!r}")
+        if st == 200 and "Transfer-Encoding" in what and not closed:
+            # RFC 9112 6.1: a server that serves a request with both must close
+            # the connection after responding (request smuggling).
+            closed, _ = closed_by_peer(s, 5)
+            expect(closed, f"{what}: answered 200 and the connection left open (RFC 9112 6.1: "
+                           f"reject with 400 or close after responding)")
+        log(f"  {what}: HTTP {st}{' (connection closed)' if closed else ''}")
+        s.close()
+    idle = [connect(c, f1) for _ in range(200)]
+    st, _, text = query(c, f1, {"Action": "ListQueues"})
+    expect(st == 200, f"a request while 200 idle connections are open: HTTP {st}")
+    for s in idle:
+        s.close()
+    for n in (f1, leader, f2):
+        st, _, _ = query(c, n, {"Action": "ListQueues"})
+        check(st == 200, f"node {n} after the framing edge cases: ListQueues HTTP {st}")
+
     # -- half-sent requests: closed after the server's timeout, others served ----------------
     prober = Prober(c, f1)
     halves = []
@@ -311,6 +377,24 @@ def body(c):
         except Exception as e:  # noqa: BLE001
             with lock:
                 poll_errors.append(repr(e))
+    held = {}
+
+    def held_poll(n, proto):
+        try:
+            if proto == "json":
+                st, _, d = json_call(c, n, "ReceiveMessage", {"QueueUrl": eurl, "WaitTimeSeconds": 20},
+                                     timeout=120)
+                held[(n, proto)] = (st, d.get("Messages") if isinstance(d, dict) else d)
+            else:
+                st, _, d = query(c, n, {"Action": "ReceiveMessage", "QueueUrl": eurl,
+                                        "WaitTimeSeconds": "20"}, timeout=120)
+                held[(n, proto)] = (st, xml_field(d, "Message"))
+        except Exception as e:  # noqa: BLE001
+            held[(n, proto)] = (None, repr(e))
+    helds = [threading.Thread(target=held_poll, args=a, daemon=True)
+             for a in ((f1, "query"), (leader, "json"))]
+    for t in helds:
+        t.start()
     polls = [threading.Thread(target=poll, args=(k,), daemon=True) for k in range(50)]
     for t in polls:
         t.start()
@@ -329,6 +413,13 @@ def body(c):
     first_poll_end = min(done) if done else float("inf")
     expect(all(t <= first_poll_end for _, _, t in normal),
            f"the normal requests were answered only after long polls returned (stalled behind them)")
+    for t in helds:
+        t.join(120)
+    for (n, proto), (st, msgs) in sorted(held.items()):
+        expect(st == 200 and not msgs, f"a 20 s long poll ({proto}) on node {n} over an empty queue: "
+                                       f"HTTP {st}, {str(msgs)[:200]} (expected 200, no message: "
+                                       f"long polls are held past the 10 s request timeout)")
+    expect(len(held) == 2, f"20 s long polls that returned: {sorted(held)}")
     log(f"50 long polls: {len(done)} returned; normal requests answered before the first poll ended: "
         f"{all(t <= first_poll_end for _, _, t in normal)}")
 
