@@ -4,8 +4,10 @@ that has botocore (Debian's /usr/bin/python3).
 
 stdin: {"method", "url", "headers": {...}, "body": str, "access_key_id",
         "secret_access_key", "region", "service", "age_seconds": N}
-stdout: {"headers": {...}} — the request's headers with Authorization and
-X-Amz-Date added. age_seconds > 0 signs as of that many seconds ago.
+stdout: {"headers": {...}, "url": ...} — the request's headers with
+Authorization and X-Amz-Date added. age_seconds > 0 signs as of that many
+seconds ago. With "presign": N (seconds) the request is presigned instead
+(SigV4QueryAuth, X-Amz-Expires=N): "url" carries the signature.
 """
 import datetime
 import json
@@ -14,7 +16,7 @@ import types
 from unittest import mock
 
 import botocore.auth
-from botocore.auth import SigV4Auth
+from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -23,8 +25,12 @@ def main():
     spec = json.load(sys.stdin)
     req = AWSRequest(method=spec["method"], url=spec["url"], data=spec.get("body", "").encode(),
                      headers=spec.get("headers", {}))
-    signer = SigV4Auth(Credentials(spec["access_key_id"], spec["secret_access_key"]),
-                       spec.get("service", "sqs"), spec.get("region", "us-east-1"))
+    creds = Credentials(spec["access_key_id"], spec["secret_access_key"])
+    if spec.get("presign"):
+        signer = SigV4QueryAuth(creds, spec.get("service", "sqs"), spec.get("region", "us-east-1"),
+                                expires=int(spec["presign"]))
+    else:
+        signer = SigV4Auth(creds, spec.get("service", "sqs"), spec.get("region", "us-east-1"))
     age = float(spec.get("age_seconds", 0))
     if age:
         then = datetime.datetime.utcnow() - datetime.timedelta(seconds=age)
@@ -44,7 +50,7 @@ def main():
             signer.add_auth(req)
     else:
         signer.add_auth(req)
-    json.dump({"headers": dict(req.headers.items())}, sys.stdout)
+    json.dump({"headers": dict(req.headers.items()), "url": req.url}, sys.stdout)
 
 
 if __name__ == "__main__":

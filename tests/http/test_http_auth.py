@@ -11,7 +11,8 @@ Authorization header IncompleteSignature (all exit status 254 from the CLI);
 a request signed by botocore's SigV4Auth is accepted, the same signed 20
 minutes ago is rejected (SignatureDoesNotMatch "Signature expired" /
 RequestExpired / RequestTimeTooSkewed), and one whose body was changed after
-signing is SignatureDoesNotMatch. The native CLI without credentials is
+signing is SignatureDoesNotMatch; a URL presigned by SigV4QueryAuth works,
+and is rejected once expired or altered. The native CLI without credentials is
 rejected, and works with STRATUS_ACCESS_KEY_ID/STRATUS_SECRET_ACCESS_KEY or
 (fallback) AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. `stratus auth
 list-keys` lists the keys and never a secret. After `stratus auth delete-key`
@@ -90,14 +91,27 @@ def aws(c, awscli, node, key, *args):
 
 # ---- raw signed requests ------------------------------------------------------------------
 
-def sign(c, node, key, body, headers, age_seconds=0):
-    spec = {"method": "POST", "url": f"http://127.0.0.1:{http_port(c, node)}/",
+def sign(c, node, key, body, headers, age_seconds=0, method="POST", path="/", presign=None):
+    spec = {"method": method, "url": f"http://127.0.0.1:{http_port(c, node)}{path}",
             "headers": headers, "body": body, "access_key_id": key[0],
             "secret_access_key": key[1], "region": "us-east-1", "service": "sqs",
-            "age_seconds": age_seconds}
+            "age_seconds": age_seconds, "presign": presign}
     rc, out, err = run([SYSTEM_PYTHON, SIGNER], env=clean_env(), input=json.dumps(spec), timeout=60)
     check(rc == 0, f"sigv4_sign.py failed: {err[-1500:]}")
-    return json.loads(out)["headers"]
+    doc = json.loads(out)
+    return doc["url"] if presign else doc["headers"]
+
+
+def presigned_get(c, node, key, params, expires=300, age_seconds=0, tamper=None):
+    """GET of a URL presigned by botocore's SigV4QueryAuth (X-Amz-Signature in
+    the query); tamper(url) may change the URL after signing."""
+    path = "/?" + "&".join(f"{k}={v}" for k, v in params.items())
+    url = sign(c, node, key, "", {}, age_seconds, method="GET", path=path, presign=expires)
+    if tamper:
+        url = tamper(url)
+    rest = url.split("/", 3)[3]
+    st, hd, data = request(c, node, "GET", "/" + rest)
+    return st, data.decode("utf-8", "replace")
 
 
 def signed_query(c, node, key, params, age_seconds=0, tamper=None):
@@ -123,6 +137,7 @@ def query_rejected(st, text, codes, what):
     """A 4xx Query-protocol ErrorResponse with one of codes."""
     e = xml_error(text)
     check(e is not None, f"{what}: HTTP {st}, not an XML ErrorResponse: {text[:400]!r}")
+    log(f"  {what}: HTTP {st} {e[1]}: {e[2]}")
     expect(400 <= st < 500, f"{what}: HTTP {st} (expected 4xx), error {e}")
     expect(e[1] in codes, f"{what}: error code {e[1]!r} (expected one of {sorted(codes)}); {e}")
     return e
@@ -233,6 +248,18 @@ def body(c):
         query_rejected(st, text, {"SignatureDoesNotMatch"}, f"a body changed after signing, node {n}")
         st, text = signed_query(c, n, (random_key_id(), "s" * 40), LIST)
         query_rejected(st, text, {"InvalidClientTokenId"}, f"a raw request by an unknown key, node {n}")
+    # Presigned URLs (SigV4QueryAuth): valid, expired, altered.
+    for n in (f1, leader):
+        st, text = presigned_get(c, n, k2, LIST)
+        check(st == 200 and xml_field(text, "ListQueuesResult") is not None,
+              f"a presigned ListQueues URL on node {n}: HTTP {st} {text[:400]!r}")
+    st, text = presigned_get(c, f2, k2, LIST, expires=60, age_seconds=20 * 60)
+    query_rejected(st, text, {"SignatureDoesNotMatch", "RequestExpired", "AccessDenied",
+                              "ExpiredToken"}, "a presigned URL that expired 19 minutes ago")
+    st, text = presigned_get(c, f2, k2, LIST,
+                             tamper=lambda u: u.replace("Action=ListQueues",
+                                                        "Action=ListQueues&QueueNamePrefix=a"))
+    query_rejected(st, text, {"SignatureDoesNotMatch"}, "a presigned URL with a parameter added")
     st, hd, doc = signed_json(c, f1, k1, "ListQueues", {}, tamper=json.dumps({"QueueNamePrefix": "z"}))
     expect(400 <= st < 500 and json_error_type(doc) in ("SignatureDoesNotMatch",
                                                          "InvalidSignatureException"),
