@@ -9,8 +9,10 @@ GetQueueUrl, ListQueues, Set/GetQueueAttributes, TagQueue/ListQueueTags;
 SendMessage with String/Number/Binary/custom attributes (the SDK validates
 MD5OfMessageBody, the script MD5OfMessageAttributes), ReceiveMessage with
 MessageAttributeNames/AttributeNames ['All'] (binary values byte for byte),
-ChangeMessageVisibility, DeleteMessage; SendMessageBatch and
-DeleteMessageBatch; a FIFO queue's order and deduplication; PurgeQueue; a
+ChangeMessageVisibility(Batch), DeleteMessage; SendMessageBatch and
+DeleteMessageBatch; long polls (empty queue; a message sent during the
+poll is returned); UntagQueue; DLQ redrive with maxReceiveCount=1 and
+ListDeadLetterSourceQueues; a FIFO queue's order and deduplication; PurgeQueue; a
 missing queue is an error named QueueDoesNotExist with HTTP 400;
 MaxNumberOfMessages=11 is InvalidParameterValue(Exception); DeleteQueue.
 All nodes stay up and converge.

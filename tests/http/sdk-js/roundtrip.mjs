@@ -25,6 +25,9 @@ import {
   DeleteQueueCommand,
   TagQueueCommand,
   ListQueueTagsCommand,
+  UntagQueueCommand,
+  ChangeMessageVisibilityBatchCommand,
+  ListDeadLetterSourceQueuesCommand,
 } from "@aws-sdk/client-sqs";
 
 const [prefix, ...urls] = process.argv.slice(2);
@@ -201,6 +204,49 @@ async function run() {
   }
   check(J(order) === J(["fifo 0", "fifo 1", "fifo 2", "fifo 3"]), `FIFO order ${J(order)}`);
   log("FIFO: done");
+
+  // -- change visibility in a batch, long poll ---------------------------------------------------
+  await f1.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [0, 1].map((k) => ({ Id: `c${k}`, MessageBody: `cv ${k}` })) }));
+  got = await receiveAll(f2, url, 2, "receive two for ChangeMessageVisibilityBatch");
+  const cv = await ld.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url,
+    Entries: [...got.values()].map((x, i) => ({ Id: `v${i}`, ReceiptHandle: x.ReceiptHandle, VisibilityTimeout: 0 })) }));
+  expect((cv.Successful ?? []).length === 2 && !(cv.Failed ?? []).length, `ChangeMessageVisibilityBatch: ${J(cv)}`);
+  got = await receiveAll(f1, url, 2, "receive after ChangeMessageVisibilityBatch 0");
+  await f2.send(new DeleteMessageBatchCommand({ QueueUrl: url,
+    Entries: [...got.values()].map((x, i) => ({ Id: `d${i}`, ReceiptHandle: x.ReceiptHandle })) }));
+  const lp0 = await f1.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 2 }));
+  check(!(lp0.Messages ?? []).length, `long poll on an empty queue: ${J(lp0.Messages)}`);
+  const poll = f2.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
+  await new Promise((r) => setTimeout(r, 3000));
+  await ld.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "during the poll" }));
+  const lp = await poll;
+  check(J((lp.Messages ?? []).map((x) => x.Body)) === J(["during the poll"]), `long poll returned ${J(lp.Messages)}`);
+  await f1.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: lp.Messages[0].ReceiptHandle }));
+  await f2.send(new UntagQueueCommand({ QueueUrl: url, TagKeys: ["k"] }));
+  const tags2 = (await f1.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags ?? {};
+  expect(J(tags2) === "{}", `ListQueueTags after UntagQueue: ${J(tags2)}`);
+  log("visibility batch, long poll, untag: done");
+
+  // -- DLQ redrive ----------------------------------------------------------------------------------
+  const dlq = (await f2.send(new CreateQueueCommand({ QueueName: prefix + "dlq" }))).QueueUrl;
+  const dlqArn = (await ld.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ["QueueArn"] }))).Attributes.QueueArn;
+  const src = (await f1.send(new CreateQueueCommand({ QueueName: prefix + "src", Attributes: {
+    VisibilityTimeout: "0", RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) } }))).QueueUrl;
+  const poison = await f2.send(new SendMessageCommand({ QueueUrl: src, MessageBody: "poison" }));
+  let moved = null;
+  let receives = 0;
+  for (let i = 0; i < 30 && !moved; i++) {
+    receives += ((await f1.send(new ReceiveMessageCommand({ QueueUrl: src, WaitTimeSeconds: 1 }))).Messages ?? []).length;
+    const r = await f2.send(new ReceiveMessageCommand({ QueueUrl: dlq, WaitTimeSeconds: 1 }));
+    if ((r.Messages ?? []).length) moved = r.Messages[0];
+  }
+  check(moved, `not moved to the DLQ (${receives} receives from the source)`);
+  expect(receives === 1, `${receives} receives from the source before the move (maxReceiveCount 1)`);
+  expect(moved.Body === "poison" && moved.MessageId === poison.MessageId, `DLQ message ${J(moved)}`);
+  const srcs = await ld.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlq }));
+  expect(J((srcs.queueUrls ?? []).map(qpath)) === J([qpath(src)]), `ListDeadLetterSourceQueues: ${J(srcs.queueUrls)}`);
+  for (const q of [dlq, src]) await f2.send(new DeleteQueueCommand({ QueueUrl: q }));
+  log("DLQ: done");
 
   // -- purge, errors, delete ------------------------------------------------------------------------
   await f1.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "to purge" }));
