@@ -7,6 +7,8 @@
  *                      [--concurrency C] [--value-size B]
  *   stratus-bench sqs  [--phase P] ...   (bench_sqs.c: the peers' queue
  *                      workload against SQS)
+ *   stratus-bench http [--protocols json,query,native] ...   (bench_http.c:
+ *                      SQS over the HTTP front door vs the native protocol)
  *
  * core: C requests outstanding at once through libstratus' async API, each
  * a put of K keys (client batching: one request, one raft entry at most);
@@ -410,11 +412,12 @@ static int run_failover(const struct bench_opts *o)
 	return rc;
 }
 
-int bench_sqs_main(int argc, char **argv); /* bench_sqs.c */
+int bench_sqs_main(int argc, char **argv);  /* bench_sqs.c */
+int bench_http_main(int argc, char **argv); /* bench_http.c */
 
 static void usage(void)
 {
-	fputs("usage: stratus-bench core|failover|sqs [--endpoints E] "
+	fputs("usage: stratus-bench core|failover|sqs|http [--endpoints E] "
 	      "[--value-size B] [--concurrency C] [--batch K] [--duration S] "
 	      "[--warmup S] [--cluster-script PATH] [--runs N] [--kill-at S]\n",
 	      stderr);
@@ -441,6 +444,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "sqs")) {
 		return bench_sqs_main(argc - 2, argv + 2);
+	}
+	if (!strcmp(argv[1], "http")) {
+		return bench_http_main(argc - 2, argv + 2);
 	}
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
