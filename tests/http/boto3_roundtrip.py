@@ -335,6 +335,29 @@ def run(P, f1, ld, f2):
     expect([qpath(u) for u in r.get("queueUrls", [])] == [qpath(src)],
            f"list_dead_letter_source_queues: {R(r)}")
     log("DLQ: done")
+    if hasattr(ld, "start_message_move_task"):  # botocore >= 1.31.x
+        # Redrive back to the source (StartMessageMoveTask, no destination).
+        # (A DLQ only while some queue names it: raise the count rather than
+        # dropping the policy, so the message is receivable once back.)
+        f2.set_queue_attributes(QueueUrl=src, Attributes={"RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": arn, "maxReceiveCount": 10})})
+        f1.change_message_visibility(QueueUrl=dlq, ReceiptHandle=moved["ReceiptHandle"],
+                                     VisibilityTimeout=0)
+        r = f1.start_message_move_task(SourceArn=arn)
+        expect(r.get("TaskHandle"), f"start_message_move_task: {R(r)}")
+        status = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            res = f2.list_message_move_tasks(SourceArn=arn).get("Results", [])
+            status = res[0].get("Status") if res else None
+            if status == "COMPLETED":
+                break
+            time.sleep(0.5)
+        expect(status == "COMPLETED", f"list_message_move_tasks: {res}")
+        back = receive_all(ld, src, 1, "the message moved back to its source queue")
+        expect([m["Body"] for m in back.values()] == ["poison pill"],
+               f"moved back: {[m['Body'] for m in back.values()]}")
+        log("message move task: done")
 
     # -- purge ---------------------------------------------------------------------------------
     f1.send_message_batch(QueueUrl=url, Entries=[{"Id": str(k), "MessageBody": "p"} for k in range(5)])

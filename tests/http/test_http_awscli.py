@@ -15,7 +15,8 @@ duplicate deduplication id; a long poll on an empty queue
 (--wait-time-seconds 2) returns no message, and one running while a message
 is sent returns that message; a RedrivePolicy with maxReceiveCount=1 moves a
 message received twice to the dead-letter queue (which then lists its
-source queue); purge-queue empties a queue; a missing queue is exit status
+source queue); purge-queue empties a queue; list-queues pages with NextToken
+(--page-size, --max-items/--starting-token); a missing queue is exit status
 254 with AWS.SimpleQueueService.NonExistentQueue (or QueueDoesNotExist) on
 stderr. All nodes stay up and converge.
 """
@@ -316,6 +317,26 @@ def body(c):
                interval=0.5)
     out = a.ok(leader, "receive-message", "--queue-url", url, "--wait-time-seconds", "1")
     check(not out.get("Messages"), f"a purged message was received: {out}")
+
+    # -- list-queues pagination (NextToken through the Query protocol) ---------------------------
+    pages = [P + f"page-{k}" for k in range(5)]
+    for k, name in enumerate(pages):
+        a.ok((f1, leader, f2)[k % 3], "create-queue", "--queue-name", name)
+    out = a.ok(f2, "list-queues", "--queue-name-prefix", P + "page-", "--page-size", "2")
+    expect(qpaths(out.get("QueueUrls")) == sorted("/000000000000/" + n for n in pages),
+           f"list-queues --page-size 2 (the CLI follows NextToken): {out}")
+    out = a.ok(f1, "list-queues", "--queue-name-prefix", P + "page-", "--max-items", "3")
+    expect(len(out.get("QueueUrls", [])) == 3 and out.get("NextToken"),
+           f"list-queues --max-items 3: {out} (expected 3 URLs and a NextToken)")
+    if out.get("NextToken"):
+        rest = a.ok(leader, "list-queues", "--queue-name-prefix", P + "page-",
+                    "--starting-token", out["NextToken"])
+        expect(sorted(qpaths(out.get("QueueUrls")) + qpaths(rest.get("QueueUrls"))) ==
+               sorted("/000000000000/" + n for n in pages),
+               f"list-queues pages: {out.get('QueueUrls')} then {rest.get('QueueUrls')}")
+    for k, name in enumerate(pages):
+        a.ok((f1, leader, f2)[k % 3], "delete-queue", "--queue-url",
+             http_url(c, (f1, leader, f2)[k % 3]) + "/000000000000/" + name)
 
     # -- errors --------------------------------------------------------------------------------
     for n in (f1, leader):
