@@ -12,10 +12,12 @@ HTTP/1.0 without Host is served; conflicting or malformed framing
 1 MiB header) is refused with 4xx (or a close), and Content-Length with
 Transfer-Encoding is refused or served as chunked with the connection
 closed afterwards (RFC 9112 6.1); 200 idle connections do not block a
-request; a half-sent request (headers without their final CRLF;
-Content-Length 100 with 10 bytes sent) is closed by the server after its
-timeout (within 60 s) while another client's requests keep succeeding
-meanwhile; a client sending its request one byte every 50 ms is still
+request; half-sent requests (headers without their final CRLF;
+Content-Length 100 with 10 bytes sent; 40 more connections stopped inside
+their headers) are closed by the server after its timeout (within 60 s)
+while another client's requests keep succeeding meanwhile; a client that
+pipelines five ~2 MiB ReceiveMessage answers and never reads them does not
+stop the node serving others; a client sending its request one byte every 50 ms is still
 answered; Action=Frobnicate is 400 InvalidAction, X-Amz-Target
 AmazonSQS.Frobnicate is 400 with __type UnknownOperationException (or
 InvalidAction), a JSON request whose body is not JSON is 400 (__type
@@ -26,21 +28,24 @@ is answered before the polls end), and 20 s long polls are held (200, no
 message) past the 10 s request timeout. Every node is still alive at the
 end and the replicas converge.
 """
+import json
 import os
 import select
+import socket
 import sys
 import threading
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from httptest import (FORM, QUERY_VERSION, check,  # noqa: E402
+from httptest import (FORM, JSON10, QUERY_VERSION, check, http_port,  # noqa: E402
                       closed_by_peer, connect, end_checks, expect, json_call, json_error_type,
                       log, query, read_response, request, roles, wait_http, xml_error,
                       xml_field)
 from harness import run_test  # noqa: E402
 
 LIST_BODY = f"Action=ListQueues&Version={QUERY_VERSION}".encode()
+SLOWLORIS = 40  # extra connections that stop in the middle of their headers
 LIMIT = 8 * 1024 * 1024  # the largest request body (README "Limits": larger is 413)
 
 
@@ -273,6 +278,12 @@ def body(c):
         s = connect(c, n, timeout=70)
         s.sendall(data)
         halves.append((n, data, s))
+    for k in range(SLOWLORIS):  # and many connections stuck in their headers
+        n = (f1, leader)[k % 2]
+        data = b"POST / HTTP/1.1\r\nHost: x\r\nX-Slow-%d: " % k
+        s = connect(c, n, timeout=70)
+        s.sendall(data)
+        halves.append((n, data, s))
     results = {}
 
     def watch(k, s):
@@ -291,6 +302,32 @@ def body(c):
         s.close()
     expect(not errors and ok > 0,
            f"normal requests during the half-sent ones: {ok} ok, errors {errors[:5]}")
+
+    # -- a client that never reads its (large) answers ------------------------------------------------
+    st, _, doc = json_call(c, f2, "CreateQueue", {"QueueName": "robust-big"})
+    check(st == 200, f"CreateQueue robust-big: HTTP {st} {doc}")
+    burl = doc["QueueUrl"]
+    for k in range(10):
+        st, _, _ = query(c, (f1, f2)[k % 2], {"Action": "SendMessage", "QueueUrl": burl,
+                                              "MessageBody": f"{k}" * (200 * 1024)})
+        check(st == 200, f"SendMessage of 200 KiB #{k}: HTTP {st}")
+    lazy = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lazy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    lazy.settimeout(30)
+    lazy.connect(("127.0.0.1", http_port(c, f2)))
+    rq = json.dumps({"QueueUrl": burl, "MaxNumberOfMessages": 10, "VisibilityTimeout": 0}).encode()
+    one = http_req("POST", "/", [("Host", "x"), ("Content-Type", JSON10),
+                                 ("X-Amz-Target", "AmazonSQS.ReceiveMessage"),
+                                 ("Content-Length", str(len(rq)))], rq)
+    lazy.sendall(one * 5)  # five pipelined ~2 MiB answers, never read
+    time.sleep(2)
+    for k in range(5):
+        st, _, text = query(c, f2, {"Action": "ListQueues"}, timeout=30)
+        expect(st == 200, f"a request to node {f2} while a client does not read its answers: HTTP {st}")
+    st, _, doc = json_call(c, f2, "ReceiveMessage", {"QueueUrl": qurl, "MaxNumberOfMessages": 1,
+                                                     "VisibilityTimeout": 0}, timeout=30)
+    expect(st == 200, f"ReceiveMessage on node {f2} while a client does not read: HTTP {st} {doc}")
+    lazy.close()
 
     # -- a slow client -----------------------------------------------------------------------------
     s = connect(c, f2, timeout=120)
