@@ -13,6 +13,7 @@ Depends on boto3/botocore only (and the standard library).
 import argparse
 import hashlib
 import json
+import os
 import struct
 import sys
 import threading
@@ -111,8 +112,12 @@ def main():
     cfg = Config(region_name="us-east-1", retries={"max_attempts": 3, "mode": "standard"},
                  read_timeout=60, connect_timeout=20)
     # f1, f2: followers; ld: the leader (at the time the parent looked).
-    f1, ld, f2 = (boto3.client("sqs", endpoint_url=u, aws_access_key_id="x",
-                               aws_secret_access_key="x", config=cfg) for u in args.urls)
+    # The key to sign with: STRATUS_TEST_KEY_ID / STRATUS_TEST_SECRET (a cluster
+    # with access keys), else any key (an open cluster).
+    kid = os.environ.get("STRATUS_TEST_KEY_ID", "x")
+    secret = os.environ.get("STRATUS_TEST_SECRET", "x")
+    f1, ld, f2 = (boto3.client("sqs", endpoint_url=u, aws_access_key_id=kid,
+                               aws_secret_access_key=secret, config=cfg) for u in args.urls)
     proto = f1.meta.service_model.protocol
     log(f"boto3 {boto3.__version__}, botocore {botocore.__version__}, protocol {proto}")
 

@@ -12,8 +12,9 @@ a request signed by botocore's SigV4Auth is accepted, the same signed 20
 minutes ago is rejected (SignatureDoesNotMatch "Signature expired" /
 RequestExpired / RequestTimeTooSkewed), and one whose body was changed after
 signing is SignatureDoesNotMatch; a URL presigned by SigV4QueryAuth works,
-and is rejected once expired or altered. The native CLI without credentials is
-rejected, and works with STRATUS_ACCESS_KEY_ID/STRATUS_SECRET_ACCESS_KEY or
+and is rejected once expired or altered. boto3 (1.26 Query; a newer one, JSON 1.0) and @aws-sdk/client-sqs complete
+their whole round trips signing with a key, through followers and the
+leader. The native CLI without credentials is rejected, and works with STRATUS_ACCESS_KEY_ID/STRATUS_SECRET_ACCESS_KEY or
 (fallback) AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. `stratus auth
 list-keys` lists the keys and never a secret. After `stratus auth delete-key`
 that key is rejected (InvalidClientTokenId) while the other still works;
@@ -33,6 +34,8 @@ from httptest import (FORM, HERE, JSON10, QUERY_VERSION, SYSTEM_PYTHON,  # noqa:
                       json_error_type, log, qpath, qpaths, query, request, roles, run, wait_http,
                       wait_until, xml_error, xml_field)
 from harness import run_test  # noqa: E402
+import test_http_boto3  # noqa: E402
+import test_http_sdk_js  # noqa: E402
 
 SIGNER = os.path.join(HERE, "sigv4_sign.py")
 LIST = {"Action": "ListQueues", "Version": QUERY_VERSION}
@@ -285,6 +288,28 @@ def body(c):
                                   "AWS_ACCESS_KEY_ID": "AKIAWRONG", "AWS_SECRET_ACCESS_KEY": "x"},
                               "kv", "put", "auth-test", "v")
     check(rc == 0, f"STRATUS_* credentials must win over AWS_*: kv put failed: {err[-500:]}")
+
+    # -- whole SDK round trips, signed (Query and JSON 1.0, through followers) ------------------
+    urls = [http_url(c, f1), http_url(c, leader), http_url(c, f2)]
+    signed = {"STRATUS_TEST_KEY_ID": k2[0], "STRATUS_TEST_SECRET": k2[1]}
+    pythons = [(SYSTEM_PYTHON, "a3q-")]
+    newpy, _ = test_http_boto3.new_python()
+    if newpy:
+        pythons.append((newpy, "a3j-"))
+    for py, prefix in pythons:
+        rc, out, err = run([py, os.path.join(HERE, "boto3_roundtrip.py"), "--prefix", prefix, *urls],
+                           env=clean_env(dict(signed, AWS_DEFAULT_REGION="us-east-1")), timeout=600)
+        res = [line for line in out.splitlines() if line.startswith("RESULT ")]
+        check(rc == 0, f"boto3_roundtrip.py signed with {k2[0]} ({py}): status {rc}: "
+                       f"{(res or [out[-1500:]])[-1]} {err[-1500:]}")
+        log(f"boto3_roundtrip.py signed with a key ({py}): passed")
+    d = test_http_sdk_js.install_sdk()
+    rc, out, err = run(["node", os.path.join(d, "roundtrip.mjs"), "ajs-", *urls],
+                       env=clean_env(dict(signed, NODE_NO_WARNINGS="1")), timeout=600)
+    res = [line for line in out.splitlines() if line.startswith("RESULT ")]
+    check(rc == 0, f"roundtrip.mjs signed with {k2[0]}: status {rc}: {(res or [out[-1500:]])[-1]} "
+                   f"{err[-1500:]}")
+    log("roundtrip.mjs signed with a key: passed")
 
     rc, doc, err, out = stratus(c, stratus_creds(k2), "auth", "list-keys")
     check(rc == 0, f"auth list-keys: status {rc}: {err[-500:]}")

@@ -82,7 +82,9 @@ const mk = (url) =>
   new SQSClient({
     endpoint: url,
     region: "us-east-1",
-    credentials: { accessKeyId: "x", secretAccessKey: "x" },
+    // STRATUS_TEST_KEY_ID / STRATUS_TEST_SECRET: a cluster with access keys.
+    credentials: { accessKeyId: process.env.STRATUS_TEST_KEY_ID ?? "x",
+                   secretAccessKey: process.env.STRATUS_TEST_SECRET ?? "x" },
     useQueueUrlAsEndpoint: false,
     maxAttempts: 3,
   });
