@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""SendMessage over HTTP (Query and JSON 1.0, spread over every node, so
-mostly forwarded by followers) while the leader is SIGKILLed.
+"""SQS over HTTP (Query and JSON 1.0, spread over every node, so mostly
+forwarded by followers) while the leader is SIGKILLed, twice.
 
-Property: every SendMessage answered 200 survives the failover exactly
-once: after the old leader restarts, receiving everything (through a
-follower's HTTP endpoint) returns each acknowledged body once, with the
-MessageId its send returned; no body is received twice and none that was
-never sent; sends made after the kill through the surviving nodes succeed
-again (the followers find the new leader); a failed send is answered with
-an AWS error document (5xx/4xx) or a closed connection, never a hang past
-the client's 60 s timeout. All nodes converge afterwards.
+Property: every SendMessage answered 200 survives exactly once: after the
+killed nodes restart, receiving everything (through a follower's HTTP
+endpoint) returns each acknowledged body once, with the MessageId its send
+returned, and no body that was never sent; FIFO senders that retry a failed
+send with the same MessageDeduplicationId until it is acknowledged get
+each message exactly once and in order; sends made after each kill through
+the surviving nodes succeed again (the followers find the new leader);
+long polls running across the kills return (200, or an AWS error document,
+or a closed connection from the killed node) and never hang past the
+client's 60 s timeout; a failed send is answered with an AWS error document
+or a closed connection, never a hang. All nodes converge afterwards.
 """
 import os
 import sys
@@ -21,7 +24,24 @@ from httptest import (check, end_checks, expect, json_call, log, query, roles,  
                       wait_http, wait_until, xml_error, xml_field)
 from harness import run_test  # noqa: E402
 
-WRITERS = 6
+STD_WRITERS = 4
+FIFO_WRITERS = 2
+POLLERS = 6
+ROUNDS = 2
+
+
+def send(c, n, url, text, i, extra=None):
+    """SendMessage through node n, Query or JSON by i; (MessageId or None, error)."""
+    extra = extra or {}
+    if i % 2:
+        st, _, d = query(c, n, dict({"Action": "SendMessage", "QueueUrl": url, "MessageBody": text},
+                                    **extra), timeout=60)
+        return (xml_field(d, "MessageId"), None) if st == 200 else (None, f"HTTP {st}: "
+                                                                          f"{xml_error(d) or d[:200]}")
+    st, _, d = json_call(c, n, "SendMessage", dict({"QueueUrl": url, "MessageBody": text}, **extra),
+                         timeout=60)
+    ok = st == 200 and isinstance(d, dict)
+    return (d.get("MessageId"), None) if ok else (None, f"HTTP {st}: {str(d)[:200]}")
 
 
 def body(c):
@@ -29,21 +49,29 @@ def body(c):
     nodes = [leader] + followers
     log(f"leader: node {leader}; followers: {followers}")
     wait_http(c)
-    st, _, doc = json_call(c, followers[0], "CreateQueue", {
-        "QueueName": "failover", "Attributes": {"VisibilityTimeout": "600"}})
-    check(st == 200, f"CreateQueue: HTTP {st} {doc}")
-    url = doc["QueueUrl"]
+    urls = {}
+    for name, attrs in (("failover", {"VisibilityTimeout": "600"}),
+                        ("failover.fifo", {"VisibilityTimeout": "600", "FifoQueue": "true"}),
+                        ("failover-empty", {})):
+        st, _, doc = json_call(c, followers[0], "CreateQueue", {"QueueName": name, "Attributes": attrs})
+        check(st == 200, f"CreateQueue {name}: HTTP {st} {doc}")
+        urls[name] = doc["QueueUrl"]
 
     lock = threading.Lock()
-    acked = {}       # body -> MessageId
+    acked = {}         # body -> MessageId (standard queue)
     attempted = set()
-    failures = []    # (node, what)
+    fifo_acked = {w: [] for w in range(FIFO_WRITERS)}
+    failures = []      # (node, what)
     hung = []
-    killed_at = [None]
-    acked_after_kill = [0]
+    polls = {"ok": 0, "error": [], "closed": 0}
+    state = {"killed_at": None, "after_kill": 0}
     stop = threading.Event()
 
-    def writer(w):
+    def note(n, text, err):
+        with lock:
+            failures.append((n, err))
+
+    def std_writer(w):
         i = 0
         while not stop.is_set():
             n = nodes[(w + i) % len(nodes)]
@@ -53,87 +81,163 @@ def body(c):
                 attempted.add(text)
             t0 = time.monotonic()
             try:
-                if i % 2:
-                    st, _, d = query(c, n, {"Action": "SendMessage", "QueueUrl": url,
-                                            "MessageBody": text}, timeout=60)
-                    mid = xml_field(d, "MessageId") if st == 200 else None
-                    err = None if st == 200 else (xml_error(d) or d[:200])
-                else:
-                    st, _, d = json_call(c, n, "SendMessage", {"QueueUrl": url, "MessageBody": text},
-                                         timeout=60)
-                    mid = d.get("MessageId") if st == 200 and isinstance(d, dict) else None
-                    err = None if st == 200 else str(d)[:200]
+                mid, err = send(c, n, urls["failover"], text, i)
                 with lock:
-                    if st == 200 and mid:
+                    if mid:
                         acked[text] = mid
-                        if killed_at[0] is not None and t0 > killed_at[0]:
-                            acked_after_kill[0] += 1
+                        if state["killed_at"] is not None and t0 > state["killed_at"]:
+                            state["after_kill"] += 1
                     else:
-                        failures.append((n, f"HTTP {st}: {err}"))
+                        failures.append((n, err))
             except TimeoutError:
                 with lock:
                     hung.append((n, text))
             except OSError as e:
-                with lock:
-                    failures.append((n, repr(e)))
+                note(n, text, repr(e))
                 time.sleep(0.05)
 
-    threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(WRITERS)]
+    def fifo_writer(w):
+        i = 0
+        while not stop.is_set():
+            text = f"f{w}-{i}"
+            deadline = time.monotonic() + 90
+            k = 0
+            while time.monotonic() < deadline:  # retry with the same dedup id until acked
+                n = nodes[(w + i + k) % len(nodes)]
+                k += 1
+                try:
+                    mid, err = send(c, n, urls["failover.fifo"], text, i + k,
+                                    {"MessageGroupId": f"g{w}", "MessageDeduplicationId": text})
+                except TimeoutError:
+                    with lock:
+                        hung.append((n, text))
+                    continue
+                except OSError as e:
+                    mid, err = None, repr(e)
+                if mid:
+                    with lock:
+                        fifo_acked[w].append(text)
+                    break
+                note(n, text, err)
+                time.sleep(0.1)
+            else:
+                with lock:
+                    failures.append((None, f"FIFO send {text} not acknowledged in 90 s of retries"))
+                return
+            i += 1
+
+    def poller(p):
+        while not stop.is_set():
+            n = nodes[p % len(nodes)]
+            try:
+                if p % 2:
+                    st, _, d = json_call(c, n, "ReceiveMessage", {"QueueUrl": urls["failover-empty"],
+                                                                  "WaitTimeSeconds": 10}, timeout=60)
+                    ok = st == 200 or (st >= 400 and isinstance(d, dict) and "__type" in d)
+                else:
+                    st, _, d = query(c, n, {"Action": "ReceiveMessage", "QueueUrl": urls["failover-empty"],
+                                            "WaitTimeSeconds": "10"}, timeout=60)
+                    ok = st == 200 or (st >= 400 and xml_error(d) is not None)
+                with lock:
+                    if st == 200:
+                        polls["ok"] += 1
+                    elif not ok:
+                        polls["error"].append((n, st, str(d)[:200]))
+            except TimeoutError:
+                with lock:
+                    hung.append((n, "long poll"))
+            except OSError:
+                with lock:
+                    polls["closed"] += 1
+                time.sleep(0.2)
+
+    threads = ([threading.Thread(target=std_writer, args=(w,), daemon=True) for w in range(STD_WRITERS)]
+               + [threading.Thread(target=fifo_writer, args=(w,), daemon=True)
+                  for w in range(FIFO_WRITERS)]
+               + [threading.Thread(target=poller, args=(p,), daemon=True) for p in range(POLLERS)])
     for t in threads:
         t.start()
-    wait_until(lambda: len(acked) >= 100, 60, "100 acknowledged sends before the kill", interval=0.1)
-    log(f"{len(acked)} sends acknowledged; SIGKILL the leader, node {leader}")
-    killed_at[0] = time.monotonic()
-    c.kill(leader)
-    wait_until(lambda: acked_after_kill[0] >= 100, 90,
-               "100 sends acknowledged after the kill (through the surviving nodes)", interval=0.2)
+    wait_until(lambda: len(acked) >= 100, 60, "100 acknowledged sends before the first kill",
+               interval=0.1)
+    current = leader
+    for r in range(ROUNDS):
+        with lock:
+            state["killed_at"] = time.monotonic()
+            state["after_kill"] = 0
+        log(f"round {r + 1}: {len(acked)} sends acknowledged; SIGKILL the leader, node {current}")
+        c.kill(current)
+        wait_until(lambda: state["after_kill"] >= 100, 90,
+                   f"100 sends acknowledged after killing node {current}", interval=0.2)
+        c.start(current)
+        current, _ = c.wait_leader(timeout=30)
+        wait_http(c)
+        log(f"round {r + 1}: restarted; the leader is node {current}")
+    time.sleep(2)
     stop.set()
     for t in threads:
-        t.join(120)
-    check(not any(t.is_alive() for t in threads), "a writer never returned")
-    log(f"sends: {len(attempted)} attempted, {len(acked)} acknowledged "
-        f"({acked_after_kill[0]} after the kill), {len(failures)} failed, {len(hung)} hung")
+        t.join(150)
+    check(not any(t.is_alive() for t in threads), "a client thread never returned")
+    log(f"standard sends: {len(attempted)} attempted, {len(acked)} acknowledged; FIFO sends "
+        f"acknowledged: { {w: len(v) for w, v in fifo_acked.items()} }; {len(failures)} failed "
+        f"attempts; long polls: {polls['ok']} answered 200, {polls['closed']} connections closed, "
+        f"{len(polls['error'])} other answers; {len(hung)} hung")
     kinds = {}
     for n, what in failures:
-        kinds.setdefault(what.split(":")[0] if what.startswith("HTTP") else what[:60], set()).add(n)
-    log(f"failure kinds (by node): { {k: sorted(v) for k, v in kinds.items()} }")
-    expect(not hung, f"{len(hung)} sends hung past the client's 60 s timeout: {hung[:5]}")
-    survivors = set(followers)
-    expect(not any(n in survivors and "HTTP 5" not in what and "HTTP 4" not in what
-                   and "Connection" not in what and "RemoteDisconnected" not in what
-                   for n, what in failures),
-           f"unexpected failure kinds from surviving nodes: "
-           f"{[f for f in failures if f[0] in survivors][:5]}")
+        kinds.setdefault(what[:70], set()).add(n)
+    log(f"failure kinds (by node): { {k: sorted(map(str, v)) for k, v in kinds.items()} }")
+    expect(not hung, f"{len(hung)} requests hung past the client's 60 s timeout: {hung[:5]}")
+    expect(not polls["error"], f"long polls answered without an AWS error document: "
+                               f"{polls['error'][:5]}")
+    expect(not any(n is None for n, _ in failures),
+           f"FIFO sends never acknowledged: {[w for n, w in failures if n is None][:5]}")
 
-    c.start(leader)
-    new_leader, _ = c.wait_leader(timeout=30)
-    wait_http(c)
-    log(f"node {leader} restarted; leader now node {new_leader}")
+    # -- what the queues hold ------------------------------------------------------------------
+    reader = [n for n in nodes if n != current][0]
+
+    def drain(url, fifo):
+        got = []
+        empty_rounds = 0
+        while empty_rounds < 3:
+            st, _, d = json_call(c, reader, "ReceiveMessage", {
+                "QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 2,
+                "AttributeNames": ["MessageGroupId"]}, timeout=60)
+            check(st == 200, f"ReceiveMessage after the failovers: HTTP {st} {d}")
+            ms = d.get("Messages", [])
+            empty_rounds = 0 if ms else empty_rounds + 1
+            for m in ms:
+                got.append(m)
+                if fifo:  # the next of a group only once this one is deleted
+                    json_call(c, reader, "DeleteMessage", {"QueueUrl": url,
+                                                           "ReceiptHandle": m["ReceiptHandle"]})
+        return got
 
     received = {}
     dups = []
-    reader = [n for n in nodes if n != new_leader][0]
-    empty_rounds = 0
-    while empty_rounds < 3:
-        st, _, d = json_call(c, reader, "ReceiveMessage", {
-            "QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 2}, timeout=60)
-        check(st == 200, f"ReceiveMessage after the failover: HTTP {st} {d}")
-        ms = d.get("Messages", [])
-        empty_rounds = 0 if ms else empty_rounds + 1
-        for m in ms:
-            if m["Body"] in received:
-                dups.append((m["Body"], received[m["Body"]], m["MessageId"]))
-            received[m["Body"]] = m["MessageId"]
+    for m in drain(urls["failover"], False):
+        if m["Body"] in received:
+            dups.append((m["Body"], received[m["Body"]], m["MessageId"]))
+        received[m["Body"]] = m["MessageId"]
     lost = sorted(b for b in acked if b not in received)
     wrong_id = sorted(b for b in acked if b in received and received[b] != acked[b])
     unknown = sorted(b for b in received if b not in attempted)
-    log(f"received {len(received)} distinct bodies ({len(received) - len(acked)} beyond the "
-        f"acknowledged ones, from failed sends that took effect)")
+    log(f"standard queue: received {len(received)} distinct bodies ({len(received) - len(acked)} "
+        f"from failed sends that took effect)")
     check(not lost, f"{len(lost)} acknowledged sends lost: {lost[:10]}")
     check(not dups, f"{len(dups)} bodies received twice (body, first id, second id): {dups[:10]}")
     expect(not wrong_id, f"{len(wrong_id)} received with another MessageId than their send's: "
                          f"{[(b, acked[b], received[b]) for b in wrong_id[:5]]}")
     expect(not unknown, f"bodies never sent were received: {unknown[:10]}")
+
+    fifo = drain(urls["failover.fifo"], True)
+    for w in range(FIFO_WRITERS):
+        bodies = [m["Body"] for m in fifo if m.get("Attributes", {}).get("MessageGroupId") == f"g{w}"]
+        # The writer's last message may have been sent (and taken effect) without its ack.
+        want = fifo_acked[w]
+        check(bodies[:len(want)] == want and len(bodies) <= len(want) + 1,
+              f"FIFO group g{w}: received {len(bodies)} messages, acknowledged {len(want)}; first "
+              f"difference at {next((k for k, (a, b) in enumerate(zip(bodies, want)) if a != b), None)}"
+              f": received {bodies[:8]}... expected {want[:8]}...")
+    log(f"FIFO: {len(fifo)} messages, each group in order, no duplicate")
     end_checks(c)
 
 
