@@ -7,7 +7,9 @@ a body over the limit (8 MiB + 1 byte and 16 MiB with Content-Length, 16
 MiB chunked) gets 413 and one of exactly 8 MiB does not; a chunked Query
 request and one sent with `Expect: 100-continue` (100 Continue first) are
 served normally; pipelined and keep-alive requests are answered in order;
-HTTP/1.0 without Host is served; conflicting or malformed framing
+HTTP/1.0 without Host is served, and a request without a usable Host
+(none, or not host[:port]) gets queue URLs with the node's own address, as
+one whose Host holds <>& does; conflicting or malformed framing
 (non-numeric or differing repeated Content-Length, a bad chunk size, a
 1 MiB header) is refused with 4xx (or a close), and Content-Length with
 Transfer-Encoding is refused or served as chunked with the connection
@@ -214,6 +216,20 @@ def body(c):
     st, hd, bd, closed = read_response(s)
     expect(is_list_ok(st, bd), f"an HTTP/1.0 request without Host: HTTP {st} {bd[:200]!r}")
     s.close()
+    # Queue URLs name the Host the caller used; without a usable one (none, or
+    # one that is not host[:port]) the node's own address, as for a Host with <>&.
+    own = f"http://127.0.0.1:{http_port(c, f2)}/000000000000/robust"
+    cq = b"Action=GetQueueUrl&QueueName=robust&Version=" + QUERY_VERSION.encode()
+    for what, host_line in (("no Host (HTTP/1.0)", b""), ("Host: a&b<c>", b"Host: a&b<c>\r\n"),
+                            ("Host: x/../y?z#w", b"Host: x/../y?z#w\r\n")):
+        s = connect(c, f2)
+        s.sendall(b"POST / HTTP/1." + (b"0" if not host_line else b"1") + b"\r\n" + host_line
+                  + b"Content-Type: " + FORM.encode() + b"\r\nContent-Length: %d\r\n\r\n" % len(cq) + cq)
+        st, hd, bd, closed = read_response(s)
+        got = xml_field(bd.decode("utf-8", "replace"), "QueueUrl")
+        expect(st == 200 and got == own, f"GetQueueUrl with {what}: HTTP {st}, QueueUrl {got!r} "
+                                         f"(expected the node's own {own})")
+        s.close()
     edge = [
         ("Content-Length and Transfer-Encoding both",
          http_req("POST", "/", [("Host", "x"), ("Content-Type", FORM), ("Content-Length", "4"),
