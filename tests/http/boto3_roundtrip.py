@@ -162,7 +162,8 @@ def run(P, f1, ld, f2):
     mattrs = {"color": {"DataType": "String", "StringValue": "blue"},
               "count": {"DataType": "Number", "StringValue": "-7.5"},
               "raw": {"DataType": "Binary", "BinaryValue": bytes(range(256))},
-              "tag": {"DataType": "Binary.jpeg", "BinaryValue": b"\xff\xd8\xff"}}
+              "tag": {"DataType": "Binary.jpeg", "BinaryValue": b"\xff\xd8\xff"},
+              "xml": {"DataType": "String", "StringValue": '<a href="x">&amp; ]]> \'q\' \t\r\n</a>'}}
     text = "boto3 says hi: ünïcode, <tags> & ampersands\r\n"
     r = f1.send_message(QueueUrl=url, MessageBody=text, MessageAttributes=mattrs)
     mid = r["MessageId"]
@@ -185,6 +186,8 @@ def run(P, f1, ld, f2):
     expect(ma.get("tag", {}).get("DataType") == "Binary.jpeg"
            and ma.get("tag", {}).get("BinaryValue") == b"\xff\xd8\xff", f"attribute tag: {ma.get('tag')}")
     expect(ma.get("count", {}).get("StringValue") == "-7.5", f"attribute count: {ma.get('count')}")
+    expect(ma.get("xml", {}).get("StringValue") == mattrs["xml"]["StringValue"],
+           f"attribute with XML-special characters: {ma.get('xml')}")
     sa = m.get("Attributes", {})
     for k in ("SenderId", "SentTimestamp", "ApproximateReceiveCount",
               "ApproximateFirstReceiveTimestamp"):

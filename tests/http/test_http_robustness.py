@@ -377,14 +377,23 @@ def body(c):
         expect(st == 400 and json_error_type(doc),
                f"SendMessage with a number as MessageBody on node {n}: HTTP {st} {str(doc)[:300]!r}")
         st, hd, doc = json_call(c, n, "GetQueueUrl", {"QueueName": "no-such-queue"})
-        expect(st == 400 and json_error_type(doc) == "QueueDoesNotExist"
-               and hd.get("x-amzn-query-error") == "AWS.SimpleQueueService.NonExistentQueue;Sender",
-               f"JSON GetQueueUrl of a missing queue on node {n}: HTTP {st} {doc}, "
-               f"x-amzn-query-error {hd.get('x-amzn-query-error')!r}")
-        st, _, text = query(c, n, {"Action": "GetQueueUrl", "QueueName": "no-such-queue"})
+        expect(st == 400 and isinstance(doc, dict)
+               and doc.get("__type") == "com.amazonaws.sqs#QueueDoesNotExist"
+               and isinstance(doc.get("message"), str)
+               and hd.get("x-amzn-query-error") == "AWS.SimpleQueueService.NonExistentQueue;Sender"
+               and hd.get("content-type", "").startswith("application/x-amz-json-1.0")
+               and hd.get("x-amzn-requestid"),
+               f"JSON GetQueueUrl of a missing queue on node {n}: HTTP {st} {doc}, headers {hd} "
+               f"(expected 400, __type com.amazonaws.sqs#QueueDoesNotExist, message, x-amzn-query-error "
+               f"AWS.SimpleQueueService.NonExistentQueue;Sender, application/x-amz-json-1.0, "
+               f"x-amzn-RequestId)")
+        st, hd, text = query(c, n, {"Action": "GetQueueUrl", "QueueName": "no-such-queue"})
         e = xml_error(text)
-        expect(st == 400 and e is not None and e[:2] == ("Sender", "AWS.SimpleQueueService.NonExistentQueue"),
-               f"Query GetQueueUrl of a missing queue on node {n}: HTTP {st} {text[:400]!r}")
+        expect(st == 400 and e is not None and e[:2] == ("Sender", "AWS.SimpleQueueService.NonExistentQueue")
+               and e[2] and xml_field(text, "RequestId") and hd.get("content-type", "").startswith("text/xml"),
+               f"Query GetQueueUrl of a missing queue on node {n}: HTTP {st} {text[:400]!r}, headers {hd} "
+               f"(expected 400 text/xml ErrorResponse Sender/AWS.SimpleQueueService.NonExistentQueue "
+               f"with a Message and a RequestId)")
         for path in ("/", "/nothing/here", "/000000000000/robust"):
             st, hd, bd = request(c, n, "GET", path)
             expect(st < 500, f"GET {path} on node {n}: HTTP {st}")
