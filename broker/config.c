@@ -41,7 +41,7 @@ enum field_kind {
 };
 
 struct field {
-	const char *section; /* "" (top level), "raft" or "limits" */
+	const char *section; /* "" (top level), "raft", "limits" or "tls" */
 	const char *name;    /* JSON key inside section */
 	const char *flag;    /* "--election-timeout-ms" */
 	enum field_kind kind;
@@ -64,6 +64,11 @@ static const struct field fields[] = {
     FIELD("", "client_address", "--client-address", FK_NNG_ADDR, client_address,
 	  false),
     FIELD("", "http_address", "--http-address", FK_HTTP_ADDR, http_address,
+	  false),
+    FIELD("tls", "ca", "--tls-ca", FK_PATH, tls_ca, false),
+    FIELD("tls", "cert", "--tls-cert", FK_PATH, tls_cert, false),
+    FIELD("tls", "key", "--tls-key", FK_PATH, tls_key, false),
+    FIELD("", "allow_plaintext", "--allow-plaintext", FK_BOOL, allow_plaintext,
 	  false),
     FIELD("tls", "http_cert", "--http-tls-cert", FK_PATH, http_tls_cert,
 	  false),
@@ -117,6 +122,10 @@ static const char usage[] =
     "  --raft-address A                tcp://HOST:PORT or tls+tcp://HOST:PORT\n"
     "  --client-address A              tcp://HOST:PORT or tls+tcp://HOST:PORT\n"
     "  --http-address A                HOST:PORT\n"
+    "  --tls-ca FILE                   cluster CA (PEM) for tls+tcp:// peers\n"
+    "  --tls-cert FILE                 this node's certificate (PEM)...\n"
+    "  --tls-key FILE                  ...and key, for tls+tcp:// listeners\n"
+    "  --allow-plaintext               allow tcp:// on non-loopback addresses\n"
     "  --http-tls-cert FILE            serve HTTPS with this PEM chain...\n"
     "  --http-tls-key FILE             ...and this PEM key (both or neither)\n"
     "  --peer ID=RAFT,CLIENT[,HTTP]    a member of the bootstrap cluster\n"
@@ -255,6 +264,67 @@ static int check_nng_address(const char *s, char *why, size_t why_size)
 	       "'%s')",
 	       printable(s, shown, sizeof shown));
 	return -1;
+}
+
+static bool is_tls_address(const char *s)
+{
+	return strncmp(s, "tls+tcp://", 10) == 0;
+}
+
+/* A tcp:// address on a loopback host (127.x, localhost, [::1]). */
+static bool is_loopback_address(const char *s)
+{
+	const char *h = strncmp(s, "tcp://", 6) == 0 ? s + 6 : s;
+	return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost:", 10) == 0 ||
+	       strncmp(h, "[::1]:", 6) == 0;
+}
+
+/* tls+tcp:// needs the CA, certificate and key; plaintext off loopback
+ * needs allow_plaintext; the cluster uses one transport for raft. */
+static int check_transport_security(const struct config *c, char *errmsg,
+				    size_t errmsg_size)
+{
+	bool tls = is_tls_address(c->raft_address) ||
+		   is_tls_address(c->client_address);
+	const char *plain = NULL;
+	size_t i;
+
+	for (i = 0; i < c->n_peers; i++) {
+		if (is_tls_address(c->peers[i].raft_address) !=
+		    is_tls_address(c->raft_address)) {
+			seterr(errmsg, errmsg_size,
+			       "peers: node %llu's raft address uses another "
+			       "transport than this node's (all tcp:// or all "
+			       "tls+tcp://)",
+			       (unsigned long long)c->peers[i].id);
+			return -1;
+		}
+	}
+	if (tls && (c->tls_ca[0] == '\0' || c->tls_cert[0] == '\0' ||
+		    c->tls_key[0] == '\0')) {
+		seterr(errmsg, errmsg_size,
+		       "tls: tls+tcp:// addresses need the cluster CA, this "
+		       "node's certificate and key (--tls-ca, --tls-cert, "
+		       "--tls-key; deploy/make-certs.sh makes them)");
+		return -1;
+	}
+	if (!is_tls_address(c->raft_address) &&
+	    !is_loopback_address(c->raft_address)) {
+		plain = c->raft_address;
+	} else if (!is_tls_address(c->client_address) &&
+		   !is_loopback_address(c->client_address)) {
+		plain = c->client_address;
+	}
+	if (plain != NULL && !c->allow_plaintext) {
+		seterr(errmsg, errmsg_size,
+		       "%s is plaintext on a non-loopback address: use "
+		       "tls+tcp:// (with --tls-ca/--tls-cert/--tls-key) or "
+		       "set allow_plaintext (--allow-plaintext) for a trusted "
+		       "network",
+		       plain);
+		return -1;
+	}
+	return 0;
 }
 
 static int check_http_address(const char *s, char *why, size_t why_size)
@@ -625,7 +695,8 @@ static int load_object(struct config *c, json_t *obj, const char *section,
 			snprintf(key, key_size, "%s", shown);
 		}
 		if (section[0] == '\0' && (strcmp(name, "raft") == 0 ||
-					   strcmp(name, "limits") == 0)) {
+					   strcmp(name, "limits") == 0 ||
+					   strcmp(name, "tls") == 0)) {
 			if (!json_is_object(v)) {
 				seterr(why, why_size, "must be an object");
 				return -1;
@@ -1049,6 +1120,9 @@ int config_validate(const struct config *c, char *errmsg, size_t errmsg_size)
 	if (c->http_address[0] != '\0' &&
 	    check_http_address(c->http_address, why, sizeof why) != 0) {
 		seterr(errmsg, errmsg_size, "http_address: %s", why);
+		return -1;
+	}
+	if (check_transport_security(c, errmsg, errmsg_size) != 0) {
 		return -1;
 	}
 	if ((c->http_tls_cert[0] == '\0') != (c->http_tls_key[0] == '\0')) {

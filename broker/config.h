@@ -64,6 +64,13 @@ struct config {
 	char raft_address[CONFIG_ADDR_MAX];
 	char client_address[CONFIG_ADDR_MAX];
 	char http_address[CONFIG_ADDR_MAX];
+	/* TLS for tls+tcp:// addresses (raft: mutual, both sides verified
+	 * against the cluster CA; client listener: server side): PEM files */
+	char tls_ca[1024];
+	char tls_cert[1024];
+	char tls_key[1024];
+	/* tcp:// (plaintext) on a non-loopback address only with this set */
+	bool allow_plaintext;
 	/* HTTPS: PEM certificate chain and key; both "" = plain HTTP */
 	char http_tls_cert[1024];
 	char http_tls_key[1024];

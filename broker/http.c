@@ -801,6 +801,9 @@ int http_start(struct http_server **out, const struct http_config *cfg,
 	 * HTTP thread. */
 	opts.max_inflight = 4096;
 	opts.fail_when_full = true;
+	opts.tls_ca_file = cfg->cluster_ca;
+	opts.tls_cert_file = cfg->cluster_cert;
+	opts.tls_key_file = cfg->cluster_key;
 	s->client = st_client_new(s->endpoints, &opts, &err);
 	if (s->client == NULL) {
 		snprintf(errmsg, errmsg_size, "http: internal client: %s",

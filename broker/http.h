@@ -53,6 +53,8 @@ struct http_config {
 	const char *cluster_endpoints; /* native endpoints, comma-separated */
 	size_t max_body_bytes;	       /* larger bodies get 413 */
 	const char *tls_cert, *tls_key; /* PEM files: HTTPS; NULL: HTTP */
+	/* the internal client's TLS for tls+tcp:// endpoints (or NULL) */
+	const char *cluster_ca, *cluster_cert, *cluster_key;
 	struct service *auth;	       /* access keys (thread-safe lookups) */
 	uv_loop_t *node_loop;
 	http_local_fn local;

@@ -737,11 +737,13 @@ static int make_dirs(const char *path)
  * becomes the loopback one. */
 static void dialable(const char *address, char *out, size_t size)
 {
-	const char *wild[] = {"tcp://0.0.0.0:", "tcp://[::]:"};
-	for (size_t i = 0; i < 2; i++) {
+	const char *wild[] = {"tcp://0.0.0.0:", "tcp://[::]:",
+			      "tls+tcp://0.0.0.0:", "tls+tcp://[::]:"};
+	for (size_t i = 0; i < 4; i++) {
 		size_t n = strlen(wild[i]);
 		if (strncmp(address, wild[i], n) == 0) {
-			snprintf(out, size, "tcp://127.0.0.1:%s", address + n);
+			snprintf(out, size, "%s127.0.0.1:%s", i < 2 ? "tcp://" : "tls+tcp://",
+				 address + n);
 			return;
 		}
 	}
@@ -775,6 +777,15 @@ static int start_http(struct node *n)
 						 ? cfg->http_tls_cert
 						 : NULL,
 				 .tls_key = cfg->http_tls_key,
+				 .cluster_ca = cfg->tls_ca[0] != '\0'
+						   ? cfg->tls_ca
+						   : NULL,
+				 .cluster_cert = cfg->tls_cert[0] != '\0'
+						     ? cfg->tls_cert
+						     : NULL,
+				 .cluster_key = cfg->tls_key[0] != '\0'
+						    ? cfg->tls_key
+						    : NULL,
 				 .auth = fsm_find_service(&n->fsm, "auth"),
 				 .node_loop = n->loop,
 				 .local = node_http_page,
@@ -814,7 +825,12 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 			 strerror(errno));
 		goto err_after_fsm;
 	}
+	if (node_tls_init(&n->tls, cfg, n->errmsg, sizeof n->errmsg) != 0) {
+		goto err_after_fsm;
+	}
 	nraft_options_init(&opts);
+	opts.tls_listen = n->tls.peer_server;
+	opts.tls_dial = n->tls.peer_client;
 	/* An entry is at most one batch; leave room for the framing. */
 	if (opts.max_message_bytes < cfg->max_batch_bytes + 1024 * 1024) {
 		opts.max_message_bytes = cfg->max_batch_bytes + 1024 * 1024;
@@ -852,7 +868,7 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 		goto err_after_raft;
 	}
 	if (server_start(&n->server, loop, cfg->client_address,
-			 cfg->max_request_bytes, cfg->max_connections,
+			 n->tls.client_server, cfg->max_request_bytes, cfg->max_connections,
 			 on_request, n, n->errmsg, sizeof n->errmsg) != 0) {
 		/* raft is running: shut it down through the normal path. */
 		n->stopping = true;
@@ -905,4 +921,5 @@ void node_free(struct node *n)
 		server_free(&n->server);
 	}
 	fsm_close(&n->fsm);
+	node_tls_close(&n->tls);
 }

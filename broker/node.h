@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "longpoll.h"
 #include "server.h"
+#include "tls.h"
 #include "service.h"
 
 struct node {
@@ -37,6 +38,7 @@ struct node {
 	struct raft raft;
 	struct fsm fsm;
 	struct commit commit;
+	struct node_tls tls; /* nng TLS configurations (tls+tcp://) */
 	struct server server;
 	struct http_server *http; /* NULL without an http_address */
 	struct longpoll longpoll; /* parked long polls (leader) */

@@ -100,8 +100,25 @@ static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 	}
 }
 
+/* Create and start the listener. */
+static int listen_at(struct server *s)
+{
+	int rv;
+
+	if ((rv = nng_listener_create(&s->listener, s->sock, s->address)) !=
+		0 ||
+	    (s->tls != NULL && strncmp(s->address, "tls+tcp://", 10) == 0 &&
+	     (rv = nng_listener_set_ptr(s->listener, NNG_OPT_TLS_CONFIG,
+					s->tls)) != 0) ||
+	    (rv = nng_listener_start(s->listener, 0)) != 0) {
+		return rv;
+	}
+	return 0;
+}
+
 int server_start(struct server *s, uv_loop_t *loop, const char *address,
-		 size_t max_request_bytes, unsigned max_connections,
+		 nng_tls_config *tls, size_t max_request_bytes,
+		 unsigned max_connections,
 		 server_request_cb cb, void *cb_ctx, char *errmsg,
 		 size_t errmsg_size)
 {
@@ -140,7 +157,9 @@ int server_start(struct server *s, uv_loop_t *loop, const char *address,
 		}
 		s->n_slots++;
 	}
-	if ((rv = nng_listen(s->sock, address, NULL, 0)) != 0) {
+	snprintf(s->address, sizeof s->address, "%s", address);
+	s->tls = tls;
+	if ((rv = listen_at(s)) != 0) {
 		snprintf(errmsg, errmsg_size, "listen on %s: %s", address,
 			 nng_strerror(rv));
 		goto err_after_open;

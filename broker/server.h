@@ -18,6 +18,7 @@
 #define STRATUS_SERVER_H
 
 #include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +45,9 @@ struct server_slot {
 
 struct server {
 	nng_socket sock;
+	nng_listener listener;
+	char address[300];
+	nng_tls_config *tls; /* the listener's, or NULL */
 	uv_async_t async;
 	pthread_mutex_t mu;
 	struct server_slot *ready_head,
@@ -59,6 +63,7 @@ struct server {
 
 /* Listen at address (tcp://host:port). Loop thread. 0 or -1 with errmsg. */
 int server_start(struct server *s, uv_loop_t *loop, const char *address,
+		 nng_tls_config *tls, /* for tls+tcp://, or NULL */
 		 size_t max_request_bytes, unsigned max_connections,
 		 server_request_cb cb, void *cb_ctx, char *errmsg,
 		 size_t errmsg_size);

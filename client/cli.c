@@ -100,6 +100,11 @@ static st_client *cli_client(struct cli *cli, int *status)
 		o.access_key_id = getenv("AWS_ACCESS_KEY_ID");
 		o.secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
 	}
+	/* TLS endpoints (tls+tcp://): the cluster CA, and a client
+	 * certificate where the cluster wants one. */
+	o.tls_ca_file = getenv("STRATUS_CA");
+	o.tls_cert_file = getenv("STRATUS_CLIENT_CERT");
+	o.tls_key_file = getenv("STRATUS_CLIENT_KEY");
 	cli->client = st_client_new(cli->endpoints, &o, &err);
 	if (cli->client == NULL)
 		*status = cli_json_fail_err(&err);

@@ -25,6 +25,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
 
 #include <assert.h>
@@ -91,6 +92,11 @@ struct endpoint {
 	 * leader died sends us there). */
 	atomic_int pipes;
 	atomic_bool was_connected;
+	/* Dialing starts at the first attempt on the endpoint, not at
+	 * st_client_new: a short-lived client (the CLI) then never leaves
+	 * half-made connections at nodes it did not need — nng 1.5.2's TLS
+	 * listener can stall after many of those. */
+	atomic_bool dialing;
 };
 
 /* Connect wait at an endpoint that lost its connection (see above). */
@@ -138,6 +144,7 @@ struct call {
 
 struct st_client {
 	st_options opt; /* defaults applied */
+	nng_tls_config *tls; /* for tls+tcp:// endpoints, or NULL */
 	uint64_t client_id;
 	atomic_uint_fast64_t next_seq;
 	atomic_size_t preferred; /* endpoint index to start new calls at */
@@ -294,10 +301,11 @@ static void endpoint_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 	}
 }
 
-/* Open a REQ socket dialing url in the background (a node that is down is
- * not an error). Returns owned, or NULL with err: ST_ERR_INVALID_PARAM (nng
+/* Open a REQ socket for url; it dials in the background from the first
+ * attempt on it (endpoint_dial; a node that is down is not an error). Returns owned, or NULL with err: ST_ERR_INVALID_PARAM (nng
  * cannot parse or does not support the address), ST_ERR_INTERNAL. */
-static struct endpoint *endpoint_open(const st_options *opt, const char *url,
+static struct endpoint *endpoint_open(const st_options *opt,
+				      nng_tls_config *tls, const char *url,
 				      st_error *err)
 {
 	struct endpoint *ep = calloc(1, sizeof *ep);
@@ -337,13 +345,26 @@ static struct endpoint *endpoint_open(const st_options *opt, const char *url,
 			    opt->max_reply_bytes);
 	nng_dialer_set_ms(ep->dialer, NNG_OPT_RECONNMINT, 50);
 	nng_dialer_set_ms(ep->dialer, NNG_OPT_RECONNMAXT, 1000);
-	if ((rv = nng_dialer_start(ep->dialer, NNG_FLAG_NONBLOCK)) != 0) {
+	if (strncmp(url, "tls+tcp://", 10) == 0 &&
+	    (tls == NULL ||
+	     (rv = nng_dialer_set_ptr(ep->dialer, NNG_OPT_TLS_CONFIG, tls)) !=
+		 0)) {
 		st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
-			   "endpoint '%s': dial: %s", url, nng_strerror(rv));
+			   "endpoint '%s': %s", url,
+			   tls == NULL ? "TLS endpoint without a CA "
+					 "(st_options.tls_ca_file, STRATUS_CA)"
+				       : nng_strerror(rv));
 		endpoint_free(ep);
 		return NULL;
 	}
 	return ep;
+}
+
+/* Start dialing ep in the background if not yet (see struct endpoint). */
+static void endpoint_dial(struct endpoint *ep)
+{
+	if (!atomic_exchange(&ep->dialing, true))
+		nng_dialer_start(ep->dialer, NNG_FLAG_NONBLOCK);
 }
 
 /* The index of url in the table, adding it if new. Caller holds c->mu.
@@ -360,7 +381,7 @@ static int endpoint_find_or_add_locked(st_client *c, const char *url,
 			   MAX_ENDPOINTS);
 		return -1;
 	}
-	struct endpoint *ep = endpoint_open(&c->opt, url, err);
+	struct endpoint *ep = endpoint_open(&c->opt, c->tls, url, err);
 	if (ep == NULL)
 		return -1;
 	c->eps[c->n_eps] = ep;
@@ -544,6 +565,7 @@ static void call_attempt_locked(struct call *call)
 		return;
 	}
 	call->attempts++;
+	endpoint_dial(c->eps[call->ep]);
 	if ((rv = nng_ctx_open(&call->ctx, c->eps[call->ep]->sock)) != 0) {
 		st_err_set(&call->err, ST_ERR_INTERNAL, NULL,
 			   "%s: %s: open context: %s", call->what,
@@ -1034,6 +1056,75 @@ static int options_apply(st_options *o, const st_options *in)
 	return 0;
 }
 
+/* A file's contents, NUL-terminated (PEM), or NULL. */
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long len;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
+	    len < 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)len + 1)) != NULL) {
+		if (fread(buf, 1, (size_t)len, f) == (size_t)len) {
+			buf[len] = '\0';
+		} else {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static int tls_own_cert(nng_tls_config *cfg, const char *cert_file,
+			const char *key_file)
+{
+	char *cert = read_text(cert_file), *key = read_text(key_file);
+	int rv = cert == NULL || key == NULL
+		     ? NNG_ENOENT
+		     : nng_tls_config_own_cert(cfg, cert, key, NULL);
+	free(cert);
+	free(key);
+	return rv;
+}
+
+/* A client-mode TLS configuration from the options' PEM files (none when
+ * no CA is given). 0, or an error code with err. */
+static int tls_setup(st_client *c, const st_options *o, st_error *err)
+{
+	int rv;
+
+	if (o->tls_ca_file == NULL || *o->tls_ca_file == '\0')
+		return 0;
+	if ((o->tls_cert_file == NULL) != (o->tls_key_file == NULL))
+		return st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
+				  "TLS: a client certificate needs its key "
+				  "(tls_cert_file and tls_key_file)");
+	if ((rv = nng_tls_config_alloc(&c->tls, NNG_TLS_MODE_CLIENT)) != 0)
+		return st_err_set(err, ST_ERR_INTERNAL, NULL, "TLS: %s",
+				  nng_strerror(rv));
+	if ((rv = nng_tls_config_ca_file(c->tls, o->tls_ca_file)) != 0 ||
+	    (rv = nng_tls_config_auth_mode(c->tls,
+					   NNG_TLS_AUTH_MODE_REQUIRED)) != 0 ||
+	    (o->tls_cert_file != NULL &&
+	     (rv = tls_own_cert(c->tls, o->tls_cert_file, o->tls_key_file)) !=
+		 0)) {
+		nng_tls_config_free(c->tls);
+		c->tls = NULL;
+		return st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
+				  "TLS: CA %s%s%s: %s", o->tls_ca_file,
+				  o->tls_cert_file != NULL ? ", certificate "
+							   : "",
+				  o->tls_cert_file != NULL ? o->tls_cert_file
+							   : "",
+				  nng_strerror(rv));
+	}
+	return 0;
+}
+
 static uint64_t random_u64(void)
 {
 	uint64_t v = 0;
@@ -1064,6 +1155,15 @@ st_client *st_client_new(const char *endpoints, const st_options *opts,
 		free(list);
 		free(c);
 		st_err_set(err, ST_ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	c->opt.tls_ca_file = c->opt.tls_cert_file = c->opt.tls_key_file =
+	    NULL; /* borrowed: read now, by tls_setup */
+	if (opts != NULL && tls_setup(c, opts, err) != 0) {
+		free((char *)c->opt.access_key_id);
+		free((char *)c->opt.secret_access_key);
+		free(list);
+		free(c);
 		return NULL;
 	}
 	pthread_mutex_init(&c->mu, NULL);
@@ -1139,5 +1239,7 @@ void st_client_free(st_client *c)
 	pthread_mutex_destroy(&c->mu);
 	free((char *)c->opt.access_key_id);
 	free((char *)c->opt.secret_access_key);
+	if (c->tls != NULL)
+		nng_tls_config_free(c->tls);
 	free(c);
 }

@@ -115,13 +115,21 @@ typedef struct st_options {
 	 * cluster with access keys refuses (ST_ERR_ACCESS_DENIED). Copied. */
 	const char *access_key_id;
 	const char *secret_access_key;
+	/* TLS for tls+tcp:// endpoints: the cluster CA that signed the nodes'
+	 * certificates (PEM file; required for tls+tcp://), and a client
+	 * certificate and key where the cluster requires one (PEM files; both
+	 * or neither). Read at st_client_new. */
+	const char *tls_ca_file;
+	const char *tls_cert_file;
+	const char *tls_key_file;
 } st_options;
 
 typedef struct st_client st_client;
 
 /* Connect to a cluster. endpoints: comma-separated node client addresses
- * ("tcp://10.0.0.1:7111,tcp://10.0.0.2:7111"); connections are made in the
- * background, so a node that is down is not an error here. opts: NULL for
+ * ("tcp://10.0.0.1:7111,tcp://10.0.0.2:7111", or tls+tcp:// with
+ * tls_ca_file); a node is dialed in the background when a call first needs
+ * it, so a node that is down is not an error here. opts: NULL for
  * the defaults (borrowed). Returns the client, or NULL with err filled:
  * ST_ERR_MISSING_PARAM (no endpoint), ST_ERR_INVALID_PARAM (an address nng
  * cannot parse, too many endpoints), ST_ERR_INTERNAL (out of memory). */

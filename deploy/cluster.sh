@@ -36,9 +36,11 @@
 #                          passed to stratusd when set
 #   STRATUS_NODE_ARGS      extra stratusd flags (split on whitespace)
 #   STRATUS_TLS            1 at `up`: make a cluster CA and node certificates
-#                          under DIR/tls (deploy/make-certs.sh) and serve
-#                          HTTPS; `env` then prints https endpoints and
-#                          STRATUS_CA / AWS_CA_BUNDLE. Recorded by `up`.
+#                          under DIR/tls (deploy/make-certs.sh); every
+#                          listener uses TLS (raft: mutual, tls+tcp://;
+#                          clients: tls+tcp://; HTTPS); `env` then prints
+#                          those endpoints and STRATUS_CA / AWS_CA_BUNDLE.
+#                          Recorded by `up` (the tls/ dir).
 #   STRATUS_UP_TIMEOUT     seconds to wait for a leader/membership (20)
 #   STRATUS_STOP_TIMEOUT   seconds to wait after SIGTERM before SIGKILL (10)
 #
@@ -114,8 +116,10 @@ check_base_port() {
 raft_port() { echo $((BASE + 10 * $1)); }
 client_port() { echo $((BASE + 10 * $1 + 1)); }
 http_port() { echo $((BASE + 10 * $1 + 2)); }
-raft_addr() { echo "tcp://$HOST:$(raft_port "$1")"; }
-client_addr() { echo "tcp://$HOST:$(client_port "$1")"; }
+tls_on() { [[ -f $DIR/tls/ca.pem ]]; }
+nng_scheme() { if tls_on; then echo tls+tcp; else echo tcp; fi; }
+raft_addr() { echo "$(nng_scheme)://$HOST:$(raft_port "$1")"; }
+client_addr() { echo "$(nng_scheme)://$HOST:$(client_port "$1")"; }
 http_addr() { echo "$HOST:$(http_port "$1")"; }
 
 node_dir() { echo "$DIR/node$1"; }
@@ -163,7 +167,6 @@ endpoints() {
 	join_by_comma "${list[@]}"
 }
 
-tls_on() { [[ -f $DIR/tls/ca.pem ]]; }
 http_scheme() { if tls_on; then echo https; else echo http; fi; }
 
 http_endpoints() {
@@ -243,7 +246,10 @@ node_args() {
 	if tls_on; then
 		[[ -f $DIR/tls/node$i.pem ]] ||
 			"$ROOT/deploy/make-certs.sh" "$DIR/tls" "node$i" >&2
-		args+=(--http-tls-cert "$DIR/tls/node$i.pem"
+		args+=(--tls-ca "$DIR/tls/ca.pem"
+			--tls-cert "$DIR/tls/node$i.pem"
+			--tls-key "$DIR/tls/node$i.key"
+			--http-tls-cert "$DIR/tls/node$i.pem"
 			--http-tls-key "$DIR/tls/node$i.key")
 	fi
 	if [[ -n ${STRATUS_NODE_ARGS:-} ]]; then
@@ -370,6 +376,10 @@ cli() {
 	local eps
 	eps=$(endpoints)
 	[[ -n $eps ]] || die "no member nodes to talk to"
+	if tls_on; then
+		STRATUS_CA=$DIR/tls/ca.pem timeout 10 "$CLI" --endpoints "$eps" "$@"
+		return
+	fi
 	timeout 10 "$CLI" --endpoints "$eps" "$@"
 }
 

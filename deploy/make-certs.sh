@@ -7,7 +7,8 @@
 # Makes DIR/ca.pem + DIR/ca.key (once; kept if present) and, for each NAME,
 # DIR/NAME.pem (certificate signed by the CA, server and client use) and
 # DIR/NAME.key. SANs are openssl subjectAltName items (IP:10.0.0.1,
-# DNS:node1.example); the default is IP:127.0.0.1,DNS:localhost. Keys are
+# DNS:node1.example); the default is IP:127.0.0.1,DNS:localhost; every IP
+# is also added as a DNS name (nng's mbedtls matches DNS names only). Keys are
 # ECDSA P-256, certificates valid for 825 days; keys are mode 0600.
 #
 # Example (3 hosts):
@@ -46,6 +47,14 @@ for spec in "$@"; do
 	sans=IP:127.0.0.1,DNS:localhost
 	[[ $spec == *=* ]] && sans=${spec#*=}
 	[[ $name =~ ^[A-Za-z0-9._-]+$ ]] || die "bad certificate name '$name'"
+	# nng's TLS engine (mbedtls 2.28) matches a host only against DNS
+	# names: give every IP address a DNS twin.
+	extra=
+	IFS=, read -r -a items <<<"$sans"
+	for item in "${items[@]}"; do
+		[[ $item == IP:* ]] && extra+=",DNS:${item#IP:}"
+	done
+	sans+=$extra
 	openssl ecparam -name prime256v1 -genkey -noout -out "$DIR/$name.key"
 	openssl req -new -key "$DIR/$name.key" -subj "/CN=$name" \
 		-out "$DIR/$name.csr"

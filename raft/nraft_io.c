@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
 #include <nng/protocol/pipeline0/pull.h>
 #include <nng/protocol/pipeline0/push.h>
 #include <raft/uv.h>
@@ -269,6 +270,10 @@ static int peerOpen(struct nraft *n, struct peer *p)
 		0 ||
 	    (rv = dialerSetBool(dialer, NNG_OPT_TCP_NODELAY, true)) != 0 ||
 	    (rv = dialerSetBool(dialer, NNG_OPT_TCP_KEEPALIVE, true)) != 0 ||
+	    (n->opts.tls_dial != NULL &&
+	     strncmp(p->address, "tls+tcp://", 10) == 0 &&
+	     (rv = nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG,
+				      n->opts.tls_dial)) != 0) ||
 	    (rv = nng_dialer_start(dialer, NNG_FLAG_NONBLOCK)) != 0) {
 		nng_close(p->push);
 		return rv;
@@ -748,11 +753,36 @@ static int listenerSetBool(nng_listener l, const char *opt, bool value)
 	return rv == NNG_ENOTSUP ? 0 : rv;
 }
 
+/* Create and start the PULL socket's listener at @address (TLS for a
+ * tls+tcp:// address). Returns an nng error. */
+static int pullListenerStart(struct nraft *n, const char *address)
+{
+	nng_listener listener;
+	int rv;
+
+	if ((rv = nng_listener_create(&listener, n->pull, address)) != 0) {
+		return rv;
+	}
+	if ((rv = nng_listener_set_size(listener, NNG_OPT_RECVMAXSZ,
+					n->opts.max_message_bytes)) != 0 ||
+	    (rv = listenerSetBool(listener, NNG_OPT_TCP_NODELAY, true)) != 0 ||
+	    (rv = listenerSetBool(listener, NNG_OPT_TCP_KEEPALIVE, true)) !=
+		0 ||
+	    (n->opts.tls_listen != NULL &&
+	     strncmp(address, "tls+tcp://", 10) == 0 &&
+	     (rv = nng_listener_set_ptr(listener, NNG_OPT_TLS_CONFIG,
+					n->opts.tls_listen)) != 0) ||
+	    (rv = nng_listener_start(listener, 0)) != 0) {
+		nng_listener_close(listener);
+		return rv;
+	}
+	return 0;
+}
+
 /* Open the PULL socket, bind it at @address and return its readiness fd.
  * On failure the socket is closed and io->errmsg says which step failed. */
 static int pullListen(struct nraft *n, const char *address, int *fd)
 {
-	nng_listener listener;
 	const char *step;
 	int rv;
 
@@ -761,19 +791,13 @@ static int pullListen(struct nraft *n, const char *address, int *fd)
 	if (rv != 0) {
 		goto err;
 	}
-	step = "configure listener";
+	step = "configure socket";
 	if ((rv = nng_socket_set_size(n->pull, NNG_OPT_RECVMAXSZ,
-				      n->opts.max_message_bytes)) != 0 ||
-	    (rv = nng_listener_create(&listener, n->pull, address)) != 0 ||
-	    (rv = nng_listener_set_size(listener, NNG_OPT_RECVMAXSZ,
-					n->opts.max_message_bytes)) != 0 ||
-	    (rv = listenerSetBool(listener, NNG_OPT_TCP_NODELAY, true)) != 0 ||
-	    (rv = listenerSetBool(listener, NNG_OPT_TCP_KEEPALIVE, true)) !=
-		0) {
+				      n->opts.max_message_bytes)) != 0) {
 		goto err_after_open;
 	}
 	step = "listen";
-	if ((rv = nng_listener_start(listener, 0)) != 0) {
+	if ((rv = pullListenerStart(n, address)) != 0) {
 		goto err_after_open;
 	}
 	step = "get recv fd";

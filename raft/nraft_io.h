@@ -108,6 +108,12 @@ struct nraft_options {
 	 * All nodes of a cluster must agree. */
 	uint64_t cluster_id;
 
+	/* TLS for tls+tcp:// addresses (NULL: none; the caller keeps them
+	 * alive while the io lives): the PULL listener's and the PUSH
+	 * dialers' nng TLS configurations. */
+	struct nng_tls_config *tls_listen;
+	struct nng_tls_config *tls_dial;
+
 	/* Size of raft_uv's open segment files, bytes; 0 keeps raft_uv's 8 MiB
 	 * default (raft_uv_set_segment_size()). */
 	size_t segment_bytes;

@@ -343,7 +343,7 @@ class Workload:
 class Cluster:
     """A local cluster in a private directory on private ports."""
 
-    def __init__(self, nodes=3, node_args="", name="cluster"):
+    def __init__(self, nodes=3, node_args="", name="cluster", env=None):
         self.n = nodes
         self.tmp = tempfile.mkdtemp(prefix=f"stratus-{name}-")
         self.dir = os.path.join(self.tmp, "cluster")
@@ -362,6 +362,11 @@ class Cluster:
             "STRATUS_NODE_ARGS": node_args,
             "STRATUS_UP_TIMEOUT": "30",
         })
+        self.env.update(env or {})
+        self.tls = self.env.get("STRATUS_TLS") == "1"
+        if self.tls:
+            # cluster.sh makes the CA under the cluster dir at `up`.
+            self.env["STRATUS_CA"] = os.path.join(self.dir, "tls", "ca.pem")
         self.workloads = []
         self._torn_down = False
         atexit.register(self.teardown)
@@ -409,7 +414,8 @@ class Cluster:
                 if not os.path.exists(os.path.join(self.node_dir(i), "removed"))]
 
     def client_address(self, i):
-        return f"tcp://127.0.0.1:{node_ports(self.base, i)[1]}"
+        scheme = "tls+tcp" if self.tls else "tcp"
+        return f"{scheme}://127.0.0.1:{node_ports(self.base, i)[1]}"
 
     def endpoints(self):
         return ",".join(self.client_address(i) for i in self.members())
@@ -556,8 +562,8 @@ class Cluster:
         """Start raw_request in the background; finish with raw_finish()."""
         cmd = [self.bins["raw_request"], "--address", address, "--timeout-ms", str(timeout_ms),
                *args]
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+        p = subprocess.Popen(cmd, env=self.env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         p.stratus_args = args
         p.stratus_timeout = timeout_ms / 1000 + 30
         return p
@@ -785,7 +791,7 @@ def _on_signal(signo, frame):
     raise KeyboardInterrupt(f"signal {signo}")
 
 
-def run_test(name, prop, body, nodes=3, node_args=""):
+def run_test(name, prop, body, nodes=3, node_args="", env=None):
     """Run body(cluster) against a fresh cluster; print the property, the
     measurements and PASS/FAIL; exit 0 or 1. Always tears down."""
     signal.signal(signal.SIGTERM, _on_signal)
@@ -797,7 +803,7 @@ def run_test(name, prop, body, nodes=3, node_args=""):
     ok = False
     c = None
     try:
-        c = Cluster(nodes=nodes, node_args=node_args, name=name)
+        c = Cluster(nodes=nodes, node_args=node_args, name=name, env=env)
         c.up()
         body(c)
         ok = True

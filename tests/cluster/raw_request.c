@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
 #include <nng/protocol/reqrep0/req.h>
 
 #include "wire.h"
@@ -500,6 +501,21 @@ int main(int argc, char **argv)
 	}
 	nng_dialer_set_ms(dialer, NNG_OPT_RECONNMINT, 3600000);
 	nng_dialer_set_ms(dialer, NNG_OPT_RECONNMAXT, 3600000);
+	/* tls+tcp:// (clusters started with STRATUS_TLS=1): the CA from
+	 * STRATUS_CA, as the CLI takes it. */
+	if (strncmp(address, "tls+tcp://", 10) == 0 &&
+	    getenv("STRATUS_CA") != NULL) {
+		nng_tls_config *tls = NULL;
+		if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT)) ==
+			0 &&
+		    (rv = nng_tls_config_ca_file(tls, getenv("STRATUS_CA"))) ==
+			0) {
+			rv = nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, tls);
+		}
+		if (tls != NULL) {
+			nng_tls_config_free(tls); /* the dialer holds its own */
+		}
+	}
 	if ((rv = nng_dialer_start(dialer, 0)) != 0) {
 		printf("NO_CONNECT {\"error\":");
 		json_str(nng_strerror(rv));

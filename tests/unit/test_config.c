@@ -174,6 +174,10 @@ static const char full_json[] =
     "  \"limits\": { \"max_request_bytes\": 1048576, \"max_batch_commands\": "
     "128,\n"
     "              \"max_batch_bytes\": 2097152, \"max_connections\": 64 },\n"
+    "  \"tls\": { \"ca\": \"/etc/stratus/ca.pem\", \"cert\": "
+    "\"/etc/stratus/node2.pem\",\n"
+    "           \"key\": \"/etc/stratus/node2.key\" },\n"
+    "  \"allow_plaintext\": true,\n"
     "  \"log_level\": \"debug\"\n"
     "}\n";
 
@@ -250,6 +254,10 @@ static void test_full_file(void **state)
 	assert_int_equal(c.max_batch_bytes, 2097152);
 	assert_int_equal(c.max_connections, 64);
 	assert_int_equal(c.log_level, LOGLEVEL_DEBUG);
+	assert_string_equal(c.tls_ca, "/etc/stratus/ca.pem");
+	assert_string_equal(c.tls_cert, "/etc/stratus/node2.pem");
+	assert_string_equal(c.tls_key, "/etc/stratus/node2.key");
+	assert_true(c.allow_plaintext);
 	assert_int_equal(config_validate(&c, err, sizeof err), 0);
 
 	assert_ptr_equal(config_find_peer(&c, 3), &c.peers[2]);
@@ -586,6 +594,47 @@ static void test_every_flag(void **state)
 	/* No flags at all changes nothing. */
 	assert_int_equal(parse(&c, (char *[]){NULL}, &help, err), 0);
 	assert_int_equal(c.node_id, 7);
+}
+
+/* tls+tcp:// needs the CA, certificate and key; plaintext off loopback
+ * needs allow_plaintext; raft transports agree across peers. */
+static void test_transport_security(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERRMSG_SIZE] = "";
+
+	(void)state;
+	config_defaults(&c);
+	c.node_id = 1;
+	snprintf(c.data_dir, sizeof c.data_dir, "/tmp/x");
+	snprintf(c.raft_address, sizeof c.raft_address, "tcp://10.0.0.1:7001");
+	snprintf(c.client_address, sizeof c.client_address,
+		 "tcp://127.0.0.1:7002");
+	c.n_peers = 1;
+	c.peers[0].id = 1;
+	snprintf(c.peers[0].raft_address, sizeof c.peers[0].raft_address,
+		 "tcp://10.0.0.1:7001");
+	snprintf(c.peers[0].client_address, sizeof c.peers[0].client_address,
+		 "tcp://127.0.0.1:7002");
+	assert_int_equal(config_validate(&c, err, sizeof err), -1);
+	assert_contains(err, "plaintext on a non-loopback address");
+	c.allow_plaintext = true;
+	assert_int_equal(config_validate(&c, err, sizeof err), 0);
+
+	c.allow_plaintext = false;
+	snprintf(c.raft_address, sizeof c.raft_address,
+		 "tls+tcp://10.0.0.1:7001");
+	assert_int_equal(config_validate(&c, err, sizeof err), -1);
+	assert_contains(err, "another transport");
+	snprintf(c.peers[0].raft_address, sizeof c.peers[0].raft_address,
+		 "tls+tcp://10.0.0.1:7001");
+	assert_int_equal(config_validate(&c, err, sizeof err), -1);
+	assert_contains(err, "--tls-ca");
+	snprintf(c.tls_ca, sizeof c.tls_ca, "ca.pem");
+	snprintf(c.tls_cert, sizeof c.tls_cert, "n1.pem");
+	assert_int_equal(config_validate(&c, err, sizeof err), -1);
+	snprintf(c.tls_key, sizeof c.tls_key, "n1.key");
+	assert_int_equal(config_validate(&c, err, sizeof err), 0);
 }
 
 static void test_flags_override_file(void **state)
@@ -976,6 +1025,7 @@ int main(void)
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_small_errmsg),
 	    cmocka_unit_test(test_every_flag),
+	    cmocka_unit_test(test_transport_security),
 	    cmocka_unit_test(test_flags_override_file),
 	    cmocka_unit_test(test_help),
 	    cmocka_unit_test(test_flag_errors),
