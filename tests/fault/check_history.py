@@ -42,7 +42,8 @@ What is checked:
        with one deduplication id gets one message id (within the 5-minute
        window) and at most one message per deduplication id is ever
        delivered; nothing is delivered that was not sent or whose send
-       failed.
+       failed; no operation is told that the queue (created before the
+       workload began, never deleted) does not exist.
 
 Usage: check_history.py HISTORY... [--json]   (exit 0: no anomaly, 1:
 anomalies, 2: unreadable history). Python 3 standard library only.
@@ -345,6 +346,16 @@ def check_sqs(h, rep, queue):
     if not (sends or recvs or dels):
         return
     drained = any(e.get("event") == "drained" and e.get("queue") == queue for e in h.events)
+    # The workload creates its queues before its first operation and never
+    # deletes them: "does not exist" is a stale answer (e.g. a node that
+    # has not applied the creation yet answering for the leader).
+    gone = [op for op in sends + recvs + dels if op.type != "ok"
+            and (op.result or {}).get("error") in ("QueueDoesNotExist",
+                                                   "AWS.SimpleQueueService.NonExistentQueue")]
+    if gone:
+        rep.anomaly("sqs-queue-missing", f"queue {queue}: {len(gone)} operation(s) answered "
+                    "that the queue does not exist; it was created before the workload "
+                    "started and never deleted", gone)
     fifo = any(op.args.get("group") for op in sends)
 
     send_by_body = {}

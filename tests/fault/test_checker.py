@@ -262,6 +262,12 @@ class SqsTests(unittest.TestCase):
         h.recv(2, "std", [("m1", "b1", "h2")], 4, 5, vt=10)
         self.assertKind(h.check(), "sqs-redelivered-while-invisible")
 
+    def test_queue_missing(self):
+        h = H().send(0, "std", "b1", "m1", 0, 1)
+        h.op(1, "receive", {"queue": "std", "max": 1, "vt": 5, "wait": 0}, 2, 3, "fail",
+             {"error": "QueueDoesNotExist", "message": "The specified queue does not exist."})
+        self.assertKind(h.check(), "sqs-queue-missing")
+
     def test_phantom_and_failed_send(self):
         h = H().send(0, "std", "b1", "m1", 0, 1, "fail")
         h.recv(1, "std", [("m1", "b1", "h1"), ("m9", "zz", "h9")], 2, 3)

@@ -3,7 +3,7 @@
 history check.
 
 Property: while history_workload runs (6 chains: kv reads and unique
-writes on 5 contended keys; SQS standard and FIFO sends — FIFO with 3
+writes on 5 contended keys; SQS standard and FIFO sends — FIFO with 4
 groups and deduplication ids, some resent — receives, deletes) against a
 3-node cluster (nodes started with --enable-test-hooks), and a seeded
 random schedule of faults is applied — SIGKILL + restart of a node (the
@@ -24,6 +24,8 @@ Environment:
                              schedules of about 40 s (each: its own
                              workload run, history, drain and check)
   STRATUS_FAULT_SCHEDULES=K  override the number of schedules
+  STRATUS_FAULT_ONLY=k       run only schedule k of the seed (a replay of
+                             the schedule a failure names)
   STRATUS_FAULT_ARTIFACTS=D  where a failing schedule's history is copied
                              (default BUILD/fault-artifacts)
 Run by hand: STRATUS_BUILD_DIR=build-fault python3 tests/fault/test_fault_schedule.py
@@ -319,8 +321,16 @@ def run_schedule(c, k, seconds):
     wl.drain()
     log(f"queues of run {run} drained")
     applied, digest, _ = c.converged(timeout=90)
-    rep = check_history.check_file(wl.path)
+    h = check_history.History.load([wl.path])
+    rep = check_history.check(h)
     print(rep.text(), flush=True)
+    errors = {}
+    for op in h.ops:
+        if op.type != "ok":
+            name = f"{op.f}:{op.type}:{(op.result or {}).get('error', 'no completion')}"
+            errors[name] = errors.get(name, 0) + 1
+    if errors:
+        log("not ok operations: " + ", ".join(f"{k}={v}" for k, v in sorted(errors.items())))
     st = rep.stats
     for key in ("ops", "ok", "fail", "info"):
         totals[key] += st.get(key, 0)
@@ -334,7 +344,8 @@ def run_schedule(c, k, seconds):
         raise TestFailure(
             f"SEED={SEED} schedule {k}: {len(rep.anomalies)} anomalies "
             f"({', '.join(rep.kinds())}); history kept at {dest}; replay with "
-            f"STRATUS_FAULT_SEED={SEED} STRATUS_FAULT_SECONDS={TOTAL_S:g}")
+            f"STRATUS_FAULT_SEED={SEED} STRATUS_FAULT_SECONDS={TOTAL_S:g} "
+            f"STRATUS_FAULT_SCHEDULES={N_SCHEDULES} STRATUS_FAULT_ONLY={k}")
     c.faults_seen = getattr(c, "faults_seen", 0) + sum(faults.count.values())
 
 
@@ -345,8 +356,10 @@ def body(c):
     check(os.access(HISTORY_WORKLOAD, os.X_OK), f"{HISTORY_WORKLOAD} is missing (build first)")
     c.wait_leader(timeout=30)
     try:
+        only = os.environ.get("STRATUS_FAULT_ONLY")
         for k in range(N_SCHEDULES):
-            run_schedule(c, k, TOTAL_S / N_SCHEDULES)
+            if only is None or int(only) == k:
+                run_schedule(c, k, TOTAL_S / N_SCHEDULES)
     except TestFailure as e:
         if f"SEED={SEED}" not in str(e):
             raise TestFailure(f"SEED={SEED}: {e}")
