@@ -4,7 +4,9 @@
 
 Property: /healthz answers 200 on every node; /readyz answers 200 on every
 node of a healthy cluster, turns non-200 (still answering) on a node that
-lost the majority (the other two SIGSTOPped) while its /healthz stays 200,
+lost the majority (the other two SIGSTOPped) while its /healthz stays 200
+and SQS requests to it (Query and JSON) get 5xx ServiceUnavailable rather
+than hanging,
 and is 200 everywhere again once they resume. /metrics is Prometheus text
 format 0.0.4 (every sample line `name{labels} value`, HELP/TYPE at most once
 per family and before its samples, histogram buckets cumulative with +Inf
@@ -20,10 +22,11 @@ import math
 import os
 import re
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from httptest import (TestFailure, check, end_checks, expect, json_call, log,  # noqa: E402
-                      query, request, roles, wait_http, wait_until)
+from httptest import (TestFailure, check, end_checks, expect, json_call, json_error_type,  # noqa: E402
+                      log, query, request, roles, wait_http, wait_until, xml_error)
 from harness import run_test  # noqa: E402
 
 # ---- the metric families this test expects (as broker/node_pages.c, sqs_metrics.c
@@ -303,6 +306,32 @@ def body(c):
             check(h == 200, f"node {lone} /healthz without a majority: {h}")
         _, s = scrape(c, lone)
         log(f"node {lone} role without a majority: {role_of(s)}")
+        # SQS requests to it are answered with an AWS error (no hang) — concurrently.
+        answers = {}
+
+        def ask(proto):
+            try:
+                if proto == "query":
+                    st, hd, text = query(c, lone, {"Action": "ListQueues"}, timeout=120)
+                    e = xml_error(text)
+                    answers[proto] = (st, e[1] if e else text[:200])
+                else:
+                    st, hd, doc = json_call(c, lone, "SendMessage", {"QueueUrl": url, "MessageBody": "x"},
+                                            timeout=120)
+                    answers[proto] = (st, json_error_type(doc) or str(doc)[:200])
+            except OSError as e:
+                answers[proto] = (None, repr(e))
+        ts = [threading.Thread(target=ask, args=(p,)) for p in ("query", "json")]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(150)
+        log(f"node {lone} without a majority answers SQS requests with: {answers}")
+        for proto in ("query", "json"):
+            st, code = answers.get(proto, (None, "no answer"))
+            expect(st is not None and st >= 500 and code == "ServiceUnavailable",
+                   f"{proto} request to node {lone} without a majority: HTTP {st} {code} "
+                   f"(expected 503 ServiceUnavailable, not a hang)")
     finally:
         for n in others:
             c.resume(n)
