@@ -11,7 +11,10 @@ each message exactly once and in order; sends made after each kill through
 the surviving nodes succeed again (the followers find the new leader);
 long polls running across the kills return (200, or an AWS error document,
 or a closed connection from the killed node) and never hang past the
-client's 60 s timeout; a failed send is answered with an AWS error document
+client's 60 s timeout; consumers receiving (VisibilityTimeout 600) and
+deleting through every node across the kills never get a message twice,
+and what they and a final drain see accounts for the prefilled messages
+(up to 3 per failed receive); a failed send is answered with an AWS error document
 or a closed connection, never a hang. All nodes converge afterwards.
 """
 import os
@@ -27,6 +30,8 @@ from harness import run_test  # noqa: E402
 STD_WRITERS = 4
 FIFO_WRITERS = 2
 POLLERS = 6
+CONSUMERS = 4
+PREFILL = 1200
 ROUNDS = 2
 
 
@@ -52,12 +57,22 @@ def body(c):
     urls = {}
     for name, attrs in (("failover", {"VisibilityTimeout": "600"}),
                         ("failover.fifo", {"VisibilityTimeout": "600", "FifoQueue": "true"}),
-                        ("failover-empty", {})):
+                        ("failover-empty", {}),
+                        ("failover-consume", {"VisibilityTimeout": "600"})):
         st, _, doc = json_call(c, followers[0], "CreateQueue", {"QueueName": name, "Attributes": attrs})
         check(st == 200, f"CreateQueue {name}: HTTP {st} {doc}")
         urls[name] = doc["QueueUrl"]
 
+    for b in range(PREFILL // 10):
+        st, _, doc = json_call(c, nodes[b % 3], "SendMessageBatch", {
+            "QueueUrl": urls["failover-consume"],
+            "Entries": [{"Id": str(k), "MessageBody": f"c{b * 10 + k}"} for k in range(10)]})
+        check(st == 200 and len(doc.get("Successful", [])) == 10, f"SendMessageBatch: HTTP {st} {doc}")
+
     lock = threading.Lock()
+    consumed = {}      # body -> MessageId, from ReceiveMessage (visibility 600)
+    consumed_dups = []
+    failed_receives = [0]
     acked = {}         # body -> MessageId (standard queue)
     attempted = set()
     fifo_acked = {w: [] for w in range(FIFO_WRITERS)}
@@ -151,7 +166,43 @@ def body(c):
                     polls["closed"] += 1
                 time.sleep(0.2)
 
-    threads = ([threading.Thread(target=std_writer, args=(w,), daemon=True) for w in range(STD_WRITERS)]
+    def consumer(k):
+        i = 0
+        while not stop.is_set():
+            n = nodes[(k + i) % len(nodes)]
+            i += 1
+            try:
+                st, _, d = json_call(c, n, "ReceiveMessage", {
+                    "QueueUrl": urls["failover-consume"], "MaxNumberOfMessages": 3,
+                    "VisibilityTimeout": 600, "WaitTimeSeconds": 1}, timeout=60)
+            except TimeoutError:
+                with lock:
+                    hung.append((n, "consumer receive"))
+                continue
+            except OSError:
+                with lock:
+                    failed_receives[0] += 1
+                time.sleep(0.1)
+                continue
+            if st != 200:
+                with lock:
+                    failed_receives[0] += 1
+                continue
+            for m in d.get("Messages", []):
+                with lock:
+                    if m["Body"] in consumed:
+                        consumed_dups.append((m["Body"], consumed[m["Body"]], m["MessageId"], n))
+                    consumed[m["Body"]] = m["MessageId"]
+                try:  # delete through another node; a failed delete is fine (visibility 600)
+                    json_call(c, nodes[(k + i + 1) % len(nodes)], "DeleteMessage", {
+                        "QueueUrl": urls["failover-consume"], "ReceiptHandle": m["ReceiptHandle"]},
+                              timeout=60)
+                except OSError:
+                    pass
+            time.sleep(0.1)  # paced, so that consuming spans the kills
+
+    threads = ([threading.Thread(target=consumer, args=(k,), daemon=True) for k in range(CONSUMERS)]
+               + [threading.Thread(target=std_writer, args=(w,), daemon=True) for w in range(STD_WRITERS)]
                + [threading.Thread(target=fifo_writer, args=(w,), daemon=True)
                   for w in range(FIFO_WRITERS)]
                + [threading.Thread(target=poller, args=(p,), daemon=True) for p in range(POLLERS)])
@@ -164,7 +215,8 @@ def body(c):
         with lock:
             state["killed_at"] = time.monotonic()
             state["after_kill"] = 0
-        log(f"round {r + 1}: {len(acked)} sends acknowledged; SIGKILL the leader, node {current}")
+        log(f"round {r + 1}: {len(acked)} sends acknowledged, {len(consumed)} prefilled messages "
+            f"consumed; SIGKILL the leader, node {current}")
         c.kill(current)
         wait_until(lambda: state["after_kill"] >= 100, 90,
                    f"100 sends acknowledged after killing node {current}", interval=0.2)
@@ -227,6 +279,21 @@ def body(c):
     expect(not wrong_id, f"{len(wrong_id)} received with another MessageId than their send's: "
                          f"{[(b, acked[b], received[b]) for b in wrong_id[:5]]}")
     expect(not unknown, f"bodies never sent were received: {unknown[:10]}")
+
+    rest = drain(urls["failover-consume"], False)
+    rest_bodies = [m["Body"] for m in rest]
+    all_bodies = list(consumed) + rest_bodies
+    log(f"consumers: {len(consumed)} messages received during the kills ({failed_receives[0]} "
+        f"failed receive attempts), {len(rest)} left afterwards, of {PREFILL}")
+    check(not consumed_dups, f"{len(consumed_dups)} messages delivered twice within their 600 s "
+                             f"visibility (body, first id, second id, node): {consumed_dups[:5]}")
+    check(len(set(all_bodies)) == len(all_bodies),
+          f"messages received during the kills were received again afterwards: "
+          f"{sorted(set(consumed) & set(rest_bodies))[:10]}")
+    expect(set(all_bodies) <= {f"c{k}" for k in range(PREFILL)}, "unknown bodies in failover-consume")
+    expect(len(all_bodies) >= PREFILL - 3 * failed_receives[0],
+           f"only {len(all_bodies)} of {PREFILL} prefilled messages seen, with {failed_receives[0]} "
+           f"failed receives (at most 3 messages each may be in flight unseen)")
 
     fifo = drain(urls["failover.fifo"], True)
     for w in range(FIFO_WRITERS):
