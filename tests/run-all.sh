@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's quick start and CI run it:
 # install what is missing, build with AddressSanitizer + UBSan, run the
-# unit, fsm and cluster suites, run every fuzz target briefly (clang build,
+# unit, fsm, cluster, http (unmodified AWS clients; installed here when
+# missing) and fault suites, run every fuzz target briefly (clang build,
 # tests/run-fuzz.sh), and end with "N passed, N failed".
 #
 #   tests/run-all.sh                 # everything
@@ -11,7 +12,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=${BUILD_DIR:-build-test}
-suites=${SUITES:-unit fsm cluster fuzz}
+suites=${SUITES:-unit fsm cluster http fault fuzz}
 
 "$top/scripts/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
 
