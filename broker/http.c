@@ -691,7 +691,7 @@ static void on_wake(uv_async_t *h)
 			answer(p);
 		}
 		if (p->job != NULL) {
-			metrics_buf_release(&p->job->body);
+			strbuf_release(&p->job->body);
 			free(p->job);
 		}
 		pending_free(p);
@@ -899,7 +899,7 @@ void http_stop(struct http_server *s)
 	while ((p = s->done_head) != NULL) {
 		s->done_head = p->next;
 		if (p->job != NULL) {
-			metrics_buf_release(&p->job->body);
+			strbuf_release(&p->job->body);
 			free(p->job);
 		}
 		pending_free(p);
@@ -907,7 +907,7 @@ void http_stop(struct http_server *s)
 	uv_close((uv_handle_t *)&s->node_async, on_node_async_closed);
 }
 
-void http_write_metrics(struct http_server *s, struct metrics_buf *b)
+void http_write_metrics(struct http_server *s, struct strbuf *b)
 {
 	char code[8];
 

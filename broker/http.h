@@ -37,9 +37,9 @@ enum http_page { HTTP_PAGE_HEALTHZ, HTTP_PAGE_READYZ, HTTP_PAGE_METRICS };
 
 struct http_local {
 	enum http_page page;
-	/* filled by the node: status, and a body (metrics_buf owns it) */
+	/* filled by the node: status, and a body (owned) */
 	int status;
-	struct metrics_buf body;
+	struct strbuf body;
 	/* private */
 	void *pending_;
 	struct http_local *next_;
@@ -72,6 +72,6 @@ void http_stop(struct http_server *s);
 
 /* Append the HTTP layer's own metrics (requests by protocol and status).
  * Any thread. */
-void http_write_metrics(struct http_server *s, struct metrics_buf *b);
+void http_write_metrics(struct http_server *s, struct strbuf *b);
 
 #endif

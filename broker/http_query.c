@@ -15,6 +15,7 @@
  *   list holds the elements in index order, without the gaps;
  * - integers and booleans are checked and converted, blobs stay base64. */
 #include "http_codec.h"
+#include "strbuf.h"
 #include "query_model.h"
 
 #include <errno.h>
@@ -904,44 +905,7 @@ fail:
 
 /* ---- XML output ------------------------------------------------------- */
 
-struct xbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void xb_put(struct xbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (p == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void xb_str(struct xbuf *b, const char *s)
-{
-	xb_put(b, s, strlen(s));
-}
-
-/* Text content, escaped. XML 1.0 cannot carry NUL, most C0 controls,
- * U+FFFE and U+FFFF, even as character references: those become U+FFFD.
- * s is UTF-8 (jansson's strings are). */
-static void xb_text(struct xbuf *b, const char *s, size_t n)
+static void xb_text(struct strbuf *b, const char *s, size_t n)
 {
 	size_t run = 0;
 
@@ -985,29 +949,29 @@ static void xb_text(struct xbuf *b, const char *s, size_t n)
 		}
 		if (rep == NULL)
 			continue;
-		xb_put(b, s + run, i - run);
-		xb_str(b, rep);
+		strbuf_put(b, s + run, i - run);
+		strbuf_puts(b, rep);
 		i += skip;
 		run = i + 1;
 	}
-	xb_put(b, s + run, n - run);
+	strbuf_put(b, s + run, n - run);
 }
 
-static void xb_open(struct xbuf *b, const char *name)
+static void xb_open(struct strbuf *b, const char *name)
 {
-	xb_str(b, "<");
-	xb_str(b, name);
-	xb_str(b, ">");
+	strbuf_puts(b, "<");
+	strbuf_puts(b, name);
+	strbuf_puts(b, ">");
 }
 
-static void xb_close(struct xbuf *b, const char *name)
+static void xb_close(struct strbuf *b, const char *name)
 {
-	xb_str(b, "</");
-	xb_str(b, name);
-	xb_str(b, ">");
+	strbuf_puts(b, "</");
+	strbuf_puts(b, name);
+	strbuf_puts(b, ">");
 }
 
-static void xb_elem(struct xbuf *b, const char *name, const char *text)
+static void xb_elem(struct strbuf *b, const char *name, const char *text)
 {
 	xb_open(b, name);
 	xb_text(b, text, strlen(text));
@@ -1053,11 +1017,11 @@ static bool scalar_text(uint8_t type, const json_t *v, char *num, size_t cap,
 	return false;
 }
 
-static void encode_shape(const struct query_service *svc, struct xbuf *b,
+static void encode_shape(const struct query_service *svc, struct strbuf *b,
 			 uint16_t shape, const json_t *v, const char *name,
 			 int depth);
 
-static void encode_members(const struct query_service *svc, struct xbuf *b,
+static void encode_members(const struct query_service *svc, struct strbuf *b,
 			   const struct query_shape *sh, const json_t *obj,
 			   int depth)
 {
@@ -1111,7 +1075,7 @@ static void encode_members(const struct query_service *svc, struct xbuf *b,
 
 /* <name>v</name> by shape; values that do not fit the shape are left out
  * (the service's output is trusted to follow its model). */
-static void encode_shape(const struct query_service *svc, struct xbuf *b,
+static void encode_shape(const struct query_service *svc, struct strbuf *b,
 			 uint16_t shape, const json_t *v, const char *name,
 			 int depth)
 {
@@ -1140,17 +1104,17 @@ static void encode_shape(const struct query_service *svc, struct xbuf *b,
 	xb_close(b, name);
 }
 
-static int reply_take(struct xbuf *b, struct http_reply *reply, int status,
+static int reply_take(struct strbuf *b, struct http_reply *reply, int status,
 		      const char *request_id)
 {
 	memset(reply, 0, sizeof(*reply));
 	if (b->oom) {
-		free(b->p);
+		free(b->data);
 		return -1;
 	}
 	reply->status = status;
 	reply->content_type = "text/xml";
-	reply->body = b->p;
+	reply->body = b->data;
 	reply->body_len = b->len;
 	if (request_id != NULL && request_id[0] != '\0') {
 		reply->headers[0].name = "x-amzn-RequestId";
@@ -1161,17 +1125,17 @@ static int reply_take(struct xbuf *b, struct http_reply *reply, int status,
 	return 0;
 }
 
-static void xb_root(struct xbuf *b, const char *root,
+static void xb_root(struct strbuf *b, const char *root,
 		    const struct query_service *svc)
 {
-	xb_str(b, "<?xml version=\"1.0\"?><");
-	xb_str(b, root);
+	strbuf_puts(b, "<?xml version=\"1.0\"?><");
+	strbuf_puts(b, root);
 	if (svc != NULL) {
-		xb_str(b, " xmlns=\"");
+		strbuf_puts(b, " xmlns=\"");
 		xb_text(b, svc->xml_namespace, strlen(svc->xml_namespace));
-		xb_str(b, "\"");
+		strbuf_puts(b, "\"");
 	}
-	xb_str(b, ">");
+	strbuf_puts(b, ">");
 }
 
 int query_encode_output(const char *service, const char *action,
@@ -1181,7 +1145,7 @@ int query_encode_output(const char *service, const char *action,
 	const struct query_service *svc = service_by_name(service);
 	const struct query_operation *op =
 	    svc ? operation_by_name(svc, action, strlen(action)) : NULL;
-	struct xbuf b = {0};
+	struct strbuf b = {0};
 	char root[HTTP_CODEC_NAME_SIZE + 16];
 
 	snprintf(root, sizeof(root), "%sResponse", action);
@@ -1276,7 +1240,7 @@ int query_encode_error(const char *service, const char *code,
 {
 	const struct query_service *svc =
 	    service ? service_by_name(service) : NULL;
-	struct xbuf b = {0};
+	struct strbuf b = {0};
 	int status;
 	const char *qcode = query_error_code(service, code, &status);
 
@@ -1285,7 +1249,7 @@ int query_encode_error(const char *service, const char *code,
 	xb_elem(&b, "Type", sender_fault ? "Sender" : "Receiver");
 	xb_elem(&b, "Code", qcode);
 	xb_elem(&b, "Message", message ? message : "");
-	xb_str(&b, "<Detail/>");
+	strbuf_puts(&b, "<Detail/>");
 	xb_close(&b, "Error");
 	xb_elem(&b, "RequestId", request_id ? request_id : "");
 	xb_close(&b, "ErrorResponse");

@@ -39,21 +39,21 @@ static bool node_ready(struct node *n, const char **why)
 	return raft_last_applied(&n->raft) >= n->raft.commit_index;
 }
 
-static void gauge(struct metrics_buf *b, const char *name, const char *help,
+static void gauge(struct strbuf *b, const char *name, const char *help,
 		  double v)
 {
 	metrics_family(b, name, "gauge", help);
 	metrics_sample(b, name, v, NULL);
 }
 
-static void counter(struct metrics_buf *b, const char *name,
+static void counter(struct strbuf *b, const char *name,
 		    const char *help, double v)
 {
 	metrics_family(b, name, "counter", help);
 	metrics_sample(b, name, v, NULL);
 }
 
-static void write_metrics(struct node *n, struct metrics_buf *b)
+static void write_metrics(struct node *n, struct strbuf *b)
 {
 	static const int states[] = {RAFT_UNAVAILABLE, RAFT_FOLLOWER,
 				     RAFT_CANDIDATE, RAFT_LEADER};
@@ -133,15 +133,15 @@ void node_http_page(void *ctx, struct http_local *job)
 	switch (job->page) {
 	case HTTP_PAGE_HEALTHZ:
 		job->status = 200;
-		metrics_printf(&job->body, "ok\n");
+		strbuf_printf(&job->body, "ok\n");
 		break;
 	case HTTP_PAGE_READYZ:
 		if (node_ready(n, &why)) {
 			job->status = 200;
-			metrics_printf(&job->body, "ready\n");
+			strbuf_printf(&job->body, "ready\n");
 		} else {
 			job->status = 503;
-			metrics_printf(&job->body, "not ready: %s\n", why);
+			strbuf_printf(&job->body, "not ready: %s\n", why);
 		}
 		break;
 	case HTTP_PAGE_METRICS:

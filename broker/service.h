@@ -43,7 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct metrics_buf;
+struct strbuf;
 
 #define SERVICE_ERRMSG_SIZE 512
 #define SERVICE_WAIT_KEY_SIZE 200
@@ -117,7 +117,7 @@ struct service {
 	uint64_t (*digest)(const void *state);
 	/* Optional (NULL): append the service's Prometheus metric families
 	 * (metrics.h) to b, for /metrics. */
-	void (*metrics)(const void *state, struct metrics_buf *b);
+	void (*metrics)(const void *state, struct strbuf *b);
 	void (*destroy)(struct service *svc);
 };
 

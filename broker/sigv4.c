@@ -35,6 +35,7 @@
  * signs it; its value is not checked (the cluster has no session
  * credentials). */
 #include "sigv4.h"
+#include "strbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -197,50 +198,15 @@ static void hmac(const uint8_t *key, size_t key_len, const void *msg,
 
 /* ---------------- growable buffer ---------------- */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
 
-static void buf_add(struct buf *b, const void *s, size_t n)
+static void buf_ch(struct strbuf *b, char c)
 {
-	if (b->oom) {
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *p;
-
-		while (cap < b->len + n + 1) {
-			cap *= 2;
-		}
-		p = realloc(b->p, cap);
-		if (p == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void buf_ch(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
+	strbuf_put(b, &c, 1);
 }
 
 /* Append s percent-encoded: bytes other than [A-Za-z0-9-_.~] and those in
  * also_safe become %XX (upper-case hex). */
-static void buf_encode(struct buf *b, struct span s, const char *also_safe)
+static void buf_encode(struct strbuf *b, struct span s, const char *also_safe)
 {
 	static const char digits[] = "0123456789ABCDEF";
 	size_t i;
@@ -256,7 +222,7 @@ static void buf_encode(struct buf *b, struct span s, const char *also_safe)
 		} else {
 			char e[3] = {'%', digits[c >> 4], digits[c & 15]};
 
-			buf_add(b, e, 3);
+			strbuf_put(b, e, 3);
 		}
 	}
 }
@@ -477,19 +443,19 @@ static char *decode(struct span s, size_t *len)
 
 static char *encode_dup(const char *s, size_t n)
 {
-	struct buf b = {0};
+	struct strbuf b = {0};
 	struct span sp = {s, n};
 
 	buf_encode(&b, sp, "");
-	buf_add(&b, "", 0);
+	strbuf_put(&b, "", 0);
 	if (b.oom) {
-		free(b.p);
+		free(b.data);
 		return NULL;
 	}
-	if (b.p == NULL) {
+	if (b.data == NULL) {
 		return strdup("");
 	}
-	return b.p;
+	return b.data;
 }
 
 static void query_free(struct query *q)
@@ -593,7 +559,7 @@ static int qparam_cmp(const void *a, const void *b)
 
 /* The path with botocore's remove_dot_segments applied (which also drops
  * empty segments), then encoded with '/' left bare. */
-static void canonical_uri(struct buf *b, struct span path)
+static void canonical_uri(struct strbuf *b, struct span path)
 {
 	struct span *segs;
 	size_t i, n = 0, cap = 1;
@@ -649,7 +615,7 @@ static void canonical_uri(struct buf *b, struct span path)
 	free(segs);
 }
 
-static void canonical_query(struct buf *b, const struct query *q,
+static void canonical_query(struct strbuf *b, const struct query *q,
 			    bool presigned)
 {
 	const struct qparam **v;
@@ -676,16 +642,16 @@ static void canonical_query(struct buf *b, const struct query *q,
 			buf_ch(b, '&');
 		}
 		first = false;
-		buf_str(b, v[i]->enc_name);
+		strbuf_puts(b, v[i]->enc_name);
 		buf_ch(b, '=');
-		buf_str(b, v[i]->enc_value);
+		strbuf_puts(b, v[i]->enc_value);
 	}
 	free(v);
 }
 
 /* Append a header value trimmed, with inner whitespace runs collapsed to
  * one space (botocore: ' '.join(value.split())). */
-static void buf_trimall(struct buf *b, struct span v)
+static void buf_trimall(struct strbuf *b, struct span v)
 {
 	size_t i = 0;
 	bool first = true;
@@ -707,13 +673,13 @@ static void buf_trimall(struct buf *b, struct span v)
 			buf_ch(b, ' ');
 		}
 		first = false;
-		buf_add(b, v.p + i, j - i);
+		strbuf_put(b, v.p + i, j - i);
 		i = j;
 	}
 }
 
 /* "name:v1,v2\n" for each signed header name, in the given order. */
-static void canonical_headers(struct buf *b, const struct sigv4_request *r,
+static void canonical_headers(struct strbuf *b, const struct sigv4_request *r,
 			      const struct span *names, size_t n_names)
 {
 	size_t i, k;
@@ -1099,7 +1065,7 @@ static enum sigv4_status parse_credential(struct span cred,
 }
 
 /* The canonical request into creq (see the top of this file). */
-static void canonical_request(struct buf *creq, const struct sigv4_request *r,
+static void canonical_request(struct strbuf *creq, const struct sigv4_request *r,
 			      const struct query *q, bool presigned,
 			      const struct span *names, size_t n_names,
 			      const char *payload_hash, size_t payload_hash_len)
@@ -1107,7 +1073,7 @@ static void canonical_request(struct buf *creq, const struct sigv4_request *r,
 	struct span path = {r->path ? r->path : "", r->path ? r->path_len : 0};
 	size_t i, k;
 
-	buf_add(creq, r->method ? r->method : "",
+	strbuf_put(creq, r->method ? r->method : "",
 		r->method ? r->method_len : 0);
 	buf_ch(creq, '\n');
 	canonical_uri(creq, path);
@@ -1125,32 +1091,32 @@ static void canonical_request(struct buf *creq, const struct sigv4_request *r,
 		}
 	}
 	buf_ch(creq, '\n');
-	buf_add(creq, payload_hash, payload_hash_len);
+	strbuf_put(creq, payload_hash, payload_hash_len);
 }
 
 /* The hex signature of creq under secret and the credential's scope
  * (parts[1..3]). 0, or -1 when out of memory. */
-static int signature_of(const struct buf *creq, const char *secret,
+static int signature_of(const struct strbuf *creq, const char *secret,
 			const char date_iso[17], const struct span parts[5],
 			char expected[65])
 {
-	struct buf sts = {0};
+	struct strbuf sts = {0};
 	char creq_hash[65], key[4 + SIGV4_SECRET_SIZE];
 	uint8_t k[4][32], sig[32];
 
-	sha256_hex(creq->p, creq->len, creq_hash);
-	buf_str(&sts, ALGORITHM "\n");
-	buf_str(&sts, date_iso);
+	sha256_hex(creq->data, creq->len, creq_hash);
+	strbuf_puts(&sts, ALGORITHM "\n");
+	strbuf_puts(&sts, date_iso);
 	buf_ch(&sts, '\n');
-	buf_add(&sts, parts[1].p, parts[1].n);
+	strbuf_put(&sts, parts[1].p, parts[1].n);
 	buf_ch(&sts, '/');
-	buf_add(&sts, parts[2].p, parts[2].n);
+	strbuf_put(&sts, parts[2].p, parts[2].n);
 	buf_ch(&sts, '/');
-	buf_add(&sts, parts[3].p, parts[3].n);
-	buf_str(&sts, "/" TERMINATOR "\n");
-	buf_str(&sts, creq_hash);
+	strbuf_put(&sts, parts[3].p, parts[3].n);
+	strbuf_puts(&sts, "/" TERMINATOR "\n");
+	strbuf_puts(&sts, creq_hash);
 	if (sts.oom) {
-		free(sts.p);
+		free(sts.data);
 		return -1;
 	}
 	snprintf(key, sizeof(key), "AWS4%s", secret);
@@ -1158,11 +1124,11 @@ static int signature_of(const struct buf *creq, const char *secret,
 	hmac(k[0], 32, parts[2].p, parts[2].n, k[1]);
 	hmac(k[1], 32, parts[3].p, parts[3].n, k[2]);
 	hmac(k[2], 32, TERMINATOR, strlen(TERMINATOR), k[3]);
-	hmac(k[3], 32, sts.p, sts.len, sig);
+	hmac(k[3], 32, sts.data, sts.len, sig);
 	hex(sig, 32, expected);
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(k, sizeof(k));
-	free(sts.p);
+	free(sts.data);
 	return 0;
 }
 
@@ -1175,7 +1141,7 @@ enum sigv4_status sigv4_verify(const struct sigv4_request *r, uint64_t now_ms,
 	struct span cparts[5], names[MAX_SIGNED_HEADERS], content_sha;
 	struct sig_parts sp;
 	struct query q;
-	struct buf creq = {0};
+	struct strbuf creq = {0};
 	char date_iso[17], body_hash[65], expected[65];
 	char secret[SIGV4_SECRET_SIZE];
 	int64_t req_s;
@@ -1269,7 +1235,7 @@ enum sigv4_status sigv4_verify(const struct sigv4_request *r, uint64_t now_ms,
 	st = SIGV4_OK;
 done:
 	OPENSSL_cleanse(secret, sizeof(secret));
-	free(creq.p);
+	free(creq.data);
 	query_free(&q);
 	return st;
 }

@@ -293,8 +293,8 @@ enum service_status sqs_message_precheck(struct sqs_state *st,
 bool sqs_queue_advance(struct sqs_queue *q, uint64_t now);
 /* Counts as of now without changing anything. */
 /* /metrics families (sqs_metrics.c). */
-struct metrics_buf;
-void sqs_metrics(const void *state, struct metrics_buf *b);
+struct strbuf;
+void sqs_metrics(const void *state, struct strbuf *b);
 
 void sqs_queue_counts(const struct sqs_queue *q, uint64_t now, size_t *visible,
 		      size_t *not_visible, size_t *delayed);

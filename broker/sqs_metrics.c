@@ -25,7 +25,7 @@ static const struct family families[] = {
      "Messages deleted (applied on this node)."},
 };
 
-void sqs_metrics(const void *state, struct metrics_buf *b)
+void sqs_metrics(const void *state, struct strbuf *b)
 {
 	const struct sqs_state *st = state;
 	size_t f, i, vis, nvis, del;
