@@ -136,6 +136,31 @@ static const char *header_value(h2o_req_t *req, const char *name,
 	return req->headers.entries[i].value.base;
 }
 
+/* A Host header fit for queue URLs: host[:port] with a name, an IPv4 or
+ * a bracketed IPv6 address. */
+static bool authority_ok(h2o_iovec_t a)
+{
+	if (a.len == 0 || a.len > 250) {
+		return false;
+	}
+	for (size_t i = 0; i < a.len; i++) {
+		char c = a.base[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		      c == ':' || c == '[' || c == ']' || c == '_')) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Did the client send a Host? h2o keeps it as the authority (not among
+ * the headers) and puts its host configuration's name there otherwise. */
+static bool has_host_header(h2o_req_t *req)
+{
+	return !iov_eq(req->input.authority, "default");
+}
+
 /* Send a reply (copied) with the request id; frees nothing. */
 static void send_reply(struct http_server *s, h2o_req_t *req,
 		       enum http_proto proto, const struct http_reply *r,
@@ -294,7 +319,8 @@ static const char *client_error_code(const st_error *e, int *status)
 	case ST_ERR_INTERNAL:
 		*status = 500;
 		return "InternalFailure";
-	default: /* timeout, no leader, over limit, shutting down */
+	default: /* timeout, no leader, over limit, shutting down: the
+		  * library's message names internal addresses; say less */
 		*status = 503;
 		return "ServiceUnavailable";
 	}
@@ -322,7 +348,10 @@ static void answer(struct pending *p)
 	}
 	if (p->failed) {
 		const char *code = client_error_code(&p->err, &status);
-		const char *msg = p->err.message;
+		const char *msg = status == 503 ? "The service is unavailable "
+						  "right now (no leader, or "
+						  "overloaded); retry."
+					       : p->err.message;
 		/* The library prefixes its own errors with "service Action: ";
 		 * a service's message is verbatim. */
 		send_error(s, req, p->proto, p->service, code, msg, status,
@@ -549,19 +578,21 @@ static int serve_aws(struct http_server *s, h2o_req_t *req,
 	snprintf(p->service, sizeof p->service, "%s", call.service);
 	snprintf(p->action, sizeof p->action, "%s", call.action);
 	memcpy(p->request_id, request_id, sizeof request_id);
-	snprintf(endpoint, sizeof endpoint, "%s://%.*s", s->scheme,
-		 (int)(req->input.authority.len < 250
-			   ? req->input.authority.len
-			   : 0),
-		 req->input.authority.base);
+	/* Queue URLs name the host the caller used; without a usable Host
+	 * (HTTP/1.0, garbage), this node's own address. */
+	if (has_host_header(req) && authority_ok(req->input.authority)) {
+		snprintf(endpoint, sizeof endpoint, "%s://%.*s", s->scheme,
+			 (int)req->input.authority.len,
+			 req->input.authority.base);
+	} else {
+		snprintf(endpoint, sizeof endpoint, "%s://%s", s->scheme,
+			 s->address);
+	}
 	st_call_params params = {
 	    .service = call.service,
 	    .action = call.action,
 	    .input_json = input,
-	    .endpoint = req->input.authority.len > 0 &&
-				req->input.authority.len < 250
-			    ? endpoint
-			    : NULL,
+	    .endpoint = endpoint,
 	    .access_key_id = *key_id != '\0' ? key_id : NULL,
 	    .secret_access_key = *key_id != '\0' ? secret : NULL};
 	rc = st_call_with(s->client, &params, on_call_done, p);
