@@ -57,13 +57,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CHAINS   64
-#define MAX_KEYS     64
-#define MAX_RECV     3  /* messages per workload receive */
-#define RESEND_RING  16 /* recent FIFO dedup ids a resend picks from */
-#define N_GROUPS     4
-#define QUEUE_STD    0
-#define QUEUE_FIFO   1
+#define MAX_CHAINS  64
+#define MAX_KEYS    64
+#define MAX_RECV    3  /* messages per workload receive */
+#define RESEND_RING 16 /* recent FIFO dedup ids a resend picks from */
+#define N_GROUPS    4
+#define QUEUE_STD   0
+#define QUEUE_FIFO  1
 
 static const char *const queue_names[2] = {"std", "fifo"};
 
@@ -161,9 +161,9 @@ static void hist_write(struct workload *wl, json_t *rec)
 static void log_invoke(struct workload *wl, unsigned p, const char *op,
 		       json_t *args)
 {
-	hist_write(wl, json_pack("{s:I, s:s, s:o, s:I}", "p", (json_int_t)p,
-				 "op", op, "args", args, "t0",
-				 (json_int_t)now_ns()));
+	hist_write(wl,
+		   json_pack("{s:I, s:s, s:o, s:I}", "p", (json_int_t)p, "op",
+			     op, "args", args, "t0", (json_int_t)now_ns()));
 }
 
 /* Whether an error certainly means "not applied". */
@@ -319,8 +319,8 @@ static void receive_done(void *arg, const st_error *err, const char *out)
 			/* Some are left undeleted (one in 10; one in 20
 			 * for FIFO, where one blocks its group): they come
 			 * back after their visibility timeout. */
-			bool hold = rnd_below(c, c->queue == QUEUE_FIFO ? 20
-								       : 10) != 0;
+			bool hold =
+			    rnd_below(c, c->queue == QUEUE_FIFO ? 20 : 10) != 0;
 			json_array_append_new(msgs, message_record(c, m, hold));
 		}
 		res = json_pack("{s:o}", "messages", msgs);
@@ -379,16 +379,15 @@ static void chain_next(struct chain *c)
 			/* Delete what the last receive returned. */
 			struct held *h = &c->held[--c->n_held];
 			c->queue = h->queue;
-			rc = sqs_submit(
-			    c, "delete",
-			    json_pack("{s:s, s:s, s:s}", "queue",
-				      queue_names[h->queue], "id", h->id,
-				      "handle", h->handle),
-			    "DeleteMessage",
-			    json_pack("{s:s, s:s}", "QueueUrl",
-				      wl->queue_url[h->queue], "ReceiptHandle",
-				      h->handle),
-			    delete_done);
+			rc = sqs_submit(c, "delete",
+					json_pack("{s:s, s:s, s:s}", "queue",
+						  queue_names[h->queue], "id",
+						  h->id, "handle", h->handle),
+					"DeleteMessage",
+					json_pack("{s:s, s:s}", "QueueUrl",
+						  wl->queue_url[h->queue],
+						  "ReceiptHandle", h->handle),
+					delete_done);
 			free(h->id);
 			free(h->handle);
 			goto submitted;
@@ -408,9 +407,9 @@ static void chain_next(struct chain *c)
 				log_invoke(wl, c->id, "write",
 					   json_pack("{s:s, s:s}", "key", key,
 						     "value", value));
-				rc = st_kv_put_async(wl->client, key, value,
-						     strlen(value), put_done,
-						     c);
+				rc =
+				    st_kv_put_async(wl->client, key, value,
+						    strlen(value), put_done, c);
 			}
 		} else if (pick < 70) {
 			/* SendMessage: standard or FIFO (some resends). */
@@ -418,8 +417,8 @@ static void chain_next(struct chain *c)
 			json_t *args, *in;
 
 			c->queue = q;
-			snprintf(value, sizeof value, "%s-%u-%" PRIu64,
-				 wl->run, c->id, c->n);
+			snprintf(value, sizeof value, "%s-%u-%" PRIu64, wl->run,
+				 c->id, c->n);
 			args = json_pack("{s:s, s:s}", "queue", queue_names[q],
 					 "body", value);
 			in = json_pack("{s:s, s:s}", "QueueUrl",
@@ -472,19 +471,18 @@ static void chain_next(struct chain *c)
 			int wait = rnd_below(c, 4) == 0;
 
 			c->queue = q;
-			c->vt = wl->vt_min + (int)rnd_below(
-						 c, (unsigned)(wl->vt_max -
-							       wl->vt_min + 1));
+			c->vt = wl->vt_min +
+				(int)rnd_below(
+				    c, (unsigned)(wl->vt_max - wl->vt_min + 1));
 			rc = sqs_submit(
 			    c, "receive",
 			    json_pack("{s:s, s:i, s:i, s:i}", "queue",
 				      queue_names[q], "max", max, "vt", c->vt,
 				      "wait", wait),
 			    "ReceiveMessage",
-			    json_pack("{s:s, s:i, s:i, s:i, s:[s]}",
-				      "QueueUrl", wl->queue_url[q],
-				      "MaxNumberOfMessages", max,
-				      "VisibilityTimeout", c->vt,
+			    json_pack("{s:s, s:i, s:i, s:i, s:[s]}", "QueueUrl",
+				      wl->queue_url[q], "MaxNumberOfMessages",
+				      max, "VisibilityTimeout", c->vt,
 				      "WaitTimeSeconds", wait, "AttributeNames",
 				      "All"),
 			    receive_done);
@@ -497,10 +495,8 @@ static void chain_next(struct chain *c)
 		 * sent. */
 		{
 			st_error e = {.code = rc};
-			snprintf(e.name, sizeof e.name, "%s",
-				 st_code_name(rc));
-			snprintf(e.message, sizeof e.message,
-				 "not submitted");
+			snprintf(e.name, sizeof e.name, "%s", st_code_name(rc));
+			snprintf(e.message, sizeof e.message, "not submitted");
 			/* Never sent: certainly not applied. */
 			e.code = ST_ERR_INVALID_PARAM;
 			log_complete(wl, c->id, &e, NULL);
@@ -526,8 +522,7 @@ static int make_queues(struct workload *wl, int64_t deadline_ns)
 				 "{\"FifoQueue\":\"true\"}}",
 				 name);
 		} else {
-			snprintf(in, sizeof in, "{\"QueueName\":\"%s\"}",
-				 name);
+			snprintf(in, sizeof in, "{\"QueueName\":\"%s\"}", name);
 		}
 		for (;;) {
 			char *out = NULL;
@@ -650,19 +645,18 @@ static int run_drain(struct workload *wl, unsigned p, int64_t idle_ms,
 			size_t i;
 
 			c.queue = q;
-			if (drain_call(
-				wl, p, "receive",
-				json_pack("{s:s, s:i, s:i, s:i}", "queue",
-					  queue_names[q], "max", 10, "vt", vt,
-					  "wait", 1),
-				"ReceiveMessage",
-				json_pack("{s:s, s:i, s:i, s:i, s:[s]}",
-					  "QueueUrl", wl->queue_url[q],
-					  "MaxNumberOfMessages", 10,
-					  "VisibilityTimeout", vt,
-					  "WaitTimeSeconds", 1,
-					  "AttributeNames", "All"),
-				&doc) != 0) {
+			if (drain_call(wl, p, "receive",
+				       json_pack("{s:s, s:i, s:i, s:i}",
+						 "queue", queue_names[q], "max",
+						 10, "vt", vt, "wait", 1),
+				       "ReceiveMessage",
+				       json_pack("{s:s, s:i, s:i, s:i, s:[s]}",
+						 "QueueUrl", wl->queue_url[q],
+						 "MaxNumberOfMessages", 10,
+						 "VisibilityTimeout", vt,
+						 "WaitTimeSeconds", 1,
+						 "AttributeNames", "All"),
+				       &doc) != 0) {
 				quiet_since = now_ns(); /* not a quiet period */
 				usleep(200000);
 				continue;
@@ -767,8 +761,8 @@ int main(int argc, char **argv)
 		return usage();
 	}
 	for (int a = 2; a < argc; a += 2) {
-		const char *name = argv[a], *val = a + 1 < argc ? argv[a + 1]
-								: NULL;
+		const char *name = argv[a],
+			   *val = a + 1 < argc ? argv[a + 1] : NULL;
 		bool ok = true;
 
 		if (val == NULL) {
@@ -810,8 +804,9 @@ int main(int argc, char **argv)
 			return usage();
 		}
 		if (!ok) {
-			fprintf(stderr, "history_workload: %s: bad value '%s'\n",
-				name, val);
+			fprintf(stderr,
+				"history_workload: %s: bad value '%s'\n", name,
+				val);
 			return 2;
 		}
 	}

@@ -53,7 +53,10 @@ def probe(c, node, url, stop, out):
         rc, _, err = c.cli("sqs", "send-message", "--queue-url", url, "--message-body",
                            "probe", timeout_ms=1500, endpoints=c.client_address(node))
         if rc != 0 and "QueueDoesNotExist" in err:
-            out.append(f"node {node}: {err[:200]}")
+            # Wall-clock time, to line up with the node logs' "raft:
+            # candidate -> leader" and "leader ready" lines.
+            out.append(time.strftime("%H:%M:%S", time.gmtime())
+                       + f".{int(time.time() * 1000) % 1000:03d}Z node {node}: {err[:120]}")
         if rc != 0:
             time.sleep(0.02)
 
@@ -145,6 +148,11 @@ def body(c):
     other = [(b, e) for b, e in failed if not e.startswith("QueueDoesNotExist")]
     if other:
         log(f"{len(other)} other failed sends (unknown outcome), e.g. {other[0]}")
+    if probes:
+        for i in c.members():
+            for line in c.node_log(i).splitlines():
+                if "-> leader" in line or "leader ready" in line:
+                    log(f"node {i} log: {line.strip()}")
     c.converged(timeout=90)
     c.verify_acked(c.wait_leader()[0], [kv])
 
