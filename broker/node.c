@@ -484,6 +484,17 @@ static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
 		return;
 	case KIND_WRITE:
 		if (call->req.ops[0].type == WIRE_OP_SERVICE_CALL) {
+			/* A new leader has not necessarily applied every
+			 * committed entry until its term's barrier applies:
+			 * prepare would validate against an old state (a
+			 * queue created just before the election would not
+			 * exist yet). The client retries shortly. */
+			if (!n->leader_ready) {
+				node_call_error(call, WIRE_ERR_UNAVAILABLE,
+						"new leader still applying the "
+						"log; retry");
+				return;
+			}
 			if (prepare_service_call(call, true) != 0) {
 				return; /* answered */
 			}
