@@ -289,7 +289,7 @@ static int check_transport_security(const struct config *c, char *errmsg,
 	const char *plain = NULL;
 	size_t i;
 
-	for (i = 0; i < c->n_peers; i++) {
+	for (i = 0; i < c->n_peers && i < CONFIG_MAX_PEERS; i++) {
 		if (is_tls_address(c->peers[i].raft_address) !=
 		    is_tls_address(c->raft_address)) {
 			seterr(errmsg, errmsg_size,
