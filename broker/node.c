@@ -874,12 +874,20 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	}
 	rv = raft_start(&n->raft);
 	if (rv != 0) {
-		snprintf(n->errmsg, sizeof n->errmsg, "start raft in %s: %s",
-			 cfg->data_dir, raft_errmsg(&n->raft));
+		snprintf(n->errmsg, sizeof n->errmsg, "start raft in %s: %s%s",
+			 cfg->data_dir, raft_errmsg(&n->raft),
+			 rv == RAFT_CORRUPT
+			     ? " — the data dir is damaged; rebuild this node "
+			       "from its peers: stratus cluster remove-node, "
+			       "empty the data dir, start it with --join, "
+			       "stratus cluster add-node (locally: "
+			       "deploy/cluster.sh rebuild I)"
+			     : "");
 		goto err_after_raft;
 	}
 	if (server_start(&n->server, loop, cfg->client_address,
-			 n->tls.client_server, cfg->max_request_bytes, cfg->max_connections,
+			 n->tls.client_server, cfg->max_request_bytes,
+			 cfg->max_connections,
 			 on_request, n, n->errmsg, sizeof n->errmsg) != 0) {
 		/* raft is running: shut it down through the normal path. */
 		n->stopping = true;

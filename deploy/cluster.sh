@@ -23,6 +23,10 @@
 #   add I           start node I with --join and add it to the cluster
 #   remove I        remove node I from the cluster, then stop it
 #   wipe I          stop node I and delete its data
+#   rebuild I       rebuild node I from its peers after data loss or
+#                   corruption: remove it from the cluster, delete its
+#                   data, add it again (a wiped voter must rejoin as a new
+#                   member; see docs/ARCHITECTURE.md)
 #   logs I [-f]     print (or follow) node I's log
 #
 # Environment:
@@ -685,6 +689,19 @@ cmd_wipe() {
 	echo "# node $1 wiped ($d/data)" >&2
 }
 
+# Rebuild node I from its peers after its data was lost or damaged: take it
+# out of the configuration (the leader forgets what it knew of its log —
+# raft assumes a voter never loses acknowledged entries, so a wiped node
+# must come back as a new member), delete its data, add it again.
+cmd_rebuild() {
+	local i=$1
+	stop_node "$i"
+	cmd_remove "$i"
+	rm -rf -- "$(node_dir "$i")/data"
+	cmd_add "$i"
+	echo "# node $i rebuilt from its peers" >&2
+}
+
 cmd_logs() {
 	local log
 	log=$(node_dir "$1")/log
@@ -730,7 +747,7 @@ main() {
 		cluster_size >/dev/null
 		"cmd_$cmd"
 		;;
-	kill | stop | start | pause | resume | add | remove | wipe)
+	kill | stop | start | pause | resume | add | remove | wipe | rebuild)
 		(($# == 1)) || die "usage: $PROG $cmd I"
 		check_index "$1"
 		cluster_size >/dev/null

@@ -58,6 +58,10 @@ struct peer {
 	nng_socket push; /* Dialed at address; valid iff push_open. */
 	bool push_open;
 	atomic_int pipes;      /* Connected pipes; written by nng threads. */
+	/* A new connection came up (nng thread): what was handed to an
+	 * earlier one will never be answered — the peer may be a new
+	 * process — so the unanswered budget starts over. */
+	atomic_bool new_pipe;
 	bool drop;	       /* nraft_io_set_drop() test hook. */
 	uint64_t last_recv_ms; /* uv_now() of its last message; 0 = never. */
 	uint64_t unanswered_bytes; /* Sent to it since its last message. */
@@ -232,6 +236,7 @@ static void peerPipeCb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 	(void)pipe;
 	if (ev == NNG_PIPE_EV_ADD_PRE) {
 		atomic_fetch_add(&p->pipes, 1);
+		atomic_store(&p->new_pipe, true);
 	} else if (ev == NNG_PIPE_EV_REM_POST) {
 		atomic_fetch_sub(&p->pipes, 1);
 	}
@@ -353,6 +358,12 @@ static bool peerMayQueue(struct nraft *n, struct peer *p, size_t len)
 	bool connected = atomic_load(&p->pipes) > 0;
 	size_t budget = connected ? n->opts.max_unanswered_bytes
 				  : n->opts.unconnected_bytes;
+	/* Without this a leader that filled the budget towards a dead
+	 * follower never sent its restarted process anything again (a
+	 * follower only answers), and the follower stayed behind for good. */
+	if (atomic_exchange(&p->new_pipe, false)) {
+		p->unanswered_bytes = 0;
+	}
 	if (connected && p->unanswered_bytes == 0) {
 		return true;
 	}
@@ -1106,6 +1117,13 @@ int nraft_io_init(struct raft_io *io, struct uv_loop_s *loop,
 	if (n->opts.segment_bytes > 0) {
 		raft_uv_set_segment_size(&n->inner, n->opts.segment_bytes);
 	}
+	/* raft_uv's "auto recovery" answers a checksum mismatch by deleting
+	 * the damaged segment and every later one, then starting anyway: a
+	 * node could silently drop entries it acknowledged as part of a
+	 * majority. Refuse to start instead (RAFT_CORRUPT with the file
+	 * named); the operator wipes the node and it rejoins from a
+	 * snapshot of its peers. */
+	raft_uv_set_auto_recovery(&n->inner, false);
 
 	memset(io, 0, sizeof *io);
 	io->version = 2; /* async_work is implemented. */
