@@ -635,14 +635,17 @@ cmd_resume() {
 wait_membership() {
 	local i=$1 want=$2 deadline=$((SECONDS + UP_TIMEOUT)) out rc
 	shift 2
+	# Ask first, then look: a status answered by a node that has not yet
+	# applied a previous change (a remove just before this add) would
+	# otherwise make the change look done before it was ever asked for.
 	while :; do
+		"$@" >/dev/null 2>&1 || true
 		rc=2
 		if out=$(cli cluster status 2>/dev/null); then
 			parse_has_node "$i" <<<"$out" && rc=0 || rc=$?
 		fi
 		((rc == want)) && return 0
 		((SECONDS < deadline)) || return 1
-		"$@" >/dev/null 2>&1 || true
 		sleep 0.5
 	done
 }
