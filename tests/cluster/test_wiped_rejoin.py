@@ -2,11 +2,13 @@
 """A follower that lost its disk rejoins through a snapshot.
 
 Property: with small snapshots (--snapshot-threshold 64
---snapshot-trailing 16), a follower that is stopped and wiped while the
-others write on and compact their logs past everything it had, catches up
-when it starts again (the leader no longer has the entries, so only a
-snapshot can bring it back), converges to the same applied index and state
-digest, and — made leader — serves every acknowledged write.
+--snapshot-trailing 16), a follower that is stopped, removed from the
+configuration and wiped while the others write on and compact their logs
+past everything it had, catches up when it is added back (the supported
+rebuild: a wiped voter must rejoin as a new member; the leader no longer
+has the entries, so only a snapshot can bring it back), converges to the
+same applied index and state digest, and — made leader — serves every
+acknowledged write.
 """
 import os
 import re
@@ -42,6 +44,7 @@ def body(c):
     had = v["last_index"]
     log(f"node {follower} had log up to index {had}; stopping and wiping it")
     c.stop(follower)
+    c.sh("remove", str(follower))
     c.wipe(follower)
     check(not os.path.exists(os.path.join(c.node_dir(follower), "data")),
           "cluster.sh wipe left the data dir")
@@ -63,7 +66,7 @@ def body(c):
         f"the leader's log starts at {first}, within what the wiped node had ({had})")
 
     t = time.monotonic()
-    c.start(follower)
+    c.sh("add", str(follower))
     _, digest, _ = c.converged(expect=c.members(), timeout=40)
     measure("wiped_node_caught_up_ms", round((time.monotonic() - t) * 1000), "ms")
     fv = c.node_view(follower)
