@@ -4,11 +4,10 @@
  * request signatures on the loop thread).
  *
  * Actions (AWS IAM's names and shapes, ServiceCall service "auth"):
- *   CreateAccessKey {}            -> {"AccessKey": {"AccessKeyId", "SecretAccessKey",
- *                                     "Status": "Active", "CreateDate"}}
- *   ListAccessKeys {}             -> {"AccessKeyMetadata": [{"AccessKeyId",
- *                                     "Status", "CreateDate"}]}  (never secrets)
- *   DeleteAccessKey {"AccessKeyId"} -> {}   (NoSuchEntity when unknown)
+ *   CreateAccessKey {}            -> {"AccessKey": {"AccessKeyId",
+ * "SecretAccessKey", "Status": "Active", "CreateDate"}} ListAccessKeys {} ->
+ * {"AccessKeyMetadata": [{"AccessKeyId", "Status", "CreateDate"}]}  (never
+ * secrets) DeleteAccessKey {"AccessKeyId"} -> {}   (NoSuchEntity when unknown)
  * The leader's prepare makes the id ("AKIA" + 16 of [A-Z2-7]) and the
  * 40-character secret from a CSPRNG and puts them in the context; apply
  * stores them. With no keys the cluster accepts unsigned requests (the

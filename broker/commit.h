@@ -40,7 +40,7 @@ typedef void (*commit_wait_cb)(void *arg, const char *wait_key,
 			       uint64_t wake_at_ms);
 
 struct commit_item {
-	commit_done_cb cb; /* NULL once completed */
+	commit_done_cb cb;   /* NULL once completed */
 	commit_wait_cb wait; /* may be NULL: waiting is then an error */
 	void *arg;
 	const uint8_t *body; /* writes: serialized Command, borrowed */
@@ -53,7 +53,7 @@ struct commit_batch {
 	struct commit *c;
 	uint64_t nonce;
 	uint64_t proposed_at_ms;
-	uint64_t proposed_ns; /* monotonic, for the latency histogram */
+	uint64_t proposed_ns;	    /* monotonic, for the latency histogram */
 	struct commit_item *writes; /* index = position in the entry */
 	size_t n_writes, cap_writes;
 	struct commit_item *reads;
@@ -66,7 +66,7 @@ struct commit_stats {
 	uint64_t batches;  /* entries proposed */
 	uint64_t commands; /* writes proposed */
 	uint64_t failed_batches;
-	uint64_t latency_ms_sum; /* propose -> applied */
+	uint64_t latency_ms_sum;	  /* propose -> applied */
 	struct metrics_histogram latency; /* propose -> applied, per batch */
 };
 

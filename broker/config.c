@@ -70,8 +70,7 @@ static const struct field fields[] = {
     FIELD("tls", "key", "--tls-key", FK_PATH, tls_key, false),
     FIELD("", "allow_plaintext", "--allow-plaintext", FK_BOOL, allow_plaintext,
 	  false),
-    FIELD("tls", "http_cert", "--http-tls-cert", FK_PATH, http_tls_cert,
-	  false),
+    FIELD("tls", "http_cert", "--http-tls-cert", FK_PATH, http_tls_cert, false),
     FIELD("tls", "http_key", "--http-tls-key", FK_PATH, http_tls_key, false),
     FIELD("", "join", "--join", FK_BOOL, join, false),
     FIELD("", "enable_test_hooks", "--enable-test-hooks", FK_BOOL,
@@ -275,7 +274,8 @@ static bool is_tls_address(const char *s)
 static bool is_loopback_address(const char *s)
 {
 	const char *h = strncmp(s, "tcp://", 6) == 0 ? s + 6 : s;
-	return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost:", 10) == 0 ||
+	return strncmp(h, "127.", 4) == 0 ||
+	       strncmp(h, "localhost:", 10) == 0 ||
 	       strncmp(h, "[::1]:", 6) == 0;
 }
 
@@ -694,9 +694,9 @@ static int load_object(struct config *c, json_t *obj, const char *section,
 		} else {
 			snprintf(key, key_size, "%s", shown);
 		}
-		if (section[0] == '\0' && (strcmp(name, "raft") == 0 ||
-					   strcmp(name, "limits") == 0 ||
-					   strcmp(name, "tls") == 0)) {
+		if (section[0] == '\0' &&
+		    (strcmp(name, "raft") == 0 || strcmp(name, "limits") == 0 ||
+		     strcmp(name, "tls") == 0)) {
 			if (!json_is_object(v)) {
 				seterr(why, why_size, "must be an object");
 				return -1;
@@ -1126,9 +1126,10 @@ int config_validate(const struct config *c, char *errmsg, size_t errmsg_size)
 		return -1;
 	}
 	if ((c->http_tls_cert[0] == '\0') != (c->http_tls_key[0] == '\0')) {
-		seterr(errmsg, errmsg_size,
-		       "tls: http_cert and http_key go together (--http-tls-cert "
-		       "and --http-tls-key)");
+		seterr(
+		    errmsg, errmsg_size,
+		    "tls: http_cert and http_key go together (--http-tls-cert "
+		    "and --http-tls-key)");
 		return -1;
 	}
 	if (c->http_tls_cert[0] != '\0' && c->http_address[0] == '\0') {

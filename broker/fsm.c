@@ -319,10 +319,10 @@ static void service_result_to_wire(enum service_status st,
 	switch (st) {
 	case SERVICE_OK:
 		/* Sorted, compact: the same bytes on every replica. */
-		sc->output = r->output != NULL
-				 ? json_dumps(r->output,
-					      JSON_COMPACT | JSON_SORT_KEYS)
-				 : strdup("{}");
+		sc->output =
+		    r->output != NULL
+			? json_dumps(r->output, JSON_COMPACT | JSON_SORT_KEYS)
+			: strdup("{}");
 		if (sc->output == NULL) {
 			fsm_out_of_memory("encode a service response");
 		}

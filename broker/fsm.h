@@ -62,8 +62,8 @@ struct fsm {
 	struct fsm_node *nodes;
 	size_t n_nodes;
 	fsm_result_cb result_cb;
-	fsm_wait_cb wait_cb; /* may be NULL */
-	void *result_ctx;    /* for both callbacks */
+	fsm_wait_cb wait_cb;			    /* may be NULL */
+	void *result_ctx;			    /* for both callbacks */
 	struct service *services[FSM_MAX_SERVICES]; /* owned */
 	size_t n_services;
 	struct defer_list defer;     /* frees parked during a snapshot */

@@ -46,7 +46,7 @@ struct pending {
 	char service[HTTP_CODEC_NAME_SIZE];
 	char action[HTTP_CODEC_NAME_SIZE];
 	char request_id[40];
-	struct http_local *job; /* a local page, else NULL */
+	struct http_local *job;	 /* a local page, else NULL */
 	struct pending_ref *ref; /* in req's pool while req != NULL */
 	/* the answer (set on a library thread before queueing) */
 	bool failed;
@@ -78,11 +78,11 @@ struct http_server {
 	h2o_globalconf_t config;
 	h2o_context_t ctx;
 	h2o_accept_ctx_t accept_ctx;
-	SSL_CTX *ssl_ctx; /* HTTPS, or NULL */
+	SSL_CTX *ssl_ctx;   /* HTTPS, or NULL */
 	const char *scheme; /* "http" or "https", for queue URLs */
 	st_client *client;
 	pthread_mutex_t mu;
-	struct pending *done_head, *done_tail; /* for the HTTP loop */
+	struct pending *done_head, *done_tail;	  /* for the HTTP loop */
 	struct http_local *jobs_head, *jobs_tail; /* for the node loop */
 	bool stop_requested;			  /* under mu */
 	bool stopping;				  /* HTTP thread */
@@ -123,11 +123,10 @@ static void make_request_id(char out[40])
 		 b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-static const char *header_value(h2o_req_t *req, const char *name,
-				size_t *len)
+static const char *header_value(h2o_req_t *req, const char *name, size_t *len)
 {
-	ssize_t i = h2o_find_header_by_str(&req->headers, name, strlen(name),
-					   -1);
+	ssize_t i =
+	    h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
 	if (i < 0) {
 		*len = 0;
 		return NULL;
@@ -192,11 +191,10 @@ static void send_reply(struct http_server *s, h2o_req_t *req,
 				      request_id, strlen(request_id));
 	}
 	for (i = 0; i < r->n_headers; i++) {
-		h2o_add_header_by_str(&req->pool, &req->res.headers,
-				      r->headers[i].name,
-				      strlen(r->headers[i].name), 0, NULL,
-				      r->headers[i].value,
-				      strlen(r->headers[i].value));
+		h2o_add_header_by_str(
+		    &req->pool, &req->res.headers, r->headers[i].name,
+		    strlen(r->headers[i].name), 0, NULL, r->headers[i].value,
+		    strlen(r->headers[i].value));
 	}
 	count(s, proto, r->status);
 	req->res.content_length = r->body_len;
@@ -351,7 +349,7 @@ static void answer(struct pending *p)
 		const char *msg = status == 503 ? "The service is unavailable "
 						  "right now (no leader, or "
 						  "overloaded); retry."
-					       : p->err.message;
+						: p->err.message;
 		/* The library prefixes its own errors with "service Action: ";
 		 * a service's message is verbatim. */
 		send_error(s, req, p->proto, p->service, code, msg, status,
@@ -370,8 +368,7 @@ static void answer(struct pending *p)
 	}
 	if (rc != 0) {
 		send_error(s, req, p->proto, p->service, "InternalFailure",
-			   "could not encode the response", 500,
-			   p->request_id);
+			   "could not encode the response", 500, p->request_id);
 		return;
 	}
 	send_reply(s, req, p->proto, &r, p->request_id);
@@ -468,19 +465,18 @@ static int authenticate(struct http_server *s, h2o_req_t *req,
 	/* h2o keeps Host as the request's authority, and the length as the
 	 * entity's; signatures cover them as sent. */
 	if (!have_host) {
-		hdrs[n++] = (struct sigv4_header){"host", 4,
-						  req->input.authority.base,
-						  req->input.authority.len};
+		hdrs[n++] =
+		    (struct sigv4_header){"host", 4, req->input.authority.base,
+					  req->input.authority.len};
 	}
 	if (h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_LENGTH, -1) < 0 &&
 	    req->entity.base != NULL) {
 		snprintf(length, sizeof length, "%zu", req->entity.len);
-		hdrs[n++] = (struct sigv4_header){"content-length", 14,
-						  length, strlen(length)};
+		hdrs[n++] = (struct sigv4_header){"content-length", 14, length,
+						  strlen(length)};
 	}
-	size_t path_len = req->input.query_at != SIZE_MAX
-			      ? req->input.query_at
-			      : req->input.path.len;
+	size_t path_len = req->input.query_at != SIZE_MAX ? req->input.query_at
+							  : req->input.path.len;
 	sr = (struct sigv4_request){
 	    .method = req->input.method.base,
 	    .method_len = req->input.method.len,
@@ -490,23 +486,22 @@ static int authenticate(struct http_server *s, h2o_req_t *req,
 	    .query_len = query_len,
 	    .headers = hdrs,
 	    .n_headers = n,
-	    .body = (const uint8_t *)(req->entity.base != NULL
-					  ? req->entity.base
-					  : ""),
+	    .body =
+		(const uint8_t *)(req->entity.base != NULL ? req->entity.base
+							   : ""),
 	    .body_len = req->entity.base != NULL ? req->entity.len : 0};
 	switch (sigv4_verify(&sr, clock_wall_ms(), auth_lookup_secret,
 			     s->cfg.auth, &out)) {
 	case SIGV4_OK:
 		break;
 	case SIGV4_UNSIGNED:
-		send_error(s, req, proto, service,
-			   "MissingAuthenticationToken",
+		send_error(s, req, proto, service, "MissingAuthenticationToken",
 			   "Request is missing Authentication Token", 403,
 			   request_id);
 		return -1;
 	default:
-		send_error(s, req, proto, service, out.error_code,
-			   out.message, out.http_status, request_id);
+		send_error(s, req, proto, service, out.error_code, out.message,
+			   out.http_status, request_id);
 		return -1;
 	}
 	if (auth_lookup_secret(s->cfg.auth, out.access_key_id, secret) != 0) {
@@ -624,7 +619,8 @@ static bool query_has_action(h2o_req_t *req)
 	const char *q = req->input.path.base + req->input.query_at + 1;
 	size_t len = req->input.path.len - req->input.query_at - 1;
 	for (size_t i = 0; i + 7 <= len; i++) {
-		if ((i == 0 || q[i - 1] == '&') && memcmp(q + i, "Action=", 7) == 0)
+		if ((i == 0 || q[i - 1] == '&') &&
+		    memcmp(q + i, "Action=", 7) == 0)
 			return true;
 	}
 	return false;
@@ -676,9 +672,8 @@ static void on_accept(uv_stream_t *listener, int status)
 		return;
 	}
 	uv_tcp_nodelay(conn, 1);
-	h2o_accept(&s->accept_ctx,
-		   h2o_uv_socket_create((uv_stream_t *)conn,
-					(uv_close_cb)free));
+	h2o_accept(&s->accept_ctx, h2o_uv_socket_create((uv_stream_t *)conn,
+							(uv_close_cb)free));
 }
 
 static void on_drained(uv_timer_t *t)
@@ -785,8 +780,8 @@ static SSL_CTX *tls_context(const char *cert, const char *key, char *errmsg,
 	}
 	return ctx;
 fail:
-	snprintf(errmsg, errmsg_size, "http: TLS with %s and %s: %s", cert,
-		 key, why);
+	snprintf(errmsg, errmsg_size, "http: TLS with %s and %s: %s", cert, key,
+		 why);
 	return NULL;
 }
 

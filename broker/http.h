@@ -49,13 +49,13 @@ struct http_local {
 typedef void (*http_local_fn)(void *ctx, struct http_local *job);
 
 struct http_config {
-	const char *address;	       /* "127.0.0.1:7102" */
-	const char *cluster_endpoints; /* native endpoints, comma-separated */
-	size_t max_body_bytes;	       /* larger bodies get 413 */
+	const char *address;		/* "127.0.0.1:7102" */
+	const char *cluster_endpoints;	/* native endpoints, comma-separated */
+	size_t max_body_bytes;		/* larger bodies get 413 */
 	const char *tls_cert, *tls_key; /* PEM files: HTTPS; NULL: HTTP */
 	/* the internal client's TLS for tls+tcp:// endpoints (or NULL) */
 	const char *cluster_ca, *cluster_cert, *cluster_key;
-	struct service *auth;	       /* access keys (thread-safe lookups) */
+	struct service *auth; /* access keys (thread-safe lookups) */
 	uv_loop_t *node_loop;
 	http_local_fn local;
 	void *local_ctx;

@@ -26,9 +26,8 @@ static const struct json_service services[] = {
      true},
 };
 
-static const struct json_service *by_target(const char *t, size_t len,
-					    const char **action,
-					    size_t *action_len)
+static const struct json_service *
+by_target(const char *t, size_t len, const char **action, size_t *action_len)
 {
 	const char *dot = memchr(t, '.', len);
 	size_t i;
@@ -89,8 +88,8 @@ int json_protocol_decode(const struct http_request_view *req,
 			&action_len);
 	if (svc == NULL || action_len == 0 ||
 	    action_len >= sizeof call->action) {
-		return refuse(err, "UnknownOperationException",
-			      "%s", "The X-Amz-Target header does not name "
+		return refuse(err, "UnknownOperationException", "%s",
+			      "The X-Amz-Target header does not name "
 			      "an operation of this endpoint.");
 	}
 	for (i = 0; i < action_len; i++) {

@@ -10,13 +10,13 @@
 /* Upper bounds of the histogram buckets, seconds: 0.5 ms .. 10 s. */
 static const double bucket_bounds[METRICS_HISTOGRAM_BUCKETS] = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-    0.1,    0.25,  0.5,    1,     2.5,  5,	   10};
+    0.1,    0.25,  0.5,	   1,	  2.5,	5,     10};
 
-void metrics_family(struct strbuf *b, const char *name,
-		    const char *type, const char *help)
+void metrics_family(struct strbuf *b, const char *name, const char *type,
+		    const char *help)
 {
 	strbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-		       type);
+		      type);
 }
 
 /* A label value: backslash, double quote and newline escaped. */
@@ -42,8 +42,7 @@ static void append_value(struct strbuf *b, double value)
 	}
 }
 
-void metrics_sample(struct strbuf *b, const char *name, double value,
-		    ...)
+void metrics_sample(struct strbuf *b, const char *name, double value, ...)
 {
 	const char *k, *v;
 	va_list ap;
@@ -88,12 +87,11 @@ void metrics_histogram_write(struct strbuf *b, const char *name,
 	for (i = 0; i < METRICS_HISTOGRAM_BUCKETS; i++) {
 		cumulative += h->counts[i];
 		strbuf_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name,
-			       bucket_bounds[i],
-			       (unsigned long long)cumulative);
+			      bucket_bounds[i], (unsigned long long)cumulative);
 	}
 	cumulative += h->counts[METRICS_HISTOGRAM_BUCKETS];
 	strbuf_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n", name,
-		       (unsigned long long)cumulative);
+		      (unsigned long long)cumulative);
 	strbuf_printf(b, "%s_sum %.9g\n%s_count %llu\n", name, h->sum_seconds,
-		       name, (unsigned long long)h->count);
+		      name, (unsigned long long)h->count);
 }

@@ -16,12 +16,11 @@
 #include "strbuf.h"
 
 /* "# HELP name help\n# TYPE name type\n" */
-void metrics_family(struct strbuf *b, const char *name,
-		    const char *type, const char *help);
+void metrics_family(struct strbuf *b, const char *name, const char *type,
+		    const char *help);
 /* name{labels} value — labels: NULL, or "k1", "v1", "k2", "v2", ...,
  * NULL (values escaped here). */
-void metrics_sample(struct strbuf *b, const char *name, double value,
-		    ...);
+void metrics_sample(struct strbuf *b, const char *name, double value, ...);
 
 /* Latency histogram, seconds, with fixed bucket bounds. */
 #define METRICS_HISTOGRAM_BUCKETS 14

@@ -753,8 +753,8 @@ static void dialable(const char *address, char *out, size_t size)
 	for (size_t i = 0; i < 4; i++) {
 		size_t n = strlen(wild[i]);
 		if (strncmp(address, wild[i], n) == 0) {
-			snprintf(out, size, "%s127.0.0.1:%s", i < 2 ? "tcp://" : "tls+tcp://",
-				 address + n);
+			snprintf(out, size, "%s127.0.0.1:%s",
+				 i < 2 ? "tcp://" : "tls+tcp://", address + n);
 			return;
 		}
 	}
@@ -778,29 +778,23 @@ static int start_http(struct node *n)
 			continue;
 		}
 		dialable(cfg->peers[i].client_address, addr, sizeof addr);
-		len += (size_t)snprintf(endpoints + len,
-					sizeof endpoints - len, ",%s", addr);
+		len += (size_t)snprintf(endpoints + len, sizeof endpoints - len,
+					",%s", addr);
 	}
-	struct http_config hc = {.address = cfg->http_address,
-				 .cluster_endpoints = endpoints,
-				 .max_body_bytes = NODE_HTTP_MAX_BODY_BYTES,
-				 .tls_cert = cfg->http_tls_cert[0] != '\0'
-						 ? cfg->http_tls_cert
-						 : NULL,
-				 .tls_key = cfg->http_tls_key,
-				 .cluster_ca = cfg->tls_ca[0] != '\0'
-						   ? cfg->tls_ca
-						   : NULL,
-				 .cluster_cert = cfg->tls_cert[0] != '\0'
-						     ? cfg->tls_cert
-						     : NULL,
-				 .cluster_key = cfg->tls_key[0] != '\0'
-						    ? cfg->tls_key
-						    : NULL,
-				 .auth = fsm_find_service(&n->fsm, "auth"),
-				 .node_loop = n->loop,
-				 .local = node_http_page,
-				 .local_ctx = n};
+	struct http_config hc = {
+	    .address = cfg->http_address,
+	    .cluster_endpoints = endpoints,
+	    .max_body_bytes = NODE_HTTP_MAX_BODY_BYTES,
+	    .tls_cert =
+		cfg->http_tls_cert[0] != '\0' ? cfg->http_tls_cert : NULL,
+	    .tls_key = cfg->http_tls_key,
+	    .cluster_ca = cfg->tls_ca[0] != '\0' ? cfg->tls_ca : NULL,
+	    .cluster_cert = cfg->tls_cert[0] != '\0' ? cfg->tls_cert : NULL,
+	    .cluster_key = cfg->tls_key[0] != '\0' ? cfg->tls_key : NULL,
+	    .auth = fsm_find_service(&n->fsm, "auth"),
+	    .node_loop = n->loop,
+	    .local = node_http_page,
+	    .local_ctx = n};
 	return http_start(&n->http, &hc, n->errmsg, sizeof n->errmsg);
 }
 
@@ -887,8 +881,8 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	}
 	if (server_start(&n->server, loop, cfg->client_address,
 			 n->tls.client_server, cfg->max_request_bytes,
-			 cfg->max_connections,
-			 on_request, n, n->errmsg, sizeof n->errmsg) != 0) {
+			 cfg->max_connections, on_request, n, n->errmsg,
+			 sizeof n->errmsg) != 0) {
 		/* raft is running: shut it down through the normal path. */
 		n->stopping = true;
 		uv_prepare_init(loop, &n->prepare);

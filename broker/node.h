@@ -44,7 +44,7 @@ struct node {
 	struct longpoll longpoll; /* parked long polls (leader) */
 	struct service_env service_env;
 	char service_endpoint[300]; /* "http://<http address>" */
-	uv_prepare_t prepare; /* each loop turn: leadership, flush */
+	uv_prepare_t prepare;	    /* each loop turn: leadership, flush */
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer; /* bounds the leadership hand-over */
 	struct raft_barrier barrier;

@@ -46,8 +46,8 @@ static void gauge(struct strbuf *b, const char *name, const char *help,
 	metrics_sample(b, name, v, NULL);
 }
 
-static void counter(struct strbuf *b, const char *name,
-		    const char *help, double v)
+static void counter(struct strbuf *b, const char *name, const char *help,
+		    double v)
 {
 	metrics_family(b, name, "counter", help);
 	metrics_sample(b, name, v, NULL);
@@ -71,13 +71,13 @@ static void write_metrics(struct node *n, struct strbuf *b)
 			       states[i] == state ? 1 : 0, "role",
 			       cluster_state_name(states[i]), NULL);
 	}
-	gauge(b, "stratus_node_id", "This node's id.",
-	      (double)n->cfg->node_id);
-	gauge(b, "stratus_raft_leader_id", "The leader this node knows (0: none).",
-	      (double)leader);
+	gauge(b, "stratus_node_id", "This node's id.", (double)n->cfg->node_id);
+	gauge(b, "stratus_raft_leader_id",
+	      "The leader this node knows (0: none).", (double)leader);
 	gauge(b, "stratus_raft_term", "Current raft term.",
 	      (double)n->raft.current_term);
-	gauge(b, "stratus_raft_commit_index", "Highest log index known committed.",
+	gauge(b, "stratus_raft_commit_index",
+	      "Highest log index known committed.",
 	      (double)n->raft.commit_index);
 	gauge(b, "stratus_raft_applied_index", "Highest log index applied.",
 	      (double)raft_last_applied(&n->raft));
@@ -94,8 +94,8 @@ static void write_metrics(struct node *n, struct strbuf *b)
 	counter(b, "stratus_fsm_applied_commands_total",
 		"Commands applied by the state machine.",
 		(double)n->fsm.applied_commands);
-	counter(b, "stratus_snapshots_taken_total",
-		"Snapshots this node took.", (double)n->fsm.snapshots_taken);
+	counter(b, "stratus_snapshots_taken_total", "Snapshots this node took.",
+		(double)n->fsm.snapshots_taken);
 	counter(b, "stratus_snapshots_restored_total",
 		"Snapshots this node installed (from disk or the leader).",
 		(double)n->fsm.snapshots_restored);

@@ -118,9 +118,8 @@ static int listen_at(struct server *s)
 
 int server_start(struct server *s, uv_loop_t *loop, const char *address,
 		 nng_tls_config *tls, size_t max_request_bytes,
-		 unsigned max_connections,
-		 server_request_cb cb, void *cb_ctx, char *errmsg,
-		 size_t errmsg_size)
+		 unsigned max_connections, server_request_cb cb, void *cb_ctx,
+		 char *errmsg, size_t errmsg_size)
 {
 	size_t i;
 	int rv;

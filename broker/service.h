@@ -45,7 +45,7 @@
 
 struct strbuf;
 
-#define SERVICE_ERRMSG_SIZE 512
+#define SERVICE_ERRMSG_SIZE   512
 #define SERVICE_WAIT_KEY_SIZE 200
 
 enum service_status {
@@ -78,7 +78,7 @@ struct service_result {
 
 /* What the node gives a service. */
 struct service_env {
-	const char *region;     /* "us-east-1" */
+	const char *region;	/* "us-east-1" */
 	const char *account_id; /* "000000000000" */
 	/* Called from apply when something a waiter may want happened
 	 * (wait_key as in service_result). May be NULL. */
@@ -99,14 +99,14 @@ struct service {
 				       struct service_result *result);
 	/* Apply a write (every node, from the log). */
 	enum service_status (*apply)(void *state, const char *action,
-				     const json_t *input,
-				     const json_t *context, uint64_t now_ms,
+				     const json_t *input, const json_t *context,
+				     uint64_t now_ms,
 				     struct service_result *result);
 	/* Answer a read (leader). context carries what the node knows that
 	 * the state does not, as for apply ("Endpoint" for queue URLs). */
 	enum service_status (*read)(void *state, const char *action,
-				    const json_t *input,
-				    const json_t *context, uint64_t now_ms,
+				    const json_t *input, const json_t *context,
+				    uint64_t now_ms,
 				    struct service_result *result);
 	/* Serialize the whole state (malloc'd buffer) / replace it with a
 	 * serialized one. 0, or -1 (restore: the state is left unchanged). */

@@ -10,8 +10,8 @@ typedef struct service *(*service_new_fn)(const struct service_env *env);
 
 /* Every service the broker runs. */
 static const service_new_fn service_table[] = {
-	sqs_service_new,
-	auth_service_new,
+    sqs_service_new,
+    auth_service_new,
 };
 
 int services_register(struct fsm *f, const struct service_env *env)

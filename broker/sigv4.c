@@ -198,7 +198,6 @@ static void hmac(const uint8_t *key, size_t key_len, const void *msg,
 
 /* ---------------- growable buffer ---------------- */
 
-
 static void buf_ch(struct strbuf *b, char c)
 {
 	strbuf_put(b, &c, 1);
@@ -1065,7 +1064,8 @@ static enum sigv4_status parse_credential(struct span cred,
 }
 
 /* The canonical request into creq (see the top of this file). */
-static void canonical_request(struct strbuf *creq, const struct sigv4_request *r,
+static void canonical_request(struct strbuf *creq,
+			      const struct sigv4_request *r,
 			      const struct query *q, bool presigned,
 			      const struct span *names, size_t n_names,
 			      const char *payload_hash, size_t payload_hash_len)
@@ -1074,7 +1074,7 @@ static void canonical_request(struct strbuf *creq, const struct sigv4_request *r
 	size_t i, k;
 
 	strbuf_put(creq, r->method ? r->method : "",
-		r->method ? r->method_len : 0);
+		   r->method ? r->method_len : 0);
 	buf_ch(creq, '\n');
 	canonical_uri(creq, path);
 	buf_ch(creq, '\n');

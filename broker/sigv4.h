@@ -18,10 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIGV4_KEY_ID_SIZE 129
-#define SIGV4_SECRET_SIZE 129
+#define SIGV4_KEY_ID_SIZE     129
+#define SIGV4_SECRET_SIZE     129
 #define SIGV4_SCOPE_PART_SIZE 64
-#define SIGV4_MSG_SIZE 512
+#define SIGV4_MSG_SIZE	      512
 /* Largest clock difference accepted, as AWS: 15 minutes. */
 #define SIGV4_MAX_SKEW_MS (15ull * 60 * 1000)
 

@@ -41,15 +41,27 @@ void sqs_metrics(const void *state, struct strbuf *b)
 
 			sqs_queue_counts(q, q->clock_ms, &vis, &nvis, &del);
 			switch (f) {
-			case 0: v = (double)vis; break;
-			case 1: v = (double)nvis; break;
-			case 2: v = (double)del; break;
-			case 3: v = (double)q->n_sent; break;
-			case 4: v = (double)q->n_received; break;
-			default: v = (double)q->n_deleted; break;
+			case 0:
+				v = (double)vis;
+				break;
+			case 1:
+				v = (double)nvis;
+				break;
+			case 2:
+				v = (double)del;
+				break;
+			case 3:
+				v = (double)q->n_sent;
+				break;
+			case 4:
+				v = (double)q->n_received;
+				break;
+			default:
+				v = (double)q->n_deleted;
+				break;
 			}
-			metrics_sample(b, families[f].name, v, "queue",
-				       q->name, NULL);
+			metrics_sample(b, families[f].name, v, "queue", q->name,
+				       NULL);
 		}
 	}
 }

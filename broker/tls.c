@@ -29,9 +29,8 @@ static char *read_pem(const char *path)
 	return buf;
 }
 
-static int make(nng_tls_config **out, nng_tls_mode mode,
-		nng_tls_auth_mode auth, const char *ca, const char *cert,
-		const char *key)
+static int make(nng_tls_config **out, nng_tls_mode mode, nng_tls_auth_mode auth,
+		const char *ca, const char *cert, const char *key)
 {
 	nng_tls_config *c;
 	int rv;

@@ -143,7 +143,7 @@ struct call {
 };
 
 struct st_client {
-	st_options opt; /* defaults applied */
+	st_options opt;	     /* defaults applied */
 	nng_tls_config *tls; /* for tls+tcp:// endpoints, or NULL */
 	uint64_t client_id;
 	atomic_uint_fast64_t next_seq;
@@ -302,8 +302,9 @@ static void endpoint_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 }
 
 /* Open a REQ socket for url; it dials in the background from the first
- * attempt on it (endpoint_dial; a node that is down is not an error). Returns owned, or NULL with err: ST_ERR_INVALID_PARAM (nng
- * cannot parse or does not support the address), ST_ERR_INTERNAL. */
+ * attempt on it (endpoint_dial; a node that is down is not an error). Returns
+ * owned, or NULL with err: ST_ERR_INVALID_PARAM (nng cannot parse or does not
+ * support the address), ST_ERR_INTERNAL. */
 static struct endpoint *endpoint_open(const st_options *opt,
 				      nng_tls_config *tls, const char *url,
 				      st_error *err)
@@ -346,11 +347,10 @@ static struct endpoint *endpoint_open(const st_options *opt,
 	nng_dialer_set_ms(ep->dialer, NNG_OPT_RECONNMINT, 50);
 	nng_dialer_set_ms(ep->dialer, NNG_OPT_RECONNMAXT, 1000);
 	if (strncmp(url, "tls+tcp://", 10) == 0 &&
-	    (tls == NULL ||
-	     (rv = nng_dialer_set_ptr(ep->dialer, NNG_OPT_TLS_CONFIG, tls)) !=
-		 0)) {
-		st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
-			   "endpoint '%s': %s", url,
+	    (tls == NULL || (rv = nng_dialer_set_ptr(
+				 ep->dialer, NNG_OPT_TLS_CONFIG, tls)) != 0)) {
+		st_err_set(err, ST_ERR_INVALID_PARAM, NULL, "endpoint '%s': %s",
+			   url,
 			   tls == NULL ? "TLS endpoint without a CA "
 					 "(st_options.tls_ca_file, STRATUS_CA)"
 				       : nng_strerror(rv));
@@ -1114,13 +1114,12 @@ static int tls_setup(st_client *c, const st_options *o, st_error *err)
 		 0)) {
 		nng_tls_config_free(c->tls);
 		c->tls = NULL;
-		return st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
-				  "TLS: CA %s%s%s: %s", o->tls_ca_file,
-				  o->tls_cert_file != NULL ? ", certificate "
-							   : "",
-				  o->tls_cert_file != NULL ? o->tls_cert_file
-							   : "",
-				  nng_strerror(rv));
+		return st_err_set(
+		    err, ST_ERR_INVALID_PARAM, NULL, "TLS: CA %s%s%s: %s",
+		    o->tls_ca_file,
+		    o->tls_cert_file != NULL ? ", certificate " : "",
+		    o->tls_cert_file != NULL ? o->tls_cert_file : "",
+		    nng_strerror(rv));
 	}
 	return 0;
 }

@@ -164,7 +164,8 @@ static int svc_submit(st_client *c, const st_call_params *p,
 			     .input = (const uint8_t *)input_json,
 			     .input_len = len,
 			     .endpoint = p->endpoint};
-	if (p->endpoint != NULL && strlen(p->endpoint) > WIRE_MAX_ENDPOINT_BYTES)
+	if (p->endpoint != NULL &&
+	    strlen(p->endpoint) > WIRE_MAX_ENDPOINT_BYTES)
 		return st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
 				  "%s: endpoint is %zu bytes (max %d)", what,
 				  strlen(p->endpoint), WIRE_MAX_ENDPOINT_BYTES);

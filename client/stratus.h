@@ -58,9 +58,9 @@ enum st_code {
 	ST_ERR_TIMEOUT = 11,	   /* "RequestTimeout": no answer in time */
 	ST_ERR_CONNECTION = 12,	   /* "ConnectionFailure": no node reachable */
 	ST_ERR_SESSION_EXPIRED = 13, /* "SessionExpired" */
-	ST_ERR_ACCESS_DENIED = 15, /* unsigned or badly signed request;
-				    * st_error.name is AWS's code
-				    * ("InvalidClientTokenId", ...) */
+	ST_ERR_ACCESS_DENIED = 15,   /* unsigned or badly signed request;
+				      * st_error.name is AWS's code
+				      * ("InvalidClientTokenId", ...) */
 	ST_ERR_SERVICE = 14 /* a service's own error; st_error.name is AWS's
 			     * code ("QueueDoesNotExist", ...) */
 };

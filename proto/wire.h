@@ -68,8 +68,8 @@ const char *wire_code_name(uint32_t code);
 #define WIRE_MAX_OPS_PER_REQUEST 1024
 #define WIRE_MAX_KEY_BYTES	 1024
 #define WIRE_MAX_VALUE_BYTES	 (1024u * 1024)
-#define WIRE_MAX_NAME_BYTES	 64 /* service and action names */
-#define WIRE_MAX_ENDPOINT_BYTES 256 /* ServiceCall.endpoint */
+#define WIRE_MAX_NAME_BYTES	 64  /* service and action names */
+#define WIRE_MAX_ENDPOINT_BYTES	 256 /* ServiceCall.endpoint */
 
 enum wire_op_type {
 	WIRE_OP_NONE = 0,

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_AUTH_SIG_BYTES     32
+#define WIRE_AUTH_SIG_BYTES	32
 #define WIRE_AUTH_TRAILER_BYTES (3 + WIRE_AUTH_SIG_BYTES) /* tag, len, HMAC */
-#define WIRE_AUTH_MAX_SKEW_MS   (15ull * 60 * 1000)
+#define WIRE_AUTH_MAX_SKEW_MS	(15ull * 60 * 1000)
 
 /* Append the signature field to an encoded request (realloc's *buf).
  * 0, or -1 when out of memory (*buf unchanged). */

@@ -57,7 +57,7 @@ struct peer {
 	char *address;	 /* Owned copy; NULL until the first send. */
 	nng_socket push; /* Dialed at address; valid iff push_open. */
 	bool push_open;
-	atomic_int pipes;      /* Connected pipes; written by nng threads. */
+	atomic_int pipes; /* Connected pipes; written by nng threads. */
 	/* A new connection came up (nng thread): what was handed to an
 	 * earlier one will never be answered — the peer may be a new
 	 * process — so the unanswered budget starts over. */

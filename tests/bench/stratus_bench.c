@@ -113,7 +113,8 @@ static void core_done(void *arg, const st_error *err)
 
 	if (err != NULL) {
 		if (atomic_fetch_add(&c->failed, 1) == 0) {
-			fprintf(stderr, "stratus-bench: first failure: %s: %s\n",
+			fprintf(stderr,
+				"stratus-bench: first failure: %s: %s\n",
 				err->name, err->message);
 		}
 	} else if (atomic_load(&c->measuring)) {

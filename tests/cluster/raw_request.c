@@ -510,7 +510,8 @@ int main(int argc, char **argv)
 			0 &&
 		    (rv = nng_tls_config_ca_file(tls, getenv("STRATUS_CA"))) ==
 			0) {
-			rv = nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, tls);
+			rv =
+			    nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, tls);
 		}
 		if (tls != NULL) {
 			nng_tls_config_free(tls); /* the dialer holds its own */

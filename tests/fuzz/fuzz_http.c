@@ -12,9 +12,9 @@
 #include "sigv4.h"
 
 static const char *const actions[] = {
-    "SendMessage",	 "ReceiveMessage",     "SendMessageBatch",
-    "GetQueueAttributes", "ListQueues",	       "DeleteMessageBatch",
-    "ListQueueTags",	 "ListMessageMoveTasks", "CreateQueue"};
+    "SendMessage",	  "ReceiveMessage",	  "SendMessageBatch",
+    "GetQueueAttributes", "ListQueues",		  "DeleteMessageBatch",
+    "ListQueueTags",	  "ListMessageMoveTasks", "CreateQueue"};
 
 static int lookup(void *ctx, const char *id, char secret[SIGV4_SECRET_SIZE])
 {
@@ -27,9 +27,12 @@ static int lookup(void *ctx, const char *id, char secret[SIGV4_SECRET_SIZE])
 
 static void fuzz_query(const char *d, size_t n)
 {
-	struct http_request_view v = {.method = "POST", .method_len = 4,
-				      .path = "/", .path_len = 1,
-				      .body = d, .body_len = n};
+	struct http_request_view v = {.method = "POST",
+				      .method_len = 4,
+				      .path = "/",
+				      .path_len = 1,
+				      .body = d,
+				      .body_len = n};
 	struct http_call_doc call;
 	struct http_codec_error err;
 	struct http_reply reply;
@@ -56,11 +59,15 @@ static void fuzz_json(const char *d, size_t n)
 {
 	const char *nl = memchr(d, '\n', n);
 	size_t tlen = nl != NULL ? (size_t)(nl - d) : n;
-	struct http_request_view v = {.method = "POST", .method_len = 4,
-				      .path = "/", .path_len = 1,
-				      .amz_target = d, .amz_target_len = tlen,
+	struct http_request_view v = {.method = "POST",
+				      .method_len = 4,
+				      .path = "/",
+				      .path_len = 1,
+				      .amz_target = d,
+				      .amz_target_len = tlen,
 				      .body = nl != NULL ? nl + 1 : "",
-				      .body_len = nl != NULL ? n - tlen - 1 : 0};
+				      .body_len =
+					  nl != NULL ? n - tlen - 1 : 0};
 	struct http_call_doc call;
 	struct http_codec_error err;
 
@@ -78,10 +85,10 @@ static void fuzz_encode(const char *d, size_t n)
 	doc = json_loadb(d + 1, n - 1, 0, NULL);
 	if (doc == NULL)
 		return;
-	if (query_encode_output("sqs",
-				actions[(uint8_t)d[0] %
-					(sizeof actions / sizeof *actions)],
-				doc, "rid", &reply) == 0)
+	if (query_encode_output(
+		"sqs",
+		actions[(uint8_t)d[0] % (sizeof actions / sizeof *actions)],
+		doc, "rid", &reply) == 0)
 		http_reply_release(&reply);
 	json_decref(doc);
 }
@@ -109,10 +116,14 @@ static void fuzz_sigv4(const char *d, size_t n)
 	}
 	if (i > n)
 		i = n;
-	struct sigv4_request r = {.method = "POST", .method_len = 4,
-				  .path = "/q", .path_len = 2,
-				  .query = "a=b&c", .query_len = 5,
-				  .headers = h, .n_headers = nh,
+	struct sigv4_request r = {.method = "POST",
+				  .method_len = 4,
+				  .path = "/q",
+				  .path_len = 2,
+				  .query = "a=b&c",
+				  .query_len = 5,
+				  .headers = h,
+				  .n_headers = nh,
 				  .body = (const uint8_t *)d + i,
 				  .body_len = n - i};
 	sigv4_verify(&r, 1795770000000ull, lookup, NULL, &out);

@@ -513,8 +513,8 @@ static enum service_action_kind counter_kind(const char *action)
 }
 
 static enum service_status counter_prepare(void *state, const char *action,
-					   const json_t *input,
-					   json_t *context, uint64_t now_ms,
+					   const json_t *input, json_t *context,
+					   uint64_t now_ms,
 					   struct service_result *r)
 {
 	(void)state;
@@ -540,7 +540,8 @@ static enum service_status counter_apply(void *state, const char *action,
 		return SERVICE_ERROR;
 	}
 	if (!strcmp(action, "Take")) {
-		if (c->total < json_integer_value(json_object_get(input, "Min"))) {
+		if (c->total <
+		    json_integer_value(json_object_get(input, "Min"))) {
 			snprintf(r->wait_key, sizeof r->wait_key, "counter");
 			r->wake_at_ms = 0;
 			return SERVICE_WAIT;
@@ -755,10 +756,9 @@ static void test_service_calls(void **state)
 	assert_int_not_equal(fsm_digest(&g), fsm_digest(&f));
 	assert_int_equal(fsm_restore(&g, snap, snap_len), 0);
 	free(snap);
-	assert_int_equal(((struct counter *)fsm_find_service(&g, "counter")
-			      ->state)
-			     ->total,
-			 8);
+	assert_int_equal(
+	    ((struct counter *)fsm_find_service(&g, "counter")->state)->total,
+	    8);
 	assert_int_equal(fsm_digest(&g), fsm_digest(&f));
 
 	sink_reset(&sink);

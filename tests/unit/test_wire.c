@@ -498,7 +498,8 @@ static void test_code_names(void **state)
 	assert_string_equal(wire_code_name(WIRE_ERR_SESSION_EXPIRED),
 			    "SessionExpired");
 	assert_string_equal(wire_code_name(WIRE_ERR_SERVICE), "ServiceError");
-	assert_string_equal(wire_code_name(WIRE_ERR_ACCESS_DENIED), "AccessDenied");
+	assert_string_equal(wire_code_name(WIRE_ERR_ACCESS_DENIED),
+			    "AccessDenied");
 	assert_string_equal(wire_code_name(16), "UnknownError");
 	assert_string_equal(wire_code_name(UINT32_MAX), "UnknownError");
 }
