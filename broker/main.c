@@ -10,14 +10,21 @@
 #include "log.h"
 #include "node.h"
 
-/* LeakSanitizer (sanitized builds only): h2o keeps freed pool chunks and
- * socket buffers in per-thread recycle lists; when the HTTP thread exits
- * they are unreachable by design (a cache, not a leak). Anything else h2o
- * allocates is still reported. */
+/* LeakSanitizer (sanitized builds only), two known third-party leaks:
+ * - h2o keeps freed pool chunks and socket buffers in per-thread recycle
+ *   lists; when the HTTP thread exits they are unreachable by design (a
+ *   cache, not a leak). Anything else h2o allocates is still reported.
+ * - nng 1.5.2 can leak a context and the request message of a send that
+ *   is cancelled while its socket closes (fixed upstream after 1.5.2:
+ *   "SP pipe_send leaks message if aio is canceled", #1713); the HTTP
+ *   layer's internal client closes with requests in flight at shutdown
+ *   (seen once in four CI runs). Only allocations made by that attempt
+ *   function are suppressed. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
-	return "leak:h2o_mem_alloc_recycle\n";
+	return "leak:h2o_mem_alloc_recycle\n"
+	       "leak:call_attempt_locked\n";
 }
 
 int main(int argc, char **argv)
