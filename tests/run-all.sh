@@ -30,6 +30,8 @@ fi
 # Sanitizers: fail on any UB report, detect leaks in every test binary.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Known third-party leaks in client processes (see the file).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp:print_suppressions=0}
 
 args=()
 fuzz=no

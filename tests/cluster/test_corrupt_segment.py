@@ -47,13 +47,17 @@ def body(c):
     # this one failing start only.
     supp = os.path.join(c.tmp, "lsan-libraft.supp")
     with open(supp, "w") as f:
-        f.write("leak:libraft.so\n")
+        f.write("leak:libraft.so\nleak:call_attempt_locked\n")
+    prev = c.env.get("LSAN_OPTIONS")
     c.env["LSAN_OPTIONS"] = f"suppressions={supp}:print_suppressions=0"
     try:
         c.sh("start", str(victim), check=False)
         wait_until(lambda: c.pid(victim) is None, 60, f"node {victim} to refuse to start")
     finally:
-        del c.env["LSAN_OPTIONS"]
+        if prev is None:
+            del c.env["LSAN_OPTIONS"]
+        else:
+            c.env["LSAN_OPTIONS"] = prev
     text = c.node_log_since_start(victim)
     line = next((l for l in text.splitlines() if "cannot start" in l), "")
     log(f"node {victim} said: {line.strip()}")
