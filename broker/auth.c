@@ -242,12 +242,7 @@ static json_t *key_json(const struct auth_key *k, bool with_secret)
 
 /* ---------------- actions ---------------- */
 
-struct action {
-	const char *name;
-	enum service_action_kind kind;
-};
-
-static const struct action actions[] = {
+static const struct service_action actions[] = {
     {"CreateAccessKey", SERVICE_ACTION_WRITE},
     {"DeleteAccessKey", SERVICE_ACTION_WRITE},
     {"ListAccessKeys", SERVICE_ACTION_READ},
@@ -255,14 +250,8 @@ static const struct action actions[] = {
 
 static enum service_action_kind action_kind(const char *action)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-		if (strcmp(actions[i].name, action) == 0) {
-			return actions[i].kind;
-		}
-	}
-	return SERVICE_ACTION_UNKNOWN;
+	return service_action_find(
+	    actions, sizeof(actions) / sizeof(actions[0]), action);
 }
 
 static enum service_status check_request(const char *action,

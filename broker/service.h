@@ -60,6 +60,17 @@ enum service_action_kind {
 	SERVICE_ACTION_WRITE
 };
 
+/* A service's action table: each action's name and kind. */
+struct service_action {
+	const char *name;
+	enum service_action_kind kind;
+};
+
+/* The kind of action in table (n entries); UNKNOWN when absent
+ * (services.c). Every service's action_kind is this over its table. */
+enum service_action_kind service_action_find(const struct service_action *table,
+					     size_t n, const char *action);
+
 /* What an action produced. Zero it before a call. */
 struct service_result {
 	json_t *output; /* SERVICE_OK: new reference, the caller owns it */

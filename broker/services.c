@@ -2,6 +2,7 @@
 #include "services.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "auth.h"
 #include "sqs.h"
@@ -28,4 +29,17 @@ int services_register(struct fsm *f, const struct service_env *env)
 		}
 	}
 	return 0;
+}
+
+enum service_action_kind service_action_find(const struct service_action *table,
+					     size_t n, const char *action)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(table[i].name, action) == 0) {
+			return table[i].kind;
+		}
+	}
+	return SERVICE_ACTION_UNKNOWN;
 }

@@ -342,12 +342,7 @@ missing:
 
 /* ---------------- dispatch ---------------- */
 
-struct action {
-	const char *name;
-	enum service_action_kind kind;
-};
-
-static const struct action actions[] = {
+static const struct service_action actions[] = {
     {"CreateQueue", SERVICE_ACTION_WRITE},
     {"DeleteQueue", SERVICE_ACTION_WRITE},
     {"GetQueueUrl", SERVICE_ACTION_READ},
@@ -373,14 +368,8 @@ static const struct action actions[] = {
 
 static enum service_action_kind action_kind(const char *action)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-		if (strcmp(actions[i].name, action) == 0) {
-			return actions[i].kind;
-		}
-	}
-	return SERVICE_ACTION_UNKNOWN;
+	return service_action_find(
+	    actions, sizeof(actions) / sizeof(actions[0]), action);
 }
 
 static void random_hex(char *out, size_t nbytes)
