@@ -15,6 +15,7 @@
 
 #include "cluster.h"
 #include "log.h"
+#include "pack.h"
 #include "services.h"
 #include "nraft_io.h"
 
@@ -57,7 +58,9 @@ static void call_free(struct node_call *call)
 void node_call_reply(struct node_call *call, const uint8_t *response,
 		     size_t len)
 {
-	if (call->slot != NULL) {
+	if (call->pack != NULL) {
+		pack_answer(call->pack, call->pack_index, response, len);
+	} else if (call->slot != NULL) {
 		server_reply(call->slot, response, len);
 	}
 	call_free(call);
@@ -260,6 +263,10 @@ static int prepare_service_call(struct node_call *call, bool write)
 	op->endpoint = ""; /* in the context now */
 	memset(&r, 0, sizeof r);
 	if (write) {
+		call->lane =
+		    svc->action_ahead != NULL && svc->action_ahead(op->action)
+			? COMMIT_AHEAD
+			: COMMIT_NORMAL;
 		st = svc->prepare(svc->state, op->action, input, context,
 				  clock_wall_ms(), &r);
 	}
@@ -298,6 +305,13 @@ static void call_waits(void *arg, const char *wait_key, uint64_t wake_at_ms)
 {
 	struct node_call *call = arg;
 
+	if (call->pack != NULL) {
+		/* Waiting would hold the whole pack's answer back. */
+		node_call_error(call, WIRE_ERR_WOULD_WAIT,
+				"a long poll cannot wait inside a pack: send "
+				"it alone");
+		return;
+	}
 	log_debug("long poll %p parked on %s until %llu", (void *)call,
 		  wait_key, (unsigned long long)wake_at_ms);
 	if (call->n->stopping || longpoll_park(&call->n->longpoll, call,
@@ -317,8 +331,9 @@ static void call_retry(struct node_call *call)
 		node_call_error(call, WIRE_ERR_NOT_LEADER, "not the leader");
 		return;
 	}
-	if (commit_submit_call(&n->commit, call->command, call->command_len,
-			       call_committed, call_waits, call) != 0) {
+	if (commit_submit_call(&n->commit, call->lane, call->command,
+			       call->command_len, call_committed, call_waits,
+			       call) != 0) {
 		node_call_error(call, WIRE_ERR_OVER_LIMIT, "out of memory");
 	}
 }
@@ -431,26 +446,76 @@ static bool request_authenticated(struct node_call *call, const uint8_t *body,
 	return true;
 }
 
+static void handle_request(struct node_call *call, const uint8_t *body,
+			   size_t len);
+
+/* A pack (pack.h): each packed request becomes a call of its own. */
+static void handle_pack(struct node_call *outer)
+{
+	struct node *n = outer->n;
+	struct pack *p;
+	size_t i;
+
+	if (outer->pack != NULL) {
+		node_call_error(outer, WIRE_ERR_MALFORMED,
+				"a pack cannot hold packs");
+		return;
+	}
+	if ((p = pack_new(outer->slot, &outer->req)) == NULL) {
+		node_call_error(outer, WIRE_ERR_OVER_LIMIT, "out of memory");
+		return;
+	}
+	outer->slot = NULL; /* the pack answers it */
+	call_free(outer);
+	for (i = 0; i < pack_size(p); i++) {
+		const struct wire_bytes *b = pack_request(p, i);
+		struct node_call *call = calloc(1, sizeof *call);
+
+		if (call == NULL) {
+			pack_answer(p, i, NULL, 0);
+			continue;
+		}
+		call->n = n;
+		call->pack = p;
+		call->pack_index = i;
+		handle_request(call, b->data, b->len);
+	}
+	pack_dispatched(p);
+}
+
 /* server_request_cb: one client request, on the loop thread. */
 static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
 		       size_t len)
 {
-	struct node *n = ctx;
 	struct node_call *call = calloc(1, sizeof *call);
-	enum request_kind kind = KIND_READ;
-	const char *message = NULL;
-	uint32_t code;
-	int rv;
 
 	if (call == NULL) {
 		log_error("request: out of memory");
 		return; /* the slot stays busy; the client times out */
 	}
-	call->n = n;
+	call->n = ctx;
 	call->slot = slot;
+	handle_request(call, body, len);
+}
+
+/* One request (body borrowed until the call is answered), alone or from a
+ * pack; call has n and where to answer set. */
+static void handle_request(struct node_call *call, const uint8_t *body,
+			   size_t len)
+{
+	struct node *n = call->n;
+	enum request_kind kind = KIND_READ;
+	const char *message = NULL;
+	uint32_t code;
+	int rv;
+
 	if (wire_request_decode(body, len, &call->req) != 0) {
 		node_call_error(call, WIRE_ERR_MALFORMED,
 				"the request is not a valid Request message");
+		return;
+	}
+	if (call->req.n_packed > 0) {
+		handle_pack(call);
 		return;
 	}
 	code = classify(&n->fsm, &call->req, &kind, &message);
@@ -499,8 +564,9 @@ static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
 				return; /* answered */
 			}
 			rv = commit_submit_call(
-			    &n->commit, call->command, call->command_len,
-			    call_committed, call_waits, call);
+			    &n->commit, call->lane, call->command,
+			    call->command_len, call_committed, call_waits,
+			    call);
 			break;
 		}
 		/* A Request is a Command: forward its bytes unchanged. */

@@ -66,6 +66,8 @@ struct node {
 struct node_call {
 	struct node *n;
 	struct server_slot *slot; /* NULL for the node's own commands */
+	struct pack *pack;	  /* or: answered into this pack (pack.h) */
+	size_t pack_index;
 	struct wire_request req;  /* decoded; borrows from the slot's message */
 	/* membership operations */
 	struct raft_change change;
@@ -77,6 +79,7 @@ struct node_call {
 	uint8_t *command;
 	size_t command_len;
 	char *context; /* a service call's context JSON (owned) */
+	enum commit_lane_id lane; /* a service write's (commit.h) */
 };
 
 /* Fill a local HTTP page (/healthz, /readyz, /metrics) from this node's

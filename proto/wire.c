@@ -62,6 +62,7 @@ const char *wire_code_name(uint32_t code)
 	    [WIRE_ERR_SESSION_EXPIRED] = "SessionExpired",
 	    [WIRE_ERR_SERVICE] = "ServiceError",
 	    [WIRE_ERR_ACCESS_DENIED] = "AccessDenied",
+	    [WIRE_ERR_WOULD_WAIT] = "WouldWait",
 	};
 
 	if (code < sizeof names / sizeof *names && names[code] != NULL) {
@@ -263,6 +264,49 @@ static int bytes_in(const uint8_t *data, size_t len, ProtobufCBinaryData *bd)
 	}
 	bd->data = (uint8_t *)(len != 0 ? data : NULL);
 	bd->len = len;
+	return 0;
+}
+
+/* A repeated bytes field as wire_bytes (an array of *out, borrowed data;
+ * NULL when n == 0). 0, or WIRE_ERR_INTERNAL. */
+static int bytes_array_out(ProtobufCBinaryData *const arr, size_t n,
+			   struct wire_bytes **out)
+{
+	struct wire_bytes *a = NULL;
+	size_t i;
+
+	if (!ALLOC_ARRAY(a, n)) {
+		return WIRE_ERR_INTERNAL;
+	}
+	for (i = 0; i < n; i++) {
+		bytes_out(&arr[i], &a[i].data, &a[i].len);
+	}
+	*out = a;
+	return 0;
+}
+
+/* The reverse: *out (malloc'd, free it; NULL when n == 0) points at b's
+ * data. 0, WIRE_ERR_INVALID_PARAM or WIRE_ERR_INTERNAL. */
+static int bytes_array_in(const struct wire_bytes *b, size_t n,
+			  ProtobufCBinaryData **out)
+{
+	ProtobufCBinaryData *a = NULL;
+	size_t i;
+
+	*out = NULL;
+	if (b == NULL && n != 0) {
+		return WIRE_ERR_INVALID_PARAM;
+	}
+	if (!ALLOC_ARRAY(a, n)) {
+		return WIRE_ERR_INTERNAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (bytes_in(b[i].data, b[i].len, &a[i]) != 0) {
+			free(a);
+			return WIRE_ERR_INVALID_PARAM;
+		}
+	}
+	*out = a;
 	return 0;
 }
 
@@ -470,6 +514,21 @@ int wire_request_decode(const void *buf, size_t len, struct wire_request *out)
 			goto err_after_unpack;
 		}
 	}
+	/* A pack is only a carrier: nothing of its own beside the packed
+	 * requests. */
+	if (m->n_packed > WIRE_MAX_PACKED ||
+	    (m->n_packed > 0 &&
+	     (m->n_ops > 0 || m->client_id != 0 || m->seq != 0 ||
+	      *r.access_key_id != '\0' || r.signature != NULL))) {
+		rv = WIRE_ERR_MALFORMED;
+		goto err_after_unpack;
+	}
+	rv = bytes_array_out(m->packed, m->n_packed,
+			     (struct wire_bytes **)&r.packed);
+	if (rv != 0) {
+		goto err_after_unpack;
+	}
+	r.n_packed = m->n_packed;
 	*out = r;
 	return 0;
 
@@ -484,6 +543,7 @@ void wire_request_release(struct wire_request *r)
 		return;
 	}
 	free(r->ops);
+	free((void *)r->packed);
 	protobuf_c_message_free_unpacked(r->priv_, NULL);
 	memset(r, 0, sizeof *r);
 }
@@ -629,6 +689,7 @@ int wire_request_encode(const struct wire_request *r, uint8_t **buf,
 	Stratus__Request m = STRATUS__REQUEST__INIT;
 	struct op_msg *msgs = NULL;
 	Stratus__Op **ptrs = NULL;
+	ProtobufCBinaryData *packed = NULL;
 	size_t i;
 	int rv;
 
@@ -652,8 +713,19 @@ int wire_request_encode(const struct wire_request *r, uint8_t **buf,
 	m.signed_at_ms = r->signed_at_ms;
 	m.n_ops = r->n_ops;
 	m.ops = ptrs;
+	if (r->n_packed > WIRE_MAX_PACKED) {
+		rv = WIRE_ERR_TOO_LARGE;
+		goto out;
+	}
+	rv = bytes_array_in(r->packed, r->n_packed, &packed);
+	if (rv != 0) {
+		goto out;
+	}
+	m.n_packed = r->n_packed;
+	m.packed = packed;
 	rv = pack_into(&m.base, WIRE_MAX_REQUEST_BYTES, 0, NULL, buf, len);
 out:
+	free(packed);
 	free(ptrs);
 	free(msgs);
 	return rv;
@@ -743,6 +815,16 @@ int wire_response_decode(const void *buf, size_t len, struct wire_response *out)
 			goto err_after_unpack;
 		}
 	}
+	if (m->n_packed > WIRE_MAX_PACKED) {
+		rv = WIRE_ERR_MALFORMED;
+		goto err_after_unpack;
+	}
+	rv = bytes_array_out(m->packed, m->n_packed,
+			     (struct wire_bytes **)&r.packed);
+	if (rv != 0) {
+		goto err_after_unpack;
+	}
+	r.n_packed = m->n_packed;
 	*out = r;
 	return 0;
 
@@ -763,6 +845,7 @@ void wire_response_release(struct wire_response *r)
 		free(r->results[i].nodes);
 	}
 	free(r->results);
+	free((void *)r->packed);
 	protobuf_c_message_free_unpacked(r->priv_, NULL);
 	memset(r, 0, sizeof *r);
 }
@@ -891,13 +974,23 @@ int wire_response_encode(const struct wire_response *r, uint8_t **buf,
 {
 	Stratus__Response m;
 	struct response_msgs a = {0};
+	ProtobufCBinaryData *packed = NULL;
 	int rv;
 
 	rv = response_in(r, &m, &a);
+	if (rv == 0 && r->n_packed > WIRE_MAX_PACKED) {
+		rv = WIRE_ERR_TOO_LARGE;
+	}
 	if (rv == 0) {
+		rv = bytes_array_in(r->packed, r->n_packed, &packed);
+	}
+	if (rv == 0) {
+		m.n_packed = r->n_packed;
+		m.packed = packed;
 		rv = pack_into(&m.base, WIRE_MAX_REQUEST_BYTES, 0, NULL, buf,
 			       len);
 	}
+	free(packed);
 	response_msgs_free(&a);
 	return rv;
 }

@@ -54,7 +54,10 @@ enum wire_code {
 	/* "AccessDenied" as a code; error_name carries AWS's code
 	 * ("MissingAuthenticationToken", "InvalidClientTokenId",
 	 * "SignatureDoesNotMatch") */
-	WIRE_ERR_ACCESS_DENIED = 15
+	WIRE_ERR_ACCESS_DENIED = 15,
+	/* "WouldWait": a packed call that would long-poll; the client sends
+	 * it again on its own (same seq). Never reaches applications. */
+	WIRE_ERR_WOULD_WAIT = 16
 };
 
 /* The AWS-style name of a code ("NotLeader", "InvalidAction", ...; "OK" for
@@ -129,6 +132,16 @@ struct wire_op {
 	bool drop;
 };
 
+/* A byte string inside a message: a serialized Command (== serialized
+ * Request) inside a batch; a packed Request or Response. */
+struct wire_bytes {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* Most Requests one pack may carry. */
+#define WIRE_MAX_PACKED 256
+
 /* True for ops that change replicated state (go through the raft log). */
 bool wire_op_is_write(enum wire_op_type type);
 
@@ -146,6 +159,11 @@ struct wire_request {
 	uint64_t signed_at_ms;
 	const uint8_t *signature;
 	size_t signature_len;
+	/* A pack: up to WIRE_MAX_PACKED encoded Requests and nothing else
+	 * (no ops, no session, unsigned); the answer is a Response whose
+	 * packed holds their encoded Responses in the same order. */
+	const struct wire_bytes *packed;
+	size_t n_packed;
 	void *priv_; /* decoded: owned protobuf object */
 };
 
@@ -209,6 +227,8 @@ struct wire_response {
 	const char *leader_address;
 	struct wire_result *results;
 	size_t n_results;
+	const struct wire_bytes *packed; /* a pack's answers (see request) */
+	size_t n_packed;
 	void *priv_;
 };
 
@@ -223,12 +243,6 @@ int wire_response_encode_error(uint32_t code, const char *message,
 			       uint8_t **buf, size_t *len);
 
 /* ---- replicated log -------------------------------------------------- */
-
-/* One serialized Command (== serialized Request) inside a batch. */
-struct wire_bytes {
-	const uint8_t *data;
-	size_t len;
-};
 
 struct wire_batch {
 	uint64_t leader_time_ms;

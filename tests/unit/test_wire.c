@@ -500,7 +500,8 @@ static void test_code_names(void **state)
 	assert_string_equal(wire_code_name(WIRE_ERR_SERVICE), "ServiceError");
 	assert_string_equal(wire_code_name(WIRE_ERR_ACCESS_DENIED),
 			    "AccessDenied");
-	assert_string_equal(wire_code_name(16), "UnknownError");
+	assert_string_equal(wire_code_name(WIRE_ERR_WOULD_WAIT), "WouldWait");
+	assert_string_equal(wire_code_name(17), "UnknownError");
 	assert_string_equal(wire_code_name(UINT32_MAX), "UnknownError");
 }
 
@@ -715,6 +716,91 @@ static void test_request_ops_bound(void **state)
 	wire_request_release(&r);
 	free(buf);
 	free(ops);
+}
+
+/* A pack carries encoded Requests unchanged, up to WIRE_MAX_PACKED, and
+ * nothing of its own; its answer carries encoded Responses. */
+static void test_pack_round_trip(void **state)
+{
+	struct wire_op op = {.type = WIRE_OP_KV_PUT,
+			     .key = "k",
+			     .value = (const uint8_t *)"v",
+			     .value_len = 1};
+	struct wire_request inner = {.client_id = 7, .ops = &op, .n_ops = 1};
+	struct wire_bytes *parts = calloc(WIRE_MAX_PACKED + 1, sizeof *parts);
+	uint8_t *bufs[3], *buf;
+	size_t lens[3], len, i;
+	struct wire_request pack = {0}, r;
+	struct wire_response resp = {0}, rr;
+
+	(void)state;
+	assert_non_null(parts);
+	for (i = 0; i < 3; i++) {
+		inner.seq = i + 1;
+		assert_int_equal(
+		    wire_request_encode(&inner, &bufs[i], &lens[i]), 0);
+	}
+	for (i = 0; i <= WIRE_MAX_PACKED; i++) {
+		parts[i].data = bufs[i % 3];
+		parts[i].len = lens[i % 3];
+	}
+	pack.packed = parts;
+	pack.n_packed = 3;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &r), 0);
+	assert_int_equal(r.n_packed, 3);
+	assert_int_equal(r.n_ops, 0);
+	for (i = 0; i < 3; i++) {
+		struct wire_request in;
+		assert_int_equal(r.packed[i].len, lens[i]);
+		assert_memory_equal(r.packed[i].data, bufs[i], lens[i]);
+		assert_int_equal(
+		    wire_request_decode(r.packed[i].data, r.packed[i].len, &in),
+		    0);
+		assert_int_equal(in.seq, i + 1);
+		wire_request_release(&in);
+	}
+	wire_request_release(&r);
+	free(buf);
+
+	/* A pack with anything of its own is malformed. */
+	pack.ops = &op;
+	pack.n_ops = 1;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &r), WIRE_ERR_MALFORMED);
+	free(buf);
+	pack.ops = NULL;
+	pack.n_ops = 0;
+	pack.seq = 9;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &r), WIRE_ERR_MALFORMED);
+	free(buf);
+	pack.seq = 0;
+
+	/* At most WIRE_MAX_PACKED. */
+	pack.n_packed = WIRE_MAX_PACKED;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &r), 0);
+	assert_int_equal(r.n_packed, WIRE_MAX_PACKED);
+	wire_request_release(&r);
+	free(buf);
+	pack.n_packed = WIRE_MAX_PACKED + 1;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len),
+			 WIRE_ERR_TOO_LARGE);
+
+	/* The answer. */
+	resp.packed = parts;
+	resp.n_packed = 2;
+	assert_int_equal(wire_response_encode(&resp, &buf, &len), 0);
+	assert_int_equal(wire_response_decode(buf, len, &rr), 0);
+	assert_int_equal(rr.n_packed, 2);
+	assert_memory_equal(rr.packed[1].data, bufs[1], lens[1]);
+	wire_response_release(&rr);
+	free(buf);
+
+	for (i = 0; i < 3; i++)
+		free(bufs[i]);
+	free(parts);
 }
 
 /* Requests larger than WIRE_MAX_REQUEST_BYTES are refused both ways. */
@@ -1383,6 +1469,7 @@ int main(void)
 	    cmocka_unit_test(test_request_missing_fields),
 	    cmocka_unit_test(test_request_key_value_bounds),
 	    cmocka_unit_test(test_request_ops_bound),
+	    cmocka_unit_test(test_pack_round_trip),
 	    cmocka_unit_test(test_request_size_bound),
 	    cmocka_unit_test(test_request_encode_errors),
 	    cmocka_unit_test(test_request_hostile_shapes),
