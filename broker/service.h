@@ -60,16 +60,23 @@ enum service_action_kind {
 	SERVICE_ACTION_WRITE
 };
 
-/* A service's action table: each action's name and kind. */
+/* A service's action table: each action's name and kind, and whether a
+ * write goes ahead of the others in the group commit (commit.h): actions
+ * that hand out or retire queued work (receive, delete), whose latency a
+ * flood of producers' writes must not set. */
 struct service_action {
 	const char *name;
 	enum service_action_kind kind;
+	bool ahead;
 };
 
 /* The kind of action in table (n entries); UNKNOWN when absent
  * (services.c). Every service's action_kind is this over its table. */
 enum service_action_kind service_action_find(const struct service_action *table,
 					     size_t n, const char *action);
+/* The action's ahead flag (false when absent). */
+bool service_action_ahead(const struct service_action *table, size_t n,
+			  const char *action);
 
 /* What an action produced. Zero it before a call. */
 struct service_result {
@@ -102,6 +109,9 @@ struct service {
 	void *state;
 	/* Which kind of action this is (unknown actions: UNKNOWN). */
 	enum service_action_kind (*action_kind)(const char *action);
+	/* Optional (NULL: never): whether a write goes ahead (see struct
+	 * service_action). */
+	bool (*action_ahead)(const char *action);
 	/* Leader only, before proposing a write. input: the request document
 	 * (borrowed); context: an empty object to fill (borrowed). */
 	enum service_status (*prepare)(void *state, const char *action,

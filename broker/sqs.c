@@ -356,11 +356,11 @@ static const struct service_action actions[] = {
     {"ListDeadLetterSourceQueues", SERVICE_ACTION_READ},
     {"SendMessage", SERVICE_ACTION_WRITE},
     {"SendMessageBatch", SERVICE_ACTION_WRITE},
-    {"ReceiveMessage", SERVICE_ACTION_WRITE},
-    {"DeleteMessage", SERVICE_ACTION_WRITE},
-    {"DeleteMessageBatch", SERVICE_ACTION_WRITE},
-    {"ChangeMessageVisibility", SERVICE_ACTION_WRITE},
-    {"ChangeMessageVisibilityBatch", SERVICE_ACTION_WRITE},
+    {"ReceiveMessage", SERVICE_ACTION_WRITE, true},
+    {"DeleteMessage", SERVICE_ACTION_WRITE, true},
+    {"DeleteMessageBatch", SERVICE_ACTION_WRITE, true},
+    {"ChangeMessageVisibility", SERVICE_ACTION_WRITE, true},
+    {"ChangeMessageVisibilityBatch", SERVICE_ACTION_WRITE, true},
     {"StartMessageMoveTask", SERVICE_ACTION_WRITE},
     {"CancelMessageMoveTask", SERVICE_ACTION_WRITE},
     {"ListMessageMoveTasks", SERVICE_ACTION_READ},
@@ -369,6 +369,12 @@ static const struct service_action actions[] = {
 static enum service_action_kind action_kind(const char *action)
 {
 	return service_action_find(
+	    actions, sizeof(actions) / sizeof(actions[0]), action);
+}
+
+static bool action_ahead(const char *action)
+{
+	return service_action_ahead(
 	    actions, sizeof(actions) / sizeof(actions[0]), action);
 }
 
@@ -606,6 +612,7 @@ struct service *sqs_service_new(const struct service_env *env)
 	svc->name = "sqs";
 	svc->state = st;
 	svc->action_kind = action_kind;
+	svc->action_ahead = action_ahead;
 	svc->prepare = prepare;
 	svc->apply = apply;
 	svc->read = read_action;
