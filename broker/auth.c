@@ -480,7 +480,10 @@ static int snapshot(const void *state, uint8_t **buf, size_t *len)
 	if (doc == NULL) {
 		return -1;
 	}
-	pthread_mutex_lock(&st->mu);
+	/* No lock: only the loop thread writes the keys (mu keeps other
+	 * threads' lookups consistent), and snapshots may run in a forked
+	 * child (fsm.c), where a lock another thread held at fork time would
+	 * never be released. */
 	for (i = 0; i < st->n_keys && rc == 0; i++) {
 		const struct auth_key *k = &st->keys[i];
 
@@ -489,7 +492,6 @@ static int snapshot(const void *state, uint8_t **buf, size_t *len)
 				    "SecretAccessKey", k->secret, "CreateMs",
 				    (json_int_t)k->created_ms));
 	}
-	pthread_mutex_unlock(&st->mu);
 	text = rc == 0 ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	if (text == NULL) {

@@ -1,10 +1,20 @@
 /* fsm — see fsm.h. */
 #include "fsm.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "log.h"
+
+/* A snapshot child that has not finished after this long is stopped
+ * (SIGALRM) and the snapshot fails (raft tries again later). */
+#define FSM_SNAPSHOT_CHILD_MAX_S 600
 
 static int fsm_raft_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
 			  void **result)
@@ -16,14 +26,25 @@ static int fsm_raft_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
 /* Snapshots (raft fsm version 3): capture on the loop thread (pointer
  * arrays, cheap), serialize on a worker thread while the loop keeps
  * applying, finalize (free) on the loop thread. See defer.h for why the
- * worker may read the live buffers. */
+ * worker may read the live buffers.
+ *
+ * Services serialize their own state (service.h), which is large (every
+ * queued message) and was a stall of the loop thread (~1 s per GiB). The
+ * capture therefore forks: the child, a frozen copy of the state made by
+ * the kernel's copy-on-write, runs every service's snapshot() into a
+ * memfd and exits; the worker thread waits for it and reads the memfd.
+ * The loop thread pays only for fork() (page tables: ~10 ms per GiB). If
+ * fork fails, the services serialize on the loop thread as before. */
 struct fsm_capture {
 	struct wire_snapshot s;
 	struct wire_service_state services[FSM_MAX_SERVICES]; /* data owned */
+	size_t n_services_forked; /* serialized by the child, not yet read */
+	pid_t child;		  /* 0: none */
+	int memfd;		  /* the child's output; -1: none */
 };
 
 static int capture_take(struct fsm *f, struct fsm_capture **out);
-static int capture_encode(const struct fsm_capture *c, void *(*alloc)(size_t),
+static int capture_encode(struct fsm_capture *c, void *(*alloc)(size_t),
 			  void **buf, size_t *len);
 static void capture_release(struct fsm *f, struct fsm_capture *c);
 
@@ -645,6 +666,133 @@ out:
 	return rv;
 }
 
+/* write(2) all of it. 0 or -1. */
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0 && errno == EINTR) {
+			continue;
+		}
+		if (w <= 0) {
+			return -1;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* In the child: every service's state into fd, as (u64 length, bytes)
+ * in service order; the exit status says whether all went well. */
+static void __attribute__((noreturn))
+child_write_services(const struct fsm *f, int fd)
+{
+	size_t i;
+
+	alarm(FSM_SNAPSHOT_CHILD_MAX_S); /* never hang forever */
+	for (i = 0; i < f->n_services; i++) {
+		const struct service *svc = f->services[i];
+		uint8_t *data = NULL;
+		size_t len = 0;
+		uint64_t len64;
+
+		if (svc->snapshot(svc->state, &data, &len) != 0) {
+			_exit(1);
+		}
+		len64 = len;
+		if (write_all(fd, &len64, sizeof len64) != 0 ||
+		    write_all(fd, data, len) != 0) {
+			_exit(2);
+		}
+		free(data);
+	}
+	_exit(0);
+}
+
+/* Fork a child to serialize the services (see struct fsm_capture). 0, or
+ * -1 when no child could be started. */
+static int capture_fork(struct fsm *f, struct fsm_capture *c)
+{
+	int fd;
+	pid_t pid;
+	size_t i;
+
+	if (f->n_services == 0) {
+		return -1;
+	}
+	fd = memfd_create("stratus-snapshot", MFD_CLOEXEC);
+	if (fd < 0) {
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_warn("snapshot: fork: %s; serializing in the loop",
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (pid == 0) {
+		child_write_services(f, fd);
+	}
+	c->child = pid;
+	c->memfd = fd;
+	for (i = 0; i < f->n_services; i++) {
+		c->services[i].name = f->services[i]->name;
+	}
+	c->n_services_forked = f->n_services;
+	return 0;
+}
+
+/* Worker thread: wait for the child and read what it wrote into the
+ * capture's service buffers. 0, or -1. */
+static int capture_collect(struct fsm_capture *c)
+{
+	int status;
+	off_t off = 0;
+	size_t i;
+
+	if (c->child <= 0) {
+		return 0;
+	}
+	while (waitpid(c->child, &status, 0) < 0) {
+		if (errno != EINTR) {
+			return -1;
+		}
+	}
+	c->child = 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		return -1;
+	}
+	for (i = 0; i < c->n_services_forked; i++) {
+		uint64_t len;
+		uint8_t *data;
+
+		if (pread(c->memfd, &len, sizeof len, off) != sizeof len ||
+		    len > SIZE_MAX - 1 ||
+		    (data = malloc(len ? len : 1)) == NULL) {
+			return -1;
+		}
+		off += (off_t)sizeof len;
+		for (size_t got = 0; got < len;) {
+			ssize_t r = pread(c->memfd, data + got, len - got, off);
+			if (r <= 0) {
+				free(data);
+				return -1;
+			}
+			got += (size_t)r;
+			off += r;
+		}
+		c->services[i].data = data;
+		c->services[i].len = len;
+		c->s.n_services++;
+	}
+	c->n_services_forked = 0;
+	return 0;
+}
+
 static int capture_take(struct fsm *f, struct fsm_capture **out)
 {
 	struct fsm_capture *c = calloc(1, sizeof *c);
@@ -680,9 +828,16 @@ static int capture_take(struct fsm *f, struct fsm_capture **out)
 		s->nodes[i].http_address = f->nodes[i].http_address;
 	}
 	s->n_nodes = f->n_nodes;
-	/* Services serialize on the loop thread, into buffers of their own
-	 * (a copy, so the worker may read them while the state moves on). */
 	s->services = c->services;
+	c->memfd = -1;
+	if (capture_fork(f, c) == 0) {
+		defer_pin(&f->defer);
+		*out = c;
+		return 0;
+	}
+	/* No child: services serialize on the loop thread, into buffers of
+	 * their own (a copy, so the worker may read them while the state
+	 * moves on). */
 	for (i = 0; i < f->n_services; i++) {
 		const struct service *svc = f->services[i];
 		uint8_t *data = NULL;
@@ -703,15 +858,28 @@ static int capture_take(struct fsm *f, struct fsm_capture **out)
 	return 0;
 }
 
-static int capture_encode(const struct fsm_capture *c, void *(*alloc)(size_t),
+static int capture_encode(struct fsm_capture *c, void *(*alloc)(size_t),
 			  void **buf, size_t *len)
 {
+	if (capture_collect(c) != 0) {
+		return -1;
+	}
 	return wire_snapshot_encode(&c->s, alloc, buf, len);
 }
 
 static void capture_release(struct fsm *f, struct fsm_capture *c)
 {
 	size_t i;
+
+	if (c->child > 0) {
+		int status;
+		kill(c->child, SIGKILL);
+		while (waitpid(c->child, &status, 0) < 0 && errno == EINTR) {
+		}
+	}
+	if (c->memfd >= 0) {
+		close(c->memfd);
+	}
 
 	for (i = 0; i < c->s.n_services; i++) {
 		free((void *)c->services[i].data);

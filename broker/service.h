@@ -130,7 +130,10 @@ struct service {
 				    uint64_t now_ms,
 				    struct service_result *result);
 	/* Serialize the whole state (malloc'd buffer) / replace it with a
-	 * serialized one. 0, or -1 (restore: the state is left unchanged). */
+	 * serialized one. 0, or -1 (restore: the state is left unchanged).
+	 * snapshot usually runs in a child process forked by the loop thread
+	 * (fsm.c): it may allocate, but must not take locks that other
+	 * threads may hold, nor log. */
 	int (*snapshot)(const void *state, uint8_t **buf, size_t *len);
 	int (*restore)(void *state, const uint8_t *buf, size_t len);
 	/* Order-independent digest of the state (equal states, equal
