@@ -177,6 +177,15 @@ static uint32_t classify(const struct fsm *f, const struct wire_request *req,
 			*message = res.error_message;
 			return res.code;
 		}
+		if (req->ops[i].type == WIRE_OP_SERVICE_CALL &&
+		    fsm_find_service(f, req->ops[i].service)
+			    ->action_kind(req->ops[i].action) ==
+			SERVICE_ACTION_INTERNAL) {
+			/* the leader's own steps (ticker.h), never a
+			 * client's */
+			*message = "unknown action";
+			return WIRE_ERR_UNKNOWN_OP;
+		}
 		if (fsm_op_is_write(f, &req->ops[i])) {
 			writes = true;
 		} else {
@@ -352,6 +361,15 @@ static void service_wake(void *ctx, const char *wait_key)
 	struct node *n = ctx;
 
 	longpoll_wake(&n->longpoll, wait_key);
+}
+
+/* service_env schedule_tick: from apply, on every node; the ticker acts
+ * only while this node is a ready leader. */
+static void service_schedule_tick(void *ctx, uint64_t at_ms)
+{
+	struct node *n = ctx;
+
+	ticker_schedule(&n->ticker, at_ms);
 }
 
 /* Test-only commands, answered by the receiving node. */
@@ -602,6 +620,7 @@ static void barrier_cb(struct raft_barrier *req, int status)
 			 (unsigned long long)n->barrier_term,
 			 (unsigned long long)raft_last_applied(&n->raft));
 		cluster_register_peers(n);
+		ticker_set_leading(&n->ticker, !n->stopping);
 	}
 }
 
@@ -621,6 +640,7 @@ static void prepare_cb(uv_prepare_t *handle)
 		}
 		n->last_state = state;
 		n->leader_ready = false;
+		ticker_set_leading(&n->ticker, false);
 		if (state != RAFT_LEADER) {
 			longpoll_fail_all(&n->longpoll, call_unavailable);
 		}
@@ -653,6 +673,7 @@ static void node_raft_closed(struct raft *r)
 static void close_handles(struct node *n)
 {
 	longpoll_close(&n->longpoll);
+	ticker_close(&n->ticker);
 	uv_close((uv_handle_t *)&n->prepare, NULL);
 	uv_close((uv_handle_t *)&n->stop_timer, NULL);
 	if (!uv_is_closing((uv_handle_t *)&n->sigterm)) {
@@ -688,6 +709,7 @@ static void finish_stop(struct node *n)
 	commit_fail_queued(&n->commit, WIRE_ERR_UNAVAILABLE,
 			   "node shutting down");
 	longpoll_fail_all(&n->longpoll, call_unavailable);
+	ticker_set_leading(&n->ticker, false);
 	http_stop(n->http);
 	n->http = NULL;
 	server_stop(&n->server);
@@ -881,7 +903,9 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	n->service_env.account_id = cfg->account_id;
 	n->service_env.wake = service_wake;
 	n->service_env.wake_ctx = n;
+	n->service_env.schedule_tick = service_schedule_tick;
 	longpoll_init(&n->longpoll, loop, call_retry);
+	ticker_init(&n->ticker, loop, &n->fsm, &n->commit);
 	if (fsm_init(&n->fsm, cfg->node_id, commit_on_result, &n->commit) !=
 		0 ||
 	    services_register(&n->fsm, &n->service_env) != 0) {

@@ -27,6 +27,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "longpoll.h"
+#include "ticker.h"
 #include "server.h"
 #include "tls.h"
 #include "service.h"
@@ -42,6 +43,7 @@ struct node {
 	struct server server;
 	struct http_server *http; /* NULL without an http_address */
 	struct longpoll longpoll; /* parked long polls (leader) */
+	struct ticker ticker;	  /* services' leader-driven steps */
 	struct service_env service_env;
 	char service_endpoint[300]; /* "http://<http address>" */
 	uv_prepare_t prepare;	    /* each loop turn: leadership, flush */

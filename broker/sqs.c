@@ -364,6 +364,8 @@ static const struct service_action actions[] = {
     {"StartMessageMoveTask", SERVICE_ACTION_WRITE},
     {"CancelMessageMoveTask", SERVICE_ACTION_WRITE},
     {"ListMessageMoveTasks", SERVICE_ACTION_READ},
+    /* the leader's steps of running move tasks (sqs_move.c) */
+    {"AdvanceMessageMoveTask", SERVICE_ACTION_INTERNAL},
 };
 
 static enum service_action_kind action_kind(const char *action)
@@ -432,7 +434,7 @@ static enum service_status prepare(void *state, const char *action,
 		return SERVICE_OK;
 	}
 	if (strcmp(action, "CancelMessageMoveTask") == 0) {
-		return SERVICE_OK;
+		return sqs_cancel_move(st, input, true, result);
 	}
 	/* Reject what apply would reject, before it enters the log (apply
 	 * checks again: the state may change in between). */
@@ -538,7 +540,10 @@ static enum service_status apply(void *state, const char *action,
 		return sqs_start_move(st, in, ctx, now, r);
 	}
 	if (strcmp(action, "CancelMessageMoveTask") == 0) {
-		return sqs_cancel_move(st, in, r);
+		return sqs_cancel_move(st, in, false, r);
+	}
+	if (strcmp(action, "AdvanceMessageMoveTask") == 0) {
+		return sqs_advance_move(st, in, now, r);
 	}
 	sqs_err(r, "InvalidAction",
 		"The action %s is not valid for this endpoint.", action);
@@ -620,6 +625,7 @@ struct service *sqs_service_new(const struct service_env *env)
 	svc->restore = sqs_restore;
 	svc->digest = sqs_digest;
 	svc->metrics = sqs_metrics;
+	svc->tick = sqs_move_tick;
 	svc->destroy = destroy;
 	return svc;
 }

@@ -100,6 +100,8 @@ static uint64_t queue_digest(const struct sqs_queue *q)
 		h = hs(t->dest_arn, h);
 		h = hu(t->rate,
 		       hu(t->moved, hu(t->to_move, hu(t->started_ms, h))));
+		h = hu(t->status, hu(t->horizon_seq, hu(t->cursor_seq, h)));
+		h = hu(t->tat_us, hu(t->last_step_ms, hs(t->failure, h)));
 	}
 	return u64_mix(hu(sum, h));
 }

@@ -106,10 +106,18 @@ struct sqs_attempt {
 	struct sqs_attempt *prev, *next; /* time order */
 };
 
-/* A message move task (StartMessageMoveTask). Tasks run to completion
- * when started (deterministically, in one apply), so they are kept only
- * for ListMessageMoveTasks. */
+/* A message move task (StartMessageMoveTask), kept on its source queue
+ * (sqs_move.c). RUNNING → COMPLETED | CANCELLED | FAILED; at most one
+ * RUNNING per source queue, and it is the newest. The leader's tick
+ * proposes "advance" steps; each step's apply moves what the rate allows
+ * at the batch's clock (a token bucket in state-machine time). */
 #define SQS_TASKS_KEPT 10
+enum sqs_task_status {
+	SQS_TASK_RUNNING = 0,
+	SQS_TASK_COMPLETED,
+	SQS_TASK_CANCELLED,
+	SQS_TASK_FAILED
+};
 struct sqs_task {
 	char handle[33];  /* leader-made, hex */
 	char *dest_arn;	  /* owned or NULL (back to each message's origin) */
@@ -117,6 +125,14 @@ struct sqs_task {
 	uint64_t moved;	  /* ApproximateNumberOfMessagesMoved */
 	uint64_t to_move; /* ApproximateNumberOfMessagesToMove */
 	uint64_t started_ms;
+	uint8_t status;	       /* enum sqs_task_status */
+	uint64_t horizon_seq;  /* moves messages with seq below this (those
+				  present at the start) */
+	uint64_t cursor_seq;   /* next message to visit: seq >= this */
+	uint64_t tat_us;       /* rate limit: theoretical arrival time of the
+				  next message (state-machine time, us) */
+	uint64_t last_step_ms; /* state-machine time of the last step */
+	char *failure;	       /* FailureReason (FAILED); owned or NULL */
 };
 
 struct sqs_queue {
@@ -347,11 +363,20 @@ enum service_status sqs_start_move(struct sqs_state *st, const json_t *in,
 				   struct service_result *r);
 enum service_status sqs_list_moves(struct sqs_state *st, const json_t *in,
 				   struct service_result *r);
+/* dry: validate only (prepare). */
 enum service_status sqs_cancel_move(struct sqs_state *st, const json_t *in,
-				    struct service_result *r);
+				    bool dry, struct service_result *r);
+/* The leader's "advance" step of a running task (internal action). */
+enum service_status sqs_advance_move(struct sqs_state *st, const json_t *in,
+				     uint64_t now, struct service_result *r);
+/* service tick: emit an advance step for each running task that is due. */
+uint64_t sqs_move_tick(void *state, uint64_t now_ms, service_emit_fn emit,
+		       void *emit_ctx);
+const char *sqs_task_status_name(uint8_t status);
 /* Keep a task record on q (newest first; the oldest beyond 10 goes). */
 void sqs_task_push(struct sqs_queue *q, const struct sqs_task *t);
 void sqs_tasks_free(struct sqs_queue *q);
+void sqs_task_free(struct sqs_task *t);
 
 /* ---- sqs_snap.c ---- */
 int sqs_snapshot(const void *state, uint8_t **buf, size_t *len);

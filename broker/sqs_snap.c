@@ -22,7 +22,13 @@
  *                      u64 seq[n] }
  *     u32 n_tasks (<= 10, newest first) { 32 bytes handle,
  *                      opt destination ARN, u32 rate, u64 moved,
- *                      u64 to_move, u64 started_ms } }
+ *                      u64 to_move, u64 started_ms,
+ *                      SQS2: u8 status, u64 horizon_seq, cursor_seq,
+ *                      tat_us, last_step_ms, opt failure } }
+ * Versions: "SQS2" added the task progress fields (tasks that move over
+ * time). Restore reads "SQS1" too (its tasks completed when started);
+ * snapshots are written in the newest version only, so a node must not be
+ * downgraded past the version its peers write.
  * Restore reads into a fresh state, checks every length against the bytes
  * left and its own limit, every value's range and every cross-reference
  * (the same rules as the actions), and swaps the state in only when all
@@ -32,6 +38,9 @@
 #include <string.h>
 
 #include "sqs_int.h"
+
+/* The version snapshots are written in (see above). */
+#define SQS_SNAP_MAGIC "SQS2"
 
 /* ---------------- writer ---------------- */
 
@@ -223,6 +232,12 @@ static void queue_put(struct wr *w, const struct sqs_queue *q)
 		w_u64(w, t->moved);
 		w_u64(w, t->to_move);
 		w_u64(w, t->started_ms);
+		w_u8(w, t->status);
+		w_u64(w, t->horizon_seq);
+		w_u64(w, t->cursor_seq);
+		w_u64(w, t->tat_us);
+		w_u64(w, t->last_step_ms);
+		w_opt(w, t->failure);
 	}
 }
 
@@ -247,7 +262,7 @@ int sqs_snapshot(const void *state, uint8_t **out, size_t *len)
 		w.p = malloc(est);
 		w.cap = w.p != NULL ? est : 0;
 	}
-	w_raw(&w, "SQS1", 4);
+	w_raw(&w, SQS_SNAP_MAGIC, 4);
 	w_u32(&w, (uint32_t)st->n_deleted);
 	for (i = 0; i < st->n_deleted; i++) {
 		w_cstr(&w, st->deleted[i].name);
@@ -271,6 +286,7 @@ int sqs_snapshot(const void *state, uint8_t **out, size_t *len)
 struct rd {
 	const uint8_t *p, *end;
 	bool bad;
+	int version; /* 1 = "SQS1", 2 = "SQS2" */
 };
 
 static const uint8_t *r_raw(struct rd *r, size_t n)
@@ -638,8 +654,20 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 		t.moved = r_u64(r);
 		t.to_move = r_u64(r);
 		t.started_ms = r_u64(r);
-		if (r->bad || t.rate > 500 || t.moved > t.to_move) {
-			free(t.dest_arn);
+		t.status = SQS_TASK_COMPLETED;
+		if (r->version >= 2) {
+			t.status = r_u8(r);
+			t.horizon_seq = r_u64(r);
+			t.cursor_seq = r_u64(r);
+			t.tat_us = r_u64(r);
+			t.last_step_ms = r_u64(r);
+			r_opt(r, 512, &t.failure);
+		}
+		t.handle[32] = '\0';
+		if (r->bad || t.rate > 500 || t.status > SQS_TASK_FAILED ||
+		    (t.status == SQS_TASK_RUNNING &&
+		     (i != 0 || t.horizon_seq > q->next_seq))) {
+			sqs_task_free(&t);
 			goto bad;
 		}
 		q->tasks[q->n_tasks++] = t;
@@ -670,11 +698,18 @@ bad:
 int sqs_restore(void *state, const uint8_t *buf, size_t len)
 {
 	struct sqs_state *st = state, tmp = {0};
-	struct rd r = {buf, buf + len, false};
+	struct rd r = {buf, buf + len, false, 0};
 	const uint8_t *magic = r_raw(&r, 4);
 	uint32_t n, i;
 
-	if (buf == NULL || magic == NULL || memcmp(magic, "SQS1", 4) != 0) {
+	if (buf == NULL || magic == NULL) {
+		return -1;
+	}
+	if (memcmp(magic, "SQS1", 4) == 0) {
+		r.version = 1;
+	} else if (memcmp(magic, "SQS2", 4) == 0) {
+		r.version = 2;
+	} else {
 		return -1;
 	}
 	tmp.env = st->env;
