@@ -39,6 +39,12 @@ struct sqs_qcfg {
 	char *redrive_allow_policy; /* canonical JSON or NULL; owned */
 	char dlq_name[SQS_NAME_MAX + 1]; /* from redrive_policy */
 	uint32_t max_receive_count;	 /* from redrive_policy, 0 = none */
+	/* Stored and returned, not enforced (no IAM or KMS here). */
+	char *policy;	      /* Policy: a JSON document as given; owned/NULL */
+	char *kms_key_id;     /* KmsMasterKeyId (SSE-KMS); owned or NULL */
+	uint32_t kms_reuse_s; /* KmsDataKeyReusePeriodSeconds, 0 = not set
+				 (reported as 300 with a KMS key) */
+	bool sse_sqs;	      /* SqsManagedSseEnabled (SSE-SQS) */
 };
 
 struct sqs_group;
@@ -265,6 +271,9 @@ int sqs_qcfg_set(struct sqs_state *st, struct sqs_qcfg *cfg, bool fifo,
 		 bool creating, const json_t *attrs, const char *self_name,
 		 struct service_result *r);
 void sqs_qcfg_default(struct sqs_qcfg *cfg);
+/* A deep copy of src into dst (validation works on a copy). 0, or -1 when
+ * out of memory (dst then holds nothing to free). */
+int sqs_qcfg_copy(struct sqs_qcfg *dst, const struct sqs_qcfg *src);
 /* "arn:aws:sqs:<region>:<account>:<name>" of ours -> name (81 bytes).
  * 0, or -1 when it is not such an ARN. */
 int sqs_arn_name(const struct sqs_state *st, const char *arn, char *name);

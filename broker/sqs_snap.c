@@ -9,7 +9,9 @@
  *     u64 created_ms, modified_ms, last_purge_ms, clock_ms, next_seq,
  *     u32 visibility, retention, max_size, delay, receive_wait,
  *     u8 content_dedup, dedup_scope_group, throughput_per_group,
- *     opt redrive_policy, opt redrive_allow_policy, str tags (JSON),
+ *     opt redrive_policy, opt redrive_allow_policy,
+ *     SQS3: opt policy, opt kms_key_id, u32 kms_reuse_s, u8 sse_sqs,
+ *     str tags (JSON),
  *     u64 n_msgs (send order) {
  *       u64 seq, 36 bytes message id, str body, opt attributes (JSON),
  *       str md5_attrs, opt group, opt dedup, opt trace, opt origin,
@@ -26,7 +28,9 @@
  *                      SQS2: u8 status, u64 horizon_seq, cursor_seq,
  *                      tat_us, last_step_ms, opt failure } }
  * Versions: "SQS2" added the task progress fields (tasks that move over
- * time). Restore reads "SQS1" too (its tasks completed when started);
+ * time), "SQS3" the stored Policy / KMS / SSE attributes. Restore reads
+ * the older ones too (SQS1 tasks completed when started; before SQS3 the
+ * SSE attributes were not kept and SqsManagedSseEnabled read false);
  * snapshots are written in the newest version only, so a node must not be
  * downgraded past the version its peers write.
  * Restore reads into a fresh state, checks every length against the bytes
@@ -40,7 +44,7 @@
 #include "sqs_int.h"
 
 /* The version snapshots are written in (see above). */
-#define SQS_SNAP_MAGIC "SQS2"
+#define SQS_SNAP_MAGIC "SQS3"
 
 /* ---------------- writer ---------------- */
 
@@ -157,6 +161,10 @@ static void queue_put(struct wr *w, const struct sqs_queue *q)
 	w_u8(w, q->cfg.throughput_per_group);
 	w_opt(w, q->cfg.redrive_policy);
 	w_opt(w, q->cfg.redrive_allow_policy);
+	w_opt(w, q->cfg.policy);
+	w_opt(w, q->cfg.kms_key_id);
+	w_u32(w, q->cfg.kms_reuse_s);
+	w_u8(w, q->cfg.sse_sqs);
 	{
 		char *t = json_dumps(q->tags, JSON_COMPACT | JSON_SORT_KEYS);
 
@@ -286,7 +294,7 @@ int sqs_snapshot(const void *state, uint8_t **out, size_t *len)
 struct rd {
 	const uint8_t *p, *end;
 	bool bad;
-	int version; /* 1 = "SQS1", 2 = "SQS2" */
+	int version; /* 1 = "SQS1", 2 = "SQS2", 3 = "SQS3" */
 };
 
 static const uint8_t *r_raw(struct rd *r, size_t n)
@@ -476,7 +484,9 @@ bad:
 static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 {
 	char *name = r_str(r, SQS_NAME_MAX, NULL), *s = NULL, *allow = NULL;
-	char *tags = NULL, *redrive = NULL;
+	char *tags = NULL, *redrive = NULL, *policy = NULL, *kms = NULL;
+	uint32_t kms_reuse = 0;
+	bool sse = false;
 	struct sqs_queue *q = NULL;
 	struct service_result res = {0};
 	json_t *attrs = NULL, *tdoc = NULL;
@@ -502,8 +512,19 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 	for (i = 0; i < 3; i++) {
 		r_bool(r, &b[i]);
 	}
-	if (!r_opt(r, 4096, &redrive) || !r_opt(r, 65536, &allow) ||
-	    (tags = r_str(r, 65536, NULL)) == NULL) {
+	if (!r_opt(r, 4096, &redrive) || !r_opt(r, 65536, &allow)) {
+		goto bad;
+	}
+	if (r->version >= 3) {
+		if (!r_opt(r, 65536, &policy) || !r_opt(r, 4096, &kms)) {
+			goto bad;
+		}
+		kms_reuse = r_u32(r);
+		if (!r_bool(r, &sse)) {
+			goto bad;
+		}
+	}
+	if ((tags = r_str(r, 65536, NULL)) == NULL) {
 		goto bad;
 	}
 	/* The configuration goes through the SetQueueAttributes rules. */
@@ -526,6 +547,24 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 	if (allow != NULL) {
 		json_object_set_new(attrs, "RedriveAllowPolicy",
 				    json_string(allow));
+	}
+	/* Before SQS3 these were not stored, and SqsManagedSseEnabled was
+	 * reported false: old queues keep that. */
+	if (policy != NULL) {
+		json_object_set_new(attrs, "Policy", json_string(policy));
+	}
+	if (kms != NULL) {
+		json_object_set_new(attrs, "KmsMasterKeyId", json_string(kms));
+	}
+	if (kms_reuse != 0) {
+		json_object_set_new(attrs, "KmsDataKeyReusePeriodSeconds",
+				    json_integer(kms_reuse));
+	}
+	if (kms == NULL) {
+		json_object_set_new(attrs, "SqsManagedSseEnabled",
+				    json_boolean(sse));
+	} else if (sse) {
+		goto bad; /* never both */
 	}
 	if (sqs_qcfg_set(st, &q->cfg, fifo, true, attrs, name, &res) != 0 ||
 	    (redrive != NULL &&
@@ -676,6 +715,8 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 	free(s);
 	free(allow);
 	free(redrive);
+	free(policy);
+	free(kms);
 	free(tags);
 	free(seqs);
 	json_decref(attrs);
@@ -687,6 +728,8 @@ bad:
 	free(s);
 	free(allow);
 	free(redrive);
+	free(policy);
+	free(kms);
 	free(tags);
 	free(seqs);
 	json_decref(attrs);
@@ -709,6 +752,8 @@ int sqs_restore(void *state, const uint8_t *buf, size_t len)
 		r.version = 1;
 	} else if (memcmp(magic, "SQS2", 4) == 0) {
 		r.version = 2;
+	} else if (memcmp(magic, "SQS3", 4) == 0) {
+		r.version = 3;
 	} else {
 		return -1;
 	}

@@ -435,6 +435,188 @@ static void test_delete_get_list(void **state)
 	ok(f, "CreateQueue", "{\"QueueName\":\"a1\"}", T0 + 60000);
 }
 
+/* SetQueueAttributes on queue "e" with one attributes object (JSON). */
+static enum service_status set_e(struct fx *f, const char *attrs, uint64_t now)
+{
+	char in[1024];
+
+	snprintf(in, sizeof in, "{\"QueueUrl\":\"" URL "e\",\"Attributes\":%s}",
+		 attrs);
+	return call(f, "SetQueueAttributes", in, now);
+}
+
+static json_t *all_attrs(struct fx *f, const char *q, uint64_t now)
+{
+	char in[256];
+
+	snprintf(in, sizeof in,
+		 "{\"QueueUrl\":\"" URL "%s\",\"AttributeNames\":[\"All\"]}",
+		 q);
+	ok(f, "GetQueueAttributes", in, now);
+	return json_object_get(f->out, "Attributes");
+}
+
+/* Policy, KmsMasterKeyId, KmsDataKeyReusePeriodSeconds and
+ * SqsManagedSseEnabled are validated, stored, returned, compared by
+ * CreateQueue and kept by snapshots. */
+static void test_sse_policy_attrs(void **state)
+{
+	struct fx *f = *state;
+	static const char policy[] =
+	    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+	    "\"Allow\",\"Principal\":\"*\",\"Action\":\"sqs:SendMessage\","
+	    "\"Resource\":\"arn:aws:sqs:us-east-1:000000000000:e\"}]}";
+	json_t *a, *pol;
+	char *pj;
+	uint8_t *buf;
+	size_t len;
+	uint64_t d;
+	char in[1024];
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"e\"}", T0);
+	a = all_attrs(f, "e", T0);
+	assert_string_equal(sget(a, "SqsManagedSseEnabled"), "true");
+	assert_null(json_object_get(a, "KmsMasterKeyId"));
+	assert_null(json_object_get(a, "KmsDataKeyReusePeriodSeconds"));
+	assert_null(json_object_get(a, "Policy"));
+
+	/* SSE-KMS: the key is stored, the reuse period defaults to 300,
+	 * SSE-SQS goes off. */
+	assert_int_equal(set_e(f, "{\"KmsMasterKeyId\":\"alias/aws/sqs\"}", T0),
+			 SERVICE_OK);
+	a = all_attrs(f, "e", T0);
+	assert_string_equal(sget(a, "KmsMasterKeyId"), "alias/aws/sqs");
+	assert_string_equal(sget(a, "KmsDataKeyReusePeriodSeconds"), "300");
+	assert_string_equal(sget(a, "SqsManagedSseEnabled"), "false");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"KmsDataKeyReusePeriodSeconds\":\"59\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"KmsDataKeyReusePeriodSeconds\":\"86401\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"KmsDataKeyReusePeriodSeconds\":\"soon\"}}",
+	    T0, "InvalidAttributeValue");
+	assert_int_equal(
+	    set_e(f, "{\"KmsDataKeyReusePeriodSeconds\":\"86400\"}", T0 + 1),
+	    SERVICE_OK);
+	assert_string_equal(
+	    sget(all_attrs(f, "e", T0 + 1), "KmsDataKeyReusePeriodSeconds"),
+	    "86400");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"KmsMasterKeyId\":\"k\",\"SqsManagedSseEnabled\":\"true\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"SqsManagedSseEnabled\":\"maybe\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"KmsMasterKeyId\":\"bad key\"}}",
+	    T0, "InvalidAttributeValue");
+	/* The failed requests changed nothing. */
+	assert_string_equal(sget(all_attrs(f, "e", T0 + 1), "KmsMasterKeyId"),
+			    "alias/aws/sqs");
+	/* Back to SSE-SQS: the KMS key goes. */
+	assert_int_equal(
+	    set_e(f, "{\"SqsManagedSseEnabled\":\"true\"}", T0 + 2),
+	    SERVICE_OK);
+	a = all_attrs(f, "e", T0 + 2);
+	assert_string_equal(sget(a, "SqsManagedSseEnabled"), "true");
+	assert_null(json_object_get(a, "KmsMasterKeyId"));
+	assert_int_equal(set_e(f, "{\"SqsManagedSseEnabled\":false}", T0 + 2),
+			 SERVICE_OK);
+	assert_string_equal(
+	    sget(all_attrs(f, "e", T0 + 2), "SqsManagedSseEnabled"), "false");
+
+	/* Policy: a JSON object with a Statement, returned as given. */
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"Policy\":\"not json\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{\"Policy\":\"{}\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{\"Policy\":"
+	    "\"[1]\"}}",
+	    T0, "InvalidAttributeValue");
+	pol = json_pack("{s:s,s:{s:s}}", "QueueUrl", URL "e", "Attributes",
+			"Policy", policy);
+	pj = json_dumps(pol, JSON_COMPACT);
+	ok(f, "SetQueueAttributes", pj, T0 + 3);
+	assert_string_equal(sget(all_attrs(f, "e", T0 + 3), "Policy"), policy);
+	snprintf(in, sizeof in,
+		 "{\"QueueUrl\":\"" URL "e\",\"AttributeNames\":[\"Policy\"]}");
+	ok(f, "GetQueueAttributes", in, T0 + 3);
+	assert_int_equal(
+	    json_object_size(json_object_get(f->out, "Attributes")), 1);
+	/* CreateQueue of an existing name compares these too. */
+	err(f, "CreateQueue",
+	    "{\"QueueName\":\"e\",\"Attributes\":{\"SqsManagedSseEnabled\":"
+	    "\"false\"}}",
+	    T0 + 4, "QueueAlreadyExists");
+	/* A new queue with a KMS key gets no SSE-SQS. */
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"k\",\"Attributes\":{\"KmsMasterKeyId\":"
+	   "\"arn:aws:kms:us-east-1:000000000000:key/1234\","
+	   "\"KmsDataKeyReusePeriodSeconds\":\"60\"}}",
+	   T0 + 4);
+	a = all_attrs(f, "k", T0 + 4);
+	assert_string_equal(sget(a, "SqsManagedSseEnabled"), "false");
+	assert_string_equal(sget(a, "KmsDataKeyReusePeriodSeconds"), "60");
+	/* Snapshots keep them. */
+	d = f->svc->digest(f->svc->state);
+	assert_int_equal(f->svc->snapshot(f->svc->state, &buf, &len), 0);
+	assert_memory_equal(buf, "SQS3", 4);
+	assert_int_equal(f->svc->restore(f->svc->state, buf, len), 0);
+	free(buf);
+	assert_true(f->svc->digest(f->svc->state) == d);
+	assert_string_equal(sget(all_attrs(f, "e", T0 + 5), "Policy"), policy);
+	assert_string_equal(
+	    sget(all_attrs(f, "k", T0 + 5), "KmsDataKeyReusePeriodSeconds"),
+	    "60");
+	/* "" removes a Policy. */
+	json_object_set_new(json_object_get(pol, "Attributes"), "Policy",
+			    json_string(""));
+	free(pj);
+	pj = json_dumps(pol, JSON_COMPACT);
+	ok(f, "SetQueueAttributes", pj, T0 + 6);
+	assert_null(json_object_get(all_attrs(f, "e", T0 + 6), "Policy"));
+	free(pj);
+	json_decref(pol);
+}
+
+/* An SQS2 snapshot (before these attributes were stored) restores, and
+ * its queues read SqsManagedSseEnabled false, as they did then. */
+static void test_sse_old_snapshot(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *buf;
+	size_t len, off, url_len;
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"e\"}", T0);
+	assert_int_equal(f->svc->snapshot(f->svc->state, &buf, &len), 0);
+	/* "SQS3", 0 deleted, 1 queue, name "e", fifo, url, 5 u64, 5 u32,
+	 * 3 u8, no redrive policies: then the 7 bytes SQS3 added. */
+	off = 4 + 4 + 4 + (4 + 1) + 1;
+	url_len = buf[off] | (size_t)buf[off + 1] << 8;
+	off += 4 + url_len + 5 * 8 + 5 * 4 + 3 + 1 + 1;
+	assert_int_equal(buf[off], 0);	   /* no policy */
+	assert_int_equal(buf[off + 1], 0); /* no KMS key */
+	assert_int_equal(buf[off + 6], 1); /* SSE-SQS */
+	memmove(buf + off, buf + off + 7, len - off - 7);
+	memcpy(buf, "SQS2", 4);
+	assert_int_equal(f->svc->restore(f->svc->state, buf, len - 7), 0);
+	free(buf);
+	assert_string_equal(
+	    sget(all_attrs(f, "e", T0 + 1), "SqsManagedSseEnabled"), "false");
+}
+
 static void test_attributes(void **state)
 {
 	struct fx *f = *state;
@@ -1416,6 +1598,10 @@ static void test_restore_garbage(void **state)
 		    b.svc->restore(b.svc->state,
 				   (const uint8_t *)"SQS2\0\0\0\0\0\0\0\0", 12),
 		    0);
+		assert_int_equal(
+		    b.svc->restore(b.svc->state,
+				   (const uint8_t *)"SQS3\0\0\0\0\0\0\0\0", 12),
+		    0);
 	}
 	free(buf);
 	fx_reset(&b);
@@ -2160,6 +2346,8 @@ int main(void)
 	    T(test_fifo_attempt_id),
 	    T(test_fifo_delay_no_block),
 	    T(test_dlq),
+	    T(test_sse_policy_attrs),
+	    T(test_sse_old_snapshot),
 	    T(test_move_tasks),
 	    T(test_move_pacing),
 	    T(test_move_chunks_and_failure),
