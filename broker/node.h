@@ -55,6 +55,10 @@ struct node {
 	raft_term barrier_term;	       /* term whose barrier was issued */
 	bool leader_ready;	       /* barrier of this term applied */
 	uint64_t leader_changes;
+	/* Memory budget of the replicated state (config max_state_bytes,
+	 * resolved) and the writes refused for it. */
+	size_t state_budget_bytes;
+	uint64_t budget_refusals;
 	int last_state;
 	bool stopping;
 	bool finishing; /* finish_stop ran */

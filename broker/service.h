@@ -85,14 +85,19 @@ enum service_action_kind {
 	SERVICE_ACTION_INTERNAL
 };
 
-/* A service's action table: each action's name and kind, and whether a
+/* A service's action table: each action's name and kind, whether a
  * write goes ahead of the others in the group commit (commit.h): actions
  * that hand out or retire queued work (receive, delete), whose latency a
- * flood of producers' writes must not set. */
+ * flood of producers' writes must not set; and whether it may grow the
+ * replicated state (a write that adds data: refused on the leader while
+ * the state is over its memory budget; deletes, receives and the like
+ * stay allowed, so consumers can drain it). Tables name the flags
+ * (.grows_state = true) where a positional value could be misread. */
 struct service_action {
 	const char *name;
 	enum service_action_kind kind;
 	bool ahead;
+	bool grows_state;
 };
 
 /* The kind of action in table (n entries); UNKNOWN when absent
@@ -101,6 +106,9 @@ enum service_action_kind service_action_find(const struct service_action *table,
 					     size_t n, const char *action);
 /* The action's ahead flag (false when absent). */
 bool service_action_ahead(const struct service_action *table, size_t n,
+			  const char *action);
+/* Whether action (in table) grows the state (false when absent). */
+bool service_action_grows(const struct service_action *table, size_t n,
 			  const char *action);
 
 /* What an action produced. Zero it before a call. */
@@ -174,6 +182,13 @@ struct service {
 	/* Optional (NULL): append the service's Prometheus metric families
 	 * (metrics.h) to b, for /metrics. */
 	void (*metrics)(const void *state, struct strbuf *b);
+	/* Optional (NULL = every write may): whether a write action may grow
+	 * the state (see struct service_action). */
+	bool (*action_grows)(const char *action);
+	/* Optional (NULL = 0): approximate bytes the state holds (message
+	 * bodies, attributes, per-object overhead), for the node's memory
+	 * budget and /metrics. Cheap: called for each growing write. */
+	size_t (*state_bytes)(const void *state);
 	/* Optional (NULL): leader-driven work (see above). Emits the steps
 	 * due at now_ms through emit; returns the wall-clock ms to tick
 	 * again (0 = only when scheduled). Must not change the state. */

@@ -166,6 +166,7 @@ struct sqs_queue {
 	struct u64map attempts; /* hash -> chain of struct sqs_attempt */
 	struct sqs_attempt *ahead, *atail;
 	struct sqs_task tasks[SQS_TASKS_KEPT]; /* newest first */
+	size_t msg_bytes; /* sqs_msg_size of every message (insert/unlink) */
 	size_t n_tasks;
 	/* Messages sent / received / deleted since this process started
 	 * applying (for /metrics): counted by apply, so alike on every
@@ -332,6 +333,10 @@ struct sqs_group *sqs_group_get(struct sqs_queue *q, const char *id,
 				bool create);
 
 /* ---- sqs_queue.c (the message store) ---- */
+/* Approximate memory of one message: the struct, body, ids, attributes. */
+size_t sqs_msg_size(const struct sqs_msg *m);
+/* service state_bytes: every queue's messages and bookkeeping. */
+size_t sqs_state_bytes(const void *state);
 void sqs_msg_unlink(struct sqs_queue *q, struct sqs_msg *m);
 void sqs_msg_remove(struct sqs_queue *q, struct sqs_msg *m);
 /* Make available m in flight: visible_at_ms in the future (pending) or

@@ -435,6 +435,94 @@ static void test_delete_get_list(void **state)
 	ok(f, "CreateQueue", "{\"QueueName\":\"a1\"}", T0 + 60000);
 }
 
+/* Each queue's msg_bytes (kept by insert / unlink) equals the sum of its
+ * messages' sizes: the memory budget's count does not drift. */
+static void check_msg_bytes(struct fx *f)
+{
+	const struct sqs_state *st = f->svc->state;
+	size_t i;
+
+	for (i = 0; i < st->n_queues; i++) {
+		const struct sqs_queue *q = st->queues[i];
+		const struct sqs_msg *m;
+		size_t sum = 0;
+
+		for (m = q->head; m != NULL; m = m->next) {
+			sum += sqs_msg_size(m);
+		}
+		assert_int_equal(q->msg_bytes, sum);
+	}
+}
+
+/* state_bytes follows messages in and out, with their attributes; only
+ * the writes that add data count as growing (the memory budget refuses
+ * those, never deletes or receives). */
+static void test_state_bytes(void **state)
+{
+	struct fx *f = *state;
+	char in[4096], body[2001];
+	size_t empty, full;
+	json_t *m;
+	uint8_t *buf;
+	size_t len;
+	static const struct {
+		const char *action;
+		bool grows;
+	} kinds[] = {
+	    {"CreateQueue", true},
+	    {"SendMessage", true},
+	    {"SendMessageBatch", true},
+	    {"SetQueueAttributes", true},
+	    {"TagQueue", true},
+	    {"ReceiveMessage", false},
+	    {"DeleteMessage", false},
+	    {"DeleteMessageBatch", false},
+	    {"ChangeMessageVisibility", false},
+	    {"PurgeQueue", false},
+	    {"DeleteQueue", false},
+	    {"UntagQueue", false},
+	    {"StartMessageMoveTask", false},
+	    {"CancelMessageMoveTask", false},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		assert_int_equal(f->svc->action_grows(kinds[i].action),
+				 kinds[i].grows);
+	}
+	ok(f, "CreateQueue", "{\"QueueName\":\"b\"}", T0);
+	empty = f->svc->state_bytes(f->svc->state);
+	assert_true(empty > 0);
+	memset(body, 'x', 2000);
+	body[2000] = '\0';
+	snprintf(in, sizeof in,
+		 "{\"QueueUrl\":\"" URL "b\",\"MessageBody\":\"%s\","
+		 "\"MessageAttributes\":{\"color\":{\"DataType\":\"String\","
+		 "\"StringValue\":\"%.500s\"}}}",
+		 body, body);
+	ok(f, "SendMessage", in, T0);
+	ok(f, "SendMessage", in, T0);
+	full = f->svc->state_bytes(f->svc->state);
+	assert_true(full >= empty + 2 * 2500);
+	check_msg_bytes(f);
+	/* A snapshot round trip counts the same. */
+	assert_int_equal(f->svc->snapshot(f->svc->state, &buf, &len), 0);
+	assert_int_equal(f->svc->restore(f->svc->state, buf, len), 0);
+	free(buf);
+	assert_int_equal(f->svc->state_bytes(f->svc->state), full);
+	m = recv_n(f, "b", 10, T0 + 1);
+	assert_int_equal(json_array_size(m), 2);
+	snprintf(in, sizeof in,
+		 "{\"QueueUrl\":\"" URL "b\",\"ReceiptHandle\":\"%s\"}",
+		 sget(json_array_get(m, 0), "ReceiptHandle"));
+	ok(f, "DeleteMessage", in, T0 + 2);
+	assert_true(f->svc->state_bytes(f->svc->state) < full);
+	check_msg_bytes(f);
+	ok(f, "PurgeQueue", "{\"QueueUrl\":\"" URL "b\"}", T0 + 3);
+	assert_int_equal(f->svc->state_bytes(f->svc->state), empty);
+	check_msg_bytes(f);
+}
+
 /* SetQueueAttributes on queue "e" with one attributes object (JSON). */
 static enum service_status set_e(struct fx *f, const char *attrs, uint64_t now)
 {
@@ -1849,6 +1937,7 @@ static void test_model(void **state)
 	assert_true(received > 500);
 	assert_true(deleted > 100);
 	assert_true(changed > 10);
+	check_msg_bytes(f);
 	free(md);
 }
 
@@ -2236,6 +2325,7 @@ static void test_move_pacing(void **state)
 	assert_string_equal(sget(t, "Status"), "COMPLETED");
 	assert_int_equal(iget(t, "ApproximateNumberOfMessagesMoved"), 70);
 	assert_int_equal(iget(t, "ApproximateNumberOfMessagesToMove"), 70);
+	check_msg_bytes(f);
 }
 
 /* Without a rate a task moves SQS_MOVE_CHUNK (500) per step; a task whose
@@ -2347,6 +2437,7 @@ int main(void)
 	    T(test_fifo_delay_no_block),
 	    T(test_dlq),
 	    T(test_sse_policy_attrs),
+	    T(test_state_bytes),
 	    T(test_sse_old_snapshot),
 	    T(test_move_tasks),
 	    T(test_move_pacing),
