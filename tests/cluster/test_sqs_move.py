@@ -10,15 +10,21 @@ source queue (a second start is InvalidParameterValue); the leader is
 SIGKILLed mid-task and the new leader continues it to COMPLETED with all 40
 messages in the destination, none left in the source and none duplicated;
 a second task at 1 message/s is stopped by cancel-message-move-task
-(CANCELLED, nothing moves afterwards); every replica converges to one
-state digest, the killed node included once restarted.
+(CANCELLED, nothing moves afterwards); the leader's internal step action
+(AdvanceMessageMoveTask) sent by a client over HTTP is refused as
+InvalidAction; every replica converges to one state digest, the killed
+node included once restarted.
 """
+import json
 import os
 import sys
 import time
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestFailure, check, expect, log, measure, run_test, wait_until  # noqa: E402
+from harness import (TestFailure, check, expect, log, measure, node_ports,  # noqa: E402
+                     run_test, wait_until)
 from test_sqs_cli import ok, sqs  # noqa: E402
 
 ARN = "arn:aws:sqs:us-east-1:000000000000:"
@@ -117,6 +123,21 @@ def body(c):
     rc, _, err = sqs(c, "cancel-message-move-task", "--task-handle", handle)
     check(rc != 0 and isinstance(err, dict) and err.get("Name") == "ResourceNotFoundException",
           f"cancelling a cancelled task: status {rc}, {err}")
+
+    # Clients cannot send the leader's steps (an INTERNAL action).
+    _, _, http = node_ports(c.base, new)
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{http}/", method="POST",
+        data=json.dumps({"SourceQueue": "dl", "TaskHandle": handle}).encode(),
+        headers={"Content-Type": "application/x-amz-json-1.0",
+                 "X-Amz-Target": "AmazonSQS.AdvanceMessageMoveTask"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            raise TestFailure(f"AdvanceMessageMoveTask over HTTP answered {r.status}: {r.read()[:200]}")
+    except urllib.error.HTTPError as e:
+        body = e.read().decode(errors="replace")
+        check(e.code == 400 and "InvalidAction" in body,
+              f"AdvanceMessageMoveTask over HTTP: {e.code} {body[:200]}")
 
     c.start(lid)
     c.converged(expect=c.members(), timeout=40)
