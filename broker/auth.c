@@ -243,10 +243,16 @@ static json_t *key_json(const struct auth_key *k, bool with_secret)
 /* ---------------- actions ---------------- */
 
 static const struct service_action actions[] = {
-    {"CreateAccessKey", SERVICE_ACTION_WRITE},
+    {"CreateAccessKey", SERVICE_ACTION_WRITE, .grows_state = true},
     {"DeleteAccessKey", SERVICE_ACTION_WRITE},
     {"ListAccessKeys", SERVICE_ACTION_READ},
 };
+
+static bool action_grows(const char *action)
+{
+	return service_action_grows(
+	    actions, sizeof(actions) / sizeof(actions[0]), action);
+}
 
 static enum service_action_kind action_kind(const char *action)
 {
@@ -611,6 +617,7 @@ struct service *auth_service_new(const struct service_env *env)
 	svc->name = "auth";
 	svc->state = st;
 	svc->action_kind = action_kind;
+	svc->action_grows = action_grows;
 	svc->prepare = prepare;
 	svc->apply = apply;
 	svc->read = read_action;

@@ -97,6 +97,9 @@ static const struct field fields[] = {
 	  max_batch_bytes, false),
     FIELD("limits", "max_connections", "--max-connections", FK_UNSIGNED,
 	  max_connections, false),
+    /* 0 = automatic: a quarter of the host's memory */
+    FIELD("limits", "max_state_bytes", "--max-state-bytes", FK_SIZE,
+	  max_state_bytes, true),
     FIELD("", "log_level", "--log-level", FK_LOG_LEVEL, log_level, false),
 };
 
@@ -143,6 +146,10 @@ static const char usage[] =
     "  --max-batch-commands N          commands per raft entry, default 4096\n"
     "  --max-batch-bytes N             bytes per raft entry, default 4194304\n"
     "  --max-connections N             default 1024\n"
+    "  --max-state-bytes N             memory budget of the replicated state;\n"
+    "                                  growing writes are refused (OverLimit)\n"
+    "                                  beyond it; default 0 = a quarter of\n"
+    "                                  the host's memory\n"
     "  --region R                      default us-east-1\n"
     "  --account-id A                  12 digits, default 000000000000\n"
     "  --log-level L                   debug, info, warn or error\n"

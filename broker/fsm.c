@@ -274,6 +274,45 @@ bool fsm_op_is_write(const struct fsm *f, const struct wire_op *op)
 	       svc->action_kind(op->action) != SERVICE_ACTION_READ;
 }
 
+/* Per kv entry: skip-list node and allocator overhead, roughly. */
+#define FSM_KV_ENTRY_OVERHEAD 96
+
+size_t fsm_state_bytes(const struct fsm *f)
+{
+	size_t n = f->kv.bytes + f->kv.count * FSM_KV_ENTRY_OVERHEAD;
+	size_t i;
+
+	for (i = 0; i < f->n_services; i++) {
+		const struct service *svc = f->services[i];
+
+		if (svc->state_bytes != NULL) {
+			n += svc->state_bytes(svc->state);
+		}
+	}
+	return n;
+}
+
+size_t fsm_op_growth(const struct fsm *f, const struct wire_op *op)
+{
+	struct service *svc;
+
+	switch (op->type) {
+	case WIRE_OP_KV_PUT:
+		return (op->key ? strlen(op->key) : 0) + op->value_len +
+		       FSM_KV_ENTRY_OVERHEAD;
+	case WIRE_OP_SERVICE_CALL:
+		svc = fsm_find_service(f, op->service);
+		if (svc == NULL || !fsm_op_is_write(f, op) ||
+		    (svc->action_grows != NULL &&
+		     !svc->action_grows(op->action))) {
+			return 0;
+		}
+		return op->input_len + 1;
+	default:
+		return 0;
+	}
+}
+
 int fsm_validate(const struct fsm *f, const struct wire_op *op,
 		 struct wire_result *res)
 {

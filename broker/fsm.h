@@ -113,6 +113,20 @@ uint64_t fsm_digest(const struct fsm *f);
 /* The registry entry for id, or NULL. */
 const struct fsm_node *fsm_find_node(const struct fsm *f, uint64_t id);
 
+/* Approximate bytes of replicated data held in memory: kv keys and
+ * values (plus per-entry overhead) and each service's state_bytes. For
+ * the leader's memory budget and /metrics; never used by apply. The
+ * sessions' stored responses (f->sessions.bytes) are not counted: they
+ * are the exactly-once cache, bounded by its own window and expiry, and
+ * counting them would make draining impossible — a ReceiveMessage
+ * response holds its bodies until its session expires (15 min). */
+size_t fsm_state_bytes(const struct fsm *f);
+
+/* How much a write op may grow the state: 0 for one that does not add
+ * data (deletes, receives, internal ops), else an estimate (kv: key and
+ * value; a service call: its request document). */
+size_t fsm_op_growth(const struct fsm *f, const struct wire_op *op);
+
 /* Validate a write op before proposing it (same rules apply uses). Fills
  * res and returns non-zero when invalid. */
 int fsm_validate(const struct fsm *f, const struct wire_op *op,

@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +179,15 @@ static uint32_t classify(const struct fsm *f, const struct wire_request *req,
 			*message = res.error_message;
 			return res.code;
 		}
+		if (req->ops[i].type == WIRE_OP_SERVICE_CALL &&
+		    fsm_find_service(f, req->ops[i].service)
+			    ->action_kind(req->ops[i].action) ==
+			SERVICE_ACTION_INTERNAL) {
+			/* the leader's own steps (ticker.h), never a
+			 * client's */
+			*message = "unknown action";
+			return WIRE_ERR_UNKNOWN_OP;
+		}
 		if (fsm_op_is_write(f, &req->ops[i])) {
 			writes = true;
 		} else {
@@ -213,6 +224,60 @@ static void reply_service_error(struct node_call *call, const char *code,
 	}
 	node_call_reply(call, buf, len);
 	free(buf);
+}
+
+/* The memory budget (issue "limits"): a write that would grow the
+ * replicated state beyond n->state_budget_bytes is refused here, on the
+ * leader before proposing — never in apply, which must stay deterministic
+ * (the budget is a node setting and the size an estimate). Writes that do
+ * not add data (deletes, receives, purges) still pass, so consumers can
+ * drain an over-full cluster back under its budget. true once the call has
+ * been answered (refused). */
+static bool refuse_over_budget(struct node_call *call)
+{
+	struct node *n = call->n;
+	size_t growth = 0, used, i;
+	char msg[256];
+
+	for (i = 0; i < call->req.n_ops; i++) {
+		growth += fsm_op_growth(&n->fsm, &call->req.ops[i]);
+	}
+	if (growth == 0) {
+		return false;
+	}
+	used = fsm_state_bytes(&n->fsm);
+	if (used + growth <= n->state_budget_bytes) {
+		return false;
+	}
+	n->budget_refusals++;
+	snprintf(msg, sizeof msg,
+		 "the replicated state is at its memory budget (%zu of %zu "
+		 "bytes used): delete data (or receive and delete messages) "
+		 "first",
+		 used, n->state_budget_bytes);
+	if (call->req.ops[0].type == WIRE_OP_SERVICE_CALL) {
+		/* AWS's error for an exceeded limit (403 over HTTP) */
+		reply_service_error(call, "OverLimit", msg);
+	} else {
+		node_call_error(call, WIRE_ERR_OVER_LIMIT, msg);
+	}
+	return true;
+}
+
+/* The budget when none is configured: a quarter of physical memory (the
+ * state is held once, a snapshot serializes a copy of it, and the log and
+ * buffers need room too), at least 64 MiB. */
+static size_t default_state_budget(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	uint64_t total =
+	    pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
+	uint64_t budget = total / 4;
+
+	if (budget < 64u * 1024 * 1024) {
+		budget = 64u * 1024 * 1024;
+	}
+	return budget > SIZE_MAX ? SIZE_MAX : (size_t)budget;
 }
 
 /* Is a caller's endpoint ("http://lb.example:7102") fit for URLs in
@@ -352,6 +417,15 @@ static void service_wake(void *ctx, const char *wait_key)
 	struct node *n = ctx;
 
 	longpoll_wake(&n->longpoll, wait_key);
+}
+
+/* service_env schedule_tick: from apply, on every node; the ticker acts
+ * only while this node is a ready leader. */
+static void service_schedule_tick(void *ctx, uint64_t at_ms)
+{
+	struct node *n = ctx;
+
+	ticker_schedule(&n->ticker, at_ms);
 }
 
 /* Test-only commands, answered by the receiving node. */
@@ -548,6 +622,9 @@ static void handle_request(struct node_call *call, const uint8_t *body,
 		cluster_admin(call);
 		return;
 	case KIND_WRITE:
+		if (refuse_over_budget(call)) {
+			return; /* answered */
+		}
 		if (call->req.ops[0].type == WIRE_OP_SERVICE_CALL) {
 			/* A new leader has not necessarily applied every
 			 * committed entry until its term's barrier applies:
@@ -602,6 +679,7 @@ static void barrier_cb(struct raft_barrier *req, int status)
 			 (unsigned long long)n->barrier_term,
 			 (unsigned long long)raft_last_applied(&n->raft));
 		cluster_register_peers(n);
+		ticker_set_leading(&n->ticker, !n->stopping);
 	}
 }
 
@@ -621,6 +699,7 @@ static void prepare_cb(uv_prepare_t *handle)
 		}
 		n->last_state = state;
 		n->leader_ready = false;
+		ticker_set_leading(&n->ticker, false);
 		if (state != RAFT_LEADER) {
 			longpoll_fail_all(&n->longpoll, call_unavailable);
 		}
@@ -653,6 +732,7 @@ static void node_raft_closed(struct raft *r)
 static void close_handles(struct node *n)
 {
 	longpoll_close(&n->longpoll);
+	ticker_close(&n->ticker);
 	uv_close((uv_handle_t *)&n->prepare, NULL);
 	uv_close((uv_handle_t *)&n->stop_timer, NULL);
 	if (!uv_is_closing((uv_handle_t *)&n->sigterm)) {
@@ -688,6 +768,7 @@ static void finish_stop(struct node *n)
 	commit_fail_queued(&n->commit, WIRE_ERR_UNAVAILABLE,
 			   "node shutting down");
 	longpoll_fail_all(&n->longpoll, call_unavailable);
+	ticker_set_leading(&n->ticker, false);
 	http_stop(n->http);
 	n->http = NULL;
 	server_stop(&n->server);
@@ -873,6 +954,9 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	n->cfg = cfg;
 	n->loop = loop;
 	n->last_state = RAFT_UNAVAILABLE;
+	n->state_budget_bytes = cfg->max_state_bytes != 0
+				    ? cfg->max_state_bytes
+				    : default_state_budget();
 	snprintf(n->service_endpoint, sizeof n->service_endpoint, "%s://%s",
 		 cfg->http_tls_cert[0] != '\0' ? "https" : "http",
 		 cfg->http_address[0] != '\0' ? cfg->http_address
@@ -881,7 +965,9 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	n->service_env.account_id = cfg->account_id;
 	n->service_env.wake = service_wake;
 	n->service_env.wake_ctx = n;
+	n->service_env.schedule_tick = service_schedule_tick;
 	longpoll_init(&n->longpoll, loop, call_retry);
+	ticker_init(&n->ticker, loop, &n->fsm, &n->commit);
 	if (fsm_init(&n->fsm, cfg->node_id, commit_on_result, &n->commit) !=
 		0 ||
 	    services_register(&n->fsm, &n->service_env) != 0) {

@@ -27,6 +27,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "longpoll.h"
+#include "ticker.h"
 #include "server.h"
 #include "tls.h"
 #include "service.h"
@@ -42,6 +43,7 @@ struct node {
 	struct server server;
 	struct http_server *http; /* NULL without an http_address */
 	struct longpoll longpoll; /* parked long polls (leader) */
+	struct ticker ticker;	  /* services' leader-driven steps */
 	struct service_env service_env;
 	char service_endpoint[300]; /* "http://<http address>" */
 	uv_prepare_t prepare;	    /* each loop turn: leadership, flush */
@@ -53,6 +55,10 @@ struct node {
 	raft_term barrier_term;	       /* term whose barrier was issued */
 	bool leader_ready;	       /* barrier of this term applied */
 	uint64_t leader_changes;
+	/* Memory budget of the replicated state (config max_state_bytes,
+	 * resolved) and the writes refused for it. */
+	size_t state_budget_bytes;
+	uint64_t budget_refusals;
 	int last_state;
 	bool stopping;
 	bool finishing; /* finish_stop ran */

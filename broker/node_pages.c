@@ -101,6 +101,22 @@ static void write_metrics(struct node *n, struct strbuf *b)
 		(double)n->fsm.snapshots_restored);
 	gauge(b, "stratus_snapshot_bytes", "Size of the last snapshot.",
 	      (double)n->fsm.last_snapshot_bytes);
+	gauge(b, "stratus_state_bytes",
+	      "Approximate memory held by the replicated data (kv, queues, "
+	      "messages).",
+	      (double)fsm_state_bytes(&n->fsm));
+	gauge(b, "stratus_state_budget_bytes",
+	      "Memory budget of the replicated state (--max-state-bytes): the "
+	      "leader refuses growing writes beyond it.",
+	      (double)n->state_budget_bytes);
+	gauge(b, "stratus_session_bytes",
+	      "Responses kept for exactly-once retries (not in the budget: "
+	      "bounded by the session window and expiry).",
+	      (double)n->fsm.sessions.bytes);
+	counter(b, "stratus_state_budget_refusals_total",
+		"Writes this node refused as leader because the state was at "
+		"its memory budget.",
+		(double)n->budget_refusals);
 	counter(b, "stratus_commit_batches_total",
 		"Raft entries this node proposed as leader.",
 		(double)n->commit.stats.batches);

@@ -56,3 +56,16 @@ bool service_action_ahead(const struct service_action *table, size_t n,
 	}
 	return false;
 }
+
+bool service_action_grows(const struct service_action *table, size_t n,
+			  const char *action)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(table[i].name, action) == 0) {
+			return table[i].grows_state;
+		}
+	}
+	return false;
+}

@@ -76,6 +76,8 @@ static uint64_t queue_digest(const struct sqs_queue *q)
 	       h);
 	h = hs(q->cfg.redrive_policy, h);
 	h = hs(q->cfg.redrive_allow_policy, h);
+	h = hs(q->cfg.policy, hs(q->cfg.kms_key_id, h));
+	h = hu(q->cfg.kms_reuse_s, hu(q->cfg.sse_sqs, h));
 	for (m = q->head; m != NULL; m = m->next) {
 		sum += msg_digest(m);
 	}
@@ -100,6 +102,8 @@ static uint64_t queue_digest(const struct sqs_queue *q)
 		h = hs(t->dest_arn, h);
 		h = hu(t->rate,
 		       hu(t->moved, hu(t->to_move, hu(t->started_ms, h))));
+		h = hu(t->status, hu(t->horizon_seq, hu(t->cursor_seq, h)));
+		h = hu(t->tat_us, hu(t->last_step_ms, hs(t->failure, h)));
 	}
 	return u64_mix(hu(sum, h));
 }

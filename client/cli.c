@@ -9,8 +9,8 @@
  * (sqs: cli_sqs.c) bring their own generic parser instead, which maps
  * AWS CLI options onto the action's request document. Results are JSON on
  * stdout; errors are {"Error":{"Name","Message"}} on stderr with exit
- * status 1 (2 for usage errors) — for service errors too, where the AWS
- * CLI uses 254. */
+ * status 1 (2 for usage errors) — except `stratus sqs`, which exits like
+ * the AWS CLI v2 (254 service error, 252 usage, 255 other). */
 #include "cli_auth.h"
 #include "cli_json.h"
 #include "cli_sqs.h"
@@ -486,9 +486,11 @@ static void help_main(FILE *f)
 		"Commands:\n");
 	for (const struct cli_family *fam = families; fam->name; fam++)
 		fprintf(f, "  %-10s %s\n", fam->name, fam->summary);
-	fprintf(f, "\nOutput is JSON on stdout; errors are "
-		   "{\"Error\":{\"Name\",\"Message\"}} on stderr\n"
-		   "with exit status 1 (2 for usage errors).\n");
+	fprintf(f,
+		"\nOutput is JSON on stdout; errors are "
+		"{\"Error\":{\"Name\",\"Message\"}} on stderr\n"
+		"with exit status 1 (2 for usage errors; 'stratus sqs': 254 / "
+		"252 / 255,\nas the AWS CLI v2).\n");
 }
 
 static void help_family(FILE *f, const struct cli_family *fam)

@@ -173,7 +173,8 @@ static const char full_json[] =
     "            \"snapshot_threshold\": 1000, \"snapshot_trailing\": 0 },\n"
     "  \"limits\": { \"max_request_bytes\": 1048576, \"max_batch_commands\": "
     "128,\n"
-    "              \"max_batch_bytes\": 2097152, \"max_connections\": 64 },\n"
+    "              \"max_batch_bytes\": 2097152, \"max_connections\": 64,\n"
+    "              \"max_state_bytes\": 1073741824 },\n"
     "  \"tls\": { \"ca\": \"/etc/stratus/ca.pem\", \"cert\": "
     "\"/etc/stratus/node2.pem\",\n"
     "           \"key\": \"/etc/stratus/node2.key\" },\n"
@@ -208,6 +209,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.max_batch_commands, 4096);
 	assert_int_equal(c.max_batch_bytes, 4 * 1024 * 1024);
 	assert_int_equal(c.max_connections, 1024);
+	assert_int_equal(c.max_state_bytes, 0); /* automatic */
 	assert_int_equal(c.log_level, LOGLEVEL_INFO);
 	/* Defaults alone are not a usable node: the id is missing. */
 	assert_int_equal(config_validate(&c, err, sizeof err), -1);
@@ -253,6 +255,7 @@ static void test_full_file(void **state)
 	assert_int_equal(c.max_batch_commands, 128);
 	assert_int_equal(c.max_batch_bytes, 2097152);
 	assert_int_equal(c.max_connections, 64);
+	assert_int_equal(c.max_state_bytes, 1073741824);
 	assert_int_equal(c.log_level, LOGLEVEL_DEBUG);
 	assert_string_equal(c.tls_ca, "/etc/stratus/ca.pem");
 	assert_string_equal(c.tls_cert, "/etc/stratus/node2.pem");
@@ -545,8 +548,8 @@ static void test_every_flag(void **state)
 		  "--snapshot-threshold", "99", "--snapshot-trailing", "9",
 		  "--max-request-bytes", "999", "--max-batch-commands", "8",
 		  "--max-batch-bytes", "888", "--max-connections", "7",
-		  "--region", "ap-south-2", "--account-id", "111122223333",
-		  "--log-level", "warn"),
+		  "--max-state-bytes", "5000000", "--region", "ap-south-2",
+		  "--account-id", "111122223333", "--log-level", "warn"),
 	    0);
 	assert_false(help);
 	assert_int_equal(c.node_id, 3);
@@ -573,6 +576,7 @@ static void test_every_flag(void **state)
 	assert_int_equal(c.max_batch_commands, 8);
 	assert_int_equal(c.max_batch_bytes, 888);
 	assert_int_equal(c.max_connections, 7);
+	assert_int_equal(c.max_state_bytes, 5000000);
 	assert_string_equal(c.region, "ap-south-2");
 	assert_string_equal(c.account_id, "111122223333");
 	assert_int_equal(c.log_level, LOGLEVEL_WARN);

@@ -801,6 +801,43 @@ static void test_service_calls(void **state)
 	fsm_close(&f);
 }
 
+/* The memory budget's inputs: fsm_state_bytes follows kv puts and
+ * deletes (and stored responses); fsm_op_growth is positive for a put and
+ * a growing service write, 0 for a delete. */
+static void test_state_bytes(void **state)
+{
+	struct fsm f;
+	struct sink sink = {0};
+	char value[1000];
+	struct wire_op del = {.type = WIRE_OP_KV_DELETE, .key = "big"};
+	struct wire_op op;
+	struct wire_bytes c;
+	size_t empty, full;
+	(void)state;
+
+	assert_int_equal(fsm_init(&f, NODE_ID, sink_cb, &sink), 0);
+	assert_int_equal(fsm_add_service(&f, counter_new()), 0);
+	empty = fsm_state_bytes(&f);
+	memset(value, 'v', sizeof value - 1);
+	value[sizeof value - 1] = '\0';
+	op = put("big", value);
+	assert_true(fsm_op_growth(&f, &op) >= 3 + 999);
+	assert_int_equal(fsm_op_growth(&f, &del), 0);
+	put_one(&f, 1, 1, "big", value, 10);
+	full = fsm_state_bytes(&f);
+	assert_true(full >= empty + 3 + 999);
+	c = command(1, 2, &del, 1);
+	apply(&f, 11, 99, 2, &c, 1);
+	/* the value is gone (stored responses are not counted) */
+	assert_int_equal(fsm_state_bytes(&f), empty);
+	/* A service write with no action_grows hook may grow the state;
+	 * a read does not. */
+	op = call_op("Add", "{\"N\": 5}", NULL);
+	assert_int_equal(fsm_op_growth(&f, &op), strlen("{\"N\": 5}") + 1);
+	sink_reset(&sink);
+	fsm_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -814,6 +851,7 @@ int main(void)
 	    cmocka_unit_test(test_kv_list_pages_fit_a_response),
 	    cmocka_unit_test(test_malformed_entries),
 	    cmocka_unit_test(test_service_calls),
+	    cmocka_unit_test(test_state_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
