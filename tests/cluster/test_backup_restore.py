@@ -31,12 +31,13 @@ N_MESSAGES = 30       # standard queue
 N_FIFO = 6
 
 
-def cli_json(c, *args, timeout_ms=20000, ok=True):
+def cli_json(c, *args, timeout_ms=20000, ok=True, env=None):
     """stratus ARGS on cluster c: (status, JSON or None, error text). Empty
-    output (some SQS actions) is None."""
+    output (some SQS actions) is None. env: extra environment."""
     cmd = [c.bins["stratus"], "--endpoints", c.endpoints(), "--timeout-ms",
            str(timeout_ms), *args]
-    p = subprocess.run(cmd, env=c.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    p = subprocess.run(cmd, env={**c.env, **(env or {})}, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=timeout_ms / 1000 + 30)
     out = json.loads(p.stdout) if p.stdout.strip() else None
     err = p.stderr.strip()
@@ -209,6 +210,19 @@ def body(c1):
         f.write(bytes(data[:len(data) - 100]))
     rc, _, err = cli_json(c1, "admin", "verify", "--in", bad, ok=False)
     check(rc == 1 and "truncated" in err, f"verify of a truncated file: status {rc}, {err}")
+
+    # With access keys, backups are authenticated like every request.
+    _, key, _ = cli_json(c1, "auth", "create-key")
+    signed = {"STRATUS_ACCESS_KEY_ID": key["AccessKey"]["AccessKeyId"],
+              "STRATUS_SECRET_ACCESS_KEY": key["AccessKey"]["SecretAccessKey"]}
+    rc, _, err = cli_json(c1, "admin", "snapshot", "--out", path + ".unsigned", ok=False)
+    check(rc == 1 and error_name(err) == "MissingAuthenticationToken"
+          and not os.path.exists(path + ".unsigned"),
+          f"an unsigned backup of a cluster with keys: status {rc}, {err}")
+    _, signed_info, _ = cli_json(c1, "admin", "snapshot", "--out", path + ".signed", env=signed)
+    check(signed_info["AppliedIndex"] > info["AppliedIndex"],
+          f"signed backup: {signed_info}")
+    log("with access keys: an unsigned backup is refused, a signed one taken")
 
     # A second, fresh cluster (its own directory and ports).
     c2 = Cluster(nodes=3, name="backup-restore-target")
