@@ -199,6 +199,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		put_file("entry", "restore", buf, len);
+		put_file("backup", "empty-state", file, file_len);
 		free(buf);
 		/* Begin and chunk only: the snapshot holds the staging. */
 		rbatch.n_commands = 2;
