@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "auth.h"
 #include "backup_file.h"
 #include "fsm.h"
 #include "services.h"
@@ -259,10 +260,10 @@ static void apply_op(struct fsm *f, const struct wire_op *op)
 
 /* A service call the way the leader makes it: prepare fills the context,
  * then the command is applied. Returns the sink's code. */
-static uint32_t call(struct fsm *f, struct sink *s, const char *action,
-		     const char *input)
+static uint32_t call_svc(struct fsm *f, struct sink *s, const char *service,
+			 const char *action, const char *input)
 {
-	struct service *svc = fsm_find_service(f, "sqs");
+	struct service *svc = fsm_find_service(f, service);
 	struct service_result r = {0};
 	json_t *in = json_loads(input, 0, NULL), *ctx = json_object();
 	char *ctx_text;
@@ -275,7 +276,7 @@ static uint32_t call(struct fsm *f, struct sink *s, const char *action,
 	    SERVICE_OK);
 	ctx_text = json_dumps(ctx, JSON_COMPACT | JSON_SORT_KEYS);
 	struct wire_op op = {.type = WIRE_OP_SERVICE_CALL,
-			     .service = "sqs",
+			     .service = service,
 			     .action = action,
 			     .input = (const uint8_t *)input,
 			     .input_len = strlen(input),
@@ -288,6 +289,12 @@ static uint32_t call(struct fsm *f, struct sink *s, const char *action,
 	json_decref(in);
 	json_decref(ctx);
 	return s->code;
+}
+
+static uint32_t call(struct fsm *f, struct sink *s, const char *action,
+		     const char *input)
+{
+	return call_svc(f, s, "sqs", action, input);
 }
 
 /* A source state: kv keys, a queue with two messages, one of them in
@@ -498,6 +505,71 @@ static void test_restore_refusals(void **state)
 	free(file);
 }
 
+/* A backup whose file checks out but whose SQS state is garbage: the
+ * commit refuses it and nothing changes — the access keys restored just
+ * before the SQS state are rolled back, the kv namespace never swapped. */
+static void test_restore_all_or_nothing(void **state)
+{
+	struct fsm b, fresh;
+	struct sink sb = {0}, sf = {0};
+	struct backup_header h = {.applied_index = 1, .term = 1};
+	struct wire_kv_item item = {
+	    .key = "theirs", .value = (const uint8_t *)"y", .value_len = 1};
+	struct wire_service_state svcs[2];
+	struct service *auth;
+	uint8_t *auth_state, *file;
+	size_t auth_len, len;
+	void *snap;
+	size_t snap_len;
+	uint64_t digest;
+	(void)state;
+
+	/* An empty auth state, valid. */
+	fsm_new(&fresh, &sf);
+	auth = fsm_find_service(&fresh, "auth");
+	assert_int_equal(auth->snapshot(auth->state, &auth_state, &auth_len),
+			 0);
+	svcs[0] = (struct wire_service_state){"auth", auth_state, auth_len};
+	svcs[1] = (struct wire_service_state){
+	    "sqs", (const uint8_t *)"not an SQS state", 16};
+	struct wire_snapshot s = {.version = FSM_SNAPSHOT_VERSION,
+				  .kv = &item,
+				  .n_kv = 1,
+				  .services = svcs,
+				  .n_services = 2};
+	assert_int_equal(wire_snapshot_encode(&s, NULL, &snap, &snap_len), 0);
+	assert_int_equal(backup_file_build(&h, snap, snap_len, &file, &len), 0);
+	free(snap);
+
+	/* The target: a key, an access key. */
+	fsm_new(&b, &sb);
+	struct wire_op op = {.type = WIRE_OP_KV_PUT,
+			     .key = "mine",
+			     .value = (const uint8_t *)"x",
+			     .value_len = 1};
+	apply_op(&b, &op);
+	assert_int_equal(call_svc(&b, &sb, "auth", "CreateAccessKey", "{}"),
+			 WIRE_OK);
+	assert_int_equal(auth_key_count(fsm_find_service(&b, "auth")), 1);
+	digest = fsm_content_digest(&b);
+
+	restore_op(&b, &sb, WIRE_OP_RESTORE_BEGIN, 20, len, 0, NULL, 0, true);
+	restore_op(&b, &sb, WIRE_OP_RESTORE_CHUNK, 20, 0, 0, file, len, false);
+	restore_op(&b, &sb, WIRE_OP_RESTORE_COMMIT, 20, 0, 0, NULL, 0, false);
+	assert_int_equal(sb.code, WIRE_ERR_INVALID_PARAM);
+	assert_string_equal(sb.name, "InvalidBackup");
+	assert_non_null(strstr(sb.message, "service sqs refused"));
+	assert_int_equal(fsm_content_digest(&b), digest);
+	assert_int_equal(auth_key_count(fsm_find_service(&b, "auth")), 1);
+	assert_non_null(kv_get(&b.kv, "mine"));
+	assert_null(kv_get(&b.kv, "theirs"));
+
+	free(auth_state);
+	free(file);
+	fsm_close(&b);
+	fsm_close(&fresh);
+}
+
 /* The leader-side check refuses what never makes sense. */
 static void test_restore_validate(void **state)
 {
@@ -533,6 +605,7 @@ int main(void)
 	    cmocka_unit_test(test_st_backup_check),
 	    cmocka_unit_test(test_restore_staged_then_swapped),
 	    cmocka_unit_test(test_restore_refusals),
+	    cmocka_unit_test(test_restore_all_or_nothing),
 	    cmocka_unit_test(test_restore_validate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
