@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <uv.h>
+
 #include "backup_file.h"
 #include "clock.h"
 #include "log.h"
@@ -109,41 +111,74 @@ static void reply_info(struct node_call *call,
 	free(buf);
 }
 
-/* Serialize the state as it is now into a backup file; 0 or -1. */
-static int capture(struct node *n, struct backup_capture *c)
+/* A capture being serialized on a worker thread. */
+struct backup_work {
+	uv_work_t req;
+	struct node_call *call;
+	struct fsm_capture *capture; /* pinned state; released on the loop */
+	struct backup_header h;
+	uint64_t started_ms;
+	uint64_t loop_ms; /* of it on the loop thread (the capture) */
+	/* worker output */
+	int rv;
+	uint8_t *file;
+	size_t len;
+};
+
+/* Worker thread: reads only the capture. */
+static void work_cb(uv_work_t *req)
 {
-	struct backup_header h = {0};
+	struct backup_work *w = req->data;
 	void *snap;
 	size_t snap_len;
-	uint64_t t0 = clock_wall_ms();
-	int rv;
 
-	if (fsm_snapshot(&n->fsm, malloc, &snap, &snap_len) != 0) {
-		return -1;
+	w->rv = fsm_capture_encode(w->capture, malloc, &snap, &snap_len);
+	if (w->rv != 0) {
+		return;
 	}
-	h.applied_index = raft_last_applied(&n->raft);
-	h.term = n->raft.current_term;
-	h.created_ms = clock_wall_ms();
-	h.content_digest = fsm_content_digest(&n->fsm);
-	rv = backup_file_build(&h, snap, snap_len, &c->file, &c->len);
+	w->rv = backup_file_build(&w->h, snap, snap_len, &w->file, &w->len);
 	free(snap);
-	if (rv != 0) {
-		return -1;
+}
+
+/* Loop thread: release the capture, keep the file, answer. */
+static void after_work_cb(uv_work_t *req, int status)
+{
+	struct backup_work *w = req->data;
+	struct node_call *call = w->call;
+	struct node *n = call->n;
+	struct backup_capture *c;
+	uint64_t now = clock_wall_ms();
+
+	fsm_capture_release(&n->fsm, w->capture);
+	if (status != 0 || w->rv != 0) {
+		free(w->file);
+		free(w);
+		node_call_error(call, WIRE_ERR_INTERNAL,
+				"cannot serialize the state: out of memory or "
+				"over 1 GiB");
+		return;
 	}
+	expire(&n->backups, now);
+	c = slot_for_new(&n->backups);
 	c->id = new_id();
-	c->last_used_ms = h.created_ms;
+	c->file = w->file;
+	c->len = w->len;
+	c->last_used_ms = now;
 	c->info.backup_id = c->id;
-	c->info.applied_index = h.applied_index;
-	c->info.term = h.term;
+	c->info.applied_index = w->h.applied_index;
+	c->info.term = w->h.term;
 	c->info.total_bytes = c->len;
-	c->info.content_digest = h.content_digest;
+	c->info.content_digest = w->h.content_digest;
 	c->info.node_id = n->cfg->node_id;
 	log_info("backup %016llx: captured index %llu (term %llu), %zu bytes "
-		 "in %llu ms",
-		 (unsigned long long)c->id, (unsigned long long)h.applied_index,
-		 (unsigned long long)h.term, c->len,
-		 (unsigned long long)(clock_wall_ms() - t0));
-	return 0;
+		 "in %llu ms (%llu ms on the loop)",
+		 (unsigned long long)c->id,
+		 (unsigned long long)w->h.applied_index,
+		 (unsigned long long)w->h.term, c->len,
+		 (unsigned long long)(now - w->started_ms),
+		 (unsigned long long)w->loop_ms);
+	free(w);
+	reply_info(call, &c->info, NULL, 0);
 }
 
 static void barrier_done(struct raft_barrier *req, int status)
@@ -151,7 +186,7 @@ static void barrier_done(struct raft_barrier *req, int status)
 	struct backup_pending *p = req->data;
 	struct node_call *call = p->call;
 	struct node *n = call->n;
-	struct backup_capture *c;
+	struct backup_work *w;
 
 	free(p);
 	if (status != 0 || n->stopping || raft_state(&n->raft) != RAFT_LEADER) {
@@ -160,15 +195,31 @@ static void barrier_done(struct raft_barrier *req, int status)
 				"retry");
 		return;
 	}
-	expire(&n->backups, clock_wall_ms());
-	c = slot_for_new(&n->backups);
-	if (capture(n, c) != 0) {
-		capture_clear(c);
+	uint64_t t0 = clock_wall_ms();
+	w = calloc(1, sizeof *w);
+	if (w == NULL || fsm_capture(&n->fsm, &w->capture) != 0) {
+		free(w);
 		node_call_error(call, WIRE_ERR_INTERNAL,
 				"cannot capture the state: out of memory");
 		return;
 	}
-	reply_info(call, &c->info, NULL, 0);
+	/* Everything committed before the request has applied, and nothing
+	 * else runs on the loop until we return: the capture is the state at
+	 * this index. */
+	w->call = call;
+	w->started_ms = t0;
+	w->loop_ms = clock_wall_ms() - t0;
+	w->h.applied_index = raft_last_applied(&n->raft);
+	w->h.term = n->raft.current_term;
+	w->h.created_ms = w->started_ms;
+	w->h.content_digest = fsm_content_digest(&n->fsm);
+	w->req.data = w;
+	if (uv_queue_work(n->loop, &w->req, work_cb, after_work_cb) != 0) {
+		fsm_capture_release(&n->fsm, w->capture);
+		free(w);
+		node_call_error(call, WIRE_ERR_INTERNAL,
+				"cannot start serializing the state");
+	}
 }
 
 void backup_begin(struct node_call *call)

@@ -7,9 +7,12 @@
  * Taking one: BACKUP_BEGIN goes to the leader, which issues a raft barrier;
  * when the barrier applies, everything committed before the request has
  * applied and leadership was confirmed, so the state at that moment is a
- * linearizable cut. The leader serializes it there (one synchronous
- * capture on the loop thread, like a service snapshot), builds the file
- * and keeps it in a small node-local store under a random id, answering
+ * linearizable cut. The leader captures it there the way raft snapshots
+ * are taken (fsm_capture: pointers into the kv and sessions, whose frees
+ * are deferred meanwhile; services serialize into copies on the loop),
+ * serializes it and builds the file (SHA-256) on a libuv worker thread
+ * while the loop keeps serving, and keeps it in a small node-local store
+ * under a random id, answering
  * {id, applied index, term, size, content digest}. The client then pulls
  * the file with BACKUP_READ {id, offset} in pieces of at most
  * WIRE_MAX_BACKUP_CHUNK_BYTES; any node answers those from its own store,

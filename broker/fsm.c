@@ -763,6 +763,22 @@ static void capture_release(struct fsm *f, struct fsm_capture *c)
 	defer_unpin(&f->defer);
 }
 
+int fsm_capture(struct fsm *f, struct fsm_capture **out)
+{
+	return capture_take(f, out);
+}
+
+int fsm_capture_encode(const struct fsm_capture *c, void *(*alloc)(size_t),
+		       void **buf, size_t *len)
+{
+	return capture_encode(c, alloc, buf, len);
+}
+
+void fsm_capture_release(struct fsm *f, struct fsm_capture *c)
+{
+	capture_release(f, c);
+}
+
 int fsm_snapshot(struct fsm *f, void *(*alloc)(size_t), void **buf, size_t *len)
 {
 	struct fsm_capture *c;

@@ -121,6 +121,18 @@ int fsm_snapshot(struct fsm *f, void *(*alloc)(size_t), void **buf,
 		 size_t *len);
 int fsm_restore(struct fsm *f, const void *buf, size_t len);
 
+/* The same snapshot in two halves, for serializing off the loop thread
+ * (backup.c): fsm_capture (loop thread; cheap for kv and sessions —
+ * pointers into the live state, which then defers its frees — while
+ * services serialize into copies) returns an owned capture, 0 or -1 when
+ * out of memory; fsm_capture_encode reads only the capture and may run on
+ * any thread (errors as wire_snapshot_encode); fsm_capture_release (loop
+ * thread) frees it. */
+int fsm_capture(struct fsm *f, struct fsm_capture **out);
+int fsm_capture_encode(const struct fsm_capture *c, void *(*alloc)(size_t),
+		       void **buf, size_t *len);
+void fsm_capture_release(struct fsm *f, struct fsm_capture *c);
+
 /* Order-independent digest of the whole replicated state. */
 uint64_t fsm_digest(const struct fsm *f);
 
