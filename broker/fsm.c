@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backup_file.h"
 #include "log.h"
 
 /* A snapshot child that has not finished after this long is stopped
@@ -175,6 +176,7 @@ void fsm_close(struct fsm *f)
 		capture_release(f, f->capture);
 		f->capture = NULL;
 	}
+	fsm_restore_staging_drop(f);
 	kv_free(&f->kv);
 	session_table_free(&f->sessions);
 	nodes_free(f);
@@ -337,6 +339,32 @@ int fsm_validate(const struct fsm *f, const struct wire_op *op,
 	case WIRE_OP_KV_GET:
 	case WIRE_OP_KV_LIST:
 		return kv_validate(op, res);
+	case WIRE_OP_RESTORE_BEGIN:
+	case WIRE_OP_RESTORE_CHUNK:
+	case WIRE_OP_RESTORE_COMMIT:
+		if (op->backup_id == 0) {
+			wire_result_set_error(res, WIRE_ERR_MISSING_PARAM,
+					      "a restore needs a non-zero id");
+			return -1;
+		}
+		if (op->type == WIRE_OP_RESTORE_BEGIN &&
+		    (op->total_bytes < BACKUP_FILE_HEADER_BYTES ||
+		     op->total_bytes > BACKUP_FILE_MAX_BYTES)) {
+			wire_result_set_error(
+			    res, WIRE_ERR_INVALID_PARAM,
+			    "a backup's size must be between its header "
+			    "size and 1 GiB");
+			return -1;
+		}
+		if (op->type == WIRE_OP_RESTORE_CHUNK &&
+		    (op->data_len == 0 ||
+		     op->data_len > WIRE_MAX_BACKUP_CHUNK_BYTES)) {
+			wire_result_set_error(res, WIRE_ERR_INVALID_PARAM,
+					      "a restore chunk holds 1 byte to "
+					      "1 MiB");
+			return -1;
+		}
+		return 0;
 	case WIRE_OP_SET_NODE_ADDR:
 		if (op->node.id == 0 || op->node.raft_address[0] == '\0' ||
 		    op->node.client_address[0] == '\0') {
@@ -493,6 +521,11 @@ static void apply_op(struct fsm *f, const struct wire_op *op,
 			wire_result_set_error(res, WIRE_ERR_OVER_LIMIT,
 					      "state machine out of memory");
 		}
+		break;
+	case WIRE_OP_RESTORE_BEGIN:
+	case WIRE_OP_RESTORE_CHUNK:
+	case WIRE_OP_RESTORE_COMMIT:
+		fsm_restore_apply(f, op, res, sc->message, sizeof sc->message);
 		break;
 	default:
 		wire_result_set_error(
@@ -867,6 +900,13 @@ static int capture_take(struct fsm *f, struct fsm_capture **out)
 		s->nodes[i].http_address = f->nodes[i].http_address;
 	}
 	s->n_nodes = f->n_nodes;
+	/* The staging only grows by replacement (fsm.h): data[0..len) stays
+	 * valid and unchanged while the capture is pinned. */
+	s->restore_id = f->restore.id;
+	s->restore_total_bytes = f->restore.total_bytes;
+	s->restore_force = f->restore.force;
+	s->restore_data = f->restore.data;
+	s->restore_len = f->restore.len;
 	s->services = c->services;
 	c->memfd = -1;
 	if (capture_fork(f, c) == 0) {
@@ -928,6 +968,22 @@ static void capture_release(struct fsm *f, struct fsm_capture *c)
 	free(c->s.nodes);
 	free(c);
 	defer_unpin(&f->defer);
+}
+
+int fsm_capture(struct fsm *f, struct fsm_capture **out)
+{
+	return capture_take(f, out);
+}
+
+int fsm_capture_encode(struct fsm_capture *c, void *(*alloc)(size_t),
+		       void **buf, size_t *len)
+{
+	return capture_encode(c, alloc, buf, len);
+}
+
+void fsm_capture_release(struct fsm *f, struct fsm_capture *c)
+{
+	capture_release(f, c);
 }
 
 int fsm_snapshot(struct fsm *f, void *(*alloc)(size_t), void **buf, size_t *len)
@@ -994,6 +1050,18 @@ int fsm_restore(struct fsm *f, const void *buf, size_t len)
 			goto err_after_decode;
 		}
 	}
+	fsm_restore_staging_drop(f);
+	if (s.restore_id != 0) {
+		f->restore.data = malloc(s.restore_len ? s.restore_len : 1);
+		if (f->restore.data == NULL) {
+			goto err_after_decode;
+		}
+		memcpy(f->restore.data, s.restore_data, s.restore_len);
+		f->restore.id = s.restore_id;
+		f->restore.total_bytes = s.restore_total_bytes;
+		f->restore.force = s.restore_force;
+		f->restore.len = f->restore.cap = s.restore_len;
+	}
 	f->time_ms = s.last_time_ms;
 	wire_snapshot_release(&s);
 	return 0;
@@ -1003,15 +1071,45 @@ err_after_decode:
 	return -1;
 }
 
-uint64_t fsm_digest(const struct fsm *f)
+uint64_t fsm_content_digest(const struct fsm *f)
 {
-	uint64_t h = u64_mix(f->kv.digest) ^ u64_mix(f->sessions.digest + 1);
+	uint64_t h = u64_mix(f->kv.digest);
 	size_t i;
 
 	for (i = 0; i < f->n_services; i++) {
 		const struct service *svc = f->services[i];
 		h ^= u64_mix(svc->digest(svc->state) +
 			     u64_hash_bytes(svc->name, strlen(svc->name), i));
+	}
+	return h;
+}
+
+bool fsm_holds_data(const struct fsm *f)
+{
+	size_t i;
+
+	if (f->kv.count > 0) {
+		return true;
+	}
+	for (i = 0; i < f->n_services; i++) {
+		const struct service *svc = f->services[i];
+		if (svc->holds_data != NULL && svc->holds_data(svc->state)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+uint64_t fsm_digest(const struct fsm *f)
+{
+	uint64_t h = fsm_content_digest(f) ^ u64_mix(f->sessions.digest + 1);
+	size_t i;
+
+	if (f->restore.id != 0) {
+		/* Its bytes are the log's; hashing them on every status
+		 * would cost too much. */
+		h ^= u64_mix(f->restore.id ^ u64_mix(f->restore.len) ^
+			     u64_mix(f->restore.total_bytes + 2));
 	}
 
 	for (i = 0; i < f->n_nodes; i++) {

@@ -120,7 +120,15 @@ static void call_committed(void *arg, uint32_t code, const char *message,
 	node_call_reply(call, response, len);
 }
 
-enum request_kind { KIND_WRITE, KIND_READ, KIND_STATUS, KIND_ADMIN, KIND_TEST };
+enum request_kind {
+	KIND_WRITE,
+	KIND_READ,
+	KIND_STATUS,
+	KIND_ADMIN,
+	KIND_TEST,
+	KIND_BACKUP_BEGIN, /* leader: barrier, capture (backup.h) */
+	KIND_BACKUP_READ   /* any node: from its own captures */
+};
 
 /* Classify a request; 0, or an error code with *message. */
 static uint32_t classify(const struct fsm *f, const struct wire_request *req,
@@ -162,6 +170,17 @@ static uint32_t classify(const struct fsm *f, const struct wire_request *req,
 				return WIRE_ERR_INVALID_PARAM;
 			}
 			*kind = KIND_TEST;
+			return WIRE_OK;
+		case WIRE_OP_BACKUP_BEGIN:
+		case WIRE_OP_BACKUP_READ:
+			if (req->n_ops != 1) {
+				*message = "backup operations must be sent "
+					   "alone";
+				return WIRE_ERR_INVALID_PARAM;
+			}
+			*kind = req->ops[i].type == WIRE_OP_BACKUP_BEGIN
+				    ? KIND_BACKUP_BEGIN
+				    : KIND_BACKUP_READ;
 			return WIRE_OK;
 		case WIRE_OP_SERVICE_CALL:
 			/* One action per request: a service call gets its
@@ -613,6 +632,10 @@ static void handle_request(struct node_call *call, const uint8_t *body,
 		run_test_hook(call);
 		return;
 	}
+	if (kind == KIND_BACKUP_READ) {
+		backup_read(call);
+		return;
+	}
 	if (raft_state(&n->raft) != RAFT_LEADER) {
 		node_call_error(call, WIRE_ERR_NOT_LEADER, "not the leader");
 		return;
@@ -620,6 +643,9 @@ static void handle_request(struct node_call *call, const uint8_t *body,
 	switch (kind) {
 	case KIND_ADMIN:
 		cluster_admin(call);
+		return;
+	case KIND_BACKUP_BEGIN:
+		backup_begin(call);
 		return;
 	case KIND_WRITE:
 		if (refuse_over_budget(call)) {
@@ -1086,5 +1112,6 @@ void node_free(struct node *n)
 		server_free(&n->server);
 	}
 	fsm_close(&n->fsm);
+	backup_store_free(&n->backups);
 	node_tls_close(&n->tls);
 }

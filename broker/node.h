@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "backup.h"
 #include "commit.h"
 #include "config.h"
 #include "fsm.h"
@@ -41,9 +42,10 @@ struct node {
 	struct commit commit;
 	struct node_tls tls; /* nng TLS configurations (tls+tcp://) */
 	struct server server;
-	struct http_server *http; /* NULL without an http_address */
-	struct longpoll longpoll; /* parked long polls (leader) */
-	struct ticker ticker;	  /* services' leader-driven steps */
+	struct http_server *http;    /* NULL without an http_address */
+	struct longpoll longpoll;    /* parked long polls (leader) */
+	struct ticker ticker;	     /* services' leader-driven steps */
+	struct backup_store backups; /* captures being read (backup.h) */
 	struct service_env service_env;
 	char service_endpoint[300]; /* "http://<http address>" */
 	uv_prepare_t prepare;	    /* each loop turn: leadership, flush */

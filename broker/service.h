@@ -182,6 +182,11 @@ struct service {
 	/* Order-independent digest of the state (equal states, equal
 	 * digests). */
 	uint64_t (*digest)(const void *state);
+	/* Optional (NULL = never): does the state hold user data (queues,
+	 * topics, ...) that a restore must not silently replace? A cluster
+	 * whose services all say no counts as empty for `stratus admin
+	 * restore` (access keys, say, are configuration, not data). */
+	bool (*holds_data)(const void *state);
 	/* Optional (NULL): append the service's Prometheus metric families
 	 * (metrics.h) to b, for /metrics. */
 	void (*metrics)(const void *state, struct strbuf *b);

@@ -605,6 +605,15 @@ static void destroy(struct service *svc)
 	free(svc);
 }
 
+/* Any queue (even an empty one) is data a restore must not replace
+ * unasked. */
+static bool holds_data(const void *state)
+{
+	const struct sqs_state *st = state;
+
+	return st->n_queues > 0;
+}
+
 struct service *sqs_service_new(const struct service_env *env)
 {
 	struct service *svc = calloc(1, sizeof(*svc));
@@ -632,6 +641,7 @@ struct service *sqs_service_new(const struct service_env *env)
 	svc->snapshot = sqs_snapshot;
 	svc->restore = sqs_restore;
 	svc->digest = sqs_digest;
+	svc->holds_data = holds_data;
 	svc->metrics = sqs_metrics;
 	svc->tick = sqs_move_tick;
 	svc->action_grows = action_grows;
