@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backup_file.h"
+#include "jsondoc.h"
 #include "log.h"
 
 /* A snapshot child that has not finished after this long is stopped
@@ -409,7 +410,7 @@ static void service_result_to_wire(enum service_status st,
 		/* Sorted, compact: the same bytes on every replica. */
 		sc->output =
 		    r->output != NULL
-			? json_dumps(r->output, JSON_COMPACT | JSON_SORT_KEYS)
+			? jsondoc_dump(r->output, NULL)
 			: strdup("{}");
 		if (sc->output == NULL) {
 			fsm_out_of_memory("encode a service response");
@@ -438,13 +439,12 @@ static void service_result_to_wire(enum service_status st,
 /* Parse a JSON object from bytes ("" = empty object); NULL if invalid. */
 static json_t *load_object(const uint8_t *data, size_t len)
 {
-	json_error_t jerr;
 	json_t *v;
 
 	if (len == 0) {
 		return json_object();
 	}
-	v = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
+	v = jsondoc_parse((const char *)data, len);
 	if (v != NULL && !json_is_object(v)) {
 		json_decref(v);
 		v = NULL;

@@ -2,6 +2,7 @@
 #include "node.h"
 
 #include "auth.h"
+#include "jsondoc.h"
 #include "wire_auth.h"
 #include "clock.h"
 
@@ -327,12 +328,10 @@ static int prepare_service_call(struct node_call *call, bool write)
 	struct service *svc = fsm_find_service(&n->fsm, op->service);
 	struct service_result r;
 	enum service_status st = SERVICE_OK;
-	json_error_t jerr;
-	json_t *input, *context;
+		json_t *input, *context;
 	char *text;
 
-	input = json_loadb((const char *)op->input, op->input_len,
-			   JSON_REJECT_DUPLICATES, &jerr);
+	input = jsondoc_parse((const char *)op->input, op->input_len);
 	if (input == NULL || !json_is_object(input)) {
 		json_decref(input);
 		node_call_error(call, WIRE_ERR_MALFORMED,
@@ -361,7 +360,7 @@ static int prepare_service_call(struct node_call *call, bool write)
 		reply_service_error(call, r.error_code, r.error_message);
 		return -1;
 	}
-	text = json_dumps(context, JSON_COMPACT | JSON_SORT_KEYS);
+	text = jsondoc_dump(context, NULL);
 	json_decref(context);
 	if (text == NULL) {
 		node_call_error(call, WIRE_ERR_INTERNAL, "out of memory");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsondoc.h"
 #include "sqs_int.h"
 
 /* ---------------- digest ---------------- */
@@ -25,8 +26,7 @@ static uint64_t hu(uint64_t v, uint64_t h)
 static uint64_t msg_digest(const struct sqs_msg *m)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	char *a = m->attrs ? json_dumps(m->attrs, JSON_COMPACT | JSON_SORT_KEYS)
-			   : NULL;
+	char *a = m->attrs ? jsondoc_dump(m->attrs, NULL) : NULL;
 
 	h = hu(m->seq, h);
 	h = hs(m->id, h);

@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsondoc.h"
 #include "sqs_int.h"
 
 /* The version snapshots are written in (see above). */
@@ -123,7 +124,7 @@ static void w_opt(struct wr *w, const char *s)
 
 static void w_json(struct wr *w, const json_t *v)
 {
-	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *s = v ? jsondoc_dump(v, NULL) : NULL;
 
 	if (v != NULL && s == NULL) {
 		w->oom = true;

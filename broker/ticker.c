@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "log.h"
 #include "wire.h"
+#include "jsondoc.h"
 
 /* One proposed step: owns its command bytes until it completes. */
 struct ticker_step {
@@ -104,7 +105,7 @@ static void emit(void *ctx, const char *service, const char *action,
 {
 	struct ticker *t = ctx;
 	struct ticker_step *s = calloc(1, sizeof *s);
-	char *text = json_dumps(input, JSON_COMPACT | JSON_SORT_KEYS);
+	char *text = jsondoc_dump(input, NULL);
 	struct wire_op op;
 	struct wire_request cmd;
 

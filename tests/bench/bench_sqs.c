@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsondoc.h"
 #include "stratus.h"
 
 #define MSG_SIZE	1024
@@ -424,7 +425,7 @@ static int consume_once(struct consumer *c, const char *recv_json)
 		note_error("ReceiveMessage", &err);
 		return -1;
 	}
-	doc = json_loads(out, 0, NULL);
+	doc = jsondoc_parse(out, strlen(out));
 	st_free(out);
 	msgs = doc ? json_object_get(doc, "Messages") : NULL;
 	n = (int)json_array_size(msgs);
