@@ -13,7 +13,10 @@
  * JSON_REJECT_DUPLICATES) accepts, to the same values: an object or an
  * array at the top, no duplicate keys, strings of valid UTF-8 without
  * U+0000, integers that fit json_int_t, reals that do not overflow,
- * nesting at most 2048 deep. jsondoc_dump writes exactly what
+ * nesting at most 2048 deep — except for one leniency of jansson 2.14
+ * that jsondoc does not copy: a NUL byte right after a number, which
+ * jansson skips ("[0\0]" parses as [0]); jsondoc refuses any NUL byte
+ * outside a string as well as inside. jsondoc_dump writes exactly what
  * json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) writes. tests/unit and
  * tests/fuzz (fuzz_jsondoc) hold both against jansson. */
 #ifndef STRATUS_JSONDOC_H
