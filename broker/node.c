@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,10 @@
 
 /* How long the raft network drains before raft closes (see finish_stop). */
 #define NODE_QUIESCE_MS 100
+/* raft_uv's segment size when the configuration leaves it at 0. */
+#define NODE_DEFAULT_SEGMENT_BYTES (8u * 1024 * 1024)
+/* How often a node whose disk filled up checks for free space again. */
+#define NODE_SPACE_POLL_MS 1000
 
 const char *node_client_address(const struct node *n, uint64_t id)
 {
@@ -453,6 +458,19 @@ static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
 				"the request is not a valid Request message");
 		return;
 	}
+	if (n->disk_failed) {
+		/* Raft is closed or closing (even cluster status would read
+		 * freed raft state): the client moves on to another node. */
+		char msg[400];
+		snprintf(
+		    msg, sizeof msg,
+		    "node %llu cannot write its raft log (%s); it restarts "
+		    "by itself once its data dir has space again: retry "
+		    "another node",
+		    (unsigned long long)n->cfg->node_id, n->disk_errmsg);
+		node_call_error(call, WIRE_ERR_UNAVAILABLE, msg);
+		return;
+	}
 	code = classify(&n->fsm, &call->req, &kind, &message);
 	if (code != WIRE_OK) {
 		node_call_error(call, code, message);
@@ -539,11 +557,104 @@ static void barrier_cb(struct raft_barrier *req, int status)
 	}
 }
 
+uint64_t node_disk_resume_bytes(const struct node *n)
+{
+	uint64_t segment = n->cfg->segment_bytes != 0
+			       ? n->cfg->segment_bytes
+			       : NODE_DEFAULT_SEGMENT_BYTES;
+	return 4 * segment + 2 * (uint64_t)n->fsm.last_snapshot_bytes;
+}
+
+/* Free bytes in the data dir's file system for this process, or -1. */
+static int64_t data_dir_free_bytes(const struct node *n)
+{
+	struct statvfs st;
+
+	if (statvfs(n->cfg->data_dir, &st) != 0) {
+		return -1;
+	}
+	return (int64_t)((uint64_t)st.f_bavail * st.f_frsize);
+}
+
+/* The disk has room again: restart the process (main() execs itself once
+ * the loop has stopped), so raft starts over from what is on disk — the
+ * one state libraft 0.15 is consistent with after a failed write. */
+static void space_timer_cb(uv_timer_t *t)
+{
+	struct node *n = t->data;
+	int64_t free_bytes = data_dir_free_bytes(n);
+
+	if (free_bytes < 0 ||
+	    (uint64_t)free_bytes < node_disk_resume_bytes(n)) {
+		return;
+	}
+	log_info("data dir %s has %lld MiB free again: restarting the node",
+		 n->cfg->data_dir, (long long)(free_bytes >> 20));
+	uv_timer_stop(t);
+	n->reexec = true;
+	node_stop(n);
+}
+
+/* nraft_disk_failed_cb: from inside raft_uv's completion; only records. */
+static void on_disk_failed(void *arg, int status, const char *errmsg)
+{
+	struct node *n = arg;
+
+	if (n->disk_failed) {
+		return;
+	}
+	n->disk_failed = true;
+	snprintf(n->disk_errmsg, sizeof n->disk_errmsg, "%s: %s",
+		 status == RAFT_NOSPACE ? "disk full" : "disk write failed",
+		 errmsg);
+	log_error("raft log write in %s failed: %s; this node leaves raft "
+		  "now (the others keep serving; its log on disk stays "
+		  "intact) and restarts by itself once the data dir has %llu "
+		  "MiB free",
+		  n->cfg->data_dir, n->disk_errmsg,
+		  (unsigned long long)(node_disk_resume_bytes(n) >> 20));
+}
+
+/* First loop turn after a failed log write: answer what is queued and
+ * wait for space. Raft stays open but isolated (nraft_io drops its traffic,
+ * so a leader's followers elect another leader; this one steps down after
+ * an election timeout without contact, failing its in-flight entries,
+ * whose clients retry elsewhere with the same seq). */
+static void disk_leave_raft(struct node *n)
+{
+	if (n->disk_waiting || n->stopping) {
+		return;
+	}
+	n->disk_waiting = true;
+	commit_fail_queued(&n->commit, WIRE_ERR_UNAVAILABLE, n->disk_errmsg);
+	longpoll_fail_all(&n->longpoll, call_unavailable);
+	uv_timer_start(&n->space_timer, space_timer_cb, NODE_SPACE_POLL_MS,
+		       NODE_SPACE_POLL_MS);
+}
+
+/* Stop a node whose raft is abandoned (disk failure): close the client
+ * and HTTP listeners, then stop the loop without closing raft (see
+ * nraft_io_set_disk_failed_cb); main() exits or execs itself. */
+static void disk_stop(struct node *n)
+{
+	commit_fail_queued(&n->commit, WIRE_ERR_UNAVAILABLE, n->disk_errmsg);
+	longpoll_fail_all(&n->longpoll, call_unavailable);
+	http_stop(n->http);
+	n->http = NULL;
+	server_stop(&n->server);
+	uv_stop(n->loop);
+}
+
 /* Each loop turn: notice leadership changes, flush the group commit. */
 static void prepare_cb(uv_prepare_t *handle)
 {
 	struct node *n = handle->data;
 	int state = raft_state(&n->raft);
+
+	if (n->disk_failed) {
+		disk_leave_raft(n);
+		return; /* propose nothing more, issue no barrier */
+	}
 
 	if (state != n->last_state) {
 		log_info("raft: %s -> %s (term %llu)",
@@ -589,6 +700,10 @@ static void close_handles(struct node *n)
 	longpoll_close(&n->longpoll);
 	uv_close((uv_handle_t *)&n->prepare, NULL);
 	uv_close((uv_handle_t *)&n->stop_timer, NULL);
+	if (n->space_timer_inited) {
+		uv_close((uv_handle_t *)&n->space_timer, NULL);
+		n->space_timer_inited = false;
+	}
 	if (!uv_is_closing((uv_handle_t *)&n->sigterm)) {
 		uv_close((uv_handle_t *)&n->sigterm, NULL);
 		uv_close((uv_handle_t *)&n->sigint, NULL);
@@ -667,6 +782,10 @@ void node_stop(struct node *n)
 	}
 	n->stopping = true;
 	log_info("stopping");
+	if (n->disk_failed) {
+		disk_stop(n);
+		return;
+	}
 	/* A leader that leaves hands over first, so clients see a new
 	 * leader within a round trip instead of an election timeout. */
 	if (raft_state(&n->raft) == RAFT_LEADER &&
@@ -840,6 +959,7 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	if (opts.max_message_bytes < cfg->max_batch_bytes + 1024 * 1024) {
 		opts.max_message_bytes = cfg->max_batch_bytes + 1024 * 1024;
 	}
+	opts.segment_bytes = cfg->segment_bytes;
 	if (nraft_io_init(&n->io, loop, cfg->data_dir, &opts, n->errmsg,
 			  sizeof n->errmsg) != 0) {
 		goto err_after_fsm;
@@ -899,6 +1019,10 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	uv_prepare_start(&n->prepare, prepare_cb);
 	uv_timer_init(loop, &n->stop_timer);
 	n->stop_timer.data = n;
+	uv_timer_init(loop, &n->space_timer);
+	n->space_timer.data = n;
+	n->space_timer_inited = true;
+	nraft_io_set_disk_failed_cb(&n->io, on_disk_failed, n);
 	uv_signal_init(loop, &n->sigterm);
 	n->sigterm.data = n;
 	uv_signal_start(&n->sigterm, signal_cb, SIGTERM);

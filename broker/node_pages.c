@@ -18,6 +18,10 @@ static bool node_ready(struct node *n, const char **why)
 	const char *address = NULL;
 	int state = raft_state(&n->raft);
 
+	if (n->disk_failed) {
+		*why = n->disk_errmsg;
+		return false;
+	}
 	if (n->stopping) {
 		*why = "stopping";
 		return false;
@@ -85,6 +89,10 @@ static void write_metrics(struct node *n, struct strbuf *b)
 	      (double)raft_last_index(&n->raft));
 	gauge(b, "stratus_ready", "1 when /readyz answers 200.",
 	      node_ready(n, &why) ? 1 : 0);
+	gauge(b, "stratus_disk_failed",
+	      "1 after a raft log write failed (disk full): the node has left "
+	      "raft and restarts once its data dir has room.",
+	      n->disk_failed ? 1 : 0);
 	counter(b, "stratus_raft_leader_changes_total",
 		"Times this node became or stopped being the leader.",
 		(double)n->leader_changes);
