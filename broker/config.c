@@ -92,6 +92,9 @@ static const struct field fields[] = {
     /* 0 keeps raft_uv's default (8 MiB). */
     FIELD("raft", "segment_bytes", "--segment-bytes", FK_SIZE, segment_bytes,
 	  true),
+    /* 0: a leader never hands over because of its disk. */
+    FIELD("raft", "slow_disk_ms", "--slow-disk-ms", FK_UNSIGNED, slow_disk_ms,
+	  true),
     FIELD("limits", "max_request_bytes", "--max-request-bytes", FK_SIZE,
 	  max_request_bytes, false),
     FIELD("limits", "max_batch_commands", "--max-batch-commands", FK_SIZE,
@@ -144,6 +147,9 @@ static const char usage[] =
     "  --snapshot-trailing N           entries kept after one, default 2048\n"
     "  --segment-bytes N               raft log segment file size (each is\n"
     "                                  preallocated), default 8388608\n"
+    "  --slow-disk-ms N                a leader whose log writes take longer\n"
+    "                                  (smoothed, for 2 s) hands leadership\n"
+    "                                  over; 0: never; default 500\n"
     "  --max-request-bytes N           default 4194304\n"
     "  --max-batch-commands N          commands per raft entry, default 4096\n"
     "  --max-batch-bytes N             bytes per raft entry, default 4194304\n"
@@ -192,6 +198,7 @@ void config_defaults(struct config *c)
 	c->install_snapshot_timeout_ms = 5000;
 	c->snapshot_threshold = 8192;
 	c->snapshot_trailing = 2048;
+	c->slow_disk_ms = 500;
 	c->max_request_bytes = 4 * 1024 * 1024;
 	c->max_batch_commands = 4096;
 	c->max_batch_bytes = 4 * 1024 * 1024;

@@ -67,6 +67,12 @@ struct node {
 	uv_timer_t space_timer; /* polls the data dir's free space */
 	bool space_timer_inited;
 	bool reexec; /* main() execs itself again after the loop */
+	/* slow disk (check_slow_disk in node.c); times from uv_hrtime, ms */
+	uint64_t slow_since_ms;	      /* log writes slow since (0: not) */
+	uint64_t slow_transfer_at_ms; /* last hand-over for a slow disk */
+	bool slow_transfer_busy;
+	struct raft_transfer slow_transfer;
+	uint64_t slow_disk_transfers; /* hand-overs for a slow disk */
 	int exit_code;
 	char errmsg[1536];
 };

@@ -114,6 +114,7 @@ struct nraft {
 	char disk_errmsg[RAFT_ERRMSG_BUF_SIZE];
 	nraft_disk_failed_cb disk_cb;
 	void *disk_cb_arg;
+	double append_ewma_ms; /* Smoothed append latency (submit -> done). */
 };
 
 /* One append on its way through raft_uv: raft's request and callback, kept
@@ -123,6 +124,7 @@ struct appendWrap {
 	struct raft_io_append *outer;
 	raft_io_append_cb cb;
 	struct nraft *n;
+	uint64_t started_ns; /* uv_hrtime() when raft asked for the write. */
 };
 
 void nraft_options_init(struct nraft_options *opts)
@@ -1023,6 +1025,11 @@ static void appendDone(struct raft_io_append *req, int status)
 	raft_io_append_cb cb = w->cb;
 	struct nraft *n = w->n;
 
+	if (status == 0) {
+		/* Wall time, not uv_now(): a write can block the loop. */
+		double ms = (double)(uv_hrtime() - w->started_ns) / 1e6;
+		n->append_ewma_ms = n->append_ewma_ms * 0.75 + ms * 0.25;
+	}
 	free(w);
 	if (n->disk_failed) {
 		return; /* raft is abandoned: see below */
@@ -1077,6 +1084,7 @@ static int ioAppend(struct raft_io *io, struct raft_io_append *req,
 	w->outer = req;
 	w->cb = cb;
 	w->n = n;
+	w->started_ns = uv_hrtime();
 	w->inner.data = w;
 	rv = n->inner.append(&n->inner, &w->inner, entries, n_entries,
 			     appendDone);
@@ -1286,6 +1294,12 @@ bool nraft_io_disk_failed(struct raft_io *io, int *status, const char **errmsg)
 		*errmsg = n->disk_errmsg;
 	}
 	return n->disk_failed;
+}
+
+double nraft_io_append_latency_ms(struct raft_io *io)
+{
+	struct nraft *n = io->impl;
+	return n->append_ewma_ms;
 }
 
 size_t nraft_io_max_entry_bytes(struct raft_io *io)

@@ -188,6 +188,11 @@ void nraft_io_set_disk_failed_cb(struct raft_io *io, nraft_disk_failed_cb cb,
  * valid while the io lives) if the pointers are not NULL. */
 bool nraft_io_disk_failed(struct raft_io *io, int *status, const char **errmsg);
 
+/* Smoothed latency of this node's log writes, ms: from raft asking for an
+ * append to raft_uv reporting it durable (exponential average, weight 1/4
+ * per write; 0 before the first). Not updated while no write happens. */
+double nraft_io_append_latency_ms(struct raft_io *io);
+
 /* Largest entry payload, in bytes, that fits one AppendEntries under the
  * max_message_bytes cap. Larger entries can never be replicated. */
 size_t nraft_io_max_entry_bytes(struct raft_io *io);
