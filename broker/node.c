@@ -35,6 +35,8 @@
  * (ms). */
 #define NODE_SLOW_DISK_HOLD_MS	2000
 #define NODE_SLOW_DISK_RETRY_MS 10000
+/* The write latency only counts if a write completed this recently (ms). */
+#define NODE_SLOW_DISK_FRESH_MS 1000
 /* How often a node whose disk filled up checks for free space again. */
 #define NODE_SPACE_POLL_MS 1000
 
@@ -674,12 +676,14 @@ static void slow_disk_transfer_cb(struct raft_transfer *req)
  * slow_disk_ms for NODE_SLOW_DISK_HOLD_MS. Loop thread, leader only. */
 static void check_slow_disk(struct node *n)
 {
-	uint64_t now = uv_hrtime() / 1000000;
-	double ms = nraft_io_append_latency_ms(&n->io);
+	uint64_t now = uv_hrtime() / 1000000, age_ms;
+	double ms = nraft_io_append_latency_ms(&n->io, &age_ms);
 	int rv;
 
+	/* A stale average does not count: after a SIGSTOP, say, one late
+	 * write leaves it high while an idle leader writes nothing more. */
 	if (n->cfg->slow_disk_ms == 0 || ms <= n->cfg->slow_disk_ms ||
-	    n->raft.configuration.n < 2) {
+	    age_ms > NODE_SLOW_DISK_FRESH_MS || n->raft.configuration.n < 2) {
 		n->slow_since_ms = 0;
 		return;
 	}

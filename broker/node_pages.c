@@ -96,7 +96,7 @@ static void write_metrics(struct node *n, struct strbuf *b)
 	      n->disk_failed ? 1 : 0);
 	gauge(b, "stratus_raft_append_latency_seconds",
 	      "Smoothed time this node's raft log writes take.",
-	      nraft_io_append_latency_ms(&n->io) / 1000.0);
+	      nraft_io_append_latency_ms(&n->io, NULL) / 1000.0);
 	counter(b, "stratus_slow_disk_transfers_total",
 		"Times this node handed leadership over because its log "
 		"writes were slower than slow_disk_ms.",

@@ -114,7 +114,8 @@ struct nraft {
 	char disk_errmsg[RAFT_ERRMSG_BUF_SIZE];
 	nraft_disk_failed_cb disk_cb;
 	void *disk_cb_arg;
-	double append_ewma_ms; /* Smoothed append latency (submit -> done). */
+	double append_ewma_ms;	 /* Smoothed append latency (submit -> done). */
+	uint64_t append_done_ns; /* uv_hrtime() of the last append done. */
 };
 
 /* One append on its way through raft_uv: raft's request and callback, kept
@@ -1027,7 +1028,8 @@ static void appendDone(struct raft_io_append *req, int status)
 
 	if (status == 0) {
 		/* Wall time, not uv_now(): a write can block the loop. */
-		double ms = (double)(uv_hrtime() - w->started_ns) / 1e6;
+		n->append_done_ns = uv_hrtime();
+		double ms = (double)(n->append_done_ns - w->started_ns) / 1e6;
 		n->append_ewma_ms = n->append_ewma_ms * 0.75 + ms * 0.25;
 	}
 	free(w);
@@ -1296,9 +1298,14 @@ bool nraft_io_disk_failed(struct raft_io *io, int *status, const char **errmsg)
 	return n->disk_failed;
 }
 
-double nraft_io_append_latency_ms(struct raft_io *io)
+double nraft_io_append_latency_ms(struct raft_io *io, uint64_t *age_ms)
 {
 	struct nraft *n = io->impl;
+	if (age_ms != NULL) {
+		*age_ms = n->append_done_ns == 0
+			      ? UINT64_MAX
+			      : (uv_hrtime() - n->append_done_ns) / 1000000;
+	}
 	return n->append_ewma_ms;
 }
 

@@ -190,8 +190,10 @@ bool nraft_io_disk_failed(struct raft_io *io, int *status, const char **errmsg);
 
 /* Smoothed latency of this node's log writes, ms: from raft asking for an
  * append to raft_uv reporting it durable (exponential average, weight 1/4
- * per write; 0 before the first). Not updated while no write happens. */
-double nraft_io_append_latency_ms(struct raft_io *io);
+ * per write; 0 before the first). Not updated while no write happens, so
+ * *age_ms (if not NULL) says how long ago the last write completed
+ * (UINT64_MAX: never). */
+double nraft_io_append_latency_ms(struct raft_io *io, uint64_t *age_ms);
 
 /* Largest entry payload, in bytes, that fits one AppendEntries under the
  * max_message_bytes cap. Larger entries can never be replicated. */
