@@ -89,6 +89,9 @@ struct config {
 	unsigned install_snapshot_timeout_ms; /* default 5000 */
 	unsigned snapshot_threshold;	      /* default 8192 entries */
 	unsigned snapshot_trailing;	      /* default 2048 entries */
+	size_t segment_bytes; /* raft_uv segment file size; 0: its 8 MiB */
+	/* a leader whose log writes stay slower than this hands over (0: no) */
+	unsigned slow_disk_ms; /* default 500 */
 	/* limits */
 	size_t max_request_bytes;  /* default 4 MiB */
 	size_t max_batch_commands; /* default 4096 per raft entry */

@@ -65,6 +65,22 @@ struct node {
 	bool stopping;
 	bool finishing; /* finish_stop ran */
 	bool raft_closed;
+	/* A raft log write failed (disk full): raft is abandoned, isolated
+	 * and never closed (nraft_io.h), clients are told so, and once the
+	 * data dir has room again the process execs itself (main.c) and
+	 * starts over from its data dir. */
+	bool disk_failed;
+	bool disk_waiting;	/* polling for free space */
+	char disk_errmsg[256];	/* what failed, for clients and the log */
+	uv_timer_t space_timer; /* polls the data dir's free space */
+	bool space_timer_inited;
+	bool reexec; /* main() execs itself again after the loop */
+	/* slow disk (check_slow_disk in node.c); times from uv_hrtime, ms */
+	uint64_t slow_since_ms;	      /* log writes slow since (0: not) */
+	uint64_t slow_transfer_at_ms; /* last hand-over for a slow disk */
+	bool slow_transfer_busy;
+	struct raft_transfer slow_transfer;
+	uint64_t slow_disk_transfers; /* hand-overs for a slow disk */
 	int exit_code;
 	char errmsg[1536];
 };
@@ -108,6 +124,11 @@ const char *node_client_address(const struct node *n, uint64_t id);
 
 /* Start the node on loop. 0, or -1 with n->errmsg. */
 int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg);
+
+/* Free bytes the data dir needs before a node whose disk filled up
+ * restarts: raft_uv's current segment and its pool of two prepared ones,
+ * plus room for a snapshot. */
+uint64_t node_disk_resume_bytes(const struct node *n);
 
 /* Begin a clean shutdown (idempotent). Loop thread. */
 void node_stop(struct node *n);

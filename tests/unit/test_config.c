@@ -205,6 +205,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.install_snapshot_timeout_ms, 5000);
 	assert_int_equal(c.snapshot_threshold, 8192);
 	assert_int_equal(c.snapshot_trailing, 2048);
+	assert_int_equal(c.segment_bytes, 0);
+	assert_int_equal(c.slow_disk_ms, 500);
 	assert_int_equal(c.max_request_bytes, 4 * 1024 * 1024);
 	assert_int_equal(c.max_batch_commands, 4096);
 	assert_int_equal(c.max_batch_bytes, 4 * 1024 * 1024);
@@ -869,6 +871,33 @@ static void test_validate_ok(void **state)
 	assert_int_equal(config_validate(&c, err, sizeof err), 0);
 }
 
+/* A raft_uv segment must hold the biggest entry: a multiple of 4096 of at
+ * least max(max_batch_bytes, max_request_bytes) + 64 KiB, or 0. */
+static void test_validate_segment_bytes(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERRMSG_SIZE] = "";
+
+	(void)state;
+	valid_config(&c);
+	c.max_batch_bytes = 262144;
+	c.max_request_bytes = 262144;
+	c.segment_bytes = 1048576;
+	assert_int_equal(config_validate(&c, err, sizeof err), 0);
+	c.segment_bytes = 262144 + 65536;
+	assert_int_equal(config_validate(&c, err, sizeof err), 0);
+	c.segment_bytes = 262144 + 65536 - 4096; /* too small for an entry */
+	assert_int_not_equal(config_validate(&c, err, sizeof err), 0);
+	assert_non_null(strstr(err, "segment_bytes (323584)"));
+	c.segment_bytes = 1048576 + 1; /* not a multiple of 4096 */
+	assert_int_not_equal(config_validate(&c, err, sizeof err), 0);
+	c.segment_bytes = 1048576;
+	c.max_request_bytes = 4 * 1024 * 1024; /* a request is an entry too */
+	assert_int_not_equal(config_validate(&c, err, sizeof err), 0);
+	c.segment_bytes = 0; /* raft_uv's default */
+	assert_int_equal(config_validate(&c, err, sizeof err), 0);
+}
+
 static void test_validate_failures(void **state)
 {
 	static const struct {
@@ -1015,6 +1044,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_validate_segment_bytes),
 	    cmocka_unit_test(test_full_file),
 	    cmocka_unit_test(test_partial_file_keeps_defaults),
 	    cmocka_unit_test(test_file_peers_replace),
