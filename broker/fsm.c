@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -764,6 +765,14 @@ child_write_services(const struct fsm *f, int fd)
 {
 	size_t i;
 
+	/* Hold nothing of the node's but the output: its listening sockets
+	 * must close with it (a restarted node could not bind them), and die
+	 * with it. */
+	if (fd > 3) {
+		close_range(3, (unsigned)fd - 1, 0);
+	}
+	close_range((unsigned)fd + 1, ~0u, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	alarm(FSM_SNAPSHOT_CHILD_MAX_S); /* never hang forever */
 	for (i = 0; i < f->n_services; i++) {
 		const struct service *svc = f->services[i];
