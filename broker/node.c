@@ -101,23 +101,29 @@ void node_call_error(struct node_call *call, uint32_t code, const char *message)
 	free(buf);
 }
 
-void node_call_ok(struct node_call *call)
+void node_call_result(struct node_call *call, const struct wire_result *result)
 {
-	struct wire_result result;
 	struct wire_response resp;
 	uint8_t *buf;
 	size_t len;
 
-	memset(&result, 0, sizeof result);
 	memset(&resp, 0, sizeof resp);
-	resp.results = &result;
+	resp.results = (struct wire_result *)result;
 	resp.n_results = 1;
 	if (wire_response_encode(&resp, &buf, &len) != 0) {
-		call_free(call);
+		node_call_error(call, WIRE_ERR_INTERNAL, "out of memory");
 		return;
 	}
 	node_call_reply(call, buf, len);
 	free(buf);
+}
+
+void node_call_ok(struct node_call *call)
+{
+	struct wire_result result;
+
+	memset(&result, 0, sizeof result);
+	node_call_result(call, &result);
 }
 
 /* commit_done_cb for client requests. */
@@ -239,23 +245,12 @@ static void reply_service_error(struct node_call *call, const char *code,
 				const char *message)
 {
 	struct wire_result result;
-	struct wire_response resp;
-	uint8_t *buf;
-	size_t len;
 
 	memset(&result, 0, sizeof result);
 	result.code = WIRE_ERR_SERVICE;
 	result.error_name = code != NULL ? code : "InternalFailure";
 	result.error_message = message;
-	memset(&resp, 0, sizeof resp);
-	resp.results = &result;
-	resp.n_results = 1;
-	if (wire_response_encode(&resp, &buf, &len) != 0) {
-		node_call_error(call, WIRE_ERR_INTERNAL, "out of memory");
-		return;
-	}
-	node_call_reply(call, buf, len);
-	free(buf);
+	node_call_result(call, &result);
 }
 
 /* The memory budget (issue "limits"): a write that would grow the
@@ -340,7 +335,7 @@ static int prepare_service_call(struct node_call *call, bool write)
 	struct service *svc = fsm_find_service(&n->fsm, op->service);
 	struct service_result r;
 	enum service_status st = SERVICE_OK;
-		json_t *input, *context;
+	json_t *input, *context;
 	char *text;
 
 	input = jsondoc_parse((const char *)op->input, op->input_len);
