@@ -29,7 +29,19 @@ static bool body_chars_ok(const char *s, size_t n)
 	while (p < end) {
 		uint32_t c;
 		int k;
+		uint64_t w;
 
+		/* Eight printable ASCII bytes at a time (0x20-0x7f: no high
+		 * bit, none below 0x20), the usual body. */
+		if (end - p >= 8) {
+			memcpy(&w, p, 8);
+			if (((w | ((w & 0x6060606060606060ull) + 0x6060606060606060ull)) &
+			     0x8080808080808080ull) == 0x8080808080808080ull &&
+			    (w & 0x8080808080808080ull) == 0) {
+				p += 8;
+				continue;
+			}
+		}
 		if (*p < 0x80) {
 			c = *p, k = 1;
 		} else if ((*p & 0xe0) == 0xc0) {
