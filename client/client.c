@@ -29,10 +29,11 @@
  * and retries; only the transport is shared: one nng message, one wake-up
  * of the node's loop for up to PACK_MAX_CALLS calls. A lone caller never
  * waits (nothing is in flight), and a busy one waits at most for one
- * round trip it would have queued behind anyway. Long polls (hold_ms > 0)
- * are never packed and do not count as in flight, so they cannot hold an
- * outbox back; a packed call the server would park answers WouldWait and
- * is sent again on its own. */
+ * round trip it would have queued behind anyway. Long polls are packed
+ * too (under load they answer at once); one the server would park is
+ * answered WouldWait and sent again on its own, and a long poll's own
+ * message (hold_ms > 0) never counts as in flight, so it cannot hold an
+ * outbox back. */
 #include "client_int.h"
 #include "wire_auth.h"
 
@@ -601,7 +602,7 @@ static void pack_cb(void *arg);
 
 static bool call_packable(const struct call *call)
 {
-	return !call->alone && !call->pinned && call->hold_ms == 0 &&
+	return !call->alone && !call->pinned &&
 	       call->req_len <= PACK_MAX_CALL_SIZE;
 }
 
