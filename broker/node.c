@@ -358,7 +358,7 @@ static int prepare_service_call(struct node_call *call, bool write)
 			? COMMIT_AHEAD
 			: COMMIT_NORMAL;
 		st = svc->prepare(svc->state, op->action, input, context,
-				  clock_wall_ms(), &r);
+				  clock_wall_ms(), call->req.waited_ms, &r);
 	}
 	json_decref(r.output);
 	json_decref(input);
@@ -380,6 +380,8 @@ static int prepare_service_call(struct node_call *call, bool write)
 	if (write) {
 		free(call->command);
 		call->command = NULL;
+		/* Used up by prepare; the log need not carry it. */
+		call->req.waited_ms = 0;
 		if (wire_request_encode(&call->req, &call->command,
 					&call->command_len) != 0) {
 			node_call_error(call, WIRE_ERR_INTERNAL,

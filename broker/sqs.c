@@ -417,7 +417,7 @@ static json_t *random_uuid(void)
 
 static enum service_status prepare(void *state, const char *action,
 				   const json_t *input, json_t *context,
-				   uint64_t now_ms,
+				   uint64_t now_ms, uint32_t waited_ms,
 				   struct service_result *result)
 {
 	struct sqs_state *st = state;
@@ -499,11 +499,16 @@ static enum service_status prepare(void *state, const char *action,
 				result) < 0) {
 			return SERVICE_ERROR;
 		}
-		if (wait > 0) {
+		/* The caller's wait started when it made the call: a retry
+		 * (after a failover: the old leader's wait was lost with it)
+		 * waits only for what is left, and one whose wait is over is
+		 * answered at once, as AWS answers within WaitTimeSeconds. */
+		if ((uint64_t)wait * 1000 > waited_ms) {
 			json_object_set_new(
 			    context, "WaitUntilMs",
-			    json_integer(
-				(json_int_t)(now_ms + (uint64_t)wait * 1000)));
+			    json_integer((json_int_t)(now_ms +
+						      (uint64_t)wait * 1000 -
+						      waited_ms)));
 		}
 	}
 	return SERVICE_OK;

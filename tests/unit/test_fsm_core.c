@@ -514,12 +514,13 @@ static enum service_action_kind counter_kind(const char *action)
 
 static enum service_status counter_prepare(void *state, const char *action,
 					   const json_t *input, json_t *context,
-					   uint64_t now_ms,
+					   uint64_t now_ms, uint32_t waited_ms,
 					   struct service_result *r)
 {
 	(void)state;
 	(void)input;
 	(void)now_ms;
+	(void)waited_ms;
 	(void)action;
 	json_object_set_new(context, "Nonce", json_integer(42));
 	return SERVICE_OK;
