@@ -841,7 +841,12 @@ static void call_attempt_locked(struct call *call)
  * or, for a retry of a held call, its unsigned bytes with waited_ms (the
  * time since the call was made) appended and signed again; the server
  * then holds it at most hold_ms - waited_ms, and so does the attempt's
- * reply timeout. Caller holds c->mu. 0, or an nng error (out of memory). */
+ * reply timeout. waited_ms is measured here, when the attempt is handed to
+ * nng: a send that first waits for a connection (at most connect_ms) and
+ * the trip to the node make the server's deadline that much later, which
+ * the hold's grace (client_service.c) covers. The signing time stays the
+ * first attempt's, as for every retry. Caller holds c->mu. 0, or an nng
+ * error (out of memory). */
 static int call_message_locked(struct call *call, nng_msg **msg)
 {
 	st_client *c = call->c;
