@@ -31,7 +31,8 @@
  * for what is left (a caller asking for 20 s gets its answer within about
  * 20 s, as from AWS, not 20 s plus the failover plus 20 s), and the seq
  * still finds a response the old leader recorded. Other calls are never
- * re-encoded.
+ * re-encoded. Only a first attempt may go in a pack (below): the pack
+ * carries req as it is.
  *
  * Packing: with PACK_AFTER messages already in flight to an endpoint, a
  * new attempt there does not send its own message; it waits in the
@@ -632,7 +633,12 @@ static void pack_cb(void *arg);
 
 static bool call_packable(const struct call *call)
 {
+	/* A held call's retries go alone: their bytes are made per attempt
+	 * (call_message_locked), a pack would carry the first attempt's,
+	 * whose wait the server would start over (answered WouldWait, then
+	 * sent alone anyway). */
 	return !call->alone && !call->pinned &&
+	       !(call->hold_ms > 0 && call->attempts > 1) &&
 	       call->req_len <= PACK_MAX_CALL_SIZE;
 }
 
