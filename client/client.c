@@ -1531,7 +1531,7 @@ static int options_apply(st_options *o, const st_options *in)
 	if (o->backoff_base_ms == 0)
 		o->backoff_base_ms = 50;
 	if (o->backoff_max_ms == 0)
-		o->backoff_max_ms = 1000;
+		o->backoff_max_ms = 200;
 	if (o->backoff_max_ms < o->backoff_base_ms)
 		o->backoff_max_ms = o->backoff_base_ms;
 	if (o->max_inflight == 0)

@@ -98,7 +98,9 @@ typedef struct st_options {
 	 * st_cluster_status (no retries). Default 1000. */
 	unsigned status_timeout_ms;
 	/* Retry backoff: exponential from base, capped at max, with jitter (a
-	 * random delay between half and all of the step). Defaults 50, 1000. */
+	 * random delay between half and all of the step). Defaults 50, 200:
+	 * during an election a call asks again at least every 200 ms, so it
+	 * finds the new leader soon after there is one. */
 	unsigned backoff_base_ms;
 	unsigned backoff_max_ms;
 	/* Most async requests outstanding at once (sync calls count too).
