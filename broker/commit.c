@@ -14,6 +14,8 @@
 #define COMMIT_LZ4_THRESHOLD 4096
 /* Entries in flight the ahead lane may use beyond max_inflight. */
 #define COMMIT_AHEAD_SLOTS 4
+/* Ahead entries in a row after which a waiting normal one goes first. */
+#define COMMIT_AHEAD_BURST 4
 
 int commit_init(struct commit *c, struct raft *raft, struct fsm *fsm,
 		uint64_t node_id, const struct config *cfg)
@@ -320,12 +322,19 @@ void commit_flush(struct commit *c)
 	for (;;) {
 		/* The ahead lane may also use COMMIT_AHEAD_SLOTS entries of
 		 * its own: a consumer does not wait for a slot behind entries
-		 * full of sends. */
-		if (c->lanes[COMMIT_AHEAD].head != NULL &&
+		 * full of sends. But after COMMIT_AHEAD_BURST ahead entries
+		 * in a row a waiting normal one goes first, so a stream of
+		 * receives cannot starve writes (membership changes, sends). */
+		bool normal_due = c->lanes[COMMIT_NORMAL].head != NULL &&
+				  c->ahead_run >= COMMIT_AHEAD_BURST &&
+				  c->inflight < c->max_inflight;
+		if (c->lanes[COMMIT_AHEAD].head != NULL && !normal_due &&
 		    c->inflight < c->max_inflight + COMMIT_AHEAD_SLOTS) {
 			l = &c->lanes[COMMIT_AHEAD];
+			c->ahead_run++;
 		} else if (c->inflight < c->max_inflight) {
 			l = &c->lanes[COMMIT_NORMAL];
+			c->ahead_run = 0;
 		} else {
 			break;
 		}

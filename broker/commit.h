@@ -89,6 +89,7 @@ struct commit {
 	struct commit_lane {
 		struct commit_batch *head, *tail;
 	} lanes[2];
+	unsigned ahead_run;	/* ahead entries proposed in a row */
 	struct u64map proposed; /* nonce -> batch */
 	uint64_t next_nonce;
 	struct commit_stats stats;

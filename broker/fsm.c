@@ -19,6 +19,20 @@
  * (SIGALRM) and the snapshot fails (raft tries again later). */
 #define FSM_SNAPSHOT_CHILD_MAX_S 600
 
+/* AddressSanitizer (GCC 12's libasan) does not make its allocator safe
+ * across fork(): a child could block forever on a lock another thread
+ * held. Sanitized builds serialize services on the loop thread. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FSM_FORK_UNSAFE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FSM_FORK_UNSAFE 1
+#endif
+#endif
+#ifndef FSM_FORK_UNSAFE
+#define FSM_FORK_UNSAFE 0
+#endif
+
 static int fsm_raft_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
 			  void **result)
 {
@@ -409,10 +423,8 @@ static void service_result_to_wire(enum service_status st,
 	switch (st) {
 	case SERVICE_OK:
 		/* Sorted, compact: the same bytes on every replica. */
-		sc->output =
-		    r->output != NULL
-			? jsondoc_dump(r->output, NULL)
-			: strdup("{}");
+		sc->output = r->output != NULL ? jsondoc_dump(r->output, NULL)
+					       : strdup("{}");
 		if (sc->output == NULL) {
 			fsm_out_of_memory("encode a service response");
 		}
@@ -761,7 +773,7 @@ static int write_all(int fd, const void *p, size_t n)
 /* In the child: every service's state into fd, as (u64 length, bytes)
  * in service order; the exit status says whether all went well. */
 static void __attribute__((noreturn))
-child_write_services(const struct fsm *f, int fd)
+child_write_services(const struct fsm *f, int fd, pid_t parent)
 {
 	size_t i;
 
@@ -773,6 +785,9 @@ child_write_services(const struct fsm *f, int fd)
 	}
 	close_range((unsigned)fd + 1, ~0u, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent) {
+		_exit(3); /* the node died before the line above */
+	}
 	alarm(FSM_SNAPSHOT_CHILD_MAX_S); /* never hang forever */
 	for (i = 0; i < f->n_services; i++) {
 		const struct service *svc = f->services[i];
@@ -798,16 +813,17 @@ child_write_services(const struct fsm *f, int fd)
 static int capture_fork(struct fsm *f, struct fsm_capture *c)
 {
 	int fd;
-	pid_t pid;
+	pid_t pid, parent;
 	size_t i;
 
-	if (f->n_services == 0) {
+	if (f->n_services == 0 || FSM_FORK_UNSAFE) {
 		return -1;
 	}
 	fd = memfd_create("stratus-snapshot", MFD_CLOEXEC);
 	if (fd < 0) {
 		return -1;
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		log_warn("snapshot: fork: %s; serializing in the loop",
@@ -816,7 +832,7 @@ static int capture_fork(struct fsm *f, struct fsm_capture *c)
 		return -1;
 	}
 	if (pid == 0) {
-		child_write_services(f, fd);
+		child_write_services(f, fd, parent);
 	}
 	c->child = pid;
 	c->memfd = fd;
@@ -840,6 +856,7 @@ static int capture_collect(struct fsm_capture *c)
 	}
 	while (waitpid(c->child, &status, 0) < 0) {
 		if (errno != EINTR) {
+			c->child = 0; /* gone (ECHILD): never signal its pid */
 			return -1;
 		}
 	}
@@ -871,6 +888,8 @@ static int capture_collect(struct fsm_capture *c)
 		c->s.n_services++;
 	}
 	c->n_services_forked = 0;
+	close(c->memfd); /* its pages are copied: free them now */
+	c->memfd = -1;
 	return 0;
 }
 

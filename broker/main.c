@@ -85,6 +85,9 @@ int main(int argc, char **argv)
 	}
 	log_setup(cfg.log_level, (unsigned long long)cfg.node_id);
 	signal(SIGPIPE, SIG_IGN);
+	/* Snapshots wait for a child they fork (fsm.c): an inherited
+	 * SIGCHLD=SIG_IGN would have the kernel reap it first. */
+	signal(SIGCHLD, SIG_DFL);
 	rv = node_start(&node, loop, &cfg);
 	if (rv != 0) {
 		log_error("cannot start: %s", node.errmsg);

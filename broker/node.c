@@ -94,7 +94,9 @@ void node_call_error(struct node_call *call, uint32_t code, const char *message)
 		code, message, leader_id,
 		leader_id ? node_client_address(n, leader_id) : NULL, &buf,
 		&len) != 0) {
-		call_free(call); /* out of memory: the client times out */
+		/* Out of memory: an empty answer, which the client
+		 * retries (a pack must complete; a slot must be freed). */
+		node_call_reply(call, NULL, 0);
 		return;
 	}
 	node_call_reply(call, buf, len);
@@ -492,7 +494,7 @@ static void reply_access_denied(struct node_call *call, const char *aws_code,
 	size_t len;
 
 	if (wire_response_encode(&resp, &buf, &len) != 0) {
-		call_free(call); /* out of memory: the client times out */
+		node_call_reply(call, NULL, 0); /* out of memory: empty */
 		return;
 	}
 	node_call_reply(call, buf, len);

@@ -7,10 +7,17 @@
 #include "log.h"
 #include "server.h"
 
+/* The most answer bytes one pack carries (its Response must encode
+ * within WIRE_MAX_REQUEST_BYTES); an answer past it is replaced by "send
+ * it alone" — the call was applied and recorded, so the client's retry
+ * gets the recorded answer on its own. */
+#define PACK_ANSWER_BUDGET (WIRE_MAX_REQUEST_BYTES - 64u * 1024)
+
 struct pack {
 	struct server_slot *slot;
 	struct wire_request req;    /* owns the packed bytes */
 	struct wire_bytes *answers; /* owned copies, one per position */
+	size_t bytes;		    /* sum of the answers' lengths */
 	size_t left; /* unanswered positions, plus the dispatcher's */
 };
 
@@ -49,13 +56,18 @@ static void pack_complete(struct pack *p)
 	memset(&resp, 0, sizeof resp);
 	resp.packed = p->answers;
 	resp.n_packed = p->req.n_packed;
-	if (wire_response_encode(&resp, &buf, &len) == 0) {
+	if (wire_response_encode(&resp, &buf, &len) == 0 ||
+	    wire_response_encode_error(WIRE_ERR_UNAVAILABLE,
+				       "cannot answer this pack: retry", 0,
+				       NULL, &buf, &len) == 0) {
 		server_reply(p->slot, buf, len);
 	} else {
-		/* Out of memory: the client times out and retries each
-		 * call (deduplicated). */
+		/* Out of memory even for that: an empty answer, which the
+		 * client retries call by call; the slot is never left
+		 * unanswered. */
 		log_error("pack of %zu: cannot encode the answer",
 			  p->req.n_packed);
+		server_reply(p->slot, NULL, 0);
 	}
 	free(buf);
 	for (i = 0; i < p->req.n_packed; i++) {
@@ -69,15 +81,24 @@ static void pack_complete(struct pack *p)
 void pack_answer(struct pack *p, size_t index, const uint8_t *response,
 		 size_t len)
 {
-	uint8_t *copy = len > 0 ? malloc(len) : NULL;
+	uint8_t *copy = NULL, *alone = NULL;
 
-	if (copy != NULL) {
+	if (len > 0 && p->bytes + len > PACK_ANSWER_BUDGET &&
+	    wire_response_encode_error(WIRE_ERR_WOULD_WAIT,
+				       "the answer does not fit its pack: "
+				       "send it alone",
+				       0, NULL, &alone, &len) == 0) {
+		response = alone;
+	}
+	if (len > 0 && (copy = malloc(len)) != NULL) {
 		memcpy(copy, response, len);
 		p->answers[index].data = copy;
 		p->answers[index].len = len;
+		p->bytes += len;
 	}
-	/* else (empty, or out of memory): an empty Response, which the
-	 * client reports as undecodable for that call alone. */
+	free(alone);
+	/* else (no answer, or out of memory): empty, which the client
+	 * retries. */
 	if (--p->left == 0) {
 		pack_complete(p);
 	}

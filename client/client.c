@@ -124,6 +124,7 @@ struct endpoint {
 	 * half-made connections at nodes it did not need — nng 1.5.2's TLS
 	 * listener can stall after many of those. */
 	atomic_bool dialing;
+	atomic_bool no_packs; /* the node answered a pack as unknown */
 	/* Packing (see the top), under client->mu: messages sent here and
 	 * not yet finished (long polls excluded), and the calls waiting to
 	 * go in the next pack. */
@@ -163,6 +164,7 @@ struct pack {
 	enum pack_state state;
 	size_t ep;
 	unsigned timeout_ms; /* the longest of its calls' */
+	int64_t deadline_ms; /* the earliest of its calls' */
 	struct call **calls;
 	size_t n_calls;
 };
@@ -639,7 +641,8 @@ static bool call_packable(const struct call *call)
 	 * sent alone anyway). */
 	return !call->alone && !call->pinned &&
 	       !(call->hold_ms > 0 && call->attempts > 1) &&
-	       call->req_len <= PACK_MAX_CALL_SIZE;
+	       call->req_len <= PACK_MAX_CALL_SIZE &&
+	       !atomic_load(&call->c->eps[call->ep]->no_packs);
 }
 
 /* A pack to fill: an idle one, or a new one; NULL when out of memory.
@@ -699,6 +702,7 @@ static void pack_send_locked(st_client *c, size_t i)
 	}
 	p->n_calls = 0;
 	p->timeout_ms = 0;
+	p->deadline_ms = INT64_MAX;
 	while (ep->outbox_n > 0 && p->n_calls < PACK_MAX_CALLS &&
 	       (p->n_calls == 0 ||
 		bytes + ep->outbox_head->req_len <= PACK_MAX_BYTES)) {
@@ -716,8 +720,8 @@ static void pack_send_locked(st_client *c, size_t i)
 		call->state = CALL_PACKED;
 		if (call->timeout_ms > p->timeout_ms)
 			p->timeout_ms = call->timeout_ms;
-		if (call_left > left)
-			left = call_left;
+		if (call->deadline_ms < p->deadline_ms)
+			p->deadline_ms = call->deadline_ms;
 	}
 	if (p->n_calls == 0)
 		return;
@@ -748,6 +752,8 @@ static void pack_send_locked(st_client *c, size_t i)
 	    connect_ms > DEAD_CONNECT_MS)
 		connect_ms = DEAD_CONNECT_MS;
 	nng_aio_set_msg(p->aio, msg);
+	/* No call waits past its deadline (the earliest in the pack). */
+	left = p->deadline_ms - now;
 	nng_aio_set_timeout(p->aio, (nng_duration)min_u(connect_ms, left));
 	ep->msgs_inflight++;
 	nng_ctx_send(p->ctx, p->aio);
@@ -1050,8 +1056,16 @@ static void call_redirect(struct call *call, uint64_t leader_id,
 static void call_reply(struct call *call, const uint8_t *data, size_t len)
 {
 	struct wire_response resp;
-	int rv = wire_response_decode(data, len, &resp);
+	int rv;
 
+	if (len == 0) {
+		/* A node out of memory answers nothing: retry. */
+		call_retry(call, ST_ERR_UNAVAILABLE, ST_ERR_TIMEOUT,
+			   "%s: empty answer (node out of memory?)",
+			   call_url(call));
+		return;
+	}
+	rv = wire_response_decode(data, len, &resp);
 	if (rv != 0) {
 		/* MALFORMED: garbage from the node; INTERNAL: out of memory. */
 		st_err_set(&call->err,
@@ -1241,6 +1255,11 @@ static void pack_fail(struct pack *p, bool sending, int rv)
 	pack_io_done(p);
 	for (i = 0; i < p->n_calls; i++) {
 		struct call *call = p->calls[i];
+		/* A connection lost while waiting may be the node refusing
+		 * a message this large (its max request size): its calls
+		 * go alone from now on. */
+		if (!sending && rv != NNG_ETIMEDOUT)
+			call->alone = true;
 		if (sending && rv == NNG_ETIMEDOUT)
 			call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
 				   "%s: not connected within %u ms", url,
@@ -1265,21 +1284,31 @@ static void pack_reply(struct pack *p, nng_msg *msg)
 	size_t i, len = nng_msg_len(msg);
 	int rv = wire_response_decode(nng_msg_body(msg), len, &resp);
 
+	/* A node that does not know packs (an older version) sees a request
+	 * without operations: send to it alone from now on. */
+	bool unknown = rv == 0 && (resp.code == WIRE_ERR_MISSING_PARAM ||
+				   resp.code == WIRE_ERR_UNKNOWN_OP ||
+				   resp.code == WIRE_ERR_MALFORMED);
+
 	pack_io_done(p);
+	if (unknown)
+		atomic_store(&p->c->eps[p->ep]->no_packs, true);
 	for (i = 0; i < p->n_calls; i++) {
 		struct call *call = p->calls[i];
-		if (rv != 0 || resp.code != WIRE_OK)
-			/* Undecodable, or an envelope error for the whole
-			 * pack: the same for each call. */
+		if (unknown) {
+			call->alone = true;
+			pthread_mutex_lock(&p->c->mu);
+			call_attempt_locked(call);
+			pthread_mutex_unlock(&p->c->mu);
+		} else if (rv == 0 && resp.code != WIRE_OK)
+			/* An envelope error for the whole pack (NotLeader,
+			 * ServiceUnavailable): the same for each call. */
 			call_reply(call, nng_msg_body(msg), len);
-		else if (resp.n_packed != p->n_calls) {
-			st_err_set(&call->err, ST_ERR_MALFORMED, NULL,
-				   "%s: %s: pack answer has %zu responses for "
-				   "%zu calls",
-				   call->what, call_url(call), resp.n_packed,
-				   p->n_calls);
-			call_finish(call, &call->err, NULL);
-		} else
+		else if (rv != 0 || resp.n_packed != p->n_calls)
+			call_retry(call, ST_ERR_UNAVAILABLE, ST_ERR_TIMEOUT,
+				   "%s: unusable pack answer (%zu bytes)",
+				   call_url(call), len);
+		else
 			call_reply(call, resp.packed[i].data,
 				   resp.packed[i].len);
 	}
@@ -1312,7 +1341,9 @@ static void pack_cb(void *arg)
 			return;
 		}
 		p->state = PACK_RECV;
-		nng_aio_set_timeout(p->aio, (nng_duration)p->timeout_ms);
+		nng_aio_set_timeout(
+		    p->aio, (nng_duration)min_u(p->timeout_ms,
+						p->deadline_ms - now_ms()));
 		nng_ctx_recv(p->ctx, p->aio);
 		pthread_mutex_unlock(&c->mu);
 		return;

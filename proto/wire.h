@@ -55,8 +55,9 @@ enum wire_code {
 	 * ("MissingAuthenticationToken", "InvalidClientTokenId",
 	 * "SignatureDoesNotMatch") */
 	WIRE_ERR_ACCESS_DENIED = 15,
-	/* "WouldWait": a packed call that would long-poll; the client sends
-	 * it again on its own (same seq). Never reaches applications. */
+	/* "WouldWait": a packed call that would long-poll, or whose answer
+	 * does not fit its pack; the client sends it again on its own (same
+	 * seq). Never reaches applications. */
 	WIRE_ERR_WOULD_WAIT = 16
 };
 
