@@ -94,9 +94,12 @@ void node_call_error(struct node_call *call, uint32_t code, const char *message)
 		code, message, leader_id,
 		leader_id ? node_client_address(n, leader_id) : NULL, &buf,
 		&len) != 0) {
-		/* Out of memory: an empty answer, which the client
-		 * retries (a pack must complete; a slot must be freed). */
-		node_call_reply(call, NULL, 0);
+		/* Out of memory: a static ServiceUnavailable, which the
+		 * client retries (a pack must complete; a slot must be
+		 * freed). */
+		const uint8_t *b;
+		wire_response_unavailable(&b, &len);
+		node_call_reply(call, b, len);
 		return;
 	}
 	node_call_reply(call, buf, len);
@@ -494,7 +497,9 @@ static void reply_access_denied(struct node_call *call, const char *aws_code,
 	size_t len;
 
 	if (wire_response_encode(&resp, &buf, &len) != 0) {
-		node_call_reply(call, NULL, 0); /* out of memory: empty */
+		const uint8_t *b; /* out of memory */
+		wire_response_unavailable(&b, &len);
+		node_call_reply(call, b, len);
 		return;
 	}
 	node_call_reply(call, buf, len);

@@ -62,12 +62,13 @@ static void pack_complete(struct pack *p)
 				       NULL, &buf, &len) == 0) {
 		server_reply(p->slot, buf, len);
 	} else {
-		/* Out of memory even for that: an empty answer, which the
-		 * client retries call by call; the slot is never left
-		 * unanswered. */
+		/* Out of memory even for that: a static answer; the slot
+		 * is never left unanswered. */
+		const uint8_t *b;
 		log_error("pack of %zu: cannot encode the answer",
 			  p->req.n_packed);
-		server_reply(p->slot, NULL, 0);
+		wire_response_unavailable(&b, &len);
+		server_reply(p->slot, b, len);
 	}
 	free(buf);
 	for (i = 0; i < p->req.n_packed; i++) {
@@ -96,9 +97,19 @@ void pack_answer(struct pack *p, size_t index, const uint8_t *response,
 		p->answers[index].len = len;
 		p->bytes += len;
 	}
+	if (len > 0 && p->answers[index].data == NULL) {
+		/* Out of memory: the static ServiceUnavailable (copied, as
+		 * every answer is owned). */
+		const uint8_t *b;
+		size_t n;
+		wire_response_unavailable(&b, &n);
+		if ((copy = malloc(n)) != NULL) {
+			memcpy(copy, b, n);
+			p->answers[index].data = copy;
+			p->answers[index].len = n;
+		}
+	}
 	free(alone);
-	/* else (no answer, or out of memory): empty, which the client
-	 * retries. */
 	if (--p->left == 0) {
 		pack_complete(p);
 	}

@@ -1058,13 +1058,6 @@ static void call_reply(struct call *call, const uint8_t *data, size_t len)
 	struct wire_response resp;
 	int rv;
 
-	if (len == 0) {
-		/* A node out of memory answers nothing: retry. */
-		call_retry(call, ST_ERR_UNAVAILABLE, ST_ERR_TIMEOUT,
-			   "%s: empty answer (node out of memory?)",
-			   call_url(call));
-		return;
-	}
 	rv = wire_response_decode(data, len, &resp);
 	if (rv != 0) {
 		/* MALFORMED: garbage from the node; INTERNAL: out of memory. */

@@ -1127,6 +1127,15 @@ int wire_response_encode(const struct wire_response *r, uint8_t **buf,
 	return rv;
 }
 
+void wire_response_unavailable(const uint8_t **buf, size_t *len)
+{
+	/* Response.code (field 1, varint) = WIRE_ERR_UNAVAILABLE. */
+	static const uint8_t bytes[] = {0x08, WIRE_ERR_UNAVAILABLE};
+
+	*buf = bytes;
+	*len = sizeof bytes;
+}
+
 int wire_response_encode_error(uint32_t code, const char *message,
 			       uint64_t leader_id, const char *leader_address,
 			       uint8_t **buf, size_t *len)

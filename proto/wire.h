@@ -286,6 +286,10 @@ int wire_response_decode(const void *buf, size_t len,
 void wire_response_release(struct wire_response *r);
 int wire_response_encode(const struct wire_response *r, uint8_t **buf,
 			 size_t *len);
+/* A static encoded ServiceUnavailable envelope (no message): what a node
+ * answers when it cannot even encode an error (out of memory). */
+void wire_response_unavailable(const uint8_t **buf, size_t *len);
+
 /* Convenience: encode an envelope error with no results. */
 int wire_response_encode_error(uint32_t code, const char *message,
 			       uint64_t leader_id, const char *leader_address,
