@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 
 static int fsm_raft_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
@@ -574,6 +575,13 @@ int fsm_apply_entry(struct fsm *f, const void *buf, size_t len)
 	}
 	if (b.leader_time_ms > f->time_ms) {
 		f->time_ms = b.leader_time_ms;
+	}
+	/* Local bookkeeping for leader_clock, not replicated state: the one
+	 * clock read of apply, and it changes nothing that is. */
+	if (f->raft != NULL && b.term != 0 && b.term == f->raft->current_term) {
+		f->live.valid = true;
+		f->live.time_ms = f->time_ms;
+		f->live.mono_ms = clock_mono_ms();
 	}
 	session_expire(&f->sessions, f->time_ms);
 	for (i = 0; i < b.n_commands; i++) {

@@ -261,7 +261,7 @@ static int prepare_service_call(struct node_call *call, bool write)
 	memset(&r, 0, sizeof r);
 	if (write) {
 		st = svc->prepare(svc->state, op->action, input, context,
-				  clock_wall_ms(), &r);
+				  commit_leader_time(&n->commit), &r);
 	}
 	json_decref(r.output);
 	json_decref(input);
@@ -798,6 +798,14 @@ static int start_http(struct node *n)
 	return http_start(&n->http, &hc, n->errmsg, sizeof n->errmsg);
 }
 
+/* longpoll's clock: parked calls' deadlines are leader time. */
+static uint64_t leader_now(void *arg)
+{
+	struct node *n = arg;
+
+	return commit_leader_time(&n->commit);
+}
+
 int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 {
 	struct nraft_options opts;
@@ -816,6 +824,7 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	n->service_env.wake = service_wake;
 	n->service_env.wake_ctx = n;
 	longpoll_init(&n->longpoll, loop, call_retry);
+	longpoll_set_clock(&n->longpoll, leader_now, n);
 	if (fsm_init(&n->fsm, cfg->node_id, commit_on_result, &n->commit) !=
 		0 ||
 	    services_register(&n->fsm, &n->service_env) != 0) {
@@ -852,6 +861,7 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 		goto err_after_io;
 	}
 	n->raft.data = n;
+	n->fsm.raft = &n->raft; /* live reference for leader_clock */
 	raft_set_election_timeout(&n->raft, cfg->election_timeout_ms);
 	raft_set_heartbeat_timeout(&n->raft, cfg->heartbeat_timeout_ms);
 	/* 0.15 retries a dropped InstallSnapshot only after this timeout. */
