@@ -9,7 +9,9 @@ groups and deduplication ids, some resent — receives, deletes) against a
 random schedule of faults is applied — SIGKILL + restart of a node (the
 leader or any), SIGSTOP/SIGCONT, a node isolated by dropping its raft
 traffic (the leader cut from the majority, or any node), a partial
-partition between two nodes, leader transfer — then, after healing
+partition between two nodes — each either in the nng transport (drop
+hook) or in the kernel (nftables rules dropping the raft packets:
+kisolate, kpartial; when nft is usable) — leader transfer — then, after healing
 everything and draining the queues: the kv history is linearizable per
 key, every acknowledged send was received, nothing was delivered after an
 acknowledged delete or again within its visibility timeout, FIFO groups
@@ -28,6 +30,10 @@ Environment:
                              the schedule a failure names)
   STRATUS_FAULT_ARTIFACTS=D  where a failing schedule's history is copied
                              (default BUILD/fault-artifacts)
+  STRATUS_FAULT_KERNEL=0     never use nftables (isolate/partial only
+                             through the drop hook); by default half of
+                             them are done in the kernel when nft is
+                             usable (root, nf_tables)
 Run by hand: STRATUS_BUILD_DIR=build-fault python3 tests/fault/test_fault_schedule.py
 """
 import json
@@ -44,6 +50,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "cluster"))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
+import netfault  # noqa: E402
 from harness import TestFailure, check, log, measure, run_test, wait_until  # noqa: E402
 import check_history  # noqa: E402
 
@@ -64,6 +71,14 @@ VT_MAX_S = 10
 FAULT_KINDS = ["kill", "kill", "pause", "pause", "isolate", "isolate", "partial", "partial",
                "transfer", "transfer", "killall", "pause2"]
 TARGETS = ["leader", "any"]
+# Kernel-level partitions (netfault.py): an isolate or partial fault is
+# done with nftables instead of the drop hook with probability 1/2, drawn
+# from a separate random stream so that a seed's schedule (kinds, targets,
+# timing) is the same with and without them.
+NFT_REASON = ("STRATUS_FAULT_KERNEL=0" if os.environ.get("STRATUS_FAULT_KERNEL") == "0"
+              else netfault.usable())
+
+GID_BASE = netfault.gid_base()  # node i runs with group id GID_BASE + i
 
 totals = {"faults": {}, "ops": 0, "ok": 0, "fail": 0, "info": 0, "anomalies": 0}
 
@@ -75,6 +90,7 @@ def make_schedule(seed, k, seconds, n_nodes=3):
     Deterministic in (seed, k, seconds); target 'leader' is whoever leads
     when the fault starts, otherwise a node id."""
     rng = random.Random(f"stratus-fault/{seed}/{k}")
+    krng = random.Random(f"stratus-fault-kernel/{seed}/{k}")
     out = []
     t = rng.uniform(2.0, 4.0)
     while t < seconds:
@@ -83,6 +99,8 @@ def make_schedule(seed, k, seconds, n_nodes=3):
         node = rng.randint(1, n_nodes)
         peer = rng.choice([i for i in range(1, n_nodes + 1) if i != node])
         dur = 0.0 if kind == "transfer" else round(rng.uniform(1.5, 8.0), 2)
+        if kind in ("isolate", "partial") and krng.random() < 0.5 and NFT_REASON is None:
+            kind = "k" + kind
         out.append((round(t, 2), kind, "leader" if who == "leader" else node, peer, dur))
         t += dur + rng.uniform(0.5, 4.0)
     return out
@@ -122,8 +140,9 @@ class Faults:
     """Applies and heals faults; remembers what is broken so heal_all()
     can undo everything."""
 
-    def __init__(self, c):
+    def __init__(self, c, nft=None):
         self.c = c
+        self.nft = nft  # netfault.Nft, or None
         self.killed = set()
         self.paused = set()
         self.dropped = set()  # (node, peer): node drops traffic with peer
@@ -178,6 +197,13 @@ class Faults:
             drop(c, node, [peer])
             drop(c, peer, [node])
             self.dropped.update({(node, peer), (peer, node)})
+        elif kind == "kisolate":
+            self.nft.isolate(node, c.members())
+        elif kind == "kpartial":
+            if peer == node:
+                peer = next(i for i in c.members() if i != node)
+            label = f"kpartial({node}-{peer})"
+            self.nft.cut(node, peer)
         elif kind == "transfer":
             to = peer if peer != node else next(i for i in c.members() if i != node)
             lid = self.resolve("leader")
@@ -202,6 +228,8 @@ class Faults:
         for node, peers in sorted(by_node.items()):
             drop(c, node, sorted(peers), on=False)
         self.dropped.clear()
+        if self.nft is not None:
+            self.nft.heal()
 
 
 # ---- the workload -------------------------------------------------------------
@@ -284,14 +312,15 @@ def run_schedule(c, k, seconds):
     sched = make_schedule(SEED, k, seconds, n_nodes=len(c.members()))
     run = f"s{SEED}x{k}"
     log(f"schedule {k}: {seconds:g} s, {len(sched)} faults: "
-        + ", ".join(f"{t:g}s {kind}/{tgt}" + (f"/{peer}" if kind in ('partial', 'transfer')
+        + ", ".join(f"{t:g}s {kind}/{tgt}" + (f"/{peer}" if kind in ('partial', 'kpartial',
+                                                                     'transfer')
                                               else "") + (f" {d:g}s" if d else "")
                     for t, kind, tgt, peer, d in sched))
     wl = HistoryRun(c, run, seed=SEED * 131 + k)
     c.workloads_extra = getattr(c, "workloads_extra", []) + [wl]
     wait_until(wl.ready, 90, f"history_workload {run} to create its queues")
     wait_until(lambda: wl.records() >= 200, 60, "the workload to get going")
-    faults = Faults(c)
+    faults = Faults(c, getattr(c, "nft", None))
     t_start = time.monotonic()
     try:
         for off, kind, target, peer, dur in sched:
@@ -355,6 +384,12 @@ def body(c):
         f"(replay: STRATUS_FAULT_SEED={SEED} STRATUS_FAULT_SECONDS={TOTAL_S:g})")
     check(os.access(HISTORY_WORKLOAD, os.X_OK), f"{HISTORY_WORKLOAD} is missing (build first)")
     c.wait_leader(timeout=30)
+    if NFT_REASON is None:
+        c.nft = netfault.Nft("fault", lambda i: harness.node_ports(c.base, i)[0],
+                             lambda i: GID_BASE + i)
+        log(f"kernel partitions: nftables table inet {c.nft.table}")
+    else:
+        log(f"kernel partitions off: {NFT_REASON}")
     try:
         only = os.environ.get("STRATUS_FAULT_ONLY")
         for k in range(N_SCHEDULES):
@@ -365,6 +400,8 @@ def body(c):
             raise TestFailure(f"SEED={SEED}: {e}")
         raise
     finally:
+        if getattr(c, "nft", None) is not None:
+            c.nft.close()
         for wl in getattr(c, "workloads_extra", []):
             wl.kill()
         log("FAULTS " + json.dumps(totals["faults"], sort_keys=True))
@@ -374,4 +411,5 @@ def body(c):
 
 if __name__ == "__main__":
     run_test("fault_schedule", __doc__.split("Property: ", 1)[1].split("\n\n")[0]
-             .strip().replace("\n", " "), body, node_args="--enable-test-hooks")
+             .strip().replace("\n", " "), body, node_args="--enable-test-hooks",
+             env={"STRATUS_NODE_GID_BASE": str(GID_BASE)} if NFT_REASON is None else None)
