@@ -9,7 +9,8 @@ groups and deduplication ids, some resent — receives, deletes) against a
 random schedule of faults is applied — SIGKILL + restart of a node (the
 leader or any), SIGSTOP/SIGCONT, a node isolated by dropping its raft
 traffic (the leader cut from the majority, or any node), a partial
-partition between two nodes — each either in the nng transport (drop
+partition between two nodes (a quarter of the faults with one node's
+wall clock stepped by ±10 min or ±1 h at the same time) — each either in the nng transport (drop
 hook) or in the kernel (nftables rules dropping the raft packets:
 kisolate, kpartial; when nft is usable) — leader transfer — then, after healing
 everything and draining the queues: the kv history is linearizable per
@@ -30,6 +31,10 @@ Environment:
                              the schedule a failure names)
   STRATUS_FAULT_ARTIFACTS=D  where a failing schedule's history is copied
                              (default BUILD/fault-artifacts)
+  STRATUS_FAULT_CLOCK=0      no clock steps (by default a quarter of the
+                             faults other than killall also step one
+                             node's wall clock by ±10 min or ±1 h for
+                             their duration, through tests/fault/clockshim)
   STRATUS_FAULT_KERNEL=0     never use nftables (isolate/partial only
                              through the drop hook); by default half of
                              them are done in the kernel when nft is
@@ -83,14 +88,28 @@ GID_BASE = netfault.gid_base()  # node i runs with group id GID_BASE + i
 totals = {"faults": {}, "ops": 0, "ok": 0, "fail": 0, "info": 0, "anomalies": 0}
 
 
+# Clock steps (clockshim.c, LD_PRELOAD): with probability 1/4 a fault
+# other than killall also steps one node's wall clock for its duration —
+# a skewed node may be elected meanwhile. Again a separate random stream.
+# Not with killall: a node elected right after a whole-cluster restart
+# takes its own wall clock as cluster time (RELIABILITY.md, by design).
+CLOCKSHIM = os.environ.get("STRATUS_CLOCKSHIM") or os.path.join(
+    harness.BUILD_DIR, "tests", "fault", "libclockshim.so")
+CLOCK_REASON = ("STRATUS_FAULT_CLOCK=0" if os.environ.get("STRATUS_FAULT_CLOCK") == "0"
+                else None if os.path.exists(CLOCKSHIM) else f"no {CLOCKSHIM}")
+CLOCK_STEPS_MS = [-3600_000, -600_000, 600_000, 3600_000]
+CLOCK_DIR = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"stratus-fault-clock-{os.getpid()}")
+
 # ---- the schedule -----------------------------------------------------------
 
 def make_schedule(seed, k, seconds, n_nodes=3):
-    """The k-th schedule of a seed: [(offset_s, kind, target, peer, dur_s)].
+    """The k-th schedule of a seed: [(offset_s, kind, target, peer, dur_s,
+    clock)] where clock is None or (node, step_ms).
     Deterministic in (seed, k, seconds); target 'leader' is whoever leads
     when the fault starts, otherwise a node id."""
     rng = random.Random(f"stratus-fault/{seed}/{k}")
     krng = random.Random(f"stratus-fault-kernel/{seed}/{k}")
+    crng = random.Random(f"stratus-fault-clock/{seed}/{k}")
     out = []
     t = rng.uniform(2.0, 4.0)
     while t < seconds:
@@ -101,7 +120,11 @@ def make_schedule(seed, k, seconds, n_nodes=3):
         dur = 0.0 if kind == "transfer" else round(rng.uniform(1.5, 8.0), 2)
         if kind in ("isolate", "partial") and krng.random() < 0.5 and NFT_REASON is None:
             kind = "k" + kind
-        out.append((round(t, 2), kind, "leader" if who == "leader" else node, peer, dur))
+        clock = None
+        if crng.random() < 0.25 and kind not in ("killall", "transfer") and CLOCK_REASON is None:
+            clock = (crng.randint(1, n_nodes), crng.choice(CLOCK_STEPS_MS))
+        out.append((round(t, 2), kind, "leader" if who == "leader" else node, peer, dur,
+                    clock))
         t += dur + rng.uniform(0.5, 4.0)
     return out
 
@@ -121,6 +144,13 @@ def drop(c, node, peers, on=True, attempts=40):
         last = (kind, r)
         time.sleep(0.25)
     raise TestFailure(f"test hook {'drop' if on else 'undrop'} {arg} on node {node}: {last}")
+
+
+def set_clock(node, ms):
+    path = os.path.join(CLOCK_DIR, f"clock-{node}")
+    with open(path + ".tmp", "w") as f:
+        f.write(f"{ms}\n")
+    os.replace(path + ".tmp", path)
 
 
 def current_leader(c, paused=()):
@@ -146,6 +176,7 @@ class Faults:
         self.killed = set()
         self.paused = set()
         self.dropped = set()  # (node, peer): node drops traffic with peer
+        self.clocks = set()  # nodes whose wall clock is stepped
         self.count = {}
 
     def _count(self, name):
@@ -214,8 +245,18 @@ class Faults:
                     f"{kind}:{'leader' if target == 'leader' else 'node'}")
         return label
 
+    def step_clock(self, node, ms):
+        """Step node's wall clock by ms (clockshim rereads within 20 ms)."""
+        set_clock(node, ms)
+        self.clocks.add(node)
+        self._count("clock")
+        return f"clock({node},{ms // 1000:+d}s)"
+
     def heal_all(self):
         c = self.c
+        for i in sorted(self.clocks):
+            set_clock(i, 0)
+        self.clocks.clear()
         for i in sorted(self.paused):
             c.resume(i)
         self.paused.clear()
@@ -315,7 +356,8 @@ def run_schedule(c, k, seconds):
         + ", ".join(f"{t:g}s {kind}/{tgt}" + (f"/{peer}" if kind in ('partial', 'kpartial',
                                                                      'transfer')
                                               else "") + (f" {d:g}s" if d else "")
-                    for t, kind, tgt, peer, d in sched))
+                    + (f" +clock({clk[0]},{clk[1] // 1000:+d}s)" if clk else "")
+                    for t, kind, tgt, peer, d, clk in sched))
     wl = HistoryRun(c, run, seed=SEED * 131 + k)
     c.workloads_extra = getattr(c, "workloads_extra", []) + [wl]
     wait_until(wl.ready, 90, f"history_workload {run} to create its queues")
@@ -323,11 +365,14 @@ def run_schedule(c, k, seconds):
     faults = Faults(c, getattr(c, "nft", None))
     t_start = time.monotonic()
     try:
-        for off, kind, target, peer, dur in sched:
+        for off, kind, target, peer, dur, clock in sched:
             now = time.monotonic() - t_start
             if off > now:
                 time.sleep(off - now)
-            label = faults.start(kind, target, peer)
+            label = ""
+            if clock:
+                label = faults.step_clock(*clock) + " + "
+            label += faults.start(kind, target, peer)
             log(f"  +{time.monotonic() - t_start:6.2f}s {label}"
                 + (f" for {dur:g} s" if dur else ""))
             if dur:
@@ -409,7 +454,26 @@ def body(c):
             f"info={totals['info']} anomalies={totals['anomalies']} seed={SEED}")
 
 
+def main():
+    env = {}
+    if NFT_REASON is None:
+        env["STRATUS_NODE_GID_BASE"] = str(GID_BASE)
+    if CLOCK_REASON is None:
+        os.makedirs(CLOCK_DIR, exist_ok=True)
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        env.update({
+            "LD_PRELOAD": CLOCKSHIM,
+            "STRATUS_CLOCK_OFFSET_FILE": os.path.join(CLOCK_DIR, "clock-{id}"),
+            # ASan wants to be first in the preload list; the shim only
+            # forwards to the next clock_gettime.
+            "ASAN_OPTIONS": (asan + ":" if asan else "") + "verify_asan_link_order=0",
+        })
+    try:
+        run_test("fault_schedule", __doc__.split("Property: ", 1)[1].split("\n\n")[0]
+                 .strip().replace("\n", " "), body, node_args="--enable-test-hooks", env=env)
+    finally:
+        shutil.rmtree(CLOCK_DIR, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    run_test("fault_schedule", __doc__.split("Property: ", 1)[1].split("\n\n")[0]
-             .strip().replace("\n", " "), body, node_args="--enable-test-hooks",
-             env={"STRATUS_NODE_GID_BASE": str(GID_BASE)} if NFT_REASON is None else None)
+    main()
