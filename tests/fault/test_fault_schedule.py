@@ -4,7 +4,8 @@ history check.
 
 Property: while history_workload runs (6 chains: kv reads and unique
 writes on 5 contended keys; SQS standard and FIFO sends — FIFO with 4
-groups and deduplication ids, some resent — receives, deletes) against a
+groups and deduplication ids, some resent — receives, deletes, a quarter
+of the sends and deletes as SendMessageBatch / DeleteMessageBatch) against a
 3-node cluster (nodes started with --enable-test-hooks), and a seeded
 random schedule of faults is applied — SIGKILL + restart of a node (the
 leader or any), SIGSTOP/SIGCONT, a node isolated by dropping its raft
@@ -31,6 +32,9 @@ Environment:
                              the schedule a failure names)
   STRATUS_FAULT_ARTIFACTS=D  where a failing schedule's history is copied
                              (default BUILD/fault-artifacts)
+  STRATUS_FAULT_BATCH=N      one SQS send / delete in N is a
+                             SendMessageBatch / DeleteMessageBatch (default
+                             4; 0: none, the workload of older seeds)
   STRATUS_FAULT_CLOCK=0      no clock steps (by default a quarter of the
                              faults other than killall also step one
                              node's wall clock by ±10 min or ±1 h for
@@ -69,6 +73,7 @@ ARTIFACTS = os.environ.get("STRATUS_FAULT_ARTIFACTS") or os.path.join(
     harness.BUILD_DIR, "fault-artifacts")
 
 VT_MAX_S = 10
+BATCH_EVERY = int(os.environ.get("STRATUS_FAULT_BATCH") or 4)
 # killall (every node SIGKILLed at once, then restarted) is rarer: it
 # stops the whole cluster.
 # pause2 (two nodes SIGSTOPped: no majority) makes operations time out
@@ -292,7 +297,7 @@ class HistoryRun:
                 # Short per-operation deadline: an operation caught in a
                 # fault ends as "info" (unknown outcome) rather than being
                 # retried through it, which the checker must then handle.
-                "--deadline-ms", "3000"]
+                "--deadline-ms", "3000", "--batch", str(BATCH_EVERY)]
         with open(self.out, "wb") as o, open(self.err, "wb") as e:
             self.proc = subprocess.Popen(args, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
         self.exited_ns = None
