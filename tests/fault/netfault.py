@@ -9,18 +9,21 @@ and the rules match on that (`meta skgid`) and on raft ports:
   cut X <-> Y:   packets from X's sockets to Y's raft port, and from Y's
                  sockets to X's raft port, are dropped (both directions of
                  raft traffic: each node pushes to the other's listener);
-  isolate X:     cut X from every other node, and also drop every packet to
-                 or from X's raft port (its listener's replies included).
+  isolate X:     cut X from every other node, and also drop what X's
+                 listener sends (its replies on the connections the
+                 others dialed).
 
 Packets are dropped, not rejected: connections stay open and stall, as on
 a real network that loses a link (TCP retransmits once the rules go). The
 client ports are never touched: clients still reach every node.
 
 Rules live in one table of their own per test process
-(`inet stratus_<name>_<pid>`), which match only this cluster's ports and
-group ids, so tests of other clusters running at the same time are not
-affected. The table is deleted by close(), at exit and on SIGTERM through
-the harness's teardown path (always call close() in a finally).
+(`inet stratus_<name>_<pid>`), and every rule names both a port of this
+cluster and a group id of its nodes, so tests of other clusters running at
+the same time are not affected (not even by a table left behind). The
+table is deleted by close(), at exit and on SIGTERM through the harness's
+teardown path (always call close() in a finally); a new Nft also deletes
+tables left by test processes that no longer exist (SIGKILLed).
 
 Needs root and a kernel with nf_tables; usable() says why not.
 Python 3 standard library only.
@@ -65,6 +68,18 @@ def usable():
     return None
 
 
+def _remove_stale_tables():
+    """Delete stratus_<name>_<pid> tables whose test process is gone."""
+    p = _nft("list", "tables", check=False)
+    for line in p.stdout.splitlines():
+        parts = line.split()
+        if len(parts) != 3 or parts[0] != "table" or not parts[2].startswith("stratus_"):
+            continue
+        pid = parts[2].rsplit("_", 1)[-1]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            _nft("delete", "table", parts[1], parts[2], check=False)
+
+
 class Nft:
     """The nftables table of one test cluster."""
 
@@ -76,6 +91,7 @@ class Nft:
         self.cuts = set()  # frozenset({x, y}) pairs cut
         self.isolated = set()
         self.open = False
+        _remove_stale_tables()
         _nft("add", "table", "inet", self.table)
         self.open = True
         atexit.register(self.close)
@@ -99,7 +115,7 @@ class Nft:
             if y != x:
                 self.cut(x, y)
         rx = self.raft_port(x)
-        self._rules([f"tcp dport {rx} drop", f"tcp sport {rx} drop"])
+        self._rules([f"meta skgid {self.gid(x)} tcp sport {rx} drop"])
         self.isolated.add(x)
 
     def heal(self):
