@@ -243,10 +243,16 @@ static json_t *key_json(const struct auth_key *k, bool with_secret)
 /* ---------------- actions ---------------- */
 
 static const struct service_action actions[] = {
-    {"CreateAccessKey", SERVICE_ACTION_WRITE},
+    {"CreateAccessKey", SERVICE_ACTION_WRITE, .grows_state = true},
     {"DeleteAccessKey", SERVICE_ACTION_WRITE},
     {"ListAccessKeys", SERVICE_ACTION_READ},
 };
+
+static bool action_grows(const char *action)
+{
+	return service_action_grows(
+	    actions, sizeof(actions) / sizeof(actions[0]), action);
+}
 
 static enum service_action_kind action_kind(const char *action)
 {
@@ -480,7 +486,10 @@ static int snapshot(const void *state, uint8_t **buf, size_t *len)
 	if (doc == NULL) {
 		return -1;
 	}
-	pthread_mutex_lock(&st->mu);
+	/* No lock: only the loop thread writes the keys (mu keeps other
+	 * threads' lookups consistent), and snapshots may run in a forked
+	 * child (fsm.c), where a lock another thread held at fork time would
+	 * never be released. */
 	for (i = 0; i < st->n_keys && rc == 0; i++) {
 		const struct auth_key *k = &st->keys[i];
 
@@ -489,7 +498,6 @@ static int snapshot(const void *state, uint8_t **buf, size_t *len)
 				    "SecretAccessKey", k->secret, "CreateMs",
 				    (json_int_t)k->created_ms));
 	}
-	pthread_mutex_unlock(&st->mu);
 	text = rc == 0 ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	if (text == NULL) {
@@ -609,6 +617,7 @@ struct service *auth_service_new(const struct service_env *env)
 	svc->name = "auth";
 	svc->state = st;
 	svc->action_kind = action_kind;
+	svc->action_grows = action_grows;
 	svc->prepare = prepare;
 	svc->apply = apply;
 	svc->read = read_action;

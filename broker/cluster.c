@@ -83,6 +83,7 @@ void cluster_status(struct node_call *call)
 	nodes[0].last_index = r->last_stored;
 	nodes[0].leader_id = leader_id;
 	nodes[0].digest = fsm_digest(&n->fsm);
+	nodes[0].content_digest = fsm_content_digest(&n->fsm);
 	nodes[0].reachable = true;
 	for (i = 0; i < conf->n; i++) {
 		const struct raft_server *s = &conf->servers[i];

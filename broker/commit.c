@@ -80,13 +80,16 @@ static void batch_fail(struct commit_batch *b, uint32_t write_code,
 void commit_fail_queued(struct commit *c, uint32_t code, const char *message)
 {
 	struct commit_batch *b;
+	size_t i;
 
-	while ((b = c->queue_head) != NULL) {
-		c->queue_head = b->next;
-		batch_fail(b, code, code, message);
-		batch_free(b);
+	for (i = 0; i < 2; i++) {
+		while ((b = c->lanes[i].head) != NULL) {
+			c->lanes[i].head = b->next;
+			batch_fail(b, code, code, message);
+			batch_free(b);
+		}
+		c->lanes[i].tail = NULL;
 	}
-	c->queue_tail = NULL;
 }
 
 void commit_close(struct commit *c)
@@ -95,10 +98,12 @@ void commit_close(struct commit *c)
 	u64map_free(&c->proposed);
 }
 
-/* The open batch that can take one more item of len bytes. */
-static struct commit_batch *open_batch(struct commit *c, size_t len)
+/* The lane's open batch that can take one more item of len bytes. */
+static struct commit_batch *open_batch(struct commit *c,
+				       enum commit_lane_id lane, size_t len)
 {
-	struct commit_batch *b = c->queue_tail;
+	struct commit_lane *l = &c->lanes[lane];
+	struct commit_batch *b = l->tail;
 
 	if (b == NULL || b->n_writes + b->n_reads >= c->max_batch_commands ||
 	    (b->n_writes > 0 && b->bytes + len > c->max_batch_bytes)) {
@@ -107,12 +112,12 @@ static struct commit_batch *open_batch(struct commit *c, size_t len)
 			return NULL;
 		}
 		b->c = c;
-		if (c->queue_tail) {
-			c->queue_tail->next = b;
+		if (l->tail) {
+			l->tail->next = b;
 		} else {
-			c->queue_head = b;
+			l->head = b;
 		}
-		c->queue_tail = b;
+		l->tail = b;
 	}
 	return b;
 }
@@ -135,13 +140,14 @@ static struct commit_item *push_item(struct commit_item **arr, size_t *n,
 int commit_submit_write(struct commit *c, const uint8_t *body, size_t len,
 			commit_done_cb cb, void *arg)
 {
-	return commit_submit_call(c, body, len, cb, NULL, arg);
+	return commit_submit_call(c, COMMIT_NORMAL, body, len, cb, NULL, arg);
 }
 
-int commit_submit_call(struct commit *c, const uint8_t *body, size_t len,
-		       commit_done_cb cb, commit_wait_cb wait, void *arg)
+int commit_submit_call(struct commit *c, enum commit_lane_id lane,
+		       const uint8_t *body, size_t len, commit_done_cb cb,
+		       commit_wait_cb wait, void *arg)
 {
-	struct commit_batch *b = open_batch(c, len);
+	struct commit_batch *b = open_batch(c, lane, len);
 	struct commit_item *it;
 
 	if (b == NULL || (it = push_item(&b->writes, &b->n_writes,
@@ -161,7 +167,7 @@ int commit_submit_call(struct commit *c, const uint8_t *body, size_t len,
 int commit_submit_read(struct commit *c, const struct wire_request *req,
 		       commit_done_cb cb, void *arg)
 {
-	struct commit_batch *b = open_batch(c, 0);
+	struct commit_batch *b = open_batch(c, COMMIT_AHEAD, 0);
 	struct commit_item *it;
 
 	if (b == NULL ||
@@ -316,14 +322,23 @@ void commit_flush(struct commit *c)
 	struct commit_batch *b;
 	int rv;
 
-	if (c->queue_head != NULL && raft_state(c->raft) != RAFT_LEADER) {
+	struct commit_lane *l;
+
+	if ((c->lanes[0].head != NULL || c->lanes[1].head != NULL) &&
+	    raft_state(c->raft) != RAFT_LEADER) {
 		commit_fail_queued(c, WIRE_ERR_NOT_LEADER, "not the leader");
 		return;
 	}
-	while (c->inflight < c->max_inflight && (b = c->queue_head) != NULL) {
-		c->queue_head = b->next;
-		if (c->queue_head == NULL) {
-			c->queue_tail = NULL;
+	while (c->inflight < c->max_inflight) {
+		l = c->lanes[COMMIT_AHEAD].head != NULL
+			? &c->lanes[COMMIT_AHEAD]
+			: &c->lanes[COMMIT_NORMAL];
+		if ((b = l->head) == NULL) {
+			break;
+		}
+		l->head = b->next;
+		if (l->head == NULL) {
+			l->tail = NULL;
 		}
 		b->next = NULL;
 		rv = propose(c, b);
@@ -342,10 +357,12 @@ void commit_flush(struct commit *c)
 size_t commit_pending(const struct commit *c)
 {
 	const struct commit_batch *b;
-	size_t n = 0;
+	size_t i, n = 0;
 
-	for (b = c->queue_head; b != NULL; b = b->next) {
-		n += b->n_writes + b->n_reads;
+	for (i = 0; i < 2; i++) {
+		for (b = c->lanes[i].head; b != NULL; b = b->next) {
+			n += b->n_writes + b->n_reads;
+		}
 	}
 	return n + c->proposed.len;
 }

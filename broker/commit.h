@@ -12,6 +12,11 @@
  * that batch has applied, which proves this node still led after the read
  * arrived — reads are linearizable without leases.
  *
+ * Two lanes: writes that hand out or retire queued work (a service's
+ * "ahead" actions: receiving, deleting) and reads are proposed before
+ * ordinary writes, so a consumer is not queued behind a flood of sends
+ * — they were submitted concurrently, so no client can tell the order.
+ *
  * Every submitted item gets exactly one completion: the Response, or an
  * envelope error (NotLeader before proposing; ServiceUnavailable when an
  * entry's fate is unknown — retrying with the same seq is safe because the
@@ -80,8 +85,12 @@ struct commit {
 	size_t lz4_threshold;
 	unsigned max_inflight;
 	unsigned inflight;
-	struct commit_batch *queue_head, *queue_tail; /* tail is open */
-	struct u64map proposed;			      /* nonce -> batch */
+	/* Queued batches per lane (COMMIT_AHEAD proposed first); each tail is
+	 * open. */
+	struct commit_lane {
+		struct commit_batch *head, *tail;
+	} lanes[2];
+	struct u64map proposed; /* nonce -> batch */
 	uint64_t next_nonce;
 	struct commit_stats stats;
 	struct leader_clock clock; /* batch stamps (leader_clock.h) */
@@ -97,10 +106,14 @@ void commit_close(struct commit *c);
  * of memory (cb not called). */
 int commit_submit_write(struct commit *c, const uint8_t *body, size_t len,
 			commit_done_cb cb, void *arg);
+enum commit_lane_id { COMMIT_NORMAL = 0, COMMIT_AHEAD = 1 };
+
 /* Like commit_submit_write, for a command that may have to wait (a
- * service call): exactly one of cb and wait is called. */
-int commit_submit_call(struct commit *c, const uint8_t *body, size_t len,
-		       commit_done_cb cb, commit_wait_cb wait, void *arg);
+ * service call), in the given lane: exactly one of cb and wait is
+ * called. */
+int commit_submit_call(struct commit *c, enum commit_lane_id lane,
+		       const uint8_t *body, size_t len, commit_done_cb cb,
+		       commit_wait_cb wait, void *arg);
 
 /* Queue a read-only request (borrowed until cb). 0 or -1 as above. */
 int commit_submit_read(struct commit *c, const struct wire_request *req,

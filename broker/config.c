@@ -89,6 +89,12 @@ static const struct field fields[] = {
     /* 0 is fine: keep no entries behind a snapshot. */
     FIELD("raft", "snapshot_trailing", "--snapshot-trailing", FK_UNSIGNED,
 	  snapshot_trailing, true),
+    /* 0 keeps raft_uv's default (8 MiB). */
+    FIELD("raft", "segment_bytes", "--segment-bytes", FK_SIZE, segment_bytes,
+	  true),
+    /* 0: a leader never hands over because of its disk. */
+    FIELD("raft", "slow_disk_ms", "--slow-disk-ms", FK_UNSIGNED, slow_disk_ms,
+	  true),
     FIELD("limits", "max_request_bytes", "--max-request-bytes", FK_SIZE,
 	  max_request_bytes, false),
     FIELD("limits", "max_batch_commands", "--max-batch-commands", FK_SIZE,
@@ -97,6 +103,9 @@ static const struct field fields[] = {
 	  max_batch_bytes, false),
     FIELD("limits", "max_connections", "--max-connections", FK_UNSIGNED,
 	  max_connections, false),
+    /* 0 = automatic: a quarter of the host's memory */
+    FIELD("limits", "max_state_bytes", "--max-state-bytes", FK_SIZE,
+	  max_state_bytes, true),
     FIELD("", "log_level", "--log-level", FK_LOG_LEVEL, log_level, false),
 };
 
@@ -139,10 +148,19 @@ static const char usage[] =
     "  --snapshot-threshold N          entries between snapshots, default "
     "8192\n"
     "  --snapshot-trailing N           entries kept after one, default 2048\n"
+    "  --segment-bytes N               raft log segment file size (each is\n"
+    "                                  preallocated), default 8388608\n"
+    "  --slow-disk-ms N                a leader whose log writes take longer\n"
+    "                                  (smoothed, for 2 s) hands leadership\n"
+    "                                  over; 0: never; default 500\n"
     "  --max-request-bytes N           default 4194304\n"
     "  --max-batch-commands N          commands per raft entry, default 4096\n"
     "  --max-batch-bytes N             bytes per raft entry, default 4194304\n"
     "  --max-connections N             default 1024\n"
+    "  --max-state-bytes N             memory budget of the replicated state;\n"
+    "                                  growing writes are refused (OverLimit)\n"
+    "                                  beyond it; default 0 = a quarter of\n"
+    "                                  the host's memory\n"
     "  --region R                      default us-east-1\n"
     "  --account-id A                  12 digits, default 000000000000\n"
     "  --log-level L                   debug, info, warn or error\n"
@@ -187,6 +205,7 @@ void config_defaults(struct config *c)
 	c->install_snapshot_timeout_ms = 5000;
 	c->snapshot_threshold = 8192;
 	c->snapshot_trailing = 2048;
+	c->slow_disk_ms = 500;
 	c->max_request_bytes = 4 * 1024 * 1024;
 	c->max_batch_commands = 4096;
 	c->max_batch_bytes = 4 * 1024 * 1024;
@@ -1194,6 +1213,21 @@ int config_validate(const struct config *c, char *errmsg, size_t errmsg_size)
 	if (c->max_request_bytes == 0 || c->max_batch_commands == 0 ||
 	    c->max_batch_bytes == 0 || c->max_connections == 0) {
 		seterr(errmsg, errmsg_size, "limits must be positive");
+		return -1;
+	}
+	/* raft_uv preallocates segments of this size and an entry must fit
+	 * one: a bigger entry would be written past the preallocated space
+	 * (where a full disk fails it half-way). */
+	size_t biggest = c->max_batch_bytes > c->max_request_bytes
+			     ? c->max_batch_bytes
+			     : c->max_request_bytes;
+	if (c->segment_bytes != 0 && (c->segment_bytes % 4096 != 0 ||
+				      c->segment_bytes < biggest + 64 * 1024)) {
+		seterr(errmsg, errmsg_size,
+		       "segment_bytes (%zu) must be a multiple of 4096 and at "
+		       "least max_batch_bytes and max_request_bytes + 65536 "
+		       "(%zu)",
+		       c->segment_bytes, biggest + 64 * 1024);
 		return -1;
 	}
 	if (c->region[0] == '\0' || c->account_id[0] == '\0') {

@@ -20,7 +20,8 @@
  *               "install_snapshot_timeout_ms": 5000,
  *               "snapshot_threshold": 8192, "snapshot_trailing": 2048 },
  *     "limits": { "max_request_bytes": 4194304, "max_batch_commands": 4096,
- *                 "max_batch_bytes": 4194304, "max_connections": 1024 },
+ *                 "max_batch_bytes": 4194304, "max_connections": 1024,
+ *                 "max_state_bytes": 0 },
  *     "log_level": "info"
  *   }
  * Unknown keys are errors (a typo must not silently fall back to a default).
@@ -32,6 +33,7 @@
  * --election-timeout-ms N, --heartbeat-timeout-ms N,
  * --install-snapshot-timeout-ms N, --snapshot-threshold N,
  * --snapshot-trailing N, --max-request-bytes N, --max-connections N,
+ * --max-state-bytes N,
  * --region R, --account-id A, --log-level debug|info|warn|error, --help. */
 #ifndef STRATUS_CONFIG_H
 #define STRATUS_CONFIG_H
@@ -87,11 +89,18 @@ struct config {
 	unsigned install_snapshot_timeout_ms; /* default 5000 */
 	unsigned snapshot_threshold;	      /* default 8192 entries */
 	unsigned snapshot_trailing;	      /* default 2048 entries */
+	size_t segment_bytes; /* raft_uv segment file size; 0: its 8 MiB */
+	/* a leader whose log writes stay slower than this hands over (0: no) */
+	unsigned slow_disk_ms; /* default 500 */
 	/* limits */
 	size_t max_request_bytes;  /* default 4 MiB */
 	size_t max_batch_commands; /* default 4096 per raft entry */
 	size_t max_batch_bytes;	   /* default 4 MiB per raft entry */
 	unsigned max_connections;  /* default 1024 */
+	/* Memory budget of the replicated state (fsm_state_bytes): the
+	 * leader refuses writes that would grow it beyond (OverLimit).
+	 * 0 = automatic (node.c: a quarter of physical memory). */
+	size_t max_state_bytes;
 	enum config_log_level log_level;
 };
 

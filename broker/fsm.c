@@ -1,11 +1,24 @@
 /* fsm — see fsm.h. */
 #include "fsm.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "backup_file.h"
+#include "jsondoc.h"
 #include "clock.h"
 #include "log.h"
+
+/* A snapshot child that has not finished after this long is stopped
+ * (SIGALRM) and the snapshot fails (raft tries again later). */
+#define FSM_SNAPSHOT_CHILD_MAX_S 600
 
 static int fsm_raft_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
 			  void **result)
@@ -17,14 +30,25 @@ static int fsm_raft_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
 /* Snapshots (raft fsm version 3): capture on the loop thread (pointer
  * arrays, cheap), serialize on a worker thread while the loop keeps
  * applying, finalize (free) on the loop thread. See defer.h for why the
- * worker may read the live buffers. */
+ * worker may read the live buffers.
+ *
+ * Services serialize their own state (service.h), which is large (every
+ * queued message) and was a stall of the loop thread (~1 s per GiB). The
+ * capture therefore forks: the child, a frozen copy of the state made by
+ * the kernel's copy-on-write, runs every service's snapshot() into a
+ * memfd and exits; the worker thread waits for it and reads the memfd.
+ * The loop thread pays only for fork() (page tables: ~10 ms per GiB). If
+ * fork fails, the services serialize on the loop thread as before. */
 struct fsm_capture {
 	struct wire_snapshot s;
 	struct wire_service_state services[FSM_MAX_SERVICES]; /* data owned */
+	size_t n_services_forked; /* serialized by the child, not yet read */
+	pid_t child;		  /* 0: none */
+	int memfd;		  /* the child's output; -1: none */
 };
 
 static int capture_take(struct fsm *f, struct fsm_capture **out);
-static int capture_encode(const struct fsm_capture *c, void *(*alloc)(size_t),
+static int capture_encode(struct fsm_capture *c, void *(*alloc)(size_t),
 			  void **buf, size_t *len);
 static void capture_release(struct fsm *f, struct fsm_capture *c);
 
@@ -155,6 +179,7 @@ void fsm_close(struct fsm *f)
 		capture_release(f, f->capture);
 		f->capture = NULL;
 	}
+	fsm_restore_staging_drop(f);
 	kv_free(&f->kv);
 	session_table_free(&f->sessions);
 	nodes_free(f);
@@ -254,6 +279,45 @@ bool fsm_op_is_write(const struct fsm *f, const struct wire_op *op)
 	       svc->action_kind(op->action) != SERVICE_ACTION_READ;
 }
 
+/* Per kv entry: skip-list node and allocator overhead, roughly. */
+#define FSM_KV_ENTRY_OVERHEAD 96
+
+size_t fsm_state_bytes(const struct fsm *f)
+{
+	size_t n = f->kv.bytes + f->kv.count * FSM_KV_ENTRY_OVERHEAD;
+	size_t i;
+
+	for (i = 0; i < f->n_services; i++) {
+		const struct service *svc = f->services[i];
+
+		if (svc->state_bytes != NULL) {
+			n += svc->state_bytes(svc->state);
+		}
+	}
+	return n;
+}
+
+size_t fsm_op_growth(const struct fsm *f, const struct wire_op *op)
+{
+	struct service *svc;
+
+	switch (op->type) {
+	case WIRE_OP_KV_PUT:
+		return (op->key ? strlen(op->key) : 0) + op->value_len +
+		       FSM_KV_ENTRY_OVERHEAD;
+	case WIRE_OP_SERVICE_CALL:
+		svc = fsm_find_service(f, op->service);
+		if (svc == NULL || !fsm_op_is_write(f, op) ||
+		    (svc->action_grows != NULL &&
+		     !svc->action_grows(op->action))) {
+			return 0;
+		}
+		return op->input_len + 1;
+	default:
+		return 0;
+	}
+}
+
 int fsm_validate(const struct fsm *f, const struct wire_op *op,
 		 struct wire_result *res)
 {
@@ -278,6 +342,32 @@ int fsm_validate(const struct fsm *f, const struct wire_op *op,
 	case WIRE_OP_KV_GET:
 	case WIRE_OP_KV_LIST:
 		return kv_validate(op, res);
+	case WIRE_OP_RESTORE_BEGIN:
+	case WIRE_OP_RESTORE_CHUNK:
+	case WIRE_OP_RESTORE_COMMIT:
+		if (op->backup_id == 0) {
+			wire_result_set_error(res, WIRE_ERR_MISSING_PARAM,
+					      "a restore needs a non-zero id");
+			return -1;
+		}
+		if (op->type == WIRE_OP_RESTORE_BEGIN &&
+		    (op->total_bytes < BACKUP_FILE_HEADER_BYTES ||
+		     op->total_bytes > BACKUP_FILE_MAX_BYTES)) {
+			wire_result_set_error(
+			    res, WIRE_ERR_INVALID_PARAM,
+			    "a backup's size must be between its header "
+			    "size and 1 GiB");
+			return -1;
+		}
+		if (op->type == WIRE_OP_RESTORE_CHUNK &&
+		    (op->data_len == 0 ||
+		     op->data_len > WIRE_MAX_BACKUP_CHUNK_BYTES)) {
+			wire_result_set_error(res, WIRE_ERR_INVALID_PARAM,
+					      "a restore chunk holds 1 byte to "
+					      "1 MiB");
+			return -1;
+		}
+		return 0;
 	case WIRE_OP_SET_NODE_ADDR:
 		if (op->node.id == 0 || op->node.raft_address[0] == '\0' ||
 		    op->node.client_address[0] == '\0') {
@@ -322,7 +412,7 @@ static void service_result_to_wire(enum service_status st,
 		/* Sorted, compact: the same bytes on every replica. */
 		sc->output =
 		    r->output != NULL
-			? json_dumps(r->output, JSON_COMPACT | JSON_SORT_KEYS)
+			? jsondoc_dump(r->output, NULL)
 			: strdup("{}");
 		if (sc->output == NULL) {
 			fsm_out_of_memory("encode a service response");
@@ -351,13 +441,12 @@ static void service_result_to_wire(enum service_status st,
 /* Parse a JSON object from bytes ("" = empty object); NULL if invalid. */
 static json_t *load_object(const uint8_t *data, size_t len)
 {
-	json_error_t jerr;
 	json_t *v;
 
 	if (len == 0) {
 		return json_object();
 	}
-	v = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
+	v = jsondoc_parse((const char *)data, len);
 	if (v != NULL && !json_is_object(v)) {
 		json_decref(v);
 		v = NULL;
@@ -434,6 +523,11 @@ static void apply_op(struct fsm *f, const struct wire_op *op,
 			wire_result_set_error(res, WIRE_ERR_OVER_LIMIT,
 					      "state machine out of memory");
 		}
+		break;
+	case WIRE_OP_RESTORE_BEGIN:
+	case WIRE_OP_RESTORE_CHUNK:
+	case WIRE_OP_RESTORE_COMMIT:
+		fsm_restore_apply(f, op, res, sc->message, sizeof sc->message);
 		break;
 	default:
 		wire_result_set_error(
@@ -653,6 +747,141 @@ out:
 	return rv;
 }
 
+/* write(2) all of it. 0 or -1. */
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0 && errno == EINTR) {
+			continue;
+		}
+		if (w <= 0) {
+			return -1;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* In the child: every service's state into fd, as (u64 length, bytes)
+ * in service order; the exit status says whether all went well. */
+static void __attribute__((noreturn))
+child_write_services(const struct fsm *f, int fd)
+{
+	size_t i;
+
+	/* Hold nothing of the node's but the output: its listening sockets
+	 * must close with it (a restarted node could not bind them), and die
+	 * with it. */
+	if (fd > 3) {
+		close_range(3, (unsigned)fd - 1, 0);
+	}
+	close_range((unsigned)fd + 1, ~0u, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	alarm(FSM_SNAPSHOT_CHILD_MAX_S); /* never hang forever */
+	for (i = 0; i < f->n_services; i++) {
+		const struct service *svc = f->services[i];
+		uint8_t *data = NULL;
+		size_t len = 0;
+		uint64_t len64;
+
+		if (svc->snapshot(svc->state, &data, &len) != 0) {
+			_exit(1);
+		}
+		len64 = len;
+		if (write_all(fd, &len64, sizeof len64) != 0 ||
+		    write_all(fd, data, len) != 0) {
+			_exit(2);
+		}
+		free(data);
+	}
+	_exit(0);
+}
+
+/* Fork a child to serialize the services (see struct fsm_capture). 0, or
+ * -1 when no child could be started. */
+static int capture_fork(struct fsm *f, struct fsm_capture *c)
+{
+	int fd;
+	pid_t pid;
+	size_t i;
+
+	if (f->n_services == 0) {
+		return -1;
+	}
+	fd = memfd_create("stratus-snapshot", MFD_CLOEXEC);
+	if (fd < 0) {
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_warn("snapshot: fork: %s; serializing in the loop",
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (pid == 0) {
+		child_write_services(f, fd);
+	}
+	c->child = pid;
+	c->memfd = fd;
+	for (i = 0; i < f->n_services; i++) {
+		c->services[i].name = f->services[i]->name;
+	}
+	c->n_services_forked = f->n_services;
+	return 0;
+}
+
+/* Worker thread: wait for the child and read what it wrote into the
+ * capture's service buffers. 0, or -1. */
+static int capture_collect(struct fsm_capture *c)
+{
+	int status;
+	off_t off = 0;
+	size_t i;
+
+	if (c->child <= 0) {
+		return 0;
+	}
+	while (waitpid(c->child, &status, 0) < 0) {
+		if (errno != EINTR) {
+			return -1;
+		}
+	}
+	c->child = 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		return -1;
+	}
+	for (i = 0; i < c->n_services_forked; i++) {
+		uint64_t len;
+		uint8_t *data;
+
+		if (pread(c->memfd, &len, sizeof len, off) != sizeof len ||
+		    len > SIZE_MAX - 1 ||
+		    (data = malloc(len ? len : 1)) == NULL) {
+			return -1;
+		}
+		off += (off_t)sizeof len;
+		for (size_t got = 0; got < len;) {
+			ssize_t r = pread(c->memfd, data + got, len - got, off);
+			if (r <= 0) {
+				free(data);
+				return -1;
+			}
+			got += (size_t)r;
+			off += r;
+		}
+		c->services[i].data = data;
+		c->services[i].len = len;
+		c->s.n_services++;
+	}
+	c->n_services_forked = 0;
+	return 0;
+}
+
 static int capture_take(struct fsm *f, struct fsm_capture **out)
 {
 	struct fsm_capture *c = calloc(1, sizeof *c);
@@ -688,9 +917,23 @@ static int capture_take(struct fsm *f, struct fsm_capture **out)
 		s->nodes[i].http_address = f->nodes[i].http_address;
 	}
 	s->n_nodes = f->n_nodes;
-	/* Services serialize on the loop thread, into buffers of their own
-	 * (a copy, so the worker may read them while the state moves on). */
+	/* The staging only grows by replacement (fsm.h): data[0..len) stays
+	 * valid and unchanged while the capture is pinned. */
+	s->restore_id = f->restore.id;
+	s->restore_total_bytes = f->restore.total_bytes;
+	s->restore_force = f->restore.force;
+	s->restore_data = f->restore.data;
+	s->restore_len = f->restore.len;
 	s->services = c->services;
+	c->memfd = -1;
+	if (capture_fork(f, c) == 0) {
+		defer_pin(&f->defer);
+		*out = c;
+		return 0;
+	}
+	/* No child: services serialize on the loop thread, into buffers of
+	 * their own (a copy, so the worker may read them while the state
+	 * moves on). */
 	for (i = 0; i < f->n_services; i++) {
 		const struct service *svc = f->services[i];
 		uint8_t *data = NULL;
@@ -711,15 +954,28 @@ static int capture_take(struct fsm *f, struct fsm_capture **out)
 	return 0;
 }
 
-static int capture_encode(const struct fsm_capture *c, void *(*alloc)(size_t),
+static int capture_encode(struct fsm_capture *c, void *(*alloc)(size_t),
 			  void **buf, size_t *len)
 {
+	if (capture_collect(c) != 0) {
+		return -1;
+	}
 	return wire_snapshot_encode(&c->s, alloc, buf, len);
 }
 
 static void capture_release(struct fsm *f, struct fsm_capture *c)
 {
 	size_t i;
+
+	if (c->child > 0) {
+		int status;
+		kill(c->child, SIGKILL);
+		while (waitpid(c->child, &status, 0) < 0 && errno == EINTR) {
+		}
+	}
+	if (c->memfd >= 0) {
+		close(c->memfd);
+	}
 
 	for (i = 0; i < c->s.n_services; i++) {
 		free((void *)c->services[i].data);
@@ -729,6 +985,22 @@ static void capture_release(struct fsm *f, struct fsm_capture *c)
 	free(c->s.nodes);
 	free(c);
 	defer_unpin(&f->defer);
+}
+
+int fsm_capture(struct fsm *f, struct fsm_capture **out)
+{
+	return capture_take(f, out);
+}
+
+int fsm_capture_encode(struct fsm_capture *c, void *(*alloc)(size_t),
+		       void **buf, size_t *len)
+{
+	return capture_encode(c, alloc, buf, len);
+}
+
+void fsm_capture_release(struct fsm *f, struct fsm_capture *c)
+{
+	capture_release(f, c);
 }
 
 int fsm_snapshot(struct fsm *f, void *(*alloc)(size_t), void **buf, size_t *len)
@@ -795,6 +1067,18 @@ int fsm_restore(struct fsm *f, const void *buf, size_t len)
 			goto err_after_decode;
 		}
 	}
+	fsm_restore_staging_drop(f);
+	if (s.restore_id != 0) {
+		f->restore.data = malloc(s.restore_len ? s.restore_len : 1);
+		if (f->restore.data == NULL) {
+			goto err_after_decode;
+		}
+		memcpy(f->restore.data, s.restore_data, s.restore_len);
+		f->restore.id = s.restore_id;
+		f->restore.total_bytes = s.restore_total_bytes;
+		f->restore.force = s.restore_force;
+		f->restore.len = f->restore.cap = s.restore_len;
+	}
 	f->time_ms = s.last_time_ms;
 	wire_snapshot_release(&s);
 	return 0;
@@ -804,15 +1088,45 @@ err_after_decode:
 	return -1;
 }
 
-uint64_t fsm_digest(const struct fsm *f)
+uint64_t fsm_content_digest(const struct fsm *f)
 {
-	uint64_t h = u64_mix(f->kv.digest) ^ u64_mix(f->sessions.digest + 1);
+	uint64_t h = u64_mix(f->kv.digest);
 	size_t i;
 
 	for (i = 0; i < f->n_services; i++) {
 		const struct service *svc = f->services[i];
 		h ^= u64_mix(svc->digest(svc->state) +
 			     u64_hash_bytes(svc->name, strlen(svc->name), i));
+	}
+	return h;
+}
+
+bool fsm_holds_data(const struct fsm *f)
+{
+	size_t i;
+
+	if (f->kv.count > 0) {
+		return true;
+	}
+	for (i = 0; i < f->n_services; i++) {
+		const struct service *svc = f->services[i];
+		if (svc->holds_data != NULL && svc->holds_data(svc->state)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+uint64_t fsm_digest(const struct fsm *f)
+{
+	uint64_t h = fsm_content_digest(f) ^ u64_mix(f->sessions.digest + 1);
+	size_t i;
+
+	if (f->restore.id != 0) {
+		/* Its bytes are the log's; hashing them on every status
+		 * would cost too much. */
+		h ^= u64_mix(f->restore.id ^ u64_mix(f->restore.len) ^
+			     u64_mix(f->restore.total_bytes + 2));
 	}
 
 	for (i = 0; i < f->n_nodes; i++) {

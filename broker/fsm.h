@@ -43,6 +43,19 @@ typedef void (*fsm_wait_cb)(void *ctx, uint64_t nonce, size_t index,
 
 #define FSM_MAX_SERVICES 8
 
+/* A restore being received through the log (broker/fsm_restore.c): the
+ * backup file's bytes so far. Replicated state: part of raft snapshots
+ * and of the digest. data grows by replacement (a new buffer, the old one
+ * deferred), never in place below len, so a snapshot capture may read
+ * data[0..len) from a worker while chunks keep arriving. */
+struct fsm_restore_staging {
+	uint64_t id; /* 0: no restore in progress */
+	uint64_t total_bytes;
+	bool force;
+	uint8_t *data; /* owned; cap bytes */
+	size_t len, cap;
+};
+
 /* One member of the node registry: addresses of every node, replicated so
  * that any node can tell clients where the leader's client endpoint is. */
 struct fsm_node {
@@ -69,6 +82,7 @@ struct fsm {
 	size_t n_services;
 	struct defer_list defer;     /* frees parked during a snapshot */
 	struct fsm_capture *capture; /* snapshot being serialized, or NULL */
+	struct fsm_restore_staging restore;
 	/* Node-local, not replicated: the raft this fsm belongs to (borrowed;
 	 * NULL in tests) and the state-machine time of the last batch
 	 * applied while this node was in that batch's term, with the
@@ -115,11 +129,58 @@ int fsm_snapshot(struct fsm *f, void *(*alloc)(size_t), void **buf,
 		 size_t *len);
 int fsm_restore(struct fsm *f, const void *buf, size_t len);
 
+/* The same snapshot in two halves, for serializing off the loop thread
+ * (backup.c): fsm_capture (loop thread; cheap for kv and sessions —
+ * pointers into the live state, which then defers its frees — while
+ * services serialize in a forked child, fsm.c) returns an owned capture,
+ * 0 or -1 when out of memory; fsm_capture_encode waits for that child,
+ * reads only the capture and may run on any thread, once (errors as
+ * wire_snapshot_encode, or -1); fsm_capture_release (loop thread) frees
+ * it. */
+int fsm_capture(struct fsm *f, struct fsm_capture **out);
+int fsm_capture_encode(struct fsm_capture *c, void *(*alloc)(size_t),
+		       void **buf, size_t *len);
+void fsm_capture_release(struct fsm *f, struct fsm_capture *c);
+
 /* Order-independent digest of the whole replicated state. */
 uint64_t fsm_digest(const struct fsm *f);
 
+/* Digest of the user data only: the kv namespace and every service's
+ * state — not sessions, the node registry, the clock or a staged restore,
+ * which differ between a cluster and one restored from its backup. A
+ * backup records it; a restored cluster reports the same value. */
+uint64_t fsm_content_digest(const struct fsm *f);
+
+/* Does the state hold user data (kv keys, or data of a service whose
+ * holds_data says so)? A restore into such a state needs force. */
+bool fsm_holds_data(const struct fsm *f);
+
+/* Apply a RESTORE_BEGIN / RESTORE_CHUNK / RESTORE_COMMIT op
+ * (fsm_restore.c): fills res; its error message is written into msg
+ * (msg_size bytes), which must outlive res. Deterministic; aborts only when
+ * out of memory (like every apply). */
+void fsm_restore_apply(struct fsm *f, const struct wire_op *op,
+		       struct wire_result *res, char *msg, size_t msg_size);
+
+/* Drop a staged restore (fsm_restore.c). */
+void fsm_restore_staging_drop(struct fsm *f);
+
 /* The registry entry for id, or NULL. */
 const struct fsm_node *fsm_find_node(const struct fsm *f, uint64_t id);
+
+/* Approximate bytes of replicated data held in memory: kv keys and
+ * values (plus per-entry overhead) and each service's state_bytes. For
+ * the leader's memory budget and /metrics; never used by apply. The
+ * sessions' stored responses (f->sessions.bytes) are not counted: they
+ * are the exactly-once cache, bounded by its own window and expiry, and
+ * counting them would make draining impossible — a ReceiveMessage
+ * response holds its bodies until its session expires (15 min). */
+size_t fsm_state_bytes(const struct fsm *f);
+
+/* How much a write op may grow the state: 0 for one that does not add
+ * data (deletes, receives, internal ops), else an estimate (kv: key and
+ * value; a service call: its request document). */
+size_t fsm_op_growth(const struct fsm *f, const struct wire_op *op);
 
 /* Validate a write op before proposing it (same rules apply uses). Fills
  * res and returns non-zero when invalid. */

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "sigv4.h"
 #include "stratus.h"
+#include "jsondoc.h"
 
 /* Protocols, for routing and the request counters. */
 enum http_proto { PROTO_QUERY, PROTO_JSON, PROTO_OPS, PROTO_OTHER, PROTO_N };
@@ -360,7 +361,7 @@ static void answer(struct pending *p)
 		rc = json_protocol_encode_output(p->service, p->output,
 						 strlen(p->output), &r);
 	} else {
-		json_t *doc = json_loads(p->output, 0, NULL);
+		json_t *doc = jsondoc_parse(p->output, strlen(p->output));
 		rc = doc == NULL ? -1
 				 : query_encode_output(p->service, p->action,
 						       doc, p->request_id, &r);
@@ -557,7 +558,7 @@ static int serve_aws(struct http_server *s, h2o_req_t *req,
 		json_decref(call.input);
 		return 0;
 	}
-	char *input = json_dumps(call.input, JSON_COMPACT);
+	char *input = jsondoc_dump(call.input, NULL);
 	json_decref(call.input);
 	struct pending *p = calloc(1, sizeof *p);
 	if (input == NULL || p == NULL) {

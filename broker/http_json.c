@@ -7,6 +7,7 @@
  * the status and, for services AWS made "query compatible" (SQS), the
  * x-amzn-query-error header "<Query code>;Sender|Receiver" that current
  * SDKs read to report the same error codes as the Query protocol. */
+#include "jsondoc.h"
 #include "http_codec.h"
 
 #include <stdio.h>
@@ -104,8 +105,17 @@ int json_protocol_decode(const struct http_request_view *req,
 	if (req->body_len == 0) {
 		input = json_object();
 	} else {
-		input = json_loadb(req->body, req->body_len,
-				   JSON_REJECT_DUPLICATES, &jerr);
+		input = jsondoc_parse(req->body, req->body_len);
+		if (input == NULL &&
+		    (input = json_loadb(req->body, req->body_len,
+					JSON_REJECT_DUPLICATES, &jerr)) != NULL) {
+			/* Only jansson says where it is wrong; the two agree
+			 * on what is (jsondoc.h). */
+			json_decref(input);
+			input = NULL;
+			snprintf(jerr.text, sizeof jerr.text, "%s",
+				 "invalid document");
+		}
 		if (input == NULL) {
 			return refuse(err, "SerializationException",
 				      "The request body is not valid JSON: "
@@ -171,7 +181,7 @@ int json_protocol_encode_error(const char *service, const char *code,
 	if (doc == NULL) {
 		return -1;
 	}
-	reply->body = json_dumps(doc, JSON_COMPACT);
+	reply->body = jsondoc_dump(doc, NULL);
 	json_decref(doc);
 	if (reply->body == NULL) {
 		return -1;

@@ -1,9 +1,16 @@
 /* stratusd — one Stratus broker node. Parses the configuration, runs the
  * node's loop until a clean shutdown (SIGTERM / SIGINT). Exit status 0 after
- * a clean stop, 1 on a start-up error, 2 on a configuration error. */
+ * a clean stop, 1 on a start-up error, 2 on a configuration error. A node
+ * that left raft because its log could not be written (disk full) execs
+ * itself again once its data dir has room (node.h, reexec). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "config.h"
@@ -25,6 +32,31 @@ const char *__lsan_default_suppressions(void)
 {
 	return "leak:h2o_mem_alloc_recycle\n"
 	       "leak:call_attempt_locked\n";
+}
+
+/* Exec this program again with the same arguments and environment (the
+ * node left raft after a failed log write and its disk has room again).
+ * Every descriptor but stdin/out/err is closed on exec: the raft socket,
+ * segment files and loop handles of the abandoned raft instance. Returns
+ * only if exec fails. */
+static void restart(char **argv)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			int fd = atoi(e->d_name);
+			if (fd > 2 && fd != dirfd(d)) {
+				fcntl(fd, F_SETFD, FD_CLOEXEC);
+			}
+		}
+		closedir(d);
+	}
+	log_info("restarting (exec %s)", argv[0]);
+	fflush(NULL);
+	execv("/proc/self/exe", argv);
+	log_error("cannot restart: exec /proc/self/exe: %s", strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -59,6 +91,18 @@ int main(int argc, char **argv)
 	}
 	uv_run(loop, UV_RUN_DEFAULT);
 	rv = rv != 0 ? 1 : node.exit_code;
+	if (node.disk_failed) {
+		/* Raft was abandoned after a failed log write (node.h): it
+		 * cannot be closed, so neither can the loop. What is on disk
+		 * is consistent, as after a SIGKILL. */
+		if (node.reexec) {
+			restart(argv);
+			return 1;
+		}
+		log_info("stopped (raft abandoned after a failed log write)");
+		fflush(NULL);
+		_exit(rv);
+	}
 	node_free(&node);
 	uv_loop_close(loop);
 	log_info("stopped");

@@ -21,12 +21,14 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "backup.h"
 #include "commit.h"
 #include "config.h"
 #include "fsm.h"
 #include "http.h"
 #include "metrics.h"
 #include "longpoll.h"
+#include "ticker.h"
 #include "server.h"
 #include "tls.h"
 #include "service.h"
@@ -40,8 +42,10 @@ struct node {
 	struct commit commit;
 	struct node_tls tls; /* nng TLS configurations (tls+tcp://) */
 	struct server server;
-	struct http_server *http; /* NULL without an http_address */
-	struct longpoll longpoll; /* parked long polls (leader) */
+	struct http_server *http;    /* NULL without an http_address */
+	struct longpoll longpoll;    /* parked long polls (leader) */
+	struct ticker ticker;	     /* services' leader-driven steps */
+	struct backup_store backups; /* captures being read (backup.h) */
 	struct service_env service_env;
 	char service_endpoint[300]; /* "http://<http address>" */
 	uv_prepare_t prepare;	    /* each loop turn: leadership, flush */
@@ -53,10 +57,30 @@ struct node {
 	raft_term barrier_term;	       /* term whose barrier was issued */
 	bool leader_ready;	       /* barrier of this term applied */
 	uint64_t leader_changes;
+	/* Memory budget of the replicated state (config max_state_bytes,
+	 * resolved) and the writes refused for it. */
+	size_t state_budget_bytes;
+	uint64_t budget_refusals;
 	int last_state;
 	bool stopping;
 	bool finishing; /* finish_stop ran */
 	bool raft_closed;
+	/* A raft log write failed (disk full): raft is abandoned, isolated
+	 * and never closed (nraft_io.h), clients are told so, and once the
+	 * data dir has room again the process execs itself (main.c) and
+	 * starts over from its data dir. */
+	bool disk_failed;
+	bool disk_waiting;	/* polling for free space */
+	char disk_errmsg[256];	/* what failed, for clients and the log */
+	uv_timer_t space_timer; /* polls the data dir's free space */
+	bool space_timer_inited;
+	bool reexec; /* main() execs itself again after the loop */
+	/* slow disk (check_slow_disk in node.c); times from uv_hrtime, ms */
+	uint64_t slow_since_ms;	      /* log writes slow since (0: not) */
+	uint64_t slow_transfer_at_ms; /* last hand-over for a slow disk */
+	bool slow_transfer_busy;
+	struct raft_transfer slow_transfer;
+	uint64_t slow_disk_transfers; /* hand-overs for a slow disk */
 	int exit_code;
 	char errmsg[1536];
 };
@@ -66,6 +90,8 @@ struct node {
 struct node_call {
 	struct node *n;
 	struct server_slot *slot; /* NULL for the node's own commands */
+	struct pack *pack;	  /* or: answered into this pack (pack.h) */
+	size_t pack_index;
 	struct wire_request req;  /* decoded; borrows from the slot's message */
 	/* membership operations */
 	struct raft_change change;
@@ -77,6 +103,7 @@ struct node_call {
 	uint8_t *command;
 	size_t command_len;
 	char *context; /* a service call's context JSON (owned) */
+	enum commit_lane_id lane; /* a service write's (commit.h) */
 };
 
 /* Fill a local HTTP page (/healthz, /readyz, /metrics) from this node's
@@ -97,6 +124,11 @@ const char *node_client_address(const struct node *n, uint64_t id);
 
 /* Start the node on loop. 0, or -1 with n->errmsg. */
 int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg);
+
+/* Free bytes the data dir needs before a node whose disk filled up
+ * restarts: raft_uv's current segment and its pool of two prepared ones,
+ * plus room for a snapshot. */
+uint64_t node_disk_resume_bytes(const struct node *n);
 
 /* Begin a clean shutdown (idempotent). Loop thread. */
 void node_stop(struct node *n);

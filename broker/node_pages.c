@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "nraft_io.h"
 
 static bool node_ready(struct node *n, const char **why)
 {
@@ -18,6 +19,10 @@ static bool node_ready(struct node *n, const char **why)
 	const char *address = NULL;
 	int state = raft_state(&n->raft);
 
+	if (n->disk_failed) {
+		*why = n->disk_errmsg;
+		return false;
+	}
 	if (n->stopping) {
 		*why = "stopping";
 		return false;
@@ -85,6 +90,17 @@ static void write_metrics(struct node *n, struct strbuf *b)
 	      (double)raft_last_index(&n->raft));
 	gauge(b, "stratus_ready", "1 when /readyz answers 200.",
 	      node_ready(n, &why) ? 1 : 0);
+	gauge(b, "stratus_disk_failed",
+	      "1 after a raft log write failed (disk full): the node has left "
+	      "raft and restarts once its data dir has room.",
+	      n->disk_failed ? 1 : 0);
+	gauge(b, "stratus_raft_append_latency_seconds",
+	      "Smoothed time this node's raft log writes take.",
+	      nraft_io_append_latency_ms(&n->io, NULL) / 1000.0);
+	counter(b, "stratus_slow_disk_transfers_total",
+		"Times this node handed leadership over because its log "
+		"writes were slower than slow_disk_ms.",
+		(double)n->slow_disk_transfers);
 	counter(b, "stratus_raft_leader_changes_total",
 		"Times this node became or stopped being the leader.",
 		(double)n->leader_changes);
@@ -101,6 +117,22 @@ static void write_metrics(struct node *n, struct strbuf *b)
 		(double)n->fsm.snapshots_restored);
 	gauge(b, "stratus_snapshot_bytes", "Size of the last snapshot.",
 	      (double)n->fsm.last_snapshot_bytes);
+	gauge(b, "stratus_state_bytes",
+	      "Approximate memory held by the replicated data (kv, queues, "
+	      "messages).",
+	      (double)fsm_state_bytes(&n->fsm));
+	gauge(b, "stratus_state_budget_bytes",
+	      "Memory budget of the replicated state (--max-state-bytes): the "
+	      "leader refuses growing writes beyond it.",
+	      (double)n->state_budget_bytes);
+	gauge(b, "stratus_session_bytes",
+	      "Responses kept for exactly-once retries (not in the budget: "
+	      "bounded by the session window and expiry).",
+	      (double)n->fsm.sessions.bytes);
+	counter(b, "stratus_state_budget_refusals_total",
+		"Writes this node refused as leader because the state was at "
+		"its memory budget.",
+		(double)n->budget_refusals);
 	counter(b, "stratus_commit_batches_total",
 		"Raft entries this node proposed as leader.",
 		(double)n->commit.stats.batches);

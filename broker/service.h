@@ -34,6 +34,28 @@
  * apply answers normally (e.g. with no messages) once now_ms has reached
  * it, so wake_at_ms must never be later than that deadline.
  *
+ * Leader-driven work (tick): some services make progress over time with no
+ * client request to carry it — SQS message move tasks move at most
+ * MaxNumberOfMessagesPerSecond; later SNS delivery retries, EventBridge
+ * schedules, Lambda event-source polling. State changes only through the
+ * log, so the leader proposes the steps as commands of its own:
+ *   - apply asks for a tick through env->schedule_tick (e.g. a task was
+ *     started) — on every node; only a leader acts on it;
+ *   - tick runs on the leader only (once its term's barrier has applied,
+ *     so it sees every committed entry), on the loop thread, never inside
+ *     apply. It reads the state without changing it and emits each step as
+ *     an action of kind SERVICE_ACTION_INTERNAL with its input document;
+ *     the node proposes each as a command without a client session;
+ *   - apply makes the change, deterministically, from the state and the
+ *     batch's clock alone: a step proposed twice (a retry, the leftovers of
+ *     an old leader) must be harmless — e.g. the rate limit is enforced by
+ *     apply from state-machine time, not by when steps were proposed;
+ *   - the next tick runs at the time tick returned (or when scheduled
+ *     again), and not before the steps it emitted have applied.
+ * After a failover the new leader ticks once its barrier applies, so work
+ * in progress continues from the replicated state. Clients cannot call an
+ * INTERNAL action (the node refuses it as an unknown action).
+ *
  * All functions run on the loop thread. */
 #ifndef STRATUS_SERVICE_H
 #define STRATUS_SERVICE_H
@@ -57,19 +79,37 @@ enum service_status {
 enum service_action_kind {
 	SERVICE_ACTION_UNKNOWN = 0, /* not an action of this service */
 	SERVICE_ACTION_READ,
-	SERVICE_ACTION_WRITE
+	SERVICE_ACTION_WRITE,
+	/* A step the node proposes for the service's tick (see above);
+	 * applied like a write, refused from clients. */
+	SERVICE_ACTION_INTERNAL
 };
 
-/* A service's action table: each action's name and kind. */
+/* A service's action table: each action's name and kind, whether a
+ * write goes ahead of the others in the group commit (commit.h): actions
+ * that hand out or retire queued work (receive, delete), whose latency a
+ * flood of producers' writes must not set; and whether it may grow the
+ * replicated state (a write that adds data: refused on the leader while
+ * the state is over its memory budget; deletes, receives and the like
+ * stay allowed, so consumers can drain it). Tables name the flags
+ * (.grows_state = true) where a positional value could be misread. */
 struct service_action {
 	const char *name;
 	enum service_action_kind kind;
+	bool ahead;
+	bool grows_state;
 };
 
 /* The kind of action in table (n entries); UNKNOWN when absent
  * (services.c). Every service's action_kind is this over its table. */
 enum service_action_kind service_action_find(const struct service_action *table,
 					     size_t n, const char *action);
+/* The action's ahead flag (false when absent). */
+bool service_action_ahead(const struct service_action *table, size_t n,
+			  const char *action);
+/* Whether action (in table) grows the state (false when absent). */
+bool service_action_grows(const struct service_action *table, size_t n,
+			  const char *action);
 
 /* What an action produced. Zero it before a call. */
 struct service_result {
@@ -95,13 +135,26 @@ struct service_env {
 	 * (wait_key as in service_result). May be NULL. */
 	void (*wake)(void *ctx, const char *wait_key);
 	void *wake_ctx;
+	/* Called from apply when the service wants its tick run by the
+	 * leader at or after at_ms (wall clock; 0 = as soon as possible).
+	 * Every node calls it; followers ignore it. May be NULL. ctx is
+	 * wake_ctx. */
+	void (*schedule_tick)(void *ctx, uint64_t at_ms);
 };
+
+/* How tick hands the node a step to propose: action (INTERNAL) and its
+ * input document, both borrowed for the call. */
+typedef void (*service_emit_fn)(void *emit_ctx, const char *service,
+				const char *action, const json_t *input);
 
 struct service {
 	const char *name; /* "sqs": ServiceCall.service */
 	void *state;
 	/* Which kind of action this is (unknown actions: UNKNOWN). */
 	enum service_action_kind (*action_kind)(const char *action);
+	/* Optional (NULL: never): whether a write goes ahead (see struct
+	 * service_action). */
+	bool (*action_ahead)(const char *action);
 	/* Leader only, before proposing a write. input: the request document
 	 * (borrowed); context: an empty object to fill (borrowed). */
 	enum service_status (*prepare)(void *state, const char *action,
@@ -120,15 +173,35 @@ struct service {
 				    uint64_t now_ms,
 				    struct service_result *result);
 	/* Serialize the whole state (malloc'd buffer) / replace it with a
-	 * serialized one. 0, or -1 (restore: the state is left unchanged). */
+	 * serialized one. 0, or -1 (restore: the state is left unchanged).
+	 * snapshot usually runs in a child process forked by the loop thread
+	 * (fsm.c): it may allocate, but must not take locks that other
+	 * threads may hold, nor log. */
 	int (*snapshot)(const void *state, uint8_t **buf, size_t *len);
 	int (*restore)(void *state, const uint8_t *buf, size_t len);
 	/* Order-independent digest of the state (equal states, equal
 	 * digests). */
 	uint64_t (*digest)(const void *state);
+	/* Optional (NULL = never): does the state hold user data (queues,
+	 * topics, ...) that a restore must not silently replace? A cluster
+	 * whose services all say no counts as empty for `stratus admin
+	 * restore` (access keys, say, are configuration, not data). */
+	bool (*holds_data)(const void *state);
 	/* Optional (NULL): append the service's Prometheus metric families
 	 * (metrics.h) to b, for /metrics. */
 	void (*metrics)(const void *state, struct strbuf *b);
+	/* Optional (NULL = every write may): whether a write action may grow
+	 * the state (see struct service_action). */
+	bool (*action_grows)(const char *action);
+	/* Optional (NULL = 0): approximate bytes the state holds (message
+	 * bodies, attributes, per-object overhead), for the node's memory
+	 * budget and /metrics. Cheap: called for each growing write. */
+	size_t (*state_bytes)(const void *state);
+	/* Optional (NULL): leader-driven work (see above). Emits the steps
+	 * due at now_ms through emit; returns the wall-clock ms to tick
+	 * again (0 = only when scheduled). Must not change the state. */
+	uint64_t (*tick)(void *state, uint64_t now_ms, service_emit_fn emit,
+			 void *emit_ctx);
 	void (*destroy)(struct service *svc);
 };
 

@@ -43,3 +43,29 @@ enum service_action_kind service_action_find(const struct service_action *table,
 	}
 	return SERVICE_ACTION_UNKNOWN;
 }
+
+bool service_action_ahead(const struct service_action *table, size_t n,
+			  const char *action)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(table[i].name, action) == 0) {
+			return table[i].ahead;
+		}
+	}
+	return false;
+}
+
+bool service_action_grows(const struct service_action *table, size_t n,
+			  const char *action)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(table[i].name, action) == 0) {
+			return table[i].grows_state;
+		}
+	}
+	return false;
+}

@@ -342,33 +342,49 @@ missing:
 
 /* ---------------- dispatch ---------------- */
 
+/* grows_state (true): the writes that add data, refused while the state
+ * is over the node's memory budget (node.c). */
 static const struct service_action actions[] = {
-    {"CreateQueue", SERVICE_ACTION_WRITE},
+    {"CreateQueue", SERVICE_ACTION_WRITE, .grows_state = true},
     {"DeleteQueue", SERVICE_ACTION_WRITE},
     {"GetQueueUrl", SERVICE_ACTION_READ},
     {"ListQueues", SERVICE_ACTION_READ},
     {"GetQueueAttributes", SERVICE_ACTION_READ},
-    {"SetQueueAttributes", SERVICE_ACTION_WRITE},
-    {"TagQueue", SERVICE_ACTION_WRITE},
+    {"SetQueueAttributes", SERVICE_ACTION_WRITE, .grows_state = true},
+    {"TagQueue", SERVICE_ACTION_WRITE, .grows_state = true},
     {"UntagQueue", SERVICE_ACTION_WRITE},
     {"ListQueueTags", SERVICE_ACTION_READ},
     {"PurgeQueue", SERVICE_ACTION_WRITE},
     {"ListDeadLetterSourceQueues", SERVICE_ACTION_READ},
-    {"SendMessage", SERVICE_ACTION_WRITE},
-    {"SendMessageBatch", SERVICE_ACTION_WRITE},
-    {"ReceiveMessage", SERVICE_ACTION_WRITE},
-    {"DeleteMessage", SERVICE_ACTION_WRITE},
-    {"DeleteMessageBatch", SERVICE_ACTION_WRITE},
-    {"ChangeMessageVisibility", SERVICE_ACTION_WRITE},
-    {"ChangeMessageVisibilityBatch", SERVICE_ACTION_WRITE},
+    {"SendMessage", SERVICE_ACTION_WRITE, .grows_state = true},
+    {"SendMessageBatch", SERVICE_ACTION_WRITE, .grows_state = true},
+    {"ReceiveMessage", SERVICE_ACTION_WRITE, .ahead = true},
+    {"DeleteMessage", SERVICE_ACTION_WRITE, .ahead = true},
+    {"DeleteMessageBatch", SERVICE_ACTION_WRITE, .ahead = true},
+    {"ChangeMessageVisibility", SERVICE_ACTION_WRITE, .ahead = true},
+    {"ChangeMessageVisibilityBatch", SERVICE_ACTION_WRITE, .ahead = true},
     {"StartMessageMoveTask", SERVICE_ACTION_WRITE},
     {"CancelMessageMoveTask", SERVICE_ACTION_WRITE},
     {"ListMessageMoveTasks", SERVICE_ACTION_READ},
+    /* the leader's steps of running move tasks (sqs_move.c) */
+    {"AdvanceMessageMoveTask", SERVICE_ACTION_INTERNAL},
 };
 
 static enum service_action_kind action_kind(const char *action)
 {
 	return service_action_find(
+	    actions, sizeof(actions) / sizeof(actions[0]), action);
+}
+
+static bool action_ahead(const char *action)
+{
+	return service_action_ahead(
+	    actions, sizeof(actions) / sizeof(actions[0]), action);
+}
+
+static bool action_grows(const char *action)
+{
+	return service_action_grows(
 	    actions, sizeof(actions) / sizeof(actions[0]), action);
 }
 
@@ -426,7 +442,7 @@ static enum service_status prepare(void *state, const char *action,
 		return SERVICE_OK;
 	}
 	if (strcmp(action, "CancelMessageMoveTask") == 0) {
-		return SERVICE_OK;
+		return sqs_cancel_move(st, input, true, result);
 	}
 	/* Reject what apply would reject, before it enters the log (apply
 	 * checks again: the state may change in between). */
@@ -532,7 +548,10 @@ static enum service_status apply(void *state, const char *action,
 		return sqs_start_move(st, in, ctx, now, r);
 	}
 	if (strcmp(action, "CancelMessageMoveTask") == 0) {
-		return sqs_cancel_move(st, in, r);
+		return sqs_cancel_move(st, in, false, r);
+	}
+	if (strcmp(action, "AdvanceMessageMoveTask") == 0) {
+		return sqs_advance_move(st, in, now, r);
 	}
 	sqs_err(r, "InvalidAction",
 		"The action %s is not valid for this endpoint.", action);
@@ -586,6 +605,15 @@ static void destroy(struct service *svc)
 	free(svc);
 }
 
+/* Any queue (even an empty one) is data a restore must not replace
+ * unasked. */
+static bool holds_data(const void *state)
+{
+	const struct sqs_state *st = state;
+
+	return st->n_queues > 0;
+}
+
 struct service *sqs_service_new(const struct service_env *env)
 {
 	struct service *svc = calloc(1, sizeof(*svc));
@@ -606,13 +634,18 @@ struct service *sqs_service_new(const struct service_env *env)
 	svc->name = "sqs";
 	svc->state = st;
 	svc->action_kind = action_kind;
+	svc->action_ahead = action_ahead;
 	svc->prepare = prepare;
 	svc->apply = apply;
 	svc->read = read_action;
 	svc->snapshot = sqs_snapshot;
 	svc->restore = sqs_restore;
 	svc->digest = sqs_digest;
+	svc->holds_data = holds_data;
 	svc->metrics = sqs_metrics;
+	svc->tick = sqs_move_tick;
+	svc->action_grows = action_grows;
+	svc->state_bytes = sqs_state_bytes;
 	svc->destroy = destroy;
 	return svc;
 }

@@ -15,14 +15,43 @@ void sqs_qcfg_default(struct sqs_qcfg *c)
 	c->visibility_timeout_s = 30;
 	c->retention_s = 345600;
 	c->max_message_bytes = 1048576;
+	/* New queues get SSE-SQS, as in AWS since 2022. */
+	c->sse_sqs = true;
 }
 
 void sqs_qcfg_free(struct sqs_qcfg *c)
 {
 	free(c->redrive_policy);
 	free(c->redrive_allow_policy);
+	free(c->policy);
+	free(c->kms_key_id);
 	c->redrive_policy = NULL;
 	c->redrive_allow_policy = NULL;
+	c->policy = NULL;
+	c->kms_key_id = NULL;
+}
+
+static int dup_opt(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src != NULL && (*dst = strdup(src)) == NULL) {
+		return -1;
+	}
+	return 0;
+}
+
+int sqs_qcfg_copy(struct sqs_qcfg *dst, const struct sqs_qcfg *src)
+{
+	*dst = *src;
+	if (dup_opt(&dst->redrive_policy, src->redrive_policy) != 0 ||
+	    dup_opt(&dst->redrive_allow_policy, src->redrive_allow_policy) !=
+		0 ||
+	    dup_opt(&dst->policy, src->policy) != 0 ||
+	    dup_opt(&dst->kms_key_id, src->kms_key_id) != 0) {
+		sqs_qcfg_free(dst);
+		return -1;
+	}
+	return 0;
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -44,7 +73,10 @@ bool sqs_qcfg_equal(const struct sqs_qcfg *a, const struct sqs_qcfg *b)
 	       a->dedup_scope_group == b->dedup_scope_group &&
 	       a->throughput_per_group == b->throughput_per_group &&
 	       str_eq(a->redrive_policy, b->redrive_policy) &&
-	       str_eq(a->redrive_allow_policy, b->redrive_allow_policy);
+	       str_eq(a->redrive_allow_policy, b->redrive_allow_policy) &&
+	       str_eq(a->policy, b->policy) &&
+	       str_eq(a->kms_key_id, b->kms_key_id) &&
+	       a->kms_reuse_s == b->kms_reuse_s && a->sse_sqs == b->sse_sqs;
 }
 
 static int bad_value(struct service_result *r, const char *name)
@@ -296,6 +328,71 @@ static int redrive_allow(struct sqs_state *st, struct sqs_qcfg *c,
 	return 0;
 }
 
+/* Largest Policy document we store (AWS bounds it too; 20 KiB here). */
+#define SQS_POLICY_MAX 20480
+/* Longest KmsMasterKeyId (a key id, alias, or key / alias ARN). */
+#define SQS_KMS_KEY_MAX 2048
+
+/* Policy: "" removes it; otherwise a JSON object with a Statement (an
+ * object or a list), at most SQS_POLICY_MAX bytes. Stored as given. No
+ * IAM evaluates it here. */
+static int policy_set(struct sqs_qcfg *c, const json_t *v,
+		      struct service_result *r)
+{
+	const char *s = json_string_value(v);
+	json_t *doc, *stmt;
+	json_error_t jerr;
+	bool good;
+
+	if (s == NULL || strlen(s) > SQS_POLICY_MAX) {
+		return bad_value(r, "Policy");
+	}
+	if (*s == '\0') {
+		free(c->policy);
+		c->policy = NULL;
+		return 0;
+	}
+	doc = json_loads(s, JSON_REJECT_DUPLICATES, &jerr);
+	stmt = json_object_get(doc, "Statement");
+	good = json_is_object(doc) &&
+	       (json_is_object(stmt) ||
+		(json_is_array(stmt) && json_array_size(stmt) > 0));
+	json_decref(doc);
+	if (!good) {
+		return sqs_err(r, "InvalidAttributeValue",
+			       "Invalid value for the parameter Policy. "
+			       "Reason: the policy must be a JSON object "
+			       "with a Statement.");
+	}
+	free(c->policy);
+	c->policy = strdup(s);
+	return c->policy == NULL ? sqs_err(r, "InternalError", "out of memory")
+				 : 0;
+}
+
+/* KmsMasterKeyId: "" removes it; otherwise printable ASCII, at most
+ * SQS_KMS_KEY_MAX characters. Not checked against any KMS. */
+static int kms_key_set(struct sqs_qcfg *c, const json_t *v,
+		       struct service_result *r)
+{
+	const char *s = json_string_value(v), *p;
+
+	if (s == NULL || strlen(s) > SQS_KMS_KEY_MAX) {
+		return bad_value(r, "KmsMasterKeyId");
+	}
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '!' || *p > '~') {
+			return bad_value(r, "KmsMasterKeyId");
+		}
+	}
+	free(c->kms_key_id);
+	c->kms_key_id = NULL;
+	if (*s != '\0' && (c->kms_key_id = strdup(s)) == NULL) {
+		return sqs_err(r, "InternalError", "out of memory");
+	}
+	return 0;
+}
+
 static const char *const fifo_only[] = {
     "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"};
 
@@ -306,6 +403,7 @@ int sqs_qcfg_set(struct sqs_state *st, struct sqs_qcfg *c, bool fifo,
 	const char *k;
 	json_t *v;
 	size_t i;
+	bool kms_given = false, sse_given = false;
 
 	json_object_foreach((json_t *)attrs, k, v)
 	{
@@ -360,15 +458,16 @@ int sqs_qcfg_set(struct sqs_state *st, struct sqs_qcfg *c, bool fifo,
 		} else if (strcmp(k, "RedriveAllowPolicy") == 0) {
 			rc = s == NULL ? bad_value(r, k)
 				       : redrive_allow(st, c, s, r);
-		} else if (strcmp(k, "Policy") == 0 ||
-			   strcmp(k, "KmsMasterKeyId") == 0 ||
-			   strcmp(k, "KmsDataKeyReusePeriodSeconds") == 0 ||
-			   strcmp(k, "SqsManagedSseEnabled") == 0) {
-			/* Accepted and ignored: no IAM or KMS here. */
-			rc = json_is_string(v) || json_is_integer(v) ||
-				     json_is_boolean(v)
-				 ? 0
-				 : bad_value(r, k);
+		} else if (strcmp(k, "Policy") == 0) {
+			rc = policy_set(c, v, r);
+		} else if (strcmp(k, "KmsMasterKeyId") == 0) {
+			rc = kms_key_set(c, v, r);
+			kms_given = true;
+		} else if (strcmp(k, "KmsDataKeyReusePeriodSeconds") == 0) {
+			rc = attr_int(v, k, 60, 86400, &c->kms_reuse_s, r);
+		} else if (strcmp(k, "SqsManagedSseEnabled") == 0) {
+			rc = attr_bool(v, k, &c->sse_sqs, r);
+			sse_given = true;
 		} else {
 			return sqs_err(r, "InvalidAttributeName",
 				       "Unknown Attribute %s.", k);
@@ -376,6 +475,21 @@ int sqs_qcfg_set(struct sqs_state *st, struct sqs_qcfg *c, bool fifo,
 		if (rc != 0) {
 			return -1;
 		}
+	}
+	/* One kind of server-side encryption at a time: choosing one turns
+	 * the other off; asking for both at once is an error. */
+	if (kms_given && sse_given && c->kms_key_id != NULL && c->sse_sqs) {
+		return sqs_err(r, "InvalidAttributeValue",
+			       "Invalid value for the parameter "
+			       "SqsManagedSseEnabled. Reason: SSE-SQS and "
+			       "SSE-KMS (KmsMasterKeyId) cannot both be "
+			       "enabled.");
+	}
+	if (kms_given && c->kms_key_id != NULL) {
+		c->sse_sqs = false;
+	} else if (sse_given && c->sse_sqs) {
+		free(c->kms_key_id);
+		c->kms_key_id = NULL;
 	}
 	if (c->throughput_per_group && !c->dedup_scope_group) {
 		return sqs_err(r, "InvalidAttributeValue",
@@ -497,12 +611,20 @@ json_t *sqs_queue_attrs(struct sqs_state *st, struct sqs_queue *q,
 				    json_string(q->cfg.throughput_per_group
 						    ? "perMessageGroupId"
 						    : "perQueue"));
+	if (q->cfg.kms_key_id != NULL && SEL("KmsDataKeyReusePeriodSeconds"))
+		put_u64(o, "KmsDataKeyReusePeriodSeconds",
+			q->cfg.kms_reuse_s ? q->cfg.kms_reuse_s : 300);
+	if (q->cfg.kms_key_id != NULL && SEL("KmsMasterKeyId"))
+		json_object_set_new(o, "KmsMasterKeyId",
+				    json_string(q->cfg.kms_key_id));
 	if (SEL("LastModifiedTimestamp"))
 		put_u64(o, "LastModifiedTimestamp", q->modified_ms / 1000);
 	if (SEL("MaximumMessageSize"))
 		put_u64(o, "MaximumMessageSize", q->cfg.max_message_bytes);
 	if (SEL("MessageRetentionPeriod"))
 		put_u64(o, "MessageRetentionPeriod", q->cfg.retention_s);
+	if (q->cfg.policy != NULL && SEL("Policy"))
+		json_object_set_new(o, "Policy", json_string(q->cfg.policy));
 	if (SEL("QueueArn"))
 		json_object_set_new(o, "QueueArn", json_string(arn));
 	if (SEL("ReceiveMessageWaitTimeSeconds"))
@@ -515,8 +637,9 @@ json_t *sqs_queue_attrs(struct sqs_state *st, struct sqs_queue *q,
 		json_object_set_new(o, "RedrivePolicy",
 				    json_string(q->cfg.redrive_policy));
 	if (SEL("SqsManagedSseEnabled"))
-		json_object_set_new(o, "SqsManagedSseEnabled",
-				    json_string("false"));
+		json_object_set_new(
+		    o, "SqsManagedSseEnabled",
+		    json_string(q->cfg.sse_sqs ? "true" : "false"));
 	if (SEL("VisibilityTimeout"))
 		put_u64(o, "VisibilityTimeout", q->cfg.visibility_timeout_s);
 #undef SEL

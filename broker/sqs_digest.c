@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsondoc.h"
 #include "sqs_int.h"
 
 /* ---------------- digest ---------------- */
@@ -25,8 +26,7 @@ static uint64_t hu(uint64_t v, uint64_t h)
 static uint64_t msg_digest(const struct sqs_msg *m)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	char *a = m->attrs ? json_dumps(m->attrs, JSON_COMPACT | JSON_SORT_KEYS)
-			   : NULL;
+	char *a = m->attrs ? jsondoc_dump(m->attrs, NULL) : NULL;
 
 	h = hu(m->seq, h);
 	h = hs(m->id, h);
@@ -76,6 +76,8 @@ static uint64_t queue_digest(const struct sqs_queue *q)
 	       h);
 	h = hs(q->cfg.redrive_policy, h);
 	h = hs(q->cfg.redrive_allow_policy, h);
+	h = hs(q->cfg.policy, hs(q->cfg.kms_key_id, h));
+	h = hu(q->cfg.kms_reuse_s, hu(q->cfg.sse_sqs, h));
 	for (m = q->head; m != NULL; m = m->next) {
 		sum += msg_digest(m);
 	}
@@ -100,6 +102,8 @@ static uint64_t queue_digest(const struct sqs_queue *q)
 		h = hs(t->dest_arn, h);
 		h = hu(t->rate,
 		       hu(t->moved, hu(t->to_move, hu(t->started_ms, h))));
+		h = hu(t->status, hu(t->horizon_seq, hu(t->cursor_seq, h)));
+		h = hu(t->tat_us, hu(t->last_step_ms, hs(t->failure, h)));
 	}
 	return u64_mix(hu(sum, h));
 }

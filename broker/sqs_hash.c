@@ -26,12 +26,24 @@ static const uint32_t md5_k[64] = {
     0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92,
     0xffeff47d, 0x85845dd1, 0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
     0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
-static const int md5_r[64] = {
-    7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-    5, 9,  14, 20, 5, 9,  14, 20, 5, 9,	 14, 20, 5, 9,	14, 20,
-    4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-    6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21};
+/* The message word each step reads (RFC 1321, 3.4). */
+static const uint8_t md5_g[64] = {
+    0, 1, 2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+    1, 6, 11, 0,  5,  10, 15, 4,  9,  14, 3,  8,  13, 2,  7,  12,
+    5, 8, 11, 14, 1,  4,  7,  10, 13, 0,  3,  6,  9,  12, 15, 2,
+    0, 7, 14, 5,  12, 3,  10, 1,  8,  15, 6,  13, 4,  11, 2,  9};
 
+#define MD5_F(x, y, z) (((x) & (y)) | (~(x) & (z)))
+#define MD5_G(x, y, z) (((x) & (z)) | ((y) & ~(z)))
+#define MD5_H(x, y, z) ((x) ^ (y) ^ (z))
+#define MD5_I(x, y, z) ((y) ^ ((x) | ~(z)))
+/* One step: a = b + ((a + fn(b, c, d) + w[g] + k) <<< r). */
+#define MD5_STEP(fn, a, b, c, d, i, r)                                       \
+	(a) = (b) + rol32((a) + fn((b), (c), (d)) + w[md5_g[i]] + md5_k[i], \
+			  (r))
+
+/* Four steps at a time, so every rotation is a constant (this is the
+ * hot loop of SendMessage: an MD5 of every body). */
 static void md5_block(uint32_t s[4], const uint8_t *p)
 {
 	uint32_t w[16], a = s[0], b = s[1], c = s[2], d = s[3];
@@ -42,28 +54,29 @@ static void md5_block(uint32_t s[4], const uint8_t *p)
 		       (uint32_t)p[i * 4 + 2] << 16 |
 		       (uint32_t)p[i * 4 + 3] << 24;
 	}
-	for (i = 0; i < 64; i++) {
-		uint32_t f;
-		int g;
-
-		if (i < 16) {
-			f = (b & c) | (~b & d);
-			g = i;
-		} else if (i < 32) {
-			f = (d & b) | (~d & c);
-			g = (5 * i + 1) % 16;
-		} else if (i < 48) {
-			f = b ^ c ^ d;
-			g = (3 * i + 5) % 16;
-		} else {
-			f = c ^ (b | ~d);
-			g = (7 * i) % 16;
-		}
-		f = f + a + md5_k[i] + w[g];
-		a = d;
-		d = c;
-		c = b;
-		b = b + rol32(f, md5_r[i]);
+	for (i = 0; i < 16; i += 4) {
+		MD5_STEP(MD5_F, a, b, c, d, i, 7);
+		MD5_STEP(MD5_F, d, a, b, c, i + 1, 12);
+		MD5_STEP(MD5_F, c, d, a, b, i + 2, 17);
+		MD5_STEP(MD5_F, b, c, d, a, i + 3, 22);
+	}
+	for (i = 16; i < 32; i += 4) {
+		MD5_STEP(MD5_G, a, b, c, d, i, 5);
+		MD5_STEP(MD5_G, d, a, b, c, i + 1, 9);
+		MD5_STEP(MD5_G, c, d, a, b, i + 2, 14);
+		MD5_STEP(MD5_G, b, c, d, a, i + 3, 20);
+	}
+	for (i = 32; i < 48; i += 4) {
+		MD5_STEP(MD5_H, a, b, c, d, i, 4);
+		MD5_STEP(MD5_H, d, a, b, c, i + 1, 11);
+		MD5_STEP(MD5_H, c, d, a, b, i + 2, 16);
+		MD5_STEP(MD5_H, b, c, d, a, i + 3, 23);
+	}
+	for (i = 48; i < 64; i += 4) {
+		MD5_STEP(MD5_I, a, b, c, d, i, 6);
+		MD5_STEP(MD5_I, d, a, b, c, i + 1, 10);
+		MD5_STEP(MD5_I, c, d, a, b, i + 2, 15);
+		MD5_STEP(MD5_I, b, c, d, a, i + 3, 21);
 	}
 	s[0] += a;
 	s[1] += b;

@@ -39,6 +39,12 @@ struct sqs_qcfg {
 	char *redrive_allow_policy; /* canonical JSON or NULL; owned */
 	char dlq_name[SQS_NAME_MAX + 1]; /* from redrive_policy */
 	uint32_t max_receive_count;	 /* from redrive_policy, 0 = none */
+	/* Stored and returned, not enforced (no IAM or KMS here). */
+	char *policy;	      /* Policy: a JSON document as given; owned/NULL */
+	char *kms_key_id;     /* KmsMasterKeyId (SSE-KMS); owned or NULL */
+	uint32_t kms_reuse_s; /* KmsDataKeyReusePeriodSeconds, 0 = not set
+				 (reported as 300 with a KMS key) */
+	bool sse_sqs;	      /* SqsManagedSseEnabled (SSE-SQS) */
 };
 
 struct sqs_group;
@@ -106,10 +112,18 @@ struct sqs_attempt {
 	struct sqs_attempt *prev, *next; /* time order */
 };
 
-/* A message move task (StartMessageMoveTask). Tasks run to completion
- * when started (deterministically, in one apply), so they are kept only
- * for ListMessageMoveTasks. */
+/* A message move task (StartMessageMoveTask), kept on its source queue
+ * (sqs_move.c). RUNNING → COMPLETED | CANCELLED | FAILED; at most one
+ * RUNNING per source queue, and it is the newest. The leader's tick
+ * proposes "advance" steps; each step's apply moves what the rate allows
+ * at the batch's clock (a token bucket in state-machine time). */
 #define SQS_TASKS_KEPT 10
+enum sqs_task_status {
+	SQS_TASK_RUNNING = 0,
+	SQS_TASK_COMPLETED,
+	SQS_TASK_CANCELLED,
+	SQS_TASK_FAILED
+};
 struct sqs_task {
 	char handle[33];  /* leader-made, hex */
 	char *dest_arn;	  /* owned or NULL (back to each message's origin) */
@@ -117,6 +131,14 @@ struct sqs_task {
 	uint64_t moved;	  /* ApproximateNumberOfMessagesMoved */
 	uint64_t to_move; /* ApproximateNumberOfMessagesToMove */
 	uint64_t started_ms;
+	uint8_t status;	       /* enum sqs_task_status */
+	uint64_t horizon_seq;  /* moves messages with seq below this (those
+				  present at the start) */
+	uint64_t cursor_seq;   /* next message to visit: seq >= this */
+	uint64_t tat_us;       /* rate limit: theoretical arrival time of the
+				  next message (state-machine time, us) */
+	uint64_t last_step_ms; /* state-machine time of the last step */
+	char *failure;	       /* FailureReason (FAILED); owned or NULL */
 };
 
 struct sqs_queue {
@@ -144,6 +166,7 @@ struct sqs_queue {
 	struct u64map attempts; /* hash -> chain of struct sqs_attempt */
 	struct sqs_attempt *ahead, *atail;
 	struct sqs_task tasks[SQS_TASKS_KEPT]; /* newest first */
+	size_t msg_bytes; /* sqs_msg_size of every message (insert/unlink) */
 	size_t n_tasks;
 	/* Messages sent / received / deleted since this process started
 	 * applying (for /metrics): counted by apply, so alike on every
@@ -249,6 +272,9 @@ int sqs_qcfg_set(struct sqs_state *st, struct sqs_qcfg *cfg, bool fifo,
 		 bool creating, const json_t *attrs, const char *self_name,
 		 struct service_result *r);
 void sqs_qcfg_default(struct sqs_qcfg *cfg);
+/* A deep copy of src into dst (validation works on a copy). 0, or -1 when
+ * out of memory (dst then holds nothing to free). */
+int sqs_qcfg_copy(struct sqs_qcfg *dst, const struct sqs_qcfg *src);
 /* "arn:aws:sqs:<region>:<account>:<name>" of ours -> name (81 bytes).
  * 0, or -1 when it is not such an ARN. */
 int sqs_arn_name(const struct sqs_state *st, const char *arn, char *name);
@@ -307,6 +333,10 @@ struct sqs_group *sqs_group_get(struct sqs_queue *q, const char *id,
 				bool create);
 
 /* ---- sqs_queue.c (the message store) ---- */
+/* Approximate memory of one message: the struct, body, ids, attributes. */
+size_t sqs_msg_size(const struct sqs_msg *m);
+/* service state_bytes: every queue's messages and bookkeeping. */
+size_t sqs_state_bytes(const void *state);
 void sqs_msg_unlink(struct sqs_queue *q, struct sqs_msg *m);
 void sqs_msg_remove(struct sqs_queue *q, struct sqs_msg *m);
 /* Make available m in flight: visible_at_ms in the future (pending) or
@@ -347,11 +377,20 @@ enum service_status sqs_start_move(struct sqs_state *st, const json_t *in,
 				   struct service_result *r);
 enum service_status sqs_list_moves(struct sqs_state *st, const json_t *in,
 				   struct service_result *r);
+/* dry: validate only (prepare). */
 enum service_status sqs_cancel_move(struct sqs_state *st, const json_t *in,
-				    struct service_result *r);
+				    bool dry, struct service_result *r);
+/* The leader's "advance" step of a running task (internal action). */
+enum service_status sqs_advance_move(struct sqs_state *st, const json_t *in,
+				     uint64_t now, struct service_result *r);
+/* service tick: emit an advance step for each running task that is due. */
+uint64_t sqs_move_tick(void *state, uint64_t now_ms, service_emit_fn emit,
+		       void *emit_ctx);
+const char *sqs_task_status_name(uint8_t status);
 /* Keep a task record on q (newest first; the oldest beyond 10 goes). */
 void sqs_task_push(struct sqs_queue *q, const struct sqs_task *t);
 void sqs_tasks_free(struct sqs_queue *q);
+void sqs_task_free(struct sqs_task *t);
 
 /* ---- sqs_snap.c ---- */
 int sqs_snapshot(const void *state, uint8_t **buf, size_t *len);

@@ -285,8 +285,12 @@ static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 answer : {
 	char md5_body[33];
 
-	sqs_md5_hex(json_string_value(body_v), json_string_length(body_v),
-		    md5_body);
+	if (m != NULL) {
+		memcpy(md5_body, m->md5_body, sizeof md5_body);
+	} else {
+		sqs_md5_hex(json_string_value(body_v),
+			    json_string_length(body_v), md5_body);
+	}
 	json_object_set_new(out, "MD5OfMessageBody", json_string(md5_body));
 }
 	if (md5_attrs[0] != '\0') {

@@ -267,6 +267,52 @@ static void group_unlink(struct sqs_group *g, struct sqs_msg *m)
 	list_unlink(&g->head, &g->tail, m);
 }
 
+/* Overhead counted per JSON value and per queue (allocator and jansson
+ * bookkeeping, roughly). */
+#define SQS_JSON_OVERHEAD  64
+#define SQS_QUEUE_OVERHEAD 4096
+
+static size_t opt_len(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+size_t sqs_msg_size(const struct sqs_msg *m)
+{
+	size_t n = sizeof(*m) + m->body_len + 1 + opt_len(m->group_id) +
+		   opt_len(m->dedup_id) + opt_len(m->trace_header) +
+		   opt_len(m->origin);
+	const char *k, *f;
+	json_t *v, *x;
+
+	json_object_foreach(m->attrs, k, v)
+	{
+		n += strlen(k) + SQS_JSON_OVERHEAD;
+		json_object_foreach(v, f, x)
+		{
+			n += SQS_JSON_OVERHEAD +
+			     (json_is_string(x) ? json_string_length(x) : 0);
+		}
+	}
+	return n;
+}
+
+size_t sqs_state_bytes(const void *state)
+{
+	const struct sqs_state *st = state;
+	size_t i, n = 0;
+
+	for (i = 0; i < st->n_queues; i++) {
+		const struct sqs_queue *q = st->queues[i];
+
+		n += SQS_QUEUE_OVERHEAD + q->msg_bytes;
+		if (q->cfg.policy != NULL) {
+			n += strlen(q->cfg.policy);
+		}
+	}
+	return n;
+}
+
 int sqs_msg_insert(struct sqs_queue *q, struct sqs_msg *m)
 {
 	if (u64map_put(&q->by_seq, m->seq, m) != 0) {
@@ -307,6 +353,7 @@ int sqs_msg_insert(struct sqs_queue *q, struct sqs_msg *m)
 	}
 	q->tail = m;
 	q->n_msgs++;
+	q->msg_bytes += sqs_msg_size(m);
 	if (m->pending) {
 		if (m->inflight) {
 			q->n_inflight++;
@@ -337,6 +384,7 @@ void sqs_msg_unlink(struct sqs_queue *q, struct sqs_msg *m)
 	}
 	m->prev = m->next = NULL;
 	q->n_msgs--;
+	q->msg_bytes -= sqs_msg_size(m);
 	if (m->pending) {
 		heap_remove(q, m);
 		if (m->inflight) {

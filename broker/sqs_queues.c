@@ -436,12 +436,11 @@ enum service_status sqs_set_attrs(struct sqs_state *st, const json_t *in,
 		return SERVICE_ERROR;
 	}
 	/* Validate on a copy: all or nothing. */
-	cfg = q->cfg;
-	cfg.redrive_policy =
-	    q->cfg.redrive_policy ? strdup(q->cfg.redrive_policy) : NULL;
-	cfg.redrive_allow_policy = q->cfg.redrive_allow_policy
-				       ? strdup(q->cfg.redrive_allow_policy)
-				       : NULL;
+	if (sqs_qcfg_copy(&cfg, &q->cfg) != 0) {
+		sqs_err(r, "InternalError", "out of memory");
+		r->sender_fault = false;
+		return SERVICE_ERROR;
+	}
 	if (sqs_qcfg_set(st, &cfg, q->fifo, false, attrs, q->name, r) != 0) {
 		sqs_qcfg_free(&cfg);
 		return SERVICE_ERROR;

@@ -9,7 +9,9 @@
  *     u64 created_ms, modified_ms, last_purge_ms, clock_ms, next_seq,
  *     u32 visibility, retention, max_size, delay, receive_wait,
  *     u8 content_dedup, dedup_scope_group, throughput_per_group,
- *     opt redrive_policy, opt redrive_allow_policy, str tags (JSON),
+ *     opt redrive_policy, opt redrive_allow_policy,
+ *     SQS3: opt policy, opt kms_key_id, u32 kms_reuse_s, u8 sse_sqs,
+ *     str tags (JSON),
  *     u64 n_msgs (send order) {
  *       u64 seq, 36 bytes message id, str body, opt attributes (JSON),
  *       str md5_attrs, opt group, opt dedup, opt trace, opt origin,
@@ -22,7 +24,15 @@
  *                      u64 seq[n] }
  *     u32 n_tasks (<= 10, newest first) { 32 bytes handle,
  *                      opt destination ARN, u32 rate, u64 moved,
- *                      u64 to_move, u64 started_ms } }
+ *                      u64 to_move, u64 started_ms,
+ *                      SQS2: u8 status, u64 horizon_seq, cursor_seq,
+ *                      tat_us, last_step_ms, opt failure } }
+ * Versions: "SQS2" added the task progress fields (tasks that move over
+ * time), "SQS3" the stored Policy / KMS / SSE attributes. Restore reads
+ * the older ones too (SQS1 tasks completed when started; before SQS3 the
+ * SSE attributes were not kept and SqsManagedSseEnabled read false);
+ * snapshots are written in the newest version only, so a node must not be
+ * downgraded past the version its peers write.
  * Restore reads into a fresh state, checks every length against the bytes
  * left and its own limit, every value's range and every cross-reference
  * (the same rules as the actions), and swaps the state in only when all
@@ -31,7 +41,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsondoc.h"
 #include "sqs_int.h"
+
+/* The version snapshots are written in (see above). */
+#define SQS_SNAP_MAGIC "SQS3"
 
 /* ---------------- writer ---------------- */
 
@@ -110,7 +124,7 @@ static void w_opt(struct wr *w, const char *s)
 
 static void w_json(struct wr *w, const json_t *v)
 {
-	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *s = v ? jsondoc_dump(v, NULL) : NULL;
 
 	if (v != NULL && s == NULL) {
 		w->oom = true;
@@ -148,6 +162,10 @@ static void queue_put(struct wr *w, const struct sqs_queue *q)
 	w_u8(w, q->cfg.throughput_per_group);
 	w_opt(w, q->cfg.redrive_policy);
 	w_opt(w, q->cfg.redrive_allow_policy);
+	w_opt(w, q->cfg.policy);
+	w_opt(w, q->cfg.kms_key_id);
+	w_u32(w, q->cfg.kms_reuse_s);
+	w_u8(w, q->cfg.sse_sqs);
 	{
 		char *t = json_dumps(q->tags, JSON_COMPACT | JSON_SORT_KEYS);
 
@@ -223,6 +241,12 @@ static void queue_put(struct wr *w, const struct sqs_queue *q)
 		w_u64(w, t->moved);
 		w_u64(w, t->to_move);
 		w_u64(w, t->started_ms);
+		w_u8(w, t->status);
+		w_u64(w, t->horizon_seq);
+		w_u64(w, t->cursor_seq);
+		w_u64(w, t->tat_us);
+		w_u64(w, t->last_step_ms);
+		w_opt(w, t->failure);
 	}
 }
 
@@ -247,7 +271,7 @@ int sqs_snapshot(const void *state, uint8_t **out, size_t *len)
 		w.p = malloc(est);
 		w.cap = w.p != NULL ? est : 0;
 	}
-	w_raw(&w, "SQS1", 4);
+	w_raw(&w, SQS_SNAP_MAGIC, 4);
 	w_u32(&w, (uint32_t)st->n_deleted);
 	for (i = 0; i < st->n_deleted; i++) {
 		w_cstr(&w, st->deleted[i].name);
@@ -271,6 +295,7 @@ int sqs_snapshot(const void *state, uint8_t **out, size_t *len)
 struct rd {
 	const uint8_t *p, *end;
 	bool bad;
+	int version; /* 1 = "SQS1", 2 = "SQS2", 3 = "SQS3" */
 };
 
 static const uint8_t *r_raw(struct rd *r, size_t n)
@@ -460,7 +485,9 @@ bad:
 static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 {
 	char *name = r_str(r, SQS_NAME_MAX, NULL), *s = NULL, *allow = NULL;
-	char *tags = NULL, *redrive = NULL;
+	char *tags = NULL, *redrive = NULL, *policy = NULL, *kms = NULL;
+	uint32_t kms_reuse = 0;
+	bool sse = false;
 	struct sqs_queue *q = NULL;
 	struct service_result res = {0};
 	json_t *attrs = NULL, *tdoc = NULL;
@@ -486,8 +513,19 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 	for (i = 0; i < 3; i++) {
 		r_bool(r, &b[i]);
 	}
-	if (!r_opt(r, 4096, &redrive) || !r_opt(r, 65536, &allow) ||
-	    (tags = r_str(r, 65536, NULL)) == NULL) {
+	if (!r_opt(r, 4096, &redrive) || !r_opt(r, 65536, &allow)) {
+		goto bad;
+	}
+	if (r->version >= 3) {
+		if (!r_opt(r, 65536, &policy) || !r_opt(r, 4096, &kms)) {
+			goto bad;
+		}
+		kms_reuse = r_u32(r);
+		if (!r_bool(r, &sse)) {
+			goto bad;
+		}
+	}
+	if ((tags = r_str(r, 65536, NULL)) == NULL) {
 		goto bad;
 	}
 	/* The configuration goes through the SetQueueAttributes rules. */
@@ -510,6 +548,24 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 	if (allow != NULL) {
 		json_object_set_new(attrs, "RedriveAllowPolicy",
 				    json_string(allow));
+	}
+	/* Before SQS3 these were not stored, and SqsManagedSseEnabled was
+	 * reported false: old queues keep that. */
+	if (policy != NULL) {
+		json_object_set_new(attrs, "Policy", json_string(policy));
+	}
+	if (kms != NULL) {
+		json_object_set_new(attrs, "KmsMasterKeyId", json_string(kms));
+	}
+	if (kms_reuse != 0) {
+		json_object_set_new(attrs, "KmsDataKeyReusePeriodSeconds",
+				    json_integer(kms_reuse));
+	}
+	if (kms == NULL) {
+		json_object_set_new(attrs, "SqsManagedSseEnabled",
+				    json_boolean(sse));
+	} else if (sse) {
+		goto bad; /* never both */
 	}
 	if (sqs_qcfg_set(st, &q->cfg, fifo, true, attrs, name, &res) != 0 ||
 	    (redrive != NULL &&
@@ -638,8 +694,20 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 		t.moved = r_u64(r);
 		t.to_move = r_u64(r);
 		t.started_ms = r_u64(r);
-		if (r->bad || t.rate > 500 || t.moved > t.to_move) {
-			free(t.dest_arn);
+		t.status = SQS_TASK_COMPLETED;
+		if (r->version >= 2) {
+			t.status = r_u8(r);
+			t.horizon_seq = r_u64(r);
+			t.cursor_seq = r_u64(r);
+			t.tat_us = r_u64(r);
+			t.last_step_ms = r_u64(r);
+			r_opt(r, 512, &t.failure);
+		}
+		t.handle[32] = '\0';
+		if (r->bad || t.rate > 500 || t.status > SQS_TASK_FAILED ||
+		    (t.status == SQS_TASK_RUNNING &&
+		     (i != 0 || t.horizon_seq > q->next_seq))) {
+			sqs_task_free(&t);
 			goto bad;
 		}
 		q->tasks[q->n_tasks++] = t;
@@ -648,6 +716,8 @@ static struct sqs_queue *queue_restore(struct sqs_state *st, struct rd *r)
 	free(s);
 	free(allow);
 	free(redrive);
+	free(policy);
+	free(kms);
 	free(tags);
 	free(seqs);
 	json_decref(attrs);
@@ -659,6 +729,8 @@ bad:
 	free(s);
 	free(allow);
 	free(redrive);
+	free(policy);
+	free(kms);
 	free(tags);
 	free(seqs);
 	json_decref(attrs);
@@ -670,11 +742,20 @@ bad:
 int sqs_restore(void *state, const uint8_t *buf, size_t len)
 {
 	struct sqs_state *st = state, tmp = {0};
-	struct rd r = {buf, buf + len, false};
+	struct rd r = {buf, buf + len, false, 0};
 	const uint8_t *magic = r_raw(&r, 4);
 	uint32_t n, i;
 
-	if (buf == NULL || magic == NULL || memcmp(magic, "SQS1", 4) != 0) {
+	if (buf == NULL || magic == NULL) {
+		return -1;
+	}
+	if (memcmp(magic, "SQS1", 4) == 0) {
+		r.version = 1;
+	} else if (memcmp(magic, "SQS2", 4) == 0) {
+		r.version = 2;
+	} else if (memcmp(magic, "SQS3", 4) == 0) {
+		r.version = 3;
+	} else {
 		return -1;
 	}
 	tmp.env = st->env;

@@ -9,8 +9,8 @@
  * (sqs: cli_sqs.c) bring their own generic parser instead, which maps
  * AWS CLI options onto the action's request document. Results are JSON on
  * stdout; errors are {"Error":{"Name","Message"}} on stderr with exit
- * status 1 (2 for usage errors) — for service errors too, where the AWS
- * CLI uses 254. */
+ * status 1 (2 for usage errors) — except `stratus sqs`, which exits like
+ * the AWS CLI v2 (254 service error, 252 usage, 255 other). */
 #include "cli_auth.h"
 #include "cli_json.h"
 #include "cli_sqs.h"
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEFAULT_ENDPOINTS                                                      \
 	"tcp://127.0.0.1:7111,tcp://127.0.0.1:7121,tcp://127.0.0.1:7131"
@@ -324,6 +325,9 @@ static json_t *node_json(const st_node_info *n)
 				    json_integer((json_int_t)n->leader_id));
 		snprintf(digest, sizeof digest, "%016" PRIx64, n->digest);
 		json_object_set_new(o, "Digest", json_string(digest));
+		snprintf(digest, sizeof digest, "%016" PRIx64,
+			 n->content_digest);
+		json_object_set_new(o, "ContentDigest", json_string(digest));
 	}
 	json_object_set_new(o, "Reachable", json_boolean(n->reachable));
 	if (n->lag >= 0)
@@ -440,6 +444,189 @@ static const struct cli_op cluster_ops[] = {
     {0},
 };
 
+/* ---- admin: backup and restore ------------------------------------------ */
+
+/* Read a whole file into a malloc'd buffer; 0, or the exit status of a
+ * printed error. */
+static int read_file(const char *path, uint8_t **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *b = NULL;
+	size_t n = 0, cap = 0;
+
+	if (f == NULL)
+		return cli_json_fail("InvalidParameterValue", "%s: %s", path,
+				     strerror(errno));
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1 << 20;
+			uint8_t *nb = realloc(b, cap);
+			if (nb == NULL) {
+				free(b);
+				fclose(f);
+				return cli_json_fail("InternalFailure",
+						     "%s: out of memory", path);
+			}
+			b = nb;
+		}
+		size_t got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+		free(b);
+		fclose(f);
+		return cli_json_fail("InvalidParameterValue", "%s: %s", path,
+				     strerror(e));
+	}
+	fclose(f);
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* Write buf to path through a temporary file renamed into place, so a
+ * failed backup never leaves a half-written file under the name. */
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+		return cli_json_fail("InvalidParameterValue",
+				     "%s: path too long", path);
+	f = fopen(tmp, "wb");
+	if (f == NULL)
+		return cli_json_fail("InvalidParameterValue", "%s: %s", tmp,
+				     strerror(errno));
+	if (fwrite(buf, 1, len, f) != len || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0) {
+		int e = errno;
+		fclose(f);
+		unlink(tmp);
+		return cli_json_fail("InternalFailure", "%s: %s", tmp,
+				     strerror(e));
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return cli_json_fail("InternalFailure", "%s: %s", path,
+				     strerror(e));
+	}
+	return 0;
+}
+
+static json_t *backup_info_json(const st_backup_info *info, const char *file)
+{
+	char digest[17];
+
+	snprintf(digest, sizeof digest, "%016" PRIx64, info->content_digest);
+	json_t *o = json_pack(
+	    "{s:I,s:I,s:I,s:s}", "AppliedIndex",
+	    (json_int_t)info->applied_index, "Term", (json_int_t)info->term,
+	    "Bytes", (json_int_t)info->total_bytes, "ContentDigest", digest);
+	if (o != NULL && file != NULL)
+		json_object_set_new(o, "File", json_string(file));
+	if (o != NULL && info->created_ms != 0)
+		json_object_set_new(o, "CreatedMs",
+				    json_integer((json_int_t)info->created_ms));
+	if (o != NULL && info->node_id != 0)
+		json_object_set_new(o, "NodeId",
+				    json_integer((json_int_t)info->node_id));
+	return o;
+}
+
+static int admin_snapshot(struct cli *cli, const struct cli_args *a)
+{
+	st_backup_info info;
+	st_error err;
+	void *file;
+	size_t len;
+	int status = 0;
+	st_client *c = cli_client(cli, &status);
+
+	if (c == NULL)
+		return status;
+	if (st_admin_backup(c, &file, &len, &info, &err) != 0)
+		return cli_json_fail_err(&err);
+	status = write_file(a->value[0], file, len);
+	st_free(file);
+	if (status != 0)
+		return status;
+	return cli_json_print(backup_info_json(&info, a->value[0]));
+}
+
+static int admin_verify(struct cli *cli, const struct cli_args *a)
+{
+	st_backup_info info;
+	st_error err;
+	uint8_t *file;
+	size_t len;
+	int status;
+
+	if ((status = read_file(a->value[0], &file, &len)) != 0)
+		return status;
+	status = st_backup_check(file, len, &info, &err);
+	free(file);
+	if (status != 0)
+		return cli_json_fail_err(&err);
+	return cli_json_print(backup_info_json(&info, a->value[0]));
+}
+
+static int admin_restore(struct cli *cli, const struct cli_args *a)
+{
+	st_backup_info info;
+	st_error err;
+	uint8_t *file;
+	size_t len;
+	int status;
+
+	if ((status = read_file(a->value[0], &file, &len)) != 0)
+		return status;
+	/* Check the file before touching the cluster. */
+	if (st_backup_check(file, len, NULL, &err) != 0) {
+		free(file);
+		return cli_json_fail_err(&err);
+	}
+	st_client *c = cli_client(cli, &status);
+	if (c == NULL) {
+		free(file);
+		return status;
+	}
+	status =
+	    st_admin_restore(c, file, len, a->value[1] != NULL, &info, &err);
+	free(file);
+	if (status != 0)
+		return cli_json_fail_err(&err);
+	return cli_json_print(backup_info_json(&info, a->value[0]));
+}
+
+static const struct cli_op admin_ops[] = {
+    {.name = "snapshot",
+     .summary = "Back up the whole replicated state, online, to a file.",
+     .synopsis = "",
+     .opts = {{"out", "FILE", true,
+	       "where to write the backup (replaced atomically)"}},
+     .run = admin_snapshot},
+    {.name = "restore",
+     .summary = "Restore a backup into an empty cluster (replaces its "
+		"state).",
+     .synopsis = "",
+     .opts = {{"in", "FILE", true, "the backup file"},
+	      {"force", NULL, false,
+	       "replace the state even if the cluster holds data"}},
+     .run = admin_restore},
+    {.name = "verify",
+     .summary = "Check a backup file (header, size, checksum); no cluster "
+		"needed.",
+     .synopsis = "",
+     .opts = {{"in", "FILE", true, "the backup file"}},
+     .run = admin_verify},
+    {0},
+};
+
 /* ---- sqs (cli_sqs.c) --------------------------------------------------- */
 
 static st_client *sqs_client(void *ctx, int *status)
@@ -464,6 +651,8 @@ static int auth_main(struct cli *cli, int argc, char **argv, bool help)
 static const struct cli_family families[] = {
     {"kv", "The replicated key-value namespace.", kv_ops, NULL},
     {"cluster", "Cluster membership and status.", cluster_ops, NULL},
+    {"admin", "Backup and restore of the whole cluster state.", admin_ops,
+     NULL},
     {"sqs", "Amazon SQS-compatible queues (like 'aws sqs').", NULL, sqs_main},
     {"auth", "Access keys for signed requests (like 'aws iam').", NULL,
      auth_main},
@@ -486,9 +675,11 @@ static void help_main(FILE *f)
 		"Commands:\n");
 	for (const struct cli_family *fam = families; fam->name; fam++)
 		fprintf(f, "  %-10s %s\n", fam->name, fam->summary);
-	fprintf(f, "\nOutput is JSON on stdout; errors are "
-		   "{\"Error\":{\"Name\",\"Message\"}} on stderr\n"
-		   "with exit status 1 (2 for usage errors).\n");
+	fprintf(f,
+		"\nOutput is JSON on stdout; errors are "
+		"{\"Error\":{\"Name\",\"Message\"}} on stderr\n"
+		"with exit status 1 (2 for usage errors; 'stratus sqs': 254 / "
+		"252 / 255,\nas the AWS CLI v2).\n");
 }
 
 static void help_family(FILE *f, const struct cli_family *fam)

@@ -3,6 +3,7 @@
  * cli_sqs.h). Option values take the AWS CLI's forms; `file://PATH` as a
  * value reads the value from PATH, as the AWS CLI does. */
 #include "cli_sqs.h"
+#include "cli_text.h"
 
 #include "cli_json.h"
 #include "cli_shorthand.h"
@@ -728,12 +729,13 @@ static void help_ops(FILE *f)
 		   "as in 'aws sqs'.\n\nOperations:\n");
 	for (const struct cli_sqs_op *op = sqs_ops; op->name; op++)
 		fprintf(f, "  %-32s %s\n", op->name, op->summary);
-	fprintf(f,
-		"\nSee 'stratus sqs OPERATION --help' for its options.\n"
-		"Output: the response document as JSON (nothing when it is "
-		"empty); errors:\n"
-		"{\"Error\":{\"Name\",\"Message\"}} on stderr, exit status 1 "
-		"(2 for usage errors).\n");
+	fprintf(
+	    f, "\nSee 'stratus sqs OPERATION --help' for its options.\n"
+	       "Output: the response document as JSON, or the AWS CLI's text "
+	       "format with\n--output text (nothing when it is empty); "
+	       "errors: {\"Error\":{\"Name\",\"Message\"}}\non stderr, "
+	       "exit status 254 for an error the cluster answered, 252 for a "
+	       "usage\nerror, 255 otherwise (no answer), as the AWS CLI v2.\n");
 }
 
 static void help_op(FILE *f, const struct cli_sqs_op *op)
@@ -771,6 +773,23 @@ static void help_op(FILE *f, const struct cli_sqs_op *op)
 
 /* ---- running ------------------------------------------------------------- */
 
+/* Print err and return its exit status: the cluster's own answers
+ * (service errors, refusals, access denied) are 254 like the AWS CLI's
+ * service errors; no answer at all (timeout, no node reachable) or a local
+ * failure 255. */
+static int fail_err(const st_error *err)
+{
+	cli_json_fail_err(err);
+	switch (err->code) {
+	case ST_ERR_TIMEOUT:
+	case ST_ERR_CONNECTION:
+	case ST_ERR_INTERNAL:
+		return CLI_SQS_EXIT_OTHER;
+	default:
+		return CLI_SQS_EXIT_SERVICE;
+	}
+}
+
 /* Resolve a queue name to its URL with GetQueueUrl and set QueueUrl. */
 static int resolve_queue_url(st_client *c, const char *queue_name,
 			     json_t *input)
@@ -790,7 +809,7 @@ static int resolve_queue_url(st_client *c, const char *queue_name,
 	int rc = st_sqs_get_queue_url(c, in, &out, &err);
 	free(in);
 	if (rc != 0)
-		return cli_json_fail_err(&err);
+		return fail_err(&err);
 	json_t *resp = json_loads(out, 0, &jerr);
 	st_free(out);
 	json_t *url = json_object_get(resp, "QueueUrl");
@@ -807,7 +826,7 @@ static int resolve_queue_url(st_client *c, const char *queue_name,
 }
 
 static int run_op(const struct cli_sqs_op *op, cli_client_fn client, void *ctx,
-		  json_t *input, const char *queue_name)
+		  json_t *input, const char *queue_name, bool text)
 {
 	st_error err;
 	int status = 0;
@@ -824,7 +843,7 @@ static int run_op(const struct cli_sqs_op *op, cli_client_fn client, void *ctx,
 	int rc = st_call(c, "sqs", op->action, in, &out, &err);
 	free(in);
 	if (rc != 0)
-		return cli_json_fail_err(&err);
+		return fail_err(&err);
 
 	json_error_t jerr;
 	json_t *doc = json_loads(out, JSON_DECODE_ANY, &jerr);
@@ -841,7 +860,60 @@ static int run_op(const struct cli_sqs_op *op, cli_client_fn client, void *ctx,
 		json_decref(doc);
 		return CLI_EXIT_OK;
 	}
+	if (text) {
+		cli_text_write(doc, stdout);
+		json_decref(doc);
+		return fflush(stdout) == 0
+			   ? CLI_EXIT_OK
+			   : cli_json_fail("InternalFailure",
+					   "write stdout failed");
+	}
 	return cli_json_print_indent(doc, 4);
+}
+
+/* Take "--output FORMAT" / "--output=FORMAT" out of argv (in place; *argc
+ * shrinks). 0 with *text set, or -1 with e filled (no value, a format
+ * other than json or text). */
+static int take_output(int *argc, char **argv, bool *text,
+		       struct cli_sqs_error *e)
+{
+	int i, o = 1;
+
+	*text = false;
+	for (i = 1; i < *argc; i++) {
+		const char *v = NULL;
+
+		if (strcmp(argv[i], "--output") == 0) {
+			if (i + 1 >= *argc) {
+				snprintf(e->name, sizeof e->name,
+					 "MissingParameter");
+				snprintf(e->message, sizeof e->message,
+					 "--output: expected json or text");
+				return -1;
+			}
+			v = argv[++i];
+		} else if (strncmp(argv[i], "--output=", 9) == 0) {
+			v = argv[i] + 9;
+		} else {
+			argv[o++] = argv[i];
+			continue;
+		}
+		if (strcmp(v, "text") == 0) {
+			*text = true;
+		} else if (strcmp(v, "json") == 0) {
+			*text = false;
+		} else {
+			snprintf(e->name, sizeof e->name,
+				 "InvalidParameterValue");
+			snprintf(e->message, sizeof e->message,
+				 "--output: '%.100s' is not supported (json or "
+				 "text)",
+				 v);
+			return -1;
+		}
+	}
+	*argc = o;
+	return 0;
 }
 
 /* --generate-cli-skeleton: a request document with every member and a
@@ -885,8 +957,34 @@ static int print_skeleton(const struct cli_sqs_op *op)
 	return cli_json_print_indent(doc, 4);
 }
 
+/* The AWS CLI v2's exit statuses (cli_sqs.h) from the CLI's own: usage
+ * errors 252, other failures 255; 254 (service) passes through. */
+static int aws_status(int status)
+{
+	switch (status) {
+	case CLI_EXIT_OK:
+		return CLI_EXIT_OK;
+	case CLI_EXIT_USAGE:
+		return CLI_SQS_EXIT_USAGE;
+	case CLI_SQS_EXIT_SERVICE:
+	case CLI_SQS_EXIT_OTHER:
+		return status;
+	default:
+		return CLI_SQS_EXIT_OTHER;
+	}
+}
+
+static int sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
+		    bool help);
+
 int cli_sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
 		 bool help)
+{
+	return aws_status(sqs_main(client, ctx, argc, argv, help));
+}
+
+static int sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
+		    bool help)
 {
 	if (argc < 1 || strcmp(argv[0], "help") == 0) {
 		help_ops(help || argc >= 1 ? stdout : stderr);
@@ -907,13 +1005,13 @@ int cli_sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
 	json_t *input;
 	const char *queue_name;
 	struct cli_sqs_error e;
-	if (cli_sqs_build(op, argc - 1, argv + 1, &input, &queue_name, &e) !=
-	    0) {
-		char help_cmd[96];
-		snprintf(help_cmd, sizeof help_cmd, "sqs %s ", op->name);
+	char help_cmd[96];
+	bool text;
+	snprintf(help_cmd, sizeof help_cmd, "sqs %s ", op->name);
+	if (take_output(&argc, argv, &text, &e) != 0 ||
+	    cli_sqs_build(op, argc - 1, argv + 1, &input, &queue_name, &e) != 0)
 		return cli_json_usage(e.name, help_cmd, "%s", e.message);
-	}
-	int status = run_op(op, client, ctx, input, queue_name);
+	int status = run_op(op, client, ctx, input, queue_name, text);
 	json_decref(input);
 	return status;
 }

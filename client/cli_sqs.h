@@ -65,13 +65,19 @@ int cli_sqs_build(const struct cli_sqs_op *op, int argc, char *const *argv,
 		  json_t **input, const char **queue_name,
 		  struct cli_sqs_error *e);
 
+/* Exit statuses of `stratus sqs`: the AWS CLI v2's return codes. */
+#define CLI_SQS_EXIT_USAGE   252 /* bad syntax, option or value */
+#define CLI_SQS_EXIT_SERVICE 254 /* the cluster answered with an error */
+#define CLI_SQS_EXIT_OTHER   255 /* no answer (timeout, unreachable), other */
+
 /* The CLI's client, opened on first use; NULL with *status an exit status
  * (the error already printed). */
 typedef st_client *(*cli_client_fn)(void *ctx, int *status);
 
 /* Run `stratus sqs ARGS`: argv[0] is the operation (or "help"; absent:
- * the list of operations), the rest its options. help: --help was given.
- * Returns the exit status. */
+ * the list of operations), the rest its options; "--output json|text"
+ * (anywhere after the operation) picks the output format. help: --help
+ * was given. Returns the exit status: 0, or CLI_SQS_EXIT_*. */
 int cli_sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
 		 bool help);
 

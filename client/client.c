@@ -19,7 +19,20 @@
  * know that no new one starts. Callbacks never run inside call_submit.
  * client->mu protects the endpoint table, the active and free lists and the
  * counters; endpoints are only added, never removed, until the client is
- * freed. */
+ * freed.
+ *
+ * Packing: with PACK_AFTER messages already in flight to an endpoint, a
+ * new attempt there does not send its own message; it waits in the
+ * endpoint's outbox, and the next message to finish there sends the
+ * whole outbox as one pack (a Request whose `packed` holds the calls'
+ * Requests, unchanged; broker/pack.h). Each call keeps its seq, signature
+ * and retries; only the transport is shared: one nng message, one wake-up
+ * of the node's loop for up to PACK_MAX_CALLS calls. A lone caller never
+ * waits (nothing is in flight), and a busy one waits at most for one
+ * round trip it would have queued behind anyway. Long polls (hold_ms > 0)
+ * are never packed and do not count as in flight, so they cannot hold an
+ * outbox back; a packed call the server would park answers WouldWait and
+ * is sent again on its own. */
 #include "client_int.h"
 #include "wire_auth.h"
 
@@ -97,7 +110,19 @@ struct endpoint {
 	 * half-made connections at nodes it did not need — nng 1.5.2's TLS
 	 * listener can stall after many of those. */
 	atomic_bool dialing;
+	/* Packing (see the top), under client->mu: messages sent here and
+	 * not yet finished (long polls excluded), and the calls waiting to
+	 * go in the next pack. */
+	unsigned msgs_inflight;
+	struct call *outbox_head, *outbox_tail;
+	size_t outbox_n, outbox_bytes;
 };
+
+/* Packing thresholds (see the top). */
+#define PACK_AFTER	   2
+#define PACK_MAX_CALLS	   128
+#define PACK_MAX_BYTES	   (256u * 1024)
+#define PACK_MAX_CALL_SIZE (64u * 1024)
 
 /* Connect wait at an endpoint that lost its connection (see above). */
 #define DEAD_CONNECT_MS 100
@@ -107,7 +132,25 @@ enum call_state {
 	CALL_SEND,    /* nng_ctx_send armed (waits for a connection) */
 	CALL_RECV,    /* nng_ctx_recv armed (waits for the reply) */
 	CALL_BACKOFF, /* nng_sleep_aio armed, then the next attempt */
-	CALL_DONE     /* zero sleep armed, then complete with call->err */
+	CALL_DONE,    /* zero sleep armed, then complete with call->err */
+	CALL_QUEUED,  /* in its endpoint's outbox (no I/O armed) */
+	CALL_PACKED   /* in a pack in flight (the pack's aio is armed) */
+};
+
+enum pack_state { PACK_IDLE, PACK_SEND, PACK_RECV };
+
+/* A pack in flight: one message carrying several calls. */
+struct pack {
+	st_client *c;
+	struct pack *next; /* every pack of the client (c->packs) */
+	nng_aio *aio;
+	nng_ctx ctx;
+	bool ctx_open;
+	enum pack_state state;
+	size_t ep;
+	unsigned timeout_ms; /* the longest of its calls' */
+	struct call **calls;
+	size_t n_calls;
 };
 
 struct call {
@@ -129,6 +172,10 @@ struct call {
 	size_t ep; /* index in c->eps of the current attempt */
 	bool pinned;
 	unsigned timeout_ms; /* per attempt, send to reply */
+	struct call *outbox_next; /* CALL_QUEUED: its endpoint's outbox */
+	bool counted; /* its own message counts in the endpoint's in flight */
+	bool alone;   /* never packed (answered WouldWait in a pack) */
+	unsigned hold_ms;
 	unsigned connect_ms; /* per attempt, waiting for a connection */
 	int64_t start_ms, deadline_ms;
 	unsigned attempts;  /* attempts started */
@@ -158,6 +205,7 @@ struct st_client {
 	unsigned n_active;   /* calls alive, callback included */
 	struct call *active;
 	struct call *pool;
+	struct pack *packs; /* all packs (PACK_IDLE ones are free) */
 };
 
 static __thread bool tls_in_callback;
@@ -545,14 +593,198 @@ static void call_give_up_locked(struct call *call)
 	call_defer_locked(call);
 }
 
+/* ---- packing (see the top) ------------------------------------------------
+ */
+
+static void call_send_locked(struct call *call);
+static void pack_cb(void *arg);
+
+static bool call_packable(const struct call *call)
+{
+	return !call->alone && !call->pinned && call->hold_ms == 0 &&
+	       call->req_len <= PACK_MAX_CALL_SIZE;
+}
+
+/* A pack to fill: an idle one, or a new one; NULL when out of memory.
+ * Caller holds c->mu. */
+static struct pack *pack_get_locked(st_client *c)
+{
+	struct pack *p;
+
+	for (p = c->packs; p != NULL; p = p->next)
+		if (p->state == PACK_IDLE)
+			return p;
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return NULL;
+	if ((p->calls = calloc(PACK_MAX_CALLS, sizeof *p->calls)) == NULL ||
+	    nng_aio_alloc(&p->aio, pack_cb, p) != 0) {
+		free(p->calls);
+		free(p);
+		return NULL;
+	}
+	p->c = c;
+	p->next = c->packs;
+	c->packs = p;
+	return p;
+}
+
+static struct call *outbox_pop_locked(struct endpoint *ep)
+{
+	struct call *call = ep->outbox_head;
+
+	ep->outbox_head = call->outbox_next;
+	if (ep->outbox_head == NULL)
+		ep->outbox_tail = NULL;
+	ep->outbox_n--;
+	ep->outbox_bytes -= call->req_len;
+	call->outbox_next = NULL;
+	return call;
+}
+
+/* Send up to PACK_MAX_CALLS / PACK_MAX_BYTES of endpoint i's outbox as one
+ * pack. Caller holds c->mu; the outbox is not empty. */
+static void pack_send_locked(st_client *c, size_t i)
+{
+	struct endpoint *ep = c->eps[i];
+	struct wire_bytes reqs[PACK_MAX_CALLS];
+	struct wire_request req = {0};
+	struct pack *p = pack_get_locked(c);
+	unsigned connect_ms = c->opt.connect_timeout_ms;
+	int64_t now = now_ms(), left = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0, bytes = 0, k;
+	nng_msg *msg = NULL;
+
+	if (p == NULL) {
+		/* Out of memory: still make progress, one call at a time. */
+		call_send_locked(outbox_pop_locked(ep));
+		return;
+	}
+	p->n_calls = 0;
+	p->timeout_ms = 0;
+	while (ep->outbox_n > 0 && p->n_calls < PACK_MAX_CALLS &&
+	       (p->n_calls == 0 ||
+		bytes + ep->outbox_head->req_len <= PACK_MAX_BYTES)) {
+		struct call *call = outbox_pop_locked(ep);
+		int64_t call_left = call->deadline_ms - now;
+
+		if (call_left <= 0) {
+			call_give_up_locked(call);
+			continue;
+		}
+		reqs[p->n_calls].data = call->req;
+		reqs[p->n_calls].len = call->req_len;
+		p->calls[p->n_calls++] = call;
+		bytes += call->req_len;
+		call->state = CALL_PACKED;
+		if (call->timeout_ms > p->timeout_ms)
+			p->timeout_ms = call->timeout_ms;
+		if (call_left > left)
+			left = call_left;
+	}
+	if (p->n_calls == 0)
+		return;
+	req.packed = reqs;
+	req.n_packed = p->n_calls;
+	if (wire_request_encode(&req, &buf, &len) != 0 ||
+	    nng_msg_alloc(&msg, len) != 0 ||
+	    nng_ctx_open(&p->ctx, ep->sock) != 0) {
+		/* Out of memory (or a closed socket: the client is
+		 * closing). */
+		if (msg != NULL)
+			nng_msg_free(msg);
+		free(buf);
+		for (k = 0; k < p->n_calls; k++) {
+			st_err_set(&p->calls[k]->err, ST_ERR_INTERNAL, NULL,
+				   "%s: cannot send a pack", p->calls[k]->what);
+			call_defer_locked(p->calls[k]);
+		}
+		p->n_calls = 0;
+		return;
+	}
+	memcpy(nng_msg_body(msg), buf, len);
+	free(buf);
+	p->ctx_open = true;
+	p->ep = i;
+	p->state = PACK_SEND;
+	if (atomic_load(&ep->was_connected) && atomic_load(&ep->pipes) == 0 &&
+	    connect_ms > DEAD_CONNECT_MS)
+		connect_ms = DEAD_CONNECT_MS;
+	nng_aio_set_msg(p->aio, msg);
+	nng_aio_set_timeout(p->aio, (nng_duration)min_u(connect_ms, left));
+	ep->msgs_inflight++;
+	nng_ctx_send(p->ctx, p->aio);
+}
+
+/* Send endpoint i's outbox: packs, or a lone call on its own. Caller
+ * holds c->mu. */
+static void outbox_flush_locked(st_client *c, size_t i)
+{
+	struct endpoint *ep = c->eps[i];
+
+	while (ep->outbox_n > 0) {
+		if (c->closing) {
+			struct call *call = outbox_pop_locked(ep);
+			st_err_set(&call->err, ST_ERR_CONNECTION, NULL,
+				   "%s: client is closing", call->what);
+			call_defer_locked(call);
+		} else if (ep->outbox_n == 1) {
+			call_send_locked(outbox_pop_locked(ep));
+		} else {
+			pack_send_locked(c, i);
+		}
+	}
+}
+
+/* Queue call for the next pack to its endpoint. Caller holds c->mu. */
+static void outbox_push_locked(st_client *c, struct call *call)
+{
+	struct endpoint *ep = c->eps[call->ep];
+
+	call->state = CALL_QUEUED;
+	call->outbox_next = NULL;
+	if (ep->outbox_tail != NULL)
+		ep->outbox_tail->outbox_next = call;
+	else
+		ep->outbox_head = call;
+	ep->outbox_tail = call;
+	ep->outbox_n++;
+	ep->outbox_bytes += call->req_len;
+	if (ep->outbox_n >= PACK_MAX_CALLS ||
+	    ep->outbox_bytes >= PACK_MAX_BYTES)
+		outbox_flush_locked(c, call->ep);
+}
+
+/* A message to endpoint i finished (answered or failed): send what waited
+ * for it. Caller holds c->mu. */
+static void endpoint_msg_done_locked(st_client *c, size_t i)
+{
+	struct endpoint *ep = c->eps[i];
+
+	ep->msgs_inflight--;
+	if (ep->outbox_n > 0)
+		outbox_flush_locked(c, i);
+}
+
+/* The call's own message finished. Not under mu. */
+static void call_msg_done(struct call *call)
+{
+	st_client *c = call->c;
+
+	if (!call->counted)
+		return;
+	pthread_mutex_lock(&c->mu);
+	call->counted = false;
+	endpoint_msg_done_locked(c, call->ep);
+	pthread_mutex_unlock(&c->mu);
+}
+
 /* Start the next attempt on call->ep. Caller holds c->mu. Any failure
  * completes the call (deferred). */
 static void call_attempt_locked(struct call *call)
 {
 	st_client *c = call->c;
 	int64_t left = call->deadline_ms - now_ms();
-	nng_msg *msg;
-	int rv;
 
 	if (c->closing) {
 		st_err_set(&call->err, ST_ERR_CONNECTION, NULL,
@@ -566,6 +798,27 @@ static void call_attempt_locked(struct call *call)
 	}
 	call->attempts++;
 	endpoint_dial(c->eps[call->ep]);
+	if (call_packable(call) &&
+	    c->eps[call->ep]->msgs_inflight >= PACK_AFTER) {
+		outbox_push_locked(c, call);
+		return;
+	}
+	call_send_locked(call);
+}
+
+/* Send the call's own message to call->ep. Caller holds c->mu. Any
+ * failure completes the call (deferred). */
+static void call_send_locked(struct call *call)
+{
+	st_client *c = call->c;
+	int64_t left = call->deadline_ms - now_ms();
+	nng_msg *msg;
+	int rv;
+
+	if (left <= 0) {
+		call_give_up_locked(call);
+		return;
+	}
 	if ((rv = nng_ctx_open(&call->ctx, c->eps[call->ep]->sock)) != 0) {
 		st_err_set(&call->err, ST_ERR_INTERNAL, NULL,
 			   "%s: %s: open context: %s", call->what,
@@ -595,6 +848,10 @@ static void call_attempt_locked(struct call *call)
 			connect_ms = DEAD_CONNECT_MS;
 		nng_aio_set_timeout(call->aio,
 				    (nng_duration)min_u(connect_ms, left));
+		if (call->hold_ms == 0) {
+			call->counted = true;
+			ep->msgs_inflight++;
+		}
 	}
 	nng_ctx_send(call->ctx, call->aio);
 }
@@ -706,14 +963,13 @@ static void call_redirect(struct call *call, uint64_t leader_id,
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* A reply arrived (msg owned). Not under mu. */
-static void call_reply(struct call *call, nng_msg *msg)
+/* A reply arrived (borrowed bytes: its own message, or its place in a
+ * pack's). Not under mu. */
+static void call_reply(struct call *call, const uint8_t *data, size_t len)
 {
 	struct wire_response resp;
-	size_t len = nng_msg_len(msg);
-	int rv = wire_response_decode(nng_msg_body(msg), len, &resp);
+	int rv = wire_response_decode(data, len, &resp);
 
-	nng_msg_free(msg);
 	if (rv != 0) {
 		/* MALFORMED: garbage from the node; INTERNAL: out of memory. */
 		st_err_set(&call->err,
@@ -743,6 +999,14 @@ static void call_reply(struct call *call, nng_msg *msg)
 		if (call->pinned)
 			goto envelope_error;
 		call_redirect(call, resp.leader_id, resp.leader_address);
+		break;
+	case WIRE_ERR_WOULD_WAIT:
+		if (call->alone)
+			goto envelope_error; /* only a packed call gets it */
+		call->alone = true;
+		pthread_mutex_lock(&call->c->mu);
+		call_attempt_locked(call);
+		pthread_mutex_unlock(&call->c->mu);
 		break;
 	case WIRE_ERR_UNAVAILABLE:
 		call_retry(call, ST_ERR_UNAVAILABLE, ST_ERR_TIMEOUT,
@@ -774,6 +1038,7 @@ static void call_cb(void *arg)
 	switch (call->state) {
 	case CALL_SEND:
 		if (rv != 0) {
+			call_msg_done(call);
 			/* A failed send leaves the message with us. */
 			if ((msg = nng_aio_get_msg(call->aio)) != NULL) {
 				nng_aio_set_msg(call->aio, NULL);
@@ -793,6 +1058,7 @@ static void call_cb(void *arg)
 		pthread_mutex_lock(&c->mu);
 		if (c->closing) {
 			pthread_mutex_unlock(&c->mu);
+			call_msg_done(call);
 			st_err_set(&call->err, ST_ERR_CONNECTION, NULL,
 				   "%s: client is closing", call->what);
 			call_finish(call, &call->err, NULL);
@@ -807,6 +1073,7 @@ static void call_cb(void *arg)
 		pthread_mutex_unlock(&c->mu);
 		return;
 	case CALL_RECV:
+		call_msg_done(call);
 		if (rv != 0) {
 			if (rv == NNG_ETIMEDOUT)
 				call_retry(call, ST_ERR_TIMEOUT, ST_ERR_TIMEOUT,
@@ -827,7 +1094,8 @@ static void call_cb(void *arg)
 		}
 		nng_aio_set_msg(call->aio, NULL);
 		call_close_ctx(call);
-		call_reply(call, msg);
+		call_reply(call, nng_msg_body(msg), nng_msg_len(msg));
+		nng_msg_free(msg);
 		return;
 	default:
 		break;
@@ -855,6 +1123,129 @@ static void call_timer_cb(void *arg)
 		break;
 	}
 	assert(!"timer callback in a state without a timer");
+}
+
+/* The pack's message finished: it no longer counts as in flight, and
+ * its calls are the caller's to finish (p->calls stays valid until
+ * pack_release). Not under mu. */
+static void pack_io_done(struct pack *p)
+{
+	st_client *c = p->c;
+
+	if (p->ctx_open) {
+		nng_ctx_close(p->ctx);
+		p->ctx_open = false;
+	}
+	pthread_mutex_lock(&c->mu);
+	endpoint_msg_done_locked(c, p->ep);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void pack_release(struct pack *p)
+{
+	pthread_mutex_lock(&p->c->mu);
+	p->n_calls = 0;
+	p->state = PACK_IDLE;
+	pthread_mutex_unlock(&p->c->mu);
+}
+
+/* The pack's I/O failed (rv): every call retries as if its own message
+ * had failed. */
+static void pack_fail(struct pack *p, bool sending, int rv)
+{
+	const char *url = p->c->eps[p->ep]->url;
+	size_t i;
+
+	pack_io_done(p);
+	for (i = 0; i < p->n_calls; i++) {
+		struct call *call = p->calls[i];
+		if (sending && rv == NNG_ETIMEDOUT)
+			call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
+				   "%s: not connected within %u ms", url,
+				   call->connect_ms);
+		else if (sending || rv != NNG_ETIMEDOUT)
+			call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
+				   "%s: %s: %s", url,
+				   sending ? "send" : "receive",
+				   nng_strerror(rv));
+		else
+			call_retry(call, ST_ERR_TIMEOUT, ST_ERR_TIMEOUT,
+				   "%s: no reply within %u ms", url,
+				   p->timeout_ms);
+	}
+	pack_release(p);
+}
+
+/* The pack's answer arrived: each call gets its own Response. */
+static void pack_reply(struct pack *p, nng_msg *msg)
+{
+	struct wire_response resp;
+	size_t i, len = nng_msg_len(msg);
+	int rv = wire_response_decode(nng_msg_body(msg), len, &resp);
+
+	pack_io_done(p);
+	for (i = 0; i < p->n_calls; i++) {
+		struct call *call = p->calls[i];
+		if (rv != 0 || resp.code != WIRE_OK)
+			/* Undecodable, or an envelope error for the whole
+			 * pack: the same for each call. */
+			call_reply(call, nng_msg_body(msg), len);
+		else if (resp.n_packed != p->n_calls) {
+			st_err_set(&call->err, ST_ERR_MALFORMED, NULL,
+				   "%s: %s: pack answer has %zu responses for "
+				   "%zu calls",
+				   call->what, call_url(call), resp.n_packed,
+				   p->n_calls);
+			call_finish(call, &call->err, NULL);
+		} else
+			call_reply(call, resp.packed[i].data,
+				   resp.packed[i].len);
+	}
+	wire_response_release(&resp);
+	nng_msg_free(msg);
+	pack_release(p);
+}
+
+static void pack_cb(void *arg)
+{
+	struct pack *p = arg;
+	st_client *c = p->c;
+	int rv = nng_aio_result(p->aio);
+	nng_msg *msg;
+
+	switch (p->state) {
+	case PACK_SEND:
+		if (rv != 0) {
+			if ((msg = nng_aio_get_msg(p->aio)) != NULL) {
+				nng_aio_set_msg(p->aio, NULL);
+				nng_msg_free(msg);
+			}
+			pack_fail(p, true, rv);
+			return;
+		}
+		pthread_mutex_lock(&c->mu);
+		if (c->closing) {
+			pthread_mutex_unlock(&c->mu);
+			pack_fail(p, false, NNG_ECLOSED);
+			return;
+		}
+		p->state = PACK_RECV;
+		nng_aio_set_timeout(p->aio, (nng_duration)p->timeout_ms);
+		nng_ctx_recv(p->ctx, p->aio);
+		pthread_mutex_unlock(&c->mu);
+		return;
+	case PACK_RECV:
+		if (rv != 0 || (msg = nng_aio_get_msg(p->aio)) == NULL) {
+			pack_fail(p, false, rv != 0 ? rv : NNG_ETIMEDOUT);
+			return;
+		}
+		nng_aio_set_msg(p->aio, NULL);
+		pack_reply(p, msg);
+		return;
+	default:
+		break;
+	}
+	assert(!"pack callback without I/O");
 }
 
 /* Unix time, ms (request signatures carry it). */
@@ -976,6 +1367,9 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 	call->ep = (size_t)ep;
 	call->pinned = a->endpoint != NULL;
 	unsigned hold_ms = call->pinned ? 0 : a->hold_ms;
+	call->hold_ms = hold_ms;
+	call->counted = false;
+	call->alone = false;
 	call->timeout_ms = call->pinned ? c->opt.status_timeout_ms
 					: c->opt.request_timeout_ms + hold_ms;
 	call->connect_ms =
@@ -1220,9 +1614,21 @@ void st_client_free(st_client *c)
 		nng_aio_cancel(call->aio);
 		nng_aio_cancel(call->timer);
 	}
+	for (struct pack *p = c->packs; p != NULL; p = p->next)
+		nng_aio_cancel(p->aio);
+	for (size_t i = 0; i < c->n_eps; i++)
+		outbox_flush_locked(c, i); /* fails them: closing */
 	while (c->n_active > 0)
 		pthread_cond_wait(&c->idle_cv, &c->mu);
 	pthread_mutex_unlock(&c->mu);
+
+	while (c->packs != NULL) {
+		struct pack *p = c->packs;
+		c->packs = p->next;
+		nng_aio_free(p->aio); /* waits for its last callback */
+		free(p->calls);
+		free(p);
+	}
 
 	while (c->pool != NULL) {
 		struct call *call = c->pool;

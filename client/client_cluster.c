@@ -59,6 +59,7 @@ static bool node_info_from(st_node_info *o, const struct wire_node_status *s)
 	o->last_index = s->last_index;
 	o->leader_id = s->leader_id;
 	o->digest = s->digest;
+	o->content_digest = s->content_digest;
 	o->match_index = s->match_index;
 	o->lag = -1;
 	if (oom)

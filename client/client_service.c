@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "jsondoc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,8 +146,9 @@ static int svc_submit(st_client *c, const st_call_params *p,
 				  "%s: input is %zu bytes (max %u)", what, len,
 				  ST_MAX_REQUEST_BYTES);
 	/* The server would refuse it too; say so here, with the position. */
-	json_t *input = json_loadb(input_json, len, 0, &jerr);
-	if (input == NULL)
+	json_t *input = jsondoc_parse(input_json, len);
+	if (input == NULL &&
+	    (input = json_loadb(input_json, len, 0, &jerr)) == NULL)
 		return st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
 				  "%s: input is not JSON: %s (line %d column "
 				  "%d)",

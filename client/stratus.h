@@ -394,6 +394,10 @@ typedef struct st_node_info {
 	uint64_t last_index;
 	uint64_t leader_id; /* the node's view; 0 = none known */
 	uint64_t digest;    /* state digest at applied_index */
+	/* digest of the user data only (kv + services; not sessions,
+	 * membership or the clock): equal on a cluster restored from a
+	 * backup and in that backup (st_backup_info) */
+	uint64_t content_digest;
 	uint64_t
 	    match_index; /* the leader's view of this node's log; 0 = unknown */
 	/* leader's last index - this node's applied index (or match index
@@ -448,6 +452,52 @@ int st_cluster_remove_node(st_client *c, uint64_t id, st_error *err);
 
 /* Ask the leader to hand leadership to node id (0 = let raft choose). */
 int st_cluster_transfer_leader(st_client *c, uint64_t id, st_error *err);
+
+/* ---- backup and restore -------------------------------------------------- */
+
+/* What a backup reflects. */
+typedef struct st_backup_info {
+	uint64_t applied_index;	 /* raft index the state was captured at */
+	uint64_t term;		 /* the capturing leader's term */
+	uint64_t total_bytes;	 /* the backup file, header included */
+	uint64_t content_digest; /* kv + services (st_node_info) */
+	uint64_t created_ms;	 /* capturing node's wall clock; 0 unknown */
+	uint64_t node_id;	 /* the node that captured it; 0 unknown */
+} st_backup_info;
+
+/* Take an online backup of the whole replicated state (kv namespace,
+ * service states such as SQS queues and messages and access keys, client
+ * sessions), consistent at one applied index: everything acknowledged
+ * before the call is in it. The leader captures it after a barrier; the
+ * file is then read from that node in pieces and checked (size, SHA-256).
+ * Starts over (up to 3 times) when the capturing node loses it (a restart
+ * or a leadership change that moved the client). Returns an owned *file
+ * of *file_len bytes (free with st_free) — the backup file format of
+ * README.md — and *info (may be NULL). Errors: those of any call, and
+ * ST_ERR_MALFORMED when the received file does not check out. */
+int st_admin_backup(st_client *c, void **file, size_t *file_len,
+		    st_backup_info *info, st_error *err);
+
+/* Check a backup file (borrowed): magic, format version, sizes, checksum.
+ * 0 and *info (may be NULL), or ST_ERR_INVALID_PARAM named "InvalidBackup"
+ * with a message saying what is wrong ("checksum mismatch: the file is
+ * damaged", "truncated: ..."). No client needed. */
+int st_backup_check(const void *file, size_t file_len, st_backup_info *info,
+		    st_error *err);
+
+/* Restore a backup (file borrowed) into the cluster, replacing its whole
+ * replicated state except its own membership: the file is checked, sent
+ * through the raft log in pieces of at most 1 MiB and swapped in by a
+ * final command, on every node at once; nothing is visible before that.
+ * Refused with ST_ERR_INVALID_PARAM named "ClusterNotEmpty" when the
+ * cluster holds kv keys or queues, unless force. Access keys are replaced
+ * by the backup's too (sign later calls with a key of the backup).
+ * *restored (may be NULL): the header's index and term, and the content
+ * digest the cluster reports after the restore (equal to the backup's).
+ * Errors: "InvalidBackup" (the file, or what the cluster received, does
+ * not check out), those of any call. */
+int st_admin_restore(st_client *c, const void *file, size_t file_len,
+		     bool force, st_backup_info *restored, st_error *err);
 
 #ifdef __cplusplus
 }

@@ -62,6 +62,7 @@ const char *wire_code_name(uint32_t code)
 	    [WIRE_ERR_SESSION_EXPIRED] = "SessionExpired",
 	    [WIRE_ERR_SERVICE] = "ServiceError",
 	    [WIRE_ERR_ACCESS_DENIED] = "AccessDenied",
+	    [WIRE_ERR_WOULD_WAIT] = "WouldWait",
 	};
 
 	if (code < sizeof names / sizeof *names && names[code] != NULL) {
@@ -78,6 +79,9 @@ bool wire_op_is_write(enum wire_op_type type)
 	case WIRE_OP_SET_NODE_ADDR:
 	case WIRE_OP_SERVICE_CALL: /* the broker asks the service which
 				    * actions are reads */
+	case WIRE_OP_RESTORE_BEGIN:
+	case WIRE_OP_RESTORE_CHUNK:
+	case WIRE_OP_RESTORE_COMMIT:
 		return true;
 	default:
 		/* Reads, and membership changes the node makes itself
@@ -266,6 +270,49 @@ static int bytes_in(const uint8_t *data, size_t len, ProtobufCBinaryData *bd)
 	return 0;
 }
 
+/* A repeated bytes field as wire_bytes (an array of *out, borrowed data;
+ * NULL when n == 0). 0, or WIRE_ERR_INTERNAL. */
+static int bytes_array_out(ProtobufCBinaryData *const arr, size_t n,
+			   struct wire_bytes **out)
+{
+	struct wire_bytes *a = NULL;
+	size_t i;
+
+	if (!ALLOC_ARRAY(a, n)) {
+		return WIRE_ERR_INTERNAL;
+	}
+	for (i = 0; i < n; i++) {
+		bytes_out(&arr[i], &a[i].data, &a[i].len);
+	}
+	*out = a;
+	return 0;
+}
+
+/* The reverse: *out (malloc'd, free it; NULL when n == 0) points at b's
+ * data. 0, WIRE_ERR_INVALID_PARAM or WIRE_ERR_INTERNAL. */
+static int bytes_array_in(const struct wire_bytes *b, size_t n,
+			  ProtobufCBinaryData **out)
+{
+	ProtobufCBinaryData *a = NULL;
+	size_t i;
+
+	*out = NULL;
+	if (b == NULL && n != 0) {
+		return WIRE_ERR_INVALID_PARAM;
+	}
+	if (!ALLOC_ARRAY(a, n)) {
+		return WIRE_ERR_INTERNAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (bytes_in(b[i].data, b[i].len, &a[i]) != 0) {
+			free(a);
+			return WIRE_ERR_INVALID_PARAM;
+		}
+	}
+	*out = a;
+	return 0;
+}
+
 /* m may be NULL (absent): then all fields are zero / "". */
 static void node_addr_out(const Stratus__NodeAddr *m, struct wire_node_addr *a)
 {
@@ -332,6 +379,7 @@ static int op_out(const Stratus__Op *m, struct wire_op *op)
 	op->action = "";
 	op->input = empty_bytes;
 	op->context = empty_bytes;
+	op->data = empty_bytes;
 	node_addr_out(NULL, &op->node);
 
 	switch (m->op_case) {
@@ -402,6 +450,34 @@ static int op_out(const Stratus__Op *m, struct wire_op *op)
 			return WIRE_ERR_MALFORMED;
 		}
 		break;
+	case STRATUS__OP__OP_BACKUP_BEGIN:
+		op->type = WIRE_OP_BACKUP_BEGIN;
+		break;
+	case STRATUS__OP__OP_BACKUP_READ:
+		op->type = WIRE_OP_BACKUP_READ;
+		op->backup_id = m->backup_read->backup_id;
+		op->offset = m->backup_read->offset;
+		op->max_bytes = m->backup_read->max_bytes;
+		break;
+	case STRATUS__OP__OP_RESTORE_BEGIN:
+		op->type = WIRE_OP_RESTORE_BEGIN;
+		op->backup_id = m->restore_begin->restore_id;
+		op->total_bytes = m->restore_begin->total_bytes;
+		op->force = m->restore_begin->force != 0;
+		break;
+	case STRATUS__OP__OP_RESTORE_CHUNK:
+		op->type = WIRE_OP_RESTORE_CHUNK;
+		op->backup_id = m->restore_chunk->restore_id;
+		op->offset = m->restore_chunk->offset;
+		bytes_out(&m->restore_chunk->data, &op->data, &op->data_len);
+		if (op->data_len > WIRE_MAX_BACKUP_CHUNK_BYTES) {
+			return WIRE_ERR_MALFORMED;
+		}
+		break;
+	case STRATUS__OP__OP_RESTORE_COMMIT:
+		op->type = WIRE_OP_RESTORE_COMMIT;
+		op->backup_id = m->restore_commit->restore_id;
+		break;
 	default:
 		/* No oneof set (or one this build does not know, which
 		 * protobuf-c keeps as an unknown field): the server answers
@@ -470,6 +546,21 @@ int wire_request_decode(const void *buf, size_t len, struct wire_request *out)
 			goto err_after_unpack;
 		}
 	}
+	/* A pack is only a carrier: nothing of its own beside the packed
+	 * requests. */
+	if (m->n_packed > WIRE_MAX_PACKED ||
+	    (m->n_packed > 0 &&
+	     (m->n_ops > 0 || m->client_id != 0 || m->seq != 0 ||
+	      *r.access_key_id != '\0' || r.signature != NULL))) {
+		rv = WIRE_ERR_MALFORMED;
+		goto err_after_unpack;
+	}
+	rv = bytes_array_out(m->packed, m->n_packed,
+			     (struct wire_bytes **)&r.packed);
+	if (rv != 0) {
+		goto err_after_unpack;
+	}
+	r.n_packed = m->n_packed;
 	*out = r;
 	return 0;
 
@@ -484,6 +575,7 @@ void wire_request_release(struct wire_request *r)
 		return;
 	}
 	free(r->ops);
+	free((void *)r->packed);
 	protobuf_c_message_free_unpacked(r->priv_, NULL);
 	memset(r, 0, sizeof *r);
 }
@@ -504,6 +596,11 @@ struct op_msg {
 		Stratus__SetNodeAddr set_node_addr;
 		Stratus__ServiceCall service_call;
 		Stratus__DebugDrop debug_drop;
+		Stratus__BackupBegin backup_begin;
+		Stratus__BackupRead backup_read;
+		Stratus__RestoreBegin restore_begin;
+		Stratus__RestoreChunk restore_chunk;
+		Stratus__RestoreCommit restore_commit;
 	} sub;
 	Stratus__NodeAddr node;
 };
@@ -617,6 +714,49 @@ static int op_in(const struct wire_op *op, struct op_msg *o)
 		o->op.op_case = STRATUS__OP__OP_DEBUG_DROP;
 		o->op.debug_drop = &o->sub.debug_drop;
 		break;
+	case WIRE_OP_BACKUP_BEGIN:
+		o->sub.backup_begin =
+		    (Stratus__BackupBegin)STRATUS__BACKUP_BEGIN__INIT;
+		o->op.op_case = STRATUS__OP__OP_BACKUP_BEGIN;
+		o->op.backup_begin = &o->sub.backup_begin;
+		break;
+	case WIRE_OP_BACKUP_READ:
+		o->sub.backup_read =
+		    (Stratus__BackupRead)STRATUS__BACKUP_READ__INIT;
+		o->sub.backup_read.backup_id = op->backup_id;
+		o->sub.backup_read.offset = op->offset;
+		o->sub.backup_read.max_bytes = op->max_bytes;
+		o->op.op_case = STRATUS__OP__OP_BACKUP_READ;
+		o->op.backup_read = &o->sub.backup_read;
+		break;
+	case WIRE_OP_RESTORE_BEGIN:
+		o->sub.restore_begin =
+		    (Stratus__RestoreBegin)STRATUS__RESTORE_BEGIN__INIT;
+		o->sub.restore_begin.restore_id = op->backup_id;
+		o->sub.restore_begin.total_bytes = op->total_bytes;
+		o->sub.restore_begin.force = op->force;
+		o->op.op_case = STRATUS__OP__OP_RESTORE_BEGIN;
+		o->op.restore_begin = &o->sub.restore_begin;
+		break;
+	case WIRE_OP_RESTORE_CHUNK:
+		o->sub.restore_chunk =
+		    (Stratus__RestoreChunk)STRATUS__RESTORE_CHUNK__INIT;
+		o->sub.restore_chunk.restore_id = op->backup_id;
+		o->sub.restore_chunk.offset = op->offset;
+		if (bytes_in(op->data, op->data_len,
+			     &o->sub.restore_chunk.data) != 0) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+		o->op.op_case = STRATUS__OP__OP_RESTORE_CHUNK;
+		o->op.restore_chunk = &o->sub.restore_chunk;
+		break;
+	case WIRE_OP_RESTORE_COMMIT:
+		o->sub.restore_commit =
+		    (Stratus__RestoreCommit)STRATUS__RESTORE_COMMIT__INIT;
+		o->sub.restore_commit.restore_id = op->backup_id;
+		o->op.op_case = STRATUS__OP__OP_RESTORE_COMMIT;
+		o->op.restore_commit = &o->sub.restore_commit;
+		break;
 	default:
 		return WIRE_ERR_UNKNOWN_OP;
 	}
@@ -629,6 +769,7 @@ int wire_request_encode(const struct wire_request *r, uint8_t **buf,
 	Stratus__Request m = STRATUS__REQUEST__INIT;
 	struct op_msg *msgs = NULL;
 	Stratus__Op **ptrs = NULL;
+	ProtobufCBinaryData *packed = NULL;
 	size_t i;
 	int rv;
 
@@ -652,8 +793,19 @@ int wire_request_encode(const struct wire_request *r, uint8_t **buf,
 	m.signed_at_ms = r->signed_at_ms;
 	m.n_ops = r->n_ops;
 	m.ops = ptrs;
+	if (r->n_packed > WIRE_MAX_PACKED) {
+		rv = WIRE_ERR_TOO_LARGE;
+		goto out;
+	}
+	rv = bytes_array_in(r->packed, r->n_packed, &packed);
+	if (rv != 0) {
+		goto out;
+	}
+	m.n_packed = r->n_packed;
+	m.packed = packed;
 	rv = pack_into(&m.base, WIRE_MAX_REQUEST_BYTES, 0, NULL, buf, len);
 out:
+	free(packed);
 	free(ptrs);
 	free(msgs);
 	return rv;
@@ -674,6 +826,7 @@ static void node_status_out(const Stratus__NodeStatus *m,
 	n->match_index = m->match_index;
 	n->leader_id = m->leader_id;
 	n->digest = m->digest;
+	n->content_digest = m->content_digest;
 	n->reachable = m->reachable != 0;
 }
 
@@ -690,6 +843,15 @@ static int result_out(const Stratus__Result *m, struct wire_result *res)
 	bytes_out(&m->value, &res->value, &res->value_len);
 	bytes_out(&m->output, &res->output, &res->output_len);
 	res->next_token = str_out(m->next_token);
+	if (m->backup != NULL) {
+		res->has_backup = true;
+		res->backup.backup_id = m->backup->backup_id;
+		res->backup.applied_index = m->backup->applied_index;
+		res->backup.term = m->backup->term;
+		res->backup.total_bytes = m->backup->total_bytes;
+		res->backup.content_digest = m->backup->content_digest;
+		res->backup.node_id = m->backup->node_id;
+	}
 	if (!ALLOC_ARRAY(res->items, m->n_items)) {
 		return WIRE_ERR_INTERNAL;
 	}
@@ -743,6 +905,16 @@ int wire_response_decode(const void *buf, size_t len, struct wire_response *out)
 			goto err_after_unpack;
 		}
 	}
+	if (m->n_packed > WIRE_MAX_PACKED) {
+		rv = WIRE_ERR_MALFORMED;
+		goto err_after_unpack;
+	}
+	rv = bytes_array_out(m->packed, m->n_packed,
+			     (struct wire_bytes **)&r.packed);
+	if (rv != 0) {
+		goto err_after_unpack;
+	}
+	r.n_packed = m->n_packed;
 	*out = r;
 	return 0;
 
@@ -763,6 +935,7 @@ void wire_response_release(struct wire_response *r)
 		free(r->results[i].nodes);
 	}
 	free(r->results);
+	free((void *)r->packed);
 	protobuf_c_message_free_unpacked(r->priv_, NULL);
 	memset(r, 0, sizeof *r);
 }
@@ -777,6 +950,7 @@ struct node_status_msg {
  * allocation shared by all results (each result points at its slice). */
 struct response_msgs {
 	Stratus__Result *results;
+	Stratus__BackupInfo *backups; /* one per result */
 	Stratus__Result **result_ptrs;
 	Stratus__KvItem *items;
 	Stratus__KvItem **item_ptrs;
@@ -787,6 +961,7 @@ struct response_msgs {
 static void response_msgs_free(struct response_msgs *a)
 {
 	free(a->results);
+	free(a->backups);
 	free(a->result_ptrs);
 	free(a->items);
 	free(a->item_ptrs);
@@ -816,6 +991,7 @@ static int response_in(const struct wire_response *r, Stratus__Response *m,
 		n_nodes += res->n_nodes;
 	}
 	if (!ALLOC_ARRAY(a->results, r->n_results) ||
+	    !ALLOC_ARRAY(a->backups, r->n_results) ||
 	    !ALLOC_ARRAY(a->result_ptrs, r->n_results) ||
 	    !ALLOC_ARRAY(a->items, n_items) ||
 	    !ALLOC_ARRAY(a->item_ptrs, n_items) ||
@@ -847,6 +1023,17 @@ static int response_in(const struct wire_response *r, Stratus__Response *m,
 			return WIRE_ERR_INVALID_PARAM;
 		}
 		rm->next_token = str_in(res->next_token);
+		if (res->has_backup) {
+			Stratus__BackupInfo *bm = &a->backups[i];
+			*bm = (Stratus__BackupInfo)STRATUS__BACKUP_INFO__INIT;
+			bm->backup_id = res->backup.backup_id;
+			bm->applied_index = res->backup.applied_index;
+			bm->term = res->backup.term;
+			bm->total_bytes = res->backup.total_bytes;
+			bm->content_digest = res->backup.content_digest;
+			bm->node_id = res->backup.node_id;
+			rm->backup = bm;
+		}
 		rm->n_items = res->n_items;
 		rm->items = res->n_items != 0 ? &a->item_ptrs[item] : NULL;
 		for (j = 0; j < res->n_items; j++, item++) {
@@ -879,6 +1066,7 @@ static int response_in(const struct wire_response *r, Stratus__Response *m,
 			nm->status.match_index = ns->match_index;
 			nm->status.leader_id = ns->leader_id;
 			nm->status.digest = ns->digest;
+			nm->status.content_digest = ns->content_digest;
 			nm->status.reachable = ns->reachable;
 			a->node_ptrs[node] = &nm->status;
 		}
@@ -891,13 +1079,23 @@ int wire_response_encode(const struct wire_response *r, uint8_t **buf,
 {
 	Stratus__Response m;
 	struct response_msgs a = {0};
+	ProtobufCBinaryData *packed = NULL;
 	int rv;
 
 	rv = response_in(r, &m, &a);
+	if (rv == 0 && r->n_packed > WIRE_MAX_PACKED) {
+		rv = WIRE_ERR_TOO_LARGE;
+	}
 	if (rv == 0) {
+		rv = bytes_array_in(r->packed, r->n_packed, &packed);
+	}
+	if (rv == 0) {
+		m.n_packed = r->n_packed;
+		m.packed = packed;
 		rv = pack_into(&m.base, WIRE_MAX_REQUEST_BYTES, 0, NULL, buf,
 			       len);
 	}
+	free(packed);
 	response_msgs_free(&a);
 	return rv;
 }
@@ -1192,6 +1390,19 @@ int wire_snapshot_decode(const void *buf, size_t len, struct wire_snapshot *out)
 	for (i = 0; i < m->n_nodes; i++) {
 		node_addr_out(m->nodes[i], &s.nodes[i]);
 	}
+	s.restore_data = empty_bytes;
+	if (m->restore != NULL) {
+		s.restore_id = m->restore->restore_id;
+		s.restore_total_bytes = m->restore->total_bytes;
+		s.restore_force = m->restore->force != 0;
+		bytes_out(&m->restore->data, &s.restore_data, &s.restore_len);
+		/* A staging never holds more than it announced. */
+		if (s.restore_id == 0 ||
+		    s.restore_len > s.restore_total_bytes) {
+			wire_snapshot_release(&s);
+			return WIRE_ERR_MALFORMED;
+		}
+	}
 	*out = s;
 	return 0;
 
@@ -1221,6 +1432,7 @@ void wire_snapshot_release(struct wire_snapshot *s)
 /* The protobuf-c side of one snapshot being encoded; session results are
  * one array shared by all sessions (each points at its slice). */
 struct snapshot_msgs {
+	Stratus__RestoreStaging restore;
 	Stratus__KvItem *kv;
 	Stratus__KvItem **kv_ptrs;
 	Stratus__Session *sessions;
@@ -1337,6 +1549,18 @@ static int snapshot_in(const struct wire_snapshot *s, Stratus__Snapshot *m,
 			return WIRE_ERR_INVALID_PARAM;
 		}
 		a->service_ptrs[i] = &a->services[i];
+	}
+	if (s->restore_id != 0) {
+		a->restore =
+		    (Stratus__RestoreStaging)STRATUS__RESTORE_STAGING__INIT;
+		a->restore.restore_id = s->restore_id;
+		a->restore.total_bytes = s->restore_total_bytes;
+		a->restore.force = s->restore_force;
+		if (bytes_in(s->restore_data, s->restore_len,
+			     &a->restore.data) != 0) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+		m->restore = &a->restore;
 	}
 	return 0;
 }

@@ -54,7 +54,10 @@ enum wire_code {
 	/* "AccessDenied" as a code; error_name carries AWS's code
 	 * ("MissingAuthenticationToken", "InvalidClientTokenId",
 	 * "SignatureDoesNotMatch") */
-	WIRE_ERR_ACCESS_DENIED = 15
+	WIRE_ERR_ACCESS_DENIED = 15,
+	/* "WouldWait": a packed call that would long-poll; the client sends
+	 * it again on its own (same seq). Never reaches applications. */
+	WIRE_ERR_WOULD_WAIT = 16
 };
 
 /* The AWS-style name of a code ("NotLeader", "InvalidAction", ...; "OK" for
@@ -70,6 +73,9 @@ const char *wire_code_name(uint32_t code);
 #define WIRE_MAX_VALUE_BYTES	 (1024u * 1024)
 #define WIRE_MAX_NAME_BYTES	 64  /* service and action names */
 #define WIRE_MAX_ENDPOINT_BYTES	 256 /* ServiceCall.endpoint */
+/* Largest piece of a backup in one BackupRead answer or RestoreChunk
+ * (bytes): well inside a request, a response and a raft entry. */
+#define WIRE_MAX_BACKUP_CHUNK_BYTES (1024u * 1024)
 
 enum wire_op_type {
 	WIRE_OP_NONE = 0,
@@ -85,6 +91,11 @@ enum wire_op_type {
 	WIRE_OP_SET_NODE_ADDR,
 	WIRE_OP_SERVICE_CALL,
 	WIRE_OP_DEBUG_DROP,
+	WIRE_OP_BACKUP_BEGIN,	/* capture the state (leader, node-local) */
+	WIRE_OP_BACKUP_READ,	/* a piece of a capture (the capturing node) */
+	WIRE_OP_RESTORE_BEGIN,	/* replicated: start staging a backup */
+	WIRE_OP_RESTORE_CHUNK,	/* replicated: append to the staging */
+	WIRE_OP_RESTORE_COMMIT, /* replicated: swap the staged state in */
 	WIRE_OP__COUNT
 };
 
@@ -127,7 +138,28 @@ struct wire_op {
 	const uint64_t *peers;
 	size_t n_peers;
 	bool drop;
+	/* BACKUP_READ: backup_id, offset, max_bytes (0 = the most allowed);
+	 * RESTORE_*: backup_id is the restore id; RESTORE_BEGIN: total_bytes
+	 * (the backup file's size), force; RESTORE_CHUNK: offset, data (at
+	 * most WIRE_MAX_BACKUP_CHUNK_BYTES). */
+	uint64_t backup_id;
+	uint64_t offset;
+	uint32_t max_bytes;
+	uint64_t total_bytes;
+	bool force;
+	const uint8_t *data;
+	size_t data_len;
 };
+
+/* A byte string inside a message: a serialized Command (== serialized
+ * Request) inside a batch; a packed Request or Response. */
+struct wire_bytes {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* Most Requests one pack may carry. */
+#define WIRE_MAX_PACKED 256
 
 /* True for ops that change replicated state (go through the raft log). */
 bool wire_op_is_write(enum wire_op_type type);
@@ -146,6 +178,11 @@ struct wire_request {
 	uint64_t signed_at_ms;
 	const uint8_t *signature;
 	size_t signature_len;
+	/* A pack: up to WIRE_MAX_PACKED encoded Requests and nothing else
+	 * (no ops, no session, unsigned); the answer is a Response whose
+	 * packed holds their encoded Responses in the same order. */
+	const struct wire_bytes *packed;
+	size_t n_packed;
 	void *priv_; /* decoded: owned protobuf object */
 };
 
@@ -172,7 +209,19 @@ struct wire_node_status {
 	uint64_t match_index; /* leader's view; 0 if unknown */
 	uint64_t leader_id;
 	uint64_t digest;
+	uint64_t content_digest; /* kv + services only (fsm.h) */
 	bool reachable;
+};
+
+/* What a backup reflects (BACKUP_BEGIN / BACKUP_READ results, and the
+ * RESTORE_COMMIT result: the restored state's). */
+struct wire_backup_info {
+	uint64_t backup_id;
+	uint64_t applied_index;
+	uint64_t term;
+	uint64_t total_bytes; /* the backup file, header included */
+	uint64_t content_digest;
+	uint64_t node_id; /* the node holding the capture */
 };
 
 /* The result of one op. */
@@ -190,6 +239,10 @@ struct wire_result {
 	size_t n_nodes;
 	const uint8_t *output; /* SERVICE_CALL: AWS JSON response document */
 	size_t output_len;
+	/* BACKUP_BEGIN, BACKUP_READ (its piece is value/value_len),
+	 * RESTORE_COMMIT */
+	bool has_backup;
+	struct wire_backup_info backup;
 };
 
 /* Set res to an error result named after its code. message is borrowed. */
@@ -209,6 +262,8 @@ struct wire_response {
 	const char *leader_address;
 	struct wire_result *results;
 	size_t n_results;
+	const struct wire_bytes *packed; /* a pack's answers (see request) */
+	size_t n_packed;
 	void *priv_;
 };
 
@@ -223,12 +278,6 @@ int wire_response_encode_error(uint32_t code, const char *message,
 			       uint8_t **buf, size_t *len);
 
 /* ---- replicated log -------------------------------------------------- */
-
-/* One serialized Command (== serialized Request) inside a batch. */
-struct wire_bytes {
-	const uint8_t *data;
-	size_t len;
-};
 
 struct wire_batch {
 	uint64_t leader_time_ms;
@@ -297,6 +346,13 @@ struct wire_snapshot {
 	size_t n_nodes;
 	struct wire_service_state *services;
 	size_t n_services;
+	/* A restore being staged (restore_id 0: none): the backup file's
+	 * size and the bytes received so far. */
+	uint64_t restore_id;
+	uint64_t restore_total_bytes;
+	bool restore_force;
+	const uint8_t *restore_data;
+	size_t restore_len;
 	void *priv_;
 };
 

@@ -109,6 +109,25 @@ struct nraft {
 				      from a failed io->init was closed. */
 	struct nraft_io_stats stats;
 	char recv_errmsg[RAFT_ERRMSG_BUF_SIZE]; /* Last receive-side problem. */
+	/* A log write failed (see nraft_io_disk_failed()): from then on no
+	 * append reaches raft_uv and no raft message goes in or out. */
+	bool disk_failed;
+	int disk_status; /* The failed write's raft code. */
+	char disk_errmsg[RAFT_ERRMSG_BUF_SIZE];
+	nraft_disk_failed_cb disk_cb;
+	void *disk_cb_arg;
+	double append_ewma_ms;	 /* Smoothed append latency (submit -> done). */
+	uint64_t append_done_ns; /* uv_hrtime() of the last append done. */
+};
+
+/* One append on its way through raft_uv: raft's request and callback, kept
+ * so the result can be seen before raft sees it. */
+struct appendWrap {
+	struct raft_io_append inner; /* What raft_uv gets. */
+	struct raft_io_append *outer;
+	raft_io_append_cb cb;
+	struct nraft *n;
+	uint64_t started_ns; /* uv_hrtime() when raft asked for the write. */
 };
 
 void nraft_options_init(struct nraft_options *opts)
@@ -572,7 +591,7 @@ static int ioSend(struct raft_io *io, struct raft_io_send *req,
 	if (p == NULL) {
 		return RAFT_NOMEM;
 	}
-	if (p->drop) {
+	if (p->drop || n->disk_failed) {
 		n->stats.dropped++;
 		pushDone(n, req, RAFT_NOCONNECTION);
 		return 0;
@@ -656,7 +675,7 @@ static void deliverPack(struct nraft *n, nng_msg *msg)
 			return;
 		}
 		p = peerFind(n, m.server_id);
-		if (p != NULL && p->drop) {
+		if ((p != NULL && p->drop) || n->disk_failed) {
 			nraft_codec_message_release(&m);
 			n->stats.dropped++;
 			continue;
@@ -1029,13 +1048,81 @@ static int ioSetVote(struct raft_io *io, raft_id server_id)
 	return innerResult(n, n->inner.set_vote(&n->inner, server_id));
 }
 
+static void appendDone(struct raft_io_append *req, int status)
+{
+	struct appendWrap *w = req->data;
+	struct raft_io_append *outer = w->outer;
+	raft_io_append_cb cb = w->cb;
+	struct nraft *n = w->n;
+
+	if (status == 0) {
+		/* Wall time, not uv_now(): a write can block the loop. */
+		n->append_done_ns = uv_hrtime();
+		double ms = (double)(n->append_done_ns - w->started_ns) / 1e6;
+		n->append_ewma_ms = n->append_ewma_ms * 0.75 + ms * 0.25;
+	}
+	free(w);
+	if (n->disk_failed) {
+		return; /* raft is abandoned: see below */
+	}
+	/* RAFT_CANCELED: raft_uv is closing, nothing went wrong on disk. */
+	if (status != 0 && status != RAFT_CANCELED) {
+		/* libraft 0.15 cannot go on after a failed log write: a
+		 * follower keeps the entries in memory while raft_uv rolls its
+		 * next index back, so its next append is written at the wrong
+		 * index (a corrupt log); a leader truncates its in-memory log
+		 * once per failed request, and when several fail together the
+		 * second truncation runs past the end of the log and crashes
+		 * (seen: SEGV in refsDecr); it would also reuse indexes that
+		 * followers may already hold. So the node leaves raft at once:
+		 * this failure and every later append result are kept from
+		 * raft, no append reaches raft_uv any more, no raft message
+		 * goes in or out (a leader's followers elect another), and
+		 * the owner is told. It must not call raft_close() (raft would
+		 * free entries it still counts as in flight); it restarts the
+		 * process from the data dir, which holds a consistent log
+		 * (what raft_uv wrote, as after a SIGKILL). */
+		n->disk_failed = true;
+		n->disk_status = status;
+		snprintf(n->disk_errmsg, sizeof n->disk_errmsg, "%s",
+			 n->inner.errmsg[0] != '\0' ? n->inner.errmsg
+						    : raft_strerror(status));
+		if (n->disk_cb != NULL) {
+			n->disk_cb(n->disk_cb_arg, status, n->disk_errmsg);
+		}
+		return;
+	}
+	cb(outer, status);
+}
+
 static int ioAppend(struct raft_io *io, struct raft_io_append *req,
 		    const struct raft_entry entries[], unsigned n_entries,
 		    raft_io_append_cb cb)
 {
 	struct nraft *n = io->impl;
-	return innerResult(
-	    n, n->inner.append(&n->inner, req, entries, n_entries, cb));
+	struct appendWrap *w;
+	int rv;
+
+	if (n->disk_failed) {
+		snprintf(io->errmsg, sizeof io->errmsg,
+			 "an earlier log write failed: %.200s", n->disk_errmsg);
+		return RAFT_IOERR;
+	}
+	w = malloc(sizeof *w);
+	if (w == NULL) {
+		return RAFT_NOMEM;
+	}
+	w->outer = req;
+	w->cb = cb;
+	w->n = n;
+	w->started_ns = uv_hrtime();
+	w->inner.data = w;
+	rv = n->inner.append(&n->inner, &w->inner, entries, n_entries,
+			     appendDone);
+	if (rv != 0) {
+		free(w);
+	}
+	return innerResult(n, rv);
 }
 
 static int ioTruncate(struct raft_io *io, raft_index index)
@@ -1218,6 +1305,37 @@ int nraft_io_set_drop(struct raft_io *io, raft_id peer, bool drop)
 	}
 	p->drop = drop;
 	return 0;
+}
+
+void nraft_io_set_disk_failed_cb(struct raft_io *io, nraft_disk_failed_cb cb,
+				 void *arg)
+{
+	struct nraft *n = io->impl;
+	n->disk_cb = cb;
+	n->disk_cb_arg = arg;
+}
+
+bool nraft_io_disk_failed(struct raft_io *io, int *status, const char **errmsg)
+{
+	struct nraft *n = io->impl;
+	if (status != NULL) {
+		*status = n->disk_status;
+	}
+	if (errmsg != NULL) {
+		*errmsg = n->disk_errmsg;
+	}
+	return n->disk_failed;
+}
+
+double nraft_io_append_latency_ms(struct raft_io *io, uint64_t *age_ms)
+{
+	struct nraft *n = io->impl;
+	if (age_ms != NULL) {
+		*age_ms = n->append_done_ns == 0
+			      ? UINT64_MAX
+			      : (uv_hrtime() - n->append_done_ns) / 1000000;
+	}
+	return n->append_ewma_ms;
 }
 
 size_t nraft_io_max_entry_bytes(struct raft_io *io)

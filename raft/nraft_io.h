@@ -178,6 +178,32 @@ bool nraft_io_peer_reachable(struct raft_io *io, raft_id id);
  * on arrival. Returns RAFT_NOMEM if the peer entry cannot be created. */
 int nraft_io_set_drop(struct raft_io *io, raft_id peer, bool drop);
 
+/* A log write failed (called once, from raft_uv's completion, before raft
+ * sees the failure; @errmsg is raft_uv's message, e.g. "create segment
+ * open-7: not enough space to allocate 1048576 bytes", borrowed). Do not
+ * call raft from here. */
+typedef void (*nraft_disk_failed_cb)(void *arg, int status, const char *errmsg);
+
+/* Be told when a log write fails. libraft 0.15 cannot continue safely after
+ * one (see nraft_io.c, appendDone), so from that moment on the io refuses
+ * every append (RAFT_IOERR), keeps every append result from raft, and drops
+ * every raft message in and out. The raft instance is then abandoned: the
+ * owner must not raft_close() it (raft would free entries it believes are
+ * still being written) but restart the process from the data dir. */
+void nraft_io_set_disk_failed_cb(struct raft_io *io, nraft_disk_failed_cb cb,
+				 void *arg);
+
+/* True once a log write has failed; its raft code and message (borrowed,
+ * valid while the io lives) if the pointers are not NULL. */
+bool nraft_io_disk_failed(struct raft_io *io, int *status, const char **errmsg);
+
+/* Smoothed latency of this node's log writes, ms: from raft asking for an
+ * append to raft_uv reporting it durable (exponential average, weight 1/4
+ * per write; 0 before the first). Not updated while no write happens, so
+ * *age_ms (if not NULL) says how long ago the last write completed
+ * (UINT64_MAX: never). */
+double nraft_io_append_latency_ms(struct raft_io *io, uint64_t *age_ms);
+
 /* Largest entry payload, in bytes, that fits one AppendEntries under the
  * max_message_bytes cap. Larger entries can never be replicated. */
 size_t nraft_io_max_entry_bytes(struct raft_io *io);

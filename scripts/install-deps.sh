@@ -13,6 +13,7 @@ PACKAGES=(
 	cmake # meson finds nng through its CMake config (Debian ships no nng.pc)
 	libnng-dev libprotobuf-c-dev protobuf-c-compiler libraft-dev
 	liblz4-dev libuv1-dev libjansson-dev
+	libjemalloc-dev # stratusd's allocator in non-sanitized builds
 	libh2o-dev libssl-dev # HTTP front door; HMAC/SHA-256 for request signing
 	libcmocka-dev # unit tests
 	clang libclang-rt-14-dev # libFuzzer targets (tests/run-fuzz.sh)

@@ -4,16 +4,19 @@
  *
  *   stratus-bench sqs [--phase all|produce|consume|mixed|paced|failover]
  *       [--endpoints E] [--cluster-script PATH] [--n N] [--producers P]
- *       [--consumers C] [--window W] [--mixed-secs S] [--rate R]
+ *       [--consumers C] [--receivers K] [--window W] [--mixed-secs S]
+ *       [--rate R]
  *       [--fail-secs S] [--kill-at S] [--drain-idle S] [--queue NAME]
  *   (environment defaults, as the peers' run-all.sh: N, MIXED_SECS,
  *    LOWRATE, FAIL_SECS, KILL_AT)
  *
  * Workload (the peers'): 1 KiB bodies; P producers, each with up to W
  * unacknowledged SendMessage calls (st_call_async); C consumers, each a
- * loop of ReceiveMessage (MaxNumberOfMessages 10, WaitTimeSeconds 1)
- * followed by an async DeleteMessageBatch of what it got (at most 4
- * deletes outstanding per consumer, like the peers' batched acks). SQS
+ * client with K receive loops (default 8, so up to 80 messages requested
+ * at once — the peers' consumers prefetch 256), each a ReceiveMessage
+ * (MaxNumberOfMessages 10, WaitTimeSeconds 1) followed by an async
+ * DeleteMessageBatch of what it got (at most 4 deletes outstanding per
+ * loop, like the peers' batched acks). SQS
  * bodies are text, so the body starts "<id hex16> <send time ns hex16> "
  * and is padded with 'x' to 1024 bytes.
  *
@@ -45,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsondoc.h"
 #include "stratus.h"
 
 #define MSG_SIZE	1024
@@ -59,7 +63,7 @@ struct sqs_opts {
 	const char *phase;
 	const char *queue;
 	long n;
-	int producers, consumers, window;
+	int producers, consumers, receivers, window;
 	double mixed_s, rate, fail_s, kill_at_s, drain_idle_s, timeout_s;
 };
 
@@ -364,7 +368,7 @@ struct consumer {
 	int deletes; /* outstanding DeleteMessageBatch calls */
 };
 
-static void on_consume(const char *body, size_t len, struct lvec *lat)
+static void on_consume(const char *body, size_t len, struct consumer *c)
 {
 	uint64_t id = UINT64_MAX, t = 0, now = now_ns(), we;
 
@@ -382,7 +386,9 @@ static void on_consume(const char *body, size_t len, struct lvec *lat)
 	we = g_t_end_window;
 	if (we != 0 && now <= we && t >= g_t_start) {
 		atomic_fetch_add(&g_win_consumed, 1);
-		lvec_push(lat, now - t);
+		pthread_mutex_lock(&c->mu);
+		lvec_push(&c->lat, now - t);
+		pthread_mutex_unlock(&c->mu);
 	}
 }
 
@@ -419,7 +425,7 @@ static int consume_once(struct consumer *c, const char *recv_json)
 		note_error("ReceiveMessage", &err);
 		return -1;
 	}
-	doc = json_loads(out, 0, NULL);
+	doc = jsondoc_parse(out, strlen(out));
 	st_free(out);
 	msgs = doc ? json_object_get(doc, "Messages") : NULL;
 	n = (int)json_array_size(msgs);
@@ -433,7 +439,7 @@ static int consume_once(struct consumer *c, const char *recv_json)
 		const char *b = json_string_value(json_object_get(m, "Body"));
 		json_t *h = json_object_get(m, "ReceiptHandle");
 		char id[24];
-		on_consume(b ? b : "", b ? strlen(b) : 0, &c->lat);
+		on_consume(b ? b : "", b ? strlen(b) : 0, c);
 		snprintf(id, sizeof id, "%zu", i);
 		json_array_append_new(entries, json_pack("{s:s, s:O}", "Id", id,
 							 "ReceiptHandle", h));
@@ -444,7 +450,7 @@ static int consume_once(struct consumer *c, const char *recv_json)
 	json_decref(del);
 	json_decref(doc);
 	pthread_mutex_lock(&c->mu);
-	while (c->deletes >= DELETE_WINDOW) {
+	while (c->deletes >= DELETE_WINDOW * O.receivers) {
 		pthread_cond_wait(&c->cv, &c->mu);
 	}
 	c->deletes++;
@@ -460,7 +466,7 @@ static int consume_once(struct consumer *c, const char *recv_json)
 	return n;
 }
 
-static void *consumer_main(void *arg)
+static void *receiver_main(void *arg)
 {
 	struct consumer *c = arg;
 	char recv_json[700];
@@ -473,6 +479,25 @@ static void *consumer_main(void *arg)
 		if (consume_once(c, recv_json) < 0) {
 			usleep(20000);
 		}
+	}
+	return NULL;
+}
+
+/* A consumer: its receive loops on one client. */
+static void *consumer_main(void *arg)
+{
+	struct consumer *c = arg;
+	pthread_t extra[MAX_THREADS];
+	int i, n = 0;
+
+	for (i = 1; i < O.receivers; i++) {
+		if (pthread_create(&extra[n], NULL, receiver_main, c) == 0) {
+			n++;
+		}
+	}
+	receiver_main(c);
+	for (i = 0; i < n; i++) {
+		pthread_join(extra[i], NULL);
 	}
 	pthread_mutex_lock(&c->mu);
 	while (c->deletes > 0) {
@@ -600,7 +625,8 @@ static int start_consumers(void)
 		c->idx = i;
 		c->deletes = 0;
 		c->lat.n = 0;
-		c->client = new_client(DELETE_WINDOW + 4);
+		c->client = new_client(
+		    (unsigned)((DELETE_WINDOW + 1) * O.receivers + 4));
 		if (c->client == NULL) {
 			return -1;
 		}
@@ -723,10 +749,10 @@ static int phase_consume(void)
 	join_consumers();
 	secs = (double)(atomic_load(&g_last_consume_ns) - g_t_start) / 1e9;
 	printf("RESULT peer=stratus phase=consume n=%ld consumers=%d "
-	       "prefetch=10 consumed=%" PRIuFAST64 " unique=%" PRIuFAST64
+	       "prefetch=%d consumed=%" PRIuFAST64 " unique=%" PRIuFAST64
 	       " dups=%" PRIuFAST64 " reconnects=0 recv_errors=%" PRIuFAST64
 	       " delete_errors=%" PRIuFAST64 " secs=%.3f rate=%.0f\n",
-	       O.n, O.consumers, atomic_load(&g_consumed),
+	       O.n, O.consumers, 10 * O.receivers, atomic_load(&g_consumed),
 	       atomic_load(&g_consumed_unique), atomic_load(&g_dups),
 	       atomic_load(&g_recv_errors), atomic_load(&g_del_errors), secs,
 	       secs > 0 ? (double)atomic_load(&g_consumed_unique) / secs : 0);
@@ -926,7 +952,8 @@ static void sqs_usage(void)
 {
 	fputs("usage: stratus-bench sqs [--phase all|produce|consume|mixed|"
 	      "paced|failover] [--endpoints E] [--cluster-script PATH] "
-	      "[--n N] [--producers P] [--consumers C] [--window W] "
+	      "[--n N] [--producers P] [--consumers C] [--receivers K] "
+	      "[--window W] "
 	      "[--mixed-secs S] [--rate R] [--fail-secs S] [--kill-at S] "
 	      "[--drain-idle S] [--timeout S] [--queue NAME]\n"
 	      "  environment defaults: N MIXED_SECS LOWRATE FAIL_SECS "
@@ -948,6 +975,7 @@ int bench_sqs_main(int argc, char **argv)
 	    .n = (long)env_num("N", 50000),
 	    .producers = 4,
 	    .consumers = 4,
+	    .receivers = (int)env_num("RECEIVERS", 8),
 	    .window = 256,
 	    .mixed_s = env_num("MIXED_SECS", 20),
 	    .rate = env_num("LOWRATE", 1000),
@@ -976,6 +1004,8 @@ int bench_sqs_main(int argc, char **argv)
 			O.producers = atoi(v);
 		} else if (!strcmp(a, "--consumers")) {
 			O.consumers = atoi(v);
+		} else if (!strcmp(a, "--receivers")) {
+			O.receivers = atoi(v);
 		} else if (!strcmp(a, "--window")) {
 			O.window = atoi(v);
 		} else if (!strcmp(a, "--mixed-secs")) {
@@ -1001,7 +1031,8 @@ int bench_sqs_main(int argc, char **argv)
 			      "tcp://127.0.0.1:7131";
 	}
 	if (O.producers < 1 || O.producers > MAX_THREADS || O.consumers < 1 ||
-	    O.consumers > MAX_THREADS || O.window < 1 || O.n < 1 ||
+	    O.consumers > MAX_THREADS || O.receivers < 1 ||
+	    O.receivers > MAX_THREADS || O.window < 1 || O.n < 1 ||
 	    O.n >= (long)MAX_IDS || O.mixed_s <= 0) {
 		sqs_usage();
 		return 2;

@@ -791,9 +791,14 @@ def _on_signal(signo, frame):
     raise KeyboardInterrupt(f"signal {signo}")
 
 
-def run_test(name, prop, body, nodes=3, node_args="", env=None):
+def run_test(name, prop, body, nodes=3, node_args="", env=None, setup=None,
+             cleanup=None):
     """Run body(cluster) against a fresh cluster; print the property, the
-    measurements and PASS/FAIL; exit 0 or 1. Always tears down."""
+    measurements and PASS/FAIL; exit 0 or 1. Always tears down.
+    setup(cluster), if given, runs before the cluster starts (e.g. to mount
+    a file system at a node's data dir); cleanup(cluster) runs whatever
+    happens, once every node has stopped and before the cluster directory
+    is deleted (e.g. to unmount it)."""
     signal.signal(signal.SIGTERM, _on_signal)
     print(f"TEST {name}\nPROPERTY: {prop}", flush=True)
     for path in (STRATUSD, CLI, LIBSTRATUS, KV_WORKLOAD, RAW_REQUEST):
@@ -804,6 +809,8 @@ def run_test(name, prop, body, nodes=3, node_args="", env=None):
     c = None
     try:
         c = Cluster(nodes=nodes, node_args=node_args, name=name, env=env)
+        if setup is not None:
+            setup(c)
         c.up()
         body(c)
         ok = True
@@ -837,6 +844,13 @@ def run_test(name, prop, body, nodes=3, node_args="", env=None):
                 ok = False
             if not ok:
                 c.dump_logs()
+            if cleanup is not None:
+                try:
+                    cleanup(c)
+                except Exception:
+                    print("FAIL: cleanup:", flush=True)
+                    traceback.print_exc()
+                    ok = False
             c.teardown()
     if _measures:
         print("MEASUREMENTS: " + ", ".join(f"{n}={v}{u and ' ' + u}" for n, v, u in _measures))

@@ -10,7 +10,8 @@ prints nothing, like aws) is not received again; get-queue-attributes
 --attribute-names All reports the queue empty and its QueueArn;
 list-queues lists the queue, and no longer once delete-queue has run; a
 service error (get-queue-url of a missing queue) is
-{"Error":{"Name":"QueueDoesNotExist",...}} on stderr with exit status 1; a
+{"Error":{"Name":"QueueDoesNotExist",...}} on stderr with exit status 254
+(the AWS CLI v2's code for a service error; 252 for a usage error); a
 long poll longer than the CLI's --timeout-ms (receive-message
 --wait-time-seconds 6 with --timeout-ms 2000 on an empty queue) is not cut
 short client-side: it returns normally after about 6 s.
@@ -119,9 +120,12 @@ def body(c):
     check(url in (out or {}).get("QueueUrls", []), f"list-queues lacks {url}: {out}")
 
     rc, out, err = sqs(c, "get-queue-url", "--queue-name", "no-such-queue")
-    check(rc == 1, f"get-queue-url of a missing queue: status {rc} (expected 1)")
+    check(rc == 254, f"get-queue-url of a missing queue: status {rc} (expected 254)")
     check(isinstance(err, dict) and err.get("Name") == "QueueDoesNotExist",
           f"get-queue-url of a missing queue: stderr {err}")
+
+    rc, out, err = sqs(c, "get-queue-url", "--queue-name")
+    check(rc == 252, f"get-queue-url --queue-name without a value: status {rc} (expected 252)")
 
     # A long poll outlasts the CLI's --timeout-ms without being cut short.
     t = time.monotonic()

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backup_file.h"
 #include "fsm.h"
 #include "nraft_codec.h"
 #include "wire.h"
@@ -32,8 +33,8 @@ static void put_file(const char *target, const char *name, const void *data,
 
 static void request_seed(const char *name, struct wire_op *ops, size_t n)
 {
-	struct wire_request r = {.client_id = 7, .seq = 3, .ops = ops,
-				 .n_ops = n};
+	struct wire_request r = {
+	    .client_id = 7, .seq = 3, .ops = ops, .n_ops = n};
 	uint8_t *buf;
 	size_t len;
 
@@ -46,14 +47,19 @@ static void request_seed(const char *name, struct wire_op *ops, size_t n)
 
 int main(int argc, char **argv)
 {
-	struct wire_op put = {.type = WIRE_OP_KV_PUT, .key = "k",
-			      .value = (const uint8_t *)"v", .value_len = 1};
-	struct wire_op list = {.type = WIRE_OP_KV_LIST, .prefix = "a/",
-			       .start_after = "a/1", .limit = 10};
+	struct wire_op put = {.type = WIRE_OP_KV_PUT,
+			      .key = "k",
+			      .value = (const uint8_t *)"v",
+			      .value_len = 1};
+	struct wire_op list = {.type = WIRE_OP_KV_LIST,
+			       .prefix = "a/",
+			       .start_after = "a/1",
+			       .limit = 10};
 	struct wire_op status = {.type = WIRE_OP_CLUSTER_STATUS};
 	struct wire_op add = {.type = WIRE_OP_ADD_NODE,
 			      .node = {4, "tcp://127.0.0.1:7140",
-				       "tcp://127.0.0.1:7141", "127.0.0.1:7142"},
+				       "tcp://127.0.0.1:7141",
+				       "127.0.0.1:7142"},
 			      .voter = true};
 	struct wire_op call = {.type = WIRE_OP_SERVICE_CALL,
 			       .service = "sqs",
@@ -64,10 +70,13 @@ int main(int argc, char **argv)
 	uint8_t *cmd;
 	size_t cmd_len;
 	struct wire_bytes b;
-	struct wire_batch batch = {.leader_time_ms = 1000, .leader_id = 1,
-				   .nonce = 9, .commands = &b, .n_commands = 1};
-	struct wire_request r = {.client_id = 7, .seq = 3, .ops = two,
-				 .n_ops = 2};
+	struct wire_batch batch = {.leader_time_ms = 1000,
+				   .leader_id = 1,
+				   .nonce = 9,
+				   .commands = &b,
+				   .n_commands = 1};
+	struct wire_request r = {
+	    .client_id = 7, .seq = 3, .ops = two, .n_ops = 2};
 	void *buf;
 	size_t len;
 	struct fsm f;
@@ -87,6 +96,30 @@ int main(int argc, char **argv)
 	request_seed("add-node", &add, 1);
 	request_seed("service-call", &call, 1);
 	request_seed("two-puts", two, 2);
+	{
+		static const uint8_t piece[] = "STRATUSB\x01\0\0\0`\0\0\0";
+		struct wire_op bb = {.type = WIRE_OP_BACKUP_BEGIN};
+		struct wire_op br = {.type = WIRE_OP_BACKUP_READ,
+				     .backup_id = 0x1234567890abcdefu,
+				     .offset = 4096,
+				     .max_bytes = 65536};
+		struct wire_op rb = {.type = WIRE_OP_RESTORE_BEGIN,
+				     .backup_id = 77,
+				     .total_bytes = 1 << 20,
+				     .force = true};
+		struct wire_op rc = {.type = WIRE_OP_RESTORE_CHUNK,
+				     .backup_id = 77,
+				     .offset = 0,
+				     .data = piece,
+				     .data_len = sizeof piece - 1};
+		struct wire_op rm = {.type = WIRE_OP_RESTORE_COMMIT,
+				     .backup_id = 77};
+		request_seed("backup-begin", &bb, 1);
+		request_seed("backup-read", &br, 1);
+		request_seed("restore-begin", &rb, 1);
+		request_seed("restore-chunk", &rc, 1);
+		request_seed("restore-commit", &rm, 1);
+	}
 
 	/* entries: a plain batch, an lz4 batch, a snapshot */
 	if (wire_request_encode(&r, &cmd, &cmd_len) != 0) {
@@ -117,6 +150,76 @@ int main(int argc, char **argv)
 	free(buf);
 	fsm_close(&f);
 	free(cmd);
+
+	/* entries: a restore in three commands (begin, a chunk of a real
+	 * backup file, commit), and a snapshot taken with a restore staged */
+	{
+		struct backup_header h = {.applied_index = 5, .term = 1};
+		uint8_t *file, *cmds[3];
+		size_t file_len, cmd_lens[3];
+		struct wire_bytes rb[3];
+		struct wire_batch rbatch = {.leader_time_ms = 2000,
+					    .leader_id = 1,
+					    .nonce = 10,
+					    .commands = rb,
+					    .n_commands = 3};
+		void *snap;
+		size_t snap_len;
+
+		fsm_init(&f, 1, NULL, NULL);
+		if (fsm_snapshot(&f, NULL, &snap, &snap_len) != 0 ||
+		    backup_file_build(&h, snap, snap_len, &file, &file_len) !=
+			0) {
+			return 1;
+		}
+		free(snap);
+		struct wire_op ops[3] = {
+		    {.type = WIRE_OP_RESTORE_BEGIN,
+		     .backup_id = 3,
+		     .total_bytes = file_len},
+		    {.type = WIRE_OP_RESTORE_CHUNK,
+		     .backup_id = 3,
+		     .data = file,
+		     .data_len = file_len},
+		    {.type = WIRE_OP_RESTORE_COMMIT, .backup_id = 3}};
+		for (int i = 0; i < 3; i++) {
+			struct wire_request rr = {.client_id = 7,
+						  .seq = (uint64_t)i + 1,
+						  .ops = &ops[i],
+						  .n_ops = 1};
+			if (wire_request_encode(&rr, &cmds[i], &cmd_lens[i]) !=
+			    0) {
+				return 1;
+			}
+			rb[i].data = cmds[i];
+			rb[i].len = cmd_lens[i];
+		}
+		if (wire_batch_encode(&rbatch, SIZE_MAX, NULL, &buf, &len) !=
+		    0) {
+			return 1;
+		}
+		put_file("entry", "restore", buf, len);
+		put_file("backup", "empty-state", file, file_len);
+		free(buf);
+		/* Begin and chunk only: the snapshot holds the staging. */
+		rbatch.n_commands = 2;
+		if (wire_batch_encode(&rbatch, SIZE_MAX, NULL, &buf, &len) !=
+		    0) {
+			return 1;
+		}
+		fsm_apply_entry(&f, buf, len);
+		free(buf);
+		if (fsm_snapshot(&f, NULL, &buf, &len) != 0) {
+			return 1;
+		}
+		put_file("entry", "snapshot-restore-staged", buf, len);
+		free(buf);
+		fsm_close(&f);
+		for (int i = 0; i < 3; i++) {
+			free(cmds[i]);
+		}
+		free(file);
+	}
 
 	/* raft: a pack with one RequestVote */
 	memset(&msg, 0, sizeof msg);

@@ -64,6 +64,11 @@ struct fake {
 	struct wire_node_status status[FAKE_MAX_STATUS];
 	size_t n_status;
 
+	/* Packs: how many arrived; with would_wait_packed every packed call
+	 * is answered WouldWait (as a node answers a packed long poll). */
+	atomic_int n_packs;
+	atomic_bool would_wait_packed;
+
 	pthread_mutex_t mu; /* log and kv */
 	struct fake_log *log;
 	size_t n_log, cap_log;
@@ -199,6 +204,81 @@ static void fake_answer(struct fake *f, const struct wire_request *req,
 		free(items[i]);
 }
 
+static void fake_handle(struct fake *f, const uint8_t *data, size_t size,
+			bool packed, uint8_t **buf, size_t *len);
+
+/* A pack: each packed request answered on its own, in order. */
+static void fake_pack(struct fake *f, const struct wire_request *req,
+		      uint8_t **buf, size_t *len)
+{
+	struct wire_bytes answers[WIRE_MAX_PACKED];
+	struct wire_response resp = {0};
+
+	atomic_fetch_add(&f->n_packs, 1);
+	for (size_t i = 0; i < req->n_packed; i++) {
+		uint8_t *b = NULL;
+		size_t l = 0;
+		fake_handle(f, req->packed[i].data, req->packed[i].len, true,
+			    &b, &l);
+		answers[i].data = b;
+		answers[i].len = l;
+	}
+	resp.packed = answers;
+	resp.n_packed = req->n_packed;
+	assert_int_equal(wire_response_encode(&resp, buf, len), 0);
+	for (size_t i = 0; i < req->n_packed; i++)
+		free((void *)answers[i].data);
+}
+
+/* One request's answer (*buf NULL: none). */
+static void fake_handle(struct fake *f, const uint8_t *data, size_t size,
+			bool packed, uint8_t **buf, size_t *len)
+{
+	struct wire_request req;
+	int rv = wire_request_decode(data, size, &req);
+
+	assert_int_equal(rv, 0);
+	if (req.n_packed > 0) {
+		assert_false(packed);
+		fake_pack(f, &req, buf, len);
+		wire_request_release(&req);
+		return;
+	}
+	if (packed && atomic_load(&f->would_wait_packed)) {
+		assert_int_equal(wire_response_encode_error(WIRE_ERR_WOULD_WAIT,
+							    "alone", 0, "", buf,
+							    len),
+				 0);
+		wire_request_release(&req);
+		return;
+	}
+	pthread_mutex_lock(&f->mu);
+	if (f->n_log == f->cap_log) {
+		f->cap_log = f->cap_log ? 2 * f->cap_log : 64;
+		f->log = realloc(f->log, f->cap_log * sizeof *f->log);
+	}
+	f->log[f->n_log++] = (struct fake_log){
+	    .client_id = req.client_id,
+	    .seq = req.seq,
+	    .n_ops = req.n_ops,
+	    .type = req.n_ops ? req.ops[0].type : WIRE_OP_NONE};
+	pthread_mutex_unlock(&f->mu);
+
+	switch (f->mode) {
+	case FAKE_SILENT:
+		break;
+	case FAKE_GARBAGE:
+		*buf = malloc(16);
+		memset(*buf, 0xff, 16);
+		*len = 16;
+		break;
+	default:
+		fake_answer(f, &req, buf, len);
+		break;
+	}
+	wire_request_release(&req);
+}
+
 static void *fake_main(void *arg)
 {
 	struct fake *f = arg;
@@ -211,39 +291,11 @@ static void *fake_main(void *arg)
 		if (rv != 0)
 			break;
 
-		struct wire_request req;
-		rv = wire_request_decode(nng_msg_body(msg), nng_msg_len(msg),
-					 &req);
-		nng_msg_free(msg);
-		assert_int_equal(rv, 0);
-
-		pthread_mutex_lock(&f->mu);
-		if (f->n_log == f->cap_log) {
-			f->cap_log = f->cap_log ? 2 * f->cap_log : 64;
-			f->log = realloc(f->log, f->cap_log * sizeof *f->log);
-		}
-		f->log[f->n_log++] = (struct fake_log){
-		    .client_id = req.client_id,
-		    .seq = req.seq,
-		    .n_ops = req.n_ops,
-		    .type = req.n_ops ? req.ops[0].type : WIRE_OP_NONE};
-		pthread_mutex_unlock(&f->mu);
-
 		uint8_t *buf = NULL;
 		size_t len = 0;
-		switch (f->mode) {
-		case FAKE_SILENT:
-			break;
-		case FAKE_GARBAGE:
-			buf = malloc(16);
-			memset(buf, 0xff, 16);
-			len = 16;
-			break;
-		default:
-			fake_answer(f, &req, &buf, &len);
-			break;
-		}
-		wire_request_release(&req);
+		fake_handle(f, nng_msg_body(msg), nng_msg_len(msg), false, &buf,
+			    &len);
+		nng_msg_free(msg);
 		if (buf != NULL) {
 			nng_send(f->sock, buf, len, 0);
 			free(buf);
@@ -576,6 +628,18 @@ static void test_async_many(void **state)
 	assert_int_equal(a.failed, 0);
 	assert_int_equal(fake_n_log(&f), 1000);
 	assert_int_equal(f.n_kv, 1000);
+	/* With that many in flight most went in packs, each call with its
+	 * own seq (1..1000, each once). */
+	assert_true(atomic_load(&f.n_packs) > 0);
+	assert_true(atomic_load(&f.n_packs) < 1000);
+	{
+		bool seen[1001] = {false};
+		for (size_t i = 0; i < f.n_log; i++) {
+			assert_true(f.log[i].seq >= 1 && f.log[i].seq <= 1000);
+			assert_false(seen[f.log[i].seq]);
+			seen[f.log[i].seq] = true;
+		}
+	}
 	st_client_free(c);
 
 	st_options o = fast;
@@ -590,6 +654,35 @@ static void test_async_many(void **state)
 		    st_kv_put_async(c, "k", "v", 1, async_done, &a), 0);
 	async_wait(&a, 200);
 	assert_int_equal(a.ok, 200);
+	st_client_free(c);
+	fake_stop(&f);
+}
+
+/* A node answers WouldWait for a packed call it would park: the client
+ * sends that call again on its own, and it completes. */
+static void test_pack_would_wait(void **state)
+{
+	struct fake f;
+	st_error err;
+	struct async_count a = {.mu = PTHREAD_MUTEX_INITIALIZER,
+				.cv = PTHREAD_COND_INITIALIZER};
+	(void)state;
+	fake_start(&f, FAKE_KV);
+	atomic_store(&f.would_wait_packed, true);
+	st_client *c = st_client_new(f.url, &fast, &err);
+	assert_non_null(c);
+	for (int i = 0; i < 300; i++) {
+		char key[32];
+		snprintf(key, sizeof key, "key-%04d", i);
+		assert_int_equal(
+		    st_kv_put_async(c, key, key, strlen(key), async_done, &a),
+		    0);
+	}
+	async_wait(&a, 300);
+	assert_int_equal(a.ok, 300);
+	assert_int_equal(a.failed, 0);
+	assert_true(atomic_load(&f.n_packs) > 0);
+	assert_int_equal(f.n_kv, 300); /* every call applied, alone */
 	st_client_free(c);
 	fake_stop(&f);
 }
@@ -770,6 +863,7 @@ int main(void)
 	    cmocka_unit_test(test_timeout),
 	    cmocka_unit_test(test_connection_refused),
 	    cmocka_unit_test(test_async_many),
+	    cmocka_unit_test(test_pack_would_wait),
 	    cmocka_unit_test(test_bad_replies),
 	    cmocka_unit_test(test_limits_and_close),
 	    cmocka_unit_test(test_cluster_status),

@@ -789,8 +789,8 @@ static int run_cli(st_client *c, char *out, size_t out_size, char *errb,
 /* The CLI end to end against the fake: --queue-name is resolved with
  * GetQueueUrl first; the response document is printed with a 4-space
  * indent; an empty response prints nothing; a service error is an Error
- * object on stderr with exit status 1; a usage error sends nothing and
- * exits 2. */
+ * object on stderr with exit status 254; a usage error sends nothing and
+ * exits 252; no answer exits 255 (the AWS CLI v2's return codes). */
 static void test_cli_run(void **state)
 {
 	struct fake f;
@@ -827,7 +827,7 @@ static void test_cli_run(void **state)
 		    "The specified queue does not exist.");
 	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
 				 "get-queue-url", "--queue-name", "nope", NULL),
-			 1);
+			 254);
 	assert_string_equal(out, "");
 	json_t *e = json_loads(errb, 0, NULL);
 	assert_non_null(e);
@@ -839,11 +839,44 @@ static void test_cli_run(void **state)
 	size_t before = fake_n_log(&f);
 	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
 				 "send-message", "--queue-url", "u", NULL),
-			 2);
+			 252);
 	assert_non_null(strstr(errb, "--message-body is required"));
 	assert_int_equal(fake_n_log(&f), before);
-	st_client_free(c);
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "no-such-operation", NULL),
+			 252);
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "list-queues", "--output", "yaml", NULL),
+			 252);
+	assert_int_equal(fake_n_log(&f), before);
+
+	/* --output text: the AWS CLI's tab-separated lines. */
+	fake_script(&f,
+		    "{\"Messages\":[{\"Body\":\"hi\",\"MessageId\":\"m1\","
+		    "\"Attributes\":{\"SentTimestamp\":\"5\"}},"
+		    "{\"Body\":\"yo\",\"MD5OfBody\":\"x\",\"MessageId\":"
+		    "\"m2\"}]}",
+		    0, NULL, NULL);
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "receive-message", "--output", "text",
+				 "--queue-url", "u", NULL),
+			 0);
+	assert_string_equal(out, "MESSAGES\thi\t\tm1\n"
+				 "ATTRIBUTES\t5\n"
+				 "MESSAGES\tyo\tx\tm2\n");
+	fake_script(&f, "{\"QueueUrls\":[\"a\",\"b\"],\"NextToken\":\"t\"}", 0,
+		    NULL, NULL);
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "list-queues", "--output=text", NULL),
+			 0);
+	assert_string_equal(out, "t\nQUEUEURLS\ta\tb\n");
+
+	/* No answer at all: 255. */
 	fake_stop(&f);
+	assert_int_equal(
+	    run_cli(c, out, sizeof out, errb, sizeof errb, "list-queues", NULL),
+	    255);
+	st_client_free(c);
 }
 
 /* The shorthand parser: nesting, lists, quotes, integer keys, errors. */

@@ -173,7 +173,8 @@ static const char full_json[] =
     "            \"snapshot_threshold\": 1000, \"snapshot_trailing\": 0 },\n"
     "  \"limits\": { \"max_request_bytes\": 1048576, \"max_batch_commands\": "
     "128,\n"
-    "              \"max_batch_bytes\": 2097152, \"max_connections\": 64 },\n"
+    "              \"max_batch_bytes\": 2097152, \"max_connections\": 64,\n"
+    "              \"max_state_bytes\": 1073741824 },\n"
     "  \"tls\": { \"ca\": \"/etc/stratus/ca.pem\", \"cert\": "
     "\"/etc/stratus/node2.pem\",\n"
     "           \"key\": \"/etc/stratus/node2.key\" },\n"
@@ -204,10 +205,13 @@ static void test_defaults(void **state)
 	assert_int_equal(c.install_snapshot_timeout_ms, 5000);
 	assert_int_equal(c.snapshot_threshold, 8192);
 	assert_int_equal(c.snapshot_trailing, 2048);
+	assert_int_equal(c.segment_bytes, 0);
+	assert_int_equal(c.slow_disk_ms, 500);
 	assert_int_equal(c.max_request_bytes, 4 * 1024 * 1024);
 	assert_int_equal(c.max_batch_commands, 4096);
 	assert_int_equal(c.max_batch_bytes, 4 * 1024 * 1024);
 	assert_int_equal(c.max_connections, 1024);
+	assert_int_equal(c.max_state_bytes, 0); /* automatic */
 	assert_int_equal(c.log_level, LOGLEVEL_INFO);
 	/* Defaults alone are not a usable node: the id is missing. */
 	assert_int_equal(config_validate(&c, err, sizeof err), -1);
@@ -253,6 +257,7 @@ static void test_full_file(void **state)
 	assert_int_equal(c.max_batch_commands, 128);
 	assert_int_equal(c.max_batch_bytes, 2097152);
 	assert_int_equal(c.max_connections, 64);
+	assert_int_equal(c.max_state_bytes, 1073741824);
 	assert_int_equal(c.log_level, LOGLEVEL_DEBUG);
 	assert_string_equal(c.tls_ca, "/etc/stratus/ca.pem");
 	assert_string_equal(c.tls_cert, "/etc/stratus/node2.pem");
@@ -545,8 +550,8 @@ static void test_every_flag(void **state)
 		  "--snapshot-threshold", "99", "--snapshot-trailing", "9",
 		  "--max-request-bytes", "999", "--max-batch-commands", "8",
 		  "--max-batch-bytes", "888", "--max-connections", "7",
-		  "--region", "ap-south-2", "--account-id", "111122223333",
-		  "--log-level", "warn"),
+		  "--max-state-bytes", "5000000", "--region", "ap-south-2",
+		  "--account-id", "111122223333", "--log-level", "warn"),
 	    0);
 	assert_false(help);
 	assert_int_equal(c.node_id, 3);
@@ -573,6 +578,7 @@ static void test_every_flag(void **state)
 	assert_int_equal(c.max_batch_commands, 8);
 	assert_int_equal(c.max_batch_bytes, 888);
 	assert_int_equal(c.max_connections, 7);
+	assert_int_equal(c.max_state_bytes, 5000000);
 	assert_string_equal(c.region, "ap-south-2");
 	assert_string_equal(c.account_id, "111122223333");
 	assert_int_equal(c.log_level, LOGLEVEL_WARN);
@@ -865,6 +871,33 @@ static void test_validate_ok(void **state)
 	assert_int_equal(config_validate(&c, err, sizeof err), 0);
 }
 
+/* A raft_uv segment must hold the biggest entry: a multiple of 4096 of at
+ * least max(max_batch_bytes, max_request_bytes) + 64 KiB, or 0. */
+static void test_validate_segment_bytes(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERRMSG_SIZE] = "";
+
+	(void)state;
+	valid_config(&c);
+	c.max_batch_bytes = 262144;
+	c.max_request_bytes = 262144;
+	c.segment_bytes = 1048576;
+	assert_int_equal(config_validate(&c, err, sizeof err), 0);
+	c.segment_bytes = 262144 + 65536;
+	assert_int_equal(config_validate(&c, err, sizeof err), 0);
+	c.segment_bytes = 262144 + 65536 - 4096; /* too small for an entry */
+	assert_int_not_equal(config_validate(&c, err, sizeof err), 0);
+	assert_non_null(strstr(err, "segment_bytes (323584)"));
+	c.segment_bytes = 1048576 + 1; /* not a multiple of 4096 */
+	assert_int_not_equal(config_validate(&c, err, sizeof err), 0);
+	c.segment_bytes = 1048576;
+	c.max_request_bytes = 4 * 1024 * 1024; /* a request is an entry too */
+	assert_int_not_equal(config_validate(&c, err, sizeof err), 0);
+	c.segment_bytes = 0; /* raft_uv's default */
+	assert_int_equal(config_validate(&c, err, sizeof err), 0);
+}
+
 static void test_validate_failures(void **state)
 {
 	static const struct {
@@ -1011,6 +1044,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_validate_segment_bytes),
 	    cmocka_unit_test(test_full_file),
 	    cmocka_unit_test(test_partial_file_keeps_defaults),
 	    cmocka_unit_test(test_file_peers_replace),

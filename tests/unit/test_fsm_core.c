@@ -760,10 +760,82 @@ static void test_service_calls(void **state)
 	    ((struct counter *)fsm_find_service(&g, "counter")->state)->total,
 	    8);
 	assert_int_equal(fsm_digest(&g), fsm_digest(&f));
+	fsm_close(&g);
+
+	/* The asynchronous path: services serialize in a forked child, so
+	 * the snapshot holds the state at capture time even though the
+	 * state changes before the worker collects it. */
+	{
+		struct raft_buffer *bufs = NULL;
+		unsigned n_bufs = 0;
+		uint64_t digest_at_capture = fsm_digest(&f);
+
+		assert_int_equal(
+		    f.raft_fsm.snapshot(&f.raft_fsm, &bufs, &n_bufs), 0);
+		assert_non_null(f.capture);
+		op = call_op("Add", "{\"N\": 100}", "{\"Nonce\":2}");
+		c = command(1, 7, &op, 1);
+		apply(&f, 17, NODE_ID, 10, &c, 1);
+		assert_int_equal(
+		    ((struct counter *)fsm_find_service(&f, "counter")->state)
+			->total,
+		    108);
+		assert_int_equal(
+		    f.raft_fsm.snapshot_async(&f.raft_fsm, &bufs, &n_bufs), 0);
+		assert_int_equal(fsm_init(&g, 2, NULL, NULL), 0);
+		assert_int_equal(fsm_add_service(&g, counter_new()), 0);
+		assert_int_equal(fsm_restore(&g, bufs[0].base, bufs[0].len), 0);
+		assert_int_equal(
+		    ((struct counter *)fsm_find_service(&g, "counter")->state)
+			->total,
+		    8);
+		assert_int_equal(fsm_digest(&g), digest_at_capture);
+		assert_int_equal(
+		    f.raft_fsm.snapshot_finalize(&f.raft_fsm, &bufs, &n_bufs),
+		    0);
+		assert_null(f.capture);
+		fsm_close(&g);
+	}
 
 	sink_reset(&sink);
 	fsm_close(&f);
-	fsm_close(&g);
+}
+
+/* The memory budget's inputs: fsm_state_bytes follows kv puts and
+ * deletes (and stored responses); fsm_op_growth is positive for a put and
+ * a growing service write, 0 for a delete. */
+static void test_state_bytes(void **state)
+{
+	struct fsm f;
+	struct sink sink = {0};
+	char value[1000];
+	struct wire_op del = {.type = WIRE_OP_KV_DELETE, .key = "big"};
+	struct wire_op op;
+	struct wire_bytes c;
+	size_t empty, full;
+	(void)state;
+
+	assert_int_equal(fsm_init(&f, NODE_ID, sink_cb, &sink), 0);
+	assert_int_equal(fsm_add_service(&f, counter_new()), 0);
+	empty = fsm_state_bytes(&f);
+	memset(value, 'v', sizeof value - 1);
+	value[sizeof value - 1] = '\0';
+	op = put("big", value);
+	assert_true(fsm_op_growth(&f, &op) >= 3 + 999);
+	assert_int_equal(fsm_op_growth(&f, &del), 0);
+	put_one(&f, 1, 1, "big", value, 10);
+	full = fsm_state_bytes(&f);
+	assert_true(full >= empty + 3 + 999);
+	c = command(1, 2, &del, 1);
+	apply(&f, 11, 99, 2, &c, 1);
+	/* the value is gone (stored responses are not counted) */
+	assert_int_equal(fsm_state_bytes(&f), empty);
+	/* A service write with no action_grows hook may grow the state;
+	 * a read does not. */
+	op = call_op("Add", "{\"N\": 5}", NULL);
+	assert_int_equal(fsm_op_growth(&f, &op), strlen("{\"N\": 5}") + 1);
+	sink_reset(&sink);
+	fsm_close(&f);
 }
 
 int main(void)
@@ -779,6 +851,7 @@ int main(void)
 	    cmocka_unit_test(test_kv_list_pages_fit_a_response),
 	    cmocka_unit_test(test_malformed_entries),
 	    cmocka_unit_test(test_service_calls),
+	    cmocka_unit_test(test_state_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -435,6 +435,276 @@ static void test_delete_get_list(void **state)
 	ok(f, "CreateQueue", "{\"QueueName\":\"a1\"}", T0 + 60000);
 }
 
+/* Each queue's msg_bytes (kept by insert / unlink) equals the sum of its
+ * messages' sizes: the memory budget's count does not drift. */
+static void check_msg_bytes(struct fx *f)
+{
+	const struct sqs_state *st = f->svc->state;
+	size_t i;
+
+	for (i = 0; i < st->n_queues; i++) {
+		const struct sqs_queue *q = st->queues[i];
+		const struct sqs_msg *m;
+		size_t sum = 0;
+
+		for (m = q->head; m != NULL; m = m->next) {
+			sum += sqs_msg_size(m);
+		}
+		assert_int_equal(q->msg_bytes, sum);
+	}
+}
+
+/* state_bytes follows messages in and out, with their attributes; only
+ * the writes that add data count as growing (the memory budget refuses
+ * those, never deletes or receives). */
+static void test_state_bytes(void **state)
+{
+	struct fx *f = *state;
+	char in[4096], body[2001];
+	size_t empty, full;
+	json_t *m;
+	uint8_t *buf;
+	size_t len;
+	static const struct {
+		const char *action;
+		bool grows;
+	} kinds[] = {
+	    {"CreateQueue", true},
+	    {"SendMessage", true},
+	    {"SendMessageBatch", true},
+	    {"SetQueueAttributes", true},
+	    {"TagQueue", true},
+	    {"ReceiveMessage", false},
+	    {"DeleteMessage", false},
+	    {"DeleteMessageBatch", false},
+	    {"ChangeMessageVisibility", false},
+	    {"PurgeQueue", false},
+	    {"DeleteQueue", false},
+	    {"UntagQueue", false},
+	    {"StartMessageMoveTask", false},
+	    {"CancelMessageMoveTask", false},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		assert_int_equal(f->svc->action_grows(kinds[i].action),
+				 kinds[i].grows);
+	}
+	ok(f, "CreateQueue", "{\"QueueName\":\"b\"}", T0);
+	empty = f->svc->state_bytes(f->svc->state);
+	assert_true(empty > 0);
+	memset(body, 'x', 2000);
+	body[2000] = '\0';
+	snprintf(in, sizeof in,
+		 "{\"QueueUrl\":\"" URL "b\",\"MessageBody\":\"%s\","
+		 "\"MessageAttributes\":{\"color\":{\"DataType\":\"String\","
+		 "\"StringValue\":\"%.500s\"}}}",
+		 body, body);
+	ok(f, "SendMessage", in, T0);
+	ok(f, "SendMessage", in, T0);
+	full = f->svc->state_bytes(f->svc->state);
+	assert_true(full >= empty + 2 * 2500);
+	check_msg_bytes(f);
+	/* A snapshot round trip counts the same. */
+	assert_int_equal(f->svc->snapshot(f->svc->state, &buf, &len), 0);
+	assert_int_equal(f->svc->restore(f->svc->state, buf, len), 0);
+	free(buf);
+	assert_int_equal(f->svc->state_bytes(f->svc->state), full);
+	m = recv_n(f, "b", 10, T0 + 1);
+	assert_int_equal(json_array_size(m), 2);
+	snprintf(in, sizeof in,
+		 "{\"QueueUrl\":\"" URL "b\",\"ReceiptHandle\":\"%s\"}",
+		 sget(json_array_get(m, 0), "ReceiptHandle"));
+	ok(f, "DeleteMessage", in, T0 + 2);
+	assert_true(f->svc->state_bytes(f->svc->state) < full);
+	check_msg_bytes(f);
+	ok(f, "PurgeQueue", "{\"QueueUrl\":\"" URL "b\"}", T0 + 3);
+	assert_int_equal(f->svc->state_bytes(f->svc->state), empty);
+	check_msg_bytes(f);
+}
+
+/* SetQueueAttributes on queue "e" with one attributes object (JSON). */
+static enum service_status set_e(struct fx *f, const char *attrs, uint64_t now)
+{
+	char in[1024];
+
+	snprintf(in, sizeof in, "{\"QueueUrl\":\"" URL "e\",\"Attributes\":%s}",
+		 attrs);
+	return call(f, "SetQueueAttributes", in, now);
+}
+
+static json_t *all_attrs(struct fx *f, const char *q, uint64_t now)
+{
+	char in[256];
+
+	snprintf(in, sizeof in,
+		 "{\"QueueUrl\":\"" URL "%s\",\"AttributeNames\":[\"All\"]}",
+		 q);
+	ok(f, "GetQueueAttributes", in, now);
+	return json_object_get(f->out, "Attributes");
+}
+
+/* Policy, KmsMasterKeyId, KmsDataKeyReusePeriodSeconds and
+ * SqsManagedSseEnabled are validated, stored, returned, compared by
+ * CreateQueue and kept by snapshots. */
+static void test_sse_policy_attrs(void **state)
+{
+	struct fx *f = *state;
+	static const char policy[] =
+	    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+	    "\"Allow\",\"Principal\":\"*\",\"Action\":\"sqs:SendMessage\","
+	    "\"Resource\":\"arn:aws:sqs:us-east-1:000000000000:e\"}]}";
+	json_t *a, *pol;
+	char *pj;
+	uint8_t *buf;
+	size_t len;
+	uint64_t d;
+	char in[1024];
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"e\"}", T0);
+	a = all_attrs(f, "e", T0);
+	assert_string_equal(sget(a, "SqsManagedSseEnabled"), "true");
+	assert_null(json_object_get(a, "KmsMasterKeyId"));
+	assert_null(json_object_get(a, "KmsDataKeyReusePeriodSeconds"));
+	assert_null(json_object_get(a, "Policy"));
+
+	/* SSE-KMS: the key is stored, the reuse period defaults to 300,
+	 * SSE-SQS goes off. */
+	assert_int_equal(set_e(f, "{\"KmsMasterKeyId\":\"alias/aws/sqs\"}", T0),
+			 SERVICE_OK);
+	a = all_attrs(f, "e", T0);
+	assert_string_equal(sget(a, "KmsMasterKeyId"), "alias/aws/sqs");
+	assert_string_equal(sget(a, "KmsDataKeyReusePeriodSeconds"), "300");
+	assert_string_equal(sget(a, "SqsManagedSseEnabled"), "false");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"KmsDataKeyReusePeriodSeconds\":\"59\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"KmsDataKeyReusePeriodSeconds\":\"86401\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"KmsDataKeyReusePeriodSeconds\":\"soon\"}}",
+	    T0, "InvalidAttributeValue");
+	assert_int_equal(
+	    set_e(f, "{\"KmsDataKeyReusePeriodSeconds\":\"86400\"}", T0 + 1),
+	    SERVICE_OK);
+	assert_string_equal(
+	    sget(all_attrs(f, "e", T0 + 1), "KmsDataKeyReusePeriodSeconds"),
+	    "86400");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"KmsMasterKeyId\":\"k\",\"SqsManagedSseEnabled\":\"true\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"SqsManagedSseEnabled\":\"maybe\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"KmsMasterKeyId\":\"bad key\"}}",
+	    T0, "InvalidAttributeValue");
+	/* The failed requests changed nothing. */
+	assert_string_equal(sget(all_attrs(f, "e", T0 + 1), "KmsMasterKeyId"),
+			    "alias/aws/sqs");
+	/* Back to SSE-SQS: the KMS key goes. */
+	assert_int_equal(
+	    set_e(f, "{\"SqsManagedSseEnabled\":\"true\"}", T0 + 2),
+	    SERVICE_OK);
+	a = all_attrs(f, "e", T0 + 2);
+	assert_string_equal(sget(a, "SqsManagedSseEnabled"), "true");
+	assert_null(json_object_get(a, "KmsMasterKeyId"));
+	assert_int_equal(set_e(f, "{\"SqsManagedSseEnabled\":false}", T0 + 2),
+			 SERVICE_OK);
+	assert_string_equal(
+	    sget(all_attrs(f, "e", T0 + 2), "SqsManagedSseEnabled"), "false");
+
+	/* Policy: a JSON object with a Statement, returned as given. */
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{"
+	    "\"Policy\":\"not json\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{\"Policy\":\"{}\"}}",
+	    T0, "InvalidAttributeValue");
+	err(f, "SetQueueAttributes",
+	    "{\"QueueUrl\":\"" URL "e\",\"Attributes\":{\"Policy\":"
+	    "\"[1]\"}}",
+	    T0, "InvalidAttributeValue");
+	pol = json_pack("{s:s,s:{s:s}}", "QueueUrl", URL "e", "Attributes",
+			"Policy", policy);
+	pj = json_dumps(pol, JSON_COMPACT);
+	ok(f, "SetQueueAttributes", pj, T0 + 3);
+	assert_string_equal(sget(all_attrs(f, "e", T0 + 3), "Policy"), policy);
+	snprintf(in, sizeof in,
+		 "{\"QueueUrl\":\"" URL "e\",\"AttributeNames\":[\"Policy\"]}");
+	ok(f, "GetQueueAttributes", in, T0 + 3);
+	assert_int_equal(
+	    json_object_size(json_object_get(f->out, "Attributes")), 1);
+	/* CreateQueue of an existing name compares these too. */
+	err(f, "CreateQueue",
+	    "{\"QueueName\":\"e\",\"Attributes\":{\"SqsManagedSseEnabled\":"
+	    "\"false\"}}",
+	    T0 + 4, "QueueAlreadyExists");
+	/* A new queue with a KMS key gets no SSE-SQS. */
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"k\",\"Attributes\":{\"KmsMasterKeyId\":"
+	   "\"arn:aws:kms:us-east-1:000000000000:key/1234\","
+	   "\"KmsDataKeyReusePeriodSeconds\":\"60\"}}",
+	   T0 + 4);
+	a = all_attrs(f, "k", T0 + 4);
+	assert_string_equal(sget(a, "SqsManagedSseEnabled"), "false");
+	assert_string_equal(sget(a, "KmsDataKeyReusePeriodSeconds"), "60");
+	/* Snapshots keep them. */
+	d = f->svc->digest(f->svc->state);
+	assert_int_equal(f->svc->snapshot(f->svc->state, &buf, &len), 0);
+	assert_memory_equal(buf, "SQS3", 4);
+	assert_int_equal(f->svc->restore(f->svc->state, buf, len), 0);
+	free(buf);
+	assert_true(f->svc->digest(f->svc->state) == d);
+	assert_string_equal(sget(all_attrs(f, "e", T0 + 5), "Policy"), policy);
+	assert_string_equal(
+	    sget(all_attrs(f, "k", T0 + 5), "KmsDataKeyReusePeriodSeconds"),
+	    "60");
+	/* "" removes a Policy. */
+	json_object_set_new(json_object_get(pol, "Attributes"), "Policy",
+			    json_string(""));
+	free(pj);
+	pj = json_dumps(pol, JSON_COMPACT);
+	ok(f, "SetQueueAttributes", pj, T0 + 6);
+	assert_null(json_object_get(all_attrs(f, "e", T0 + 6), "Policy"));
+	free(pj);
+	json_decref(pol);
+}
+
+/* An SQS2 snapshot (before these attributes were stored) restores, and
+ * its queues read SqsManagedSseEnabled false, as they did then. */
+static void test_sse_old_snapshot(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *buf;
+	size_t len, off, url_len;
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"e\"}", T0);
+	assert_int_equal(f->svc->snapshot(f->svc->state, &buf, &len), 0);
+	/* "SQS3", 0 deleted, 1 queue, name "e", fifo, url, 5 u64, 5 u32,
+	 * 3 u8, no redrive policies: then the 7 bytes SQS3 added. */
+	off = 4 + 4 + 4 + (4 + 1) + 1;
+	url_len = buf[off] | (size_t)buf[off + 1] << 8;
+	off += 4 + url_len + 5 * 8 + 5 * 4 + 3 + 1 + 1;
+	assert_int_equal(buf[off], 0);	   /* no policy */
+	assert_int_equal(buf[off + 1], 0); /* no KMS key */
+	assert_int_equal(buf[off + 6], 1); /* SSE-SQS */
+	memmove(buf + off, buf + off + 7, len - off - 7);
+	memcpy(buf, "SQS2", 4);
+	assert_int_equal(f->svc->restore(f->svc->state, buf, len - 7), 0);
+	free(buf);
+	assert_string_equal(
+	    sget(all_attrs(f, "e", T0 + 1), "SqsManagedSseEnabled"), "false");
+}
+
 static void test_attributes(void **state)
 {
 	struct fx *f = *state;
@@ -1394,7 +1664,8 @@ static void test_restore_garbage(void **state)
 		    {"SQS1\0\0\0\0\x01\0\0\0\xff\xff\xff\x7f", 16},
 		    {"SQS1\0\0\0\0\x01\0\0\0\x01\0\0\0q\x05", 18},
 		    {"SQS1\0\0\0\0\0\0\0\0junk", 16},
-		    {"SQS2\0\0\0\0\0\0\0\0", 12},
+		    {"SQS9\0\0\0\0\0\0\0\0", 12},
+		    {"SQS2\0\0\0\0\0\0\0\0x", 13},
 		    {"{\"v\":1}", 7},
 		    {"", 0},
 		};
@@ -1406,10 +1677,18 @@ static void test_restore_garbage(void **state)
 			    -1);
 		}
 		assert_true(b.svc->digest(b.svc->state) == d0);
-		/* The empty state is valid. */
+		/* The empty state is valid, in both versions. */
 		assert_int_equal(
 		    b.svc->restore(b.svc->state,
 				   (const uint8_t *)"SQS1\0\0\0\0\0\0\0\0", 12),
+		    0);
+		assert_int_equal(
+		    b.svc->restore(b.svc->state,
+				   (const uint8_t *)"SQS2\0\0\0\0\0\0\0\0", 12),
+		    0);
+		assert_int_equal(
+		    b.svc->restore(b.svc->state,
+				   (const uint8_t *)"SQS3\0\0\0\0\0\0\0\0", 12),
 		    0);
 	}
 	free(buf);
@@ -1658,6 +1937,7 @@ static void test_model(void **state)
 	assert_true(received > 500);
 	assert_true(deleted > 100);
 	assert_true(changed > 10);
+	check_msg_bytes(f);
 	free(md);
 }
 
@@ -1736,10 +2016,99 @@ static void test_fifo_delay_no_block(void **state)
 	assert_string_equal(sget(json_array_get(m, 0), "Body"), "late");
 }
 
+/* The leader's tick (service.h): collect the steps it emits at now and
+ * apply them (after the tick: it must not see its own changes). Returns
+ * the number of steps and sets *next to the time it asked for. */
+struct steps {
+	json_t *list; /* [[action, input], ...] */
+};
+
+static void collect_step(void *ctx, const char *service, const char *action,
+			 const json_t *input)
+{
+	struct steps *s = ctx;
+
+	assert_string_equal(service, "sqs");
+	json_array_append_new(s->list,
+			      json_pack("[s,O]", action, (json_t *)input));
+}
+
+static size_t tick_at(struct fx *f, uint64_t now, uint64_t *next)
+{
+	struct steps s = {json_array()};
+	uint64_t at = f->svc->tick(f->svc->state, now, collect_step, &s);
+	size_t i, n = json_array_size(s.list);
+
+	for (i = 0; i < n; i++) {
+		json_t *st = json_array_get(s.list, i);
+		const char *action = json_string_value(json_array_get(st, 0));
+		json_t *ctx = json_object();
+
+		assert_int_equal(f->svc->action_kind(action),
+				 SERVICE_ACTION_INTERNAL);
+		fx_reset(f);
+		assert_int_equal(f->svc->apply(f->svc->state, action,
+					       json_array_get(st, 1), ctx, now,
+					       &f->r),
+				 SERVICE_OK);
+		json_decref(f->r.output);
+		f->r.output = NULL;
+		json_decref(ctx);
+	}
+	json_decref(s.list);
+	if (next != NULL) {
+		*next = at;
+	}
+	return n;
+}
+
+/* The newest task of queue q ("dl" unless told) as ListMessageMoveTasks
+ * shows it (borrowed from f->out). */
+static json_t *newest_task(struct fx *f, const char *q, uint64_t now)
+{
+	char in[256];
+
+	snprintf(in, sizeof in,
+		 "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:%s\"}",
+		 q);
+	ok(f, "ListMessageMoveTasks", in, now);
+	return json_array_get(json_object_get(f->out, "Results"), 0);
+}
+
+static json_int_t iget(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	if (!json_is_integer(v)) {
+		fail_msg("no integer %s", k);
+	}
+	return json_integer_value(v);
+}
+
+/* A DLQ "dl" (of "src") holding n messages sent to it directly, and an
+ * empty "other". */
+static void move_fixture(struct fx *f, int n)
+{
+	char body[32];
+	int i;
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"dl\"}", T0);
+	ok(f, "CreateQueue", "{\"QueueName\":\"other\"}", T0);
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"src\",\"Attributes\":{\"RedrivePolicy\":\"{"
+	   "\\\"deadLetterTargetArn\\\":\\\"arn:aws:sqs:us-east-1:"
+	   "000000000000:dl\\\",\\\"maxReceiveCount\\\":1}\"}}",
+	   T0);
+	for (i = 0; i < n; i++) {
+		snprintf(body, sizeof body, "m%d", i);
+		send_body(f, "dl", body, T0);
+	}
+}
+
 static void test_move_tasks(void **state)
 {
 	struct fx *f = *state;
-	json_t *m, *res;
+	json_t *m, *res, *t;
 	uint8_t *buf;
 	size_t len;
 	uint64_t d;
@@ -1770,15 +2139,27 @@ static void test_move_tasks(void **state)
 	    "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
 	    "\"MaxNumberOfMessagesPerSecond\":501}",
 	    T0 + 2, "InvalidParameterValue");
-	/* Back to the origin, with a fresh receive count. */
+	/* Back to the origin, with a fresh receive count — over time, not
+	 * inside the start. */
+	f->wakes.n = 0;
 	ok(f, "StartMessageMoveTask",
 	   "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
 	   "\"MaxNumberOfMessagesPerSecond\":50}",
 	   T0 + 3);
 	assert_int_equal(strlen(sget(f->out, "TaskHandle")), 32);
 	assert_string_equal(
-	    qattr(f, "dl", "ApproximateNumberOfMessages", T0 + 3), "0");
-	m = recv_n(f, "src", 10, T0 + 4);
+	    qattr(f, "dl", "ApproximateNumberOfMessages", T0 + 3), "2");
+	t = newest_task(f, "dl", T0 + 3);
+	assert_string_equal(sget(t, "Status"), "RUNNING");
+	assert_int_equal(strlen(sget(t, "TaskHandle")), 32);
+	assert_int_equal(iget(t, "ApproximateNumberOfMessagesToMove"), 2);
+	assert_int_equal(iget(t, "ApproximateNumberOfMessagesMoved"), 0);
+	assert_int_equal(iget(t, "MaxNumberOfMessagesPerSecond"), 50);
+	/* 50/s: one message per 20 ms; a second later both have moved. */
+	assert_int_equal(tick_at(f, T0 + 1003, NULL), 1);
+	assert_string_equal(
+	    qattr(f, "dl", "ApproximateNumberOfMessages", T0 + 1003), "0");
+	m = recv_n(f, "src", 10, T0 + 1004);
 	assert_int_equal(json_array_size(m), 2);
 	assert_string_equal(
 	    sget(json_object_get(json_array_get(m, 0), "Attributes"),
@@ -1787,24 +2168,28 @@ static void test_move_tasks(void **state)
 	ok(f, "ListMessageMoveTasks",
 	   "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
 	   "\"MaxResults\":10}",
-	   T0 + 5);
+	   T0 + 1005);
 	res = json_object_get(f->out, "Results");
 	assert_int_equal(json_array_size(res), 1);
 	assert_string_equal(sget(json_array_get(res, 0), "Status"),
 			    "COMPLETED");
+	assert_null(json_object_get(json_array_get(res, 0), "TaskHandle"));
 	assert_int_equal(
-	    json_integer_value(json_object_get(
-		json_array_get(res, 0), "ApproximateNumberOfMessagesMoved")),
+	    iget(json_array_get(res, 0), "ApproximateNumberOfMessagesMoved"),
 	    2);
+	/* Nothing runs: the tick emits nothing and asks for nothing. */
+	assert_int_equal(tick_at(f, T0 + 1006, &d), 0);
+	assert_true(d == 0);
 	/* To an explicit destination. */
-	assert_null(recv_n(f, "src", 10, T0 + 5)); /* to the DLQ again */
+	assert_null(recv_n(f, "src", 10, T0 + 1005)); /* to the DLQ again */
 	ok(f, "StartMessageMoveTask",
 	   "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
 	   "\"DestinationArn\":\"arn:aws:sqs:us-east-1:000000000000:other\"}",
-	   T0 + 6);
+	   T0 + 1006);
+	assert_int_equal(tick_at(f, T0 + 1006, NULL), 1);
 	assert_string_equal(
-	    qattr(f, "other", "ApproximateNumberOfMessages", T0 + 6), "2");
-	err(f, "CancelMessageMoveTask", "{\"TaskHandle\":\"x\"}", T0 + 7,
+	    qattr(f, "other", "ApproximateNumberOfMessages", T0 + 1006), "2");
+	err(f, "CancelMessageMoveTask", "{\"TaskHandle\":\"x\"}", T0 + 1007,
 	    "ResourceNotFoundException");
 	/* Tasks and origins survive a snapshot. */
 	d = f->svc->digest(f->svc->state);
@@ -1815,9 +2200,164 @@ static void test_move_tasks(void **state)
 	ok(f, "ListMessageMoveTasks",
 	   "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
 	   "\"MaxResults\":10}",
-	   T0 + 8);
+	   T0 + 1008);
 	assert_int_equal(json_array_size(json_object_get(f->out, "Results")),
 			 2);
+}
+
+/* MaxNumberOfMessagesPerSecond paces a task; one running task per source;
+ * repeated steps move nothing extra; cancel stops it; a restored replica
+ * (a new leader) continues it. */
+static void test_move_pacing(void **state)
+{
+	struct fx *f = *state;
+	struct service *other;
+	struct wakes w2 = {0};
+	json_t *t;
+	char handle[33], in[128];
+	uint64_t now, next = 0, moved_before;
+	uint8_t *buf;
+	size_t len;
+	int i;
+
+	move_fixture(f, 100);
+	ok(f, "StartMessageMoveTask",
+	   "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
+	   "\"DestinationArn\":\"arn:aws:sqs:us-east-1:000000000000:other\","
+	   "\"MaxNumberOfMessagesPerSecond\":10}",
+	   T0);
+	snprintf(handle, sizeof handle, "%s", sget(f->out, "TaskHandle"));
+	err(f, "StartMessageMoveTask",
+	    "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\"}", T0,
+	    "InvalidParameterValue");
+	/* Two seconds of ticks every 50 ms: at most 10 per second. */
+	for (now = T0; now <= T0 + 2000; now += 50) {
+		tick_at(f, now, &next);
+		assert_true(next > now && next <= now + 1000);
+		t = newest_task(f, "dl", now);
+		assert_true(iget(t, "ApproximateNumberOfMessagesMoved") <=
+			    (json_int_t)(10 * (now - T0) / 1000));
+	}
+	t = newest_task(f, "dl", now);
+	assert_int_equal(iget(t, "ApproximateNumberOfMessagesMoved"), 20);
+	assert_string_equal(sget(t, "Status"), "RUNNING");
+	assert_int_equal(iget(t, "ApproximateNumberOfMessagesToMove"), 100);
+	assert_string_equal(
+	    qattr(f, "other", "ApproximateNumberOfMessages", now), "20");
+	/* The same step again at the same time (a retry, an old leader's
+	 * leftover) moves nothing more. */
+	snprintf(in, sizeof in,
+		 "{\"SourceQueue\":\"dl\",\"TaskHandle\":\"%s\"}", handle);
+	{
+		json_t *step = json_loads(in, 0, NULL), *ctx = json_object();
+
+		fx_reset(f);
+		assert_int_equal(f->svc->apply(f->svc->state,
+					       "AdvanceMessageMoveTask", step,
+					       ctx, now - 50, &f->r),
+				 SERVICE_OK);
+		json_decref(f->r.output);
+		f->r.output = NULL;
+		json_decref(step);
+		json_decref(ctx);
+	}
+	assert_int_equal(
+	    iget(newest_task(f, "dl", now), "ApproximateNumberOfMessagesMoved"),
+	    20);
+	/* A long gap (no leader for a while) gives at most one second's
+	 * worth at once, not a burst. */
+	now += 60000;
+	tick_at(f, now, NULL);
+	assert_int_equal(
+	    iget(newest_task(f, "dl", now), "ApproximateNumberOfMessagesMoved"),
+	    30);
+	/* A replica restored from a snapshot (what a new leader has)
+	 * continues the task from where it was. */
+	assert_int_equal(f->svc->snapshot(f->svc->state, &buf, &len), 0);
+	other = new_svc(&w2);
+	assert_int_equal(other->restore(other->state, buf, len), 0);
+	free(buf);
+	assert_true(other->digest(other->state) ==
+		    f->svc->digest(f->svc->state));
+	other->destroy(other);
+	/* Clients cannot send the leader's steps: prepare refuses them
+	 * (and the node refuses INTERNAL actions before that). */
+	{
+		json_t *step = json_loads(in, 0, NULL), *ctx = json_object();
+
+		fx_reset(f);
+		assert_int_equal(f->svc->prepare(f->svc->state,
+						 "AdvanceMessageMoveTask", step,
+						 ctx, now, &f->r),
+				 SERVICE_ERROR);
+		assert_string_equal(f->r.error_code, "InvalidAction");
+		json_decref(step);
+		json_decref(ctx);
+	}
+	/* Cancel stops it; what moved stays moved. */
+	snprintf(in, sizeof in, "{\"TaskHandle\":\"%s\"}", handle);
+	ok(f, "CancelMessageMoveTask", in, now + 1);
+	assert_int_equal(iget(f->out, "ApproximateNumberOfMessagesMoved"), 30);
+	t = newest_task(f, "dl", now + 1);
+	assert_string_equal(sget(t, "Status"), "CANCELLED");
+	assert_null(json_object_get(t, "TaskHandle"));
+	err(f, "CancelMessageMoveTask", in, now + 2,
+	    "ResourceNotFoundException");
+	moved_before = 30;
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(tick_at(f, now + 100 * (uint64_t)i, NULL), 0);
+	}
+	assert_string_equal(
+	    qattr(f, "other", "ApproximateNumberOfMessages", now + 3000), "30");
+	assert_string_equal(
+	    qattr(f, "dl", "ApproximateNumberOfMessages", now + 3000), "70");
+	(void)moved_before;
+	/* A new task may start once none runs; without a rate it moves in
+	 * chunks and completes. */
+	ok(f, "StartMessageMoveTask",
+	   "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
+	   "\"DestinationArn\":\"arn:aws:sqs:us-east-1:000000000000:other\"}",
+	   now + 3000);
+	assert_null(json_object_get(newest_task(f, "dl", now + 3000),
+				    "MaxNumberOfMessagesPerSecond"));
+	assert_int_equal(tick_at(f, now + 3000, NULL), 1);
+	t = newest_task(f, "dl", now + 3000);
+	assert_string_equal(sget(t, "Status"), "COMPLETED");
+	assert_int_equal(iget(t, "ApproximateNumberOfMessagesMoved"), 70);
+	assert_int_equal(iget(t, "ApproximateNumberOfMessagesToMove"), 70);
+	check_msg_bytes(f);
+}
+
+/* Without a rate a task moves SQS_MOVE_CHUNK (500) per step; a task whose
+ * destination queue is deleted fails with a reason. */
+static void test_move_chunks_and_failure(void **state)
+{
+	struct fx *f = *state;
+	json_t *t;
+	uint64_t now = T0;
+
+	move_fixture(f, 1200);
+	ok(f, "StartMessageMoveTask",
+	   "{\"SourceArn\":\"arn:aws:sqs:us-east-1:000000000000:dl\","
+	   "\"DestinationArn\":\"arn:aws:sqs:us-east-1:000000000000:other\"}",
+	   now);
+	assert_int_equal(tick_at(f, now, NULL), 1);
+	/* the next step no sooner than 100 ms later */
+	assert_int_equal(tick_at(f, now + 50, NULL), 0);
+	assert_int_equal(
+	    iget(newest_task(f, "dl", now), "ApproximateNumberOfMessagesMoved"),
+	    500);
+	assert_int_equal(tick_at(f, now + 100, NULL), 1);
+	assert_int_equal(
+	    iget(newest_task(f, "dl", now), "ApproximateNumberOfMessagesMoved"),
+	    1000);
+	ok(f, "DeleteQueue", "{\"QueueUrl\":\"" URL "other\"}", now + 150);
+	assert_int_equal(tick_at(f, now + 200, NULL), 1);
+	t = newest_task(f, "dl", now + 200);
+	assert_string_equal(sget(t, "Status"), "FAILED");
+	assert_non_null(strstr(sget(t, "FailureReason"), "NonExistentQueue"));
+	assert_string_equal(
+	    qattr(f, "dl", "ApproximateNumberOfMessages", now + 200), "200");
 }
 
 /* Prepare rejects what apply would reject (nothing enters the log), and
@@ -1896,7 +2436,12 @@ int main(void)
 	    T(test_fifo_attempt_id),
 	    T(test_fifo_delay_no_block),
 	    T(test_dlq),
+	    T(test_sse_policy_attrs),
+	    T(test_state_bytes),
+	    T(test_sse_old_snapshot),
 	    T(test_move_tasks),
+	    T(test_move_pacing),
+	    T(test_move_chunks_and_failure),
 	    T(test_prepare_rejects),
 	    T(test_determinism),
 	    T(test_snapshot_roundtrip),

@@ -500,7 +500,8 @@ static void test_code_names(void **state)
 	assert_string_equal(wire_code_name(WIRE_ERR_SERVICE), "ServiceError");
 	assert_string_equal(wire_code_name(WIRE_ERR_ACCESS_DENIED),
 			    "AccessDenied");
-	assert_string_equal(wire_code_name(16), "UnknownError");
+	assert_string_equal(wire_code_name(WIRE_ERR_WOULD_WAIT), "WouldWait");
+	assert_string_equal(wire_code_name(17), "UnknownError");
 	assert_string_equal(wire_code_name(UINT32_MAX), "UnknownError");
 }
 
@@ -510,9 +511,11 @@ static void test_op_is_write(void **state)
 
 	(void)state;
 	for (t = 0; t < WIRE_OP__COUNT; t++) {
-		bool want = t == WIRE_OP_KV_PUT || t == WIRE_OP_KV_DELETE ||
-			    t == WIRE_OP_SET_NODE_ADDR ||
-			    t == WIRE_OP_SERVICE_CALL;
+		bool want =
+		    t == WIRE_OP_KV_PUT || t == WIRE_OP_KV_DELETE ||
+		    t == WIRE_OP_SET_NODE_ADDR || t == WIRE_OP_SERVICE_CALL ||
+		    t == WIRE_OP_RESTORE_BEGIN || t == WIRE_OP_RESTORE_CHUNK ||
+		    t == WIRE_OP_RESTORE_COMMIT;
 		assert_int_equal(wire_op_is_write((enum wire_op_type)t), want);
 	}
 }
@@ -717,6 +720,91 @@ static void test_request_ops_bound(void **state)
 	free(ops);
 }
 
+/* A pack carries encoded Requests unchanged, up to WIRE_MAX_PACKED, and
+ * nothing of its own; its answer carries encoded Responses. */
+static void test_pack_round_trip(void **state)
+{
+	struct wire_op op = {.type = WIRE_OP_KV_PUT,
+			     .key = "k",
+			     .value = (const uint8_t *)"v",
+			     .value_len = 1};
+	struct wire_request inner = {.client_id = 7, .ops = &op, .n_ops = 1};
+	struct wire_bytes *parts = calloc(WIRE_MAX_PACKED + 1, sizeof *parts);
+	uint8_t *bufs[3], *buf;
+	size_t lens[3], len, i;
+	struct wire_request pack = {0}, r;
+	struct wire_response resp = {0}, rr;
+
+	(void)state;
+	assert_non_null(parts);
+	for (i = 0; i < 3; i++) {
+		inner.seq = i + 1;
+		assert_int_equal(
+		    wire_request_encode(&inner, &bufs[i], &lens[i]), 0);
+	}
+	for (i = 0; i <= WIRE_MAX_PACKED; i++) {
+		parts[i].data = bufs[i % 3];
+		parts[i].len = lens[i % 3];
+	}
+	pack.packed = parts;
+	pack.n_packed = 3;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &r), 0);
+	assert_int_equal(r.n_packed, 3);
+	assert_int_equal(r.n_ops, 0);
+	for (i = 0; i < 3; i++) {
+		struct wire_request in;
+		assert_int_equal(r.packed[i].len, lens[i]);
+		assert_memory_equal(r.packed[i].data, bufs[i], lens[i]);
+		assert_int_equal(
+		    wire_request_decode(r.packed[i].data, r.packed[i].len, &in),
+		    0);
+		assert_int_equal(in.seq, i + 1);
+		wire_request_release(&in);
+	}
+	wire_request_release(&r);
+	free(buf);
+
+	/* A pack with anything of its own is malformed. */
+	pack.ops = &op;
+	pack.n_ops = 1;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &r), WIRE_ERR_MALFORMED);
+	free(buf);
+	pack.ops = NULL;
+	pack.n_ops = 0;
+	pack.seq = 9;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &r), WIRE_ERR_MALFORMED);
+	free(buf);
+	pack.seq = 0;
+
+	/* At most WIRE_MAX_PACKED. */
+	pack.n_packed = WIRE_MAX_PACKED;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &r), 0);
+	assert_int_equal(r.n_packed, WIRE_MAX_PACKED);
+	wire_request_release(&r);
+	free(buf);
+	pack.n_packed = WIRE_MAX_PACKED + 1;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len),
+			 WIRE_ERR_TOO_LARGE);
+
+	/* The answer. */
+	resp.packed = parts;
+	resp.n_packed = 2;
+	assert_int_equal(wire_response_encode(&resp, &buf, &len), 0);
+	assert_int_equal(wire_response_decode(buf, len, &rr), 0);
+	assert_int_equal(rr.n_packed, 2);
+	assert_memory_equal(rr.packed[1].data, bufs[1], lens[1]);
+	wire_response_release(&rr);
+	free(buf);
+
+	for (i = 0; i < 3; i++)
+		free(bufs[i]);
+	free(parts);
+}
+
 /* Requests larger than WIRE_MAX_REQUEST_BYTES are refused both ways. */
 static void test_request_size_bound(void **state)
 {
@@ -890,6 +978,121 @@ static void test_response_round_trip(void **state)
 	}
 	wire_response_release(&r);
 	assert_true(all_zero(&r, sizeof r));
+}
+
+/* Backup and restore ops and results survive a round trip; a restore
+ * chunk over the bound and a staging larger than announced are refused. */
+static void test_backup_ops_round_trip(void **state)
+{
+	static uint8_t big[WIRE_MAX_BACKUP_CHUNK_BYTES + 1];
+	const uint8_t piece[] = {1, 2, 3, 0, 5};
+	struct wire_op ops[5] = {
+	    {.type = WIRE_OP_BACKUP_BEGIN},
+	    {.type = WIRE_OP_BACKUP_READ,
+	     .backup_id = 0xabcdef0123456789u,
+	     .offset = 1u << 30,
+	     .max_bytes = 4096},
+	    {.type = WIRE_OP_RESTORE_BEGIN,
+	     .backup_id = 9,
+	     .total_bytes = 123456789,
+	     .force = true},
+	    {.type = WIRE_OP_RESTORE_CHUNK,
+	     .backup_id = 9,
+	     .offset = 77,
+	     .data = piece,
+	     .data_len = sizeof piece},
+	    {.type = WIRE_OP_RESTORE_COMMIT, .backup_id = 9}};
+	struct wire_request r = {.client_id = 1,
+				 .seq = 2,
+				 .ops = ops,
+				 .n_ops = 5},
+			    d;
+	struct wire_result res = {.has_backup = true,
+				  .backup = {.backup_id = 5,
+					     .applied_index = 6,
+					     .term = 7,
+					     .total_bytes = 8,
+					     .content_digest = 9,
+					     .node_id = 10},
+				  .value = piece,
+				  .value_len = sizeof piece};
+	struct wire_response resp = {.results = &res, .n_results = 1}, dr;
+	uint8_t *buf;
+	size_t len;
+	(void)state;
+
+	assert_int_equal(wire_request_encode(&r, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &d), 0);
+	free(buf);
+	assert_int_equal(d.n_ops, 5);
+	assert_int_equal(d.ops[0].type, WIRE_OP_BACKUP_BEGIN);
+	assert_int_equal(d.ops[1].type, WIRE_OP_BACKUP_READ);
+	assert_int_equal(d.ops[1].backup_id, 0xabcdef0123456789u);
+	assert_int_equal(d.ops[1].offset, 1u << 30);
+	assert_int_equal(d.ops[1].max_bytes, 4096);
+	assert_int_equal(d.ops[2].type, WIRE_OP_RESTORE_BEGIN);
+	assert_int_equal(d.ops[2].total_bytes, 123456789);
+	assert_true(d.ops[2].force);
+	assert_int_equal(d.ops[3].type, WIRE_OP_RESTORE_CHUNK);
+	assert_int_equal(d.ops[3].offset, 77);
+	assert_int_equal(d.ops[3].data_len, sizeof piece);
+	assert_memory_equal(d.ops[3].data, piece, sizeof piece);
+	assert_int_equal(d.ops[4].type, WIRE_OP_RESTORE_COMMIT);
+	assert_int_equal(d.ops[4].backup_id, 9);
+	assert_true(wire_op_is_write(WIRE_OP_RESTORE_CHUNK));
+	assert_false(wire_op_is_write(WIRE_OP_BACKUP_BEGIN));
+	wire_request_release(&d);
+
+	assert_int_equal(wire_response_encode(&resp, &buf, &len), 0);
+	assert_int_equal(wire_response_decode(buf, len, &dr), 0);
+	free(buf);
+	assert_true(dr.results[0].has_backup);
+	assert_int_equal(dr.results[0].backup.backup_id, 5);
+	assert_int_equal(dr.results[0].backup.applied_index, 6);
+	assert_int_equal(dr.results[0].backup.term, 7);
+	assert_int_equal(dr.results[0].backup.total_bytes, 8);
+	assert_int_equal(dr.results[0].backup.content_digest, 9);
+	assert_int_equal(dr.results[0].backup.node_id, 10);
+	assert_int_equal(dr.results[0].value_len, sizeof piece);
+	wire_response_release(&dr);
+	res.has_backup = false;
+	assert_int_equal(wire_response_encode(&resp, &buf, &len), 0);
+	assert_int_equal(wire_response_decode(buf, len, &dr), 0);
+	free(buf);
+	assert_false(dr.results[0].has_backup);
+	wire_response_release(&dr);
+
+	/* A chunk over the bound: the decoder refuses it. */
+	ops[3].data = big;
+	ops[3].data_len = sizeof big;
+	r.ops = &ops[3];
+	r.n_ops = 1;
+	assert_int_equal(wire_request_encode(&r, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &d), WIRE_ERR_MALFORMED);
+	free(buf);
+
+	/* A snapshot whose staging holds more than it announced. */
+	struct wire_snapshot s = {.version = 1,
+				  .restore_id = 3,
+				  .restore_total_bytes = 4,
+				  .restore_data = piece,
+				  .restore_len = sizeof piece},
+			     ds;
+	void *sbuf;
+	assert_int_equal(wire_snapshot_encode(&s, NULL, &sbuf, &len), 0);
+	assert_int_equal(wire_snapshot_decode(sbuf, len, &ds),
+			 WIRE_ERR_MALFORMED);
+	free(sbuf);
+	s.restore_total_bytes = 5;
+	s.restore_force = true;
+	assert_int_equal(wire_snapshot_encode(&s, NULL, &sbuf, &len), 0);
+	assert_int_equal(wire_snapshot_decode(sbuf, len, &ds), 0);
+	free(sbuf);
+	assert_int_equal(ds.restore_id, 3);
+	assert_int_equal(ds.restore_total_bytes, 5);
+	assert_true(ds.restore_force);
+	assert_memory_equal(ds.restore_data, piece, sizeof piece);
+	wire_snapshot_release(&ds);
 }
 
 static void test_response_encode_error(void **state)
@@ -1383,10 +1586,12 @@ int main(void)
 	    cmocka_unit_test(test_request_missing_fields),
 	    cmocka_unit_test(test_request_key_value_bounds),
 	    cmocka_unit_test(test_request_ops_bound),
+	    cmocka_unit_test(test_pack_round_trip),
 	    cmocka_unit_test(test_request_size_bound),
 	    cmocka_unit_test(test_request_encode_errors),
 	    cmocka_unit_test(test_request_hostile_shapes),
 	    cmocka_unit_test(test_response_round_trip),
+	    cmocka_unit_test(test_backup_ops_round_trip),
 	    cmocka_unit_test(test_response_encode_error),
 	    cmocka_unit_test(test_response_encode_errors),
 	    cmocka_unit_test(test_batch_plain),
