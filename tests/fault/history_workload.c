@@ -25,7 +25,8 @@
  *             as a send / delete).
  *   history_workload drain --endpoints E --history FILE --run ID
  *                    [--visible-by-ns T] [--idle-ms 4000] [--p 100]
- *     Receives (VisibilityTimeout 2) + deletes on both queues until
+ *     Receives (VisibilityTimeout 2) + deletes (with --batch N > 0: one
+ *     DeleteMessageBatch per receive of two or more) on both queues until
  *     neither returned anything for idle-ms and CLOCK_MONOTONIC has
  *     passed T (the test passes the time by which everything the workload
  *     left in flight is visible again: its exit + the longest visibility
@@ -750,6 +751,45 @@ static int drain_call(struct workload *wl, unsigned p, const char *op,
 	return rc;
 }
 
+/* The drain's DeleteMessageBatch of every message of a receive's answer
+ * doc (borrowed), logged as a delete_batch of process p. */
+static void drain_delete_batch(struct workload *wl, unsigned p, int q,
+			       const json_t *doc)
+{
+	json_t *hist = json_array(), *req = json_array(), *m, *dd;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "Messages"), i, m)
+	{
+		char eid[24];
+		const char *id = str_member(m, "MessageId");
+		const char *h = str_member(m, "ReceiptHandle");
+
+		snprintf(eid, sizeof eid, "e%zu", i);
+		json_array_append_new(hist,
+				      json_pack("{s:s, s:s?, s:s?}", "eid", eid,
+						"id", id, "handle", h));
+		json_array_append_new(req, json_pack("{s:s, s:s?}", "Id", eid,
+						     "ReceiptHandle", h));
+	}
+	if (drain_call(wl, p, "delete_batch",
+		       json_pack("{s:s, s:o}", "queue", queue_names[q],
+				 "entries", hist),
+		       "DeleteMessageBatch",
+		       json_pack("{s:s, s:o}", "QueueUrl", wl->queue_url[q],
+				 "Entries", req),
+		       &dd) == 0) {
+		char *out = json_dumps(dd, JSON_COMPACT);
+		json_t *res = out != NULL ? batch_record(out) : NULL;
+
+		free(out);
+		json_decref(dd);
+		pthread_mutex_lock(&wl->mu);
+		log_complete(wl, p, NULL, res);
+		pthread_mutex_unlock(&wl->mu);
+	}
+}
+
 /* Receive + delete on both queues until idle_ms passed with every
  * receive answered and empty. Returns 0, or -1 at the deadline. */
 static int run_drain(struct workload *wl, unsigned p, int64_t idle_ms,
@@ -800,6 +840,13 @@ static int run_drain(struct workload *wl, unsigned p, int64_t idle_ms,
 			log_complete(wl, p, NULL,
 				     json_pack("{s:o}", "messages", msgs));
 			pthread_mutex_unlock(&wl->mu);
+			if (wl->batch_every > 0 &&
+			    json_array_size(json_object_get(doc, "Messages")) >=
+				2) {
+				drain_delete_batch(wl, p, q, doc);
+				json_decref(doc);
+				continue;
+			}
 			json_array_foreach(json_object_get(doc, "Messages"), i,
 					   m)
 			{

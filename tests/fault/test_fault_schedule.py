@@ -345,7 +345,7 @@ class HistoryRun:
         p = subprocess.run([self.bin, "drain", "--endpoints", self.c.endpoints(),
                             "--history", self.path, "--run", self.run,
                             "--visible-by-ns", str(visible_by), "--idle-ms", "4000",
-                            "--p", "100"],
+                            "--p", "100", "--batch", str(BATCH_EVERY)],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=300)
         check(p.returncode == 0, f"SEED={SEED}: drain of run {self.run} failed "
