@@ -281,7 +281,8 @@ static enum service_status check_request(const char *action,
 
 static enum service_status prepare(void *state, const char *action,
 				   const json_t *input, json_t *context,
-				   uint64_t now_ms, struct service_result *r)
+				   uint64_t now_ms, uint32_t waited_ms,
+				   struct service_result *r)
 {
 	struct auth_state *st = state;
 	char id[KEY_ID_LEN + 1], secret[KEY_SECRET_LEN + 1];
@@ -290,6 +291,7 @@ static enum service_status prepare(void *state, const char *action,
 	bool found;
 
 	(void)now_ms;
+	(void)waited_ms; /* nothing waits */
 	if (check_request(action, SERVICE_ACTION_WRITE, input, r) !=
 	    SERVICE_OK) {
 		return SERVICE_ERROR;

@@ -91,24 +91,13 @@ static void reply_info(struct node_call *call,
 		       const uint8_t *piece, size_t piece_len)
 {
 	struct wire_result result;
-	struct wire_response resp;
-	uint8_t *buf;
-	size_t len;
 
 	memset(&result, 0, sizeof result);
 	result.has_backup = true;
 	result.backup = *info;
 	result.value = piece;
 	result.value_len = piece_len;
-	memset(&resp, 0, sizeof resp);
-	resp.results = &result;
-	resp.n_results = 1;
-	if (wire_response_encode(&resp, &buf, &len) != 0) {
-		node_call_error(call, WIRE_ERR_INTERNAL, "out of memory");
-		return;
-	}
-	node_call_reply(call, buf, len);
-	free(buf);
+	node_call_result(call, &result);
 }
 
 /* A capture being serialized on a worker thread. */

@@ -12,6 +12,8 @@
 #include "log.h"
 
 #define COMMIT_LZ4_THRESHOLD 4096
+/* Entries in flight the ahead lane may use beyond max_inflight. */
+#define COMMIT_AHEAD_SLOTS 4
 
 int commit_init(struct commit *c, struct raft *raft, struct fsm *fsm,
 		uint64_t node_id, const struct config *cfg)
@@ -329,10 +331,18 @@ void commit_flush(struct commit *c)
 		commit_fail_queued(c, WIRE_ERR_NOT_LEADER, "not the leader");
 		return;
 	}
-	while (c->inflight < c->max_inflight) {
-		l = c->lanes[COMMIT_AHEAD].head != NULL
-			? &c->lanes[COMMIT_AHEAD]
-			: &c->lanes[COMMIT_NORMAL];
+	for (;;) {
+		/* The ahead lane may also use COMMIT_AHEAD_SLOTS entries of
+		 * its own: a consumer does not wait for a slot behind entries
+		 * full of sends. */
+		if (c->lanes[COMMIT_AHEAD].head != NULL &&
+		    c->inflight < c->max_inflight + COMMIT_AHEAD_SLOTS) {
+			l = &c->lanes[COMMIT_AHEAD];
+		} else if (c->inflight < c->max_inflight) {
+			l = &c->lanes[COMMIT_NORMAL];
+		} else {
+			break;
+		}
 		if ((b = l->head) == NULL) {
 			break;
 		}

@@ -8,7 +8,8 @@
  * comes first. Wakes arrive during apply; retries run on the next loop
  * turn (longpoll_run), never inside apply. When this node stops leading,
  * every parked call is answered ServiceUnavailable and its client retries
- * at the new leader. Loop thread only. */
+ * at the new leader, telling it how long it has waited (Request.waited_ms),
+ * so the wait is not started over. Loop thread only. */
 #ifndef STRATUS_LONGPOLL_H
 #define STRATUS_LONGPOLL_H
 

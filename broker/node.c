@@ -101,23 +101,29 @@ void node_call_error(struct node_call *call, uint32_t code, const char *message)
 	free(buf);
 }
 
-void node_call_ok(struct node_call *call)
+void node_call_result(struct node_call *call, const struct wire_result *result)
 {
-	struct wire_result result;
 	struct wire_response resp;
 	uint8_t *buf;
 	size_t len;
 
-	memset(&result, 0, sizeof result);
 	memset(&resp, 0, sizeof resp);
-	resp.results = &result;
+	resp.results = (struct wire_result *)result;
 	resp.n_results = 1;
 	if (wire_response_encode(&resp, &buf, &len) != 0) {
-		call_free(call);
+		node_call_error(call, WIRE_ERR_INTERNAL, "out of memory");
 		return;
 	}
 	node_call_reply(call, buf, len);
 	free(buf);
+}
+
+void node_call_ok(struct node_call *call)
+{
+	struct wire_result result;
+
+	memset(&result, 0, sizeof result);
+	node_call_result(call, &result);
 }
 
 /* commit_done_cb for client requests. */
@@ -239,23 +245,12 @@ static void reply_service_error(struct node_call *call, const char *code,
 				const char *message)
 {
 	struct wire_result result;
-	struct wire_response resp;
-	uint8_t *buf;
-	size_t len;
 
 	memset(&result, 0, sizeof result);
 	result.code = WIRE_ERR_SERVICE;
 	result.error_name = code != NULL ? code : "InternalFailure";
 	result.error_message = message;
-	memset(&resp, 0, sizeof resp);
-	resp.results = &result;
-	resp.n_results = 1;
-	if (wire_response_encode(&resp, &buf, &len) != 0) {
-		node_call_error(call, WIRE_ERR_INTERNAL, "out of memory");
-		return;
-	}
-	node_call_reply(call, buf, len);
-	free(buf);
+	node_call_result(call, &result);
 }
 
 /* The memory budget (issue "limits"): a write that would grow the
@@ -340,7 +335,7 @@ static int prepare_service_call(struct node_call *call, bool write)
 	struct service *svc = fsm_find_service(&n->fsm, op->service);
 	struct service_result r;
 	enum service_status st = SERVICE_OK;
-		json_t *input, *context;
+	json_t *input, *context;
 	char *text;
 
 	input = jsondoc_parse((const char *)op->input, op->input_len);
@@ -363,7 +358,8 @@ static int prepare_service_call(struct node_call *call, bool write)
 			? COMMIT_AHEAD
 			: COMMIT_NORMAL;
 		st = svc->prepare(svc->state, op->action, input, context,
-				  commit_leader_time(&n->commit), &r);
+				  commit_leader_time(&n->commit),
+				  call->req.waited_ms, &r);
 	}
 	json_decref(r.output);
 	json_decref(input);
@@ -385,6 +381,8 @@ static int prepare_service_call(struct node_call *call, bool write)
 	if (write) {
 		free(call->command);
 		call->command = NULL;
+		/* Used up by prepare; the log need not carry it. */
+		call->req.waited_ms = 0;
 		if (wire_request_encode(&call->req, &call->command,
 					&call->command_len) != 0) {
 			node_call_error(call, WIRE_ERR_INTERNAL,

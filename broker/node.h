@@ -92,7 +92,7 @@ struct node_call {
 	struct server_slot *slot; /* NULL for the node's own commands */
 	struct pack *pack;	  /* or: answered into this pack (pack.h) */
 	size_t pack_index;
-	struct wire_request req;  /* decoded; borrows from the slot's message */
+	struct wire_request req; /* decoded; borrows from the slot's message */
 	/* membership operations */
 	struct raft_change change;
 	struct raft_transfer transfer;
@@ -102,7 +102,7 @@ struct node_call {
 	 * owned. */
 	uint8_t *command;
 	size_t command_len;
-	char *context; /* a service call's context JSON (owned) */
+	char *context;		  /* a service call's context JSON (owned) */
 	enum commit_lane_id lane; /* a service write's (commit.h) */
 };
 
@@ -116,6 +116,8 @@ void node_call_reply(struct node_call *call, const uint8_t *response,
 /* Answer with an envelope error (adds the leader hint) and free it. */
 void node_call_error(struct node_call *call, uint32_t code,
 		     const char *message);
+/* Answer with one result and free it. */
+void node_call_result(struct node_call *call, const struct wire_result *result);
 /* Answer with a single empty success result and free it. */
 void node_call_ok(struct node_call *call);
 

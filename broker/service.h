@@ -30,7 +30,9 @@
  * parks the request and proposes the same command again when the service
  * signals its wait key through env->wake (from apply: a message became
  * available) or at wake_at_ms. The deadline is the service's business:
- * prepare records it in the context (e.g. "WaitUntilMs": now + wait), and
+ * prepare records it in the context (e.g. "WaitUntilMs": now + wait -
+ * waited_ms, so a call retried at a new leader after a failover waits only
+ * for what is left of its caller's wait), and
  * apply answers normally (e.g. with no messages) once now_ms has reached
  * it, so wake_at_ms must never be later than that deadline.
  *
@@ -156,10 +158,16 @@ struct service {
 	 * service_action). */
 	bool (*action_ahead)(const char *action);
 	/* Leader only, before proposing a write. input: the request document
-	 * (borrowed); context: an empty object to fill (borrowed). */
+	 * (borrowed); context: an empty object to fill (borrowed). waited_ms:
+	 * how long the caller had already waited for this call when this
+	 * attempt was sent (Request.waited_ms: a client's retry after a
+	 * failover; 0 otherwise; hostile, any value): a long poll waits
+	 * only for what is left of the caller's wait, i.e. its deadline is
+	 * now_ms + wait - waited_ms, and a call whose wait is over is
+	 * answered at once. */
 	enum service_status (*prepare)(void *state, const char *action,
 				       const json_t *input, json_t *context,
-				       uint64_t now_ms,
+				       uint64_t now_ms, uint32_t waited_ms,
 				       struct service_result *result);
 	/* Apply a write (every node, from the log). */
 	enum service_status (*apply)(void *state, const char *action,

@@ -417,7 +417,7 @@ static json_t *random_uuid(void)
 
 static enum service_status prepare(void *state, const char *action,
 				   const json_t *input, json_t *context,
-				   uint64_t now_ms,
+				   uint64_t now_ms, uint32_t waited_ms,
 				   struct service_result *result)
 {
 	struct sqs_state *st = state;
@@ -469,10 +469,25 @@ static enum service_status prepare(void *state, const char *action,
 		if (n > SQS_BATCH_MAX) {
 			n = SQS_BATCH_MAX;
 		}
+		json_t *md5s = json_array();
+
 		for (i = 0; i < n; i++) {
+			const json_t *body = json_object_get(
+			    n == 1 && e == NULL ? input : json_array_get(e, i),
+			    "MessageBody");
+			char md5[33] = "";
+
 			json_array_append_new(ids, random_uuid());
+			/* The body's MD5 once, here: apply on every node
+			 * takes it from the context. */
+			if (json_is_string(body)) {
+				sqs_md5_hex(json_string_value(body),
+					    json_string_length(body), md5);
+			}
+			json_array_append_new(md5s, json_string(md5));
 		}
 		json_object_set_new(context, "MessageIds", ids);
+		json_object_set_new(context, "BodyMD5s", md5s);
 	} else if (strcmp(action, "ReceiveMessage") == 0) {
 		char nonce[65];
 		int64_t wait = q->cfg.receive_wait_s;
@@ -484,11 +499,16 @@ static enum service_status prepare(void *state, const char *action,
 				result) < 0) {
 			return SERVICE_ERROR;
 		}
-		if (wait > 0) {
+		/* The caller's wait started when it made the call: a retry
+		 * (after a failover: the old leader's wait was lost with it)
+		 * waits only for what is left, and one whose wait is over is
+		 * answered at once, as AWS answers within WaitTimeSeconds. */
+		if ((uint64_t)wait * 1000 > waited_ms) {
 			json_object_set_new(
 			    context, "WaitUntilMs",
-			    json_integer(
-				(json_int_t)(now_ms + (uint64_t)wait * 1000)));
+			    json_integer((json_int_t)(now_ms +
+						      (uint64_t)wait * 1000 -
+						      waited_ms)));
 		}
 	}
 	return SERVICE_OK;

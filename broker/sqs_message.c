@@ -29,7 +29,20 @@ static bool body_chars_ok(const char *s, size_t n)
 	while (p < end) {
 		uint32_t c;
 		int k;
+		uint64_t w;
 
+		/* Eight printable ASCII bytes at a time (0x20-0x7f: no high
+		 * bit, none below 0x20), the usual body. */
+		if (end - p >= 8) {
+			memcpy(&w, p, 8);
+			if (((w | ((w & 0x6060606060606060ull) +
+				   0x6060606060606060ull)) &
+			     0x8080808080808080ull) == 0x8080808080808080ull &&
+			    (w & 0x8080808080808080ull) == 0) {
+				p += 8;
+				continue;
+			}
+		}
 		if (*p < 0x80) {
 			c = *p, k = 1;
 		} else if ((*p & 0xe0) == 0xc0) {
@@ -81,9 +94,11 @@ void sqs_seq_str(uint64_t seq, char out[32])
 
 /* Send one message (entry of a batch or the whole request). On success
  * fills out (borrowed object) with the response fields. */
+/* md5: the body's MD5 in hex as prepare computed it (the context's
+ * BodyMD5s), or NULL to compute it here. */
 static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
-		    const char *msg_id, uint64_t now, json_t *out, bool *woke,
-		    bool dry, struct entry_err *e)
+		    const char *msg_id, const char *md5, uint64_t now,
+		    json_t *out, bool *woke, bool dry, struct entry_err *e)
 {
 	struct service_result r = {0};
 	const json_t *body_v = json_object_get(in, "MessageBody");
@@ -257,7 +272,11 @@ static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 	memcpy(m->body, json_string_value(body_v), m->body_len + 1);
 	m->attrs = attrs;
 	attrs = NULL;
-	sqs_md5_hex(m->body, m->body_len, m->md5_body);
+	if (md5 != NULL && strlen(md5) == 32) {
+		memcpy(m->md5_body, md5, 33);
+	} else {
+		sqs_md5_hex(m->body, m->body_len, m->md5_body);
+	}
 	memcpy(m->md5_attrs, md5_attrs, sizeof(md5_attrs));
 	m->group_id = group ? strdup(group) : NULL;
 	m->dedup_id = q->fifo ? strdup(dedup) : NULL;
@@ -287,6 +306,8 @@ answer : {
 
 	if (m != NULL) {
 		memcpy(md5_body, m->md5_body, sizeof md5_body);
+	} else if (md5 != NULL && strlen(md5) == 32) {
+		memcpy(md5_body, md5, sizeof md5_body);
 	} else {
 		sqs_md5_hex(json_string_value(body_v),
 			    json_string_length(body_v), md5_body);
@@ -396,6 +417,7 @@ enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 {
 	struct sqs_queue *q = sqs_queue_by_url(st, in, r);
 	const json_t *ids = json_object_get(ctx, "MessageIds");
+	const json_t *md5s = json_object_get(ctx, "BodyMD5s");
 	const json_t *entries;
 	json_t *ok, *failed;
 	struct entry_err e;
@@ -417,7 +439,9 @@ enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 			return SERVICE_ERROR;
 		}
 		out = json_object();
-		if (send_one(st, q, in, id, now, out, &woke, false, &e) != 0) {
+		if (send_one(st, q, in, id,
+			     json_string_value(json_array_get(md5s, 0)), now,
+			     out, &woke, false, &e) != 0) {
 			json_decref(out);
 			r->error_code = e.code;
 			r->sender_fault = strcmp(e.code, "InternalError") != 0;
@@ -483,8 +507,9 @@ enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 			snprintf(e.msg, sizeof(e.msg), "no message id");
 			json_array_append_new(failed, failed_entry(eid, &e));
 			json_decref(out);
-		} else if (send_one(st, q, entry, mid, now, out, &woke, false,
-				    &e) != 0) {
+		} else if (send_one(st, q, entry, mid,
+				    json_string_value(json_array_get(md5s, i)),
+				    now, out, &woke, false, &e) != 0) {
 			json_array_append_new(failed, failed_entry(eid, &e));
 			json_decref(out);
 		} else {
@@ -696,7 +721,8 @@ enum service_status sqs_message_precheck(struct sqs_state *st,
 		struct entry_err e;
 		bool woke = false;
 
-		if (send_one(st, q, in, NULL, 0, NULL, &woke, true, &e) != 0) {
+		if (send_one(st, q, in, NULL, NULL, 0, NULL, &woke, true, &e) !=
+		    0) {
 			r->error_code = e.code;
 			r->sender_fault = strcmp(e.code, "InternalError") != 0;
 			snprintf(r->error_message, sizeof(r->error_message),

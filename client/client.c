@@ -21,6 +21,19 @@
  * counters; endpoints are only added, never removed, until the client is
  * freed.
  *
+ * Long polls: a call the server may hold (hold_ms > 0: SQS ReceiveMessage
+ * with a wait) keeps its (client_id, seq) and ops on every attempt too,
+ * but a retry is not the same bytes: it carries waited_ms, the time since
+ * the call was made on our monotonic clock (proto: Request.waited_ms),
+ * appended to the first attempt's unsigned bytes and signed again
+ * (call_message_locked). A retry after a failover reaches a new leader
+ * that knows nothing of the old one's wait; with waited_ms it waits only
+ * for what is left (a caller asking for 20 s gets its answer within about
+ * 20 s, as from AWS, not 20 s plus the failover plus 20 s), and the seq
+ * still finds a response the old leader recorded. Other calls are never
+ * re-encoded. Only a first attempt may go in a pack (below): the pack
+ * carries req as it is.
+ *
  * Packing: with PACK_AFTER messages already in flight to an endpoint, a
  * new attempt there does not send its own message; it waits in the
  * endpoint's outbox, and the next message to finish there sends the
@@ -29,10 +42,11 @@
  * and retries; only the transport is shared: one nng message, one wake-up
  * of the node's loop for up to PACK_MAX_CALLS calls. A lone caller never
  * waits (nothing is in flight), and a busy one waits at most for one
- * round trip it would have queued behind anyway. Long polls (hold_ms > 0)
- * are never packed and do not count as in flight, so they cannot hold an
- * outbox back; a packed call the server would park answers WouldWait and
- * is sent again on its own. */
+ * round trip it would have queued behind anyway. Long polls are packed
+ * too (under load they answer at once); one the server would park is
+ * answered WouldWait and sent again on its own, and a long poll's own
+ * message (hold_ms > 0) never counts as in flight, so it cannot hold an
+ * outbox back. */
 #include "client_int.h"
 #include "wire_auth.h"
 
@@ -166,12 +180,19 @@ struct call {
 	enum call_state state;
 	const char *what; /* what_buf */
 	char what_buf[CALL_WHAT_BYTES];
-	uint8_t *req; /* the encoded Request, owned; same bytes every attempt */
+	/* The encoded (and signed) Request, owned; the bytes of every
+	 * attempt, except retries of a held call (see the top). */
+	uint8_t *req;
 	size_t req_len;
+	/* Held calls: the length of req before its signature, and the
+	 * signing secret (owned, wiped when freed; NULL: unsigned), to sign
+	 * a retry's bytes again. */
+	size_t req_base_len;
+	char *secret;
 	size_t n_ops;
 	size_t ep; /* index in c->eps of the current attempt */
 	bool pinned;
-	unsigned timeout_ms; /* per attempt, send to reply */
+	unsigned timeout_ms;	  /* per attempt, send to reply */
 	struct call *outbox_next; /* CALL_QUEUED: its endpoint's outbox */
 	bool counted; /* its own message counts in the endpoint's in flight */
 	bool alone;   /* never packed (answered WouldWait in a pack) */
@@ -223,6 +244,15 @@ static unsigned min_u(int64_t a, int64_t b)
 {
 	int64_t m = a < b ? a : b;
 	return m < 0 ? 0 : (unsigned)m;
+}
+
+/* Wipe and free a copy of a secret (NULL is a no-op). */
+static void secret_free(char *secret)
+{
+	if (secret == NULL)
+		return;
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
 }
 
 /* The names travel on the wire: one table, in proto/wire.c. */
@@ -556,6 +586,8 @@ static void call_finish(struct call *call, const st_error *err,
 
 	free(call->req);
 	call->req = NULL;
+	secret_free(call->secret);
+	call->secret = NULL;
 	call->state = CALL_IDLE;
 	pthread_mutex_lock(&c->mu);
 	if (call->prev != NULL)
@@ -601,7 +633,12 @@ static void pack_cb(void *arg);
 
 static bool call_packable(const struct call *call)
 {
-	return !call->alone && !call->pinned && call->hold_ms == 0 &&
+	/* A held call's retries go alone: their bytes are made per attempt
+	 * (call_message_locked), a pack would carry the first attempt's,
+	 * whose wait the server would start over (answered WouldWait, then
+	 * sent alone anyway). */
+	return !call->alone && !call->pinned &&
+	       !(call->hold_ms > 0 && call->attempts > 1) &&
 	       call->req_len <= PACK_MAX_CALL_SIZE;
 }
 
@@ -806,6 +843,52 @@ static void call_attempt_locked(struct call *call)
 	call_send_locked(call);
 }
 
+/* This attempt's message (see "Long polls" at the top): the call's bytes,
+ * or, for a retry of a held call, its unsigned bytes with waited_ms (the
+ * time since the call was made) appended and signed again; the server
+ * then holds it at most hold_ms - waited_ms, and so does the attempt's
+ * reply timeout. waited_ms is measured here, when the attempt is handed to
+ * nng: a send that first waits for a connection (at most connect_ms) and
+ * the trip to the node make the server's deadline that much later, which
+ * the hold's grace (client_service.c) covers. The signing time stays the
+ * first attempt's, as for every retry. Caller holds c->mu. 0, or an nng
+ * error (out of memory). */
+static int call_message_locked(struct call *call, nng_msg **msg)
+{
+	st_client *c = call->c;
+	int64_t waited = now_ms() - call->start_ms;
+	uint8_t *buf;
+	size_t len;
+	int rv;
+
+	if (call->hold_ms == 0 || call->attempts <= 1 || waited <= 0) {
+		if ((rv = nng_msg_alloc(msg, call->req_len)) != 0)
+			return rv;
+		memcpy(nng_msg_body(*msg), call->req, call->req_len);
+		return 0;
+	}
+	if (waited > UINT32_MAX)
+		waited = UINT32_MAX;
+	call->timeout_ms =
+	    c->opt.request_timeout_ms + (waited < (int64_t)call->hold_ms
+					     ? call->hold_ms - (unsigned)waited
+					     : 0);
+	if ((buf = malloc(call->req_base_len)) == NULL)
+		return NNG_ENOMEM;
+	memcpy(buf, call->req, call->req_base_len);
+	len = call->req_base_len;
+	if (wire_request_append_waited(&buf, &len, (uint32_t)waited) != 0 ||
+	    (call->secret != NULL &&
+	     wire_auth_sign(&buf, &len, call->secret) != 0)) {
+		free(buf);
+		return NNG_ENOMEM;
+	}
+	if ((rv = nng_msg_alloc(msg, len)) == 0)
+		memcpy(nng_msg_body(*msg), buf, len);
+	free(buf);
+	return rv;
+}
+
 /* Send the call's own message to call->ep. Caller holds c->mu. Any
  * failure completes the call (deferred). */
 static void call_send_locked(struct call *call)
@@ -827,7 +910,7 @@ static void call_send_locked(struct call *call)
 		return;
 	}
 	call->ctx_open = true;
-	if ((rv = nng_msg_alloc(&msg, call->req_len)) != 0) {
+	if ((rv = call_message_locked(call, &msg)) != 0) {
 		/* Closing a context under mu is safe (it takes only nng's
 		 * locks) and this path is rare. */
 		call_close_ctx(call);
@@ -836,7 +919,6 @@ static void call_send_locked(struct call *call)
 		call_defer_locked(call);
 		return;
 	}
-	memcpy(nng_msg_body(msg), call->req, call->req_len);
 	call->state = CALL_SEND;
 	nng_aio_set_msg(call->aio, msg);
 	{
@@ -1264,7 +1346,10 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 				   .n_ops = a->n_ops};
 	struct call *call;
 	uint8_t *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, base_len;
+	/* Pinned calls (one attempt, status_timeout_ms) are never held. */
+	unsigned hold_ms = a->endpoint != NULL ? 0 : a->hold_ms;
+	char *held_secret = NULL;
 	int rc;
 
 	/* Take a slot first, then the seq: a request that waited for a slot
@@ -1306,14 +1391,18 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 				a->what, wire_code_name((uint32_t)rc));
 		goto err_after_slot;
 	}
+	base_len = len;
 	if (req.access_key_id != NULL &&
-	    wire_auth_sign(&buf, &len, secret) != 0) {
+	    (wire_auth_sign(&buf, &len, secret) != 0 ||
+	     (hold_ms > 0 && (held_secret = strdup(secret)) == NULL))) {
 		rc = st_err_set(err, ST_ERR_INTERNAL, NULL,
 				"%s: out of memory signing the request",
 				a->what);
 		goto err_after_encode;
 	}
-	if (len > ST_MAX_REQUEST_BYTES) {
+	/* A held call's retries carry waited_ms too: they must fit. */
+	if (len + (hold_ms > 0 ? WIRE_WAITED_FIELD_MAX_BYTES : 0) >
+	    ST_MAX_REQUEST_BYTES) {
 		rc = st_err_set(err, ST_ERR_TOO_LARGE, NULL,
 				"%s: request is %zu bytes (max %u)", a->what,
 				len, ST_MAX_REQUEST_BYTES);
@@ -1363,10 +1452,11 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 	call->what = call->what_buf;
 	call->req = buf;
 	call->req_len = len;
+	call->req_base_len = base_len;
+	call->secret = held_secret;
 	call->n_ops = a->n_ops;
 	call->ep = (size_t)ep;
 	call->pinned = a->endpoint != NULL;
-	unsigned hold_ms = call->pinned ? 0 : a->hold_ms;
 	call->hold_ms = hold_ms;
 	call->counted = false;
 	call->alone = false;
@@ -1392,6 +1482,7 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 err_after_lock:
 	pthread_mutex_unlock(&c->mu);
 err_after_encode:
+	secret_free(held_secret);
 	free(buf);
 err_after_slot:
 	pthread_mutex_lock(&c->mu);
@@ -1440,7 +1531,7 @@ static int options_apply(st_options *o, const st_options *in)
 	if (o->backoff_base_ms == 0)
 		o->backoff_base_ms = 50;
 	if (o->backoff_max_ms == 0)
-		o->backoff_max_ms = 1000;
+		o->backoff_max_ms = 200;
 	if (o->backoff_max_ms < o->backoff_base_ms)
 		o->backoff_max_ms = o->backoff_base_ms;
 	if (o->max_inflight == 0)

@@ -6,8 +6,9 @@
  * (client.c) with CALL_KIND_RAW; the result's output bytes become a
  * NUL-terminated copy. Actions the server may hold (long polls) get a
  * hold time from a small table, so the engine's per-attempt timeout and
- * retry deadline cover the wait. The sync call is the async one plus a
- * sync_wait that keeps the copy. */
+ * retry deadline cover the wait, and the engine tells the server on each
+ * retry how long the caller has waited already. The sync call is the async one
+ * plus a sync_wait that keeps the copy. */
 #include "client_int.h"
 
 #include <jansson.h>
@@ -19,8 +20,9 @@
 #include <string.h>
 
 /* Slack on top of a long poll's wait: the server answers an expired poll
- * with its next batch, and an attempt may start late (a reconnect, a
- * redirect), which re-starts the wait on the server. */
+ * with its next batch, and the reply travels back. (A retry at another
+ * node does not start the wait over: it carries the time already waited,
+ * see client.c, "Long polls".) */
 #define LONG_POLL_GRACE_MS 5000
 
 /* How long the server may hold service.action with this input, ms

@@ -98,7 +98,9 @@ typedef struct st_options {
 	 * st_cluster_status (no retries). Default 1000. */
 	unsigned status_timeout_ms;
 	/* Retry backoff: exponential from base, capped at max, with jitter (a
-	 * random delay between half and all of the step). Defaults 50, 1000. */
+	 * random delay between half and all of the step). Defaults 50, 200:
+	 * during an election a call asks again at least every 200 ms, so it
+	 * finds the new leader soon after there is one. */
 	unsigned backoff_base_ms;
 	unsigned backoff_max_ms;
 	/* Most async requests outstanding at once (sync calls count too).
@@ -236,6 +238,10 @@ int st_kv_put_many_async(st_client *c, const char *const *keys,
  * out client-side. For ReceiveMessage that is WaitTimeSeconds from the
  * input when it is an integer in 0..ST_SQS_MAX_WAIT_SECONDS, else (absent:
  * the queue's ReceiveMessageWaitTimeSeconds applies) ST_SQS_MAX_WAIT_SECONDS.
+ * A long poll retried at another node (the leader died or lost its
+ * leadership while holding it) tells that node how long the call has
+ * waited, so it waits only for the rest: the call still returns within its
+ * WaitTimeSeconds (plus a commit), measured from when it was made.
  *
  * Errors: ST_ERR_MISSING_PARAM (no client, service or action; NULL output
  * pointer), ST_ERR_INVALID_PARAM (a name over 64 bytes, an input that is

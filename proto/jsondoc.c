@@ -130,6 +130,24 @@ static size_t put_utf8(char *o, uint32_t cp)
 	return 4;
 }
 
+/* Are the 8 bytes at p all plain string bytes: ASCII, not a control
+ * character, '"' or '\\'? (Bit tricks on a 64-bit word: a byte is zero
+ * after the XOR, or below 0x20, when its high bit survives the
+ * subtraction.) */
+static bool plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
+	uint64_t w, quote, bslash, ctrl;
+
+	memcpy(&w, p, 8);
+	quote = w ^ (ones * '"');
+	bslash = w ^ (ones * '\\');
+	quote = (quote - ones) & ~quote;
+	bslash = (bslash - ones) & ~bslash;
+	ctrl = (w - ones * 0x20) & ~w;
+	return ((quote | bslash | ctrl | w) & high) == 0;
+}
+
 /* A string starting after its opening quote: its bytes (in the input when
  * it has no escapes, else in ps->scratch) and length. 0 or -1. */
 static int scan_string(struct parser *ps, const char **s, size_t *len)
@@ -139,6 +157,9 @@ static int scan_string(struct parser *ps, const char **s, size_t *len)
 
 	/* The common case: no escapes. */
 	for (;;) {
+		while (end - p >= 8 && plain8(p)) {
+			p += 8;
+		}
 		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' &&
 		       *p < 0x80) {
 			p++;

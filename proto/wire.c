@@ -524,6 +524,7 @@ int wire_request_decode(const void *buf, size_t len, struct wire_request *out)
 	r.seq = m->seq;
 	r.access_key_id = str_out(m->access_key_id);
 	r.signed_at_ms = m->signed_at_ms;
+	r.waited_ms = m->waited_ms;
 	if (m->signature.len > 0) {
 		bytes_out(&m->signature, &r.signature, &r.signature_len);
 	}
@@ -551,7 +552,8 @@ int wire_request_decode(const void *buf, size_t len, struct wire_request *out)
 	if (m->n_packed > WIRE_MAX_PACKED ||
 	    (m->n_packed > 0 &&
 	     (m->n_ops > 0 || m->client_id != 0 || m->seq != 0 ||
-	      *r.access_key_id != '\0' || r.signature != NULL))) {
+	      m->waited_ms != 0 || *r.access_key_id != '\0' ||
+	      r.signature != NULL))) {
 		rv = WIRE_ERR_MALFORMED;
 		goto err_after_unpack;
 	}
@@ -791,6 +793,7 @@ int wire_request_encode(const struct wire_request *r, uint8_t **buf,
 	m.seq = r->seq;
 	m.access_key_id = str_in(r->access_key_id);
 	m.signed_at_ms = r->signed_at_ms;
+	m.waited_ms = r->waited_ms;
 	m.n_ops = r->n_ops;
 	m.ops = ptrs;
 	if (r->n_packed > WIRE_MAX_PACKED) {
@@ -809,6 +812,30 @@ out:
 	free(ptrs);
 	free(msgs);
 	return rv;
+}
+
+int wire_request_append_waited(uint8_t **buf, size_t *len, uint32_t waited_ms)
+{
+	Stratus__Request m = STRATUS__REQUEST__INIT;
+	size_t add;
+	uint8_t *grown;
+
+	/* A message holding only waited_ms encodes as exactly that field
+	 * (tag and varint; nothing when 0), and fields may come in any
+	 * order: appended, it becomes part of the request. */
+	m.waited_ms = waited_ms;
+	add = protobuf_c_message_get_packed_size(&m.base);
+	if (add == 0) {
+		return 0;
+	}
+	grown = realloc(*buf, *len + add);
+	if (grown == NULL) {
+		return WIRE_ERR_INTERNAL;
+	}
+	protobuf_c_message_pack(&m.base, grown + *len);
+	*buf = grown;
+	*len += add;
+	return 0;
 }
 
 /* ---- response ------------------------------------------------------------ */

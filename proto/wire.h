@@ -178,6 +178,10 @@ struct wire_request {
 	uint64_t signed_at_ms;
 	const uint8_t *signature;
 	size_t signature_len;
+	/* How long the caller had already waited for this call when this
+	 * attempt was sent, ms (stratus.proto: Request.waited_ms); 0 on a
+	 * first attempt. Only a long poll's deadline uses it. */
+	uint32_t waited_ms;
 	/* A pack: up to WIRE_MAX_PACKED encoded Requests and nothing else
 	 * (no ops, no session, unsigned); the answer is a Response whose
 	 * packed holds their encoded Responses in the same order. */
@@ -191,6 +195,15 @@ void wire_request_release(struct wire_request *r);
 /* Returns a malloc'd buffer in *buf (free with free()). */
 int wire_request_encode(const struct wire_request *r, uint8_t **buf,
 			size_t *len);
+/* Append the field waited_ms (when not 0) to an encoded Request that is not
+ * signed yet and has no waited_ms of its own; sign after it (wire_auth.h:
+ * the signature stays the last field). This is how a client retries a long
+ * poll with the same (client_id, seq) and ops without encoding the ops
+ * again. realloc's *buf; 0, or WIRE_ERR_INTERNAL when out of memory (*buf
+ * and *len unchanged). */
+int wire_request_append_waited(uint8_t **buf, size_t *len, uint32_t waited_ms);
+/* The most bytes wire_request_append_waited adds (tag, 5-byte varint). */
+#define WIRE_WAITED_FIELD_MAX_BYTES 6
 
 struct wire_kv_item {
 	const char *key;

@@ -10,7 +10,8 @@
  * last 35 bytes are that field, the key is known, the HMAC matches
  * (constant-time), and signed_at_ms is within WIRE_AUTH_MAX_SKEW_MS of its
  * clock; retries resend the same bytes (the session's seq makes a replay
- * harmless: it gets the stored answer). */
+ * harmless: it gets the stored answer), except a long poll's, which add
+ * waited_ms to the unsigned bytes and are signed again (client.c). */
 #ifndef STRATUS_WIRE_AUTH_H
 #define STRATUS_WIRE_AUTH_H
 

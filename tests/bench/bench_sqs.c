@@ -12,7 +12,7 @@
  *
  * Workload (the peers'): 1 KiB bodies; P producers, each with up to W
  * unacknowledged SendMessage calls (st_call_async); C consumers, each a
- * client with K receive loops (default 8, so up to 80 messages requested
+ * client with K receive loops (default 26, so up to 260 messages requested
  * at once — the peers' consumers prefetch 256), each a ReceiveMessage
  * (MaxNumberOfMessages 10, WaitTimeSeconds 1) followed by an async
  * DeleteMessageBatch of what it got (at most 4 deletes outstanding per
@@ -975,7 +975,7 @@ int bench_sqs_main(int argc, char **argv)
 	    .n = (long)env_num("N", 50000),
 	    .producers = 4,
 	    .consumers = 4,
-	    .receivers = (int)env_num("RECEIVERS", 8),
+	    .receivers = (int)env_num("RECEIVERS", 26),
 	    .window = 256,
 	    .mixed_s = env_num("MIXED_SECS", 20),
 	    .rate = env_num("LOWRATE", 1000),

@@ -14,10 +14,15 @@
  *   sqs_workload longpoll --endpoints E --queue-url U --wait S
  *     Prints "START", then one ReceiveMessage (WaitTimeSeconds S), then
  *     "RECV rc=<code> ms=<elapsed> n=<messages> err=<name>", then the next
- *     call (a SendMessage of body "after-longpoll") and "NEXT rc=.. ms=..".
+ *     call (a SendMessage of body "after-longpoll") and "NEXT rc=.. ms=..",
+ *     then a ReceiveMessage (WaitTimeSeconds 2) and "AGAIN rc=.. ms=.. n=..
+ *     body=<first body>".
  *   sqs_workload drain --endpoints E --queue-url U --log F [--idle-ms T]
  *     ReceiveMessage (10, WaitTimeSeconds 1) + DeleteMessageBatch until
  *     nothing arrived for T ms; logs "r <body> <msg id>" in receipt order.
+ *
+ * Requests are signed when STRATUS_ACCESS_KEY_ID and
+ * STRATUS_SECRET_ACCESS_KEY are set (as the CLI does).
  *
  * Exit: 0, 1 (client or log could not be made), 2 (usage). */
 #include "stratus.h"
@@ -175,6 +180,29 @@ static int run_longpoll(void)
 	printf("NEXT rc=%d ms=%lld err=%s\n", rc, (long long)(now_ms() - t0),
 	       rc ? err.name : "-");
 	fflush(stdout);
+	snprintf(in, sizeof in,
+		 "{\"QueueUrl\":\"%s\",\"MaxNumberOfMessages\":10,"
+		 "\"WaitTimeSeconds\":2}",
+		 queue_url);
+	t0 = now_ms();
+	rc = st_call(client, "sqs", "ReceiveMessage", in, &out, &err);
+	n = 0;
+	char first[64] = "-";
+	if (rc == 0) {
+		json_t *d = json_loads(out, 0, NULL);
+		json_t *msgs = json_object_get(d, "Messages");
+		const char *b = json_string_value(
+		    json_object_get(json_array_get(msgs, 0), "Body"));
+		n = json_array_size(msgs);
+		if (b != NULL) {
+			snprintf(first, sizeof first, "%s", b);
+		}
+		json_decref(d);
+		st_free(out);
+	}
+	printf("AGAIN rc=%d ms=%lld n=%zu body=%s err=%s\n", rc,
+	       (long long)(now_ms() - t0), n, first, rc ? err.name : "-");
+	fflush(stdout);
 	return 0;
 }
 
@@ -303,6 +331,8 @@ int main(int argc, char **argv)
 	 * moves on after 1 s and keeps retrying through the election. */
 	so.request_timeout_ms = 1000;
 	so.retry_deadline_ms = 30000;
+	so.access_key_id = getenv("STRATUS_ACCESS_KEY_ID");
+	so.secret_access_key = getenv("STRATUS_SECRET_ACCESS_KEY");
 	client = st_client_new(endpoints, &so, &err);
 	if (client == NULL) {
 		fprintf(stderr, "sqs_workload: %s: %s\n", err.name,

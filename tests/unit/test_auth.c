@@ -95,7 +95,7 @@ static enum service_status call(struct fx *f, const char *action,
 		st =
 		    f->svc->read(f->svc->state, action, in, f->ctx, now, &f->r);
 	} else {
-		st = f->svc->prepare(f->svc->state, action, in, f->ctx, now,
+		st = f->svc->prepare(f->svc->state, action, in, f->ctx, now, 0,
 				     &f->r);
 		if (st == SERVICE_OK) {
 			st = f->svc->apply(f->svc->state, action, in, f->ctx,
@@ -287,17 +287,17 @@ static void test_validation(void **state)
 	 * prepare. */
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(f->svc->prepare(f->svc->state, "CreateAccessKey", arr,
-					 ctx, NOW_MS, &r),
+					 ctx, NOW_MS, 0, &r),
 			 SERVICE_ERROR);
 	assert_string_equal(r.error_code, "ValidationError");
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(
-	    f->svc->prepare(f->svc->state, "CreateUser", ctx, ctx, NOW_MS, &r),
-	    SERVICE_ERROR);
+	assert_int_equal(f->svc->prepare(f->svc->state, "CreateUser", ctx, ctx,
+					 NOW_MS, 0, &r),
+			 SERVICE_ERROR);
 	assert_string_equal(r.error_code, "InvalidAction");
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(f->svc->prepare(f->svc->state, "ListAccessKeys", ctx,
-					 ctx, NOW_MS, &r),
+					 ctx, NOW_MS, 0, &r),
 			 SERVICE_ERROR);
 	assert_string_equal(r.error_code, "InvalidAction");
 	memset(&r, 0, sizeof(r));
@@ -437,7 +437,7 @@ static void test_determinism(void **state)
 		memset(&r, 0, sizeof(r));
 		assert_int_equal(f->svc->prepare(f->svc->state,
 						 "CreateAccessKey", in, ctxs[i],
-						 NOW_MS, &r),
+						 NOW_MS, 0, &r),
 				 SERVICE_OK);
 		json_decref(in);
 	}

@@ -272,7 +272,7 @@ static uint32_t call_svc(struct fsm *f, struct sink *s, const char *service,
 	json_object_set_new(ctx, "Endpoint",
 			    json_string("http://127.0.0.1:7112"));
 	assert_int_equal(
-	    svc->prepare(svc->state, action, in, ctx, clock_ms, &r),
+	    svc->prepare(svc->state, action, in, ctx, clock_ms, 0, &r),
 	    SERVICE_OK);
 	ctx_text = json_dumps(ctx, JSON_COMPACT | JSON_SORT_KEYS);
 	struct wire_op op = {.type = WIRE_OP_SERVICE_CALL,

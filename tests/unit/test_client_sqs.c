@@ -5,8 +5,9 @@
  * The fake node is an nng REP socket served by one thread: it decodes each
  * Request, records its SERVICE_CALL op (service, action, input, context)
  * and answers with the scripted output or service error, optionally after
- * holding the request (a long poll). Each test states the property it
- * checks. */
+ * holding the request (a long poll), or with ServiceUnavailable (a leader
+ * that lost its leadership while holding a long poll). Each test states
+ * the property it checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +31,7 @@
 #include "cli_sqs.h"
 #include "stratus.h"
 #include "wire.h"
+#include "wire_auth.h"
 
 /* ---- the fake node ------------------------------------------------------- */
 
@@ -42,6 +44,8 @@ struct fake_call {
 	char action[80];
 	char *input; /* NUL-terminated copy */
 	size_t context_len;
+	uint32_t waited_ms;
+	int sig; /* -1 unsigned, 1 verifies with fake.secret, 0 does not */
 };
 
 struct fake {
@@ -56,6 +60,9 @@ struct fake {
 	uint32_t code;
 	const char *error_name, *error_message;
 	unsigned hold_ms; /* sleep before answering */
+	/* answer this many more requests ServiceUnavailable (after hold_ms) */
+	unsigned fail_first;
+	const char *secret; /* checks signatures when set */
 	/* the log */
 	struct fake_call log[FAKE_MAX_LOG];
 	size_t n_log;
@@ -75,8 +82,17 @@ static void *fake_main(void *arg)
 		struct wire_request req;
 		rv = wire_request_decode(nng_msg_body(msg), nng_msg_len(msg),
 					 &req);
-		nng_msg_free(msg);
 		assert_int_equal(rv, 0);
+		pthread_mutex_lock(&f->mu);
+		int sig =
+		    req.signature == NULL ? -1
+		    : f->secret != NULL &&
+			    wire_auth_verify(nng_msg_body(msg),
+					     nng_msg_len(msg), f->secret) == 0
+			? 1
+			: 0;
+		pthread_mutex_unlock(&f->mu);
+		nng_msg_free(msg);
 		assert_int_equal(req.n_ops, 1);
 
 		pthread_mutex_lock(&f->mu);
@@ -92,6 +108,8 @@ static void *fake_main(void *arg)
 			memcpy(l->input, op->input, op->input_len);
 			l->input[op->input_len] = '\0';
 			l->context_len = op->context_len;
+			l->waited_ms = req.waited_ms;
+			l->sig = sig;
 		}
 		struct wire_result res = {.code = f->code};
 		if (f->code != 0) {
@@ -105,7 +123,17 @@ static void *fake_main(void *arg)
 		struct wire_response resp = {.results = &res, .n_results = 1};
 		uint8_t *buf;
 		size_t len;
-		assert_int_equal(wire_response_encode(&resp, &buf, &len), 0);
+		if (f->fail_first > 0) {
+			f->fail_first--;
+			assert_int_equal(
+			    wire_response_encode_error(
+				WIRE_ERR_UNAVAILABLE,
+				"leadership moved while waiting: retry", 0, "",
+				&buf, &len),
+			    0);
+		} else
+			assert_int_equal(
+			    wire_response_encode(&resp, &buf, &len), 0);
 		pthread_mutex_unlock(&f->mu);
 		wire_request_release(&req);
 		if (hold > 0)
@@ -447,6 +475,106 @@ static void test_long_poll_not_timed_out(void **state)
 			 ST_ERR_TIMEOUT);
 	assert_null(out);
 	assert_true(fake_n_log(&f) >= 2);
+	st_client_free(c);
+	fake_stop(&f);
+}
+
+/* A long poll the server gave up on after holding it (a leader that lost
+ * its leadership: ServiceUnavailable) is retried with the same seq and
+ * ops, plus waited_ms — how long the caller has waited already — so the
+ * next leader waits only for the rest; the retry's bytes are signed again
+ * with the call's key (the client's, or a per-call key as the HTTP front
+ * door passes, borrowed only while submitting) and verify. The first
+ * attempt says nothing (waited_ms 0), and a retried call that is not held
+ * is resent unchanged. */
+static void test_long_poll_retry_carries_waited(void **state)
+{
+	static const char *secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+	static const char *in = "{\"QueueUrl\":\"u\",\"WaitTimeSeconds\":5}";
+	struct fake f;
+	st_error err;
+	char *out;
+	st_options o = fast;
+	o.access_key_id = "AKIAEXAMPLE";
+	o.secret_access_key = secret;
+
+	(void)state;
+	fake_start(&f);
+	fake_script(&f, "{}", 0, NULL, NULL);
+	pthread_mutex_lock(&f.mu);
+	f.secret = secret;
+	f.hold_ms = 600;
+	f.fail_first = 1;
+	pthread_mutex_unlock(&f.mu);
+	st_client *c = st_client_new(f.url, &o, &err);
+	assert_non_null(c);
+
+	/* Signed with the client's key. */
+	assert_int_equal(st_sqs_receive_message(c, in, &out, &err), 0);
+	st_free(out);
+	assert_int_equal(fake_n_log(&f), 2);
+	assert_int_equal(f.log[0].waited_ms, 0);
+	assert_int_equal(f.log[0].sig, 1);
+	assert_true(f.log[1].seq == f.log[0].seq);
+	assert_string_equal(f.log[1].input, in);
+	assert_true(f.log[1].waited_ms >= 600 && f.log[1].waited_ms < 5000);
+	assert_int_equal(f.log[1].sig, 1);
+
+	/* A per-call key (the HTTP front door's): the retry verifies too. */
+	{
+		struct async_result r = {.mu = PTHREAD_MUTEX_INITIALIZER,
+					 .cv = PTHREAD_COND_INITIALIZER};
+		char key[64], sec[64];
+		snprintf(key, sizeof key, "AKIAOTHER");
+		snprintf(sec, sizeof sec, "%s", "other-secret");
+		st_call_params p = {.service = "sqs",
+				    .action = "ReceiveMessage",
+				    .input_json = in,
+				    .access_key_id = key,
+				    .secret_access_key = sec};
+		pthread_mutex_lock(&f.mu);
+		f.secret = "other-secret";
+		f.fail_first = 1;
+		pthread_mutex_unlock(&f.mu);
+		assert_int_equal(st_call_with(c, &p, async_cb, &r), 0);
+		memset(sec, 'x', sizeof sec - 1); /* borrowed only until here */
+		async_wait(&r);
+		assert_int_equal(r.code, 0);
+		assert_int_equal(fake_n_log(&f), 4);
+		assert_int_equal(f.log[2].sig, 1);
+		assert_true(f.log[3].seq == f.log[2].seq);
+		assert_true(f.log[3].waited_ms >= 600);
+		assert_int_equal(f.log[3].sig, 1);
+	}
+
+	/* Not held: the retry is the same request, nothing added. */
+	pthread_mutex_lock(&f.mu);
+	f.secret = secret;
+	f.hold_ms = 100;
+	f.fail_first = 1;
+	pthread_mutex_unlock(&f.mu);
+	assert_int_equal(st_sqs_list_queues(c, "{}", &out, &err), 0);
+	st_free(out);
+	assert_int_equal(fake_n_log(&f), 6);
+	assert_true(f.log[5].seq == f.log[4].seq);
+	assert_int_equal(f.log[4].waited_ms, 0);
+	assert_int_equal(f.log[5].waited_ms, 0);
+	assert_int_equal(f.log[5].sig, 1);
+	st_client_free(c);
+
+	/* Unsigned: the same, without a signature. */
+	c = st_client_new(f.url, &fast, &err);
+	assert_non_null(c);
+	pthread_mutex_lock(&f.mu);
+	f.hold_ms = 600;
+	f.fail_first = 1;
+	pthread_mutex_unlock(&f.mu);
+	assert_int_equal(st_sqs_receive_message(c, in, &out, &err), 0);
+	st_free(out);
+	assert_int_equal(fake_n_log(&f), 8);
+	assert_int_equal(f.log[7].sig, -1);
+	assert_true(f.log[7].seq == f.log[6].seq);
+	assert_true(f.log[7].waited_ms >= 600);
 	st_client_free(c);
 	fake_stop(&f);
 }
@@ -937,6 +1065,7 @@ int main(void)
 	    cmocka_unit_test(test_call_bad_arguments),
 	    cmocka_unit_test(test_call_async),
 	    cmocka_unit_test(test_long_poll_not_timed_out),
+	    cmocka_unit_test(test_long_poll_retry_carries_waited),
 	    cmocka_unit_test(test_typed),
 	    cmocka_unit_test(test_cli_mapping),
 	    cmocka_unit_test(test_cli_input_json_and_queue_name),

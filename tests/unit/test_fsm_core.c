@@ -514,12 +514,13 @@ static enum service_action_kind counter_kind(const char *action)
 
 static enum service_status counter_prepare(void *state, const char *action,
 					   const json_t *input, json_t *context,
-					   uint64_t now_ms,
+					   uint64_t now_ms, uint32_t waited_ms,
 					   struct service_result *r)
 {
 	(void)state;
 	(void)input;
 	(void)now_ms;
+	(void)waited_ms;
 	(void)action;
 	json_object_set_new(context, "Nonce", json_integer(42));
 	return SERVICE_OK;
@@ -737,6 +738,27 @@ static void test_service_calls(void **state)
 	assert_int_equal(sink.waits, 1);
 	assert_memory_equal(sink.resp[7].results[0].output, "{\"Total\":8}",
 			    11);
+	/* That long poll retried at a new leader (its answer was lost with
+	 * the old one): other bytes — a new context, waited_ms — but the
+	 * same (client, seq), so the recorded answer, not a new wait. */
+	{
+		struct wire_op again =
+		    call_op("Take", "{\"Min\": 100}", "{\"WaitUntilMs\":99}");
+		struct wire_request r = {.client_id = 2,
+					 .seq = 1,
+					 .ops = &again,
+					 .n_ops = 1,
+					 .waited_ms = 4000};
+		uint8_t *b;
+
+		assert_int_equal(wire_request_encode(&r, &b, &c.len), 0);
+		c.data = b;
+		apply(&f, 17, NODE_ID, 10, &c, 1);
+		assert_int_equal(sink.n, 9);
+		assert_int_equal(sink.waits, 1);
+		assert_memory_equal(sink.resp[8].results[0].output,
+				    "{\"Total\":8}", 11);
+	}
 
 	/* A read, with the node's context. */
 	op = call_op("Get", "{}", "{\"Endpoint\":\"http://h:1\"}");

@@ -37,8 +37,9 @@ struct fx {
 	struct wakes wakes;
 	struct service_result r;
 	json_t *out;
-	json_t *ctx;   /* the last write's context */
-	uint64_t seed; /* deterministic "random" contexts when nonzero */
+	json_t *ctx;	    /* the last write's context */
+	uint64_t seed;	    /* deterministic "random" contexts when nonzero */
+	uint32_t waited_ms; /* what prepare is told the caller waited */
 };
 
 static struct service *new_svc(struct wakes *w)
@@ -136,7 +137,7 @@ static enum service_status call_ex(struct fx *f, const char *action,
 	} else {
 		assert_int_equal(k, SERVICE_ACTION_WRITE);
 		st = f->svc->prepare(f->svc->state, action, in, f->ctx, now,
-				     &f->r);
+				     f->waited_ms, &f->r);
 		if (st == SERVICE_OK) {
 			derandomize(f, f->ctx);
 			st = f->svc->apply(f->svc->state, action, in, f->ctx,
@@ -1174,6 +1175,73 @@ static void test_delay_retention_longpoll(void **state)
 	send_body(f, "q", "x", T0 + 90000);
 	assert_null(recv_n(f, "q", 10, T0 + 94999));
 	assert_non_null(recv_n(f, "q", 10, T0 + 95000));
+}
+
+/* A long poll retried after a failover (prepare told the caller already
+ * waited waited_ms) waits only for what is left of WaitTimeSeconds, or of
+ * the queue's ReceiveMessageWaitTimeSeconds, and is answered at once —
+ * empty, or with what is there — when nothing is left. */
+static void test_longpoll_retry_waits_what_is_left(void **state)
+{
+	struct fx *f = *state;
+	enum service_status st;
+	const char *in10 = "{\"QueueUrl\":\"" URL "q\",\"WaitTimeSeconds\":10}";
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"q\"}", T0);
+	/* A first attempt: the whole wait. */
+	st = call(f, "ReceiveMessage", in10, T0 + 1000);
+	assert_int_equal(st, SERVICE_WAIT);
+	assert_int_equal(f->r.wake_at_ms, T0 + 11000);
+	/* A retry 4 s into the call: 6 s left. */
+	f->waited_ms = 4000;
+	st = call(f, "ReceiveMessage", in10, T0 + 5000);
+	assert_int_equal(st, SERVICE_WAIT);
+	assert_int_equal(f->r.wake_at_ms, T0 + 11000);
+	assert_int_equal(
+	    json_integer_value(json_object_get(f->ctx, "WaitUntilMs")),
+	    T0 + 11000);
+	/* ... which ends the wait at that deadline. */
+	{
+		json_t *in = json_loads(in10, 0, NULL);
+		struct service_result r = {0};
+
+		st = f->svc->apply(f->svc->state, "ReceiveMessage", in, f->ctx,
+				   T0 + 11000, &r);
+		assert_int_equal(st, SERVICE_OK);
+		assert_null(json_object_get(r.output, "Messages"));
+		json_decref(r.output);
+		json_decref(in);
+	}
+	/* Nothing left (exactly, or long past): answered at once. */
+	f->waited_ms = 10000;
+	st = call(f, "ReceiveMessage", in10, T0 + 12000);
+	assert_int_equal(st, SERVICE_OK);
+	assert_null(json_object_get(f->ctx, "WaitUntilMs"));
+	assert_null(json_object_get(f->out, "Messages"));
+	f->waited_ms = UINT32_MAX;
+	st = call(f, "ReceiveMessage", in10, T0 + 12000);
+	assert_int_equal(st, SERVICE_OK);
+	assert_null(json_object_get(f->out, "Messages"));
+	/* ... with the messages that are there. */
+	send_body(f, "q", "m", T0 + 13000);
+	f->waited_ms = 15000;
+	st = call(f, "ReceiveMessage", in10, T0 + 14000);
+	assert_int_equal(st, SERVICE_OK);
+	assert_int_equal(json_array_size(json_object_get(f->out, "Messages")),
+			 1);
+	/* The queue's default wait (no WaitTimeSeconds) is shortened too. */
+	f->waited_ms = 0;
+	ok(f, "SetQueueAttributes",
+	   "{\"QueueUrl\":\"" URL "q\",\"Attributes\":{"
+	   "\"ReceiveMessageWaitTimeSeconds\":\"5\",\"VisibilityTimeout\":"
+	   "\"600\"}}",
+	   T0 + 15000);
+	f->waited_ms = 2000;
+	st = call(f, "ReceiveMessage", "{\"QueueUrl\":\"" URL "q\"}",
+		  T0 + 16000);
+	assert_int_equal(st, SERVICE_WAIT);
+	assert_int_equal(f->r.wake_at_ms, T0 + 19000);
+	f->waited_ms = 0;
 }
 
 /* ---------------- FIFO ---------------- */
@@ -2288,7 +2356,7 @@ static void test_move_pacing(void **state)
 		fx_reset(f);
 		assert_int_equal(f->svc->prepare(f->svc->state,
 						 "AdvanceMessageMoveTask", step,
-						 ctx, now, &f->r),
+						 ctx, now, 0, &f->r),
 				 SERVICE_ERROR);
 		assert_string_equal(f->r.error_code, "InvalidAction");
 		json_decref(step);
@@ -2400,7 +2468,7 @@ static void test_prepare_rejects(void **state)
 		struct service_result r = {0};
 
 		assert_int_equal(f->svc->prepare(f->svc->state, cases[i].action,
-						 in, pctx, T0, &r),
+						 in, pctx, T0, 0, &r),
 				 SERVICE_ERROR);
 		assert_string_equal(r.error_code, cases[i].code);
 		memset(&r, 0, sizeof(r));
@@ -2431,6 +2499,7 @@ int main(void)
 	    T(test_batches),
 	    T(test_visibility),
 	    T(test_delay_retention_longpoll),
+	    T(test_longpoll_retry_waits_what_is_left),
 	    T(test_fifo),
 	    T(test_fifo_content_dedup),
 	    T(test_fifo_attempt_id),

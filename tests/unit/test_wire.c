@@ -778,6 +778,11 @@ static void test_pack_round_trip(void **state)
 	assert_int_equal(wire_request_decode(buf, len, &r), WIRE_ERR_MALFORMED);
 	free(buf);
 	pack.seq = 0;
+	pack.waited_ms = 100;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &r), WIRE_ERR_MALFORMED);
+	free(buf);
+	pack.waited_ms = 0;
 
 	/* At most WIRE_MAX_PACKED. */
 	pack.n_packed = WIRE_MAX_PACKED;
@@ -867,8 +872,8 @@ static void test_request_hostile_shapes(void **state)
 					  0x03, 'a',  0x00, 'b'};
 	/* Request{ops: Op{field 5 (unknown), varint 1}} */
 	static const uint8_t unknown_op[] = {0x1a, 0x02, 0x28, 0x01};
-	/* Request{seq: 5, field 13 (unknown) "xy"} */
-	static const uint8_t unknown_field[] = {0x10, 0x05, 0x6a,
+	/* Request{seq: 5, field 12 (unknown) "xy"} */
+	static const uint8_t unknown_field[] = {0x10, 0x05, 0x62,
 						0x02, 'x',  'y'};
 	/* Request{field 1 as a group start} */
 	static const uint8_t group[] = {0x0b, 0x0c};

@@ -91,12 +91,70 @@ static void test_unsigned_fails(void **state)
 	free(buf);
 }
 
+/* A long poll's retry (client.c): the first attempt's unsigned bytes
+ * with waited_ms appended, signed again. It decodes with the same
+ * session, ops and key, carries waited_ms, and verifies; the first
+ * attempt's bytes carry none (0). */
+static void test_retry_with_waited(void **state)
+{
+	struct wire_op op = {.type = WIRE_OP_SERVICE_CALL,
+			     .service = "sqs",
+			     .action = "ReceiveMessage",
+			     .input =
+				 (const uint8_t *)"{\"WaitTimeSeconds\":20}",
+			     .input_len = 22,
+			     .endpoint = ""};
+	struct wire_request r = {.client_id = 7,
+				 .seq = 9,
+				 .ops = &op,
+				 .n_ops = 1,
+				 .access_key_id = "AKIAEXAMPLE",
+				 .signed_at_ms = 1795770000000ull},
+			    d;
+	uint8_t *base, *retry;
+	size_t base_len, len;
+
+	(void)state;
+	assert_int_equal(wire_request_encode(&r, &base, &base_len), 0);
+	assert_int_equal(wire_request_decode(base, base_len, &d), 0);
+	assert_int_equal(d.waited_ms, 0);
+	wire_request_release(&d);
+
+	retry = malloc(base_len);
+	memcpy(retry, base, base_len);
+	len = base_len;
+	assert_int_equal(wire_request_append_waited(&retry, &len, 0), 0);
+	assert_int_equal(len, base_len); /* 0: nothing to say */
+	assert_int_equal(wire_request_append_waited(&retry, &len, 4321), 0);
+	assert_true(len > base_len);
+	assert_int_equal(wire_auth_sign(&retry, &len, SECRET), 0);
+	assert_int_equal(wire_auth_verify(retry, len, SECRET), 0);
+	assert_int_equal(wire_request_decode(retry, len, &d), 0);
+	assert_int_equal(d.waited_ms, 4321);
+	assert_true(d.client_id == 7 && d.seq == 9);
+	assert_int_equal(d.n_ops, 1);
+	assert_string_equal(d.ops[0].action, "ReceiveMessage");
+	assert_int_equal(d.ops[0].input_len, 22);
+	assert_string_equal(d.access_key_id, "AKIAEXAMPLE");
+	assert_int_equal(d.signature_len, WIRE_AUTH_SIG_BYTES);
+	wire_request_release(&d);
+	/* The old signature does not cover the new bytes. */
+	assert_int_equal(wire_auth_sign(&base, &base_len, SECRET), 0);
+	assert_int_not_equal(memcmp(base + base_len - WIRE_AUTH_SIG_BYTES,
+				    retry + len - WIRE_AUTH_SIG_BYTES,
+				    WIRE_AUTH_SIG_BYTES),
+			     0);
+	free(base);
+	free(retry);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sign_decode_verify),
 	    cmocka_unit_test(test_every_change_fails),
 	    cmocka_unit_test(test_unsigned_fails),
+	    cmocka_unit_test(test_retry_with_waited),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
