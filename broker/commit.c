@@ -38,6 +38,18 @@ int commit_init(struct commit *c, struct raft *raft, struct fsm *fsm,
 	return 0;
 }
 
+uint64_t commit_leader_time(struct commit *c)
+{
+	uint64_t wall = clock_wall_ms(), mono = clock_mono_ms();
+	uint64_t term = c->raft->current_term;
+
+	if (c->clock.term != term) {
+		leader_clock_start(&c->clock, term, &c->fsm->live,
+				   c->fsm->time_ms, wall, mono);
+	}
+	return leader_clock_read(&c->clock, c->fsm->time_ms, wall, mono);
+}
+
 static void item_done(struct commit_item *it, uint32_t code,
 		      const char *message, const uint8_t *response, size_t len)
 {
@@ -231,7 +243,8 @@ static void apply_cb(struct raft_apply *req, int status, void *result)
 	u64map_del(&c->proposed, b->nonce);
 	c->inflight--;
 	if (status == 0) {
-		c->stats.latency_ms_sum += clock_wall_ms() - b->proposed_at_ms;
+		c->stats.latency_ms_sum +=
+		    (uv_hrtime() - b->proposed_ns) / 1000000;
 		metrics_histogram_observe(
 		    &c->stats.latency,
 		    (double)(uv_hrtime() - b->proposed_ns) / 1e9);
@@ -276,9 +289,10 @@ static int propose(struct commit *c, struct commit_batch *b)
 		}
 	}
 	b->nonce = c->next_nonce++;
-	b->proposed_at_ms = clock_wall_ms();
+	b->proposed_at_ms = commit_leader_time(c);
 	b->proposed_ns = uv_hrtime();
 	wb.leader_time_ms = b->proposed_at_ms;
+	wb.term = c->raft->current_term;
 	wb.leader_id = c->node_id;
 	wb.nonce = b->nonce;
 	wb.commands = cmds;

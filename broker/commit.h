@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "fsm.h"
+#include "leader_clock.h"
 #include "metrics.h"
 #include "u64map.h"
 #include "wire.h"
@@ -57,7 +58,7 @@ struct commit_batch {
 	struct raft_apply req;
 	struct commit *c;
 	uint64_t nonce;
-	uint64_t proposed_at_ms;
+	uint64_t proposed_at_ms;    /* leader time stamped on the entry */
 	uint64_t proposed_ns;	    /* monotonic, for the latency histogram */
 	struct commit_item *writes; /* index = position in the entry */
 	size_t n_writes, cap_writes;
@@ -93,6 +94,7 @@ struct commit {
 	struct u64map proposed; /* nonce -> batch */
 	uint64_t next_nonce;
 	struct commit_stats stats;
+	struct leader_clock clock; /* batch stamps (leader_clock.h) */
 };
 
 int commit_init(struct commit *c, struct raft *raft, struct fsm *fsm,
@@ -137,5 +139,10 @@ void commit_on_wait(void *ctx, uint64_t nonce, size_t index,
 
 /* Number of items queued or in flight. */
 size_t commit_pending(const struct commit *c);
+
+/* The leader's time now (leader_clock.h), started afresh in each term this
+ * node leads: what batches are stamped with, and the "now" of prepare and
+ * of long-poll deadlines. Loop thread only. */
+uint64_t commit_leader_time(struct commit *c);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "backup_file.h"
 #include "jsondoc.h"
+#include "clock.h"
 #include "log.h"
 
 /* A snapshot child that has not finished after this long is stopped
@@ -680,6 +681,13 @@ int fsm_apply_entry(struct fsm *f, const void *buf, size_t len)
 	}
 	if (b.leader_time_ms > f->time_ms) {
 		f->time_ms = b.leader_time_ms;
+	}
+	/* Local bookkeeping for leader_clock, not replicated state: the one
+	 * clock read of apply, and it changes nothing that is. */
+	if (f->raft != NULL && b.term != 0 && b.term == f->raft->current_term) {
+		f->live.valid = true;
+		f->live.time_ms = f->time_ms;
+		f->live.mono_ms = clock_mono_ms();
 	}
 	session_expire(&f->sessions, f->time_ms);
 	for (i = 0; i < b.n_commands; i++) {

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "kv.h"
+#include "leader_clock.h"
 #include "service.h"
 #include "session.h"
 #include "wire.h"
@@ -82,6 +83,13 @@ struct fsm {
 	struct defer_list defer;     /* frees parked during a snapshot */
 	struct fsm_capture *capture; /* snapshot being serialized, or NULL */
 	struct fsm_restore_staging restore;
+	/* Node-local, not replicated: the raft this fsm belongs to (borrowed;
+	 * NULL in tests) and the state-machine time of the last batch
+	 * applied while this node was in that batch's term, with the
+	 * monotonic time of that apply — the reference a new leader's clock
+	 * continues from (leader_clock.h). */
+	const struct raft *raft;
+	struct leader_clock_ref live;
 };
 
 /* 0, or -1 when out of memory. */

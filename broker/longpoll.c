@@ -22,6 +22,18 @@ static void unlink_waiter(struct longpoll *lp, struct longpoll_waiter *w)
 
 static void rearm(struct longpoll *lp);
 
+static uint64_t lp_now(struct longpoll *lp)
+{
+	return lp->now_ms != NULL ? lp->now_ms(lp->now_arg) : clock_wall_ms();
+}
+
+void longpoll_set_clock(struct longpoll *lp, uint64_t (*now_ms)(void *arg),
+			void *arg)
+{
+	lp->now_ms = now_ms;
+	lp->now_arg = arg;
+}
+
 static void timer_cb(uv_timer_t *t)
 {
 	longpoll_tick(t->data);
@@ -30,7 +42,7 @@ static void timer_cb(uv_timer_t *t)
 void longpoll_tick(struct longpoll *lp)
 {
 	struct longpoll_waiter *w;
-	uint64_t now = clock_wall_ms();
+	uint64_t now = lp_now(lp);
 
 	for (w = lp->head; w != NULL; w = w->next) {
 		if (!w->due && w->wake_at_ms != 0 && w->wake_at_ms <= now) {
@@ -40,7 +52,7 @@ void longpoll_tick(struct longpoll *lp)
 		}
 	}
 	/* The timer runs on libuv's monotonic millisecond clock, deadlines
-	 * are wall-clock milliseconds: the two round differently, so the
+	 * are leader-time milliseconds: the two round differently, so the
 	 * timer can fire a moment before any deadline is due. Then nothing
 	 * runs and the timer must be armed again — it used to be left
 	 * unarmed, and such a long poll waited for its client's timeout
@@ -55,7 +67,7 @@ void longpoll_tick(struct longpoll *lp)
 static void rearm(struct longpoll *lp)
 {
 	struct longpoll_waiter *w;
-	uint64_t earliest = 0, now = clock_wall_ms();
+	uint64_t earliest = 0, now = lp_now(lp);
 
 	for (w = lp->head; w != NULL; w = w->next) {
 		if (!w->due && w->wake_at_ms != 0 &&

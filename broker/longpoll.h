@@ -25,7 +25,7 @@ struct longpoll_waiter {
 	struct longpoll *lp;
 	struct node_call *call;
 	char key[SERVICE_WAIT_KEY_SIZE];
-	uint64_t wake_at_ms; /* wall clock */
+	uint64_t wake_at_ms; /* leader time (longpoll_set_clock) */
 	bool due;	     /* woken: retry on the next run */
 	struct longpoll_waiter *prev, *next;
 };
@@ -39,15 +39,21 @@ struct longpoll {
 	size_t n_waiting;
 	bool any_due;
 	longpoll_retry_cb retry;
+	uint64_t (*now_ms)(void *arg); /* deadlines' clock; default wall */
+	void *now_arg;
 	uint64_t parked, woken, timed_out; /* counters */
 };
 
 void longpoll_init(struct longpoll *lp, uv_loop_t *loop,
 		   longpoll_retry_cb retry);
+/* Measure deadlines with now_ms(arg) — the leader's time, the clock the
+ * state machine's wake times are in — instead of the wall clock. */
+void longpoll_set_clock(struct longpoll *lp, uint64_t (*now_ms)(void *arg),
+			void *arg);
 /* Close the timer handle (after longpoll_fail_all). */
 void longpoll_close(struct longpoll *lp);
 
-/* Park call until key is woken or wake_at_ms (wall clock ms; 0 = only
+/* Park call until key is woken or wake_at_ms (longpoll's clock, ms; 0 = only
  * when woken). 0, or -1 when out of memory (the caller answers). */
 int longpoll_park(struct longpoll *lp, struct node_call *call, const char *key,
 		  uint64_t wake_at_ms);

@@ -363,7 +363,8 @@ static int prepare_service_call(struct node_call *call, bool write)
 			? COMMIT_AHEAD
 			: COMMIT_NORMAL;
 		st = svc->prepare(svc->state, op->action, input, context,
-				  clock_wall_ms(), call->req.waited_ms, &r);
+				  commit_leader_time(&n->commit),
+				  call->req.waited_ms, &r);
 	}
 	json_decref(r.output);
 	json_decref(input);
@@ -1167,6 +1168,14 @@ static int start_http(struct node *n)
 	return http_start(&n->http, &hc, n->errmsg, sizeof n->errmsg);
 }
 
+/* longpoll's clock: parked calls' deadlines are leader time. */
+static uint64_t leader_now(void *arg)
+{
+	struct node *n = arg;
+
+	return commit_leader_time(&n->commit);
+}
+
 int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 {
 	struct nraft_options opts;
@@ -1190,6 +1199,7 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	n->service_env.schedule_tick = service_schedule_tick;
 	longpoll_init(&n->longpoll, loop, call_retry);
 	ticker_init(&n->ticker, loop, &n->fsm, &n->commit);
+	longpoll_set_clock(&n->longpoll, leader_now, n);
 	if (fsm_init(&n->fsm, cfg->node_id, commit_on_result, &n->commit) !=
 		0 ||
 	    services_register(&n->fsm, &n->service_env) != 0) {
@@ -1227,6 +1237,7 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 		goto err_after_io;
 	}
 	n->raft.data = n;
+	n->fsm.raft = &n->raft; /* live reference for leader_clock */
 	raft_set_election_timeout(&n->raft, cfg->election_timeout_ms);
 	raft_set_heartbeat_timeout(&n->raft, cfg->heartbeat_timeout_ms);
 	/* 0.15 retries a dropped InstallSnapshot only after this timeout. */

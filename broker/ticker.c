@@ -35,7 +35,7 @@ static void rearm(struct ticker *t)
 		uv_timer_stop(&t->timer);
 		return;
 	}
-	now = clock_wall_ms();
+	now = commit_leader_time(t->commit);
 	uv_timer_start(&t->timer, timer_cb,
 		       t->due_ms > now ? t->due_ms - now : 0, 0);
 }
@@ -145,13 +145,13 @@ err_after_alloc:
 	free(text);
 	/* try again in a second */
 	if (t->due_ms == 0) {
-		t->due_ms = clock_wall_ms() + 1000;
+		t->due_ms = commit_leader_time(t->commit) + 1000;
 	}
 }
 
 void ticker_run(struct ticker *t)
 {
-	uint64_t now = clock_wall_ms(), next = 0;
+	uint64_t now = commit_leader_time(t->commit), next = 0;
 	size_t i;
 
 	if (t->closed || !t->leading || t->inflight > 0) {

@@ -23,7 +23,7 @@ struct ticker {
 	uv_timer_t timer;
 	struct fsm *fsm;       /* borrowed */
 	struct commit *commit; /* borrowed */
-	uint64_t due_ms;       /* wall clock; 0 = nothing asked for */
+	uint64_t due_ms;       /* leader time; 0 = nothing asked for */
 	unsigned inflight;     /* steps proposed and not yet completed */
 	bool leading;	       /* a ready leader: may tick */
 	bool closed;
@@ -38,7 +38,8 @@ void ticker_close(struct ticker *t);
 /* The node became a ready leader (true: tick now) or stopped leading. */
 void ticker_set_leading(struct ticker *t, bool leading);
 
-/* Ask for a round at or after at_ms (wall clock; 0 = now). Safe from
+/* Ask for a round at or after at_ms (leader time, commit_leader_time;
+ * 0 = now). Safe from
  * apply (only arms the timer). */
 void ticker_schedule(struct ticker *t, uint64_t at_ms);
 

@@ -46,6 +46,9 @@
 #                          those endpoints and STRATUS_CA / AWS_CA_BUNDLE.
 #                          Recorded by `up` (the tls/ dir).
 #   STRATUS_UP_TIMEOUT     seconds to wait for a leader/membership (20)
+#   STRATUS_NODE_GID_BASE  tests: run node I with group id BASE+I (setpriv;
+#                          needs root), so nftables rules can tell the
+#                          nodes' sockets apart (tests/fault/netfault.py)
 #   STRATUS_STOP_TIMEOUT   seconds to wait after SIGTERM before SIGKILL (10)
 #
 # Layout of the cluster directory:
@@ -325,7 +328,11 @@ launch() {
 	# setsid: the node outlives this script and ignores the terminal's
 	# ^C and hangup. In a script `&` does not make a process group leader,
 	# so setsid execs in place and $! is stratusd's own pid.
-	setsid "$STRATUSD" "${args[@]}" </dev/null >>"$d/log" 2>&1 &
+	local as=()
+	if [[ -n ${STRATUS_NODE_GID_BASE:-} ]]; then
+		as=(setpriv --regid "$((STRATUS_NODE_GID_BASE + i))" --clear-groups)
+	fi
+	setsid "${as[@]}" "$STRATUSD" "${args[@]}" </dev/null >>"$d/log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$d/pid"
 	sleep 0.2

@@ -1183,6 +1183,7 @@ int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
 	m.leader_time_ms = b->leader_time_ms;
 	m.leader_id = b->leader_id;
 	m.nonce = b->nonce;
+	m.term = b->term;
 	m.n_commands = b->n_commands;
 	m.commands = commands;
 
@@ -1340,6 +1341,7 @@ int wire_batch_decode(const void *buf, size_t len, struct wire_batch *out)
 	b.leader_time_ms = m->leader_time_ms;
 	b.leader_id = m->leader_id;
 	b.nonce = m->nonce;
+	b.term = m->term;
 	if (!ALLOC_ARRAY(b.commands, m->n_commands)) {
 		wire_batch_release(&b);
 		return WIRE_ERR_INTERNAL;

@@ -301,6 +301,7 @@ struct wire_batch {
 	uint64_t leader_time_ms;
 	uint64_t leader_id;
 	uint64_t nonce;
+	uint64_t term; /* proposer's raft term; 0 = unknown (older entry) */
 	struct wire_bytes *commands;
 	size_t n_commands;
 	void *priv_;

@@ -64,8 +64,10 @@ struct peer {
 	atomic_bool new_pipe;
 	bool drop;	       /* nraft_io_set_drop() test hook. */
 	uint64_t last_recv_ms; /* uv_now() of its last message; 0 = never. */
-	uint64_t unanswered_bytes; /* Sent to it since its last message. */
-	nng_msg *pack;		   /* Pack being built, owned; NULL if none. */
+	uint64_t unconnected_since_ms; /* uv_now() since when push_open has
+					  had no pipe; 0 = not so. */
+	uint64_t unanswered_bytes;     /* Sent to it since its last message. */
+	nng_msg *pack; /* Pack being built, owned; NULL if none. */
 	struct raft_io_send *
 	    *reqs; /* Requests encoded in pack (owned array). */
 	unsigned n_reqs;
@@ -140,6 +142,7 @@ void nraft_options_init(struct nraft_options *opts)
 	opts->peer_timeout_ms = 1000;
 	opts->reconnect_min_ms = 20;
 	opts->reconnect_max_ms = 500;
+	opts->redial_ms = 2000;
 	opts->snapshot_compression = true;
 	opts->segment_bytes = 0;
 }
@@ -728,9 +731,35 @@ static void nraftFree(struct nraft *n)
 	free(n);
 }
 
+/* Close the PUSH sockets that stayed without a connection for
+ * opts.redial_ms; the next send dials afresh (see redial_ms in nraft_io.h:
+ * nng's own reconnect timer may be late by a wall-clock step). */
+static void peersRedial(struct nraft *n)
+{
+	uint64_t now = uv_now(n->loop);
+
+	if (n->opts.redial_ms == 0) {
+		return;
+	}
+	for (unsigned i = 0; i < n->n_peers; i++) {
+		struct peer *p = n->peers[i];
+		if (!p->push_open || atomic_load(&p->pipes) > 0) {
+			p->unconnected_since_ms = 0;
+		} else if (p->unconnected_since_ms == 0) {
+			p->unconnected_since_ms = now;
+		} else if (now - p->unconnected_since_ms >= n->opts.redial_ms) {
+			peerFlush(n, p, RAFT_NOCONNECTION);
+			peerCloseSocket(p);
+			p->unconnected_since_ms = 0;
+			n->stats.redials++;
+		}
+	}
+}
+
 static void innerTickCb(struct raft_io *inner)
 {
 	struct nraft *n = inner->data;
+	peersRedial(n);
 	n->tick_cb(n->io);
 }
 

@@ -98,6 +98,14 @@ struct nraft_options {
 	unsigned reconnect_min_ms;
 	unsigned reconnect_max_ms;
 
+	/* A PUSH socket without a connection for this long (ms, measured on
+	 * the loop's monotonic clock; default 2000; 0 = never) is closed and
+	 * dialed afresh at the next send. nng 1.5.2 as Debian builds it times
+	 * its reconnect back-off with CLOCK_REALTIME, so after the wall clock
+	 * steps back by X a pending reconnect waits X longer: a node could
+	 * not send to a restarted peer for that long (RELIABILITY.md). */
+	unsigned redial_ms;
+
 	/* lz4-compress snapshot files (raft_uv_set_snapshot_compression();
 	 * default true). */
 	bool snapshot_compression;
@@ -131,6 +139,7 @@ struct nraft_io_stats {
 	    malformed;	  /* packs with an undecodable frame (rest skipped). */
 	uint64_t dropped; /* messages dropped by nraft_io_set_drop(). */
 	uint64_t foreign; /* packs dropped for a wrong cluster_id. */
+	uint64_t redials; /* PUSH sockets closed after redial_ms unconnected. */
 };
 
 /* Fill @opts with the defaults documented above. */

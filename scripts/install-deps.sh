@@ -22,6 +22,7 @@ PACKAGES=(
 	iproute2      # ss: deploy/cluster.sh checks ports are free
 	openssl       # deploy/make-certs.sh (STRATUS_TLS=1 clusters)
 	curl          # the quick start's demo and /metrics checks
+	nftables      # tests/fault: kernel-level partitions (netfault.py)
 )
 
 die() {

@@ -20,6 +20,18 @@ Operations (args -> ok result):
   receive  {queue, max, vt, wait}         -> {messages: [{id, body, handle,
                                               group?, dedup?, seq?, count?}]}
   delete   {queue, id, handle}            -> {}
+  send_batch   {queue, entries: [{eid, body, group?, dedup?, resend?}]}
+               -> {entries: [{eid, id, seq?} | {eid, error}]}
+  delete_batch {queue, entries: [{eid, id, handle}]}
+               -> {entries: [{eid} | {eid, error}]}
+  A batch is checked as one send / delete per entry, each with the batch's
+  invocation and completion times: an entry listed with an error failed
+  (definitely: SQS reports an entry as failed only when it was not
+  applied); an entry missing from an ok answer is an anomaly
+  (batch-entry-unanswered); a failed or unknown batch makes every entry
+  failed or unknown. FIFO: the sequence numbers of one batch's
+  successful entries that are not resends increase in entry order (AWS
+  enqueues a batch in order; fifo-batch-order).
 
 What is checked:
   kv   each key is a linearizable register (initially absent). The search
@@ -85,6 +97,9 @@ class History:
         self.ops = []
         self.events = []
         self.torn = 0
+        self.batches = {}  # send_batch / delete_batch: how many
+        self.unanswered = []  # batch entries an ok answer did not mention
+        self.send_batches = []  # per send_batch: its entries' ok sends
 
     @classmethod
     def from_records(cls, records):
@@ -111,7 +126,46 @@ class History:
                     op.t1 = INF
             else:
                 raise ValueError(f"unknown record: {rec}")
+        h._expand_batches()
         return h
+
+    def _expand_batches(self):
+        """Replace each send_batch / delete_batch by one send / delete
+        per entry (same p, t0, t1), renumbering the ops."""
+        out = []
+        for op in self.ops:
+            single = {"send_batch": "send", "delete_batch": "delete"}.get(op.f)
+            if single is None:
+                out.append(op)
+                continue
+            self.batches[op.f] = self.batches.get(op.f, 0) + 1
+            group = []
+            answers = {}
+            if op.type == "ok":
+                for e in (op.result or {}).get("entries", []):
+                    answers[e.get("eid")] = e
+            for e in op.args.get("entries", []):
+                args = {k: v for k, v in e.items() if k != "eid"}
+                args["queue"] = op.args.get("queue")
+                x = Op(0, op.p, single, args, op.t0)
+                x.t1, x.type = op.t1, op.type
+                x.result = op.result if op.type != "ok" else None
+                if op.type == "ok":
+                    a = answers.get(e.get("eid"))
+                    if a is None:
+                        x.type, x.t1 = "info", INF
+                        self.unanswered.append(x)
+                    elif "error" in a:
+                        x.type, x.result = "fail", {"error": a["error"]}
+                    else:
+                        x.result = {k: v for k, v in a.items() if k != "eid"}
+                        group.append(x)
+                out.append(x)
+            if single == "send":
+                self.send_batches.append(group)
+        for i, op in enumerate(out):
+            op.idx = i
+        self.ops = out
 
     @classmethod
     def load(cls, paths):
@@ -535,6 +589,22 @@ def check(h):
                       "info": counts["info"], "by_op": dict(by_op)})
     if h.torn:
         rep.notes.append(f"{h.torn} torn last line(s) ignored (a writer was killed)")
+    rep.stats["batches"] = dict(h.batches)
+    if h.batches:
+        rep.notes.append("batches (checked per entry): "
+                         + ", ".join(f"{k}={v}" for k, v in sorted(h.batches.items())))
+    if h.unanswered:
+        rep.anomaly("batch-entry-unanswered",
+                    f"{len(h.unanswered)} entries of successful batch calls are neither in "
+                    f"Successful nor in Failed", h.unanswered)
+    for group in h.send_batches:
+        # A resend of an earlier deduplication id is answered with the
+        # earlier message's id and sequence number: not ordered.
+        seqs = [(int(x.result["seq"]), x) for x in group
+                if x.result.get("seq") is not None and not x.args.get("resend")]
+        if any(a[0] >= b[0] for a, b in zip(seqs, seqs[1:])):
+            rep.anomaly("fifo-batch-order", "a FIFO SendMessageBatch's sequence numbers do "
+                        "not increase in entry order", [x for _, x in seqs])
     check_kv(h, rep)
     queues = sorted({op.args.get("queue") for op in h.ops
                      if op.f in ("send", "receive", "delete")}, key=str)

@@ -16,9 +16,17 @@
  *             (VisibilityTimeout vt-min..vt-max, WaitTimeSeconds 0 or 1,
  *             1-3 messages, all attributes), then DeleteMessage of what
  *             was received (mostly; some are left to come back).
+ *             With --batch N (default 0: off), one send in N is a
+ *             SendMessageBatch of 2-4 entries (FIFO entries as above,
+ *             so one batch may repeat a deduplication id) and one delete
+ *             in N of two or more received messages a DeleteMessageBatch
+ *             of all of them; recorded as send_batch / delete_batch
+ *             with per-entry results (check_history.py checks each entry
+ *             as a send / delete).
  *   history_workload drain --endpoints E --history FILE --run ID
  *                    [--visible-by-ns T] [--idle-ms 4000] [--p 100]
- *     Receives (VisibilityTimeout 2) + deletes on both queues until
+ *     Receives (VisibilityTimeout 2) + deletes (with --batch N > 0: one
+ *     DeleteMessageBatch per receive of two or more) on both queues until
  *     neither returned anything for idle-ms and CLOCK_MONOTONIC has
  *     passed T (the test passes the time by which everything the workload
  *     left in flight is visible again: its exit + the longest visibility
@@ -60,6 +68,7 @@
 #define MAX_CHAINS  64
 #define MAX_KEYS    64
 #define MAX_RECV    3  /* messages per workload receive */
+#define MAX_BATCH   4  /* entries per SendMessageBatch */
 #define RESEND_RING 16 /* recent FIFO dedup ids a resend picks from */
 #define N_GROUPS    4
 #define QUEUE_STD   0
@@ -125,6 +134,7 @@ struct workload {
 	unsigned n_chains;
 	struct resend ring[RESEND_RING];
 	unsigned ring_n; /* entries written so far (ring index = n % size) */
+	unsigned batch_every; /* one send/delete in N is a batch; 0 = never */
 	uint64_t n_ok, n_fail, n_info;
 };
 
@@ -303,6 +313,49 @@ static json_t *message_record(struct chain *c, const json_t *m, bool hold)
 	return r;
 }
 
+/* A batch answer {Successful: [{Id, MessageId?, SequenceNumber?}],
+ * Failed: [{Id, Code}]} as the history's {entries: [{eid, id?, seq?} |
+ * {eid, error}]}. Returns a new reference. */
+static json_t *batch_record(const char *out)
+{
+	json_t *d = json_loads(out, 0, NULL), *entries = json_array(), *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(d, "Successful"), i, e)
+	{
+		json_t *r = json_pack("{s:s?}", "eid", str_member(e, "Id"));
+		const char *id = str_member(e, "MessageId");
+		const char *seq = str_member(e, "SequenceNumber");
+		if (id != NULL) {
+			json_object_set_new(r, "id", json_string(id));
+		}
+		if (seq != NULL) {
+			json_object_set_new(r, "seq", json_string(seq));
+		}
+		json_array_append_new(entries, r);
+	}
+	json_array_foreach(json_object_get(d, "Failed"), i, e)
+	{
+		const char *code = str_member(e, "Code");
+		json_array_append_new(entries,
+				      json_pack("{s:s?, s:s}", "eid",
+						str_member(e, "Id"), "error",
+						code ? code : "unknown"));
+	}
+	json_decref(d);
+	return json_pack("{s:o}", "entries", entries);
+}
+
+static void batch_done(void *arg, const st_error *err, const char *out)
+{
+	struct chain *c = arg;
+
+	pthread_mutex_lock(&c->wl->mu);
+	log_complete(c->wl, c->id, err, err == NULL ? batch_record(out) : NULL);
+	chain_next(c);
+	pthread_mutex_unlock(&c->wl->mu);
+}
+
 static void receive_done(void *arg, const st_error *err, const char *out)
 {
 	struct chain *c = arg;
@@ -358,6 +411,100 @@ static int sqs_submit(struct chain *c, const char *op, json_t *args,
 	return rc;
 }
 
+/* Group and deduplication id of a FIFO send of body: a random group and
+ * dedup id = body, or (one in five) a resend of a recent dedup id in its
+ * group. Sets them in args (the history's view) and in (the request or
+ * batch entry). Under wl->mu. */
+static void fifo_ids(struct chain *c, const char *body, json_t *args,
+		     json_t *in)
+{
+	struct workload *wl = c->wl;
+	char group[8];
+	const char *dedup = body;
+
+	snprintf(group, sizeof group, "g%u", rnd_below(c, N_GROUPS));
+	if (wl->ring_n > 0 && rnd_below(c, 5) == 0) {
+		unsigned n =
+		    wl->ring_n < RESEND_RING ? wl->ring_n : RESEND_RING;
+		struct resend *r = &wl->ring[rnd_below(c, n)];
+		dedup = r->dedup;
+		snprintf(group, sizeof group, "%s", r->group);
+		json_object_set_new(args, "resend", json_true());
+	} else {
+		struct resend *r = &wl->ring[wl->ring_n++ % RESEND_RING];
+		snprintf(r->dedup, sizeof r->dedup, "%s", body);
+		snprintf(r->group, sizeof r->group, "%s", group);
+	}
+	json_object_set_new(args, "group", json_string(group));
+	json_object_set_new(args, "dedup", json_string(dedup));
+	json_object_set_new(in, "MessageGroupId", json_string(group));
+	json_object_set_new(in, "MessageDeduplicationId", json_string(dedup));
+}
+
+/* SendMessageBatch of 2..MAX_BATCH entries with unique bodies
+ * <base>-<k>. Returns the submission's code. Under wl->mu. */
+static int submit_send_batch(struct chain *c, int q, const char *base)
+{
+	struct workload *wl = c->wl;
+	unsigned n = 2 + rnd_below(c, MAX_BATCH - 1);
+	json_t *hist = json_array(), *req = json_array();
+
+	for (unsigned k = 0; k < n; k++) {
+		char body[160], eid[16];
+		json_t *a, *e;
+
+		snprintf(body, sizeof body, "%s-%u", base, k);
+		snprintf(eid, sizeof eid, "e%u", k);
+		a = json_pack("{s:s, s:s}", "eid", eid, "body", body);
+		e = json_pack("{s:s, s:s}", "Id", eid, "MessageBody", body);
+		if (q == QUEUE_FIFO) {
+			fifo_ids(c, body, a, e);
+		}
+		json_array_append_new(hist, a);
+		json_array_append_new(req, e);
+	}
+	return sqs_submit(
+	    c, "send_batch",
+	    json_pack("{s:s, s:o}", "queue", queue_names[q], "entries", hist),
+	    "SendMessageBatch",
+	    json_pack("{s:s, s:o}", "QueueUrl", wl->queue_url[q], "Entries",
+		      req),
+	    batch_done);
+}
+
+/* DeleteMessageBatch of every held message (one receive's: one queue).
+ * Returns the submission's code. Under wl->mu. */
+static int submit_delete_batch(struct chain *c)
+{
+	struct workload *wl = c->wl;
+	json_t *hist = json_array(), *req = json_array();
+	int q = c->held[0].queue;
+
+	for (unsigned k = 0; k < c->n_held; k++) {
+		struct held *h = &c->held[k];
+		char eid[16];
+
+		snprintf(eid, sizeof eid, "e%u", k);
+		json_array_append_new(hist, json_pack("{s:s, s:s, s:s}", "eid",
+						      eid, "id", h->id,
+						      "handle", h->handle));
+		json_array_append_new(req,
+				      json_pack("{s:s, s:s}", "Id", eid,
+						"ReceiptHandle", h->handle));
+		free(h->id);
+		free(h->handle);
+	}
+	c->n_held = 0;
+	c->queue = q;
+	return sqs_submit(
+	    c, "delete_batch",
+	    json_pack("{s:s, s:o}", "queue", queue_names[q], "entries", hist),
+	    "DeleteMessageBatch",
+	    json_pack("{s:s, s:o}", "QueueUrl", wl->queue_url[q], "Entries",
+		      req),
+	    batch_done);
+}
+
 /* Start the chain's next operation, or retire it. Under wl->mu. */
 static void chain_next(struct chain *c)
 {
@@ -375,6 +522,11 @@ static void chain_next(struct chain *c)
 			return;
 		}
 		c->n++;
+		if (c->n_held >= 2 && wl->batch_every > 0 &&
+		    rnd_below(c, wl->batch_every) == 0) {
+			rc = submit_delete_batch(c);
+			goto submitted;
+		}
 		if (c->n_held > 0) {
 			/* Delete what the last receive returned. */
 			struct held *h = &c->held[--c->n_held];
@@ -423,41 +575,15 @@ static void chain_next(struct chain *c)
 					 "body", value);
 			in = json_pack("{s:s, s:s}", "QueueUrl",
 				       wl->queue_url[q], "MessageBody", value);
+			if (wl->batch_every > 0 &&
+			    rnd_below(c, wl->batch_every) == 0) {
+				json_decref(args);
+				json_decref(in);
+				rc = submit_send_batch(c, q, value);
+				goto submitted;
+			}
 			if (q == QUEUE_FIFO) {
-				char group[8];
-				const char *dedup = value;
-
-				snprintf(group, sizeof group, "g%u",
-					 rnd_below(c, N_GROUPS));
-				if (wl->ring_n > 0 && rnd_below(c, 5) == 0) {
-					unsigned n = wl->ring_n < RESEND_RING
-							 ? wl->ring_n
-							 : RESEND_RING;
-					struct resend *r =
-					    &wl->ring[rnd_below(c, n)];
-					dedup = r->dedup;
-					snprintf(group, sizeof group, "%s",
-						 r->group);
-					json_object_set_new(args, "resend",
-							    json_true());
-				} else {
-					struct resend *r =
-					    &wl->ring[wl->ring_n++ %
-						      RESEND_RING];
-					snprintf(r->dedup, sizeof r->dedup,
-						 "%s", value);
-					snprintf(r->group, sizeof r->group,
-						 "%s", group);
-				}
-				json_object_set_new(args, "group",
-						    json_string(group));
-				json_object_set_new(args, "dedup",
-						    json_string(dedup));
-				json_object_set_new(in, "MessageGroupId",
-						    json_string(group));
-				json_object_set_new(in,
-						    "MessageDeduplicationId",
-						    json_string(dedup));
+				fifo_ids(c, value, args, in);
 			}
 			rc = sqs_submit(c, "send", args, "SendMessage", in,
 					send_done);
@@ -625,6 +751,45 @@ static int drain_call(struct workload *wl, unsigned p, const char *op,
 	return rc;
 }
 
+/* The drain's DeleteMessageBatch of every message of a receive's answer
+ * doc (borrowed), logged as a delete_batch of process p. */
+static void drain_delete_batch(struct workload *wl, unsigned p, int q,
+			       const json_t *doc)
+{
+	json_t *hist = json_array(), *req = json_array(), *m, *dd;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "Messages"), i, m)
+	{
+		char eid[24];
+		const char *id = str_member(m, "MessageId");
+		const char *h = str_member(m, "ReceiptHandle");
+
+		snprintf(eid, sizeof eid, "e%zu", i);
+		json_array_append_new(hist,
+				      json_pack("{s:s, s:s?, s:s?}", "eid", eid,
+						"id", id, "handle", h));
+		json_array_append_new(req, json_pack("{s:s, s:s?}", "Id", eid,
+						     "ReceiptHandle", h));
+	}
+	if (drain_call(wl, p, "delete_batch",
+		       json_pack("{s:s, s:o}", "queue", queue_names[q],
+				 "entries", hist),
+		       "DeleteMessageBatch",
+		       json_pack("{s:s, s:o}", "QueueUrl", wl->queue_url[q],
+				 "Entries", req),
+		       &dd) == 0) {
+		char *out = json_dumps(dd, JSON_COMPACT);
+		json_t *res = out != NULL ? batch_record(out) : NULL;
+
+		free(out);
+		json_decref(dd);
+		pthread_mutex_lock(&wl->mu);
+		log_complete(wl, p, NULL, res);
+		pthread_mutex_unlock(&wl->mu);
+	}
+}
+
 /* Receive + delete on both queues until idle_ms passed with every
  * receive answered and empty. Returns 0, or -1 at the deadline. */
 static int run_drain(struct workload *wl, unsigned p, int64_t idle_ms,
@@ -675,6 +840,13 @@ static int run_drain(struct workload *wl, unsigned p, int64_t idle_ms,
 			log_complete(wl, p, NULL,
 				     json_pack("{s:o}", "messages", msgs));
 			pthread_mutex_unlock(&wl->mu);
+			if (wl->batch_every > 0 &&
+			    json_array_size(json_object_get(doc, "Messages")) >=
+				2) {
+				drain_delete_batch(wl, p, q, doc);
+				json_decref(doc);
+				continue;
+			}
 			json_array_foreach(json_object_get(doc, "Messages"), i,
 					   m)
 			{
@@ -735,7 +907,7 @@ static int usage(void)
 	      "--run ID [--chains N] [--keys K] [--seed S] [--vt-min S] "
 	      "[--vt-max S] [--request-timeout-ms N] [--deadline-ms N] "
 	      "[--stop-grace-ms N] [--idle-ms N] [--visible-by-ns T] "
-	      "[--p N]\n",
+	      "[--p N] [--batch N]\n",
 	      stderr);
 	return 2;
 }
@@ -747,7 +919,7 @@ int main(int argc, char **argv)
 	const char *hist_path = NULL, *mode;
 	uint64_t chains = 6, keys = 5, seed = 1, vt_min = 5, vt_max = 10;
 	uint64_t request_timeout_ms = 1000, deadline_ms = 0, grace_ms = 5000;
-	uint64_t idle_ms = 4000, p = 100, visible_by_ns = 0;
+	uint64_t idle_ms = 4000, p = 100, visible_by_ns = 0, batch_every = 0;
 	st_options opts;
 	st_error err;
 	struct sigaction sa;
@@ -800,6 +972,8 @@ int main(int argc, char **argv)
 			ok = parse_uint(val, INT64_MAX, &visible_by_ns);
 		} else if (strcmp(name, "--p") == 0) {
 			ok = parse_uint(val, 1000000, &p);
+		} else if (strcmp(name, "--batch") == 0) {
+			ok = parse_uint(val, 1000, &batch_every);
 		} else {
 			return usage();
 		}
@@ -826,6 +1000,7 @@ int main(int argc, char **argv)
 	wl.n_keys = (unsigned)keys;
 	wl.vt_min = (int)vt_min;
 	wl.vt_max = (int)vt_max;
+	wl.batch_every = (unsigned)batch_every;
 	pthread_mutex_init(&wl.mu, NULL);
 	pthread_cond_init(&wl.cv, NULL);
 	wl.hist = fopen(hist_path, "a");

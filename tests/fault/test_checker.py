@@ -53,6 +53,34 @@ class H:
             res["seq"] = str(seq)
         return self.op(p, "send", args, t0, t1, typ, res)
 
+    def send_batch(self, p, q, entries, t0, t1, typ="ok"):
+        """entries: (eid, body, mid | "ERR" | None (not answered), group?,
+        dedup?, seq?)."""
+        args, res = {"queue": q, "entries": []}, {"entries": []}
+        for e in entries:
+            a = {"eid": e[0], "body": e[1]}
+            if len(e) > 3:
+                a["group"], a["dedup"] = e[3], e[4]
+            args["entries"].append(a)
+            if e[2] == "ERR":
+                res["entries"].append({"eid": e[0], "error": "InternalError"})
+            elif e[2] is not None:
+                r = {"eid": e[0], "id": e[2]}
+                if len(e) > 5:
+                    r["seq"] = str(e[5])
+                res["entries"].append(r)
+        return self.op(p, "send_batch", args, t0, t1, typ,
+                       res if typ == "ok" else {"error": "RequestTimeout"})
+
+    def delete_batch(self, p, q, entries, t0, t1, typ="ok"):
+        """entries: (eid, mid, handle, ok)."""
+        args = {"queue": q, "entries": [{"eid": e[0], "id": e[1], "handle": e[2]}
+                                        for e in entries]}
+        res = {"entries": [{"eid": e[0]} if e[3] else {"eid": e[0], "error": "ReceiptHandleIsInvalid"}
+                           for e in entries]}
+        return self.op(p, "delete_batch", args, t0, t1, typ,
+                       res if typ == "ok" else {"error": "RequestTimeout"})
+
     def recv(self, p, q, msgs, t0, t1, vt=5, typ="ok"):
         out = []
         for m in msgs:
@@ -345,6 +373,75 @@ class SqsTests(unittest.TestCase):
         h.send(0, "fifo", "b1-again", "m2", 2, 3, group="g", dedup="d1", seq=2, resend=True)
         h.recv(1, "fifo", [("m2", "b1-again", "h2", "g", 2, "d1")], 4, 5)
         h.delete(1, "fifo", "m2", "h2", 5, 6).drained("fifo", 30)
+        self.assertClean(h.check())
+
+
+class BatchTests(unittest.TestCase):
+    def assertClean(self, rep):
+        self.assertEqual(rep.anomalies, [], rep.text())
+
+    def assertKind(self, rep, kind):
+        self.assertIn(kind, rep.kinds(), rep.text())
+
+    def test_batch_round_trip(self):
+        h = H().send_batch(0, "std", [("0", "b1", "m1"), ("1", "b2", "m2"), ("2", "b3", "ERR")],
+                           0, 1)
+        h.recv(1, "std", [("m1", "b1", "h1"), ("m2", "b2", "h2")], 2, 3)
+        h.delete_batch(1, "std", [("0", "m1", "h1", True), ("1", "m2", "h2", True)], 3, 4)
+        h.drained("std", 30)
+        rep = h.check()
+        self.assertClean(rep)
+        self.assertEqual(rep.stats["batches"], {"send_batch": 1, "delete_batch": 1})
+
+    def test_batch_entry_lost(self):
+        h = H().send_batch(0, "std", [("0", "b1", "m1"), ("1", "b2", "m2")], 0, 1)
+        h.recv(1, "std", [("m1", "b1", "h1")], 2, 3)
+        h.delete(1, "std", "m1", "h1", 3, 4).drained("std", 30)
+        self.assertKind(h.check(), "sqs-lost-message")
+
+    def test_failed_batch_entry_delivered(self):
+        h = H().send_batch(0, "std", [("0", "b1", "m1"), ("1", "b2", "ERR")], 0, 1)
+        h.recv(1, "std", [("m1", "b1", "h1"), ("m9", "b2", "h9")], 2, 3)
+        kinds = h.check().kinds()
+        self.assertTrue(any(k.startswith("sqs-") for k in kinds), kinds)
+
+    def test_batch_delete_then_delivered(self):
+        h = H().send_batch(0, "std", [("0", "b1", "m1")], 0, 1)
+        h.recv(1, "std", [("m1", "b1", "h1")], 2, 3, vt=30)
+        h.delete_batch(1, "std", [("0", "m1", "h1", True)], 3, 4)
+        h.recv(2, "std", [("m1", "b1", "h2")], 40, 41)
+        self.assertKind(h.check(), "sqs-delivered-after-delete")
+
+    def test_unknown_batch_may_apply(self):
+        h = H().send_batch(0, "std", [("0", "b1", None), ("1", "b2", None)], 0, 1, typ="info")
+        h.recv(1, "std", [("m2", "b2", "h2")], 2, 3)
+        h.delete(1, "std", "m2", "h2", 3, 4).drained("std", 30)
+        self.assertClean(h.check())
+
+    def test_unanswered_entry(self):
+        h = H().send_batch(0, "std", [("0", "b1", "m1"), ("1", "b2", None)], 0, 1)
+        self.assertKind(h.check(), "batch-entry-unanswered")
+
+    def test_fifo_batch_order(self):
+        h = H().send_batch(0, "fifo", [("0", "a", "m1", "g", "da", 1),
+                                       ("1", "b", "m2", "g", "db", 2)], 0, 1)
+        h.recv(1, "fifo", [("m2", "b", "h2", "g", 2, "db")], 2, 3)
+        h.recv(1, "fifo", [("m1", "a", "h1", "g", 1, "da")], 4, 5)
+        self.assertKind(h.check(), "fifo-reorder")
+
+    def test_fifo_batch_sequence_numbers_follow_entries(self):
+        h = H().send_batch(0, "fifo", [("0", "a", "m1", "g", "da", 2),
+                                       ("1", "b", "m2", "g", "db", 1)], 0, 1)
+        self.assertKind(h.check(), "fifo-batch-order")
+        h = H().send_batch(0, "fifo", [("0", "a", "m1", "g", "da", 1),
+                                       ("1", "b", "m2", "h", "db", 2)], 0, 1)
+        self.assertClean(h.check())
+        # A resend in the batch gets the original's (older) number.
+        h = H().send(0, "fifo", "a", "m1", 0, 1, group="g", dedup="da", seq=1)
+        h.send_batch(0, "fifo", [("0", "b", "m2", "g", "db", 2),
+                                 ("1", "a2", "m1", "g", "da", 1)], 2, 3)
+        h.recs[-2]["args"]["entries"][1]["resend"] = True
+        h.recv(1, "fifo", [("m1", "a", "h1", "g", 1, "da"), ("m2", "b", "h2", "g", 2, "db")], 4, 5)
         self.assertClean(h.check())
 
 

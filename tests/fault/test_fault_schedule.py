@@ -4,12 +4,16 @@ history check.
 
 Property: while history_workload runs (6 chains: kv reads and unique
 writes on 5 contended keys; SQS standard and FIFO sends — FIFO with 4
-groups and deduplication ids, some resent — receives, deletes) against a
+groups and deduplication ids, some resent — receives, deletes, a quarter
+of the sends and deletes as SendMessageBatch / DeleteMessageBatch) against a
 3-node cluster (nodes started with --enable-test-hooks), and a seeded
 random schedule of faults is applied — SIGKILL + restart of a node (the
 leader or any), SIGSTOP/SIGCONT, a node isolated by dropping its raft
 traffic (the leader cut from the majority, or any node), a partial
-partition between two nodes, leader transfer — then, after healing
+partition between two nodes (a quarter of the faults with one node's
+wall clock stepped by ±10 min or ±1 h at the same time) — each either in the nng transport (drop
+hook) or in the kernel (nftables rules dropping the raft packets:
+kisolate, kpartial; when nft is usable) — leader transfer — then, after healing
 everything and draining the queues: the kv history is linearizable per
 key, every acknowledged send was received, nothing was delivered after an
 acknowledged delete or again within its visibility timeout, FIFO groups
@@ -28,6 +32,17 @@ Environment:
                              the schedule a failure names)
   STRATUS_FAULT_ARTIFACTS=D  where a failing schedule's history is copied
                              (default BUILD/fault-artifacts)
+  STRATUS_FAULT_BATCH=N      one SQS send / delete in N is a
+                             SendMessageBatch / DeleteMessageBatch (default
+                             4; 0: none, the workload of older seeds)
+  STRATUS_FAULT_CLOCK=0      no clock steps (by default a quarter of the
+                             faults other than killall also step one
+                             node's wall clock by ±10 min or ±1 h for
+                             their duration, through tests/fault/clockshim)
+  STRATUS_FAULT_KERNEL=0     never use nftables (isolate/partial only
+                             through the drop hook); by default half of
+                             them are done in the kernel when nft is
+                             usable (root, nf_tables)
 Run by hand: STRATUS_BUILD_DIR=build-fault python3 tests/fault/test_fault_schedule.py
 """
 import json
@@ -44,6 +59,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "cluster"))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
+import netfault  # noqa: E402
 from harness import TestFailure, check, log, measure, run_test, wait_until  # noqa: E402
 import check_history  # noqa: E402
 
@@ -57,6 +73,7 @@ ARTIFACTS = os.environ.get("STRATUS_FAULT_ARTIFACTS") or os.path.join(
     harness.BUILD_DIR, "fault-artifacts")
 
 VT_MAX_S = 10
+BATCH_EVERY = int(os.environ.get("STRATUS_FAULT_BATCH") or 4)
 # killall (every node SIGKILLed at once, then restarted) is rarer: it
 # stops the whole cluster.
 # pause2 (two nodes SIGSTOPped: no majority) makes operations time out
@@ -64,17 +81,40 @@ VT_MAX_S = 10
 FAULT_KINDS = ["kill", "kill", "pause", "pause", "isolate", "isolate", "partial", "partial",
                "transfer", "transfer", "killall", "pause2"]
 TARGETS = ["leader", "any"]
+# Kernel-level partitions (netfault.py): an isolate or partial fault is
+# done with nftables instead of the drop hook with probability 1/2, drawn
+# from a separate random stream so that a seed's schedule (kinds, targets,
+# timing) is the same with and without them.
+NFT_REASON = ("STRATUS_FAULT_KERNEL=0" if os.environ.get("STRATUS_FAULT_KERNEL") == "0"
+              else netfault.usable())
+
+GID_BASE = netfault.gid_base()  # node i runs with group id GID_BASE + i
 
 totals = {"faults": {}, "ops": 0, "ok": 0, "fail": 0, "info": 0, "anomalies": 0}
 
 
+# Clock steps (clockshim.c, LD_PRELOAD): with probability 1/4 a fault
+# other than killall also steps one node's wall clock for its duration —
+# a skewed node may be elected meanwhile. Again a separate random stream.
+# Not with killall: a node elected right after a whole-cluster restart
+# takes its own wall clock as cluster time (RELIABILITY.md, by design).
+CLOCKSHIM = os.environ.get("STRATUS_CLOCKSHIM") or os.path.join(
+    harness.BUILD_DIR, "tests", "fault", "libclockshim.so")
+CLOCK_REASON = ("STRATUS_FAULT_CLOCK=0" if os.environ.get("STRATUS_FAULT_CLOCK") == "0"
+                else None if os.path.exists(CLOCKSHIM) else f"no {CLOCKSHIM}")
+CLOCK_STEPS_MS = [-3600_000, -600_000, 600_000, 3600_000]
+CLOCK_DIR = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"stratus-fault-clock-{os.getpid()}")
+
 # ---- the schedule -----------------------------------------------------------
 
 def make_schedule(seed, k, seconds, n_nodes=3):
-    """The k-th schedule of a seed: [(offset_s, kind, target, peer, dur_s)].
+    """The k-th schedule of a seed: [(offset_s, kind, target, peer, dur_s,
+    clock)] where clock is None or (node, step_ms).
     Deterministic in (seed, k, seconds); target 'leader' is whoever leads
     when the fault starts, otherwise a node id."""
     rng = random.Random(f"stratus-fault/{seed}/{k}")
+    krng = random.Random(f"stratus-fault-kernel/{seed}/{k}")
+    crng = random.Random(f"stratus-fault-clock/{seed}/{k}")
     out = []
     t = rng.uniform(2.0, 4.0)
     while t < seconds:
@@ -83,7 +123,13 @@ def make_schedule(seed, k, seconds, n_nodes=3):
         node = rng.randint(1, n_nodes)
         peer = rng.choice([i for i in range(1, n_nodes + 1) if i != node])
         dur = 0.0 if kind == "transfer" else round(rng.uniform(1.5, 8.0), 2)
-        out.append((round(t, 2), kind, "leader" if who == "leader" else node, peer, dur))
+        if kind in ("isolate", "partial") and krng.random() < 0.5 and NFT_REASON is None:
+            kind = "k" + kind
+        clock = None
+        if crng.random() < 0.25 and kind not in ("killall", "transfer") and CLOCK_REASON is None:
+            clock = (crng.randint(1, n_nodes), crng.choice(CLOCK_STEPS_MS))
+        out.append((round(t, 2), kind, "leader" if who == "leader" else node, peer, dur,
+                    clock))
         t += dur + rng.uniform(0.5, 4.0)
     return out
 
@@ -105,6 +151,13 @@ def drop(c, node, peers, on=True, attempts=40):
     raise TestFailure(f"test hook {'drop' if on else 'undrop'} {arg} on node {node}: {last}")
 
 
+def set_clock(node, ms):
+    path = os.path.join(CLOCK_DIR, f"clock-{node}")
+    with open(path + ".tmp", "w") as f:
+        f.write(f"{ms}\n")
+    os.replace(path + ".tmp", path)
+
+
 def current_leader(c, paused=()):
     """The leader as the running, unpaused nodes see themselves (highest
     term), or None."""
@@ -122,11 +175,13 @@ class Faults:
     """Applies and heals faults; remembers what is broken so heal_all()
     can undo everything."""
 
-    def __init__(self, c):
+    def __init__(self, c, nft=None):
         self.c = c
+        self.nft = nft  # netfault.Nft, or None
         self.killed = set()
         self.paused = set()
         self.dropped = set()  # (node, peer): node drops traffic with peer
+        self.clocks = set()  # nodes whose wall clock is stepped
         self.count = {}
 
     def _count(self, name):
@@ -178,6 +233,13 @@ class Faults:
             drop(c, node, [peer])
             drop(c, peer, [node])
             self.dropped.update({(node, peer), (peer, node)})
+        elif kind == "kisolate":
+            self.nft.isolate(node, c.members())
+        elif kind == "kpartial":
+            if peer == node:
+                peer = next(i for i in c.members() if i != node)
+            label = f"kpartial({node}-{peer})"
+            self.nft.cut(node, peer)
         elif kind == "transfer":
             to = peer if peer != node else next(i for i in c.members() if i != node)
             lid = self.resolve("leader")
@@ -188,8 +250,18 @@ class Faults:
                     f"{kind}:{'leader' if target == 'leader' else 'node'}")
         return label
 
+    def step_clock(self, node, ms):
+        """Step node's wall clock by ms (clockshim rereads within 20 ms)."""
+        set_clock(node, ms)
+        self.clocks.add(node)
+        self._count("clock")
+        return f"clock({node},{ms // 1000:+d}s)"
+
     def heal_all(self):
         c = self.c
+        for i in sorted(self.clocks):
+            set_clock(i, 0)
+        self.clocks.clear()
         for i in sorted(self.paused):
             c.resume(i)
         self.paused.clear()
@@ -202,6 +274,8 @@ class Faults:
         for node, peers in sorted(by_node.items()):
             drop(c, node, sorted(peers), on=False)
         self.dropped.clear()
+        if self.nft is not None:
+            self.nft.heal()
 
 
 # ---- the workload -------------------------------------------------------------
@@ -223,7 +297,7 @@ class HistoryRun:
                 # Short per-operation deadline: an operation caught in a
                 # fault ends as "info" (unknown outcome) rather than being
                 # retried through it, which the checker must then handle.
-                "--deadline-ms", "3000"]
+                "--deadline-ms", "3000", "--batch", str(BATCH_EVERY)]
         with open(self.out, "wb") as o, open(self.err, "wb") as e:
             self.proc = subprocess.Popen(args, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
         self.exited_ns = None
@@ -271,7 +345,7 @@ class HistoryRun:
         p = subprocess.run([self.bin, "drain", "--endpoints", self.c.endpoints(),
                             "--history", self.path, "--run", self.run,
                             "--visible-by-ns", str(visible_by), "--idle-ms", "4000",
-                            "--p", "100"],
+                            "--p", "100", "--batch", str(BATCH_EVERY)],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=300)
         check(p.returncode == 0, f"SEED={SEED}: drain of run {self.run} failed "
@@ -284,21 +358,26 @@ def run_schedule(c, k, seconds):
     sched = make_schedule(SEED, k, seconds, n_nodes=len(c.members()))
     run = f"s{SEED}x{k}"
     log(f"schedule {k}: {seconds:g} s, {len(sched)} faults: "
-        + ", ".join(f"{t:g}s {kind}/{tgt}" + (f"/{peer}" if kind in ('partial', 'transfer')
+        + ", ".join(f"{t:g}s {kind}/{tgt}" + (f"/{peer}" if kind in ('partial', 'kpartial',
+                                                                     'transfer')
                                               else "") + (f" {d:g}s" if d else "")
-                    for t, kind, tgt, peer, d in sched))
+                    + (f" +clock({clk[0]},{clk[1] // 1000:+d}s)" if clk else "")
+                    for t, kind, tgt, peer, d, clk in sched))
     wl = HistoryRun(c, run, seed=SEED * 131 + k)
     c.workloads_extra = getattr(c, "workloads_extra", []) + [wl]
     wait_until(wl.ready, 90, f"history_workload {run} to create its queues")
     wait_until(lambda: wl.records() >= 200, 60, "the workload to get going")
-    faults = Faults(c)
+    faults = Faults(c, getattr(c, "nft", None))
     t_start = time.monotonic()
     try:
-        for off, kind, target, peer, dur in sched:
+        for off, kind, target, peer, dur, clock in sched:
             now = time.monotonic() - t_start
             if off > now:
                 time.sleep(off - now)
-            label = faults.start(kind, target, peer)
+            label = ""
+            if clock:
+                label = faults.step_clock(*clock) + " + "
+            label += faults.start(kind, target, peer)
             log(f"  +{time.monotonic() - t_start:6.2f}s {label}"
                 + (f" for {dur:g} s" if dur else ""))
             if dur:
@@ -355,6 +434,12 @@ def body(c):
         f"(replay: STRATUS_FAULT_SEED={SEED} STRATUS_FAULT_SECONDS={TOTAL_S:g})")
     check(os.access(HISTORY_WORKLOAD, os.X_OK), f"{HISTORY_WORKLOAD} is missing (build first)")
     c.wait_leader(timeout=30)
+    if NFT_REASON is None:
+        c.nft = netfault.Nft("fault", lambda i: harness.node_ports(c.base, i)[0],
+                             lambda i: GID_BASE + i)
+        log(f"kernel partitions: nftables table inet {c.nft.table}")
+    else:
+        log(f"kernel partitions off: {NFT_REASON}")
     try:
         only = os.environ.get("STRATUS_FAULT_ONLY")
         for k in range(N_SCHEDULES):
@@ -365,6 +450,8 @@ def body(c):
             raise TestFailure(f"SEED={SEED}: {e}")
         raise
     finally:
+        if getattr(c, "nft", None) is not None:
+            c.nft.close()
         for wl in getattr(c, "workloads_extra", []):
             wl.kill()
         log("FAULTS " + json.dumps(totals["faults"], sort_keys=True))
@@ -372,6 +459,26 @@ def body(c):
             f"info={totals['info']} anomalies={totals['anomalies']} seed={SEED}")
 
 
+def main():
+    env = {}
+    if NFT_REASON is None:
+        env["STRATUS_NODE_GID_BASE"] = str(GID_BASE)
+    if CLOCK_REASON is None:
+        os.makedirs(CLOCK_DIR, exist_ok=True)
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        env.update({
+            "LD_PRELOAD": CLOCKSHIM,
+            "STRATUS_CLOCK_OFFSET_FILE": os.path.join(CLOCK_DIR, "clock-{id}"),
+            # ASan wants to be first in the preload list; the shim only
+            # forwards to the next clock_gettime.
+            "ASAN_OPTIONS": (asan + ":" if asan else "") + "verify_asan_link_order=0",
+        })
+    try:
+        run_test("fault_schedule", __doc__.split("Property: ", 1)[1].split("\n\n")[0]
+                 .strip().replace("\n", " "), body, node_args="--enable-test-hooks", env=env)
+    finally:
+        shutil.rmtree(CLOCK_DIR, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    run_test("fault_schedule", __doc__.split("Property: ", 1)[1].split("\n\n")[0]
-             .strip().replace("\n", " "), body, node_args="--enable-test-hooks")
+    main()
