@@ -31,41 +31,40 @@ int services_register(struct fsm *f, const struct service_env *env)
 	return 0;
 }
 
-enum service_action_kind service_action_find(const struct service_action *table,
-					     size_t n, const char *action)
+/* The table's entry for action, or NULL. */
+static const struct service_action *
+action_entry(const struct service_action *table, size_t n, const char *action)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (strcmp(table[i].name, action) == 0) {
-			return table[i].kind;
+			return &table[i];
 		}
 	}
-	return SERVICE_ACTION_UNKNOWN;
+	return NULL;
+}
+
+enum service_action_kind service_action_find(const struct service_action *table,
+					     size_t n, const char *action)
+{
+	const struct service_action *a = action_entry(table, n, action);
+
+	return a != NULL ? a->kind : SERVICE_ACTION_UNKNOWN;
 }
 
 bool service_action_ahead(const struct service_action *table, size_t n,
 			  const char *action)
 {
-	size_t i;
+	const struct service_action *a = action_entry(table, n, action);
 
-	for (i = 0; i < n; i++) {
-		if (strcmp(table[i].name, action) == 0) {
-			return table[i].ahead;
-		}
-	}
-	return false;
+	return a != NULL && a->ahead;
 }
 
 bool service_action_grows(const struct service_action *table, size_t n,
 			  const char *action)
 {
-	size_t i;
+	const struct service_action *a = action_entry(table, n, action);
 
-	for (i = 0; i < n; i++) {
-		if (strcmp(table[i].name, action) == 0) {
-			return table[i].grows_state;
-		}
-	}
-	return false;
+	return a != NULL && a->grows_state;
 }
