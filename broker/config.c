@@ -86,6 +86,9 @@ static const struct field fields[] = {
 	  install_snapshot_timeout_ms, false),
     FIELD("raft", "snapshot_threshold", "--snapshot-threshold", FK_UNSIGNED,
 	  snapshot_threshold, false),
+    /* 0: snapshot every snapshot_threshold entries, whatever their size. */
+    FIELD("raft", "snapshot_log_bytes", "--snapshot-log-bytes", FK_SIZE,
+	  snapshot_log_bytes, true),
     /* 0 is fine: keep no entries behind a snapshot. */
     FIELD("raft", "snapshot_trailing", "--snapshot-trailing", FK_UNSIGNED,
 	  snapshot_trailing, true),
@@ -145,8 +148,11 @@ static const char usage[] =
     "  --election-timeout-ms N         default 300\n"
     "  --heartbeat-timeout-ms N        default 50\n"
     "  --install-snapshot-timeout-ms N default 5000\n"
-    "  --snapshot-threshold N          entries between snapshots, default "
-    "8192\n"
+    "  --snapshot-threshold N          most entries between snapshots, "
+    "default 65536\n"
+    "  --snapshot-log-bytes N          ...and fewer when entries are large:\n"
+    "                                  about N bytes of log between them,\n"
+    "                                  default 1 GiB (0: count only)\n"
     "  --snapshot-trailing N           entries kept after one, default 2048\n"
     "  --segment-bytes N               raft log segment file size (each is\n"
     "                                  preallocated), default 8388608\n"
@@ -203,7 +209,8 @@ void config_defaults(struct config *c)
 	c->election_timeout_ms = 300;
 	c->heartbeat_timeout_ms = 50;
 	c->install_snapshot_timeout_ms = 5000;
-	c->snapshot_threshold = 8192;
+	c->snapshot_threshold = 65536;
+	c->snapshot_log_bytes = 1024u * 1024 * 1024;
 	c->snapshot_trailing = 2048;
 	c->slow_disk_ms = 500;
 	c->max_request_bytes = 4 * 1024 * 1024;

@@ -18,7 +18,8 @@
  *     "region": "us-east-1", "account_id": "000000000000",
  *     "raft": { "election_timeout_ms": 300, "heartbeat_timeout_ms": 50,
  *               "install_snapshot_timeout_ms": 5000,
- *               "snapshot_threshold": 8192, "snapshot_trailing": 2048 },
+ *               "snapshot_threshold": 65536, "snapshot_log_bytes": 1073741824,
+ *               "snapshot_trailing": 2048 },
  *     "limits": { "max_request_bytes": 4194304, "max_batch_commands": 4096,
  *                 "max_batch_bytes": 4194304, "max_connections": 1024,
  *                 "max_state_bytes": 0 },
@@ -87,8 +88,11 @@ struct config {
 	unsigned election_timeout_ms;	      /* default 300 */
 	unsigned heartbeat_timeout_ms;	      /* default 50 */
 	unsigned install_snapshot_timeout_ms; /* default 5000 */
-	unsigned snapshot_threshold;	      /* default 8192 entries */
-	unsigned snapshot_trailing;	      /* default 2048 entries */
+	unsigned snapshot_threshold;	      /* default 65536 entries */
+	/* Fewer entries between snapshots when they are large: about this
+	 * many bytes of log (node.c); 0: snapshot_threshold alone. */
+	size_t snapshot_log_bytes;  /* default 1 GiB */
+	unsigned snapshot_trailing; /* default 2048 entries */
 	size_t segment_bytes; /* raft_uv segment file size; 0: its 8 MiB */
 	/* a leader whose log writes stay slower than this hands over (0: no) */
 	unsigned slow_disk_ms; /* default 500 */

@@ -669,6 +669,10 @@ int fsm_apply_entry(struct fsm *f, const void *buf, size_t len)
 	struct wire_batch b;
 	size_t i;
 
+	f->entry_bytes_avg =
+	    f->entry_bytes_avg == 0
+		? (double)len
+		: f->entry_bytes_avg * 0.99 + (double)len * 0.01;
 	int rv = wire_batch_decode(buf, len, &b);
 
 	if (rv == WIRE_ERR_INTERNAL) {

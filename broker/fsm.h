@@ -69,6 +69,9 @@ struct fsm {
 	uint64_t time_ms; /* state-machine time (monotonic) */
 	uint64_t applied_batches;
 	uint64_t applied_commands;
+	/* Moving average of applied entries' sizes, bytes (node.c sizes
+	 * the snapshot threshold from it). */
+	double entry_bytes_avg;
 	/* snapshots this node took / installed, and the last one's size */
 	uint64_t snapshots_taken, snapshots_restored, last_snapshot_bytes;
 	struct kv_store kv;

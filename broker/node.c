@@ -890,6 +890,40 @@ static void check_slow_disk(struct node *n)
 }
 
 /* Each loop turn: notice leadership changes, flush the group commit. */
+/* Entries between snapshots: snapshot_threshold, but fewer when entries
+ * are large, so that about snapshot_log_bytes of log lie between two
+ * snapshots (raft keeps that log in memory; under load one entry carries
+ * a hundred 1 KiB messages), and never fewer than the trailing entries.
+ * Small entries (light load) thus snapshot rarely — every snapshot costs
+ * a fork and a file write and fsync that slow the log's writes (the
+ * paced latency tail) — and large ones often enough to bound memory. */
+unsigned node_snapshot_threshold(const struct config *cfg,
+				 double entry_bytes_avg)
+{
+	unsigned want = cfg->snapshot_threshold;
+
+	if (cfg->snapshot_log_bytes > 0 && entry_bytes_avg >= 1) {
+		double fit = (double)cfg->snapshot_log_bytes / entry_bytes_avg;
+		if (fit < want) {
+			want = (unsigned)fit;
+		}
+	}
+	if (want < cfg->snapshot_trailing) {
+		want = cfg->snapshot_trailing;
+	}
+	return want < 1 ? 1 : want;
+}
+
+static void size_snapshots(struct node *n)
+{
+	unsigned want = node_snapshot_threshold(n->cfg, n->fsm.entry_bytes_avg);
+
+	if (want != n->snapshot_threshold) {
+		n->snapshot_threshold = want;
+		raft_set_snapshot_threshold(&n->raft, want);
+	}
+}
+
 static void prepare_cb(uv_prepare_t *handle)
 {
 	struct node *n = handle->data;
@@ -930,6 +964,7 @@ static void prepare_cb(uv_prepare_t *handle)
 		check_slow_disk(n);
 	}
 	longpoll_run(&n->longpoll);
+	size_snapshots(n);
 	commit_flush(&n->commit);
 }
 
@@ -1244,6 +1279,7 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	raft_set_install_snapshot_timeout(&n->raft,
 					  cfg->install_snapshot_timeout_ms);
 	raft_set_snapshot_threshold(&n->raft, cfg->snapshot_threshold);
+	n->snapshot_threshold = cfg->snapshot_threshold;
 	raft_set_snapshot_trailing(&n->raft, cfg->snapshot_trailing);
 	raft_set_pre_vote(&n->raft, true);
 	commit_init(&n->commit, &n->raft, &n->fsm, cfg->node_id, cfg);

@@ -45,6 +45,7 @@ struct node {
 	struct http_server *http;    /* NULL without an http_address */
 	struct longpoll longpoll;    /* parked long polls (leader) */
 	struct ticker ticker;	     /* services' leader-driven steps */
+	unsigned snapshot_threshold; /* raft's, as size_snapshots set it */
 	struct backup_store backups; /* captures being read (backup.h) */
 	struct service_env service_env;
 	char service_endpoint[300]; /* "http://<http address>" */
@@ -120,6 +121,13 @@ void node_call_error(struct node_call *call, uint32_t code,
 void node_call_result(struct node_call *call, const struct wire_result *result);
 /* Answer with a single empty success result and free it. */
 void node_call_ok(struct node_call *call);
+
+/* Entries between snapshots for entries of entry_bytes_avg bytes on
+ * average (0: unknown): snapshot_threshold, fewer when entries are large
+ * (about snapshot_log_bytes of log between snapshots), never fewer than
+ * snapshot_trailing (node.c). */
+unsigned node_snapshot_threshold(const struct config *cfg,
+				 double entry_bytes_avg);
 
 /* The client address of node id (registry, else configuration), or "". */
 const char *node_client_address(const struct node *n, uint64_t id);

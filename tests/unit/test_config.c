@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "node.h"
 
 static char tmpdir[256]; /* mkdtemp under /tmp: short */
 
@@ -184,6 +185,26 @@ static const char full_json[] =
 
 /* --- defaults ---------------------------------------------------------- */
 
+/* The snapshot interval follows entry sizes: the count for small entries,
+ * about snapshot_log_bytes of log for large ones, never below trailing. */
+static void test_snapshot_threshold(void **state)
+{
+	struct config c;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(node_snapshot_threshold(&c, 0), 65536);
+	assert_int_equal(node_snapshot_threshold(&c, 1500), 65536);
+	assert_int_equal(node_snapshot_threshold(&c, 128 * 1024), 8192);
+	assert_int_equal(node_snapshot_threshold(&c, 4e9), 2048);
+	c.snapshot_log_bytes = 0;
+	assert_int_equal(node_snapshot_threshold(&c, 128 * 1024), 65536);
+	c.snapshot_threshold = 64;
+	c.snapshot_trailing = 16;
+	c.snapshot_log_bytes = 1024;
+	assert_int_equal(node_snapshot_threshold(&c, 100), 16);
+}
+
 static void test_defaults(void **state)
 {
 	struct config c;
@@ -203,7 +224,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.election_timeout_ms, 300);
 	assert_int_equal(c.heartbeat_timeout_ms, 50);
 	assert_int_equal(c.install_snapshot_timeout_ms, 5000);
-	assert_int_equal(c.snapshot_threshold, 8192);
+	assert_int_equal(c.snapshot_threshold, 65536);
+	assert_int_equal(c.snapshot_log_bytes, 1024u * 1024 * 1024);
 	assert_int_equal(c.snapshot_trailing, 2048);
 	assert_int_equal(c.segment_bytes, 0);
 	assert_int_equal(c.slow_disk_ms, 500);
@@ -1044,6 +1066,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_snapshot_threshold),
 	    cmocka_unit_test(test_validate_segment_bytes),
 	    cmocka_unit_test(test_full_file),
 	    cmocka_unit_test(test_partial_file_keeps_defaults),
