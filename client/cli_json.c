@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *base64(const unsigned char *in, size_t len)
+char *cli_base64_encode(const void *data, size_t len)
 {
+	const unsigned char *in = data;
 	static const char tbl[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char *out = malloc((len + 2) / 3 * 4 + 1);
@@ -41,7 +42,7 @@ int cli_json_set_bytes(json_t *obj, const char *field, const void *data,
 		return json_object_set_new(obj, field, s);
 
 	char name[128];
-	char *b64 = base64(data, len);
+	char *b64 = cli_base64_encode(data, len);
 	snprintf(name, sizeof name, "%sBase64", field);
 	int rc =
 	    b64 != NULL ? json_object_set_new(obj, name, json_string(b64)) : -1;
@@ -51,7 +52,8 @@ int cli_json_set_bytes(json_t *obj, const char *field, const void *data,
 
 static void dump_indent(json_t *j, FILE *f, int indent)
 {
-	char *text = json_dumps(j, JSON_INDENT(indent) | JSON_PRESERVE_ORDER);
+	char *text = json_dumps(j, JSON_INDENT(indent) | JSON_PRESERVE_ORDER |
+				       JSON_ENCODE_ANY);
 	if (text != NULL) {
 		fputs(text, f);
 		fputc('\n', f);

@@ -18,11 +18,15 @@
 int cli_json_set_bytes(json_t *obj, const char *field, const void *data,
 		       size_t len);
 
+/* Standard base64 of len bytes. Returns owned (free), NULL out of memory. */
+char *cli_base64_encode(const void *data, size_t len);
+
 /* Print j (pretty, 2-space indent) on stdout and release it (takes
  * ownership; NULL prints an out-of-memory error). Returns an exit status. */
 int cli_json_print(json_t *j);
 
-/* Same with an indent of indent spaces (the AWS CLI's output uses 4). */
+/* Same with an indent of indent spaces (the AWS CLI's output uses 4).
+ * Any JSON value prints, scalars too (a --query result can be one). */
 int cli_json_print_indent(json_t *j, int indent);
 
 /* Print an error object on stderr. Return CLI_EXIT_FAILURE. */

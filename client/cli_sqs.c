@@ -6,7 +6,9 @@
 #include "cli_text.h"
 
 #include "cli_json.h"
+#include "cli_paging.h"
 #include "cli_shorthand.h"
+#include "jmespath.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -62,7 +64,8 @@ static const struct cli_sqs_op sqs_ops[] = {
       {"next-token", NULL, CLI_T_STRING, false,
        "continue after a previous NextToken"},
       {"max-results", NULL, CLI_T_INTEGER, false,
-       "at most N URLs (1-1000), then a NextToken"}}},
+       "at most N URLs (1-1000), then a NextToken"}},
+     "QueueUrls"},
     {"get-queue-attributes",
      "GetQueueAttributes",
      "Read queue attributes.",
@@ -153,7 +156,8 @@ static const struct cli_sqs_op sqs_ops[] = {
      {QUEUE_URL,
       {"next-token", NULL, CLI_T_STRING, false,
        "continue after a previous NextToken"},
-      {"max-results", NULL, CLI_T_INTEGER, false, "at most N URLs (1-1000)"}}},
+      {"max-results", NULL, CLI_T_INTEGER, false, "at most N URLs (1-1000)"}},
+     "queueUrls"},
     {"start-message-move-task",
      "StartMessageMoveTask",
      "Move messages from a dead-letter queue back (redrive).",
@@ -766,9 +770,21 @@ static void help_op(FILE *f, const struct cli_sqs_op *op)
 		"the request document; options override its members");
 	fprintf(f, "  %-30s %s\n", "--generate-cli-skeleton",
 		"print a template for --cli-input-json and exit");
-	fprintf(f, "\nA value 'file://PATH' is read from PATH. Global "
-		   "options: --endpoints A,B,C,\n--timeout-ms N (see "
-		   "'stratus --help').\n");
+	if (op->page_result != NULL)
+		fprintf(f,
+			"\nPaginated: all pages are fetched and merged "
+			"unless --no-paginate (or\n--next-token / "
+			"--max-results) is given.\n"
+			"  %-30s %s\n  %-30s %s\n  %-30s %s\n  %-30s %s\n",
+			"--no-paginate", "only the first page, as returned",
+			"--page-size N", "MaxResults of each call",
+			"--max-items N",
+			"stop after N items; prints a NextToken",
+			"--starting-token T", "resume from that NextToken");
+	fprintf(f,
+		"\nA value 'file://PATH' is read from PATH. Global "
+		"options: --output json|text,\n--query JMESPATH, "
+		"--endpoints A,B,C, --timeout-ms N (see 'stratus --help').\n");
 }
 
 /* ---- running ------------------------------------------------------------- */
@@ -825,42 +841,60 @@ static int resolve_queue_url(st_client *c, const char *queue_name,
 	return 0;
 }
 
-static int run_op(const struct cli_sqs_op *op, cli_client_fn client, void *ctx,
-		  json_t *input, const char *queue_name, bool text)
+/* How the response is shown: the AWS CLI's global options. */
+struct cli_out {
+	bool text;		  /* --output text */
+	const char *query_src;	  /* --query (borrowed from argv) */
+	struct jmespath *query;	  /* compiled --query; NULL: none */
+	struct cli_paging paging; /* paginated operations */
+	const char *paging_arg;	  /* the first paging option given */
+};
+
+/* One call of op with input (borrowed): 0 with *doc owned, else an exit
+ * status (the error printed). */
+static int call_op(st_client *c, const struct cli_sqs_op *op, json_t *input,
+		   json_t **doc)
 {
 	st_error err;
-	int status = 0;
 	char *in, *out = NULL;
+	json_error_t jerr;
 
-	st_client *c = client(ctx, &status);
-	if (c == NULL)
-		return status;
-	if (queue_name != NULL &&
-	    (status = resolve_queue_url(c, queue_name, input)) != 0)
-		return status;
 	if ((in = json_dumps(input, JSON_COMPACT)) == NULL)
 		return cli_json_fail("InternalFailure", "out of memory");
 	int rc = st_call(c, "sqs", op->action, in, &out, &err);
 	free(in);
 	if (rc != 0)
 		return fail_err(&err);
-
-	json_error_t jerr;
-	json_t *doc = json_loads(out, JSON_DECODE_ANY, &jerr);
-	if (doc == NULL) {
-		status = cli_json_fail("SerializationException",
-				       "sqs %s: the response is not JSON: %s",
-				       op->action, jerr.text);
-		st_free(out);
-		return status;
-	}
+	*doc = json_loads(out, JSON_DECODE_ANY, &jerr);
 	st_free(out);
-	/* Like aws: an empty response prints nothing. */
+	if (*doc == NULL)
+		return cli_json_fail("SerializationException",
+				     "sqs %s: the response is not JSON: %s",
+				     op->action, jerr.text);
+	return 0;
+}
+
+/* Print doc (taken) as o says: --query first, then the format. Like aws,
+ * a result that is an empty object prints nothing in JSON. */
+static int print_doc(json_t *doc, const struct cli_out *o)
+{
+	if (o->query != NULL) {
+		char msg[JMESPATH_ERRMSG_SIZE];
+		json_t *r;
+		int rc = jmespath_search(o->query, doc, &r, msg, sizeof msg);
+		json_decref(doc);
+		if (rc != 0) {
+			cli_json_fail("InvalidQuery", "--query %s: %s",
+				      o->query_src, msg);
+			return CLI_SQS_EXIT_OTHER;
+		}
+		doc = r;
+	}
 	if (json_is_object(doc) && json_object_size(doc) == 0) {
 		json_decref(doc);
 		return CLI_EXIT_OK;
 	}
-	if (text) {
+	if (o->text) {
 		cli_text_write(doc, stdout);
 		json_decref(doc);
 		return fflush(stdout) == 0
@@ -871,49 +905,191 @@ static int run_op(const struct cli_sqs_op *op, cli_client_fn client, void *ctx,
 	return cli_json_print_indent(doc, 4);
 }
 
-/* Take "--output FORMAT" / "--output=FORMAT" out of argv (in place; *argc
- * shrinks). 0 with *text set, or -1 with e filled (no value, a format
- * other than json or text). */
-static int take_output(int *argc, char **argv, bool *text,
-		       struct cli_sqs_error *e)
-{
-	int i, o = 1;
+struct page_ctx {
+	st_client *c;
+	const struct cli_sqs_op *op;
+};
 
-	*text = false;
+static int fetch_page(void *ctx, json_t *request, json_t **page)
+{
+	struct page_ctx *pc = ctx;
+	int status = call_op(pc->c, pc->op, request, page);
+	if (status == 0 && !json_is_object(*page)) {
+		json_decref(*page);
+		return cli_json_fail("SerializationException",
+				     "sqs %s: the response is not an object",
+				     pc->op->action);
+	}
+	return status;
+}
+
+/* All the pages of a paginated operation, printed like aws: in JSON one
+ * merged document; in text each page on its own (--query applied to
+ * each), then a NEXTTOKEN line when --max-items stopped early. */
+static int run_paged(st_client *c, const struct cli_sqs_op *op, json_t *input,
+		     const struct cli_out *o)
+{
+	struct page_ctx pc = {c, op};
+	json_t *pages, *page;
+	char *resume;
+	size_t i;
+	int status = cli_paging_run(&o->paging, op->page_result, input,
+				    fetch_page, &pc, &pages, &resume);
+	if (status != 0)
+		return status;
+	if (!o->text) {
+		json_t *full = cli_paging_merge(pages, op->page_result, resume);
+		json_decref(pages);
+		free(resume);
+		if (full == NULL)
+			return cli_json_fail("InternalFailure",
+					     "out of memory");
+		return print_doc(full, o);
+	}
+	json_array_foreach(pages, i, page)
+	{
+		if ((status = print_doc(json_incref(page), o)) != 0)
+			break;
+	}
+	json_decref(pages);
+	if (status == 0 && resume != NULL) {
+		/* As aws: a document of its own, --query applied too. */
+		json_t *t =
+		    json_pack("{s:{s:s}}", "NextToken", "NextToken", resume);
+		status = t ? print_doc(t, o)
+			   : cli_json_fail("InternalFailure", "out of memory");
+	}
+	free(resume);
+	return status;
+}
+
+/* Paging is on unless the operation has none, --no-paginate, or the
+ * request sets the server's own paging members (--next-token,
+ * --max-results), as in the AWS CLI. */
+static bool paginates(const struct cli_sqs_op *op, const json_t *input,
+		      const struct cli_out *o)
+{
+	return op->page_result != NULL && !o->paging.no_paginate &&
+	       json_object_get(input, "NextToken") == NULL &&
+	       json_object_get(input, "MaxResults") == NULL;
+}
+
+static int run_op(const struct cli_sqs_op *op, cli_client_fn client, void *ctx,
+		  json_t *input, const char *queue_name,
+		  const struct cli_out *o)
+{
+	int status = 0;
+	json_t *doc;
+
+	st_client *c = client(ctx, &status);
+	if (c == NULL)
+		return status;
+	if (queue_name != NULL &&
+	    (status = resolve_queue_url(c, queue_name, input)) != 0)
+		return status;
+	if (paginates(op, input, o))
+		return run_paged(c, op, input, o);
+	if ((status = call_op(c, op, input, &doc)) != 0)
+		return status;
+	return print_doc(doc, o);
+}
+
+/* A positive integer option value; false if v is not one. */
+static bool parse_count(const char *v, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n <= 0)
+		return false;
+	*out = n;
+	return true;
+}
+
+/* Take the global options (struct cli_out) out of argv (in place; *argc
+ * shrinks); the paging ones only for a paginated op (elsewhere they stay,
+ * and are unknown options). 0 with o set (o->query owned: jmespath_free),
+ * or -1 with e filled: no value, an --output other than json or text, an
+ * invalid --query, a count that is not a positive integer,
+ * --no-paginate with a paging option. */
+static int take_globals(const struct cli_sqs_op *op, int *argc, char **argv,
+			struct cli_out *o, struct cli_sqs_error *e)
+{
+	static const char *const names[] = {"--output",		"--query",
+					    "--no-paginate",	"--max-items",
+					    "--starting-token", "--page-size"};
+	int i, o_argc = 1;
+
+	memset(o, 0, sizeof *o);
 	for (i = 1; i < *argc; i++) {
 		const char *v = NULL;
+		int which = -1;
 
-		if (strcmp(argv[i], "--output") == 0) {
-			if (i + 1 >= *argc) {
-				snprintf(e->name, sizeof e->name,
-					 "MissingParameter");
-				snprintf(e->message, sizeof e->message,
-					 "--output: expected json or text");
-				return -1;
+		for (int k = 0; k < 6 && which < 0; k++) {
+			size_t n = strlen(names[k]);
+			if (k >= 2 && op->page_result == NULL)
+				break;
+			if (strncmp(argv[i], names[k], n) == 0 &&
+			    (argv[i][n] == '\0' || argv[i][n] == '=')) {
+				which = k;
+				v = argv[i][n] == '=' ? argv[i] + n + 1 : NULL;
 			}
-			v = argv[++i];
-		} else if (strncmp(argv[i], "--output=", 9) == 0) {
-			v = argv[i] + 9;
-		} else {
-			argv[o++] = argv[i];
+		}
+		if (which < 0) {
+			argv[o_argc++] = argv[i];
 			continue;
 		}
-		if (strcmp(v, "text") == 0) {
-			*text = true;
-		} else if (strcmp(v, "json") == 0) {
-			*text = false;
-		} else {
-			snprintf(e->name, sizeof e->name,
-				 "InvalidParameterValue");
-			snprintf(e->message, sizeof e->message,
-				 "--output: '%.100s' is not supported (json or "
-				 "text)",
-				 v);
-			return -1;
+		if (which == 2) {
+			o->paging.no_paginate = true;
+			continue;
+		}
+		if (v == NULL) {
+			if (i + 1 >= *argc) {
+				fail(e, "MissingParameter",
+				     "%s: expected a value", names[which]);
+				goto err;
+			}
+			v = argv[++i];
+		}
+		if (which >= 3 && o->paging_arg == NULL)
+			o->paging_arg = names[which];
+		if (which == 0) {
+			if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
+				fail(e, "InvalidParameterValue",
+				     "--output: '%.100s' is not supported "
+				     "(json or text)",
+				     v);
+				goto err;
+			}
+			o->text = strcmp(v, "text") == 0;
+		} else if (which == 1) {
+			char msg[JMESPATH_ERRMSG_SIZE];
+			jmespath_free(o->query);
+			o->query = NULL;
+			if (jmespath_compile(v, &o->query, msg, sizeof msg) !=
+			    0) {
+				fail(e, "InvalidParameterValue",
+				     "Bad value for --query %.200s: %s", v,
+				     msg);
+				goto err;
+			}
+			o->query_src = v;
+		} else if (which == 4) {
+			o->paging.starting_token = v;
+		} else if (!parse_count(v, which == 3 ? &o->paging.max_items
+						      : &o->paging.page_size)) {
+			fail(e, "InvalidParameterValue",
+			     "%s: '%.100s' is not a positive integer",
+			     names[which], v);
+			goto err;
 		}
 	}
-	*argc = o;
+	*argc = o_argc;
 	return 0;
+err:
+	jmespath_free(o->query);
+	o->query = NULL;
+	return -1;
 }
 
 /* --generate-cli-skeleton: a request document with every member and a
@@ -1006,12 +1182,28 @@ static int sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
 	const char *queue_name;
 	struct cli_sqs_error e;
 	char help_cmd[96];
-	bool text;
+	struct cli_out o;
 	snprintf(help_cmd, sizeof help_cmd, "sqs %s ", op->name);
-	if (take_output(&argc, argv, &text, &e) != 0 ||
-	    cli_sqs_build(op, argc - 1, argv + 1, &input, &queue_name, &e) != 0)
+	if (take_globals(op, &argc, argv, &o, &e) != 0)
 		return cli_json_usage(e.name, help_cmd, "%s", e.message);
-	int status = run_op(op, client, ctx, input, queue_name, text);
+	if (cli_sqs_build(op, argc - 1, argv + 1, &input, &queue_name, &e) !=
+	    0) {
+		jmespath_free(o.query);
+		return cli_json_usage(e.name, help_cmd, "%s", e.message);
+	}
+	/* As aws: paging options make no sense when paging is off. */
+	if (o.paging_arg != NULL &&
+	    (o.paging.no_paginate || !paginates(op, input, &o))) {
+		jmespath_free(o.query);
+		json_decref(input);
+		return cli_json_usage(
+		    "InvalidParameterValue", help_cmd,
+		    "Cannot specify --no-paginate (or --next-token, "
+		    "--max-results) along with pagination arguments: %s",
+		    o.paging_arg);
+	}
+	int status = run_op(op, client, ctx, input, queue_name, &o);
 	json_decref(input);
+	jmespath_free(o.query);
 	return status;
 }

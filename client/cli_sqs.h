@@ -44,6 +44,9 @@ struct cli_sqs_op {
 	const char *action; /* "SendMessage" */
 	const char *summary;
 	struct cli_member members[CLI_SQS_MAX_MEMBERS]; /* ends at NULL */
+	/* Paginated (the response can carry a NextToken): the list member
+	 * merged across pages ("QueueUrls"); NULL otherwise. */
+	const char *page_result;
 };
 
 /* The operation called name, or NULL. */
@@ -75,9 +78,13 @@ int cli_sqs_build(const struct cli_sqs_op *op, int argc, char *const *argv,
 typedef st_client *(*cli_client_fn)(void *ctx, int *status);
 
 /* Run `stratus sqs ARGS`: argv[0] is the operation (or "help"; absent:
- * the list of operations), the rest its options; "--output json|text"
- * (anywhere after the operation) picks the output format. help: --help
- * was given. Returns the exit status: 0, or CLI_SQS_EXIT_*. */
+ * the list of operations), the rest its options. The AWS CLI's global
+ * options may appear anywhere after the operation: "--output json|text"
+ * picks the output format, "--query EXPR" a JMESPath expression applied
+ * to the response before it is formatted, and for paginated operations
+ * --no-paginate, --max-items N, --starting-token T and --page-size N (see
+ * cli_paging.h). help: --help was given. Returns the exit status: 0, or
+ * CLI_SQS_EXIT_*. */
 int cli_sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
 		 bool help);
 
