@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_paging.h"
 #include "cli_shorthand.h"
 #include "cli_sqs.h"
 #include "stratus.h"
@@ -995,9 +996,53 @@ static void test_cli_run(void **state)
 	fake_script(&f, "{\"QueueUrls\":[\"a\",\"b\"],\"NextToken\":\"t\"}", 0,
 		    NULL, NULL);
 	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
-				 "list-queues", "--output=text", NULL),
+				 "list-queues", "--output=text",
+				 "--no-paginate", NULL),
 			 0);
 	assert_string_equal(out, "t\nQUEUEURLS\ta\tb\n");
+	/* --max-results turns paging off too (as in aws). */
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "list-queues", "--max-results", "2", "--query",
+				 "QueueUrls[-1]", NULL),
+			 0);
+	assert_string_equal(out, "\"b\"\n");
+	/* A server repeating its NextToken is not followed forever. */
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "list-queues", "--page-size", "2", NULL),
+			 255);
+	assert_non_null(strstr(errb, "same NextToken twice"));
+	/* --query: applied before the format; a bad one is a usage error
+	 * (252) found before any call; paging options only where they
+	 * apply. */
+	before = fake_n_log(&f);
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "list-queues", "--query", "QueueUrls[", NULL),
+			 252);
+	assert_non_null(strstr(errb, "Bad value for --query"));
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "get-queue-url", "--queue-name", "q",
+				 "--max-items", "1", NULL),
+			 252);
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "list-queues", "--no-paginate", "--max-items",
+				 "1", NULL),
+			 252);
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "list-queues", "--page-size", "0", NULL),
+			 252);
+	assert_int_equal(fake_n_log(&f), before);
+	fake_script(&f, "{\"QueueUrls\":[\"a\",\"b\"]}", 0, NULL, NULL);
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "list-queues", "--query",
+				 "{n: length(QueueUrls), f: QueueUrls[0]}",
+				 "--output", "text", NULL),
+			 0);
+	assert_string_equal(out, "a\t2\n");
+	assert_int_equal(run_cli(c, out, sizeof out, errb, sizeof errb,
+				 "list-queues", "--query", "abs(QueueUrls)",
+				 NULL),
+			 255);
+	assert_non_null(strstr(errb, "invalid type"));
 
 	/* No answer at all: 255. */
 	fake_stop(&f);
@@ -1005,6 +1050,124 @@ static void test_cli_run(void **state)
 	    run_cli(c, out, sizeof out, errb, sizeof errb, "list-queues", NULL),
 	    255);
 	st_client_free(c);
+}
+
+/* A fake paginated server: queues q00..q(n-1); NextToken is the index of
+ * the first one not returned, as a string, when MaxResults cut the list. */
+struct fake_pages {
+	int n;
+	int calls;
+};
+
+static int fake_fetch(void *ctx, json_t *req, json_t **page)
+{
+	struct fake_pages *fp = ctx;
+	json_t *tok = json_object_get(req, "NextToken");
+	json_t *max = json_object_get(req, "MaxResults");
+	int from = tok ? atoi(json_string_value(tok)) : 0;
+	int lim = max ? (int)json_integer_value(max) : 1000;
+	json_t *urls = json_array();
+	int i;
+	char name[16];
+
+	fp->calls++;
+	for (i = from; i < fp->n && i - from < lim; i++) {
+		snprintf(name, sizeof name, "q%02d", i);
+		json_array_append_new(urls, json_string(name));
+	}
+	*page = json_pack("{s:o,s:s}", "QueueUrls", urls, "Other", "x");
+	if (i < fp->n) {
+		snprintf(name, sizeof name, "%d", i);
+		json_object_set_new(*page, "NextToken", json_string(name));
+	}
+	return 0;
+}
+
+/* Run one paged command; returns the merged document (owned) and the
+ * resume token (owned, or NULL). */
+static json_t *paged(struct fake_pages *fp, long long page_size,
+		     long long max_items, const char *start, char **resume)
+{
+	struct cli_paging pg = {false, max_items, page_size, start};
+	json_t *in = json_object(), *pages;
+	assert_int_equal(cli_paging_run(&pg, "QueueUrls", in, fake_fetch, fp,
+					&pages, resume),
+			 0);
+	json_decref(in);
+	json_t *full = cli_paging_merge(pages, "QueueUrls", *resume);
+	json_decref(pages);
+	assert_non_null(full);
+	return full;
+}
+
+/* Paging: all pages merged with the first page's other members and no
+ * NextToken; --max-items stops there and its token resumes exactly after
+ * the last item printed, whatever the page size of the resumed command;
+ * walking the whole list in chunks gives every item once, in order. */
+static void test_cli_paging(void **state)
+{
+	struct fake_pages fp = {25, 0};
+	char *resume;
+	(void)state;
+
+	json_t *full = paged(&fp, 7, 0, NULL, &resume);
+	assert_null(resume);
+	assert_int_equal(fp.calls, 4);
+	assert_int_equal(json_array_size(json_object_get(full, "QueueUrls")),
+			 25);
+	assert_string_equal(json_string_value(json_object_get(full, "Other")),
+			    "x");
+	assert_null(json_object_get(full, "NextToken"));
+	json_decref(full);
+
+	for (long long chunk = 1; chunk <= 26; chunk += 4) {
+		for (long long ps = 1; ps <= 9; ps += 3) {
+			char *start = NULL;
+			int seen = 0;
+			do {
+				full = paged(&fp, ps + (seen % 2), chunk, start,
+					     &resume);
+				json_t *urls =
+				    json_object_get(full, "QueueUrls");
+				size_t i;
+				json_t *u;
+				json_array_foreach(urls, i, u)
+				{
+					char want[16];
+					snprintf(want, sizeof want, "q%02d",
+						 seen++);
+					assert_string_equal(
+					    json_string_value(u), want);
+				}
+				if (resume != NULL)
+					assert_string_equal(
+					    json_string_value(json_object_get(
+						full, "NextToken")),
+					    resume);
+				json_decref(full);
+				free(start);
+				start = resume;
+			} while (start != NULL);
+			assert_int_equal(seen, 25);
+		}
+	}
+
+	char *nt;
+	long long skip;
+	char msg[160];
+	char *t = cli_paging_token_encode("abc", 3);
+	assert_int_equal(
+	    cli_paging_token_decode(t, &nt, &skip, msg, sizeof msg), 0);
+	assert_string_equal(nt, "abc");
+	assert_int_equal(skip, 3);
+	free(nt);
+	free(t);
+	assert_int_equal(
+	    cli_paging_token_decode("!!", &nt, &skip, msg, sizeof msg), -1);
+	assert_int_equal(
+	    cli_paging_token_decode("e30=", &nt, &skip, msg, sizeof msg),
+	    0); /* {} : from the start */
+	assert_null(nt);
 }
 
 /* The shorthand parser: nesting, lists, quotes, integer keys, errors. */
@@ -1071,6 +1234,7 @@ int main(void)
 	    cmocka_unit_test(test_cli_input_json_and_queue_name),
 	    cmocka_unit_test(test_cli_errors),
 	    cmocka_unit_test(test_cli_run),
+	    cmocka_unit_test(test_cli_paging),
 	    cmocka_unit_test(test_shorthand),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
