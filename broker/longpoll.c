@@ -16,6 +16,8 @@ static void unlink_waiter(struct longpoll *lp, struct longpoll_waiter *w)
 	}
 	if (w->next) {
 		w->next->prev = w->prev;
+	} else {
+		lp->tail = w->prev;
 	}
 	lp->n_waiting--;
 }
@@ -112,6 +114,8 @@ int longpoll_park(struct longpoll *lp, struct node_call *call, const char *key,
 	w->next = lp->head;
 	if (lp->head) {
 		lp->head->prev = w;
+	} else {
+		lp->tail = w;
 	}
 	lp->head = w;
 	lp->n_waiting++;
@@ -120,15 +124,17 @@ int longpoll_park(struct longpoll *lp, struct node_call *call, const char *key,
 	return 0;
 }
 
-void longpoll_wake(struct longpoll *lp, const char *key)
+void longpoll_wake(struct longpoll *lp, const char *key, unsigned n)
 {
 	struct longpoll_waiter *w;
+	unsigned woken = 0;
 
-	for (w = lp->head; w != NULL; w = w->next) {
+	for (w = lp->tail; w != NULL && (n == 0 || woken < n); w = w->prev) {
 		if (!w->due && strcmp(w->key, key) == 0) {
 			w->due = true;
 			lp->any_due = true;
 			lp->woken++;
+			woken++;
 		}
 	}
 }

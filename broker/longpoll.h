@@ -34,8 +34,9 @@ struct longpoll_waiter {
 typedef void (*longpoll_retry_cb)(struct node_call *call);
 
 struct longpoll {
-	uv_timer_t timer; /* fires at the earliest wake_at_ms */
-	struct longpoll_waiter *head;
+	uv_timer_t timer;	      /* fires at the earliest wake_at_ms */
+	struct longpoll_waiter *head; /* newest first */
+	struct longpoll_waiter *tail; /* oldest */
 	size_t n_waiting;
 	bool any_due;
 	longpoll_retry_cb retry;
@@ -58,8 +59,9 @@ void longpoll_close(struct longpoll *lp);
 int longpoll_park(struct longpoll *lp, struct node_call *call, const char *key,
 		  uint64_t wake_at_ms);
 
-/* Mark every waiter on key due (safe during apply). */
-void longpoll_wake(struct longpoll *lp, const char *key);
+/* Mark the @n oldest waiters on key that are not due yet due, every one
+ * when n is 0 (safe during apply). */
+void longpoll_wake(struct longpoll *lp, const char *key, unsigned n);
 
 /* What the timer does when it fires: mark the waiters whose deadline has
  * passed, retry them, re-arm for the rest. (Tests call it directly.) */

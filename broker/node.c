@@ -445,11 +445,11 @@ static void call_unavailable(struct node_call *call)
 
 /* service_env wake: from apply, on every node; only the leader has
  * waiters. */
-static void service_wake(void *ctx, const char *wait_key)
+static void service_wake(void *ctx, const char *wait_key, unsigned count)
 {
 	struct node *n = ctx;
 
-	longpoll_wake(&n->longpoll, wait_key);
+	longpoll_wake(&n->longpoll, wait_key, count);
 }
 
 /* service_env schedule_tick: from apply, on every node; the ticker acts
@@ -557,6 +557,9 @@ static bool request_authenticated(struct node_call *call, const uint8_t *body,
 
 static void handle_request(struct node_call *call, const uint8_t *body,
 			   size_t len);
+static bool settle_needed(struct node *n, const struct node_call *call);
+static void settle_park(struct node_call *call);
+static void dispatch_request(struct node_call *call);
 
 /* A pack (pack.h): each packed request becomes a call of its own. */
 static void handle_pack(struct node_call *outer)
@@ -616,7 +619,6 @@ static void handle_request(struct node_call *call, const uint8_t *body,
 	enum request_kind kind = KIND_READ;
 	const char *message = NULL;
 	uint32_t code;
-	int rv;
 
 	if (wire_request_decode(body, len, &call->req) != 0) {
 		node_call_error(call, WIRE_ERR_MALFORMED,
@@ -665,11 +667,89 @@ static void handle_request(struct node_call *call, const uint8_t *body,
 		backup_read(call);
 		return;
 	}
+	call->kind = (int)kind;
+	call->body = body;
+	call->body_len = len;
+	if (settle_needed(n, call)) {
+		settle_park(call);
+		return;
+	}
+	dispatch_request(call);
+}
+
+/* Settling. Right after a leader dies the cluster has no leader for a few
+ * milliseconds (early_election.h), and a new leader serves service calls
+ * only once it has applied the whole log (its term's barrier). A request
+ * arriving then waits here, for at most settle_max_ms, instead of being
+ * answered "not the leader" without a hint or "retry": the client would
+ * back off and lose far more than the election takes. It is dispatched as
+ * soon as this node leads and is ready, or answered "not the leader" with
+ * the new leader's address as soon as one is known. Checked every loop turn
+ * (prepare_cb; raft's tick wakes the loop every heartbeat timeout). */
+static bool settle_needed(struct node *n, const struct node_call *call)
+{
+	raft_id leader = 0;
+	const char *address = NULL;
+
+	if (raft_state(&n->raft) == RAFT_LEADER) {
+		return !n->leader_ready && call->kind == KIND_WRITE &&
+		       call->req.ops[0].type == WIRE_OP_SERVICE_CALL;
+	}
+	raft_leader(&n->raft, &leader, &address);
+	return leader == 0;
+}
+
+static void settle_park(struct node_call *call)
+{
+	struct node *n = call->n;
+
+	call->settle_until_ms = uv_now(n->loop) + n->cfg->election_timeout_ms;
+	call->settle_next = n->settling;
+	n->settling = call;
+	n->settle_parked++;
+}
+
+/* Dispatch or answer the settled calls; all of them if @all (the node
+ * stops or cannot write). */
+static void settle_run(struct node *n, bool all)
+{
+	struct node_call **pp = &n->settling;
+	uint64_t now = uv_now(n->loop);
+
+	while (*pp != NULL) {
+		struct node_call *call = *pp;
+		bool due = all || now >= call->settle_until_ms;
+
+		if (!due && settle_needed(n, call)) {
+			pp = &call->settle_next;
+			continue;
+		}
+		*pp = call->settle_next;
+		call->settle_next = NULL;
+		if (all) {
+			node_call_error(call, WIRE_ERR_UNAVAILABLE,
+					n->stopping ? "node shutting down"
+						    : "node cannot write");
+		} else {
+			dispatch_request(call);
+		}
+	}
+}
+
+/* A classified, authenticated request that needs the leader (body
+ * borrowed until the call is answered). */
+static void dispatch_request(struct node_call *call)
+{
+	struct node *n = call->n;
+	const uint8_t *body = call->body;
+	size_t len = call->body_len;
+	int rv;
+
 	if (raft_state(&n->raft) != RAFT_LEADER) {
 		node_call_error(call, WIRE_ERR_NOT_LEADER, "not the leader");
 		return;
 	}
-	switch (kind) {
+	switch ((enum request_kind)call->kind) {
 	case KIND_ADMIN:
 		cluster_admin(call);
 		return;
@@ -929,6 +1009,9 @@ static void prepare_cb(uv_prepare_t *handle)
 	struct node *n = handle->data;
 	int state = raft_state(&n->raft);
 
+	if (n->disk_failed || n->stopping) {
+		settle_run(n, true);
+	}
 	if (n->disk_failed) {
 		disk_leave_raft(n);
 		return; /* propose nothing more, issue no barrier */
@@ -963,6 +1046,9 @@ static void prepare_cb(uv_prepare_t *handle)
 	if (state == RAFT_LEADER && n->leader_ready && !n->stopping) {
 		check_slow_disk(n);
 	}
+	if (n->settling != NULL) {
+		settle_run(n, false);
+	}
 	longpoll_run(&n->longpoll);
 	size_snapshots(n);
 	commit_flush(&n->commit);
@@ -983,6 +1069,7 @@ static void close_handles(struct node *n)
 {
 	longpoll_close(&n->longpoll);
 	ticker_close(&n->ticker);
+	early_election_close(&n->early_election);
 	uv_close((uv_handle_t *)&n->prepare, NULL);
 	uv_close((uv_handle_t *)&n->stop_timer, NULL);
 	if (n->space_timer_inited) {
@@ -1022,6 +1109,7 @@ static void finish_stop(struct node *n)
 	commit_fail_queued(&n->commit, WIRE_ERR_UNAVAILABLE,
 			   "node shutting down");
 	longpoll_fail_all(&n->longpoll, call_unavailable);
+	settle_run(n, true);
 	ticker_set_leading(&n->ticker, false);
 	http_stop(n->http);
 	n->http = NULL;
@@ -1282,6 +1370,10 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 	n->snapshot_threshold = cfg->snapshot_threshold;
 	raft_set_snapshot_trailing(&n->raft, cfg->snapshot_trailing);
 	raft_set_pre_vote(&n->raft, true);
+	early_election_init(&n->early_election, loop, &n->raft,
+			    cfg->heartbeat_timeout_ms / 2);
+	nraft_io_set_peer_lost_cb(&n->io, early_election_peer_lost,
+				  &n->early_election);
 	commit_init(&n->commit, &n->raft, &n->fsm, cfg->node_id, cfg);
 	if (!cfg->join && (rv = bootstrap(n)) != 0) {
 		snprintf(n->errmsg, sizeof n->errmsg, "bootstrap: %s",

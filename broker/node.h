@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "longpoll.h"
 #include "ticker.h"
+#include "early_election.h"
 #include "server.h"
 #include "tls.h"
 #include "service.h"
@@ -42,9 +43,12 @@ struct node {
 	struct commit commit;
 	struct node_tls tls; /* nng TLS configurations (tls+tcp://) */
 	struct server server;
-	struct http_server *http;    /* NULL without an http_address */
-	struct longpoll longpoll;    /* parked long polls (leader) */
-	struct ticker ticker;	     /* services' leader-driven steps */
+	struct http_server *http; /* NULL without an http_address */
+	struct longpoll longpoll; /* parked long polls (leader) */
+	struct ticker ticker;	  /* services' leader-driven steps */
+	struct early_election early_election; /* on a dead leader */
+	struct node_call *settling;  /* waiting for a leader (node.c) */
+	uint64_t settle_parked;	     /* calls that waited there */
 	unsigned snapshot_threshold; /* raft's, as size_snapshots set it */
 	struct backup_store backups; /* captures being read (backup.h) */
 	struct service_env service_env;
@@ -105,6 +109,12 @@ struct node_call {
 	size_t command_len;
 	char *context;		  /* a service call's context JSON (owned) */
 	enum commit_lane_id lane; /* a service write's (commit.h) */
+	/* waiting for the cluster to settle (node.c, "Settling") */
+	int kind; /* its request_kind */
+	const uint8_t *body;
+	size_t body_len;
+	uint64_t settle_until_ms; /* uv_now() */
+	struct node_call *settle_next;
 };
 
 /* Fill a local HTTP page (/healthz, /readyz, /metrics) from this node's

@@ -104,6 +104,14 @@ static void write_metrics(struct node *n, struct strbuf *b)
 	counter(b, "stratus_raft_leader_changes_total",
 		"Times this node became or stopped being the leader.",
 		(double)n->leader_changes);
+	counter(b, "stratus_raft_early_elections_total",
+		"Times this follower saw its leader's connections close and "
+		"let its election timer expire early.",
+		(double)n->early_election.started);
+	counter(b, "stratus_settled_requests_total",
+		"Requests that arrived while there was no leader (or the new "
+		"one was not ready) and waited for it.",
+		(double)n->settle_parked);
 	counter(b, "stratus_fsm_applied_batches_total",
 		"Raft entries applied by the state machine.",
 		(double)n->fsm.applied_batches);

@@ -134,8 +134,12 @@ struct service_env {
 	const char *region;	/* "us-east-1" */
 	const char *account_id; /* "000000000000" */
 	/* Called from apply when something a waiter may want happened
-	 * (wait_key as in service_result). May be NULL. */
-	void (*wake)(void *ctx, const char *wait_key);
+	 * (wait_key as in service_result): @n waiters can use it (n messages
+	 * became available), 0 = every waiter of the key. The node retries
+	 * that many waiters, oldest first, instead of all of them: a message
+	 * must not wake a hundred receives that then find nothing. May be
+	 * NULL. */
+	void (*wake)(void *ctx, const char *wait_key, unsigned n);
 	void *wake_ctx;
 	/* Called from apply when the service wants its tick run by the
 	 * leader at or after at_ms (wall clock; 0 = as soon as possible).

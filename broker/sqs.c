@@ -52,7 +52,7 @@ void sqs_queue_arn(const struct sqs_state *st, const char *name, char *out,
 		 st->env.account_id, name);
 }
 
-void sqs_wake(struct sqs_state *st, const struct sqs_queue *q)
+void sqs_wake(struct sqs_state *st, const struct sqs_queue *q, unsigned n)
 {
 	char key[SERVICE_WAIT_KEY_SIZE];
 
@@ -60,7 +60,7 @@ void sqs_wake(struct sqs_state *st, const struct sqs_queue *q)
 		return;
 	}
 	snprintf(key, sizeof(key), "sqs:%s/%s", st->env.account_id, q->name);
-	st->env.wake(st->env.wake_ctx, key);
+	st->env.wake(st->env.wake_ctx, key, n);
 }
 
 int sqs_get_int(const json_t *input, const char *key, int64_t lo, int64_t hi,

@@ -219,7 +219,9 @@ int sqs_get_int(const json_t *input, const char *key, int64_t lo, int64_t hi,
 		int64_t *out, struct service_result *r);
 void sqs_queue_arn(const struct sqs_state *st, const char *name, char *out,
 		   size_t n);
-void sqs_wake(struct sqs_state *st, const struct sqs_queue *q);
+/* Wake q's long polls: @n of them (n messages became available), 0 = all
+ * (service_env.wake). */
+void sqs_wake(struct sqs_state *st, const struct sqs_queue *q, unsigned n);
 void sqs_qcfg_free(struct sqs_qcfg *c);
 struct sqs_queue *sqs_queue_alloc(const char *name, bool fifo);
 void sqs_queue_free(struct sqs_queue *q);

@@ -98,7 +98,7 @@ void sqs_seq_str(uint64_t seq, char out[32])
  * BodyMD5s), or NULL to compute it here. */
 static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 		    const char *msg_id, const char *md5, uint64_t now,
-		    json_t *out, bool *woke, bool dry, struct entry_err *e)
+		    json_t *out, unsigned *woke, bool dry, struct entry_err *e)
 {
 	struct service_result r = {0};
 	const json_t *body_v = json_object_get(in, "MessageBody");
@@ -297,7 +297,7 @@ static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 		dkey = NULL;
 	}
 	if (!m->pending) {
-		*woke = true;
+		(*woke)++;
 	}
 	sqs_seq_str(m->seq, seqs);
 	json_object_set_new(out, "MessageId", json_string(m->id));
@@ -421,7 +421,7 @@ enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 	const json_t *entries;
 	json_t *ok, *failed;
 	struct entry_err e;
-	bool woke = false;
+	unsigned woke = 0;
 	size_t i, total = 0;
 
 	if (q == NULL) {
@@ -450,7 +450,7 @@ enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 			return SERVICE_ERROR;
 		}
 		if (woke) {
-			sqs_wake(st, q);
+			sqs_wake(st, q, woke);
 		}
 		r->output = out;
 		return SERVICE_OK;
@@ -517,7 +517,7 @@ enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 		}
 	}
 	if (woke) {
-		sqs_wake(st, q);
+		sqs_wake(st, q, woke);
 	}
 	r->output = json_pack("{s:o,s:o}", "Successful", ok, "Failed", failed);
 	return SERVICE_OK;
@@ -562,8 +562,8 @@ static int handle_get(const json_t *in, uint64_t *seq, uint8_t nonce[16],
 	return 0;
 }
 
-static int delete_one(struct sqs_queue *q, const json_t *in,
-		      struct service_result *r)
+static int delete_one(struct sqs_state *st, struct sqs_queue *q,
+		      const json_t *in, struct service_result *r)
 {
 	uint64_t seq;
 	uint8_t nonce[16];
@@ -575,8 +575,15 @@ static int delete_one(struct sqs_queue *q, const json_t *in,
 	m = u64map_get(&q->by_seq, seq);
 	/* Gone already or an older handle: succeeds, as in AWS. */
 	if (m != NULL && memcmp(m->nonce, nonce, 16) == 0) {
+		/* A FIFO message in flight blocks its group: its deletion
+		 * may make the next one available. */
+		bool unblocks = q->fifo && m->inflight;
+
 		sqs_msg_remove(q, m);
 		q->n_deleted++;
+		if (unblocks) {
+			sqs_wake(st, q, 1);
+		}
 	}
 	return 0;
 }
@@ -628,7 +635,7 @@ static int change_one(struct sqs_state *st, struct sqs_queue *q,
 	}
 	sqs_msg_set_visible_at(q, m, at);
 	if (vt == 0) {
-		sqs_wake(st, q);
+		sqs_wake(st, q, 1);
 	}
 	return 0;
 }
@@ -647,7 +654,7 @@ static enum service_status batch_run(struct sqs_state *st, struct sqs_queue *q,
 		    json_string_value(json_object_get(entry, "Id"));
 		struct service_result er = {0};
 		int rc = change ? change_one(st, q, entry, &er)
-				: delete_one(q, entry, &er);
+				: delete_one(st, q, entry, &er);
 
 		if (rc == 0) {
 			json_array_append_new(ok, json_pack("{s:s}", "Id", id));
@@ -678,7 +685,7 @@ enum service_status sqs_delete(struct sqs_state *st, const json_t *in,
 		}
 		return batch_run(st, q, in, r, false);
 	}
-	if (delete_one(q, in, r) != 0) {
+	if (delete_one(st, q, in, r) != 0) {
 		return SERVICE_ERROR;
 	}
 	r->output = json_object();
@@ -719,7 +726,7 @@ enum service_status sqs_message_precheck(struct sqs_state *st,
 
 	if (strcmp(action, "SendMessage") == 0) {
 		struct entry_err e;
-		bool woke = false;
+		unsigned woke = 0;
 
 		if (send_one(st, q, in, NULL, NULL, 0, NULL, &woke, true, &e) !=
 		    0) {

@@ -198,6 +198,9 @@ struct call {
 	struct call *outbox_next; /* CALL_QUEUED: its endpoint's outbox */
 	bool counted; /* its own message counts in the endpoint's in flight */
 	bool alone;   /* never packed (answered WouldWait in a pack) */
+	/* Not packed for this endpoint + 1 (0: none): a pack holding the
+	 * call lost its connection there, maybe refused as too large. */
+	size_t alone_at;
 	unsigned hold_ms;
 	unsigned connect_ms; /* per attempt, waiting for a connection */
 	int64_t start_ms, deadline_ms;
@@ -365,6 +368,13 @@ static void endpoint_free(struct endpoint *ep)
 	nng_close(ep->sock); /* also closes the dialer */
 	free(ep->url);
 	free(ep);
+}
+
+/* An endpoint that was connected and has lost every connection: most
+ * likely a dead node. */
+static bool endpoint_lost(struct endpoint *ep)
+{
+	return atomic_load(&ep->was_connected) && atomic_load(&ep->pipes) == 0;
 }
 
 /* nng thread: count the endpoint's live connections. */
@@ -639,8 +649,8 @@ static bool call_packable(const struct call *call)
 	 * (call_message_locked), a pack would carry the first attempt's,
 	 * whose wait the server would start over (answered WouldWait, then
 	 * sent alone anyway). */
-	return !call->alone && !call->pinned &&
-	       !(call->hold_ms > 0 && call->attempts > 1) &&
+	return !call->alone && call->alone_at != call->ep + 1 &&
+	       !call->pinned && !(call->hold_ms > 0 && call->attempts > 1) &&
 	       call->req_len <= PACK_MAX_CALL_SIZE &&
 	       !atomic_load(&call->c->eps[call->ep]->no_packs);
 }
@@ -748,8 +758,7 @@ static void pack_send_locked(st_client *c, size_t i)
 	p->ctx_open = true;
 	p->ep = i;
 	p->state = PACK_SEND;
-	if (atomic_load(&ep->was_connected) && atomic_load(&ep->pipes) == 0 &&
-	    connect_ms > DEAD_CONNECT_MS)
+	if (endpoint_lost(ep) && connect_ms > DEAD_CONNECT_MS)
 		connect_ms = DEAD_CONNECT_MS;
 	nng_aio_set_msg(p->aio, msg);
 	/* No call waits past its deadline (the earliest in the pack). */
@@ -930,9 +939,7 @@ static void call_send_locked(struct call *call)
 	{
 		struct endpoint *ep = c->eps[call->ep];
 		unsigned connect_ms = call->connect_ms;
-		if (atomic_load(&ep->was_connected) &&
-		    atomic_load(&ep->pipes) == 0 &&
-		    connect_ms > DEAD_CONNECT_MS)
+		if (endpoint_lost(ep) && connect_ms > DEAD_CONNECT_MS)
 			connect_ms = DEAD_CONNECT_MS;
 		nng_aio_set_timeout(call->aio,
 				    (nng_duration)min_u(connect_ms, left));
@@ -946,6 +953,25 @@ static void call_send_locked(struct call *call)
 
 /* Sleep (exponential backoff with jitter), then attempt on call->ep.
  * Caller holds c->mu. */
+/* Where new calls start: the preferred endpoint, unless it lost its
+ * connections and another has not (that one then becomes the preferred).
+ * Caller holds c->mu. */
+static size_t preferred_locked(st_client *c)
+{
+	size_t pref = atomic_load(&c->preferred);
+
+	if (!endpoint_lost(c->eps[pref]))
+		return pref;
+	for (size_t k = 1; k < c->n_eps; k++) {
+		size_t i = (pref + k) % c->n_eps;
+		if (!endpoint_lost(c->eps[i])) {
+			atomic_compare_exchange_strong(&c->preferred, &pref, i);
+			return i;
+		}
+	}
+	return pref;
+}
+
 static void call_backoff_locked(struct call *call)
 {
 	st_client *c = call->c;
@@ -997,12 +1023,24 @@ static void call_retry(struct call *call, int code, int class, const char *fmt,
 	pthread_mutex_lock(&c->mu);
 	/* Move on: to the endpoint other calls now prefer if it changed
 	 * meanwhile, else to the next one (and make that the preferred). */
-	size_t pref = atomic_load(&c->preferred);
-	if (pref != call->ep) {
+	size_t from = call->ep;
+	size_t pref = preferred_locked(c);
+	if (pref != from) {
 		call->ep = pref;
 	} else {
-		call->ep = (call->ep + 1) % c->n_eps;
+		call->ep = (from + 1) % c->n_eps;
 		atomic_compare_exchange_strong(&c->preferred, &pref, call->ep);
+	}
+	/* A connection that closed (or never came) most likely means a dead
+	 * node — its process exited and the kernel closed its sockets: try
+	 * each other endpoint once at once, as for a redirect without a hint,
+	 * then back off. A node that is electing holds the call until there
+	 * is a leader (node.c, "Settling"), so this does not spin. */
+	if (class == ST_ERR_CONNECTION && call->ep != from &&
+	    call->free_hops++ + 1 < c->n_eps) {
+		call_attempt_locked(call);
+		pthread_mutex_unlock(&c->mu);
+		return;
 	}
 	call_backoff_locked(call);
 	pthread_mutex_unlock(&c->mu);
@@ -1250,9 +1288,9 @@ static void pack_fail(struct pack *p, bool sending, int rv)
 		struct call *call = p->calls[i];
 		/* A connection lost while waiting may be the node refusing
 		 * a message this large (its max request size): its calls
-		 * go alone from now on. */
+		 * go alone to that node from now on. */
 		if (!sending && rv != NNG_ETIMEDOUT)
-			call->alone = true;
+			call->alone_at = p->ep + 1;
 		if (sending && rv == NNG_ETIMEDOUT)
 			call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
 				   "%s: not connected within %u ms", url,
@@ -1448,7 +1486,7 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 			goto err_after_lock;
 		}
 	} else {
-		ep = (int)atomic_load(&c->preferred);
+		ep = (int)preferred_locked(c);
 	}
 	if ((call = c->pool) != NULL) {
 		c->pool = call->next;
@@ -1484,6 +1522,7 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 	call->hold_ms = hold_ms;
 	call->counted = false;
 	call->alone = false;
+	call->alone_at = 0;
 	call->timeout_ms = call->pinned ? c->opt.status_timeout_ms
 					: c->opt.request_timeout_ms + hold_ms;
 	call->connect_ms =

@@ -58,6 +58,8 @@ struct peer {
 	nng_socket push; /* Dialed at address; valid iff push_open. */
 	bool push_open;
 	atomic_int pipes; /* Connected pipes; written by nng threads. */
+	atomic_bool lost; /* The last pipe closed; not yet reported. */
+	struct nraft *n;
 	/* A new connection came up (nng thread): what was handed to an
 	 * earlier one will never be answered — the peer may be a new
 	 * process — so the unanswered budget starts over. */
@@ -85,12 +87,17 @@ struct nraft {
 	char *address;	 /* Own address, owned; set by io->init. */
 	nng_socket pull; /* Bound at address; valid iff pull_open. */
 	bool pull_open;
-	uv_poll_t poll;	      /* Readability of NNG_OPT_RECVFD. */
-	uv_prepare_t prepare; /* Flushes packs before each poll. */
-	uv_timer_t closer;    /* Never started: closing it defers the
-				 end of io->close by one loop turn. */
+	uv_poll_t poll;	       /* Readability of NNG_OPT_RECVFD. */
+	uv_prepare_t prepare;  /* Flushes packs before each poll. */
+	uv_timer_t closer;     /* Never started: closing it defers the
+				  end of io->close by one loop turn. */
+	uv_async_t lost_async; /* Woken by an nng thread when a peer's last
+				  connection closes. */
 	bool poll_inited;
 	bool prepare_inited;
+	bool lost_async_inited;
+	nraft_peer_lost_cb lost_cb;
+	void *lost_cb_arg;
 	bool closer_inited;
 	unsigned open_handles;	 /* Inited handles not yet close-cb'ed. */
 	bool inner_inited;	 /* inner.init succeeded: must close it. */
@@ -244,14 +251,21 @@ static struct peer *peerGet(struct nraft *n, raft_id id)
 		return NULL;
 	}
 	p->id = id;
+	p->n = n;
 	atomic_init(&p->pipes, 0);
+	atomic_init(&p->lost, false);
 	n->peers = peers;
 	n->peers[n->n_peers++] = p;
 	return p;
 }
 
 /* nng thread: keep a count of connected pipes. REM_POST fires exactly for
- * the pipes that saw ADD_PRE, so counting those two stays balanced. */
+ * the pipes that saw ADD_PRE, so counting those two stays balanced. When the
+ * last one closes, the loop hears of it at once (lostAsyncCb): a peer whose
+ * process died closes its connections, and a follower that loses its
+ * leader's need not wait out the election timeout (see
+ * nraft_io_set_peer_lost_cb). The async handle outlives every PUSH socket:
+ * ioClose closes the sockets first. */
 static void peerPipeCb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 {
 	struct peer *p = arg;
@@ -260,7 +274,27 @@ static void peerPipeCb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 		atomic_fetch_add(&p->pipes, 1);
 		atomic_store(&p->new_pipe, true);
 	} else if (ev == NNG_PIPE_EV_REM_POST) {
-		atomic_fetch_sub(&p->pipes, 1);
+		if (atomic_fetch_sub(&p->pipes, 1) == 1 &&
+		    p->n->lost_async_inited) {
+			atomic_store(&p->lost, true);
+			uv_async_send(&p->n->lost_async);
+		}
+	}
+}
+
+/* Loop thread: report the peers whose last connection closed and that
+ * have not reconnected meanwhile. */
+static void lostAsyncCb(uv_async_t *handle)
+{
+	struct nraft *n = handle->data;
+
+	for (unsigned i = 0; i < n->n_peers; i++) {
+		struct peer *p = n->peers[i];
+		if (atomic_exchange(&p->lost, false) &&
+		    atomic_load(&p->pipes) == 0 && n->lost_cb != NULL &&
+		    !n->closing) {
+			n->lost_cb(n->lost_cb_arg, p->id);
+		}
 	}
 }
 
@@ -929,6 +963,12 @@ static int ioInit(struct raft_io *io, raft_id id, const char *address)
 	n->closer.data = n;
 	n->closer_inited = true;
 	n->open_handles++;
+	if (uv_async_init(n->loop, &n->lost_async, lostAsyncCb) == 0) {
+		/* Without it, a lost leader costs an election timeout. */
+		n->lost_async.data = n;
+		n->lost_async_inited = true;
+		n->open_handles++;
+	}
 	return 0;
 
 err_after_poll:
@@ -997,6 +1037,11 @@ static void ioClose(struct raft_io *io, raft_io_close_cb cb)
 	}
 	for (unsigned i = 0; i < n->n_peers; i++) {
 		peerCloseSocket(n->peers[i]);
+	}
+	/* After the sockets: their pipe callbacks may wake it until then. */
+	if (n->lost_async_inited) {
+		uv_close((uv_handle_t *)&n->lost_async, handleCloseCb);
+		n->lost_async_inited = false;
 	}
 	/* Start raft_uv's close now, from the caller's loop phase: it cancels
 	 * pending appends (their callbacks run inside raft_close) and ends in
@@ -1313,6 +1358,22 @@ void nraft_io_set_disk_failed_cb(struct raft_io *io, nraft_disk_failed_cb cb,
 	struct nraft *n = io->impl;
 	n->disk_cb = cb;
 	n->disk_cb_arg = arg;
+}
+
+void nraft_io_set_peer_lost_cb(struct raft_io *io, nraft_peer_lost_cb cb,
+			       void *arg)
+{
+	struct nraft *n = io->impl;
+	n->lost_cb = cb;
+	n->lost_cb_arg = arg;
+}
+
+void nraft_io_tick(struct raft_io *io)
+{
+	struct nraft *n = io->impl;
+	if (n->tick_cb != NULL && !n->closing) {
+		n->tick_cb(n->io);
+	}
 }
 
 bool nraft_io_disk_failed(struct raft_io *io, int *status, const char **errmsg)

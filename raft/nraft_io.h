@@ -193,6 +193,21 @@ typedef void (*nraft_disk_failed_cb)(void *arg, int status, const char *errmsg);
 void nraft_io_set_disk_failed_cb(struct raft_io *io, nraft_disk_failed_cb cb,
 				 void *arg);
 
+/* The last connection to peer @id closed (its process died, or the network
+ * dropped it) and has not come back: called on the loop thread, soon after.
+ * Do not close the io from here. */
+typedef void (*nraft_peer_lost_cb)(void *arg, raft_id id);
+
+/* Be told when a peer's connections are all gone (see nraft_peer_lost_cb).
+ * Only peers this node sends to are watched — a follower sends to its
+ * leader, a leader to every follower. */
+void nraft_io_set_peer_lost_cb(struct raft_io *io, nraft_peer_lost_cb cb,
+			       void *arg);
+
+/* Run raft's tick now (it also runs every heartbeat timeout), e.g. right
+ * after a timer was made to expire. Loop thread; not from raft callbacks. */
+void nraft_io_tick(struct raft_io *io);
+
 /* True once a log write has failed; its raft code and message (borrowed,
  * valid while the io lives) if the pointers are not NULL. */
 bool nraft_io_disk_failed(struct raft_io *io, int *status, const char **errmsg);

@@ -81,7 +81,7 @@ static uint64_t g_t_start, g_t_end_window;
 static double g_rate; /* total msgs/s the producers are paced to; 0 = unpaced */
 static _Atomic uint64_t g_last_confirm_ns, g_last_consume_ns;
 static _Atomic uint64_t g_t_kill, g_first_confirm_after_kill,
-    g_last_confirm_before_kill;
+    g_first_any_confirm_after_kill, g_last_confirm_before_kill;
 static char g_first_error[600];
 static atomic_flag g_first_error_set = ATOMIC_FLAG_INIT;
 
@@ -161,6 +161,7 @@ static void reset_state(void)
 	atomic_store(&g_last_consume_ns, 0);
 	atomic_store(&g_t_kill, 0);
 	atomic_store(&g_first_confirm_after_kill, 0);
+	atomic_store(&g_first_any_confirm_after_kill, 0);
 	atomic_store(&g_last_confirm_before_kill, 0);
 	g_t_end_window = 0;
 }
@@ -266,6 +267,7 @@ static void on_confirm(uint64_t id, uint64_t sent_ns)
 	}
 	amax(&g_last_confirm_ns, t);
 	if (tk != 0) {
+		amin_nz(&g_first_any_confirm_after_kill, t);
 		if (sent_ns > tk) {
 			amin_nz(&g_first_confirm_after_kill, t);
 		}
@@ -852,7 +854,8 @@ static int phase_failover(void)
 {
 	double cpu0 = cpu_s(), prod_s;
 	long node = -1, pid = -1;
-	uint64_t kill_due, lost = 0, extra = 0, confirmed = 0, w, tk, fc, lc;
+	uint64_t kill_due, lost = 0, extra = 0, confirmed = 0, w, tk, fc, fa,
+			   lc;
 	int tick;
 	char cmd[64];
 
@@ -876,12 +879,16 @@ static int phase_failover(void)
 				node = 0;
 			} else {
 				sleep_until_ns(kill_due);
+				struct timespec wall;
 				atomic_store(&g_t_kill, now_ns());
 				kill((pid_t)pid, SIGKILL);
+				clock_gettime(CLOCK_REALTIME, &wall);
 				fprintf(stderr,
 					"stratus-bench sqs: SIGKILL node %ld "
-					"(pid %ld) at t=%.3f s\n",
-					node, pid,
+					"(pid %ld) at wall %lld.%03ld, "
+					"t=%.3f s\n",
+					node, pid, (long long)wall.tv_sec,
+					wall.tv_nsec / 1000000,
 					(double)(atomic_load(&g_t_kill) -
 						 g_t_start) /
 					    1e9);
@@ -911,9 +918,11 @@ static int phase_failover(void)
 	}
 	tk = atomic_load(&g_t_kill);
 	fc = atomic_load(&g_first_confirm_after_kill);
+	fa = atomic_load(&g_first_any_confirm_after_kill);
 	lc = atomic_load(&g_last_confirm_before_kill);
 	printf("RESULT peer=stratus phase=failover kill_pid=%ld "
-	       "killed_node=%ld recovery_ms=%.1f confirm_gap_ms=%.1f "
+	       "killed_node=%ld recovery_ms=%.1f first_ack_ms=%.1f "
+	       "confirm_gap_ms=%.1f "
 	       "published=%" PRIuFAST64 " confirmed=%" PRIu64
 	       " failed_or_unconfirmed=%" PRIu64 " consumed_unique=%" PRIuFAST64
 	       " lost_confirmed=%" PRIu64 " unconfirmed_but_delivered=%" PRIu64
@@ -921,6 +930,7 @@ static int phase_failover(void)
 	       " nacked=%" PRIuFAST64 " dropped_unacked=0 reconnects=0 "
 	       "prod_secs=%.1f left=%" PRId64 "\n",
 	       pid, node, fc && tk ? (double)(fc - tk) / 1e6 : -1.0,
+	       fa && tk ? (double)(fa - tk) / 1e6 : -1.0,
 	       fc && lc ? (double)(fc - lc) / 1e6 : -1.0,
 	       atomic_load(&g_published), confirmed,
 	       atomic_load(&g_published) - confirmed,

@@ -552,7 +552,7 @@ static enum service_status counter_apply(void *state, const char *action,
 	}
 	c->total += (long)json_integer_value(json_object_get(input, "N"));
 	if (c->env && c->env->wake) {
-		c->env->wake(c->env->wake_ctx, "counter");
+		c->env->wake(c->env->wake_ctx, "counter", 0);
 	}
 	r->output = json_pack("{sIsO}", "Total", (json_int_t)c->total, "Nonce",
 			      json_object_get(context, "Nonce"));
@@ -606,9 +606,10 @@ static void counter_destroy(struct service *svc)
 }
 
 static int wakes;
-static void count_wake(void *ctx, const char *key)
+static void count_wake(void *ctx, const char *key, unsigned n)
 {
 	(void)ctx;
+	(void)n;
 	assert_string_equal(key, "counter");
 	wakes++;
 }

@@ -107,7 +107,7 @@ static void test_wake_and_fail_all(void **state)
 	assert_int_equal(longpoll_park(&lp, (struct node_call *)&b, "q2", 0),
 			 0);
 	/* A wake marks only its key; the retry happens on the next run. */
-	longpoll_wake(&lp, "q1");
+	longpoll_wake(&lp, "q1", 0);
 	assert_int_equal(retried, 0);
 	longpoll_run(&lp);
 	assert_int_equal(retried, 1);
@@ -122,11 +122,48 @@ static void test_wake_and_fail_all(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* A counted wake retries that many waiters of the key, oldest first. */
+static void test_wake_counted(void **state)
+{
+	uv_loop_t loop;
+	int a, b, c, d;
+	(void)state;
+
+	uv_loop_init(&loop);
+	retried = 0;
+	longpoll_init(&lp, &loop, count_cb);
+	longpoll_park(&lp, (struct node_call *)&a, "q", 0);
+	longpoll_park(&lp, (struct node_call *)&b, "other", 0);
+	longpoll_park(&lp, (struct node_call *)&c, "q", 0);
+	longpoll_park(&lp, (struct node_call *)&d, "q", 0);
+	longpoll_wake(&lp, "q", 2);
+	longpoll_run(&lp);
+	assert_int_equal(retried, 2);
+	assert_int_equal(lp.n_waiting, 2);
+	/* a and c went (the oldest two of "q"); b and d wait */
+	assert_ptr_equal(lp.head->call, (struct node_call *)&d);
+	assert_ptr_equal(lp.tail->call, (struct node_call *)&b);
+	/* more than there are: every waiter of the key */
+	longpoll_wake(&lp, "q", 5);
+	longpoll_run(&lp);
+	assert_int_equal(retried, 3);
+	assert_ptr_equal(lp.head->call, (struct node_call *)&b);
+	assert_ptr_equal(lp.tail->call, (struct node_call *)&b);
+	longpoll_fail_all(&lp, fail_cb);
+	assert_null(lp.head);
+	assert_null(lp.tail);
+	longpoll_close(&lp);
+	uv_walk(&loop, close_cb, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_timer_firing_before_the_deadline),
 	    cmocka_unit_test(test_wake_and_fail_all),
+	    cmocka_unit_test(test_wake_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,13 +22,15 @@
 struct wakes {
 	int n;
 	char last[SERVICE_WAIT_KEY_SIZE];
+	unsigned last_count; /* waiters the last wake asked for, 0 = all */
 };
 
-static void wake_cb(void *ctx, const char *key)
+static void wake_cb(void *ctx, const char *key, unsigned count)
 {
 	struct wakes *w = ctx;
 
 	w->n++;
+	w->last_count = count;
 	snprintf(w->last, sizeof(w->last), "%s", key);
 }
 
@@ -1277,6 +1279,54 @@ static void delete_msg(struct fx *f, const char *q, const json_t *msg,
 	ok(f, "DeleteMessage", in, now);
 }
 
+/* Wakes are counted: as many waiters as messages became available, and a
+ * receive that leaves messages passes the wake on; deleting a FIFO message
+ * in flight unblocks its group. */
+static void test_wake_counts(void **state)
+{
+	struct fx *f = *state;
+	json_t *m;
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"w\"}", T0);
+	f->wakes.n = 0;
+	ok(f, "SendMessageBatch",
+	   "{\"QueueUrl\":\"" URL "w\",\"Entries\":["
+	   "{\"Id\":\"a\",\"MessageBody\":\"1\"},"
+	   "{\"Id\":\"b\",\"MessageBody\":\"2\"},"
+	   "{\"Id\":\"c\",\"MessageBody\":\"3\"},"
+	   "{\"Id\":\"d\",\"MessageBody\":\"4\",\"DelaySeconds\":5}]}",
+	   T0);
+	assert_int_equal(f->wakes.n, 1);
+	assert_int_equal(f->wakes.last_count, 3); /* the delayed one waits */
+	m = recv_n(f, "w", 1, T0 + 1);
+	assert_int_equal(json_array_size(m), 1);
+	assert_int_equal(f->wakes.n, 2);
+	assert_int_equal(f->wakes.last_count, 2); /* two left for others */
+	m = recv_n(f, "w", 10, T0 + 2);
+	assert_int_equal(json_array_size(m), 2);
+	assert_int_equal(f->wakes.n, 2); /* nothing left: no wake */
+
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"wf.fifo\",\"Attributes\":{\"FifoQueue\":"
+	   "\"true\"}}",
+	   T0);
+	send_fifo(f, "wf.fifo", "a1", "A", "1", T0);
+	send_fifo(f, "wf.fifo", "a2", "A", "2", T0);
+	assert_int_equal(f->wakes.last_count, 1);
+	m = recv_n(f, "wf.fifo", 1, T0 + 1);
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(sget(json_array_get(m, 0), "Body"), "a1");
+	f->wakes.n = 0;
+	/* a2 is blocked behind a1 in flight; deleting a1 frees it */
+	delete_msg(f, "wf.fifo", json_array_get(m, 0), T0 + 2);
+	assert_int_equal(f->wakes.n, 1);
+	assert_int_equal(f->wakes.last_count, 1);
+	assert_string_equal(f->wakes.last, "sqs:000000000000/wf.fifo");
+	m = recv_n(f, "wf.fifo", 10, T0 + 3);
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(sget(json_array_get(m, 0), "Body"), "a2");
+}
+
 static void test_fifo(void **state)
 {
 	struct fx *f = *state;
@@ -2501,6 +2551,7 @@ int main(void)
 	    T(test_delay_retention_longpoll),
 	    T(test_longpoll_retry_waits_what_is_left),
 	    T(test_fifo),
+	    T(test_wake_counts),
 	    T(test_fifo_content_dedup),
 	    T(test_fifo_attempt_id),
 	    T(test_fifo_delay_no_block),
