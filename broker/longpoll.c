@@ -3,6 +3,7 @@
 #include "longpoll.h"
 #include "clock.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -96,6 +97,9 @@ void longpoll_init(struct longpoll *lp, uv_loop_t *loop,
 
 void longpoll_close(struct longpoll *lp)
 {
+	free(lp->wakes);
+	lp->wakes = NULL;
+	lp->n_wakes = lp->cap_wakes = 0;
 	uv_close((uv_handle_t *)&lp->timer, NULL);
 }
 
@@ -124,12 +128,13 @@ int longpoll_park(struct longpoll *lp, struct node_call *call, const char *key,
 	return 0;
 }
 
-void longpoll_wake(struct longpoll *lp, const char *key, unsigned n)
+/* Mark up to n of key's oldest waiters that are not due yet due. */
+static void mark_due(struct longpoll *lp, const char *key, unsigned n)
 {
 	struct longpoll_waiter *w;
 	unsigned woken = 0;
 
-	for (w = lp->tail; w != NULL && (n == 0 || woken < n); w = w->prev) {
+	for (w = lp->tail; w != NULL && woken < n; w = w->prev) {
 		if (!w->due && strcmp(w->key, key) == 0) {
 			w->due = true;
 			lp->any_due = true;
@@ -137,6 +142,58 @@ void longpoll_wake(struct longpoll *lp, const char *key, unsigned n)
 			woken++;
 		}
 	}
+}
+
+void longpoll_wake(struct longpoll *lp, const char *key, unsigned n)
+{
+	size_t i;
+
+	if (lp->head == NULL) {
+		return; /* a follower, or nobody waits: nothing to remember */
+	}
+	for (i = 0; i < lp->n_wakes; i++) {
+		if (strcmp(lp->wakes[i].key, key) == 0) {
+			lp->wakes[i].n = n;
+			lp->any_due = true;
+			return;
+		}
+	}
+	if (lp->n_wakes == lp->cap_wakes) {
+		size_t cap = lp->cap_wakes ? lp->cap_wakes * 2 : 8;
+		struct longpoll_wake *a = realloc(lp->wakes, cap * sizeof *a);
+		if (a == NULL) {
+			mark_due(lp, key, LONGPOLL_ALL);
+			return;
+		}
+		lp->wakes = a;
+		lp->cap_wakes = cap;
+	}
+	snprintf(lp->wakes[lp->n_wakes].key, sizeof lp->wakes->key, "%s", key);
+	lp->wakes[lp->n_wakes].n = n;
+	lp->n_wakes++;
+	lp->any_due = true;
+}
+
+unsigned longpoll_take(struct longpoll *lp, const char *key, unsigned n,
+		       void (*take)(struct node_call *call))
+{
+	struct longpoll_waiter *w, *prev;
+	unsigned taken = 0;
+
+	for (w = lp->tail; w != NULL && taken < n; w = prev) {
+		prev = w->prev;
+		if (!w->due && strcmp(w->key, key) == 0) {
+			unlink_waiter(lp, w);
+			lp->fused++;
+			taken++;
+			take(w->call);
+			free(w);
+		}
+	}
+	if (taken > 0) {
+		rearm(lp);
+	}
+	return taken;
 }
 
 void longpoll_run(struct longpoll *lp)
@@ -147,6 +204,10 @@ void longpoll_run(struct longpoll *lp)
 		return;
 	}
 	lp->any_due = false;
+	for (size_t i = 0; i < lp->n_wakes; i++) {
+		mark_due(lp, lp->wakes[i].key, lp->wakes[i].n);
+	}
+	lp->n_wakes = 0;
 	for (w = lp->head; w != NULL; w = next) {
 		next = w->next;
 		if (!w->due) {
@@ -171,4 +232,5 @@ void longpoll_fail_all(struct longpoll *lp,
 	}
 	uv_timer_stop(&lp->timer);
 	lp->any_due = false;
+	lp->n_wakes = 0;
 }

@@ -368,7 +368,15 @@ static int prepare_service_call(struct node_call *call, bool write)
 	}
 	json_decref(r.output);
 	json_decref(input);
-	if (st != SERVICE_OK) {
+	/* r.wait_key: whom the write serves (fuse_n > 0), or what it waits
+	 * for (SERVICE_WAIT) */
+	call->fuse_n = st == SERVICE_OK ? r.wakes : 0;
+	call->park = st == SERVICE_WAIT;
+	call->wake_at_ms = r.wake_at_ms;
+	if (call->fuse_n > 0 || call->park) {
+		memcpy(call->wait_key, r.wait_key, sizeof call->wait_key);
+	}
+	if (st == SERVICE_ERROR) {
 		json_decref(context);
 		reply_service_error(call, r.error_code, r.error_message);
 		return -1;
@@ -416,6 +424,20 @@ static void call_waits(void *arg, const char *wait_key, uint64_t wake_at_ms)
 					       wait_key, wake_at_ms) != 0) {
 		node_call_error(call, WIRE_ERR_UNAVAILABLE,
 				"cannot wait: retry");
+	}
+}
+
+/* longpoll_take's callback: propose a parked long poll right behind the
+ * write that will serve it — the same lane, so the same entry or a later
+ * one (longpoll.h, "Fusing"). */
+static void call_fuse(struct node_call *call)
+{
+	struct node *n = call->n;
+
+	if (commit_submit_call(&n->commit, COMMIT_NORMAL, call->command,
+			       call->command_len, call_committed, call_waits,
+			       call) != 0) {
+		node_call_error(call, WIRE_ERR_OVER_LIMIT, "out of memory");
 	}
 }
 
@@ -775,10 +797,20 @@ static void dispatch_request(struct node_call *call)
 			if (prepare_service_call(call, true) != 0) {
 				return; /* answered */
 			}
+			if (call->park) {
+				call_waits(call, call->wait_key,
+					   call->wake_at_ms);
+				return;
+			}
 			rv = commit_submit_call(
 			    &n->commit, call->lane, call->command,
 			    call->command_len, call_committed, call_waits,
 			    call);
+			if (rv == 0 && call->fuse_n > 0 &&
+			    call->lane == COMMIT_NORMAL) {
+				longpoll_take(&n->longpoll, call->wait_key,
+					      call->fuse_n, call_fuse);
+			}
 			break;
 		}
 		/* A Request is a Command: forward its bytes unchanged. */

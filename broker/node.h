@@ -115,6 +115,13 @@ struct node_call {
 	size_t body_len;
 	uint64_t settle_until_ms; /* uv_now() */
 	struct node_call *settle_next;
+	/* What a write's prepare said (service.h, "Long polls"): applying it
+	 * serves fuse_n waiters of wait_key (propose them right behind it);
+	 * or it would only wait for wait_key (park it without proposing) */
+	unsigned fuse_n;
+	bool park;
+	uint64_t wake_at_ms;
+	char wait_key[SERVICE_WAIT_KEY_SIZE];
 };
 
 /* Fill a local HTTP page (/healthz, /readyz, /metrics) from this node's

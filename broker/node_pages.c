@@ -108,6 +108,21 @@ static void write_metrics(struct node *n, struct strbuf *b)
 		"Times this follower saw its leader's connections close and "
 		"let its election timer expire early.",
 		(double)n->early_election.started);
+	counter(b, "stratus_longpoll_parked_total",
+		"Long polls parked on this leader (again after each retry "
+		"that found nothing).",
+		(double)n->longpoll.parked);
+	counter(b, "stratus_longpoll_woken_total",
+		"Parked long polls retried because something arrived.",
+		(double)n->longpoll.woken);
+	counter(b, "stratus_longpoll_timed_out_total",
+		"Parked long polls retried at their deadline or when a "
+		"message's delay or visibility timeout ended.",
+		(double)n->longpoll.timed_out);
+	counter(b, "stratus_longpoll_fused_total",
+		"Parked long polls proposed right behind the send that "
+		"serves them, in the same entry.",
+		(double)n->longpoll.fused);
 	counter(b, "stratus_settled_requests_total",
 		"Requests that arrived while there was no leader (or the new "
 		"one was not ready) and waited for it.",

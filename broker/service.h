@@ -34,7 +34,13 @@
  * waited_ms, so a call retried at a new leader after a failover waits only
  * for what is left of its caller's wait), and
  * apply answers normally (e.g. with no messages) once now_ms has reached
- * it, so wake_at_ms must never be later than that deadline.
+ * it, so wake_at_ms must never be later than that deadline. prepare may
+ * answer SERVICE_WAIT too (wait_key, wake_at_ms; the context complete):
+ * apply would only park it, so the leader parks it without a log entry and
+ * proposes it once woken. A write's prepare may also say whom applying it
+ * will serve (service_result.wakes): those waiters are proposed right
+ * behind it, in the same entry — a send reaches a waiting receive in one
+ * commit round.
  *
  * Leader-driven work (tick): some services make progress over time with no
  * client request to carry it — SQS message move tasks move at most
@@ -71,6 +77,7 @@ struct strbuf;
 
 #define SERVICE_ERRMSG_SIZE   512
 #define SERVICE_WAIT_KEY_SIZE 200
+#define SERVICE_WAKE_ALL      UINT32_MAX
 
 enum service_status {
 	SERVICE_OK,    /* result.output is the response document */
@@ -127,18 +134,23 @@ struct service_result {
 	 * and the latest time to retry anyway (0 = only when woken). */
 	char wait_key[SERVICE_WAIT_KEY_SIZE];
 	uint64_t wake_at_ms;
+	/* prepare of a write, optionally: applying it will let @wakes
+	 * waiters of wait_key be served (a send to a queue). The node then
+	 * proposes that many parked waiters right behind the write, in the
+	 * same entry (longpoll_take). */
+	unsigned wakes;
 };
 
 /* What the node gives a service. */
 struct service_env {
 	const char *region;	/* "us-east-1" */
 	const char *account_id; /* "000000000000" */
-	/* Called from apply when something a waiter may want happened
-	 * (wait_key as in service_result): @n waiters can use it (n messages
-	 * became available), 0 = every waiter of the key. The node retries
-	 * that many waiters, oldest first, instead of all of them: a message
-	 * must not wake a hundred receives that then find nothing. May be
-	 * NULL. */
+	/* Called from apply when what waiters of wait_key (as in
+	 * service_result) wait for changed: @n is how many of them can be
+	 * served now (messages available), SERVICE_WAKE_ALL for every one
+	 * (the queue is gone). The node retries that many waiters, oldest
+	 * first (longpoll.h): a message must not wake a hundred receives that
+	 * then find nothing. May be NULL. */
 	void (*wake)(void *ctx, const char *wait_key, unsigned n);
 	void *wake_ctx;
 	/* Called from apply when the service wants its tick run by the

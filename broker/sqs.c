@@ -52,15 +52,32 @@ void sqs_queue_arn(const struct sqs_state *st, const char *name, char *out,
 		 st->env.account_id, name);
 }
 
-void sqs_wake(struct sqs_state *st, const struct sqs_queue *q, unsigned n)
+void sqs_wait_key(const struct sqs_state *st, const struct sqs_queue *q,
+		  char *key, size_t size)
+{
+	snprintf(key, size, "sqs:%s/%s", st->env.account_id, q->name);
+}
+
+void sqs_wake(struct sqs_state *st, const struct sqs_queue *q)
 {
 	char key[SERVICE_WAIT_KEY_SIZE];
 
 	if (st->env.wake == NULL) {
 		return;
 	}
-	snprintf(key, sizeof(key), "sqs:%s/%s", st->env.account_id, q->name);
-	st->env.wake(st->env.wake_ctx, key, n);
+	sqs_wait_key(st, q, key, sizeof key);
+	st->env.wake(st->env.wake_ctx, key, sqs_queue_available(q));
+}
+
+void sqs_wake_all(struct sqs_state *st, const struct sqs_queue *q)
+{
+	char key[SERVICE_WAIT_KEY_SIZE];
+
+	if (st->env.wake == NULL) {
+		return;
+	}
+	sqs_wait_key(st, q, key, sizeof key);
+	st->env.wake(st->env.wake_ctx, key, SERVICE_WAKE_ALL);
 }
 
 int sqs_get_int(const json_t *input, const char *key, int64_t lo, int64_t hi,
@@ -415,6 +432,30 @@ static json_t *random_uuid(void)
 	return json_string(u);
 }
 
+/* A long poll that apply would only park (nothing available, nothing due,
+ * under the in-flight limit, no FIFO attempt id to replay) waits without
+ * entering the log: SERVICE_WAIT with its key and time; the node proposes
+ * it once woken. Read-only, like all of prepare. */
+static enum service_status
+receive_would_wait(const struct sqs_state *st, const struct sqs_queue *q,
+		   const json_t *input, const json_t *context, uint64_t now_ms,
+		   uint64_t until, struct service_result *result)
+{
+	uint64_t due = sqs_queue_next_due(q);
+	size_t limit = q->fifo ? SQS_INFLIGHT_FIFO : SQS_INFLIGHT_STD;
+
+	if (sqs_queue_available(q) > 0 || (due != 0 && due <= now_ms) ||
+	    q->n_inflight >= limit ||
+	    json_is_true(json_object_get(context, "final")) ||
+	    (q->fifo &&
+	     json_object_get(input, "ReceiveRequestAttemptId") != NULL)) {
+		return SERVICE_OK;
+	}
+	sqs_wait_key(st, q, result->wait_key, sizeof result->wait_key);
+	result->wake_at_ms = due != 0 && due < until ? due : until;
+	return SERVICE_WAIT;
+}
+
 static enum service_status prepare(void *state, const char *action,
 				   const json_t *input, json_t *context,
 				   uint64_t now_ms, uint32_t waited_ms,
@@ -472,10 +513,26 @@ static enum service_status prepare(void *state, const char *action,
 		json_t *md5s = json_array();
 
 		for (i = 0; i < n; i++) {
-			const json_t *body = json_object_get(
-			    n == 1 && e == NULL ? input : json_array_get(e, i),
-			    "MessageBody");
+			const json_t *entry =
+			    n == 1 && e == NULL ? input : json_array_get(e, i);
+			const json_t *body =
+			    json_object_get(entry, "MessageBody");
+			const json_t *delay =
+			    json_object_get(entry, "DelaySeconds");
 			char md5[33] = "";
+
+			/* One waiter can take it when it is not delayed
+			 * (the node proposes it right behind this send; a
+			 * wrong guess costs one receive finding nothing). */
+			if (delay == NULL
+				? q->cfg.delay_s == 0
+				: (json_is_integer(delay) &&
+				   json_integer_value(delay) == 0) ||
+				      (json_is_string(delay) &&
+				       strcmp(json_string_value(delay), "0") ==
+					   0)) {
+				result->wakes++;
+			}
 
 			json_array_append_new(ids, random_uuid());
 			/* The body's MD5 once, here: apply on every node
@@ -488,6 +545,10 @@ static enum service_status prepare(void *state, const char *action,
 		}
 		json_object_set_new(context, "MessageIds", ids);
 		json_object_set_new(context, "BodyMD5s", md5s);
+		if (result->wakes > 0) {
+			sqs_wait_key(st, q, result->wait_key,
+				     sizeof result->wait_key);
+		}
 	} else if (strcmp(action, "ReceiveMessage") == 0) {
 		char nonce[65];
 		int64_t wait = q->cfg.receive_wait_s;
@@ -504,11 +565,13 @@ static enum service_status prepare(void *state, const char *action,
 		 * waits only for what is left, and one whose wait is over is
 		 * answered at once, as AWS answers within WaitTimeSeconds. */
 		if ((uint64_t)wait * 1000 > waited_ms) {
-			json_object_set_new(
-			    context, "WaitUntilMs",
-			    json_integer((json_int_t)(now_ms +
-						      (uint64_t)wait * 1000 -
-						      waited_ms)));
+			uint64_t until =
+			    now_ms + (uint64_t)wait * 1000 - waited_ms;
+
+			json_object_set_new(context, "WaitUntilMs",
+					    json_integer((json_int_t)until));
+			return receive_would_wait(st, q, input, context, now_ms,
+						  until, result);
 		}
 	}
 	return SERVICE_OK;

@@ -219,9 +219,16 @@ int sqs_get_int(const json_t *input, const char *key, int64_t lo, int64_t hi,
 		int64_t *out, struct service_result *r);
 void sqs_queue_arn(const struct sqs_state *st, const char *name, char *out,
 		   size_t n);
-/* Wake q's long polls: @n of them (n messages became available), 0 = all
- * (service_env.wake). */
-void sqs_wake(struct sqs_state *st, const struct sqs_queue *q, unsigned n);
+/* q's wait key ("sqs:<account>/<name>") into key. */
+void sqs_wait_key(const struct sqs_state *st, const struct sqs_queue *q,
+		  char *key, size_t size);
+/* Tell q's long polls how many of them can be served now
+ * (sqs_queue_available; service_env.wake); every one (the queue is gone). */
+void sqs_wake(struct sqs_state *st, const struct sqs_queue *q);
+void sqs_wake_all(struct sqs_state *st, const struct sqs_queue *q);
+/* How many receives could get something now: available messages
+ * (standard), groups with an available message (FIFO, counted up to 64). */
+unsigned sqs_queue_available(const struct sqs_queue *q);
 void sqs_qcfg_free(struct sqs_qcfg *c);
 struct sqs_queue *sqs_queue_alloc(const char *name, bool fifo);
 void sqs_queue_free(struct sqs_queue *q);

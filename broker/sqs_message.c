@@ -450,7 +450,7 @@ enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 			return SERVICE_ERROR;
 		}
 		if (woke) {
-			sqs_wake(st, q, woke);
+			sqs_wake(st, q);
 		}
 		r->output = out;
 		return SERVICE_OK;
@@ -517,7 +517,7 @@ enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 		}
 	}
 	if (woke) {
-		sqs_wake(st, q, woke);
+		sqs_wake(st, q);
 	}
 	r->output = json_pack("{s:o,s:o}", "Successful", ok, "Failed", failed);
 	return SERVICE_OK;
@@ -582,7 +582,7 @@ static int delete_one(struct sqs_state *st, struct sqs_queue *q,
 		sqs_msg_remove(q, m);
 		q->n_deleted++;
 		if (unblocks) {
-			sqs_wake(st, q, 1);
+			sqs_wake(st, q);
 		}
 	}
 	return 0;
@@ -635,7 +635,7 @@ static int change_one(struct sqs_state *st, struct sqs_queue *q,
 	}
 	sqs_msg_set_visible_at(q, m, at);
 	if (vt == 0) {
-		sqs_wake(st, q, 1);
+		sqs_wake(st, q);
 	}
 	return 0;
 }

@@ -341,7 +341,7 @@ enum service_status sqs_advance_move(struct sqs_state *st, const json_t *in,
 		sqs_queue_advance(to, now);
 		if (move_one(src, to, m) == 0) {
 			moved++;
-			sqs_wake(st, to, 1);
+			sqs_wake(st, to);
 		}
 	}
 	if (m == NULL || m->seq >= t->horizon_seq) {

@@ -562,6 +562,25 @@ uint64_t sqs_queue_next_due(const struct sqs_queue *q)
 	return q->heap_len > 0 ? q->heap[0]->visible_at_ms : 0;
 }
 
+unsigned sqs_queue_available(const struct sqs_queue *q)
+{
+	const struct sqs_group *g;
+	unsigned n = 0;
+
+	if (!q->fifo) {
+		/* not pending = on the ready list (expired ones included
+		 * until a receive meets them: a few waiters too many) */
+		size_t ready = q->n_msgs - q->n_inflight - q->n_delayed;
+		return ready < SERVICE_WAKE_ALL ? (unsigned)ready
+						: SERVICE_WAKE_ALL - 1;
+	}
+	/* one receive serves one group */
+	for (g = q->ghead; g != NULL && n < 64; g = g->gnext) {
+		n++;
+	}
+	return n;
+}
+
 void sqs_queue_purge(struct sqs_queue *q)
 {
 	while (q->head != NULL) {

@@ -202,7 +202,7 @@ enum service_status sqs_delete_queue(struct sqs_state *st, const json_t *in,
 	st->deleted[st->n_deleted].at_ms = now;
 	st->n_deleted++;
 	/* Waiters on the queue answer (it is gone). */
-	sqs_wake(st, q, 0);
+	sqs_wake_all(st, q);
 	sqs_state_remove(st, q);
 	sqs_queue_free(q);
 	r->output = json_object();
@@ -450,7 +450,7 @@ enum service_status sqs_set_attrs(struct sqs_state *st, const json_t *in,
 	q->modified_ms = now;
 	/* A shorter retention or delay may change what is available. */
 	if (sqs_queue_advance(q, now)) {
-		sqs_wake(st, q, 0);
+		sqs_wake(st, q);
 	}
 	r->output = json_object();
 	return SERVICE_OK;

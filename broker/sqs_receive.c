@@ -3,7 +3,6 @@
  * dead-letter moves, ReceiveRequestAttemptId retries, and the message
  * document a receive returns. The receipt nonce and the long-poll deadline
  * come from the context. */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,7 +150,7 @@ static bool move_to_dlq(struct sqs_state *st, struct sqs_queue *q,
 		sqs_msg_free(m);
 		return true;
 	}
-	sqs_wake(st, dlq, 1);
+	sqs_wake(st, dlq);
 	return true;
 }
 
@@ -362,15 +361,9 @@ enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
 		sqs_attempt_add(q, attempt_id, now, nonce, seqs,
 				json_array_size(msgs));
 	}
-	/* Wakes are counted (sqs_wake): if messages are left for others,
-	 * pass the wake on to as many waiters. */
-	if (q->fifo ? q->ghead != NULL : q->rhead != NULL) {
-		size_t left = q->n_msgs - q->n_inflight - q->n_delayed;
-		sqs_wake(st, q,
-			 left == 0	   ? 1
-			 : left < UINT_MAX ? (unsigned)left
-					   : UINT_MAX);
-	}
+	/* Wakes are counted (sqs_wake): what is left now, for as many
+	 * waiters (none if this receive, fused behind a send, took it). */
+	sqs_wake(st, q);
 	r->output = json_pack("{s:o}", "Messages", msgs);
 	return SERVICE_OK;
 }

@@ -107,7 +107,7 @@ static void test_wake_and_fail_all(void **state)
 	assert_int_equal(longpoll_park(&lp, (struct node_call *)&b, "q2", 0),
 			 0);
 	/* A wake marks only its key; the retry happens on the next run. */
-	longpoll_wake(&lp, "q1", 0);
+	longpoll_wake(&lp, "q1", LONGPOLL_ALL);
 	assert_int_equal(retried, 0);
 	longpoll_run(&lp);
 	assert_int_equal(retried, 1);
@@ -122,7 +122,8 @@ static void test_wake_and_fail_all(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
-/* A counted wake retries that many waiters of the key, oldest first. */
+/* A counted wake retries that many waiters of the key, oldest first, at the
+ * next run. */
 static void test_wake_counted(void **state)
 {
 	uv_loop_t loop;
@@ -149,6 +150,22 @@ static void test_wake_counted(void **state)
 	assert_int_equal(retried, 3);
 	assert_ptr_equal(lp.head->call, (struct node_call *)&b);
 	assert_ptr_equal(lp.tail->call, (struct node_call *)&b);
+	/* the latest count of a key before the run holds: a send said 1,
+	 * a receive in the same entry took it and said 0 */
+	longpoll_wake(&lp, "other", 1);
+	longpoll_wake(&lp, "other", 0);
+	longpoll_run(&lp);
+	assert_int_equal(retried, 3);
+	/* taking: off the list at once, to the callback, oldest first */
+	longpoll_park(&lp, (struct node_call *)&a, "q", 0);
+	longpoll_park(&lp, (struct node_call *)&c, "q", 0);
+	assert_int_equal(longpoll_take(&lp, "q", 1, count_cb), 1);
+	assert_int_equal(retried, 4);
+	assert_int_equal(lp.n_waiting, 2);
+	assert_ptr_equal(lp.head->call, (struct node_call *)&c);
+	assert_int_equal(longpoll_take(&lp, "q", 5, count_cb), 1);
+	assert_int_equal(longpoll_take(&lp, "none", 5, count_cb), 0);
+	assert_int_equal(lp.fused, 2);
 	longpoll_fail_all(&lp, fail_cb);
 	assert_null(lp.head);
 	assert_null(lp.tail);

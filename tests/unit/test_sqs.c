@@ -1304,7 +1304,8 @@ static void test_wake_counts(void **state)
 	assert_int_equal(f->wakes.last_count, 2); /* two left for others */
 	m = recv_n(f, "w", 10, T0 + 2);
 	assert_int_equal(json_array_size(m), 2);
-	assert_int_equal(f->wakes.n, 2); /* nothing left: no wake */
+	assert_int_equal(f->wakes.n, 3);
+	assert_int_equal(f->wakes.last_count, 0); /* nothing left */
 
 	ok(f, "CreateQueue",
 	   "{\"QueueName\":\"wf.fifo\",\"Attributes\":{\"FifoQueue\":"
@@ -1316,6 +1317,7 @@ static void test_wake_counts(void **state)
 	m = recv_n(f, "wf.fifo", 1, T0 + 1);
 	assert_int_equal(json_array_size(m), 1);
 	assert_string_equal(sget(json_array_get(m, 0), "Body"), "a1");
+	assert_int_equal(f->wakes.last_count, 0); /* group A is blocked */
 	f->wakes.n = 0;
 	/* a2 is blocked behind a1 in flight; deleting a1 frees it */
 	delete_msg(f, "wf.fifo", json_array_get(m, 0), T0 + 2);
@@ -1325,6 +1327,62 @@ static void test_wake_counts(void **state)
 	m = recv_n(f, "wf.fifo", 10, T0 + 3);
 	assert_int_equal(json_array_size(m), 1);
 	assert_string_equal(sget(json_array_get(m, 0), "Body"), "a2");
+}
+
+/* prepare's hints (service.h, "Long polls"): a send names the waiters it
+ * will serve; a long poll that apply would only park waits from prepare,
+ * its context complete. */
+static void test_prepare_hints(void **state)
+{
+	struct fx *f = *state;
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"h\"}", T0);
+	assert_int_equal(call(f, "ReceiveMessage",
+			      "{\"QueueUrl\":\"" URL "h\","
+			      "\"WaitTimeSeconds\":5}",
+			      T0 + 10),
+			 SERVICE_WAIT);
+	assert_string_equal(f->r.wait_key, "sqs:000000000000/h");
+	assert_int_equal(f->r.wake_at_ms, T0 + 10 + 5000);
+	assert_int_equal(
+	    json_integer_value(json_object_get(f->ctx, "WaitUntilMs")),
+	    T0 + 10 + 5000);
+	assert_non_null(json_object_get(f->ctx, "ReceiptNonce"));
+	/* without a wait it is an empty answer, through the log */
+	assert_int_equal(
+	    call(f, "ReceiveMessage", "{\"QueueUrl\":\"" URL "h\"}", T0 + 10),
+	    SERVICE_OK);
+	ok(f, "SendMessageBatch",
+	   "{\"QueueUrl\":\"" URL "h\",\"Entries\":["
+	   "{\"Id\":\"a\",\"MessageBody\":\"1\"},"
+	   "{\"Id\":\"b\",\"MessageBody\":\"2\",\"DelaySeconds\":3},"
+	   "{\"Id\":\"c\",\"MessageBody\":\"3\",\"DelaySeconds\":0}]}",
+	   T0 + 20);
+	assert_int_equal(f->r.wakes, 2);
+	assert_string_equal(f->r.wait_key, "sqs:000000000000/h");
+	/* something available: the long poll goes through the log */
+	assert_int_equal(call(f, "ReceiveMessage",
+			      "{\"QueueUrl\":\"" URL "h\","
+			      "\"WaitTimeSeconds\":5,"
+			      "\"MaxNumberOfMessages\":10}",
+			      T0 + 30),
+			 SERVICE_OK);
+	assert_int_equal(json_array_size(json_object_get(f->out, "Messages")),
+			 2);
+	/* only the delayed one is left: wait until it is due */
+	assert_int_equal(call(f, "ReceiveMessage",
+			      "{\"QueueUrl\":\"" URL "h\","
+			      "\"WaitTimeSeconds\":5}",
+			      T0 + 40),
+			 SERVICE_WAIT);
+	assert_int_equal(f->r.wake_at_ms, T0 + 20 + 3000);
+	/* a queue with a default delay: its sends serve nobody at once */
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"hd\",\"Attributes\":{\"DelaySeconds\":\"2\"}}",
+	   T0);
+	ok(f, "SendMessage",
+	   "{\"QueueUrl\":\"" URL "hd\",\"MessageBody\":\"x\"}", T0 + 50);
+	assert_int_equal(f->r.wakes, 0);
 }
 
 static void test_fifo(void **state)
@@ -2552,6 +2610,7 @@ int main(void)
 	    T(test_longpoll_retry_waits_what_is_left),
 	    T(test_fifo),
 	    T(test_wake_counts),
+	    T(test_prepare_hints),
 	    T(test_fifo_content_dedup),
 	    T(test_fifo_attempt_id),
 	    T(test_fifo_delay_no_block),
