@@ -44,14 +44,12 @@ static void lru_append(struct session_table *t, struct session *s)
 	t->lru_tail = s;
 }
 
-static void slot_clear(struct session_table *t, struct session *s,
-		       struct session_slot *slot)
+static void slot_clear(struct session_table *t, struct session_slot *slot)
 {
 	if (slot->seq == 0) {
 		return;
 	}
-	t->digest -= slot_digest(s->client_id, slot->seq, slot->response,
-				 slot->response_len);
+	t->digest -= slot->digest;
 	t->n_responses--;
 	t->bytes -= slot->response_len;
 	defer_free(t->defer, slot->response);
@@ -63,7 +61,7 @@ static void session_destroy(struct session_table *t, struct session *s)
 	size_t i;
 
 	for (i = 0; i < s->cap; i++) {
-		slot_clear(t, s, &s->ring[i]);
+		slot_clear(t, &s->ring[i]);
 	}
 	free(s->ring);
 	free(s);
@@ -166,11 +164,12 @@ int session_record(struct session_table *t, uint64_t client_id, uint64_t seq,
 			break; /* overwrite: loses only an old dedup record */
 		}
 	}
-	slot_clear(t, s, slot);
+	slot_clear(t, slot);
 	slot->seq = seq;
 	slot->response = response;
 	slot->response_len = len;
-	t->digest += slot_digest(client_id, seq, response, len);
+	slot->digest = slot_digest(client_id, seq, response, len);
+	t->digest += slot->digest;
 	t->n_responses++;
 	t->bytes += len;
 	return 0;

@@ -27,6 +27,7 @@ struct session_slot {
 	uint64_t seq; /* 0 = empty */
 	uint8_t *response;
 	size_t response_len;
+	uint64_t digest; /* its term of session_table.digest (hashed once) */
 };
 
 struct session {

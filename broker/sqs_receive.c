@@ -65,8 +65,17 @@ static json_t *message_out(const struct sqs_queue *q, const struct sqs_msg *m,
 	}
 	sqs_hex(hb, 8, handle);
 	sqs_hex(m->nonce, 16, handle + 16);
-	o = json_pack("{s:s,s:s,s:s,s:s}", "MessageId", m->id, "ReceiptHandle",
-		      handle, "MD5OfBody", m->md5_body, "Body", m->body);
+	/* The strings were checked when the message was sent: no UTF-8
+	 * scan again (json_pack's "s" does one per string; ~10% of the
+	 * receive path's CPU for 1 KiB bodies). */
+	o = json_object();
+	json_object_set_new_nocheck(o, "MessageId", json_string_nocheck(m->id));
+	json_object_set_new_nocheck(
+	    o, "ReceiptHandle", json_stringn_nocheck(handle, SQS_HANDLE_LEN));
+	json_object_set_new_nocheck(o, "MD5OfBody",
+				    json_stringn_nocheck(m->md5_body, 32));
+	json_object_set_new_nocheck(o, "Body",
+				    json_stringn_nocheck(m->body, m->body_len));
 	if (wants(an, sn, "ApproximateFirstReceiveTimestamp")) {
 		put_num(attrs, "ApproximateFirstReceiveTimestamp",
 			m->first_receive_ms);

@@ -130,11 +130,13 @@ static size_t put_utf8(char *o, uint32_t cp)
 	return 4;
 }
 
-/* Are the 8 bytes at p all plain string bytes: ASCII, not a control
- * character, '"' or '\\'? (Bit tricks on a 64-bit word: a byte is zero
- * after the XOR, or below 0x20, when its high bit survives the
- * subtraction.) */
-static bool plain8(const unsigned char *p)
+/* High bit of each byte of the 8 at p that may need escaping in a JSON
+ * string: a control character, '"' or '\\'. (Bit tricks on a 64-bit
+ * word: a byte is zero after the XOR, or below 0x20, when its high bit
+ * survives the subtraction; a borrow can flag a byte above a flagged one,
+ * never miss one — callers then look byte by byte.) Bytes >= 0x80 are not
+ * flagged. */
+static uint64_t escapes8(const unsigned char *p, uint64_t *word)
 {
 	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
 	uint64_t w, quote, bslash, ctrl;
@@ -145,7 +147,16 @@ static bool plain8(const unsigned char *p)
 	quote = (quote - ones) & ~quote;
 	bslash = (bslash - ones) & ~bslash;
 	ctrl = (w - ones * 0x20) & ~w;
-	return ((quote | bslash | ctrl | w) & high) == 0;
+	*word = w;
+	return (quote | bslash | ctrl) & high;
+}
+
+/* Are the 8 bytes at p all plain string bytes: ASCII, not a control
+ * character, '"' or '\\'? */
+static bool plain8(const unsigned char *p)
+{
+	uint64_t w, esc = escapes8(p, &w);
+	return ((esc | w) & (0x0101010101010101ull << 7)) == 0;
 }
 
 /* A string starting after its opening quote: its bytes (in the input when
@@ -583,6 +594,10 @@ static void out_string(struct out *o, const char *s, size_t n)
 	out_put(o, "\"", 1);
 	while (p < end) {
 		const unsigned char *run = p;
+		uint64_t w;
+		while (end - p >= 8 && escapes8(p, &w) == 0) {
+			p += 8;
+		}
 		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\') {
 			p++;
 		}
