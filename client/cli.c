@@ -2,6 +2,10 @@
  *
  *   stratus [--endpoints A,B,C] [--timeout-ms N] FAMILY OPERATION [ARGS]
  *
+ * The global options (cli_globals.c: these two, --help, and the AWS CLI's
+ * --output, --query and --no-paginate, which `stratus sqs` takes) may
+ * appear anywhere on the line; they are taken out of argv in one place
+ * before the command is looked up.
  * Command families (kv, cluster, sqs; later sns, ...) are rows of one
  * table, each with its own table of operations; an operation declares its
  * positional arguments and its flags, so parsing, validation and --help are
@@ -12,6 +16,7 @@
  * status 1 (2 for usage errors) — except `stratus sqs`, which exits like
  * the AWS CLI v2 (254 service error, 252 usage, 255 other). */
 #include "cli_auth.h"
+#include "cli_globals.h"
 #include "cli_json.h"
 #include "cli_sqs.h"
 #include "stratus.h"
@@ -63,8 +68,10 @@ struct cli_family {
 	const struct cli_op *ops; /* ends at name == NULL */
 	/* Instead of ops: a family that parses its own operations (sqs:
 	 * AWS-style options mapped to a request document). argv[0] is the
-	 * operation, if any; returns the exit status. */
-	int (*main)(struct cli *cli, int argc, char **argv, bool help);
+	 * operation, if any; g the global options, reported by the family
+	 * when malformed (its own exit status); returns the exit status. */
+	int (*main)(struct cli *cli, int argc, char **argv,
+		    const struct cli_globals *g);
 };
 
 struct cli {
@@ -634,16 +641,18 @@ static st_client *sqs_client(void *ctx, int *status)
 	return cli_client(ctx, status);
 }
 
-static int sqs_main(struct cli *cli, int argc, char **argv, bool help)
+static int sqs_main(struct cli *cli, int argc, char **argv,
+		    const struct cli_globals *g)
 {
-	return cli_sqs_main(sqs_client, cli, argc, argv, help);
+	return cli_sqs_main(sqs_client, cli, argc, argv, g);
 }
 
 /* ---- auth (cli_auth.c) ------------------------------------------------- */
 
-static int auth_main(struct cli *cli, int argc, char **argv, bool help)
+static int auth_main(struct cli *cli, int argc, char **argv,
+		     const struct cli_globals *g)
 {
-	return cli_auth_main(sqs_client, cli, argc, argv, help);
+	return cli_auth_main(sqs_client, cli, argc, argv, g);
 }
 
 /* ---- the command table --------------------------------------------------- */
@@ -670,6 +679,8 @@ static void help_main(FILE *f)
 		"                     default " DEFAULT_ENDPOINTS ")\n"
 		"  --timeout-ms N     give up after N ms in total (default "
 		"30000)\n"
+		"  --output json|text, --query JMESPATH, --no-paginate\n"
+		"                     as in the AWS CLI ('stratus sqs' only)\n"
 		"  --help             this text; 'stratus COMMAND --help', "
 		"'stratus COMMAND OPERATION --help'\n\n"
 		"Commands:\n");
@@ -711,67 +722,6 @@ static void help_op(FILE *f, const struct cli_family *fam,
 	}
 	fprintf(f, "\nGlobal options: --endpoints A,B,C, --timeout-ms N "
 		   "(see 'stratus --help').\n");
-}
-
-/* Remove the global options from argv (anywhere before "--"), keeping the
- * rest in order. Returns 0, or an exit status. */
-static int take_globals(struct cli *cli, int *argc, char **argv, bool *help)
-{
-	int out = 1;
-	bool rest = false;
-
-	for (int i = 1; i < *argc; i++) {
-		const char *arg = argv[i];
-		const char *val = NULL;
-		size_t n;
-
-		if (rest || strcmp(arg, "--") == 0) {
-			rest = true;
-			argv[out++] = argv[i];
-			continue;
-		}
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			*help = true;
-			continue;
-		}
-		const char *names[] = {"--endpoints", "--timeout-ms"};
-		int which = -1;
-		for (int k = 0; k < 2; k++) {
-			n = strlen(names[k]);
-			if (strncmp(arg, names[k], n) == 0 &&
-			    (arg[n] == '\0' || arg[n] == '=')) {
-				which = k;
-				val = arg[n] == '=' ? arg + n + 1 : NULL;
-			}
-		}
-		if (which < 0) {
-			argv[out++] = argv[i];
-			continue;
-		}
-		if (val == NULL) {
-			if (i + 1 >= *argc)
-				return cli_json_usage("MissingParameter", "",
-						      "%s needs a value",
-						      names[which]);
-			val = argv[++i];
-		}
-		if (which == 0) {
-			cli->endpoints = val;
-		} else {
-			bool ok;
-			uint64_t ms = parse_u64(val, &ok);
-			if (!ok || ms == 0 || ms > 24u * 3600 * 1000)
-				return cli_json_usage(
-				    "InvalidParameterValue", "",
-				    "--timeout-ms: '%s' is not a positive "
-				    "number of milliseconds",
-				    val);
-			cli->timeout_ms = (unsigned)ms;
-		}
-	}
-	*argc = out;
-	argv[out] = NULL;
-	return 0;
 }
 
 /* Parse an operation's flags and positionals from argv[first..argc). */
@@ -841,55 +791,77 @@ static int parse_op(struct cli *cli, int first, int argc, char **argv,
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Run the command left in argv once the global options g are out of it.
+ * Returns the exit status (errors printed). */
+static int run(struct cli *cli, int argc, char **argv,
+	       const struct cli_globals *g)
 {
-	struct cli cli = {0};
 	struct cli_args a;
-	bool help = false;
+	bool help = g->help;
 	int status;
 
-	cli.endpoints = getenv("STRATUS_ENDPOINTS");
-	if (cli.endpoints == NULL || *cli.endpoints == '\0')
-		cli.endpoints = DEFAULT_ENDPOINTS;
-	if ((status = take_globals(&cli, &argc, argv, &help)) != 0)
-		return status;
-
 	if (argc < 2 || strcmp(argv[1], "help") == 0) {
+		if (g->error.name[0] != '\0')
+			return cli_json_usage(g->error.name, "", "%s",
+					      g->error.message);
 		help_main(help || argc >= 2 ? stdout : stderr);
 		return help || argc >= 2 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
-	for (cli.family = families; cli.family->name; cli.family++)
-		if (strcmp(cli.family->name, argv[1]) == 0)
+	for (cli->family = families; cli->family->name; cli->family++)
+		if (strcmp(cli->family->name, argv[1]) == 0)
 			break;
-	if (cli.family->name == NULL)
+	if (cli->family->name == NULL)
 		return cli_json_usage("InvalidAction", "",
 				      "unknown command '%s'", argv[1]);
-	if (cli.family->main != NULL) {
-		status = cli.family->main(&cli, argc - 2, argv + 2, help);
-		st_client_free(cli.client);
-		return status;
-	}
+	if (cli->family->main != NULL)
+		return cli->family->main(cli, argc - 2, argv + 2, g);
+
+	char help_cmd[64];
+	snprintf(help_cmd, sizeof help_cmd, "%s ", cli->family->name);
+	if (g->error.name[0] != '\0')
+		return cli_json_usage(g->error.name, help_cmd, "%s",
+				      g->error.message);
+	if (g->aws_option != NULL)
+		return cli_json_usage("InvalidParameterValue", help_cmd,
+				      "%s is only taken by 'stratus sqs'",
+				      g->aws_option);
 	if (argc < 3 || strcmp(argv[2], "help") == 0) {
-		help_family(help || argc >= 3 ? stdout : stderr, cli.family);
+		help_family(help || argc >= 3 ? stdout : stderr, cli->family);
 		return help || argc >= 3 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
-	for (cli.op = cli.family->ops; cli.op->name; cli.op++)
-		if (strcmp(cli.op->name, argv[2]) == 0)
+	for (cli->op = cli->family->ops; cli->op->name; cli->op++)
+		if (strcmp(cli->op->name, argv[2]) == 0)
 			break;
-	if (cli.op->name == NULL) {
-		char help_cmd[64];
-		snprintf(help_cmd, sizeof help_cmd, "%s ", cli.family->name);
+	if (cli->op->name == NULL)
 		return cli_json_usage("InvalidAction", help_cmd,
 				      "unknown operation '%s %s'",
-				      cli.family->name, argv[2]);
-	}
-	if ((status = parse_op(&cli, 3, argc, argv, &a, &help)) != 0)
+				      cli->family->name, argv[2]);
+	if ((status = parse_op(cli, 3, argc, argv, &a, &help)) != 0)
 		return status;
 	if (help) {
-		help_op(stdout, cli.family, cli.op);
+		help_op(stdout, cli->family, cli->op);
 		return CLI_EXIT_OK;
 	}
-	status = cli.op->run(&cli, &a);
+	return cli->op->run(cli, &a);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	struct cli_globals g;
+
+	/* One parser for the global options, wherever they are on the line;
+	 * a malformed one is reported by the command it belongs to (`stratus
+	 * sqs` exits 252 for it, as the AWS CLI). */
+	cli_globals_take(&g, &argc, argv);
+	cli.endpoints = getenv("STRATUS_ENDPOINTS");
+	if (cli.endpoints == NULL || *cli.endpoints == '\0')
+		cli.endpoints = DEFAULT_ENDPOINTS;
+	if (g.endpoints != NULL)
+		cli.endpoints = g.endpoints;
+	cli.timeout_ms = g.timeout_ms;
+	int status = run(&cli, argc, argv, &g);
 	st_client_free(cli.client);
+	cli_globals_free(&g);
 	return status;
 }

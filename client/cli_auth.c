@@ -2,6 +2,7 @@
  * table, help, and running one operation against the "auth" service. */
 #include "cli_auth.h"
 
+#include "cli_globals.h"
 #include "cli_json.h"
 
 #include <stdio.h>
@@ -145,17 +146,28 @@ static int run_op(const struct cli_sqs_op *op, cli_client_fn client, void *ctx,
 }
 
 int cli_auth_main(cli_client_fn client, void *ctx, int argc, char **argv,
-		  bool help)
+		  const struct cli_globals *g)
 {
+	const struct cli_sqs_op *op = argc >= 1 ? find_op(argv[0]) : NULL;
+	char help_cmd[64];
+
+	snprintf(help_cmd, sizeof help_cmd, "auth %s%s", op ? op->name : "",
+		 op ? " " : "");
+	if (g->error.name[0] != '\0')
+		return cli_json_usage(g->error.name, help_cmd, "%s",
+				      g->error.message);
+	if (g->aws_option != NULL)
+		return cli_json_usage("InvalidParameterValue", help_cmd,
+				      "%s is only taken by 'stratus sqs'",
+				      g->aws_option);
 	if (argc < 1 || strcmp(argv[0], "help") == 0) {
-		help_ops(help || argc >= 1 ? stdout : stderr);
-		return help || argc >= 1 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+		help_ops(g->help || argc >= 1 ? stdout : stderr);
+		return g->help || argc >= 1 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
-	const struct cli_sqs_op *op = find_op(argv[0]);
 	if (op == NULL)
 		return cli_json_usage("InvalidAction", "auth ",
 				      "unknown operation 'auth %s'", argv[0]);
-	if (help) {
+	if (g->help) {
 		help_op(stdout, op);
 		return CLI_EXIT_OK;
 	}
@@ -163,12 +175,8 @@ int cli_auth_main(cli_client_fn client, void *ctx, int argc, char **argv,
 	json_t *input;
 	const char *queue_name;
 	struct cli_sqs_error e;
-	if (cli_sqs_build(op, argc - 1, argv + 1, &input, &queue_name, &e) !=
-	    0) {
-		char help_cmd[64];
-		snprintf(help_cmd, sizeof help_cmd, "auth %s ", op->name);
+	if (cli_sqs_build(op, argc - 1, argv + 1, &input, &queue_name, &e) != 0)
 		return cli_json_usage(e.name, help_cmd, "%s", e.message);
-	}
 	int status = run_op(op, client, ctx, input);
 	json_decref(input);
 	return status;

@@ -15,9 +15,11 @@
 #include "cli_sqs.h"
 
 /* Run `stratus auth ARGS`: argv[0] is the operation (or "help"; absent:
- * the list of operations), the rest its options. help: --help was given.
- * Returns the exit status (CLI_EXIT_*). */
+ * the list of operations), the rest its options; g (borrowed) holds the
+ * global options taken out of the line (cli_globals_take): a malformed one
+ * (g->error), or --output / --query / --no-paginate, which only `stratus
+ * sqs` takes, is a usage error. Returns the exit status (CLI_EXIT_*). */
 int cli_auth_main(cli_client_fn client, void *ctx, int argc, char **argv,
-		  bool help);
+		  const struct cli_globals *g);
 
 #endif

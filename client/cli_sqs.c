@@ -5,6 +5,7 @@
 #include "cli_sqs.h"
 #include "cli_text.h"
 
+#include "cli_globals.h"
 #include "cli_json.h"
 #include "cli_paging.h"
 #include "cli_shorthand.h"
@@ -783,7 +784,8 @@ static void help_op(FILE *f, const struct cli_sqs_op *op)
 			"--starting-token T", "resume from that NextToken");
 	fprintf(f,
 		"\nA value 'file://PATH' is read from PATH. Global "
-		"options: --output json|text,\n--query JMESPATH, "
+		"options (anywhere on the line,\nbefore 'sqs' too): "
+		"--output json|text, --query JMESPATH, --no-paginate,\n"
 		"--endpoints A,B,C, --timeout-ms N (see 'stratus --help').\n");
 }
 
@@ -841,13 +843,14 @@ static int resolve_queue_url(st_client *c, const char *queue_name,
 	return 0;
 }
 
-/* How the response is shown: the AWS CLI's global options. */
+/* How the response is shown: the AWS CLI's global options (cli_globals)
+ * and the paging options of this operation. */
 struct cli_out {
-	bool text;		  /* --output text */
-	const char *query_src;	  /* --query (borrowed from argv) */
-	struct jmespath *query;	  /* compiled --query; NULL: none */
-	struct cli_paging paging; /* paginated operations */
-	const char *paging_arg;	  /* the first paging option given */
+	bool text;		      /* --output text */
+	const char *query_src;	      /* --query (borrowed from argv) */
+	const struct jmespath *query; /* compiled --query (borrowed); NULL */
+	struct cli_paging paging;     /* paginated operations */
+	const char *paging_arg;	      /* the first paging option given */
 };
 
 /* One call of op with input (borrowed): 0 with *doc owned, else an exit
@@ -1006,90 +1009,55 @@ static bool parse_count(const char *v, long long *out)
 	return true;
 }
 
-/* Take the global options (struct cli_out) out of argv (in place; *argc
- * shrinks); the paging ones only for a paginated op (elsewhere they stay,
- * and are unknown options). 0 with o set (o->query owned: jmespath_free),
- * or -1 with e filled: no value, an --output other than json or text, an
- * invalid --query, a count that is not a positive integer,
- * --no-paginate with a paging option. */
-static int take_globals(const struct cli_sqs_op *op, int *argc, char **argv,
-			struct cli_out *o, struct cli_sqs_error *e)
+/* Take the paging options of a paginated op (--max-items,
+ * --starting-token, --page-size; cli_paging.h) out of argv (in place;
+ * *argc shrinks); for any other op they stay, and are unknown options. 0
+ * with o->paging and o->paging_arg set, or -1 with e filled: no value, a
+ * count that is not a positive integer. */
+static int take_paging(const struct cli_sqs_op *op, int *argc, char **argv,
+		       struct cli_out *o, struct cli_sqs_error *e)
 {
-	static const char *const names[] = {"--output",		"--query",
-					    "--no-paginate",	"--max-items",
-					    "--starting-token", "--page-size"};
+	static const char *const names[] = {"--max-items", "--starting-token",
+					    "--page-size"};
 	int i, o_argc = 1;
 
-	memset(o, 0, sizeof *o);
 	for (i = 1; i < *argc; i++) {
 		const char *v = NULL;
 		int which = -1;
 
-		for (int k = 0; k < 6 && which < 0; k++) {
+		for (int k = 0; k < 3 && op->page_result != NULL; k++) {
 			size_t n = strlen(names[k]);
-			if (k >= 2 && op->page_result == NULL)
-				break;
 			if (strncmp(argv[i], names[k], n) == 0 &&
 			    (argv[i][n] == '\0' || argv[i][n] == '=')) {
 				which = k;
 				v = argv[i][n] == '=' ? argv[i] + n + 1 : NULL;
+				break;
 			}
 		}
 		if (which < 0) {
 			argv[o_argc++] = argv[i];
 			continue;
 		}
-		if (which == 2) {
-			o->paging.no_paginate = true;
-			continue;
-		}
 		if (v == NULL) {
-			if (i + 1 >= *argc) {
-				fail(e, "MissingParameter",
-				     "%s: expected a value", names[which]);
-				goto err;
-			}
+			if (i + 1 >= *argc)
+				return fail(e, "MissingParameter",
+					    "%s: expected a value",
+					    names[which]);
 			v = argv[++i];
 		}
-		if (which >= 3 && o->paging_arg == NULL)
+		if (o->paging_arg == NULL)
 			o->paging_arg = names[which];
-		if (which == 0) {
-			if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
-				fail(e, "InvalidParameterValue",
-				     "--output: '%.100s' is not supported "
-				     "(json or text)",
-				     v);
-				goto err;
-			}
-			o->text = strcmp(v, "text") == 0;
-		} else if (which == 1) {
-			char msg[JMESPATH_ERRMSG_SIZE];
-			jmespath_free(o->query);
-			o->query = NULL;
-			if (jmespath_compile(v, &o->query, msg, sizeof msg) !=
-			    0) {
-				fail(e, "InvalidParameterValue",
-				     "Bad value for --query %.200s: %s", v,
-				     msg);
-				goto err;
-			}
-			o->query_src = v;
-		} else if (which == 4) {
+		if (which == 1) {
 			o->paging.starting_token = v;
-		} else if (!parse_count(v, which == 3 ? &o->paging.max_items
+		} else if (!parse_count(v, which == 0 ? &o->paging.max_items
 						      : &o->paging.page_size)) {
-			fail(e, "InvalidParameterValue",
-			     "%s: '%.100s' is not a positive integer",
-			     names[which], v);
-			goto err;
+			return fail(e, "InvalidParameterValue",
+				    "%s: '%.100s' is not a positive integer",
+				    names[which], v);
 		}
 	}
 	*argc = o_argc;
 	return 0;
-err:
-	jmespath_free(o->query);
-	o->query = NULL;
-	return -1;
 }
 
 /* --generate-cli-skeleton: a request document with every member and a
@@ -1151,26 +1119,34 @@ static int aws_status(int status)
 }
 
 static int sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
-		    bool help);
+		    const struct cli_globals *g);
 
 int cli_sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
-		 bool help)
+		 const struct cli_globals *g)
 {
-	return aws_status(sqs_main(client, ctx, argc, argv, help));
+	return aws_status(sqs_main(client, ctx, argc, argv, g));
 }
 
 static int sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
-		    bool help)
+		    const struct cli_globals *g)
 {
+	const struct cli_sqs_op *op = argc >= 1 ? cli_sqs_find(argv[0]) : NULL;
+	char help_cmd[96];
+
+	snprintf(help_cmd, sizeof help_cmd, "sqs %s%s", op ? op->name : "",
+		 op ? " " : "");
+	/* A malformed global option, wherever it was on the line. */
+	if (g->error.name[0] != '\0')
+		return cli_json_usage(g->error.name, help_cmd, "%s",
+				      g->error.message);
 	if (argc < 1 || strcmp(argv[0], "help") == 0) {
-		help_ops(help || argc >= 1 ? stdout : stderr);
-		return help || argc >= 1 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+		help_ops(g->help || argc >= 1 ? stdout : stderr);
+		return g->help || argc >= 1 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
-	const struct cli_sqs_op *op = cli_sqs_find(argv[0]);
 	if (op == NULL)
 		return cli_json_usage("InvalidAction", "sqs ",
 				      "unknown operation 'sqs %s'", argv[0]);
-	if (help) {
+	if (g->help) {
 		help_op(stdout, op);
 		return CLI_EXIT_OK;
 	}
@@ -1181,20 +1157,16 @@ static int sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
 	json_t *input;
 	const char *queue_name;
 	struct cli_sqs_error e;
-	char help_cmd[96];
-	struct cli_out o;
-	snprintf(help_cmd, sizeof help_cmd, "sqs %s ", op->name);
-	if (take_globals(op, &argc, argv, &o, &e) != 0)
+	struct cli_out o = {.text = g->text,
+			    .query_src = g->query_src,
+			    .query = g->query,
+			    .paging = {.no_paginate = g->no_paginate}};
+	if (take_paging(op, &argc, argv, &o, &e) != 0 ||
+	    cli_sqs_build(op, argc - 1, argv + 1, &input, &queue_name, &e) != 0)
 		return cli_json_usage(e.name, help_cmd, "%s", e.message);
-	if (cli_sqs_build(op, argc - 1, argv + 1, &input, &queue_name, &e) !=
-	    0) {
-		jmespath_free(o.query);
-		return cli_json_usage(e.name, help_cmd, "%s", e.message);
-	}
 	/* As aws: paging options make no sense when paging is off. */
 	if (o.paging_arg != NULL &&
 	    (o.paging.no_paginate || !paginates(op, input, &o))) {
-		jmespath_free(o.query);
 		json_decref(input);
 		return cli_json_usage(
 		    "InvalidParameterValue", help_cmd,
@@ -1204,6 +1176,5 @@ static int sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
 	}
 	int status = run_op(op, client, ctx, input, queue_name, &o);
 	json_decref(input);
-	jmespath_free(o.query);
 	return status;
 }

@@ -77,15 +77,18 @@ int cli_sqs_build(const struct cli_sqs_op *op, int argc, char *const *argv,
  * (the error already printed). */
 typedef st_client *(*cli_client_fn)(void *ctx, int *status);
 
+struct cli_globals; /* cli_globals.h */
+
 /* Run `stratus sqs ARGS`: argv[0] is the operation (or "help"; absent:
- * the list of operations), the rest its options. The AWS CLI's global
- * options may appear anywhere after the operation: "--output json|text"
- * picks the output format, "--query EXPR" a JMESPath expression applied
- * to the response before it is formatted, and for paginated operations
- * --no-paginate, --max-items N, --starting-token T and --page-size N (see
- * cli_paging.h). help: --help was given. Returns the exit status: 0, or
- * CLI_SQS_EXIT_*. */
+ * the list of operations), the rest its options, with the global options
+ * already taken out into g (borrowed; cli_globals_take): --output json|text
+ * picks the output format, --query a JMESPath expression applied to the
+ * response before it is formatted, --no-paginate one call as given; a
+ * malformed global option (g->error) is reported here, as a usage error.
+ * Paginated operations take --max-items N, --starting-token T and
+ * --page-size N anywhere after the operation (see cli_paging.h). Returns
+ * the exit status: 0, or CLI_SQS_EXIT_*. */
 int cli_sqs_main(cli_client_fn client, void *ctx, int argc, char **argv,
-		 bool help);
+		 const struct cli_globals *g);
 
 #endif

@@ -6,12 +6,11 @@
  * (`[*]`, `*`, `[]`, `[?..]`, slices) take the rest of the expression up
  * to a token that binds less than 10 as their right-hand side. This file
  * owns the token array and the tree; the built-in functions (with their
- * argument type checks) are at the bottom. */
+ * argument type checks) are in jmespath_fn.c, behind jmespath_int.h. */
 #include "jmespath.h"
+#include "jmespath_int.h"
 
 #include <ctype.h>
-#include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -127,25 +126,6 @@ static void node_free(struct node *n)
 	json_decref(n->literal);
 	free(n);
 }
-
-/* ---- functions (the table; bodies at the end of the file) ------------ */
-
-struct ectx;
-/* An argument: a value (owned by the caller) or, for &expr, the
- * expression (v NULL). */
-struct arg {
-	json_t *v;
-	const struct node *expref;
-};
-typedef int (*func_fn)(struct ectx *cx, struct arg *args, size_t n,
-		       json_t **out);
-struct func {
-	const char *name;
-	size_t min_args;
-	size_t max_args; /* SIZE_MAX: variadic */
-	func_fn fn;
-};
-static const struct func *func_find(const char *name);
 
 /* ---- lexer -------------------------------------------------------------- */
 
@@ -793,7 +773,7 @@ static struct node *function(struct parser *p, struct node *left,
 		     "function name");
 		return NULL;
 	}
-	const struct func *fn = func_find(left->name);
+	const struct func *fn = jp_func_find(left->name);
 	if (fn == NULL) {
 		perr(p, paren->pos, "unknown function '%s'", left->name);
 		node_free(left);
@@ -991,15 +971,7 @@ void jmespath_free(struct jmespath *jp)
 
 /* ---- evaluation --------------------------------------------------------- */
 
-struct ectx {
-	char *err;
-	size_t errlen;
-	const char *fn; /* the function being run, for messages */
-};
-
-static int eerr(struct ectx *cx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int eerr(struct ectx *cx, const char *fmt, ...)
+int jp_eerr(struct ectx *cx, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -1008,9 +980,9 @@ static int eerr(struct ectx *cx, const char *fmt, ...)
 	return -1;
 }
 
-static int oom(struct ectx *cx)
+int jp_oom(struct ectx *cx)
 {
-	return eerr(cx, "out of memory");
+	return jp_eerr(cx, "out of memory");
 }
 
 static bool truthy(const json_t *v)
@@ -1031,7 +1003,7 @@ static bool truthy(const json_t *v)
 }
 
 /* -1, 0, 1 for two numbers. */
-static int num_cmp(const json_t *a, const json_t *b)
+int jp_num_cmp(const json_t *a, const json_t *b)
 {
 	if (json_is_integer(a) && json_is_integer(b)) {
 		json_int_t x = json_integer_value(a), y = json_integer_value(b);
@@ -1042,7 +1014,7 @@ static int num_cmp(const json_t *a, const json_t *b)
 }
 
 /* Strings compare by code point, which for UTF-8 is byte order. */
-static int str_cmp(const json_t *a, const json_t *b)
+int jp_str_cmp(const json_t *a, const json_t *b)
 {
 	size_t la = json_string_length(a), lb = json_string_length(b);
 	int c = memcmp(json_string_value(a), json_string_value(b),
@@ -1051,20 +1023,21 @@ static int str_cmp(const json_t *a, const json_t *b)
 }
 
 /* Deep equality; 1 and 1.0 are equal. */
-static bool equal(const json_t *a, const json_t *b)
+bool jp_equal(const json_t *a, const json_t *b)
 {
 	if (json_is_number(a) && json_is_number(b))
-		return num_cmp(a, b) == 0;
+		return jp_num_cmp(a, b) == 0;
 	if (json_typeof(a) != json_typeof(b))
 		return false;
 	switch (json_typeof(a)) {
 	case JSON_STRING:
-		return str_cmp(a, b) == 0;
+		return jp_str_cmp(a, b) == 0;
 	case JSON_ARRAY:
 		if (json_array_size(a) != json_array_size(b))
 			return false;
 		for (size_t i = 0; i < json_array_size(a); i++)
-			if (!equal(json_array_get(a, i), json_array_get(b, i)))
+			if (!jp_equal(json_array_get(a, i),
+				      json_array_get(b, i)))
 				return false;
 		return true;
 	case JSON_OBJECT: {
@@ -1075,7 +1048,7 @@ static bool equal(const json_t *a, const json_t *b)
 		json_object_foreach((json_t *)a, k, v)
 		{
 			json_t *w = json_object_get(b, k);
-			if (w == NULL || !equal(v, w))
+			if (w == NULL || !jp_equal(v, w))
 				return false;
 		}
 		return true;
@@ -1084,9 +1057,6 @@ static bool equal(const json_t *a, const json_t *b)
 		return true;
 	}
 }
-
-static int eval(struct ectx *cx, const struct node *n, json_t *cur,
-		json_t **out);
 
 /* Python-style slice bounds: clamp one end point to the list. */
 static long long slice_end(long long v, long long len, long long step)
@@ -1111,18 +1081,18 @@ static int eval_slice(struct ectx *cx, const struct node *n, json_t *cur,
 	long long len = (long long)json_array_size(cur);
 	long long step = n->has[2] ? n->num[2] : 1;
 	if (step == 0)
-		return eerr(cx, "invalid value: slice step cannot be 0");
+		return jp_eerr(cx, "invalid value: slice step cannot be 0");
 	long long start = n->has[0] ? slice_end(n->num[0], len, step)
 				    : (step < 0 ? len - 1 : 0);
 	long long stop =
 	    n->has[1] ? slice_end(n->num[1], len, step) : (step < 0 ? -1 : len);
 	json_t *r = json_array();
 	if (r == NULL)
-		return oom(cx);
+		return jp_oom(cx);
 	for (long long i = start; step > 0 ? i < stop : i > stop; i += step)
 		if (json_array_append(r, json_array_get(cur, (size_t)i)) != 0) {
 			json_decref(r);
-			return oom(cx);
+			return jp_oom(cx);
 		}
 	*out = r;
 	return 0;
@@ -1133,7 +1103,7 @@ static int collect(struct ectx *cx, json_t *list, json_t *v)
 {
 	if (json_is_null(v))
 		return 0;
-	return json_array_append_new(list, v) == 0 ? 0 : oom(cx);
+	return json_array_append_new(list, v) == 0 ? 0 : jp_oom(cx);
 }
 
 static int eval_projection(struct ectx *cx, const struct node *n, json_t *cur,
@@ -1144,7 +1114,7 @@ static int eval_projection(struct ectx *cx, const struct node *n, json_t *cur,
 	const char *k;
 	int rc = 0;
 
-	if (eval(cx, n->a, cur, &left) != 0)
+	if (jp_eval(cx, n->a, cur, &left) != 0)
 		return -1;
 	if (n->type == N_VPROJECT ? !json_is_object(left)
 				  : !json_is_array(left)) {
@@ -1154,13 +1124,13 @@ static int eval_projection(struct ectx *cx, const struct node *n, json_t *cur,
 	}
 	if ((list = json_array()) == NULL) {
 		json_decref(left);
-		return oom(cx);
+		return jp_oom(cx);
 	}
 	if (n->type == N_VPROJECT) {
 		json_object_foreach(left, k, v)
 		{
 			json_t *r;
-			if ((rc = eval(cx, n->b, v, &r)) != 0 ||
+			if ((rc = jp_eval(cx, n->b, v, &r)) != 0 ||
 			    (rc = collect(cx, list, r)) != 0)
 				break;
 		}
@@ -1170,14 +1140,14 @@ static int eval_projection(struct ectx *cx, const struct node *n, json_t *cur,
 			json_t *r;
 			if (n->type == N_FILTER) {
 				json_t *c;
-				if ((rc = eval(cx, n->c, v, &c)) != 0)
+				if ((rc = jp_eval(cx, n->c, v, &c)) != 0)
 					break;
 				bool keep = truthy(c);
 				json_decref(c);
 				if (!keep)
 					continue;
 			}
-			if ((rc = eval(cx, n->b, v, &r)) != 0 ||
+			if ((rc = jp_eval(cx, n->b, v, &r)) != 0 ||
 			    (rc = collect(cx, list, r)) != 0)
 				break;
 		}
@@ -1198,7 +1168,7 @@ static int eval_flatten(struct ectx *cx, const struct node *n, json_t *cur,
 	size_t i;
 	int rc = 0;
 
-	if (eval(cx, n->a, cur, &left) != 0)
+	if (jp_eval(cx, n->a, cur, &left) != 0)
 		return -1;
 	if (!json_is_array(left)) {
 		json_decref(left);
@@ -1207,7 +1177,7 @@ static int eval_flatten(struct ectx *cx, const struct node *n, json_t *cur,
 	}
 	if ((list = json_array()) == NULL) {
 		json_decref(left);
-		return oom(cx);
+		return jp_oom(cx);
 	}
 	json_array_foreach(left, i, v)
 	{
@@ -1219,7 +1189,7 @@ static int eval_flatten(struct ectx *cx, const struct node *n, json_t *cur,
 	json_decref(left);
 	if (rc != 0) {
 		json_decref(list);
-		return oom(cx);
+		return jp_oom(cx);
 	}
 	*out = list;
 	return 0;
@@ -1229,19 +1199,19 @@ static int eval_cmp(struct ectx *cx, const struct node *n, json_t *cur,
 		    json_t **out)
 {
 	json_t *l, *r;
-	if (eval(cx, n->a, cur, &l) != 0)
+	if (jp_eval(cx, n->a, cur, &l) != 0)
 		return -1;
-	if (eval(cx, n->b, cur, &r) != 0) {
+	if (jp_eval(cx, n->b, cur, &r) != 0) {
 		json_decref(l);
 		return -1;
 	}
 	if (n->op == T_EQ || n->op == T_NE) {
-		*out = json_boolean(equal(l, r) == (n->op == T_EQ));
+		*out = json_boolean(jp_equal(l, r) == (n->op == T_EQ));
 	} else if (!json_is_number(l) || !json_is_number(r)) {
 		/* Ordering is defined for numbers only. */
 		*out = json_null();
 	} else {
-		int c = num_cmp(l, r);
+		int c = jp_num_cmp(l, r);
 		bool v = n->op == T_LT	 ? c < 0
 			 : n->op == T_LE ? c <= 0
 			 : n->op == T_GT ? c > 0
@@ -1262,11 +1232,11 @@ static int eval_multi(struct ectx *cx, const struct node *n, json_t *cur,
 	}
 	json_t *r = n->type == N_MLIST ? json_array() : json_object();
 	if (r == NULL)
-		return oom(cx);
+		return jp_oom(cx);
 	for (size_t i = 0; i < n->n_kids; i++) {
 		json_t *v;
 		int rc;
-		if (eval(cx, n->kids[i], cur, &v) != 0) {
+		if (jp_eval(cx, n->kids[i], cur, &v) != 0) {
 			json_decref(r);
 			return -1;
 		}
@@ -1274,7 +1244,7 @@ static int eval_multi(struct ectx *cx, const struct node *n, json_t *cur,
 					: json_object_set_new(r, n->keys[i], v);
 		if (rc != 0) {
 			json_decref(r);
-			return oom(cx);
+			return jp_oom(cx);
 		}
 	}
 	*out = r;
@@ -1290,14 +1260,14 @@ static int eval_func(struct ectx *cx, const struct node *n, json_t *cur,
 
 	if (n->n_kids > sizeof args / sizeof args[0] &&
 	    (a = calloc(n->n_kids, sizeof *a)) == NULL)
-		return oom(cx);
+		return jp_oom(cx);
 	for (i = 0; i < n->n_kids; i++) {
 		const struct node *k = n->kids[i];
 		a[i].expref = NULL;
 		a[i].v = NULL;
 		if (k->type == N_EXPREF)
 			a[i].expref = k->a;
-		else if ((rc = eval(cx, k, cur, &a[i].v)) != 0)
+		else if ((rc = jp_eval(cx, k, cur, &a[i].v)) != 0)
 			break;
 	}
 	if (rc == 0) {
@@ -1313,8 +1283,7 @@ static int eval_func(struct ectx *cx, const struct node *n, json_t *cur,
 	return rc;
 }
 
-static int eval(struct ectx *cx, const struct node *n, json_t *cur,
-		json_t **out)
+int jp_eval(struct ectx *cx, const struct node *n, json_t *cur, json_t **out)
 {
 	json_t *l, *v;
 
@@ -1328,9 +1297,9 @@ static int eval(struct ectx *cx, const struct node *n, json_t *cur,
 		return 0;
 	case N_SUB:
 	case N_PIPE: {
-		if (eval(cx, n->a, cur, &l) != 0)
+		if (jp_eval(cx, n->a, cur, &l) != 0)
 			return -1;
-		int rc = eval(cx, n->b, l, out);
+		int rc = jp_eval(cx, n->b, l, out);
 		json_decref(l);
 		return rc;
 	}
@@ -1356,16 +1325,16 @@ static int eval(struct ectx *cx, const struct node *n, json_t *cur,
 		return eval_cmp(cx, n, cur, out);
 	case N_AND:
 	case N_OR:
-		if (eval(cx, n->a, cur, &l) != 0)
+		if (jp_eval(cx, n->a, cur, &l) != 0)
 			return -1;
 		if (truthy(l) == (n->type == N_OR)) {
 			*out = l;
 			return 0;
 		}
 		json_decref(l);
-		return eval(cx, n->b, cur, out);
+		return jp_eval(cx, n->b, cur, out);
 	case N_NOT:
-		if (eval(cx, n->a, cur, &l) != 0)
+		if (jp_eval(cx, n->a, cur, &l) != 0)
 			return -1;
 		*out = json_boolean(!truthy(l));
 		json_decref(l);
@@ -1379,10 +1348,10 @@ static int eval(struct ectx *cx, const struct node *n, json_t *cur,
 	case N_FUNC:
 		return eval_func(cx, n, cur, out);
 	case N_EXPREF:
-		return eerr(cx, "invalid type: an expression reference (&) "
-				"can only be a function argument");
+		return jp_eerr(cx, "invalid type: an expression reference (&) "
+				   "can only be a function argument");
 	}
-	return eerr(cx, "internal error: unknown node");
+	return jp_eerr(cx, "internal error: unknown node");
 }
 
 int jmespath_search(const struct jmespath *jp, json_t *data, json_t **result,
@@ -1390,696 +1359,5 @@ int jmespath_search(const struct jmespath *jp, json_t *data, json_t **result,
 {
 	struct ectx cx = {.err = errmsg, .errlen = errlen};
 	*result = NULL;
-	return eval(&cx, jp->root, data ? data : json_null(), result);
-}
-
-/* ---- built-in functions ------------------------------------------------- */
-
-enum {
-	TY_NUMBER = 1,
-	TY_STRING = 2,
-	TY_BOOLEAN = 4,
-	TY_ARRAY = 8,
-	TY_OBJECT = 16,
-	TY_NULL = 32,
-	TY_ANY = 63
-};
-
-static unsigned type_bit(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return TY_NUMBER;
-	case JSON_STRING:
-		return TY_STRING;
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return TY_BOOLEAN;
-	case JSON_ARRAY:
-		return TY_ARRAY;
-	case JSON_OBJECT:
-		return TY_OBJECT;
-	default:
-		return TY_NULL;
-	}
-}
-
-static const char *type_name(const json_t *v)
-{
-	switch (type_bit(v)) {
-	case TY_NUMBER:
-		return "number";
-	case TY_STRING:
-		return "string";
-	case TY_BOOLEAN:
-		return "boolean";
-	case TY_ARRAY:
-		return "array";
-	case TY_OBJECT:
-		return "object";
-	default:
-		return "null";
-	}
-}
-
-static int type_err(struct ectx *cx, size_t argi, const char *want,
-		    const char *got)
-{
-	return eerr(cx, "invalid type: %s() argument %zu must be %s, not %s",
-		    cx->fn, argi + 1, want, got);
-}
-
-/* args[i] as a value of one of the types in mask; NULL (error set) if
- * not. */
-static json_t *arg_val(struct ectx *cx, struct arg *args, size_t i,
-		       unsigned mask, const char *want)
-{
-	if (args[i].v == NULL) {
-		type_err(cx, i, want, "an expression reference");
-		return NULL;
-	}
-	if ((type_bit(args[i].v) & mask) == 0) {
-		type_err(cx, i, want, type_name(args[i].v));
-		return NULL;
-	}
-	return args[i].v;
-}
-
-static const struct node *arg_expref(struct ectx *cx, struct arg *args,
-				     size_t i)
-{
-	if (args[i].expref == NULL)
-		type_err(cx, i, "an expression reference (&expr)",
-			 type_name(args[i].v));
-	return args[i].expref;
-}
-
-/* args[i] as an array whose elements all have one type of mask (and,
- * when mask has several, all the same one). */
-static json_t *arg_array_of(struct ectx *cx, struct arg *args, size_t i,
-			    unsigned mask, const char *want)
-{
-	json_t *a = arg_val(cx, args, i, TY_ARRAY, want), *e;
-	size_t k;
-	unsigned first = 0;
-	if (a == NULL)
-		return NULL;
-	json_array_foreach(a, k, e)
-	{
-		unsigned t = type_bit(e);
-		if ((t & mask) == 0 || (first != 0 && t != first)) {
-			type_err(cx, i, want,
-				 "an array of mixed or other types");
-			return NULL;
-		}
-		first = t;
-	}
-	return a;
-}
-
-static int ret(struct ectx *cx, json_t *v, json_t **out)
-{
-	if (v == NULL)
-		return oom(cx);
-	*out = v;
-	return 0;
-}
-
-static json_t *number(double d)
-{
-	if (d == floor(d) && fabs(d) < 9.0e15)
-		return json_integer((json_int_t)d);
-	return json_real(d);
-}
-
-static int f_abs(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	json_t *v = arg_val(cx, a, 0, TY_NUMBER, "a number");
-	(void)n;
-	if (v == NULL)
-		return -1;
-	if (json_is_integer(v) && json_integer_value(v) != LLONG_MIN)
-		return ret(cx, json_integer(llabs(json_integer_value(v))), out);
-	return ret(cx, json_real(fabs(json_number_value(v))), out);
-}
-
-static int f_sum_avg(struct ectx *cx, struct arg *a, bool avg, json_t **out)
-{
-	json_t *v = arg_array_of(cx, a, 0, TY_NUMBER, "an array of numbers");
-	json_t *e;
-	size_t i;
-	double sum = 0;
-	json_int_t isum = 0;
-	bool ints = true;
-
-	if (v == NULL)
-		return -1;
-	if (avg && json_array_size(v) == 0) {
-		*out = json_null();
-		return 0;
-	}
-	json_array_foreach(v, i, e)
-	{
-		sum += json_number_value(e);
-		if (!json_is_integer(e) ||
-		    __builtin_add_overflow(isum, json_integer_value(e), &isum))
-			ints = false;
-	}
-	if (avg)
-		return ret(cx, json_real(sum / (double)json_array_size(v)),
-			   out);
-	return ret(cx, ints ? json_integer(isum) : json_real(sum), out);
-}
-
-static int f_sum(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_sum_avg(cx, a, false, out);
-}
-
-static int f_avg(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_sum_avg(cx, a, true, out);
-}
-
-static int f_ceil_floor(struct ectx *cx, struct arg *a, bool up, json_t **out)
-{
-	json_t *v = arg_val(cx, a, 0, TY_NUMBER, "a number");
-	if (v == NULL)
-		return -1;
-	if (json_is_integer(v))
-		return ret(cx, json_incref(v), out);
-	double d = json_real_value(v);
-	return ret(cx, number(up ? ceil(d) : floor(d)), out);
-}
-
-static int f_ceil(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_ceil_floor(cx, a, true, out);
-}
-
-static int f_floor(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_ceil_floor(cx, a, false, out);
-}
-
-static int f_contains(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	json_t *subject =
-	    arg_val(cx, a, 0, TY_ARRAY | TY_STRING, "an array or a string");
-	json_t *search = arg_val(cx, a, 1, TY_ANY, "a value");
-	bool found = false;
-	(void)n;
-	if (subject == NULL || search == NULL)
-		return -1;
-	if (json_is_array(subject)) {
-		for (size_t i = 0; !found && i < json_array_size(subject); i++)
-			found = equal(json_array_get(subject, i), search);
-	} else if (json_is_string(search)) {
-		size_t hl = json_string_length(subject);
-		size_t nl = json_string_length(search);
-		const char *h = json_string_value(subject);
-		for (size_t i = 0; !found && i + nl <= hl; i++)
-			found =
-			    memcmp(h + i, json_string_value(search), nl) == 0;
-	}
-	*out = json_boolean(found);
-	return 0;
-}
-
-static int f_starts_ends(struct ectx *cx, struct arg *a, bool ends,
-			 json_t **out)
-{
-	json_t *s = arg_val(cx, a, 0, TY_STRING, "a string");
-	json_t *x = arg_val(cx, a, 1, TY_STRING, "a string");
-	if (s == NULL || x == NULL)
-		return -1;
-	size_t sl = json_string_length(s), xl = json_string_length(x);
-	*out = json_boolean(xl <= sl &&
-			    memcmp(json_string_value(s) + (ends ? sl - xl : 0),
-				   json_string_value(x), xl) == 0);
-	return 0;
-}
-
-static int f_starts_with(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_starts_ends(cx, a, false, out);
-}
-
-static int f_ends_with(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_starts_ends(cx, a, true, out);
-}
-
-static int f_join(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	json_t *glue = arg_val(cx, a, 0, TY_STRING, "a string");
-	json_t *list = arg_array_of(cx, a, 1, TY_STRING, "an array of strings");
-	json_t *e;
-	size_t i, len = 0, gl, o = 0;
-	(void)n;
-	if (glue == NULL || list == NULL)
-		return -1;
-	gl = json_string_length(glue);
-	json_array_foreach(list, i, e) len += json_string_length(e) + gl;
-	char *buf = malloc(len + 1);
-	if (buf == NULL)
-		return oom(cx);
-	json_array_foreach(list, i, e)
-	{
-		if (i > 0) {
-			memcpy(buf + o, json_string_value(glue), gl);
-			o += gl;
-		}
-		memcpy(buf + o, json_string_value(e), json_string_length(e));
-		o += json_string_length(e);
-	}
-	json_t *r = json_stringn_nocheck(buf, o);
-	free(buf);
-	return ret(cx, r, out);
-}
-
-static int f_keys_values(struct ectx *cx, struct arg *a, bool keys,
-			 json_t **out)
-{
-	json_t *o = arg_val(cx, a, 0, TY_OBJECT, "an object"), *v, *r;
-	const char *k;
-	if (o == NULL)
-		return -1;
-	if ((r = json_array()) == NULL)
-		return oom(cx);
-	json_object_foreach(o, k, v)
-	{
-		if (json_array_append_new(r, keys ? json_string(k)
-						  : json_incref(v)) != 0) {
-			json_decref(r);
-			return oom(cx);
-		}
-	}
-	*out = r;
-	return 0;
-}
-
-static int f_keys(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_keys_values(cx, a, true, out);
-}
-
-static int f_values(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_keys_values(cx, a, false, out);
-}
-
-/* Code points of a UTF-8 string. */
-static size_t utf8_len(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return n;
-}
-
-static int f_length(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	json_t *v = arg_val(cx, a, 0, TY_STRING | TY_ARRAY | TY_OBJECT,
-			    "a string, an array or an object");
-	(void)n;
-	if (v == NULL)
-		return -1;
-	size_t len = json_is_string(v)
-			 ? utf8_len(json_string_value(v), json_string_length(v))
-		     : json_is_array(v) ? json_array_size(v)
-					: json_object_size(v);
-	return ret(cx, json_integer((json_int_t)len), out);
-}
-
-static int f_map(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	const struct node *e = arg_expref(cx, a, 0);
-	json_t *list = e ? arg_val(cx, a, 1, TY_ARRAY, "an array") : NULL;
-	json_t *r, *v;
-	size_t i;
-	(void)n;
-	if (list == NULL)
-		return -1;
-	if ((r = json_array()) == NULL)
-		return oom(cx);
-	json_array_foreach(list, i, v)
-	{
-		json_t *x;
-		if (eval(cx, e, v, &x) != 0) {
-			json_decref(r);
-			return -1;
-		}
-		if (json_array_append_new(r, x) != 0) {
-			json_decref(r);
-			return oom(cx);
-		}
-	}
-	*out = r;
-	return 0;
-}
-
-static int cmp_values(const json_t *x, const json_t *y)
-{
-	return json_is_number(x) ? num_cmp(x, y) : str_cmp(x, y);
-}
-
-static int f_max_min(struct ectx *cx, struct arg *a, bool max, json_t **out)
-{
-	json_t *list = arg_array_of(cx, a, 0, TY_NUMBER | TY_STRING,
-				    "an array of numbers or of strings");
-	json_t *best = NULL, *e;
-	size_t i;
-	if (list == NULL)
-		return -1;
-	json_array_foreach(list, i, e)
-	{
-		int c = best == NULL ? 0 : cmp_values(e, best);
-		if (best == NULL || (max ? c > 0 : c < 0))
-			best = e;
-	}
-	*out = best ? json_incref(best) : json_null();
-	return 0;
-}
-
-static int f_max(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_max_min(cx, a, true, out);
-}
-
-static int f_min(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_max_min(cx, a, false, out);
-}
-
-/* An element of an array being sorted or searched by a key. */
-struct keyed {
-	json_t *key; /* owned */
-	json_t *val; /* borrowed */
-	size_t idx;
-};
-
-static int keyed_cmp(const void *pa, const void *pb)
-{
-	const struct keyed *x = pa, *y = pb;
-	int c = cmp_values(x->key, y->key);
-	return c != 0 ? c : (x->idx < y->idx ? -1 : x->idx > y->idx);
-}
-
-static void keyed_free(struct keyed *k, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		json_decref(k[i].key);
-	free(k);
-}
-
-/* The elements of list (borrowed) with their keys: the elements
- * themselves (e NULL) or e applied to each. Keys must all be numbers or
- * all strings. Returns owned (keyed_free), or NULL with the error set. */
-static struct keyed *keyed_list(struct ectx *cx, json_t *list,
-				const struct node *e)
-{
-	size_t n = json_array_size(list), i;
-	struct keyed *k = calloc(n ? n : 1, sizeof *k);
-	unsigned first = 0;
-	if (k == NULL) {
-		oom(cx);
-		return NULL;
-	}
-	for (i = 0; i < n; i++) {
-		k[i].val = json_array_get(list, i);
-		k[i].idx = i;
-		if (e == NULL)
-			k[i].key = json_incref(k[i].val);
-		else if (eval(cx, e, k[i].val, &k[i].key) != 0)
-			goto err_after_alloc;
-		unsigned t = type_bit(k[i].key);
-		if ((t != TY_NUMBER && t != TY_STRING) ||
-		    (first && t != first)) {
-			eerr(cx,
-			     "invalid type: %s() needs every key to be a "
-			     "number, or every key a string; got %s",
-			     cx->fn, type_name(k[i].key));
-			i++;
-			goto err_after_alloc;
-		}
-		first = t;
-	}
-	return k;
-err_after_alloc:
-	keyed_free(k, i);
-	return NULL;
-}
-
-static int f_by(struct ectx *cx, struct arg *a, int mode, json_t **out)
-{
-	json_t *list = arg_val(cx, a, 0, TY_ARRAY, "an array");
-	const struct node *e = list ? arg_expref(cx, a, 1) : NULL;
-	size_t n = json_array_size(list);
-	if (e == NULL)
-		return -1;
-	struct keyed *k = keyed_list(cx, list, e);
-	if (k == NULL)
-		return -1;
-	json_t *r = NULL;
-	if (mode == 0) { /* sort_by */
-		qsort(k, n, sizeof *k, keyed_cmp);
-		r = json_array();
-		for (size_t i = 0; r != NULL && i < n; i++)
-			if (json_array_append(r, k[i].val) != 0) {
-				json_decref(r);
-				r = NULL;
-			}
-		keyed_free(k, n);
-		return ret(cx, r, out);
-	}
-	size_t best = SIZE_MAX;
-	for (size_t i = 0; i < n; i++) {
-		int c =
-		    best == SIZE_MAX ? 0 : cmp_values(k[i].key, k[best].key);
-		if (best == SIZE_MAX || (mode > 0 ? c > 0 : c < 0))
-			best = i;
-	}
-	r = best == SIZE_MAX ? json_null() : json_incref(k[best].val);
-	keyed_free(k, n);
-	*out = r;
-	return 0;
-}
-
-static int f_sort_by(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_by(cx, a, 0, out);
-}
-
-static int f_max_by(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_by(cx, a, 1, out);
-}
-
-static int f_min_by(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	(void)n;
-	return f_by(cx, a, -1, out);
-}
-
-static int f_sort(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	json_t *list = arg_array_of(cx, a, 0, TY_NUMBER | TY_STRING,
-				    "an array of numbers or of strings");
-	(void)n;
-	if (list == NULL)
-		return -1;
-	size_t len = json_array_size(list);
-	struct keyed *k = keyed_list(cx, list, NULL);
-	if (k == NULL)
-		return -1;
-	qsort(k, len, sizeof *k, keyed_cmp);
-	json_t *r = json_array();
-	for (size_t i = 0; r != NULL && i < len; i++)
-		if (json_array_append(r, k[i].val) != 0) {
-			json_decref(r);
-			r = NULL;
-		}
-	keyed_free(k, len);
-	return ret(cx, r, out);
-}
-
-static int f_merge(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	json_t *r = json_object();
-	if (r == NULL)
-		return oom(cx);
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = arg_val(cx, a, i, TY_OBJECT, "an object");
-		if (o == NULL) {
-			json_decref(r);
-			return -1;
-		}
-		if (json_object_update(r, o) != 0) {
-			json_decref(r);
-			return oom(cx);
-		}
-	}
-	*out = r;
-	return 0;
-}
-
-static int f_not_null(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	for (size_t i = 0; i < n; i++) {
-		json_t *v = arg_val(cx, a, i, TY_ANY, "a value");
-		if (v == NULL)
-			return -1;
-		if (!json_is_null(v)) {
-			*out = json_incref(v);
-			return 0;
-		}
-	}
-	*out = json_null();
-	return 0;
-}
-
-static int f_reverse(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	json_t *v =
-	    arg_val(cx, a, 0, TY_ARRAY | TY_STRING, "an array or a string");
-	(void)n;
-	if (v == NULL)
-		return -1;
-	if (json_is_array(v)) {
-		json_t *r = json_array();
-		for (size_t i = json_array_size(v); r != NULL && i > 0; i--)
-			if (json_array_append(r, json_array_get(v, i - 1)) !=
-			    0) {
-				json_decref(r);
-				r = NULL;
-			}
-		return ret(cx, r, out);
-	}
-	/* Reverse the code points, keeping each one's bytes in order. */
-	const char *s = json_string_value(v);
-	size_t len = json_string_length(v), o = len;
-	char *buf = malloc(len + 1);
-	if (buf == NULL)
-		return oom(cx);
-	for (size_t i = 0; i < len;) {
-		size_t j = i + 1;
-		while (j < len && ((unsigned char)s[j] & 0xc0) == 0x80)
-			j++;
-		o -= j - i;
-		memcpy(buf + o, s + i, j - i);
-		i = j;
-	}
-	json_t *r = json_stringn_nocheck(buf, len);
-	free(buf);
-	return ret(cx, r, out);
-}
-
-static int f_to_array(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	json_t *v = arg_val(cx, a, 0, TY_ANY, "a value");
-	(void)n;
-	if (v == NULL)
-		return -1;
-	if (json_is_array(v))
-		return ret(cx, json_incref(v), out);
-	return ret(cx, json_pack("[O]", v), out);
-}
-
-static int f_to_string(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	json_t *v = arg_val(cx, a, 0, TY_ANY, "a value");
-	(void)n;
-	if (v == NULL)
-		return -1;
-	if (json_is_string(v))
-		return ret(cx, json_incref(v), out);
-	char *s =
-	    json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-	json_t *r = s ? json_string(s) : NULL;
-	free(s);
-	return ret(cx, r, out);
-}
-
-static int f_to_number(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	json_t *v = arg_val(cx, a, 0, TY_ANY, "a value");
-	(void)n;
-	if (v == NULL)
-		return -1;
-	if (json_is_number(v))
-		return ret(cx, json_incref(v), out);
-	*out = json_null();
-	if (!json_is_string(v) || json_string_length(v) == 0 ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return 0;
-	const char *s = json_string_value(v);
-	char *end;
-	long long i = strtoll(s, &end, 10);
-	if (*end == '\0' && !isspace((unsigned char)*s))
-		return ret(cx, json_integer(i), out);
-	double d = strtod(s, &end);
-	if (*end == '\0' && !isspace((unsigned char)*s) && isfinite(d) &&
-	    (isdigit((unsigned char)*s) || *s == '-' || *s == '+' || *s == '.'))
-		return ret(cx, json_real(d), out);
-	return 0;
-}
-
-static int f_type(struct ectx *cx, struct arg *a, size_t n, json_t **out)
-{
-	json_t *v = arg_val(cx, a, 0, TY_ANY, "a value");
-	(void)n;
-	if (v == NULL)
-		return -1;
-	return ret(cx, json_string(type_name(v)), out);
-}
-
-static const struct func funcs[] = {
-    {"abs", 1, 1, f_abs},
-    {"avg", 1, 1, f_avg},
-    {"ceil", 1, 1, f_ceil},
-    {"contains", 2, 2, f_contains},
-    {"ends_with", 2, 2, f_ends_with},
-    {"floor", 1, 1, f_floor},
-    {"join", 2, 2, f_join},
-    {"keys", 1, 1, f_keys},
-    {"length", 1, 1, f_length},
-    {"map", 2, 2, f_map},
-    {"max", 1, 1, f_max},
-    {"max_by", 2, 2, f_max_by},
-    {"merge", 1, SIZE_MAX, f_merge},
-    {"min", 1, 1, f_min},
-    {"min_by", 2, 2, f_min_by},
-    {"not_null", 1, SIZE_MAX, f_not_null},
-    {"reverse", 1, 1, f_reverse},
-    {"sort", 1, 1, f_sort},
-    {"sort_by", 2, 2, f_sort_by},
-    {"starts_with", 2, 2, f_starts_with},
-    {"sum", 1, 1, f_sum},
-    {"to_array", 1, 1, f_to_array},
-    {"to_number", 1, 1, f_to_number},
-    {"to_string", 1, 1, f_to_string},
-    {"type", 1, 1, f_type},
-    {"values", 1, 1, f_values},
-};
-
-static const struct func *func_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++)
-		if (strcmp(funcs[i].name, name) == 0)
-			return &funcs[i];
-	return NULL;
+	return jp_eval(&cx, jp->root, data ? data : json_null(), result);
 }

@@ -9,7 +9,11 @@ its NextToken; --max-items 10 gives 10 URLs and a NextToken that
 runs together list every queue exactly once, in order; --query filters
 the merged response (QueueUrls[?contains(@, `x`)]) in JSON and in text
 output; a malformed --query is a usage error (exit 252) and paging
-options are refused on an operation without paging (252).
+options are refused on an operation without paging (252). The global
+options work anywhere on the line, as in the AWS CLI: `stratus --query Q
+--output text sqs list-queues ... --endpoints E` prints exactly what
+`stratus --endpoints E sqs list-queues ... --query Q --output text` does,
+and a malformed --query before `sqs` is still a usage error (252).
 """
 import json
 import os
@@ -38,6 +42,15 @@ def sqs(c, *args, raw=False):
         except ValueError:
             raise TestFailure(f"stratus sqs {' '.join(args)}: not JSON: {p.stdout[:300]!r}")
     return p.returncode, out, p.stderr
+
+
+def stratus(c, *args):
+    """The whole command line as given; the endpoints go last."""
+    cmd = [c.bins["stratus"], *args, "--endpoints", c.endpoints(), "--timeout-ms", "10000"]
+    p = subprocess.run(cmd, env=c.env, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=70)
+    return p.returncode, p.stdout, p.stderr
 
 
 def ok(c, *args):
@@ -82,6 +95,17 @@ def body(c):
                         "--query", "QueueUrls[?contains(@, `x`)]",
                         "--output", "text", raw=True)
     check(rc == 0 and text.split() == want_x, f"--query --output text: {rc} {text!r} {err}")
+    rc, text2, err = stratus(c, "--query", "QueueUrls[?contains(@, `x`)]",
+                             "--output", "text", "sqs", "list-queues",
+                             "--queue-name-prefix", PREFIX)
+    check(rc == 0 and text2 == text, f"globals before sqs: {rc} {text2!r} != {text!r} {err}")
+    rc, page, err = stratus(c, "--no-paginate", "sqs", "list-queues", "--queue-name-prefix",
+                            PREFIX, "--max-results", "7", "--output", "json")
+    check(rc == 0 and json.loads(page)["QueueUrls"] == urls[:7]
+          and "NextToken" in json.loads(page), f"--no-paginate before sqs: {rc} {page} {err}")
+    rc, _, err = stratus(c, "--query", "QueueUrls[?", "sqs", "list-queues")
+    check(rc == 252 and "Bad value for --query" in err, f"bad --query before sqs: {rc} {err}")
+    log("global options before the command: same output, same errors")
     out = ok(c, "list-queues", "--queue-name-prefix", PREFIX,
              "--query", "length(QueueUrls)")
     check(out == N, f"--query length(QueueUrls): {out}")

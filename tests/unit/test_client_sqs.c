@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_globals.h"
 #include "cli_paging.h"
 #include "cli_shorthand.h"
 #include "cli_sqs.h"
@@ -875,19 +876,14 @@ static st_client *test_client_fn(void *ctx, int *status)
 	return ctx;
 }
 
-/* Run cli_sqs_main with args; stdout and stderr captured into out/err. */
-static int run_cli(st_client *c, char *out, size_t out_size, char *errb,
-		   size_t err_size, ...)
+/* Run a command line argv[0..argc) after "stratus" as the CLI's main does
+ * for `stratus sqs`: the global options taken out wherever they are, then
+ * cli_sqs_main on what follows "sqs"; stdout and stderr captured into
+ * out/err. */
+static int run_argv(st_client *c, char *out, size_t out_size, char *errb,
+		    size_t err_size, int argc, char **argv)
 {
-	char *argv[32];
-	int argc = 0;
-	va_list ap;
-
-	va_start(ap, err_size);
-	for (const char *a; (a = va_arg(ap, const char *)) != NULL;)
-		argv[argc++] = (char *)a;
-	va_end(ap);
-	argv[argc] = NULL;
+	struct cli_globals g;
 
 	FILE *fo = tmpfile(), *fe = tmpfile();
 	assert_non_null(fo);
@@ -897,7 +893,11 @@ static int run_cli(st_client *c, char *out, size_t out_size, char *errb,
 	int saved_out = dup(1), saved_err = dup(2);
 	dup2(fileno(fo), 1);
 	dup2(fileno(fe), 2);
-	int status = cli_sqs_main(test_client_fn, c, argc, argv, false);
+	cli_globals_take(&g, &argc, argv);
+	assert_true(argc >= 2);
+	assert_string_equal(argv[1], "sqs");
+	int status = cli_sqs_main(test_client_fn, c, argc - 2, argv + 2, &g);
+	cli_globals_free(&g);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_out, 1);
@@ -913,6 +913,38 @@ static int run_cli(st_client *c, char *out, size_t out_size, char *errb,
 	fclose(fo);
 	fclose(fe);
 	return status;
+}
+
+/* `stratus sqs ARGS...` (NULL-terminated). */
+static int run_cli(st_client *c, char *out, size_t out_size, char *errb,
+		   size_t err_size, ...)
+{
+	char *argv[32] = {"stratus", "sqs"};
+	int argc = 2;
+	va_list ap;
+
+	va_start(ap, err_size);
+	for (const char *a; (a = va_arg(ap, const char *)) != NULL;)
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return run_argv(c, out, out_size, errb, err_size, argc, argv);
+}
+
+/* `stratus ARGS...` (NULL-terminated): global options may come first. */
+static int run_line(st_client *c, char *out, size_t out_size, char *errb,
+		    size_t err_size, ...)
+{
+	char *argv[32] = {"stratus"};
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, err_size);
+	for (const char *a; (a = va_arg(ap, const char *)) != NULL;)
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return run_argv(c, out, out_size, errb, err_size, argc, argv);
 }
 
 /* The CLI end to end against the fake: --queue-name is resolved with
@@ -1043,6 +1075,67 @@ static void test_cli_run(void **state)
 				 NULL),
 			 255);
 	assert_non_null(strstr(errb, "invalid type"));
+
+	/* The global options anywhere on the line, before the command too
+	 * (as aws): the same request and output wherever they are. */
+	fake_script(&f, "{\"QueueUrls\":[\"a\",\"b\"],\"NextToken\":\"t\"}", 0,
+		    NULL, NULL);
+	char first[4096];
+	assert_int_equal(run_cli(c, first, sizeof first, errb, sizeof errb,
+				 "list-queues", "--no-paginate", "--query",
+				 "QueueUrls[0]", "--output", "text", NULL),
+			 0);
+	assert_string_equal(first, "a\n");
+	assert_json_equal(fake_last(&f)->input, "{}");
+	before = fake_n_log(&f);
+	assert_int_equal(run_line(c, out, sizeof out, errb, sizeof errb,
+				  "--query", "QueueUrls[0]", "--output", "text",
+				  "--no-paginate", "sqs", "list-queues", NULL),
+			 0);
+	assert_string_equal(out, first);
+	assert_string_equal(errb, "");
+	assert_int_equal(run_line(c, out, sizeof out, errb, sizeof errb,
+				  "--output=text", "sqs", "--no-paginate",
+				  "list-queues", "--query=QueueUrls[0]", NULL),
+			 0);
+	assert_string_equal(out, first);
+	assert_int_equal(fake_n_log(&f), before + 2);
+	assert_json_equal(fake_last(&f)->input, "{}");
+	/* --no-paginate is global in aws: accepted (and moot) where the
+	 * operation does not page. */
+	assert_int_equal(run_line(c, out, sizeof out, errb, sizeof errb,
+				  "--no-paginate", "sqs", "get-queue-url",
+				  "--queue-name", "q", "--query", "NextToken",
+				  NULL),
+			 0);
+	assert_string_equal(out, "\"t\"\n");
+	/* Malformed global options before the command: usage errors (252)
+	 * found before any call, like after the operation. */
+	before = fake_n_log(&f);
+	assert_int_equal(run_line(c, out, sizeof out, errb, sizeof errb,
+				  "--query", "QueueUrls[", "sqs", "list-queues",
+				  NULL),
+			 252);
+	assert_non_null(strstr(errb, "Bad value for --query"));
+	assert_non_null(strstr(errb, "stratus sqs list-queues --help"));
+	assert_int_equal(run_line(c, out, sizeof out, errb, sizeof errb,
+				  "--output", "yaml", "sqs", "list-queues",
+				  NULL),
+			 252);
+	assert_int_equal(run_line(c, out, sizeof out, errb, sizeof errb,
+				  "--timeout-ms", "soon", "sqs", "list-queues",
+				  NULL),
+			 252);
+	assert_non_null(strstr(errb, "--timeout-ms"));
+	assert_int_equal(run_line(c, out, sizeof out, errb, sizeof errb,
+				  "--no-paginate", "sqs", "list-queues",
+				  "--max-items", "1", NULL),
+			 252);
+	assert_int_equal(run_line(c, out, sizeof out, errb, sizeof errb, "sqs",
+				  "list-queues", "--query", NULL),
+			 252);
+	assert_non_null(strstr(errb, "MissingParameter"));
+	assert_int_equal(fake_n_log(&f), before);
 
 	/* No answer at all: 255. */
 	fake_stop(&f);
