@@ -80,9 +80,13 @@ static int fsm_raft_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
 	if (f->capture != NULL) {
 		return RAFT_BUSY;
 	}
+	uint64_t t0 = clock_mono_us();
 	if (capture_take(f, &f->capture) != 0) {
 		return RAFT_NOMEM;
 	}
+	log_info("snapshot: state captured in %.1f ms (%s)",
+		 (double)(clock_mono_us() - t0) / 1000.0,
+		 f->capture->child != 0 ? "forked" : "in the loop");
 	if (rf->snapshot_async == NULL) {
 		/* Synchronous mode (an io without async_work): serialize
 		 * now; finalize frees as usual. */
@@ -120,6 +124,7 @@ static int fsm_raft_snapshot_finalize(struct raft_fsm *rf,
 {
 	struct fsm *f = rf->data;
 	unsigned i;
+	uint64_t t0 = clock_mono_us();
 
 	if (*bufs != NULL) {
 		f->snapshots_taken++;
@@ -136,6 +141,9 @@ static int fsm_raft_snapshot_finalize(struct raft_fsm *rf,
 		capture_release(f, f->capture);
 		f->capture = NULL;
 	}
+	log_info("snapshot: %llu bytes, released in %.1f ms",
+		 (unsigned long long)f->last_snapshot_bytes,
+		 (double)(clock_mono_us() - t0) / 1000.0);
 	return 0;
 }
 

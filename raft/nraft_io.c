@@ -1221,6 +1221,7 @@ int nraft_io_init(struct raft_io *io, struct uv_loop_s *loop,
 	struct nraft *n;
 	int rv;
 
+	nraft_aio_defer_link();
 	if (errmsg != NULL && errmsg_size > 0) {
 		errmsg[0] = '\0';
 	}

@@ -204,6 +204,11 @@ typedef void (*nraft_peer_lost_cb)(void *arg, raft_id id);
 void nraft_io_set_peer_lost_cb(struct raft_io *io, nraft_peer_lost_cb cb,
 			       void *arg);
 
+/* Does nothing; referencing it links aio_defer.c, which moves raft_uv's
+ * io_destroy(2) calls (~30 ms each, at every segment rollover) off the
+ * calling thread (see there). */
+void nraft_aio_defer_link(void);
+
 /* Run raft's tick now (it also runs every heartbeat timeout), e.g. right
  * after a timer was made to expire. Loop thread; not from raft callbacks. */
 void nraft_io_tick(struct raft_io *io);

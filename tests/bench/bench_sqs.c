@@ -168,6 +168,10 @@ static void reset_state(void)
 
 /* ---- latency samples (one vector per consumer) ------------------------- */
 
+/* STRATUS_BENCH_SLOW_MS: print each message slower than this (to see
+ * whether a latency tail comes in bursts). 0 = off. */
+static uint64_t g_slow_ns;
+
 struct lvec {
 	uint32_t *us;
 	size_t n, cap;
@@ -388,6 +392,13 @@ static void on_consume(const char *body, size_t len, struct consumer *c)
 	we = g_t_end_window;
 	if (we != 0 && now <= we && t >= g_t_start) {
 		atomic_fetch_add(&g_win_consumed, 1);
+		if (g_slow_ns != 0 && now - t >= g_slow_ns) {
+			fprintf(stderr,
+				"stratus-bench sqs: slow: sent at t=%.3f s, "
+				"received after %.1f ms\n",
+				(double)(t - g_t_start) / 1e9,
+				(double)(now - t) / 1e6);
+		}
 		pthread_mutex_lock(&c->mu);
 		lvec_push(&c->lat, now - t);
 		pthread_mutex_unlock(&c->mu);
@@ -977,6 +988,7 @@ int bench_sqs_main(int argc, char **argv)
 	bool all;
 	int i, rc = 0;
 
+	g_slow_ns = (uint64_t)(env_num("STRATUS_BENCH_SLOW_MS", 0) * 1e6);
 	O = (struct sqs_opts){
 	    .endpoints = getenv("STRATUS_ENDPOINTS"),
 	    .cluster_script = "deploy/cluster.sh",
