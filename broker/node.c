@@ -758,6 +758,28 @@ static void settle_run(struct node *n, bool all)
 	}
 }
 
+/* A retry of a write this leader has applied already (its (client_id, seq)
+ * recorded): answer with the recorded response now. Apply would answer the
+ * same, but prepare runs first and could refuse it for a state that has
+ * moved on, or park it: a long poll whose answer was lost on the way would
+ * wait out its whole wait for the messages it already took. The record is
+ * applied, so committed: a deposed leader answers correctly too. */
+static bool answer_duplicate(struct node_call *call)
+{
+	struct node *n = call->n;
+	const uint8_t *stored;
+	size_t len;
+
+	if (call->req.client_id == 0 || call->req.seq == 0 ||
+	    session_check(&n->fsm.sessions, call->req.client_id, call->req.seq,
+			  &stored, &len) != SESSION_DUPLICATE) {
+		return false;
+	}
+	n->duplicates_answered++;
+	node_call_reply(call, stored, len);
+	return true;
+}
+
 /* A classified, authenticated request that needs the leader (body
  * borrowed until the call is answered). */
 static void dispatch_request(struct node_call *call)
@@ -779,6 +801,9 @@ static void dispatch_request(struct node_call *call)
 		backup_begin(call);
 		return;
 	case KIND_WRITE:
+		if (answer_duplicate(call)) {
+			return; /* answered */
+		}
 		if (refuse_over_budget(call)) {
 			return; /* answered */
 		}

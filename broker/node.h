@@ -47,10 +47,11 @@ struct node {
 	struct longpoll longpoll; /* parked long polls (leader) */
 	struct ticker ticker;	  /* services' leader-driven steps */
 	struct early_election early_election; /* on a dead leader */
-	struct node_call *settling;  /* waiting for a leader (node.c) */
-	uint64_t settle_parked;	     /* calls that waited there */
-	unsigned snapshot_threshold; /* raft's, as size_snapshots set it */
-	struct backup_store backups; /* captures being read (backup.h) */
+	struct node_call *settling;   /* waiting for a leader (node.c) */
+	uint64_t settle_parked;	      /* calls that waited there */
+	uint64_t duplicates_answered; /* retries answered from the sessions */
+	unsigned snapshot_threshold;  /* raft's, as size_snapshots set it */
+	struct backup_store backups;  /* captures being read (backup.h) */
 	struct service_env service_env;
 	char service_endpoint[300]; /* "http://<http address>" */
 	uv_prepare_t prepare;	    /* each loop turn: leadership, flush */

@@ -123,6 +123,10 @@ static void write_metrics(struct node *n, struct strbuf *b)
 		"Parked long polls proposed right behind the send that "
 		"serves them, in the same entry.",
 		(double)n->longpoll.fused);
+	counter(b, "stratus_duplicates_answered_total",
+		"Retried writes answered at once with their recorded response "
+		"(already applied).",
+		(double)n->duplicates_answered);
 	counter(b, "stratus_settled_requests_total",
 		"Requests that arrived while there was no leader (or the new "
 		"one was not ready) and waited for it.",

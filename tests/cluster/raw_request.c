@@ -326,6 +326,18 @@ static void print_response(const struct wire_response *r, size_t reply_len,
 				free(v);
 			}
 		}
+		/* ServiceCall: the response document, as text. */
+		if (r->results[i].output_len > 0) {
+			char *v = malloc(r->results[i].output_len + 1);
+			if (v != NULL) {
+				memcpy(v, r->results[i].output,
+				       r->results[i].output_len);
+				v[r->results[i].output_len] = '\0';
+				printf(",\"output\":");
+				json_str(v);
+				free(v);
+			}
+		}
 		/* ClusterStatus: nodes[0] is the answering node's own view. */
 		if (r->results[i].n_nodes > 0) {
 			printf(",\"nodes\":[");
