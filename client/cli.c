@@ -818,13 +818,9 @@ static int run(struct cli *cli, int argc, char **argv,
 
 	char help_cmd[64];
 	snprintf(help_cmd, sizeof help_cmd, "%s ", cli->family->name);
-	if (g->error.name[0] != '\0')
-		return cli_json_usage(g->error.name, help_cmd, "%s",
-				      g->error.message);
-	if (g->aws_option != NULL)
-		return cli_json_usage("InvalidParameterValue", help_cmd,
-				      "%s is only taken by 'stratus sqs'",
-				      g->aws_option);
+	int refused = cli_globals_refuse(g, help_cmd);
+	if (refused >= 0)
+		return refused;
 	if (argc < 3 || strcmp(argv[2], "help") == 0) {
 		help_family(help || argc >= 3 ? stdout : stderr, cli->family);
 		return help || argc >= 3 ? CLI_EXIT_OK : CLI_EXIT_USAGE;

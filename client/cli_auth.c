@@ -153,13 +153,9 @@ int cli_auth_main(cli_client_fn client, void *ctx, int argc, char **argv,
 
 	snprintf(help_cmd, sizeof help_cmd, "auth %s%s", op ? op->name : "",
 		 op ? " " : "");
-	if (g->error.name[0] != '\0')
-		return cli_json_usage(g->error.name, help_cmd, "%s",
-				      g->error.message);
-	if (g->aws_option != NULL)
-		return cli_json_usage("InvalidParameterValue", help_cmd,
-				      "%s is only taken by 'stratus sqs'",
-				      g->aws_option);
+	int refused = cli_globals_refuse(g, help_cmd);
+	if (refused >= 0)
+		return refused;
 	if (argc < 1 || strcmp(argv[0], "help") == 0) {
 		help_ops(g->help || argc >= 1 ? stdout : stderr);
 		return g->help || argc >= 1 ? CLI_EXIT_OK : CLI_EXIT_USAGE;

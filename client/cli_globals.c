@@ -2,6 +2,7 @@
  * wherever they appear (see cli_globals.h). The one parser for them: the
  * command families only see what is left. */
 #include "cli_globals.h"
+#include "cli_json.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -165,4 +166,16 @@ void cli_globals_free(struct cli_globals *g)
 {
 	jmespath_free(g->query);
 	g->query = NULL;
+}
+
+int cli_globals_refuse(const struct cli_globals *g, const char *help_cmd)
+{
+	if (g->error.name[0] != '\0')
+		return cli_json_usage(g->error.name, help_cmd, "%s",
+				      g->error.message);
+	if (g->aws_option != NULL)
+		return cli_json_usage("InvalidParameterValue", help_cmd,
+				      "%s is only taken by 'stratus sqs'",
+				      g->aws_option);
+	return -1;
 }

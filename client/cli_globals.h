@@ -44,6 +44,12 @@ struct cli_globals {
  * later value of the same option replaces an earlier one. */
 int cli_globals_take(struct cli_globals *g, int *argc, char **argv);
 
+/* For commands other than `stratus sqs`: report a global option error, or
+ * an AWS-style option (--output, --query, --no-paginate) they do not take,
+ * as a usage error of help_cmd. Returns the exit status, or -1 when there
+ * is nothing to report. */
+int cli_globals_refuse(const struct cli_globals *g, const char *help_cmd);
+
 /* Release what g owns (the compiled --query). */
 void cli_globals_free(struct cli_globals *g);
 
