@@ -702,8 +702,8 @@ static void handle_request(struct node_call *call, const uint8_t *body,
 /* Settling. Right after a leader dies the cluster has no leader for a few
  * milliseconds (early_election.h), and a new leader serves service calls
  * only once it has applied the whole log (its term's barrier). A request
- * arriving then waits here, for at most settle_max_ms, instead of being
- * answered "not the leader" without a hint or "retry": the client would
+ * arriving then waits here, for at most an election timeout, instead of
+ * being answered "not the leader" without a hint or "retry": the client would
  * back off and lose far more than the election takes. It is dispatched as
  * soon as this node leads and is ready, or answered "not the leader" with
  * the new leader's address as soon as one is known. Checked every loop turn
