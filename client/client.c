@@ -103,6 +103,7 @@ static_assert((int)ST_MAX_REQUEST_BYTES == (int)WIRE_MAX_REQUEST_BYTES,
 	      "st/wire limits");
 
 #define MAX_ENDPOINTS 64
+static_assert(MAX_ENDPOINTS <= 64, "call.alone_at is a 64-bit mask");
 #define MAX_URL_BYTES 512
 /* Hops without backoff when a follower names the leader: the hint can be
  * stale during an election, so do not bounce between two nodes forever. */
@@ -198,9 +199,10 @@ struct call {
 	struct call *outbox_next; /* CALL_QUEUED: its endpoint's outbox */
 	bool counted; /* its own message counts in the endpoint's in flight */
 	bool alone;   /* never packed (answered WouldWait in a pack) */
-	/* Not packed for this endpoint + 1 (0: none): a pack holding the
-	 * call lost its connection there, maybe refused as too large. */
-	size_t alone_at;
+	/* Endpoints (bit i: eps[i]; MAX_ENDPOINTS is 64) where a pack holding
+	 * the call lost its connection, maybe refused as too large: the call
+	 * is not packed for them again. */
+	uint64_t alone_at;
 	unsigned hold_ms;
 	unsigned connect_ms; /* per attempt, waiting for a connection */
 	int64_t start_ms, deadline_ms;
@@ -649,7 +651,7 @@ static bool call_packable(const struct call *call)
 	 * (call_message_locked), a pack would carry the first attempt's,
 	 * whose wait the server would start over (answered WouldWait, then
 	 * sent alone anyway). */
-	return !call->alone && call->alone_at != call->ep + 1 &&
+	return !call->alone && !(call->alone_at >> call->ep & 1) &&
 	       !call->pinned && !(call->hold_ms > 0 && call->attempts > 1) &&
 	       call->req_len <= PACK_MAX_CALL_SIZE &&
 	       !atomic_load(&call->c->eps[call->ep]->no_packs);
@@ -951,8 +953,6 @@ static void call_send_locked(struct call *call)
 	nng_ctx_send(call->ctx, call->aio);
 }
 
-/* Sleep (exponential backoff with jitter), then attempt on call->ep.
- * Caller holds c->mu. */
 /* Where new calls start: the preferred endpoint, unless it lost its
  * connections and another has not (that one then becomes the preferred).
  * Caller holds c->mu. */
@@ -972,6 +972,8 @@ static size_t preferred_locked(st_client *c)
 	return pref;
 }
 
+/* Sleep (exponential backoff with jitter), then attempt on call->ep.
+ * Caller holds c->mu. */
 static void call_backoff_locked(struct call *call)
 {
 	st_client *c = call->c;
@@ -1290,7 +1292,7 @@ static void pack_fail(struct pack *p, bool sending, int rv)
 		 * a message this large (its max request size): its calls
 		 * go alone to that node from now on. */
 		if (!sending && rv != NNG_ETIMEDOUT)
-			call->alone_at = p->ep + 1;
+			call->alone_at |= (uint64_t)1 << p->ep;
 		if (sending && rv == NNG_ETIMEDOUT)
 			call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
 				   "%s: not connected within %u ms", url,

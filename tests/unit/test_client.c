@@ -687,6 +687,45 @@ static void test_pack_would_wait(void **state)
 	fake_stop(&f);
 }
 
+/* Nodes that take requests of at most 4 KiB drop a connection that brings
+ * a bigger pack: the calls in it go alone to that node from then on — and
+ * only to it; with three such nodes each call ends up alone everywhere and
+ * completes (a client that forgot all but the last such node would pack
+ * them again at the first one, and so on until the deadline). */
+static void test_pack_refused_as_too_large(void **state)
+{
+	struct fake f[3];
+	st_error err;
+	struct async_count a = {.mu = PTHREAD_MUTEX_INITIALIZER,
+				.cv = PTHREAD_COND_INITIALIZER};
+	char urls[256], value[1024];
+	(void)state;
+
+	for (int i = 0; i < 3; i++) {
+		fake_start(&f[i], FAKE_KV);
+		assert_int_equal(
+		    nng_socket_set_size(f[i].sock, NNG_OPT_RECVMAXSZ, 4096), 0);
+	}
+	snprintf(urls, sizeof urls, "%s,%s,%s", f[0].url, f[1].url, f[2].url);
+	memset(value, 'v', sizeof value);
+	st_client *c = st_client_new(urls, &fast, &err);
+	assert_non_null(c);
+	for (int i = 0; i < 100; i++) {
+		char key[32];
+		snprintf(key, sizeof key, "key-%04d", i);
+		assert_int_equal(st_kv_put_async(c, key, value, sizeof value,
+						 async_done, &a),
+				 0);
+	}
+	async_wait(&a, 100);
+	assert_int_equal(a.failed, 0);
+	assert_int_equal(a.ok, 100);
+	assert_int_equal(f[0].n_kv + f[1].n_kv + f[2].n_kv, 100);
+	st_client_free(c);
+	for (int i = 0; i < 3; i++)
+		fake_stop(&f[i]);
+}
+
 /* Garbage, or an OK reply without results, is an error, not a crash. */
 static void test_bad_replies(void **state)
 {
@@ -864,6 +903,7 @@ int main(void)
 	    cmocka_unit_test(test_connection_refused),
 	    cmocka_unit_test(test_async_many),
 	    cmocka_unit_test(test_pack_would_wait),
+	    cmocka_unit_test(test_pack_refused_as_too_large),
 	    cmocka_unit_test(test_bad_replies),
 	    cmocka_unit_test(test_limits_and_close),
 	    cmocka_unit_test(test_cluster_status),
