@@ -814,6 +814,16 @@ static void test_send_receive_delete(void **state)
 	assert_null(json_object_get(f->out, "SequenceNumber"));
 	assert_int_equal(strlen(sget(f->out, "MessageId")), 36);
 	snprintf(id, sizeof(id), "%s", sget(f->out, "MessageId"));
+	/* a version 4 UUID: 8-4-4-4-12 lowercase hex */
+	for (int k = 0; k < 36; k++) {
+		if (k == 8 || k == 13 || k == 18 || k == 23) {
+			assert_int_equal(id[k], '-');
+		} else {
+			assert_non_null(strchr("0123456789abcdef", id[k]));
+		}
+	}
+	assert_int_equal(id[14], '4');
+	assert_non_null(strchr("89ab", id[19]));
 	assert_int_equal(f->wakes.n, 1);
 	assert_string_equal(f->wakes.last, "sqs:000000000000/q");
 	ok(f, "ReceiveMessage",
