@@ -296,6 +296,20 @@ static uint8_t *sized_request(size_t target, size_t *len)
 	return out;
 }
 
+/* ,"name":"bytes as a JSON string" (skipped when out of memory). */
+static void text_field(const char *name, const uint8_t *data, size_t len)
+{
+	char *v = malloc(len + 1);
+
+	if (v != NULL) {
+		memcpy(v, data, len);
+		v[len] = '\0';
+		printf(",\"%s\":", name);
+		json_str(v);
+		free(v);
+	}
+}
+
 static void print_response(const struct wire_response *r, size_t reply_len,
 			   int64_t elapsed_ms, size_t req_len)
 {
@@ -316,27 +330,14 @@ static void print_response(const struct wire_response *r, size_t reply_len,
 		json_str(r->results[i].error_message);
 		if (r->results[i].found) {
 			/* KvGet: the value, as text (our values are ASCII). */
-			char *v = malloc(r->results[i].value_len + 1);
-			if (v != NULL) {
-				memcpy(v, r->results[i].value,
-				       r->results[i].value_len);
-				v[r->results[i].value_len] = '\0';
-				printf(",\"found\":true,\"value\":");
-				json_str(v);
-				free(v);
-			}
+			printf(",\"found\":true");
+			text_field("value", r->results[i].value,
+				   r->results[i].value_len);
 		}
 		/* ServiceCall: the response document, as text. */
 		if (r->results[i].output_len > 0) {
-			char *v = malloc(r->results[i].output_len + 1);
-			if (v != NULL) {
-				memcpy(v, r->results[i].output,
-				       r->results[i].output_len);
-				v[r->results[i].output_len] = '\0';
-				printf(",\"output\":");
-				json_str(v);
-				free(v);
-			}
+			text_field("output", r->results[i].output,
+				   r->results[i].output_len);
 		}
 		/* ClusterStatus: nodes[0] is the answering node's own view. */
 		if (r->results[i].n_nodes > 0) {

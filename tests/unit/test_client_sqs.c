@@ -915,36 +915,44 @@ static int run_argv(st_client *c, char *out, size_t out_size, char *errb,
 	return status;
 }
 
+/* argv = "stratus", then `sqs` when with_sqs, then the NULL-terminated
+ * arguments in ap. */
+static int run_va(st_client *c, char *out, size_t out_size, char *errb,
+		  size_t err_size, bool with_sqs, va_list ap)
+{
+	char *argv[32] = {"stratus", "sqs"};
+	int argc = with_sqs ? 2 : 1;
+
+	for (const char *a; (a = va_arg(ap, const char *)) != NULL;)
+		argv[argc++] = (char *)a;
+	argv[argc] = NULL;
+	return run_argv(c, out, out_size, errb, err_size, argc, argv);
+}
+
 /* `stratus sqs ARGS...` (NULL-terminated). */
 static int run_cli(st_client *c, char *out, size_t out_size, char *errb,
 		   size_t err_size, ...)
 {
-	char *argv[32] = {"stratus", "sqs"};
-	int argc = 2;
 	va_list ap;
+	int status;
 
 	va_start(ap, err_size);
-	for (const char *a; (a = va_arg(ap, const char *)) != NULL;)
-		argv[argc++] = (char *)a;
+	status = run_va(c, out, out_size, errb, err_size, true, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	return run_argv(c, out, out_size, errb, err_size, argc, argv);
+	return status;
 }
 
 /* `stratus ARGS...` (NULL-terminated): global options may come first. */
 static int run_line(st_client *c, char *out, size_t out_size, char *errb,
 		    size_t err_size, ...)
 {
-	char *argv[32] = {"stratus"};
-	int argc = 1;
 	va_list ap;
+	int status;
 
 	va_start(ap, err_size);
-	for (const char *a; (a = va_arg(ap, const char *)) != NULL;)
-		argv[argc++] = (char *)a;
+	status = run_va(c, out, out_size, errb, err_size, false, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	return run_argv(c, out, out_size, errb, err_size, argc, argv);
+	return status;
 }
 
 /* The CLI end to end against the fake: --queue-name is resolved with
