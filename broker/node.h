@@ -142,7 +142,8 @@ void node_call_ok(struct node_call *call);
 
 /* Entries between snapshots for entries of entry_bytes_avg bytes on
  * average (0: unknown): snapshot_threshold, fewer when entries are large
- * (about snapshot_log_bytes of log between snapshots), never fewer than
+ * (about snapshot_log_bytes of log between snapshots), less 1/8 for each
+ * of node_id % 4 (nodes snapshot at different points), never fewer than
  * snapshot_trailing (node.c). */
 unsigned node_snapshot_threshold(const struct config *cfg,
 				 double entry_bytes_avg);

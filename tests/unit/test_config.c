@@ -203,6 +203,17 @@ static void test_snapshot_threshold(void **state)
 	c.snapshot_trailing = 16;
 	c.snapshot_log_bytes = 1024;
 	assert_int_equal(node_snapshot_threshold(&c, 100), 16);
+	/* staggered by node id: 1/8 less for each of id % 4 */
+	config_defaults(&c);
+	c.node_id = 1;
+	assert_int_equal(node_snapshot_threshold(&c, 0), 57344);
+	c.node_id = 3;
+	assert_int_equal(node_snapshot_threshold(&c, 0), 40960);
+	c.node_id = 4;
+	assert_int_equal(node_snapshot_threshold(&c, 0), 65536);
+	c.node_id = 3;
+	c.snapshot_threshold = 2100; /* 2100 - 3 * 262 < trailing 2048 */
+	assert_int_equal(node_snapshot_threshold(&c, 0), 2048);
 }
 
 static void test_defaults(void **state)
