@@ -162,7 +162,7 @@ void longpoll_wake(struct longpoll *lp, const char *key, unsigned n)
 		size_t cap = lp->cap_wakes ? lp->cap_wakes * 2 : 8;
 		struct longpoll_wake *a = realloc(lp->wakes, cap * sizeof *a);
 		if (a == NULL) {
-			mark_due(lp, key, LONGPOLL_ALL);
+			mark_due(lp, key, SERVICE_WAKE_ALL);
 			return;
 		}
 		lp->wakes = a;

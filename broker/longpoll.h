@@ -42,9 +42,6 @@ struct longpoll_waiter {
 /* Propose the call again (it owns its command bytes). */
 typedef void (*longpoll_retry_cb)(struct node_call *call);
 
-/* A wake's count meaning "every waiter of the key" (e.g. it is gone). */
-#define LONGPOLL_ALL UINT32_MAX
-
 /* Wakes since the last run: the latest count per key. */
 struct longpoll_wake {
 	char key[SERVICE_WAIT_KEY_SIZE];
@@ -79,7 +76,7 @@ void longpoll_close(struct longpoll *lp);
 int longpoll_park(struct longpoll *lp, struct node_call *call, const char *key,
 		  uint64_t wake_at_ms);
 
-/* @n messages of key are available now (LONGPOLL_ALL: wake every waiter):
+/* @n messages of key are available now (SERVICE_WAKE_ALL: every waiter):
  * the next run retries that many of its waiters, oldest first. Safe during
  * apply. Out of memory: every waiter of the key is retried. */
 void longpoll_wake(struct longpoll *lp, const char *key, unsigned n);

@@ -98,7 +98,7 @@ void sqs_seq_str(uint64_t seq, char out[32])
  * BodyMD5s), or NULL to compute it here. */
 static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 		    const char *msg_id, const char *md5, uint64_t now,
-		    json_t *out, unsigned *woke, bool dry, struct entry_err *e)
+		    json_t *out, bool *woke, bool dry, struct entry_err *e)
 {
 	struct service_result r = {0};
 	const json_t *body_v = json_object_get(in, "MessageBody");
@@ -297,7 +297,7 @@ static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 		dkey = NULL;
 	}
 	if (!m->pending) {
-		(*woke)++;
+		*woke = true;
 	}
 	sqs_seq_str(m->seq, seqs);
 	json_object_set_new(out, "MessageId", json_string(m->id));
@@ -421,7 +421,7 @@ enum service_status sqs_send(struct sqs_state *st, const json_t *in,
 	const json_t *entries;
 	json_t *ok, *failed;
 	struct entry_err e;
-	unsigned woke = 0;
+	bool woke = false;
 	size_t i, total = 0;
 
 	if (q == NULL) {
@@ -726,7 +726,7 @@ enum service_status sqs_message_precheck(struct sqs_state *st,
 
 	if (strcmp(action, "SendMessage") == 0) {
 		struct entry_err e;
-		unsigned woke = 0;
+		bool woke = false;
 
 		if (send_one(st, q, in, NULL, NULL, 0, NULL, &woke, true, &e) !=
 		    0) {

@@ -107,7 +107,7 @@ static void test_wake_and_fail_all(void **state)
 	assert_int_equal(longpoll_park(&lp, (struct node_call *)&b, "q2", 0),
 			 0);
 	/* A wake marks only its key; the retry happens on the next run. */
-	longpoll_wake(&lp, "q1", LONGPOLL_ALL);
+	longpoll_wake(&lp, "q1", SERVICE_WAKE_ALL);
 	assert_int_equal(retried, 0);
 	longpoll_run(&lp);
 	assert_int_equal(retried, 1);
