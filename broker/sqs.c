@@ -58,7 +58,7 @@ void sqs_wait_key(const struct sqs_state *st, const struct sqs_queue *q,
 	snprintf(key, size, "sqs:%s/%s", st->env.account_id, q->name);
 }
 
-void sqs_wake(struct sqs_state *st, const struct sqs_queue *q)
+static void wake_n(struct sqs_state *st, const struct sqs_queue *q, unsigned n)
 {
 	char key[SERVICE_WAIT_KEY_SIZE];
 
@@ -66,18 +66,17 @@ void sqs_wake(struct sqs_state *st, const struct sqs_queue *q)
 		return;
 	}
 	sqs_wait_key(st, q, key, sizeof key);
-	st->env.wake(st->env.wake_ctx, key, sqs_queue_available(q));
+	st->env.wake(st->env.wake_ctx, key, n);
+}
+
+void sqs_wake(struct sqs_state *st, const struct sqs_queue *q)
+{
+	wake_n(st, q, sqs_queue_available(q));
 }
 
 void sqs_wake_all(struct sqs_state *st, const struct sqs_queue *q)
 {
-	char key[SERVICE_WAIT_KEY_SIZE];
-
-	if (st->env.wake == NULL) {
-		return;
-	}
-	sqs_wait_key(st, q, key, sizeof key);
-	st->env.wake(st->env.wake_ctx, key, SERVICE_WAKE_ALL);
+	wake_n(st, q, SERVICE_WAKE_ALL);
 }
 
 int sqs_get_int(const json_t *input, const char *key, int64_t lo, int64_t hi,

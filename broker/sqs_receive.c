@@ -346,8 +346,7 @@ enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
 		    !json_is_true(json_object_get(ctx, "final"))) {
 			uint64_t due = sqs_queue_next_due(q);
 
-			snprintf(r->wait_key, sizeof(r->wait_key), "sqs:%s/%s",
-				 st->env.account_id, q->name);
+			sqs_wait_key(st, q, r->wait_key, sizeof(r->wait_key));
 			r->wake_at_ms =
 			    due != 0 && due < deadline ? due : deadline;
 			return SERVICE_WAIT;
