@@ -409,6 +409,7 @@ int fsm_validate(const struct fsm *f, const struct wire_op *op,
 /* Per-op memory a result borrows until the response is encoded. */
 struct op_scratch {
 	char *output; /* owned JSON text */
+	char *stored; /* owned JSON text: the stored form (service.h) */
 	char message[SERVICE_ERRMSG_SIZE];
 	bool wait;
 	char wait_key[SERVICE_WAIT_KEY_SIZE];
@@ -425,6 +426,7 @@ static void fsm_out_of_memory(const char *what)
 
 /* Turn what a service produced into res (borrowing from sc). */
 static void service_result_to_wire(enum service_status st,
+				   const struct service *svc,
 				   struct service_result *r,
 				   struct wire_result *res,
 				   struct op_scratch *sc)
@@ -432,6 +434,18 @@ static void service_result_to_wire(enum service_status st,
 	switch (st) {
 	case SERVICE_OK:
 		/* Sorted, compact: the same bytes on every replica. */
+		if (r->stored != NULL) {
+			sc->stored = jsondoc_dump(r->stored, NULL);
+			if (sc->stored == NULL) {
+				fsm_out_of_memory("encode a stored output");
+			}
+			res->stored_service = svc->name;
+			res->stored = (const uint8_t *)sc->stored;
+			res->stored_len = strlen(sc->stored);
+			if (r->output == NULL && r->output_unneeded) {
+				break;
+			}
+		}
 		sc->output = r->output != NULL ? jsondoc_dump(r->output, NULL)
 					       : strdup("{}");
 		if (sc->output == NULL) {
@@ -456,6 +470,8 @@ static void service_result_to_wire(enum service_status st,
 	}
 	json_decref(r->output);
 	r->output = NULL;
+	json_decref(r->stored);
+	r->stored = NULL;
 }
 
 /* Parse a JSON object from bytes ("" = empty object); NULL if invalid. */
@@ -475,9 +491,12 @@ static json_t *load_object(const uint8_t *data, size_t len)
 }
 
 /* Run a service call (apply for writes, read for reads); fills res. */
+/* output_wanted: whether this node sends the output (it proposed the
+ * command, or it answers a read); else a service may give only a stored
+ * form. */
 static void run_service_call(const struct fsm *f, const struct wire_op *op,
-			     bool write, struct wire_result *res,
-			     struct op_scratch *sc)
+			     bool write, bool output_wanted,
+			     struct wire_result *res, struct op_scratch *sc)
 {
 	struct service *svc = fsm_find_service(f, op->service);
 	struct service_result r;
@@ -500,6 +519,7 @@ static void run_service_call(const struct fsm *f, const struct wire_op *op,
 		return;
 	}
 	if (write) {
+		r.output_unneeded = !output_wanted;
 		st = svc->apply(svc->state, op->action, input, context,
 				f->time_ms, &r);
 	} else {
@@ -512,14 +532,15 @@ static void run_service_call(const struct fsm *f, const struct wire_op *op,
 				 "a read cannot wait");
 		}
 	}
-	service_result_to_wire(st, &r, res, sc);
+	service_result_to_wire(st, svc, &r, res, sc);
 	json_decref(input);
 	json_decref(context);
 }
 
 /* Apply one write op; fills res. */
 static void apply_op(struct fsm *f, const struct wire_op *op,
-		     struct wire_result *res, struct op_scratch *sc)
+		     bool output_wanted, struct wire_result *res,
+		     struct op_scratch *sc)
 {
 	if (fsm_validate(f, op, res) != 0) {
 		return;
@@ -532,7 +553,7 @@ static void apply_op(struct fsm *f, const struct wire_op *op,
 			    "read operations cannot be batched with writes");
 			break;
 		}
-		run_service_call(f, op, true, res, sc);
+		run_service_call(f, op, true, output_wanted, res, sc);
 		break;
 	case WIRE_OP_KV_PUT:
 	case WIRE_OP_KV_DELETE:
@@ -577,6 +598,132 @@ static void deliver_error(struct fsm *f, const struct wire_batch *b,
 	}
 }
 
+/* Encode resp, the results of command cmd of batch b, send it if this
+ * node proposed it, and record it in cmd's session. What is recorded
+ * holds each result's stored form in place of its output (service.h,
+ * "Stored outputs"); what is sent, the output. 0, or -1 out of memory. */
+static int record_and_deliver(struct fsm *f, const struct wire_batch *b,
+			      size_t index, const struct wire_request *cmd,
+			      struct wire_response *resp)
+{
+	bool record = cmd->client_id != 0 && cmd->seq != 0, any_stored = false;
+	uint8_t *buf;
+	size_t len, i;
+
+	for (i = 0; i < resp->n_results; i++) {
+		any_stored = any_stored || resp->results[i].stored_len > 0;
+	}
+	if (any_stored && b->leader_id == f->node_id && f->result_cb != NULL) {
+		struct wire_result *sent =
+		    calloc(resp->n_results, sizeof *sent);
+		struct wire_response r = *resp;
+		int rv;
+
+		if (sent == NULL) {
+			return -1;
+		}
+		for (i = 0; i < resp->n_results; i++) {
+			sent[i] = resp->results[i];
+			sent[i].stored_service = NULL;
+			sent[i].stored = NULL;
+			sent[i].stored_len = 0;
+		}
+		r.results = sent;
+		rv = wire_response_encode(&r, &buf, &len);
+		free(sent);
+		if (rv != 0) {
+			return -1;
+		}
+		deliver(f, b, index, buf, len);
+		free(buf);
+	}
+	if (!any_stored || record) {
+		for (i = 0; i < resp->n_results; i++) {
+			if (resp->results[i].stored_len > 0) {
+				resp->results[i].output = NULL;
+				resp->results[i].output_len = 0;
+			}
+		}
+		if (wire_response_encode(resp, &buf, &len) != 0) {
+			return -1;
+		}
+		if (!any_stored) {
+			deliver(f, b, index, buf, len);
+		}
+		if (record) {
+			session_record(&f->sessions, cmd->client_id, cmd->seq,
+				       buf, len, f->time_ms);
+		} else {
+			free(buf);
+		}
+	}
+	return 0;
+}
+
+const uint8_t *fsm_render_stored(const struct fsm *f, const uint8_t *rec,
+				 size_t len, uint8_t **owned, size_t *out_len)
+{
+	struct wire_response resp;
+	struct op_scratch *scratch = NULL;
+	bool any_stored = false;
+	size_t i;
+	int rv;
+
+	*owned = NULL;
+	*out_len = len;
+	if (wire_response_decode(rec, len, &resp) != 0) {
+		return rec; /* not ours to judge: sent as recorded */
+	}
+	for (i = 0; i < resp.n_results; i++) {
+		any_stored = any_stored || resp.results[i].stored_len > 0;
+	}
+	if (!any_stored) {
+		wire_response_release(&resp);
+		return rec;
+	}
+	scratch = calloc(resp.n_results, sizeof *scratch);
+	if (scratch == NULL) {
+		wire_response_release(&resp);
+		return NULL;
+	}
+	for (i = 0; i < resp.n_results; i++) {
+		struct wire_result *res = &resp.results[i];
+		struct service *svc;
+		struct service_result r;
+		enum service_status st;
+		json_t *doc;
+
+		if (res->stored_len == 0) {
+			continue;
+		}
+		svc = fsm_find_service(f, res->stored_service);
+		doc = load_object(res->stored, res->stored_len);
+		memset(&r, 0, sizeof r);
+		if (svc == NULL || svc->render == NULL || doc == NULL) {
+			st = SERVICE_ERROR;
+			r.error_code = "InternalFailure";
+			snprintf(r.error_message, sizeof r.error_message,
+				 "a recorded answer cannot be rendered");
+		} else {
+			st = svc->render(svc->state, doc, f->time_ms, &r);
+		}
+		json_decref(doc);
+		res->stored_service = NULL;
+		res->stored = NULL;
+		res->stored_len = 0;
+		service_result_to_wire(st == SERVICE_WAIT ? SERVICE_ERROR : st,
+				       svc, &r, res, &scratch[i]);
+	}
+	rv = wire_response_encode(&resp, owned, out_len);
+	for (i = 0; i < resp.n_results; i++) {
+		free(scratch[i].output);
+		free(scratch[i].stored);
+	}
+	free(scratch);
+	wire_response_release(&resp);
+	return rv == 0 ? *owned : NULL;
+}
+
 /* Apply one serialized command of batch b. */
 static void apply_command(struct fsm *f, const struct wire_batch *b,
 			  size_t index)
@@ -586,7 +733,7 @@ static void apply_command(struct fsm *f, const struct wire_batch *b,
 	struct op_scratch scratch_stack[8], *scratch = scratch_stack;
 	struct wire_response resp;
 	const uint8_t *stored;
-	uint8_t *buf;
+	bool proposer = b->leader_id == f->node_id && f->result_cb != NULL;
 	size_t len, i;
 	int rv;
 
@@ -604,7 +751,19 @@ static void apply_command(struct fsm *f, const struct wire_batch *b,
 		switch (session_check(&f->sessions, cmd.client_id, cmd.seq,
 				      &stored, &len)) {
 		case SESSION_DUPLICATE:
-			deliver(f, b, index, stored, len);
+			if (proposer) {
+				uint8_t *owned = NULL;
+				const uint8_t *out = fsm_render_stored(
+				    f, stored, len, &owned, &len);
+				if (out != NULL) {
+					deliver(f, b, index, out, len);
+				} else {
+					deliver_error(f, b, index,
+						      WIRE_ERR_OVER_LIMIT,
+						      "out of memory");
+				}
+				free(owned);
+			}
 			goto out;
 		case SESSION_EXPIRED:
 			deliver_error(f, b, index, WIRE_ERR_SESSION_EXPIRED,
@@ -625,7 +784,7 @@ static void apply_command(struct fsm *f, const struct wire_batch *b,
 		memset(scratch, 0, sizeof scratch_stack);
 	}
 	for (i = 0; i < cmd.n_ops; i++) {
-		apply_op(f, &cmd.ops[i], &results[i], &scratch[i]);
+		apply_op(f, &cmd.ops[i], proposer, &results[i], &scratch[i]);
 	}
 	if (cmd.n_ops == 1 && scratch[0].wait) {
 		/* A long poll with nothing to return yet: record nothing;
@@ -647,20 +806,13 @@ static void apply_command(struct fsm *f, const struct wire_batch *b,
 	memset(&resp, 0, sizeof resp);
 	resp.results = results;
 	resp.n_results = cmd.n_ops;
-	if (wire_response_encode(&resp, &buf, &len) != 0) {
+	if (record_and_deliver(f, b, index, &cmd, &resp) != 0) {
 		log_error("apply: cannot encode a response: out of memory");
-		goto out_after_results;
-	}
-	deliver(f, b, index, buf, len);
-	if (cmd.client_id != 0 && cmd.seq != 0) {
-		session_record(&f->sessions, cmd.client_id, cmd.seq, buf, len,
-			       f->time_ms);
-	} else {
-		free(buf);
 	}
 out_after_results:
 	for (i = 0; i < cmd.n_ops; i++) {
 		free(scratch[i].output);
+		free(scratch[i].stored);
 	}
 	if (scratch != scratch_stack) {
 		free(scratch);
@@ -733,7 +885,7 @@ int fsm_read(const struct fsm *f, const struct wire_request *req,
 		} else if (op->type == WIRE_OP_SERVICE_CALL &&
 			   fsm_validate(f, op, &results[i]) == 0 &&
 			   !fsm_op_is_write(f, op)) {
-			run_service_call(f, op, false, &results[i],
+			run_service_call(f, op, false, true, &results[i],
 					 &scratch[i]);
 		} else if (results[i].code != WIRE_OK) {
 			/* fsm_validate said why */

@@ -110,6 +110,14 @@ int fsm_add_service(struct fsm *f, struct service *svc);
 /* The service called name, or NULL. */
 struct service *fsm_find_service(const struct fsm *f, const char *name);
 
+/* A response recorded in a session (session_check), as its client must
+ * see it: stored outputs rendered by their services (service.h, "Stored
+ * outputs"). Returns rec itself when nothing needs rendering, else a
+ * malloc'd encoding that *owned also points to (free it); NULL when out
+ * of memory. *out_len: the returned bytes' length. */
+const uint8_t *fsm_render_stored(const struct fsm *f, const uint8_t *rec,
+				 size_t len, uint8_t **owned, size_t *out_len);
+
 /* Does op change replicated state (go through the log)? Service calls ask
  * their service; unknown services/actions count as writes (apply rejects
  * them identically everywhere). */

@@ -767,7 +767,8 @@ static void settle_run(struct node *n, bool all)
 static bool answer_duplicate(struct node_call *call)
 {
 	struct node *n = call->n;
-	const uint8_t *stored;
+	const uint8_t *stored, *out;
+	uint8_t *owned;
 	size_t len;
 
 	if (call->req.client_id == 0 || call->req.seq == 0 ||
@@ -776,7 +777,13 @@ static bool answer_duplicate(struct node_call *call)
 		return false;
 	}
 	n->duplicates_answered++;
-	node_call_reply(call, stored, len);
+	out = fsm_render_stored(&n->fsm, stored, len, &owned, &len);
+	if (out != NULL) {
+		node_call_reply(call, out, len);
+	} else {
+		node_call_error(call, WIRE_ERR_OVER_LIMIT, "out of memory");
+	}
+	free(owned);
 	return true;
 }
 

@@ -42,6 +42,20 @@
  * behind it, in the same entry — a send reaches a waiting receive in one
  * commit round.
  *
+ * Stored outputs: outputs are kept for retries on every node, but a
+ * big one (ReceiveMessage: ten message bodies) costs every replica its
+ * building, storing, hashing and snapshotting, while only the node that
+ * proposed the command sends it. So apply may also give a compact stored
+ * form (service_result.stored: e.g. which messages a receive took, under
+ * which receipt nonce) from which the service's render rebuilds the same
+ * output later, from the state of then. The state machine then records
+ * the stored form, and asks apply for the output (output_unneeded unset)
+ * only on the proposing node. render must rebuild the output byte for
+ * byte while nothing it names has changed since (a retry of a lost
+ * answer: nothing has); what has moved on since (a message whose
+ * visibility ran out and was received again) it leaves out, as its
+ * handle is stale anyway.
+ *
  * Leader-driven work (tick): some services make progress over time with no
  * client request to carry it — SQS message move tasks move at most
  * MaxNumberOfMessagesPerSecond; later SNS delivery retries, EventBridge
@@ -139,6 +153,12 @@ struct service_result {
 	 * proposes that many parked waiters right behind the write, in the
 	 * same entry (longpoll_take). */
 	unsigned wakes;
+	/* apply, SERVICE_OK, optionally: the stored form of output (see
+	 * "Stored outputs"; new reference, the caller owns it). */
+	json_t *stored;
+	/* Set by the caller of apply: only a stored form is kept, so a
+	 * service that sets stored may leave output NULL. */
+	bool output_unneeded;
 };
 
 /* What the node gives a service. */
@@ -190,6 +210,11 @@ struct service {
 				     const json_t *input, const json_t *context,
 				     uint64_t now_ms,
 				     struct service_result *result);
+	/* Optional (NULL: apply never sets stored): rebuild the output
+	 * from a stored form apply gave (see "Stored outputs"). */
+	enum service_status (*render)(void *state, const json_t *stored,
+				      uint64_t now_ms,
+				      struct service_result *result);
 	/* Answer a read (leader). context carries what the node knows that
 	 * the state does not, as for apply ("Endpoint" for queue URLs). */
 	enum service_status (*read)(void *state, const char *action,

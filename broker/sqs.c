@@ -667,6 +667,14 @@ static enum service_status apply(void *state, const char *action,
 	return SERVICE_ERROR;
 }
 
+/* Stored outputs (service.h): only ReceiveMessage gives one. */
+static enum service_status render(void *state, const json_t *stored,
+				  uint64_t now_ms, struct service_result *r)
+{
+	(void)now_ms;
+	return sqs_receive_render(state, stored, r);
+}
+
 static enum service_status read_action(void *state, const char *action,
 				       const json_t *in, const json_t *ctx,
 				       uint64_t now, struct service_result *r)
@@ -747,6 +755,7 @@ struct service *sqs_service_new(const struct service_env *env)
 	svc->prepare = prepare;
 	svc->apply = apply;
 	svc->read = read_action;
+	svc->render = render;
 	svc->snapshot = sqs_snapshot;
 	svc->restore = sqs_restore;
 	svc->digest = sqs_digest;

@@ -311,6 +311,10 @@ void sqs_seq_str(uint64_t seq, char out[32]);
 enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
 				const json_t *ctx, uint64_t now,
 				struct service_result *r);
+/* Rebuild a receive's answer from its stored form (service.h). */
+enum service_status sqs_receive_render(struct sqs_state *st,
+				       const json_t *stored,
+				       struct service_result *r);
 enum service_status sqs_delete(struct sqs_state *st, const json_t *in,
 			       uint64_t now, struct service_result *r,
 			       bool batch);

@@ -869,6 +869,8 @@ static int result_out(const Stratus__Result *m, struct wire_result *res)
 	res->found = m->found != 0;
 	bytes_out(&m->value, &res->value, &res->value_len);
 	bytes_out(&m->output, &res->output, &res->output_len);
+	bytes_out(&m->stored, &res->stored, &res->stored_len);
+	res->stored_service = str_out(m->stored_service);
 	res->next_token = str_out(m->next_token);
 	if (m->backup != NULL) {
 		res->has_backup = true;
@@ -1046,9 +1048,11 @@ static int response_in(const struct wire_response *r, Stratus__Response *m,
 		rm->error_message = str_in(res->error_message);
 		rm->found = res->found;
 		if (bytes_in(res->value, res->value_len, &rm->value) != 0 ||
-		    bytes_in(res->output, res->output_len, &rm->output) != 0) {
+		    bytes_in(res->output, res->output_len, &rm->output) != 0 ||
+		    bytes_in(res->stored, res->stored_len, &rm->stored) != 0) {
 			return WIRE_ERR_INVALID_PARAM;
 		}
+		rm->stored_service = str_in(res->stored_service);
 		rm->next_token = str_in(res->next_token);
 		if (res->has_backup) {
 			Stratus__BackupInfo *bm = &a->backups[i];

@@ -253,6 +253,11 @@ struct wire_result {
 	size_t n_nodes;
 	const uint8_t *output; /* SERVICE_CALL: AWS JSON response document */
 	size_t output_len;
+	/* SERVICE_CALL inside the state machine: the stored form of output
+	 * and the service that renders it (service.h); stored_len 0: none. */
+	const char *stored_service;
+	const uint8_t *stored;
+	size_t stored_len;
 	/* BACKUP_BEGIN, BACKUP_READ (its piece is value/value_len),
 	 * RESTORE_COMMIT */
 	bool has_backup;

@@ -42,6 +42,8 @@ struct fx {
 	json_t *ctx;	    /* the last write's context */
 	uint64_t seed;	    /* deterministic "random" contexts when nonzero */
 	uint32_t waited_ms; /* what prepare is told the caller waited */
+	unsigned renders_checked; /* check_render calls */
+	json_t *stored;		  /* the last write's stored output */
 };
 
 static struct service *new_svc(struct wakes *w)
@@ -70,8 +72,10 @@ static void fx_reset(struct fx *f)
 {
 	json_decref(f->out);
 	json_decref(f->ctx);
+	json_decref(f->stored);
 	f->out = NULL;
 	f->ctx = NULL;
+	f->stored = NULL;
 	memset(&f->r, 0, sizeof(f->r));
 }
 
@@ -113,6 +117,27 @@ static void derandomize(struct fx *f, json_t *ctx)
 }
 
 /* Run an action as the node does: read, or prepare then apply. */
+/* Every stored output (service.h) renders back to the output apply gave,
+ * byte for byte, as long as nothing changed in between. */
+static void check_render(struct fx *f, uint64_t now)
+{
+	struct service_result rr = {0};
+	char *a, *b;
+
+	assert_non_null(f->svc->render);
+	assert_int_equal(f->svc->render(f->svc->state, f->r.stored, now, &rr),
+			 SERVICE_OK);
+	a = json_dumps(f->r.output, JSON_SORT_KEYS | JSON_COMPACT);
+	b = json_dumps(rr.output, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	json_decref(rr.output);
+	f->stored = f->r.stored;
+	f->r.stored = NULL;
+	f->renders_checked++;
+}
+
 static enum service_status call_ex(struct fx *f, const char *action,
 				   const char *input, uint64_t now,
 				   const char *extra_ctx)
@@ -144,6 +169,9 @@ static enum service_status call_ex(struct fx *f, const char *action,
 			derandomize(f, f->ctx);
 			st = f->svc->apply(f->svc->state, action, in, f->ctx,
 					   now, &f->r);
+		}
+		if (f->r.stored != NULL) {
+			check_render(f, now);
 		}
 	}
 	f->out = f->r.output;
@@ -1152,6 +1180,7 @@ static void test_delay_retention_longpoll(void **state)
 		assert_int_equal(
 		    json_array_size(json_object_get(r.output, "Messages")), 1);
 		json_decref(r.output);
+		json_decref(r.stored);
 		/* Nothing left: waits until the deadline, then answers. */
 		memset(&r, 0, sizeof(r));
 		st = f->svc->apply(f->svc->state, "ReceiveMessage", in, ctx,
@@ -2602,6 +2631,105 @@ static void test_prepare_rejects(void **state)
 			    "0");
 }
 
+/* ReceiveMessage's stored output (service.h, "Stored outputs"): a replica
+ * that did not propose the receive keeps only which messages it took;
+ * rendering it gives the same answer while they stay in flight under that
+ * receive, and leaves out what has moved on. */
+static json_t *render_now(struct fx *f, const json_t *stored, uint64_t now)
+{
+	struct service_result r = {0};
+
+	assert_int_equal(f->svc->render(f->svc->state, stored, now, &r),
+			 SERVICE_OK);
+	return r.output;
+}
+
+static void test_receive_stored_render(void **state)
+{
+	struct fx *f = *state;
+	const char *in =
+	    "{\"QueueUrl\":\"" URL "st\",\"MaxNumberOfMessages\":10,"
+	    "\"AttributeNames\":[\"All\"],"
+	    "\"MessageAttributeNames\":[\"All\"]}";
+	json_t *msgs, *stored, *out, *req;
+	struct service_result r = {0};
+	char del[512];
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"st\"}", T0);
+	send_body(f, "st", "one", T0);
+	ok(f, "SendMessage",
+	   "{\"QueueUrl\":\"" URL "st\",\"MessageBody\":\"two\","
+	   "\"MessageAttributes\":{\"k\":{\"DataType\":\"String\","
+	   "\"StringValue\":\"v\"}}}",
+	   T0);
+	send_body(f, "st", "three", T0);
+	/* call_ex checks that the render equals the answer. */
+	ok(f, "ReceiveMessage", in, T0 + 1000);
+	assert_int_equal(f->renders_checked, 1);
+	msgs = json_object_get(f->out, "Messages");
+	assert_int_equal(json_array_size(msgs), 3);
+	stored = json_incref(f->stored);
+	/* Small: no bodies. */
+	{
+		char *t = json_dumps(stored, JSON_COMPACT);
+		assert_null(strstr(t, "three"));
+		free(t);
+	}
+	/* One deleted: left out. */
+	snprintf(del, sizeof del,
+		 "{\"QueueUrl\":\"" URL "st\",\"ReceiptHandle\":\"%s\"}",
+		 sget(json_array_get(msgs, 0), "ReceiptHandle"));
+	ok(f, "DeleteMessage", del, T0 + 2000);
+	out = render_now(f, stored, T0 + 2000);
+	msgs = json_object_get(out, "Messages");
+	assert_int_equal(json_array_size(msgs), 2);
+	assert_string_equal(sget(json_array_get(msgs, 0), "Body"), "two");
+	assert_non_null(
+	    json_object_get(json_array_get(msgs, 0), "MessageAttributes"));
+	json_decref(out);
+	/* Visible again and received by someone else: stale, left out. */
+	ok(f, "ReceiveMessage", in, T0 + 32000);
+	assert_int_equal(json_array_size(json_object_get(f->out, "Messages")),
+			 2);
+	out = render_now(f, stored, T0 + 32000);
+	assert_null(json_object_get(out, "Messages"));
+	json_decref(out);
+	json_decref(stored);
+	/* A replica that did not propose it builds no output at all. */
+	send_body(f, "st", "four", T0 + 33000);
+	req = json_loads(in, 0, NULL);
+	fx_reset(f);
+	f->ctx = json_pack("{s:s}", "Endpoint", "http://n1:7003");
+	assert_int_equal(f->svc->prepare(f->svc->state, "ReceiveMessage", req,
+					 f->ctx, T0 + 34000, 0, &r),
+			 SERVICE_OK);
+	r.output_unneeded = true;
+	assert_int_equal(f->svc->apply(f->svc->state, "ReceiveMessage", req,
+				       f->ctx, T0 + 34000, &r),
+			 SERVICE_OK);
+	assert_null(r.output);
+	assert_non_null(r.stored);
+	out = render_now(f, r.stored, T0 + 34000);
+	msgs = json_object_get(out, "Messages");
+	assert_int_equal(json_array_size(msgs), 1);
+	assert_string_equal(sget(json_array_get(msgs, 0), "Body"), "four");
+	json_decref(out);
+	json_decref(r.stored);
+	json_decref(req);
+	/* A queue deleted since: its error. */
+	{
+		json_t *bad = json_pack(
+		    "{s:s,s:s,s:[i]}", "QueueUrl", URL "gone", "ReceiptNonce",
+		    "00000000000000000000000000000000", "Seqs", 1);
+		struct service_result e = {0};
+
+		assert_int_equal(f->svc->render(f->svc->state, bad, T0, &e),
+				 SERVICE_ERROR);
+		assert_string_equal(e.error_code, "QueueDoesNotExist");
+		json_decref(bad);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2613,6 +2741,7 @@ int main(void)
 	    T(test_attributes),
 	    T(test_tags_purge),
 	    T(test_send_receive_delete),
+	    T(test_receive_stored_render),
 	    T(test_send_validation),
 	    T(test_batches),
 	    T(test_visibility),
