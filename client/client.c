@@ -170,8 +170,15 @@ struct pack {
 	size_t n_calls;
 };
 
+/* The most sequence numbers unfinished calls may span (st_client). At
+ * most half the leader's session window, so even a retry of the oldest
+ * is remembered. */
+#define SEQ_SPAN 2048
+
 struct call {
 	st_client *c;
+	uint64_t seq;		  /* its Request.seq */
+	bool seq_tracked;	  /* counted in the client's seq span */
 	struct call *prev, *next; /* active list; next also links the pool */
 	/* Owned, allocated once per pooled call. Sleeps use their own aio:
 	 * nng 1.5.2 never clears the "expiry is success" flag a sleep sets,
@@ -221,7 +228,20 @@ struct st_client {
 	st_options opt;	     /* defaults applied */
 	nng_tls_config *tls; /* for tls+tcp:// endpoints, or NULL */
 	uint64_t client_id;
-	atomic_uint_fast64_t next_seq;
+	/* Sequence numbers (under mu). The leader remembers the answers of
+	 * a client's last 4096 seqs (broker/session.h, SESSION_WINDOW) and
+	 * answers an older one SessionExpired: a call retried after a
+	 * failover while thousands of newer ones went through would fail.
+	 * So the seqs of unfinished calls span at most SEQ_SPAN: a new call
+	 * waits (like for a slot) while the oldest unfinished one is
+	 * SEQ_SPAN behind. Long polls (hold_ms) are not counted: one may
+	 * wait 20 s while the client sends on, and a parked long poll has
+	 * no record to lose anyway until it is answered. seq_done marks
+	 * finished (or uncounted) seqs in [seq_floor, next_seq), indexed
+	 * seq % SEQ_SPAN. */
+	uint64_t next_seq;
+	uint64_t seq_floor; /* the oldest unfinished seq (next_seq: none) */
+	uint8_t seq_done[SEQ_SPAN];
 	atomic_size_t preferred; /* endpoint index to start new calls at */
 	pthread_mutex_t mu;
 	pthread_cond_t slot_cv; /* n_inflight dropped, or closing */
@@ -564,6 +584,24 @@ static void call_deliver_reply(struct call *call,
 	}
 }
 
+/* seq's call is done: advance the floor past every finished seq; wake
+ * the calls waiting for it to move (slot_cv). Under mu. */
+static void seq_finish_locked(st_client *c, uint64_t seq)
+{
+	bool moved = false;
+
+	c->seq_done[seq % SEQ_SPAN] = 1;
+	while (c->seq_floor < c->next_seq &&
+	       c->seq_done[c->seq_floor % SEQ_SPAN]) {
+		c->seq_done[c->seq_floor % SEQ_SPAN] = 0;
+		c->seq_floor++;
+		moved = true;
+	}
+	if (moved) {
+		pthread_cond_broadcast(&c->slot_cv);
+	}
+}
+
 /* Hand the result (err, or the decoded reply) to the callback, then
  * recycle the call. Not under mu. */
 static void call_finish(struct call *call, const st_error *err,
@@ -574,6 +612,9 @@ static void call_finish(struct call *call, const st_error *err,
 	call_close_ctx(call);
 	pthread_mutex_lock(&c->mu);
 	c->n_inflight--;
+	if (call->seq_tracked) {
+		seq_finish_locked(c, call->seq);
+	}
 	pthread_cond_signal(&c->slot_cv);
 	pthread_mutex_unlock(&c->mu);
 
@@ -1425,7 +1466,8 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 			return st_err_set(err, ST_ERR_CONNECTION, NULL,
 					  "%s: client is closing", a->what);
 		}
-		if (c->n_inflight < c->opt.max_inflight)
+		if (c->n_inflight < c->opt.max_inflight &&
+		    c->next_seq - c->seq_floor < SEQ_SPAN)
 			break;
 		if (tls_in_callback || (!a->sync && c->opt.fail_when_full)) {
 			pthread_mutex_unlock(&c->mu);
@@ -1437,9 +1479,12 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 	}
 	c->n_inflight++;
 	c->n_active++;
+	req.seq = c->next_seq++;
+	if (hold_ms > 0) {
+		seq_finish_locked(c, req.seq); /* not counted */
+	}
 	pthread_mutex_unlock(&c->mu);
 
-	req.seq = atomic_fetch_add(&c->next_seq, 1);
 	const char *key_id = a->access_key_id, *secret = a->secret_access_key;
 	if (key_id == NULL || secret == NULL) {
 		key_id = c->opt.access_key_id;
@@ -1537,6 +1582,8 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 	call->last_class = 0;
 	call->detail[0] = '\0';
 	memset(&call->err, 0, sizeof call->err);
+	call->seq = req.seq;
+	call->seq_tracked = hold_ms == 0;
 	call->kind = a->kind;
 	call->cb = a->cb;
 	call->arg = a->arg;
@@ -1552,6 +1599,9 @@ err_after_encode:
 err_after_slot:
 	pthread_mutex_lock(&c->mu);
 	c->n_inflight--;
+	if (hold_ms == 0) {
+		seq_finish_locked(c, req.seq);
+	}
 	pthread_cond_signal(&c->slot_cv);
 	if (--c->n_active == 0)
 		pthread_cond_broadcast(&c->idle_cv);
@@ -1721,7 +1771,7 @@ st_client *st_client_new(const char *endpoints, const st_options *opts,
 	do
 		c->client_id = random_u64();
 	while (c->client_id == 0); /* 0 means "no session" on the wire */
-	atomic_init(&c->next_seq, 1);
+	c->next_seq = c->seq_floor = 1;
 
 	for (char *tok = strtok_r(list, ",", &save); tok != NULL;
 	     tok = strtok_r(NULL, ",", &save)) {

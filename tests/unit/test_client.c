@@ -68,6 +68,9 @@ struct fake {
 	 * is answered WouldWait (as a node answers a packed long poll). */
 	atomic_int n_packs;
 	atomic_bool would_wait_packed;
+	/* FAKE_KV: requests whose first op has this key are never answered
+	 * (a call stuck retrying). */
+	char silent_key[16];
 
 	pthread_mutex_t mu; /* log and kv */
 	struct fake_log *log;
@@ -264,6 +267,12 @@ static void fake_handle(struct fake *f, const uint8_t *data, size_t size,
 	    .type = req.n_ops ? req.ops[0].type : WIRE_OP_NONE};
 	pthread_mutex_unlock(&f->mu);
 
+	if (f->silent_key[0] != '\0' && req.n_ops > 0 &&
+	    req.ops[0].key != NULL &&
+	    strcmp(req.ops[0].key, f->silent_key) == 0) {
+		wire_request_release(&req);
+		return;
+	}
 	switch (f->mode) {
 	case FAKE_SILENT:
 		break;
@@ -814,6 +823,48 @@ static void test_limits_and_close(void **state)
 	assert_int_equal(err.code, ST_ERR_INVALID_PARAM);
 }
 
+/* The seqs of a client's unfinished calls span fewer than 2048 (the
+ * leader remembers 4096 per client): a call stuck retrying holds new
+ * calls back — fail_when_full refuses them — so its retries are never
+ * answered SessionExpired. */
+static void test_seq_span(void **state)
+{
+	struct fake f;
+	st_error err;
+	struct async_count a = {.mu = PTHREAD_MUTEX_INITIALIZER,
+				.cv = PTHREAD_COND_INITIALIZER};
+	st_options o = fast;
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	(void)state;
+	o.max_inflight = 4096;
+	o.fail_when_full = true;
+	o.request_timeout_ms = 300;
+	o.retry_deadline_ms = 60000;
+	fake_start(&f, FAKE_KV);
+	snprintf(f.silent_key, sizeof f.silent_key, "stuck");
+	st_client *c = st_client_new(f.url, &o, &err);
+	assert_non_null(c);
+	assert_int_equal(st_kv_put_async(c, "stuck", "v", 1, async_done, &a),
+			 0);
+	for (int i = 0; i < 2047; i++)
+		assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
+	assert_int_equal(st_kv_put_async(c, "k", "v", 1, async_done, &a),
+			 ST_ERR_OVER_LIMIT);
+	st_client_free(c);
+	assert_int_equal(a.total, 1);
+	assert_int_equal(a.last_code, ST_ERR_CONNECTION);
+	pthread_mutex_lock(&f.mu);
+	for (size_t i = 0; i < f.n_log; i++) {
+		lo = f.log[i].seq < lo ? f.log[i].seq : lo;
+		hi = f.log[i].seq > hi ? f.log[i].seq : hi;
+	}
+	pthread_mutex_unlock(&f.mu);
+	assert_true(hi - lo < 2048);
+	assert_int_equal(hi - lo, 2047);
+	fake_stop(&f);
+}
+
 static struct wire_node_status node_status(uint64_t id, const char *role,
 					   const char *client_address,
 					   uint64_t applied, uint64_t match)
@@ -906,6 +957,7 @@ int main(void)
 	    cmocka_unit_test(test_pack_refused_as_too_large),
 	    cmocka_unit_test(test_bad_replies),
 	    cmocka_unit_test(test_limits_and_close),
+	    cmocka_unit_test(test_seq_span),
 	    cmocka_unit_test(test_cluster_status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
