@@ -1222,6 +1222,7 @@ int nraft_io_init(struct raft_io *io, struct uv_loop_s *loop,
 	int rv;
 
 	nraft_aio_defer_link();
+	nraft_prealloc_link();
 	if (errmsg != NULL && errmsg_size > 0) {
 		errmsg[0] = '\0';
 	}

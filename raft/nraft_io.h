@@ -209,6 +209,11 @@ void nraft_io_set_peer_lost_cb(struct raft_io *io, nraft_peer_lost_cb cb,
  * calling thread (see there). */
 void nraft_aio_defer_link(void);
 
+/* Does nothing; referencing it links prealloc.c, which makes raft_uv's
+ * segment preallocation write zeros, so log writes need no thread pool
+ * hand-off (see there). */
+void nraft_prealloc_link(void);
+
 /* Run raft's tick now (it also runs every heartbeat timeout), e.g. right
  * after a timer was made to expire. Loop thread; not from raft callbacks. */
 void nraft_io_tick(struct raft_io *io);
