@@ -490,8 +490,8 @@ static json_t *load_object(const uint8_t *data, size_t len)
 	return v;
 }
 
-/* Run a service call (apply for writes, read for reads); fills res. */
-/* output_wanted: whether this node sends the output (it proposed the
+/* Run a service call (apply for writes, read for reads); fills res.
+ * output_wanted: whether this node sends the output (it proposed the
  * command, or it answers a read); else a service may give only a stored
  * form. */
 static void run_service_call(const struct fsm *f, const struct wire_op *op,
@@ -577,10 +577,16 @@ static void apply_op(struct fsm *f, const struct wire_op *op,
 	}
 }
 
+/* Whether this node proposed batch b and so answers its commands. */
+static bool proposed_here(const struct fsm *f, const struct wire_batch *b)
+{
+	return b->leader_id == f->node_id && f->result_cb != NULL;
+}
+
 static void deliver(struct fsm *f, const struct wire_batch *b, size_t index,
 		    const uint8_t *response, size_t len)
 {
-	if (b->leader_id == f->node_id && f->result_cb != NULL) {
+	if (proposed_here(f, b)) {
 		f->result_cb(f->result_ctx, b->nonce, index, response, len);
 	}
 }
@@ -613,7 +619,7 @@ static int record_and_deliver(struct fsm *f, const struct wire_batch *b,
 	for (i = 0; i < resp->n_results; i++) {
 		any_stored = any_stored || resp->results[i].stored_len > 0;
 	}
-	if (any_stored && b->leader_id == f->node_id && f->result_cb != NULL) {
+	if (any_stored && proposed_here(f, b)) {
 		struct wire_result *sent =
 		    calloc(resp->n_results, sizeof *sent);
 		struct wire_response r = *resp;
@@ -733,7 +739,7 @@ static void apply_command(struct fsm *f, const struct wire_batch *b,
 	struct op_scratch scratch_stack[8], *scratch = scratch_stack;
 	struct wire_response resp;
 	const uint8_t *stored;
-	bool proposer = b->leader_id == f->node_id && f->result_cb != NULL;
+	bool proposer = proposed_here(f, b);
 	size_t len, i;
 	int rv;
 

@@ -1470,7 +1470,16 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 		    c->next_seq - c->seq_floor < SEQ_SPAN)
 			break;
 		if (tls_in_callback || (!a->sync && c->opt.fail_when_full)) {
+			bool span = c->n_inflight < c->opt.max_inflight;
+
 			pthread_mutex_unlock(&c->mu);
+			if (span) {
+				return st_err_set(
+				    err, ST_ERR_OVER_LIMIT, NULL,
+				    "%s: a call %d requests older is still "
+				    "unfinished",
+				    a->what, SEQ_SPAN);
+			}
 			return st_err_set(err, ST_ERR_OVER_LIMIT, NULL,
 					  "%s: %u requests in flight", a->what,
 					  c->opt.max_inflight);
