@@ -729,7 +729,20 @@ static void test_pack_refused_as_too_large(void **state)
 	async_wait(&a, 100);
 	assert_int_equal(a.failed, 0);
 	assert_int_equal(a.ok, 100);
-	assert_int_equal(f[0].n_kv + f[1].n_kv + f[2].n_kv, 100);
+	/* Every key reached a node. Some may have reached two: a call sent
+	 * alone can lose its answer when its connection is dropped for
+	 * another call's too-large pack, and the retry goes elsewhere (a
+	 * cluster answers it from the session; these fakes do not share
+	 * one). */
+	for (int i = 0; i < 100; i++) {
+		char key[32];
+		bool found = false;
+		snprintf(key, sizeof key, "key-%04d", i);
+		for (int k = 0; k < 3; k++)
+			found = found || kv_find(&f[k], key) != NULL;
+		assert_true(found);
+	}
+	assert_true(f[0].n_kv + f[1].n_kv + f[2].n_kv >= 100);
 	st_client_free(c);
 	for (int i = 0; i < 3; i++)
 		fake_stop(&f[i]);
