@@ -13,11 +13,11 @@
  * latency p50 2.5–3.7 ms for writes the device completes in ~0.2 ms).
  *
  * So this file defines posix_fallocate() for the process (libraft calls
- * it through the PLT; nothing else in stratusd uses it): it writes the
- * range with zeros and makes them durable, which allocates the space as
- * fallocate would — an error such as ENOSPC is returned the same way —
- * and leaves written extents, into which NOWAIT writes go straight
- * through. raft_uv relies on preallocated space reading as zeros (it
+ * it through the PLT): for a range past the end of a regular file (a new
+ * segment) it writes the range with zeros and makes them durable, which
+ * allocates the space as fallocate would — an error such as ENOSPC is returned
+ * the same way — and leaves written extents, into which NOWAIT writes go
+ * straight through. raft_uv relies on preallocated space reading as zeros (it
  * finds the end of an open segment that way): zeros are what is written.
  * The zeros are written with O_DIRECT (through a second descriptor when
  * raft_uv's is not direct), 256 KiB at a time: a buffered 8 MiB flushed
@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -88,6 +89,7 @@ int stratus_posix_fallocate64(int fd, off_t offset,
 int stratus_posix_fallocate(int fd, off_t offset, off_t len)
 {
 	int flags = fcntl(fd, F_GETFL), dfd, rv;
+	struct stat st;
 	char path[64];
 
 	if (flags < 0) {
@@ -96,8 +98,14 @@ int stratus_posix_fallocate(int fd, off_t offset, off_t len)
 	if (offset < 0 || len <= 0) {
 		return EINVAL;
 	}
-	if (offset % ALIGN != 0 || len % ALIGN != 0) {
-		/* Not writable with O_DIRECT: let the kernel allocate. */
+	if (fstat(fd, &st) != 0) {
+		return errno;
+	}
+	/* Zeros only past the end of the file (raft_uv's case: a new, empty
+	 * segment): posix_fallocate keeps what a file holds. Anything else,
+	 * and what O_DIRECT cannot write, the kernel allocates. */
+	if (!S_ISREG(st.st_mode) || offset < st.st_size ||
+	    offset % ALIGN != 0 || len % ALIGN != 0) {
 		return fallocate(fd, 0, offset, len) == 0 ? 0 : errno;
 	}
 	if ((flags & O_DIRECT) != 0) {

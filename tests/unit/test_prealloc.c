@@ -102,6 +102,32 @@ static void test_direct_fd(void **state)
 	unlink(path);
 }
 
+/* A range over data the file holds keeps the data (posix_fallocate's
+ * promise), and the file grows to cover the rest. */
+static void test_keeps_data(void **state)
+{
+	char path[sizeof dir + 16], buf[8192];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/d", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	memset(buf, 'x', sizeof buf);
+	assert_int_equal(pwrite(fd, buf, sizeof buf, 0), (ssize_t)sizeof buf);
+	assert_int_equal(posix_fallocate(fd, 0, 4 * 8192), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 4 * 8192);
+	memset(buf, 0, sizeof buf);
+	assert_int_equal(pread(fd, buf, sizeof buf, 0), (ssize_t)sizeof buf);
+	for (size_t i = 0; i < sizeof buf; i++) {
+		assert_int_equal(buf[i], 'x');
+	}
+	close(fd);
+	unlink(path);
+}
+
 static void test_errors(void **state)
 {
 	char path[sizeof dir + 16];
@@ -129,6 +155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_buffered_fd),
 	    cmocka_unit_test(test_direct_fd),
+	    cmocka_unit_test(test_keeps_data),
 	    cmocka_unit_test(test_errors),
 	};
 	int rv;
