@@ -13,20 +13,19 @@
  * latency p50 2.5–3.7 ms for writes the device completes in ~0.2 ms).
  *
  * So this file defines posix_fallocate() for the process (libraft calls
- * it through the PLT): for a range past the end of a regular file (a new
- * segment) it writes the range with zeros and makes them durable, which
- * allocates the space as fallocate would — an error such as ENOSPC is returned
- * the same way — and leaves written extents, into which NOWAIT writes go
- * straight through. raft_uv relies on preallocated space reading as zeros (it
- * finds the end of an open segment that way): zeros are what is written.
- * The zeros are written with O_DIRECT (through a second descriptor when
- * raft_uv's is not direct), 256 KiB at a time: a buffered 8 MiB flushed
- * at once would hold up the node's own log writes, and O_DIRECT log
- * writes over dirty cached pages would have to flush them first. The
+ * it through the PLT). It calls libc's, so allocation and its failures
+ * (ENOSPC) are exactly as before; then, for space past the old end of a
+ * regular file (a new segment) on a filesystem that takes O_DIRECT, it
+ * writes that space with zeros (O_DIRECT, through a second descriptor if
+ * raft_uv's is not direct; 256 KiB at a time; synced), which leaves
+ * written extents, into which NOWAIT writes go straight through. raft_uv
+ * relies on preallocated space reading as zeros: zeros are written. The
  * cost: each segment is written twice (once with zeros, on the thread
  * pool, ahead of use). */
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -41,7 +40,9 @@
 #define ZERO_CHUNK (256 * 1024)
 #define ALIGN	   4096
 
-static int write_zeros(int fd, off_t offset, off_t len, bool direct)
+/* Write [offset, offset + len) of fd (O_DIRECT, aligned) with zeros and
+ * sync it. 0 or an errno. */
+static int write_zeros(int fd, off_t offset, off_t len)
 {
 	void *buf;
 	int rv = 0;
@@ -72,9 +73,6 @@ static int write_zeros(int fd, off_t offset, off_t len, bool direct)
 	if (rv == 0 && fdatasync(fd) != 0) {
 		rv = errno;
 	}
-	if (rv == 0 && !direct) {
-		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	}
 	return rv;
 }
 
@@ -86,40 +84,48 @@ int stratus_posix_fallocate(int fd, off_t offset,
 int stratus_posix_fallocate64(int fd, off_t offset,
 			      off_t len) __asm__("posix_fallocate64");
 
+typedef int (*fallocate_fn)(int, off_t, off_t);
+
+static fallocate_fn real_fallocate;
+static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
+
+static void resolve(void)
+{
+	real_fallocate = (fallocate_fn)dlsym(RTLD_NEXT, "posix_fallocate64");
+	if (real_fallocate == NULL) {
+		abort(); /* a static binary: cannot happen with meson's link */
+	}
+}
+
 int stratus_posix_fallocate(int fd, off_t offset, off_t len)
 {
-	int flags = fcntl(fd, F_GETFL), dfd, rv;
 	struct stat st;
 	char path[64];
+	int flags, dfd, rv;
 
-	if (flags < 0) {
-		return errno;
+	pthread_once(&resolve_once, resolve);
+	/* Allocation and its failures (ENOSPC, ...) are libc's, unchanged:
+	 * what follows only turns the new space into written extents. */
+	if (fstat(fd, &st) != 0 || (flags = fcntl(fd, F_GETFL)) < 0) {
+		return real_fallocate(fd, offset, len);
 	}
-	if (offset < 0 || len <= 0) {
-		return EINVAL;
-	}
-	if (fstat(fd, &st) != 0) {
-		return errno;
-	}
-	/* Zeros only past the end of the file (raft_uv's case: a new, empty
-	 * segment): posix_fallocate keeps what a file holds. Anything else,
-	 * and what O_DIRECT cannot write, the kernel allocates. */
-	if (!S_ISREG(st.st_mode) || offset < st.st_size ||
+	rv = real_fallocate(fd, offset, len);
+	/* Zeros only over space past the old end of a regular file (raft_uv's
+	 * case: a new, empty segment), and only where O_DIRECT works (raft_uv
+	 * uses its AIO path only there; tmpfs, say, has neither). */
+	if (rv != 0 || !S_ISREG(st.st_mode) || offset < st.st_size ||
 	    offset % ALIGN != 0 || len % ALIGN != 0) {
-		return fallocate(fd, 0, offset, len) == 0 ? 0 : errno;
+		return rv;
 	}
 	if ((flags & O_DIRECT) != 0) {
-		return write_zeros(fd, offset, len, true);
+		return write_zeros(fd, offset, len);
 	}
-	/* Write the zeros with O_DIRECT through a second descriptor of the
-	 * same file: a buffered 8 MiB written back at once would hold up the
-	 * log writes of the node for its whole flush. */
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	dfd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
 	if (dfd < 0) {
-		return write_zeros(fd, offset, len, false);
+		return 0; /* allocated; no O_DIRECT here */
 	}
-	rv = write_zeros(dfd, offset, len, true);
+	rv = write_zeros(dfd, offset, len);
 	close(dfd);
 	return rv;
 }
