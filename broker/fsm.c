@@ -604,6 +604,17 @@ static void deliver_error(struct fsm *f, const struct wire_batch *b,
 	}
 }
 
+/* Whether any result of resp carries a stored form (service.h). */
+static bool has_stored(const struct wire_response *resp)
+{
+	for (size_t i = 0; i < resp->n_results; i++) {
+		if (resp->results[i].stored_len > 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Encode resp, the results of command cmd of batch b, send it if this
  * node proposed it, and record it in cmd's session. What is recorded
  * holds each result's stored form in place of its output (service.h,
@@ -612,13 +623,11 @@ static int record_and_deliver(struct fsm *f, const struct wire_batch *b,
 			      size_t index, const struct wire_request *cmd,
 			      struct wire_response *resp)
 {
-	bool record = cmd->client_id != 0 && cmd->seq != 0, any_stored = false;
+	bool record = cmd->client_id != 0 && cmd->seq != 0,
+	     any_stored = has_stored(resp);
 	uint8_t *buf;
 	size_t len, i;
 
-	for (i = 0; i < resp->n_results; i++) {
-		any_stored = any_stored || resp->results[i].stored_len > 0;
-	}
 	if (any_stored && proposed_here(f, b)) {
 		struct wire_result *sent =
 		    calloc(resp->n_results, sizeof *sent);
@@ -671,7 +680,6 @@ const uint8_t *fsm_render_stored(const struct fsm *f, const uint8_t *rec,
 {
 	struct wire_response resp;
 	struct op_scratch *scratch = NULL;
-	bool any_stored = false;
 	size_t i;
 	int rv;
 
@@ -680,10 +688,7 @@ const uint8_t *fsm_render_stored(const struct fsm *f, const uint8_t *rec,
 	if (wire_response_decode(rec, len, &resp) != 0) {
 		return rec; /* not ours to judge: sent as recorded */
 	}
-	for (i = 0; i < resp.n_results; i++) {
-		any_stored = any_stored || resp.results[i].stored_len > 0;
-	}
-	if (!any_stored) {
+	if (!has_stored(&resp)) {
 		wire_response_release(&resp);
 		return rec;
 	}

@@ -16,7 +16,6 @@
  * raft_uv destroys a context only after its last write completed, and
  * nothing reads the context afterwards (the kernel unmaps its ring when
  * the destroy runs). If no thread can be started, the call runs here. */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -24,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "interpose.h"
 #include "nraft_io.h"
 
 typedef long (*syscall_fn)(long number, ...);
@@ -33,10 +33,7 @@ static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
 
 static void resolve(void)
 {
-	real_syscall = (syscall_fn)dlsym(RTLD_NEXT, "syscall");
-	if (real_syscall == NULL) {
-		abort(); /* a static binary: cannot happen with meson's link */
-	}
+	real_syscall = (syscall_fn)interpose_next("syscall");
 }
 
 static void *destroy_main(void *arg)

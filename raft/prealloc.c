@@ -23,18 +23,17 @@
  * cost: each segment is written twice (once with zeros, on the thread
  * pool, ahead of use). */
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "interpose.h"
 #include "nraft_io.h"
 
 #define ZERO_CHUNK (256 * 1024)
@@ -91,10 +90,7 @@ static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
 
 static void resolve(void)
 {
-	real_fallocate = (fallocate_fn)dlsym(RTLD_NEXT, "posix_fallocate64");
-	if (real_fallocate == NULL) {
-		abort(); /* a static binary: cannot happen with meson's link */
-	}
+	real_fallocate = (fallocate_fn)interpose_next("posix_fallocate64");
 }
 
 int stratus_posix_fallocate(int fd, off_t offset, off_t len)
