@@ -66,6 +66,7 @@ static void write_metrics(struct node *n, struct strbuf *b)
 	raft_id leader = 0;
 	const char *address = NULL;
 	const char *why;
+	struct nraft_io_stats io_stats;
 	size_t i;
 
 	raft_leader(&n->raft, &leader, &address);
@@ -142,6 +143,11 @@ static void write_metrics(struct node *n, struct strbuf *b)
 	counter(b, "stratus_snapshots_restored_total",
 		"Snapshots this node installed (from disk or the leader).",
 		(double)n->fsm.snapshots_restored);
+	nraft_io_get_stats(&n->io, &io_stats);
+	counter(b, "stratus_raft_elections_held_total",
+		"Election timeouts (and leadership transfers to this node) "
+		"held back while it stored a snapshot.",
+		(double)io_stats.elections_held);
 	gauge(b, "stratus_snapshot_bytes", "Size of the last snapshot.",
 	      (double)n->fsm.last_snapshot_bytes);
 	gauge(b, "stratus_state_bytes",

@@ -676,6 +676,29 @@ static void prepareCb(uv_prepare_t *handle)
 	}
 }
 
+/* --- elections while a snapshot is stored ------------------------------ */
+
+/* raft 0.15 bug (canonical/raft#343; fixed upstream after 0.15 by
+ * 4fbd3c0): a follower whose election timer runs out while it stores a
+ * snapshot (one the leader sent takes as long as raft_uv's barrier behind
+ * the log writes in flight, then the write) becomes candidate; when the
+ * store completes, installSnapshotCb restores it anyway and answers "the
+ * leader" through follower_state, which in a candidate is candidate_state
+ * (a union): raft sends to the address 0x100 (in_pre_vote) and the node
+ * crashes. Seen in CI on a node catching up after a restart.
+ *
+ * As upstream does, a follower does not start an election while raft has a
+ * snapshot put in flight (r->snapshot.put.data, set for a received snapshot
+ * and for raft's own): every tick restarts its election timer, and a
+ * TimeoutNow (a leadership transfer to us) is dropped, as if lost. The
+ * outer io's data is the struct raft (raft_init sets it). */
+static bool electionHeld(struct nraft *n)
+{
+	const struct raft *r = n->io->data;
+	return r != NULL && r->state == RAFT_FOLLOWER &&
+	       r->snapshot.put.data != NULL;
+}
+
 /* --- receiving ---------------------------------------------------------- */
 
 /* Hand every message of one received pack to raft. */
@@ -713,6 +736,10 @@ static void deliverPack(struct nraft *n, nng_msg *msg)
 			nraft_codec_message_release(&m);
 			n->stats.dropped++;
 			continue;
+		}
+		if (m.type == RAFT_IO_TIMEOUT_NOW && electionHeld(n)) {
+			n->stats.elections_held++;
+			continue; /* See electionHeld(). */
 		}
 		if (p != NULL) {
 			p->last_recv_ms = uv_now(n->loop);
@@ -790,11 +817,22 @@ static void peersRedial(struct nraft *n)
 	}
 }
 
+/* The one way raft's tick is called. */
+static void raftTick(struct nraft *n)
+{
+	if (electionHeld(n)) {
+		struct raft *r = n->io->data;
+		r->election_timer_start = n->io->time(n->io);
+		n->stats.elections_held++;
+	}
+	n->tick_cb(n->io);
+}
+
 static void innerTickCb(struct raft_io *inner)
 {
 	struct nraft *n = inner->data;
 	peersRedial(n);
-	n->tick_cb(n->io);
+	raftTick(n);
 }
 
 /* All our handles are closed, raft_uv included: fire the remaining send
@@ -1374,7 +1412,7 @@ void nraft_io_tick(struct raft_io *io)
 {
 	struct nraft *n = io->impl;
 	if (n->tick_cb != NULL && !n->closing) {
-		n->tick_cb(n->io);
+		raftTick(n);
 	}
 }
 

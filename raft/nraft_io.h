@@ -140,6 +140,10 @@ struct nraft_io_stats {
 	uint64_t dropped; /* messages dropped by nraft_io_set_drop(). */
 	uint64_t foreign; /* packs dropped for a wrong cluster_id. */
 	uint64_t redials; /* PUSH sockets closed after redial_ms unconnected. */
+	/* Ticks that restarted a follower's election timer and TimeoutNow
+	 * messages dropped while raft stored a snapshot (raft 0.15 crashes
+	 * when a follower becomes candidate then: see nraft_io.c). */
+	uint64_t elections_held;
 };
 
 /* Fill @opts with the defaults documented above. */

@@ -18,6 +18,7 @@ Needs root (a tmpfs mount); skipped with the reason otherwise.
 """
 import os
 import re
+import shutil
 import sys
 import time
 import urllib.request
@@ -47,6 +48,9 @@ def cleanup(c):
     d = disk.get("d")
     if d is not None:
         d.stop_filling()
+        if os.environ.get("STRATUS_KEEP_CLUSTER"):
+            # The tmpfs goes with the unmount: keep a copy to replay.
+            shutil.copytree(d.path, d.path + ".saved", dirs_exist_ok=True)
         d.umount()
 
 

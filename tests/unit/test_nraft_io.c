@@ -10,6 +10,9 @@
  * - partition_snapshot: an isolated follower (nraft_io_set_drop) catches up
  *   through InstallSnapshot after the leader compacted its log, and
  *   nraft_io_peer_reachable() tracks the partition.
+ * - snapshot_install_stall: a follower whose loop stalls while it stores
+ *   the leader's snapshot does not become candidate meanwhile (raft 0.15
+ *   would, and then crash) and catches up.
  * - follower_down: a stopped follower's messages are refused rather than
  *   queued, and once restarted on the same address it reconnects and
  *   catches up.
@@ -578,6 +581,90 @@ static void test_partition_snapshot(void **state)
 	clusterTeardown(&c);
 }
 
+/* Watches one node from a uv_check handle (after each poll phase): the
+ * first time raft stores a snapshot there, the whole loop stalls for
+ * longer than any election timeout, as a busy node's loop does. */
+struct installWatch {
+	uv_check_t check;
+	struct node *node;
+	bool stalled;		     /* The stall happened. */
+	unsigned candidate_installs; /* Seen candidate with a put in flight. */
+};
+
+static void installWatchCb(uv_check_t *check)
+{
+	struct installWatch *w = check->data;
+	struct raft *r = &w->node->raft;
+	if (r->snapshot.put.data == NULL) {
+		return;
+	}
+	if (raft_state(r) == RAFT_CANDIDATE) {
+		w->candidate_installs++;
+	}
+	if (!w->stalled && raft_state(r) == RAFT_FOLLOWER) {
+		w->stalled = true;
+		usleep(1200 * 1000); /* > 2 x the 500 ms election timeout. */
+	}
+}
+
+/* raft 0.15 turns a follower whose election timer runs out while it stores
+ * a received snapshot into a candidate, then crashes it when the store
+ * completes (nraft_io.c electionHeld()). Here the loop stalls while the
+ * isolated follower stores the leader's snapshot: the follower must not
+ * become candidate meanwhile (without the hold: a SEGV in ioSend, or at
+ * least candidate_installs > 0), and still catches up. */
+static void test_snapshot_install_stall(void **state)
+{
+	struct cluster c;
+	struct installWatch w;
+	struct nraft_io_stats stats;
+	int leader;
+	int isolated;
+	int want[2];
+	(void)state;
+
+	clusterSetup(&c);
+	c.snapshot_threshold = 64;
+	clusterBootstrapAndStart(&c);
+	leader = waitLeader(&c);
+	isolated = (leader + 1) % N_NODES;
+	for (unsigned i = 0; i < N_NODES; i++) {
+		if ((int)i != isolated) {
+			assert_int_equal(
+			    nraft_io_set_drop(&c.nodes[isolated].io,
+					      c.nodes[i].id, true),
+			    0);
+		}
+	}
+	applyEntries(&c, leader, 1, 500, 10, 16);
+	want[0] = leader;
+	want[1] = 500;
+	assert_true(runUntil(&c, countAtLeast, want));
+	assert_true(runUntil(&c, leaderSnapshotted, &c.nodes[leader]));
+
+	memset(&w, 0, sizeof w);
+	w.node = &c.nodes[isolated];
+	w.check.data = &w;
+	assert_int_equal(uv_check_init(&c.loop, &w.check), 0);
+	assert_int_equal(uv_check_start(&w.check, installWatchCb), 0);
+	for (unsigned i = 0; i < N_NODES; i++) {
+		if ((int)i != isolated) {
+			assert_int_equal(
+			    nraft_io_set_drop(&c.nodes[isolated].io,
+					      c.nodes[i].id, false),
+			    0);
+		}
+	}
+	assertConverged(&c, 500);
+	assert_true(w.stalled);
+	assert_int_equal(w.candidate_installs, 0);
+	assert_true(c.nodes[isolated].state.restored);
+	nraft_io_get_stats(&c.nodes[isolated].io, &stats);
+	assert_true(stats.elections_held > 0);
+	uv_close((uv_handle_t *)&w.check, NULL);
+	clusterTeardown(&c);
+}
+
 static bool nodeClosed(struct cluster *c, void *arg)
 {
 	(void)c;
@@ -661,6 +748,7 @@ int main(void)
 	    cmocka_unit_test(test_replicate),
 	    cmocka_unit_test(test_restart),
 	    cmocka_unit_test(test_partition_snapshot),
+	    cmocka_unit_test(test_snapshot_install_stall),
 	    cmocka_unit_test(test_follower_down),
 	    cmocka_unit_test(test_message_cap),
 	};
