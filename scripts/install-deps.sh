@@ -23,6 +23,7 @@ PACKAGES=(
 	openssl       # deploy/make-certs.sh (STRATUS_TLS=1 clusters)
 	curl          # the quick start's demo and /metrics checks
 	nftables      # tests/fault: kernel-level partitions (netfault.py)
+	gdb           # tests: backtraces of a process that hung
 )
 
 die() {

@@ -234,6 +234,20 @@ class AckLog:
 
 # ---- the workload ----------------------------------------------------------
 
+def thread_stacks(pid):
+    """Every thread's backtrace of a live process (gdb), for the report of a
+    process that hung; a note if gdb cannot tell."""
+    try:
+        r = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx",
+                            "-ex", "thread apply all bt"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"(no backtrace: {e})"
+    lines = [l for l in r.stdout.splitlines() if l.startswith(("#", "Thread "))]
+    return "\n".join(lines) or r.stdout[-4000:]
+
+
 class Workload:
     """A running kv_workload process and its ack log."""
 
@@ -497,14 +511,18 @@ class Cluster:
         """Run `stratus ARGS`; returns (status, stdout JSON or None, stderr)."""
         cmd = [self.bins["stratus"], "--endpoints", endpoints or self.endpoints(),
                "--timeout-ms", str(timeout_ms), *args]
+        p = subprocess.Popen(cmd, env=self.env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            p = subprocess.run(cmd, env=self.env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, timeout=timeout_ms / 1000 + 30)
+            stdout, stderr = p.communicate(timeout=timeout_ms / 1000 + 30)
         except subprocess.TimeoutExpired:
-            raise TestFailure(f"stratus {' '.join(args)}: hung past its --timeout-ms {timeout_ms}")
+            stacks = thread_stacks(p.pid)
+            p.kill()
+            p.communicate()
+            raise TestFailure(f"stratus {' '.join(args)}: hung past its --timeout-ms "
+                              f"{timeout_ms}; its threads:\n{stacks}")
         out = None
-        err = p.stderr.strip()
+        err = stderr.strip()
         try:
             e = json.loads(err)["Error"]
             err = f"{e['Name']}: {e['Message']}"
@@ -512,9 +530,9 @@ class Cluster:
             pass
         if p.returncode == 0:
             try:
-                out = json.loads(p.stdout)
+                out = json.loads(stdout)
             except ValueError:
-                raise TestFailure(f"stratus {' '.join(args)}: output is not JSON: {p.stdout[:500]!r}")
+                raise TestFailure(f"stratus {' '.join(args)}: output is not JSON: {stdout[:500]!r}")
         return p.returncode, out, err
 
     def status(self, timeout_ms=3000):
