@@ -124,6 +124,8 @@ struct nraft {
 	nraft_disk_failed_cb disk_cb;
 	void *disk_cb_arg;
 	double append_ewma_ms;	 /* Smoothed append latency (submit -> done). */
+	raft_term stored_term;	 /* Term of the last entry stored (this
+				    process; 0 before its first append). */
 	uint64_t append_done_ns; /* uv_hrtime() of the last append done. */
 };
 
@@ -135,6 +137,7 @@ struct appendWrap {
 	raft_io_append_cb cb;
 	struct nraft *n;
 	uint64_t started_ns; /* uv_hrtime() when raft asked for the write. */
+	raft_term last_term; /* Term of the last entry written. */
 };
 
 void nraft_options_init(struct nraft_options *opts)
@@ -699,6 +702,41 @@ static bool electionHeld(struct nraft *n)
 	       r->snapshot.put.data != NULL;
 }
 
+/* --- commits of entries from earlier terms ------------------------------ */
+
+/* raft 0.15 bug (fixed upstream after 0.15 by 524f735): a leader commits
+ * entries of earlier terms by counting replicas. On each successful
+ * AppendEntries result it commits its last stored entry once a majority
+ * holds it, whatever that entry's term — and right after an election that
+ * is an entry of an earlier term, until the leader has stored one of its
+ * own. Raft forbids exactly this (Figure 8 of the paper: such an entry can
+ * still be overwritten by a leader elected later; 3 nodes and two leader
+ * crashes suffice), and an entry applied, answered and later overwritten
+ * is an acknowledged write lost.
+ *
+ * So while the last entry a leader stored is of an earlier term, the
+ * successful AppendEntries results it receives claim at most the entry
+ * before that one: raft still hears from the follower (no step-down for
+ * lack of contact) but never counts a majority for an old-term entry.
+ * Once the leader has stored its own first entry (the broker proposes a
+ * barrier on election) results pass unchanged, and counting replicas of
+ * that entry commits everything before it, as Raft says. stored_term is
+ * kept by appendDone(); a leader of term T cannot have stored an entry of
+ * term T other than its own. */
+static void clipOldTermResult(struct nraft *n, struct raft_message *m)
+{
+	const struct raft *r = n->io->data;
+	struct raft_append_entries_result *res = &m->append_entries_result;
+
+	if (m->type == RAFT_IO_APPEND_ENTRIES_RESULT && res->rejected == 0 &&
+	    r != NULL && r->state == RAFT_LEADER &&
+	    n->stored_term < r->current_term && r->last_stored > 0 &&
+	    res->last_log_index >= r->last_stored) {
+		res->last_log_index = r->last_stored - 1;
+		n->stats.old_term_results_clipped++;
+	}
+}
+
 /* --- receiving ---------------------------------------------------------- */
 
 /* Hand every message of one received pack to raft. */
@@ -741,6 +779,7 @@ static void deliverPack(struct nraft *n, nng_msg *msg)
 			n->stats.elections_held++;
 			continue; /* See electionHeld(). */
 		}
+		clipOldTermResult(n, &m);
 		if (p != NULL) {
 			p->last_recv_ms = uv_now(n->loop);
 			p->unanswered_bytes = 0;
@@ -1139,6 +1178,9 @@ static void appendDone(struct raft_io_append *req, int status)
 	struct nraft *n = w->n;
 
 	if (status == 0) {
+		/* raft_uv completes appends in order: this is now the term of
+		 * the last stored entry (see oldTermResult()). */
+		n->stored_term = w->last_term;
 		/* Wall time, not uv_now(): a write can block the loop. */
 		n->append_done_ns = uv_hrtime();
 		double ms = (double)(n->append_done_ns - w->started_ns) / 1e6;
@@ -1199,6 +1241,7 @@ static int ioAppend(struct raft_io *io, struct raft_io_append *req,
 	w->cb = cb;
 	w->n = n;
 	w->started_ns = uv_hrtime();
+	w->last_term = n_entries > 0 ? entries[n_entries - 1].term : 0;
 	w->inner.data = w;
 	rv = n->inner.append(&n->inner, &w->inner, entries, n_entries,
 			     appendDone);

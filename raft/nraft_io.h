@@ -144,6 +144,11 @@ struct nraft_io_stats {
 	 * messages dropped while raft stored a snapshot (raft 0.15 crashes
 	 * when a follower becomes candidate then: see nraft_io.c). */
 	uint64_t elections_held;
+	/* Successful AppendEntries results a leader got while its last
+	 * stored entry was of an earlier term, cut below that entry (raft
+	 * 0.15 would commit it by counting replicas: see nraft_io.c
+	 * clipOldTermResult()). */
+	uint64_t old_term_results_clipped;
 };
 
 /* Fill @opts with the defaults documented above. */

@@ -15,6 +15,9 @@
  *   would, and then crash) and catches up.
  * - snapshot_install_close: a follower closed while it stores the leader's
  *   snapshot leaks nothing (raft 0.15 would) and catches up once reopened.
+ * - old_term_not_committed_by_counting: a re-elected leader does not commit
+ *   an entry of an earlier term by counting its replicas (raft 0.15 would)
+ *   until it has stored an entry of its own term.
  * - follower_down: a stopped follower's messages are refused rather than
  *   queued, and once restarted on the same address it reconnects and
  *   catches up.
@@ -703,6 +706,88 @@ static void test_snapshot_install_close(void **state)
 	clusterTeardown(&c);
 }
 
+static bool otherLeader(struct cluster *c, void *arg)
+{
+	int old = *(int *)arg;
+	int l = leaderIndex(c);
+	return l >= 0 && l != old;
+}
+
+static bool isLeader(struct cluster *c, void *arg)
+{
+	return leaderIndex(c) == *(int *)arg;
+}
+
+static bool followsInTerm(struct cluster *c, void *arg)
+{
+	int *pair = arg; /* follower index, leader index */
+	struct raft *f = &c->nodes[pair[0]].raft;
+	return raft_state(f) == RAFT_FOLLOWER &&
+	       f->current_term == c->nodes[pair[1]].raft.current_term;
+}
+
+/* raft 0.15 commits entries of earlier terms by counting replicas
+ * (nraft_io.c oldTermResult()). Node L, cut off while leading, appends
+ * entry X that nobody else gets; the others elect M; L rejoins as a
+ * follower, keeping X (M sent no conflicting entry); M closes; L is
+ * elected again and replicates X to the third node. X is of an earlier
+ * term: L must not commit it by counting (nor apply it) until it has
+ * stored an entry of its own term — then both commit. */
+static void test_old_term_not_committed_by_counting(void **state)
+{
+	struct cluster c;
+	struct nraft_io_stats stats;
+	raft_index x_index;
+	int l, m;
+	int pair[2];
+	(void)state;
+
+	clusterSetup(&c);
+	clusterBootstrapAndStart(&c);
+	l = waitLeader(&c);
+	applyEntries(&c, l, 1, 10, 1, 16);
+	assertConverged(&c, 10);
+
+	setIsolated(&c, l, true);
+	applyEntries(&c, l, 11, 1, 1, 16); /* X: stored on L alone */
+	assert_true(runUntil(&c, otherLeader, &l));
+	m = leaderIndex(&c);
+	x_index = raft_last_index(&c.nodes[l].raft);
+	assert_true(c.nodes[l].raft.last_stored == x_index);
+
+	setIsolated(&c, l, false);
+	pair[0] = l;
+	pair[1] = m;
+	assert_true(runUntil(&c, followsInTerm, pair));
+	assert_int_equal(raft_last_index(&c.nodes[l].raft), x_index);
+
+	quiesce(&c, 1u << m);
+	raft_close(&c.nodes[m].raft, closeCb);
+	assert_true(runUntil(&c, nodeClosed, &c.nodes[m]));
+	for (unsigned i = 0; i < N_NODES; i++) {
+		if ((int)i != m) {
+			assert_int_equal(nraft_io_set_drop(&c.nodes[i].io,
+							   c.nodes[m].id,
+							   false),
+					 0);
+		}
+	}
+	assert_true(runUntil(&c, isLeader, &l));
+	runFor(&c, 1000); /* Many heartbeats: the third node holds X. */
+	assert_true(c.nodes[l].raft.commit_index < x_index);
+	assert_int_equal(c.nodes[l].state.count, 10);
+	nraft_io_get_stats(&c.nodes[l].io, &stats);
+	assert_true(stats.old_term_results_clipped > 0);
+
+	/* An entry of L's term: counting its replicas commits X too. */
+	applyEntries(&c, l, 12, 1, 1, 16);
+	memset(&c.nodes[m].state, 0, sizeof c.nodes[m].state);
+	nodeOpen(&c, (unsigned)m, false);
+	assert_int_equal(raft_start(&c.nodes[m].raft), 0);
+	assertConverged(&c, 12);
+	clusterTeardown(&c);
+}
+
 static void test_follower_down(void **state)
 {
 	struct cluster c;
@@ -783,6 +868,7 @@ int main(void)
 	    cmocka_unit_test(test_snapshot_install_stall),
 	    cmocka_unit_test(test_snapshot_install_close),
 	    cmocka_unit_test(test_follower_down),
+	    cmocka_unit_test(test_old_term_not_committed_by_counting),
 	    cmocka_unit_test(test_message_cap),
 	};
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
