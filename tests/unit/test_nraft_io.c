@@ -219,6 +219,15 @@ static void nodeOpen(struct cluster *c, unsigned i, bool new_port)
 	}
 }
 
+/* Reopen closed node @i from its data dir on its own address and start it;
+ * its state machine starts empty (raft replays the log into it). */
+static void nodeReopen(struct cluster *c, unsigned i)
+{
+	memset(&c->nodes[i].state, 0, sizeof c->nodes[i].state);
+	nodeOpen(c, i, false);
+	assert_int_equal(raft_start(&c->nodes[i].raft), 0);
+}
+
 static void clusterBootstrapAndStart(struct cluster *c)
 {
 	struct raft_configuration conf;
@@ -646,6 +655,23 @@ static void installWatchStart(struct installWatch *w, struct cluster *c,
 	assert_int_equal(uv_check_start(&w->check, installWatchCb), 0);
 }
 
+/* A cluster whose isolated follower (returned) can only catch up through
+ * InstallSnapshot, watched by @w, then healed: the install begins. */
+static int startInstall(struct cluster *c, struct installWatch *w,
+			enum installAction action)
+{
+	int leader;
+	int isolated;
+
+	clusterSetup(c);
+	c->snapshot_threshold = 64;
+	clusterBootstrapAndStart(c);
+	isolated = isolateAndCompact(c, &leader);
+	installWatchStart(w, c, &c->nodes[isolated], action);
+	setIsolated(c, isolated, false);
+	return isolated;
+}
+
 /* raft 0.15 turns a follower whose election timer runs out while it stores
  * a received snapshot into a candidate, then crashes it when the store
  * completes (nraft_io.c electionHeld()). Here the loop stalls while the
@@ -657,16 +683,10 @@ static void test_snapshot_install_stall(void **state)
 	struct cluster c;
 	struct installWatch w;
 	struct nraft_io_stats stats;
-	int leader;
 	int isolated;
 	(void)state;
 
-	clusterSetup(&c);
-	c.snapshot_threshold = 64;
-	clusterBootstrapAndStart(&c);
-	isolated = isolateAndCompact(&c, &leader);
-	installWatchStart(&w, &c, &c.nodes[isolated], INSTALL_STALL);
-	setIsolated(&c, isolated, false);
+	isolated = startInstall(&c, &w, INSTALL_STALL);
 	assertConverged(&c, 500);
 	assert_true(w.acted);
 	assert_int_equal(w.candidate_installs, 0);
@@ -685,23 +705,15 @@ static void test_snapshot_install_close(void **state)
 {
 	struct cluster c;
 	struct installWatch w;
-	int leader;
 	int isolated;
 	(void)state;
 
-	clusterSetup(&c);
-	c.snapshot_threshold = 64;
-	clusterBootstrapAndStart(&c);
-	isolated = isolateAndCompact(&c, &leader);
-	installWatchStart(&w, &c, &c.nodes[isolated], INSTALL_CLOSE);
-	setIsolated(&c, isolated, false);
+	isolated = startInstall(&c, &w, INSTALL_CLOSE);
 	assert_true(runUntil(&c, nodeClosed, &c.nodes[isolated]));
 	assert_true(w.acted);
 	uv_close((uv_handle_t *)&w.check, NULL);
 
-	memset(&c.nodes[isolated].state, 0, sizeof c.nodes[isolated].state);
-	nodeOpen(&c, (unsigned)isolated, false);
-	assert_int_equal(raft_start(&c.nodes[isolated].raft), 0);
+	nodeReopen(&c, (unsigned)isolated);
 	assertConverged(&c, 500);
 	clusterTeardown(&c);
 }
@@ -781,9 +793,7 @@ static void test_old_term_not_committed_by_counting(void **state)
 
 	/* An entry of L's term: counting its replicas commits X too. */
 	applyEntries(&c, l, 12, 1, 1, 16);
-	memset(&c.nodes[m].state, 0, sizeof c.nodes[m].state);
-	nodeOpen(&c, (unsigned)m, false);
-	assert_int_equal(raft_start(&c.nodes[m].raft), 0);
+	nodeReopen(&c, (unsigned)m);
 	assertConverged(&c, 12);
 	clusterTeardown(&c);
 }
@@ -830,9 +840,7 @@ static void test_follower_down(void **state)
 	    nraft_io_peer_reachable(&c.nodes[leader].io, c.nodes[down].id));
 
 	/* Bring it back on the same address: it reconnects and catches up. */
-	memset(&c.nodes[down].state, 0, sizeof c.nodes[down].state);
-	nodeOpen(&c, (unsigned)down, false);
-	assert_int_equal(raft_start(&c.nodes[down].raft), 0);
+	nodeReopen(&c, (unsigned)down);
 	assertConverged(&c, 300);
 	clusterTeardown(&c);
 }
