@@ -775,15 +775,15 @@ static void deliverPack(struct nraft *n, nng_msg *msg)
 			n->stats.dropped++;
 			continue;
 		}
+		if (p != NULL) {
+			p->last_recv_ms = uv_now(n->loop);
+			p->unanswered_bytes = 0;
+		}
 		if (m.type == RAFT_IO_TIMEOUT_NOW && electionHeld(n)) {
 			n->stats.elections_held++;
 			continue; /* See electionHeld(). */
 		}
 		clipOldTermResult(n, &m);
-		if (p != NULL) {
-			p->last_recv_ms = uv_now(n->loop);
-			p->unanswered_bytes = 0;
-		}
 		n->stats.messages_received++;
 		/* raft owns entries/batch and snapshot data+conf from here on;
 		 * m.server_address points into msg and is copied by raft. */
@@ -1179,7 +1179,7 @@ static void appendDone(struct raft_io_append *req, int status)
 
 	if (status == 0) {
 		/* raft_uv completes appends in order: this is now the term of
-		 * the last stored entry (see oldTermResult()). */
+		 * the last stored entry (see clipOldTermResult()). */
 		n->stored_term = w->last_term;
 		/* Wall time, not uv_now(): a write can block the loop. */
 		n->append_done_ns = uv_hrtime();
