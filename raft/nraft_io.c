@@ -679,6 +679,14 @@ static void prepareCb(uv_prepare_t *handle)
 	}
 }
 
+/* The struct raft driving this io: raft_init sets the outer io's data to
+ * it. The workarounds below read (and raftTick() writes) its public
+ * fields; NULL before raft_init. */
+static struct raft *raftOf(const struct nraft *n)
+{
+	return n->io->data;
+}
+
 /* --- elections while a snapshot is stored ------------------------------ */
 
 /* raft 0.15 bug (canonical/raft#343; fixed upstream after 0.15 by
@@ -693,11 +701,10 @@ static void prepareCb(uv_prepare_t *handle)
  * As upstream does, a follower does not start an election while raft has a
  * snapshot put in flight (r->snapshot.put.data, set for a received snapshot
  * and for raft's own): every tick restarts its election timer, and a
- * TimeoutNow (a leadership transfer to us) is dropped, as if lost. The
- * outer io's data is the struct raft (raft_init sets it). */
+ * TimeoutNow (a leadership transfer to us) is dropped, as if lost. */
 static bool electionHeld(struct nraft *n)
 {
-	const struct raft *r = n->io->data;
+	const struct raft *r = raftOf(n);
 	return r != NULL && r->state == RAFT_FOLLOWER &&
 	       r->snapshot.put.data != NULL;
 }
@@ -725,7 +732,7 @@ static bool electionHeld(struct nraft *n)
  * term T other than its own. */
 static void clipOldTermResult(struct nraft *n, struct raft_message *m)
 {
-	const struct raft *r = n->io->data;
+	const struct raft *r = raftOf(n);
 	struct raft_append_entries_result *res = &m->append_entries_result;
 
 	if (m->type == RAFT_IO_APPEND_ENTRIES_RESULT && res->rejected == 0 &&
@@ -860,8 +867,7 @@ static void peersRedial(struct nraft *n)
 static void raftTick(struct nraft *n)
 {
 	if (electionHeld(n)) {
-		struct raft *r = n->io->data;
-		r->election_timer_start = n->io->time(n->io);
+		raftOf(n)->election_timer_start = n->io->time(n->io);
 		n->stats.elections_held++;
 	}
 	n->tick_cb(n->io);
@@ -1279,7 +1285,7 @@ struct snapshotPutWrap {
 static void snapshotPutDone(struct raft_io_snapshot_put *req, int status)
 {
 	struct snapshotPutWrap *w = req->data;
-	const struct raft *r = w->n->io->data;
+	const struct raft *r = raftOf(w->n);
 	struct raft_buffer *discarded = NULL;
 
 	if (w->received_bufs != NULL &&
@@ -1306,7 +1312,7 @@ static int ioSnapshotPut(struct raft_io *io, unsigned trailing,
 	w->outer = req;
 	w->cb = cb;
 	w->n = n;
-	w->received_bufs = req->data != io->data ? snapshot->bufs : NULL;
+	w->received_bufs = req->data != raftOf(n) ? snapshot->bufs : NULL;
 	w->inner.data = w;
 	rv = n->inner.snapshot_put(&n->inner, trailing, &w->inner, snapshot,
 				   snapshotPutDone);

@@ -219,15 +219,6 @@ static void nodeOpen(struct cluster *c, unsigned i, bool new_port)
 	}
 }
 
-/* Reopen closed node @i from its data dir on its own address and start it;
- * its state machine starts empty (raft replays the log into it). */
-static void nodeReopen(struct cluster *c, unsigned i)
-{
-	memset(&c->nodes[i].state, 0, sizeof c->nodes[i].state);
-	nodeOpen(c, i, false);
-	assert_int_equal(raft_start(&c->nodes[i].raft), 0);
-}
-
 static void clusterBootstrapAndStart(struct cluster *c)
 {
 	struct raft_configuration conf;
@@ -421,6 +412,32 @@ static void quiesce(struct cluster *c, unsigned mask)
 		}
 	}
 	runFor(c, 100);
+}
+
+/* Close node @i cleanly (its traffic quiesced first), then let the others
+ * send to it again, so that they see it down rather than cut off. */
+static void nodeStop(struct cluster *c, unsigned i)
+{
+	quiesce(c, 1u << i);
+	raft_close(&c->nodes[i].raft, closeCb);
+	assert_true(runUntil(c, nodeClosed, &c->nodes[i]));
+	for (unsigned j = 0; j < N_NODES; j++) {
+		if (j != i) {
+			assert_int_equal(nraft_io_set_drop(&c->nodes[j].io,
+							   c->nodes[i].id,
+							   false),
+					 0);
+		}
+	}
+}
+
+/* Reopen closed node @i from its data dir on its own address and start it;
+ * its state machine starts empty (raft replays the log into it). */
+static void nodeReopen(struct cluster *c, unsigned i)
+{
+	memset(&c->nodes[i].state, 0, sizeof c->nodes[i].state);
+	nodeOpen(c, i, false);
+	assert_int_equal(raft_start(&c->nodes[i].raft), 0);
 }
 
 static void clusterStop(struct cluster *c)
@@ -773,17 +790,7 @@ static void test_old_term_not_committed_by_counting(void **state)
 	assert_true(runUntil(&c, followsInTerm, pair));
 	assert_int_equal(raft_last_index(&c.nodes[l].raft), x_index);
 
-	quiesce(&c, 1u << m);
-	raft_close(&c.nodes[m].raft, closeCb);
-	assert_true(runUntil(&c, nodeClosed, &c.nodes[m]));
-	for (unsigned i = 0; i < N_NODES; i++) {
-		if ((int)i != m) {
-			assert_int_equal(nraft_io_set_drop(&c.nodes[i].io,
-							   c.nodes[m].id,
-							   false),
-					 0);
-		}
-	}
+	nodeStop(&c, (unsigned)m);
 	assert_true(runUntil(&c, isLeader, &l));
 	runFor(&c, 1000); /* Many heartbeats: the third node holds X. */
 	assert_true(c.nodes[l].raft.commit_index < x_index);
@@ -816,17 +823,7 @@ static void test_follower_down(void **state)
 	assertConverged(&c, 100);
 
 	/* Stop one follower; the other two keep committing. */
-	quiesce(&c, 1u << down);
-	raft_close(&c.nodes[down].raft, closeCb);
-	assert_true(runUntil(&c, nodeClosed, &c.nodes[down]));
-	for (unsigned i = 0; i < N_NODES; i++) {
-		if ((int)i != down) {
-			assert_int_equal(nraft_io_set_drop(&c.nodes[i].io,
-							   c.nodes[down].id,
-							   false),
-					 0);
-		}
-	}
+	nodeStop(&c, (unsigned)down);
 	nraft_io_get_stats(&c.nodes[leader].io, &before);
 	applyEntries(&c, leader, 101, 200, 10, 4096);
 	want[0] = leader;
