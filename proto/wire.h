@@ -7,7 +7,11 @@
  * Ownership: a *decoded* object (request, response, command, batch,
  * snapshot) borrows every string and byte pointer from an internal buffer it
  * owns; release it with the matching wire_*_release(), after which those
- * pointers are invalid. An object you fill in to *encode* only borrows your
+ * pointers are invalid. Exception, for speed (wire_decode.c): a decoded
+ * request's and batch's *bytes* fields (inputs, contexts, values, data,
+ * signature, packed requests, commands) point into the buffer it was
+ * decoded from, which must stay unchanged while they are used (its strings
+ * are copies, as everywhere). An object you fill in to *encode* only borrows your
  * pointers for the duration of the call. Strings are NUL-terminated; a
  * missing string field decodes as "" (never NULL); a missing bytes field
  * decodes as a non-NULL pointer with length 0. On encode, NULL strings and

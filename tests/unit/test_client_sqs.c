@@ -94,7 +94,6 @@ static void *fake_main(void *arg)
 			? 1
 			: 0;
 		pthread_mutex_unlock(&f->mu);
-		nng_msg_free(msg);
 		assert_int_equal(req.n_ops, 1);
 
 		pthread_mutex_lock(&f->mu);
@@ -137,7 +136,8 @@ static void *fake_main(void *arg)
 			assert_int_equal(
 			    wire_response_encode(&resp, &buf, &len), 0);
 		pthread_mutex_unlock(&f->mu);
-		wire_request_release(&req);
+		wire_request_release(&req); /* points into msg */
+		nng_msg_free(msg);
 		if (hold > 0)
 			usleep(hold * 1000u);
 		nng_send(f->sock, buf, len, 0);

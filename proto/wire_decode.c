@@ -1,0 +1,741 @@
+/* wire_decode — the decoders of the hot path: Request (a client's call, a
+ * pack of calls, or a replicated Command) and CommandBatch (a raft entry).
+ *
+ * Every call crosses them several times (the leader decodes a pack, then
+ * each call in it, then each command again when applying the entry; every
+ * follower decodes every entry and command), and protobuf-c's unpack copies
+ * each bytes field into an allocation of its own and allocates each nested
+ * message: for a 1 KiB SendMessage that was ~15% of the leader's loop. These
+ * decoders read the wire format directly and copy nothing but what C needs:
+ * bytes fields (inputs, contexts, packed requests, commands) point into the
+ * caller's buffer, which must outlive the decoded object (wire.h); strings
+ * are copied, NUL-terminated, into one allocation that also holds the ops
+ * and the other arrays.
+ *
+ * Two passes over the input: the first checks the wire format and bounds
+ * (at most REQUEST_FIELD_BUDGET fields, WIRE_MAX_OPS_PER_REQUEST ops; no
+ * NUL inside a string) and counts what the second fills in, so the one
+ * allocation has the exact size — a 4 MiB request of empty ops costs its
+ * ops array, not hundreds of MiB.
+ *
+ * Semantics are protobuf's (and protobuf-c's, which tests/unit/test_wire.c
+ * compares against on random inputs): fields in any order; a scalar or
+ * string field given twice keeps the last value; a message field given
+ * twice is merged (field by field: a later one overwrites what it gives);
+ * repeated fields accumulate; repeated integers may come packed or not;
+ * unknown fields are skipped (an Op with no known oneof member decodes as
+ * WIRE_OP_NONE); a known field with the wrong wire type, a truncated
+ * field, field number 0 or a group is malformed. Op's oneof: the last
+ * member given wins whole, as in protobuf-c (no merging, even of the same
+ * member). */
+#include <limits.h>
+#include <lz4.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+/* Where empty bytes fields point, so that users may pass them to memcpy()
+ * and friends (which forbid NULL even with length 0). */
+static const uint8_t empty_bytes[1];
+
+/* Fields a request may carry in all (top level and nested). A legitimate
+ * op uses at most 8 (Op, AddNode, voter, NodeAddr and its 4 fields); the
+ * rest is headroom for fields added by newer clients, which are skipped. */
+#define REQUEST_FIELD_BUDGET (16u * WIRE_MAX_OPS_PER_REQUEST + 64)
+
+/* Wire types. */
+#define WT_VARINT 0
+#define WT_I64	  1
+#define WT_LEN	  2
+#define WT_I32	  5
+
+/* ---- the wire format ------------------------------------------------------
+ */
+
+struct field {
+	uint32_t num;
+	uint32_t wt;
+	uint64_t v;	     /* WT_VARINT */
+	const uint8_t *data; /* WT_LEN */
+	size_t len;
+};
+
+/* Reads one varint at *p (< end) into *v and advances *p. Returns 0 or -1
+ * (truncated, or longer than 10 bytes). */
+static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t value = 0;
+	unsigned shift;
+
+	for (shift = 0; shift < 70 && *p < end; shift += 7) {
+		uint8_t byte = *(*p)++;
+		if (shift < 64) {
+			value |= (uint64_t)(byte & 0x7f) << shift;
+		}
+		if ((byte & 0x80) == 0) {
+			*v = value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Reads the next field of [*p, end) into f. Returns 1, 0 at the end, or -1
+ * (malformed). */
+static int next_field(const uint8_t **p, const uint8_t *end, struct field *f)
+{
+	uint64_t tag, n;
+
+	if (*p >= end) {
+		return 0;
+	}
+	if (read_varint(p, end, &tag) != 0 || (tag >> 3) == 0 ||
+	    (tag >> 3) > 0x1fffffff) {
+		return -1;
+	}
+	f->num = (uint32_t)(tag >> 3);
+	f->wt = (uint32_t)(tag & 7);
+	switch (f->wt) {
+	case WT_VARINT:
+		return read_varint(p, end, &f->v) == 0 ? 1 : -1;
+	case WT_I64:
+	case WT_I32:
+		n = f->wt == WT_I64 ? 8 : 4;
+		break;
+	case WT_LEN:
+		if (read_varint(p, end, &n) != 0) {
+			return -1;
+		}
+		break;
+	default: /* groups (3, 4) are not proto3; 6 and 7 do not exist */
+		return -1;
+	}
+	if (n > (uint64_t)(end - *p)) {
+		return -1;
+	}
+	f->data = *p;
+	f->len = (size_t)n;
+	*p += n;
+	return 1;
+}
+
+/* ---- Request --------------------------------------------------------------
+ */
+
+/* One walk over a request. Pass 1 (fill == false) checks and counts; pass
+ * 2 fills r from the space pass 1 sized. */
+struct walk {
+	bool fill;
+	size_t fields_left;
+	/* counted in pass 1, used as fill positions in pass 2 */
+	size_t n_ops, n_packed, n_peers, str_bytes;
+	struct wire_request *r;
+	struct wire_op *op; /* pass 2: the op being filled */
+	uint64_t *peers;    /* pass 2: next free peer slot */
+	char *strs;	    /* pass 2: next free string byte */
+};
+
+/* A string field: pass 1 checks it (no NUL) and counts its bytes; pass 2
+ * copies it and points *out at the copy. Lengths are bounded on the
+ * decoded object (op_check). */
+static int take_string(struct walk *w, const struct field *f, const char **out)
+{
+	if (f->wt != WT_LEN) {
+		return -1;
+	}
+	if (!w->fill) {
+		if (memchr(f->data, 0, f->len) != NULL) {
+			return -1;
+		}
+		w->str_bytes += f->len + 1;
+		return 0;
+	}
+	memcpy(w->strs, f->data, f->len);
+	w->strs[f->len] = '\0';
+	*out = w->strs;
+	w->strs += f->len + 1;
+	return 0;
+}
+
+static int take_bytes(const struct walk *w, const struct field *f,
+		      const uint8_t **data, size_t *len)
+{
+	if (f->wt != WT_LEN) {
+		return -1;
+	}
+	if (w->fill) {
+		*data = f->len > 0 ? f->data : empty_bytes;
+		*len = f->len;
+	}
+	return 0;
+}
+
+static int take_u64(const struct walk *w, const struct field *f, uint64_t *v)
+{
+	if (f->wt != WT_VARINT) {
+		return -1;
+	}
+	if (w->fill) {
+		*v = f->v;
+	}
+	return 0;
+}
+
+static int take_u32(const struct walk *w, const struct field *f, uint32_t *v)
+{
+	if (f->wt != WT_VARINT) {
+		return -1;
+	}
+	if (w->fill) {
+		*v = (uint32_t)f->v;
+	}
+	return 0;
+}
+
+static int take_bool(const struct walk *w, const struct field *f, bool *v)
+{
+	if (f->wt != WT_VARINT) {
+		return -1;
+	}
+	if (w->fill) {
+		*v = f->v != 0;
+	}
+	return 0;
+}
+
+/* DebugDrop.peers: one varint, or a packed run of them. */
+static int take_peers(struct walk *w, const struct field *f)
+{
+	const uint8_t *p = f->data, *end = f->data + f->len;
+	uint64_t v;
+
+	if (f->wt == WT_VARINT) {
+		if (w->fill) {
+			w->peers[w->op->n_peers++] = f->v;
+		} else {
+			w->n_peers++;
+		}
+		return 0;
+	}
+	if (f->wt != WT_LEN) {
+		return -1;
+	}
+	while (p < end) {
+		if (read_varint(&p, end, &v) != 0) {
+			return -1;
+		}
+		if (w->fill) {
+			w->peers[w->op->n_peers++] = v;
+		} else {
+			w->n_peers++;
+		}
+	}
+	return 0;
+}
+
+/* Calls fn(w, field) for each field of the message in f (a WT_LEN field),
+ * charging the field budget. */
+typedef int (*field_fn)(struct walk *w, const struct field *f);
+
+static int each_field(struct walk *w, const struct field *msg, field_fn fn)
+{
+	const uint8_t *p = msg->data, *end = msg->data + msg->len;
+	struct field f;
+	int rv;
+
+	if (msg->wt != WT_LEN) {
+		return -1;
+	}
+	while ((rv = next_field(&p, end, &f)) == 1) {
+		if (w->fields_left == 0) {
+			return -1;
+		}
+		w->fields_left--;
+		if (fn(w, &f) != 0) {
+			return -1;
+		}
+	}
+	return rv;
+}
+
+static int node_addr_field(struct walk *w, const struct field *f)
+{
+	struct wire_node_addr *a = w->fill ? &w->op->node : NULL;
+
+	switch (f->num) {
+	case 1:
+		return take_u64(w, f, a != NULL ? &a->id : NULL);
+	case 2:
+		return take_string(w, f, a != NULL ? &a->raft_address : NULL);
+	case 3:
+		return take_string(w, f, a != NULL ? &a->client_address : NULL);
+	case 4:
+		return take_string(w, f, a != NULL ? &a->http_address : NULL);
+	default:
+		return 0;
+	}
+}
+
+/* The fields of every Op member, by member: each fills the op being
+ * decoded (pass 2) — all members share struct wire_op. */
+static int member_field(struct walk *w, const struct field *f)
+{
+	struct wire_op *op = w->op; /* pass 1: only its type is read */
+
+	switch (op->type) {
+	case WIRE_OP_KV_PUT:
+		return f->num == 1 ? take_string(w, f, &op->key)
+		       : f->num == 2
+			   ? take_bytes(w, f, &op->value, &op->value_len)
+			   : 0;
+	case WIRE_OP_KV_GET:
+	case WIRE_OP_KV_DELETE:
+		return f->num == 1 ? take_string(w, f, &op->key) : 0;
+	case WIRE_OP_KV_LIST:
+		return f->num == 1   ? take_string(w, f, &op->prefix)
+		       : f->num == 2 ? take_string(w, f, &op->start_after)
+		       : f->num == 3 ? take_u32(w, f, &op->limit)
+				     : 0;
+	case WIRE_OP_ADD_NODE:
+		return f->num == 1   ? each_field(w, f, node_addr_field)
+		       : f->num == 2 ? take_bool(w, f, &op->voter)
+				     : 0;
+	case WIRE_OP_ASSIGN_NODE:
+		return f->num == 1   ? take_u64(w, f, &op->node_id)
+		       : f->num == 2 ? take_u32(w, f, &op->role)
+				     : 0;
+	case WIRE_OP_REMOVE_NODE:
+	case WIRE_OP_TRANSFER_LEADER:
+		return f->num == 1 ? take_u64(w, f, &op->node_id) : 0;
+	case WIRE_OP_SET_NODE_ADDR:
+		return f->num == 1 ? each_field(w, f, node_addr_field) : 0;
+	case WIRE_OP_SERVICE_CALL:
+		switch (f->num) {
+		case 1:
+			return take_string(w, f, &op->service);
+		case 2:
+			return take_string(w, f, &op->action);
+		case 3:
+			return take_bytes(w, f, &op->input, &op->input_len);
+		case 4:
+			return take_bytes(w, f, &op->context, &op->context_len);
+		case 5:
+			return take_string(w, f, &op->endpoint);
+		default:
+			return 0;
+		}
+	case WIRE_OP_DEBUG_DROP:
+		return f->num == 1   ? take_peers(w, f)
+		       : f->num == 2 ? take_bool(w, f, &op->drop)
+				     : 0;
+	case WIRE_OP_BACKUP_READ:
+		return f->num == 1   ? take_u64(w, f, &op->backup_id)
+		       : f->num == 2 ? take_u64(w, f, &op->offset)
+		       : f->num == 3 ? take_u32(w, f, &op->max_bytes)
+				     : 0;
+	case WIRE_OP_RESTORE_BEGIN:
+		return f->num == 1   ? take_u64(w, f, &op->backup_id)
+		       : f->num == 2 ? take_u64(w, f, &op->total_bytes)
+		       : f->num == 3 ? take_bool(w, f, &op->force)
+				     : 0;
+	case WIRE_OP_RESTORE_CHUNK:
+		return f->num == 1   ? take_u64(w, f, &op->backup_id)
+		       : f->num == 2 ? take_u64(w, f, &op->offset)
+		       : f->num == 3
+			   ? take_bytes(w, f, &op->data, &op->data_len)
+			   : 0;
+	case WIRE_OP_RESTORE_COMMIT:
+		return f->num == 1 ? take_u64(w, f, &op->backup_id) : 0;
+	default: /* CLUSTER_STATUS, BACKUP_BEGIN: no fields */
+		return 0;
+	}
+}
+
+/* An op as the decoder leaves it before its fields: no member, every
+ * string "" and every bytes field empty (never NULL). */
+static void op_reset(struct wire_op *op, uint64_t *peers)
+{
+	memset(op, 0, sizeof *op);
+	op->type = WIRE_OP_NONE;
+	op->key = op->prefix = op->start_after = "";
+	op->service = op->action = op->endpoint = "";
+	op->node.raft_address = op->node.client_address = "";
+	op->node.http_address = "";
+	op->value = op->input = op->context = op->data = empty_bytes;
+	op->peers = peers;
+}
+
+/* Op's oneof: field number -> member. */
+static enum wire_op_type member_type(uint32_t num)
+{
+	switch (num) {
+	case 1:
+		return WIRE_OP_KV_PUT;
+	case 2:
+		return WIRE_OP_KV_GET;
+	case 3:
+		return WIRE_OP_KV_DELETE;
+	case 4:
+		return WIRE_OP_KV_LIST;
+	case 20:
+		return WIRE_OP_CLUSTER_STATUS;
+	case 21:
+		return WIRE_OP_ADD_NODE;
+	case 22:
+		return WIRE_OP_ASSIGN_NODE;
+	case 23:
+		return WIRE_OP_REMOVE_NODE;
+	case 24:
+		return WIRE_OP_TRANSFER_LEADER;
+	case 25:
+		return WIRE_OP_SET_NODE_ADDR;
+	case 30:
+		return WIRE_OP_SERVICE_CALL;
+	case 40:
+		return WIRE_OP_DEBUG_DROP;
+	case 50:
+		return WIRE_OP_BACKUP_BEGIN;
+	case 51:
+		return WIRE_OP_BACKUP_READ;
+	case 52:
+		return WIRE_OP_RESTORE_BEGIN;
+	case 53:
+		return WIRE_OP_RESTORE_CHUNK;
+	case 54:
+		return WIRE_OP_RESTORE_COMMIT;
+	default:
+		return WIRE_OP_NONE;
+	}
+}
+
+static int op_field(struct walk *w, const struct field *f)
+{
+	enum wire_op_type type = member_type(f->num);
+	struct wire_op pass1;
+
+	if (type == WIRE_OP_NONE) {
+		return 0; /* unknown: skipped */
+	}
+	if (!w->fill) {
+		/* member_field only reads the type in pass 1 */
+		memset(&pass1, 0, sizeof pass1);
+		pass1.type = type;
+		w->op = &pass1;
+		int rv = each_field(w, f, member_field);
+		w->op = NULL;
+		return rv;
+	}
+	op_reset(w->op, w->peers);
+	w->op->type = type;
+	return each_field(w, f, member_field);
+}
+
+/* Bounds of a decoded op that depend on its final fields. */
+static int op_check(const struct wire_op *op)
+{
+	if (op->type == WIRE_OP_SERVICE_CALL &&
+	    (strlen(op->service) > WIRE_MAX_NAME_BYTES ||
+	     strlen(op->action) > WIRE_MAX_NAME_BYTES ||
+	     strlen(op->endpoint) > WIRE_MAX_ENDPOINT_BYTES)) {
+		return -1;
+	}
+	if ((op->type == WIRE_OP_DEBUG_DROP && op->n_peers > 64) ||
+	    (op->type == WIRE_OP_RESTORE_CHUNK &&
+	     op->data_len > WIRE_MAX_BACKUP_CHUNK_BYTES)) {
+		return -1;
+	}
+	if (strlen(op->key) > WIRE_MAX_KEY_BYTES ||
+	    strlen(op->prefix) > WIRE_MAX_KEY_BYTES ||
+	    strlen(op->start_after) > WIRE_MAX_KEY_BYTES ||
+	    op->value_len > WIRE_MAX_VALUE_BYTES) {
+		return -1;
+	}
+	return 0;
+}
+
+static int request_field(struct walk *w, const struct field *f)
+{
+	struct wire_request *r = w->r; /* NULL in pass 1 */
+	struct wire_request none;
+
+	if (r == NULL) {
+		memset(&none, 0, sizeof none);
+		r = &none;
+	}
+	switch (f->num) {
+	case 1:
+		return take_u64(w, f, &r->client_id);
+	case 2:
+		return take_u64(w, f, &r->seq);
+	case 3: /* ops */
+		if (f->wt != WT_LEN) {
+			return -1;
+		}
+		if (!w->fill) {
+			if (++w->n_ops > WIRE_MAX_OPS_PER_REQUEST) {
+				return -1;
+			}
+			return each_field(w, f, op_field);
+		}
+		w->op = &r->ops[r->n_ops++];
+		op_reset(w->op, w->peers);
+		if (each_field(w, f, op_field) != 0) {
+			return -1;
+		}
+		w->peers += w->op->n_peers;
+		return op_check(w->op);
+	case 13:
+		return take_u32(w, f, &r->waited_ms);
+	case 14:
+		return take_string(w, f, &r->access_key_id);
+	case 15:
+		return take_u64(w, f, &r->signed_at_ms);
+	case 16:
+		return take_bytes(w, f, &r->signature, &r->signature_len);
+	case 17: /* packed */
+		if (f->wt != WT_LEN) {
+			return -1;
+		}
+		if (!w->fill) {
+			return ++w->n_packed > WIRE_MAX_PACKED ? -1 : 0;
+		}
+		{
+			struct wire_bytes *b =
+			    (struct wire_bytes *)&r->packed[r->n_packed++];
+			b->data = f->len > 0 ? f->data : empty_bytes;
+			b->len = f->len;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Walks the whole request buf[0..len). */
+static int walk_request(struct walk *w, const uint8_t *buf, size_t len)
+{
+	struct field whole = {0, WT_LEN, 0, buf, len};
+
+	return each_field(w, &whole, request_field);
+}
+
+int wire_request_decode(const void *buf, size_t len, struct wire_request *out)
+{
+	struct walk w = {0};
+	struct wire_request r = {0};
+	size_t ops_bytes, packed_bytes, peers_bytes, total;
+	uint8_t *block;
+
+	memset(out, 0, sizeof *out);
+	if (len > WIRE_MAX_REQUEST_BYTES || (buf == NULL && len != 0)) {
+		return WIRE_ERR_MALFORMED;
+	}
+	if (buf == NULL) {
+		buf = empty_bytes;
+	}
+	w.fields_left = REQUEST_FIELD_BUDGET;
+	if (walk_request(&w, buf, len) != 0) {
+		return WIRE_ERR_MALFORMED;
+	}
+
+	/* One block: ops, packed, peers, then the strings. */
+	ops_bytes = w.n_ops * sizeof *r.ops;
+	packed_bytes = w.n_packed * sizeof *r.packed;
+	peers_bytes = w.n_peers * sizeof(uint64_t);
+	total = ops_bytes + packed_bytes + peers_bytes + w.str_bytes;
+	block = malloc(total > 0 ? total : 1);
+	if (block == NULL) {
+		return WIRE_ERR_INTERNAL;
+	}
+	r.priv_ = block;
+	r.ops = w.n_ops > 0 ? (struct wire_op *)block : NULL;
+	r.packed =
+	    w.n_packed > 0 ? (struct wire_bytes *)(block + ops_bytes) : NULL;
+	r.access_key_id = "";
+	w.peers = (uint64_t *)(block + ops_bytes + packed_bytes);
+	w.strs = (char *)(block + ops_bytes + packed_bytes + peers_bytes);
+	w.fill = true;
+	w.fields_left = REQUEST_FIELD_BUDGET;
+	w.r = &r;
+	if (walk_request(&w, buf, len) != 0) {
+		goto malformed;
+	}
+	if (r.signature != NULL && r.signature_len == 0) {
+		r.signature = NULL; /* an empty signature is none */
+	}
+	if (strlen(r.access_key_id) > WIRE_MAX_NAME_BYTES * 2) {
+		goto malformed;
+	}
+	/* A pack is only a carrier: nothing of its own beside the packed
+	 * requests. */
+	if (r.n_packed > 0 && (r.n_ops > 0 || r.client_id != 0 || r.seq != 0 ||
+			       r.waited_ms != 0 || *r.access_key_id != '\0' ||
+			       r.signature != NULL)) {
+		goto malformed;
+	}
+	*out = r;
+	return 0;
+
+malformed:
+	free(block);
+	return WIRE_ERR_MALFORMED;
+}
+
+void wire_request_release(struct wire_request *r)
+{
+	if (r == NULL || r->priv_ == NULL) {
+		return;
+	}
+	free(r->priv_);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- CommandBatch ---------------------------------------------------------
+ */
+
+/* Decodes the CommandBatch payload[0..len) into b (commands point into
+ * payload; b->commands is malloc'd). Returns 0, WIRE_ERR_MALFORMED or
+ * WIRE_ERR_INTERNAL. */
+static int batch_fields(const uint8_t *payload, size_t len,
+			struct wire_batch *b)
+{
+	const uint8_t *p, *end = payload + len;
+	struct field f;
+	size_t n = 0;
+	int rv;
+
+	for (p = payload; (rv = next_field(&p, end, &f)) == 1;) {
+		if (f.num == 4) {
+			if (f.wt != WT_LEN) {
+				return WIRE_ERR_MALFORMED;
+			}
+			n++;
+		} else if (f.num <= 5 && f.wt != WT_VARINT) {
+			return WIRE_ERR_MALFORMED;
+		}
+	}
+	if (rv != 0) {
+		return WIRE_ERR_MALFORMED;
+	}
+	if (n > 0 && (b->commands = calloc(n, sizeof *b->commands)) == NULL) {
+		return WIRE_ERR_INTERNAL;
+	}
+	for (p = payload; next_field(&p, end, &f) == 1;) {
+		switch (f.num) {
+		case 1:
+			b->leader_time_ms = f.v;
+			break;
+		case 2:
+			b->leader_id = f.v;
+			break;
+		case 3:
+			b->nonce = f.v;
+			break;
+		case 4:
+			b->commands[b->n_commands].data =
+			    f.len > 0 ? f.data : empty_bytes;
+			b->commands[b->n_commands++].len = f.len;
+			break;
+		case 5:
+			b->term = f.v;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* What a decoded batch owns: the decompressed payload (NULL for a plain
+ * entry, whose commands point into the entry itself). */
+struct batch_priv {
+	uint8_t *decompressed;
+};
+
+int wire_batch_decode(const void *buf, size_t len, struct wire_batch *out)
+{
+	struct wire_batch b = {0};
+	const uint8_t *p = buf;
+	const uint8_t *payload;
+	struct batch_priv *priv;
+	size_t raw_len, payload_len;
+	int rv;
+
+	memset(out, 0, sizeof *out);
+	if (p == NULL || len < WIRE_BATCH_HEADER_BYTES) {
+		return WIRE_ERR_MALFORMED;
+	}
+	raw_len = (size_t)p[4] | (size_t)p[5] << 8 | (size_t)p[6] << 16 |
+		  (size_t)p[7] << 24;
+	if (p[1] > 7 || p[1] > len - WIRE_BATCH_HEADER_BYTES || p[2] != 0 ||
+	    p[3] != 0) {
+		return WIRE_ERR_MALFORMED;
+	}
+	payload = p + WIRE_BATCH_HEADER_BYTES;
+	payload_len = len - WIRE_BATCH_HEADER_BYTES - p[1];
+	if (raw_len > WIRE_MAX_BATCH_BYTES) {
+		return WIRE_ERR_MALFORMED;
+	}
+	if ((priv = calloc(1, sizeof *priv)) == NULL) {
+		return WIRE_ERR_INTERNAL;
+	}
+	b.priv_ = priv;
+	switch (p[0]) {
+	case WIRE_BATCH_PLAIN:
+		if (payload_len != raw_len) {
+			rv = WIRE_ERR_MALFORMED;
+			goto err;
+		}
+		break;
+	case WIRE_BATCH_LZ4:
+		/* LZ4 expands at most 255:1; refusing more before
+		 * allocating keeps a tiny bogus entry from costing
+		 * raw_len bytes of memory. */
+		if (payload_len == 0 || payload_len > INT_MAX ||
+		    raw_len / 255 > payload_len) {
+			rv = WIRE_ERR_MALFORMED;
+			goto err;
+		}
+		priv->decompressed = malloc(raw_len != 0 ? raw_len : 1);
+		if (priv->decompressed == NULL) {
+			rv = WIRE_ERR_INTERNAL;
+			goto err;
+		}
+		if (LZ4_decompress_safe(
+			(const char *)payload, (char *)priv->decompressed,
+			(int)payload_len, (int)raw_len) != (int)raw_len) {
+			rv = WIRE_ERR_MALFORMED;
+			goto err;
+		}
+		payload = priv->decompressed;
+		payload_len = raw_len;
+		break;
+	default:
+		rv = WIRE_ERR_MALFORMED;
+		goto err;
+	}
+	if ((rv = batch_fields(payload, payload_len, &b)) != 0) {
+		goto err;
+	}
+	*out = b;
+	return 0;
+
+err:
+	wire_batch_release(&b);
+	return rv;
+}
+
+void wire_batch_release(struct wire_batch *b)
+{
+	struct batch_priv *priv;
+
+	if (b == NULL || b->priv_ == NULL) {
+		return;
+	}
+	priv = b->priv_;
+	free(priv->decompressed);
+	free(priv);
+	free(b->commands);
+	memset(b, 0, sizeof *b);
+}
