@@ -4,6 +4,7 @@
 #ifndef STRATUS_SQS_INT_H
 #define STRATUS_SQS_INT_H
 
+#include <openssl/md5.h> /* MD5_CTX */
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -191,9 +192,7 @@ struct sqs_state {
 /* MD5 (RFC 1321) of data as 32 lowercase hex chars + NUL in out. */
 void sqs_md5_hex(const void *data, size_t len, char out[33]);
 struct sqs_md5 {
-	uint32_t s[4];
-	uint64_t n;
-	uint8_t buf[64];
+	MD5_CTX ctx; /* OpenSSL's (sqs_hash.c) */
 };
 void sqs_md5_init(struct sqs_md5 *c);
 void sqs_md5_update(struct sqs_md5 *c, const void *data, size_t len);
