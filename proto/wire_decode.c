@@ -96,6 +96,8 @@ static int next_field(const uint8_t **p, const uint8_t *end, struct field *f)
 	}
 	f->num = (uint32_t)(tag >> 3);
 	f->wt = (uint32_t)(tag & 7);
+	f->data = NULL;
+	f->len = 0;
 	switch (f->wt) {
 	case WT_VARINT:
 		return read_varint(p, end, &f->v) == 0 ? 1 : -1;
@@ -207,7 +209,7 @@ static int take_bool(const struct walk *w, const struct field *f, bool *v)
 /* DebugDrop.peers: one varint, or a packed run of them. */
 static int take_peers(struct walk *w, const struct field *f)
 {
-	const uint8_t *p = f->data, *end = f->data + f->len;
+	const uint8_t *p, *end;
 	uint64_t v;
 
 	if (f->wt == WT_VARINT) {
@@ -221,6 +223,8 @@ static int take_peers(struct walk *w, const struct field *f)
 	if (f->wt != WT_LEN) {
 		return -1;
 	}
+	p = f->data;
+	end = f->data + f->len;
 	while (p < end) {
 		if (read_varint(&p, end, &v) != 0) {
 			return -1;
@@ -240,13 +244,15 @@ typedef int (*field_fn)(struct walk *w, const struct field *f);
 
 static int each_field(struct walk *w, const struct field *msg, field_fn fn)
 {
-	const uint8_t *p = msg->data, *end = msg->data + msg->len;
+	const uint8_t *p, *end;
 	struct field f;
 	int rv;
 
 	if (msg->wt != WT_LEN) {
-		return -1;
+		return -1; /* data and len are only set for WT_LEN */
 	}
+	p = msg->data;
+	end = msg->data + msg->len;
 	while ((rv = next_field(&p, end, &f)) == 1) {
 		if (w->fields_left == 0) {
 			return -1;

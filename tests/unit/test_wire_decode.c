@@ -628,6 +628,22 @@ static void test_unpacked_peers(void **state)
 	wire_request_release(&r);
 }
 
+/* A known message field given as a varint (found by fuzz_request: the
+ * decoder read the absent field's data pointer). */
+static void test_message_field_wrong_type(void **state)
+{
+	/* Request{ops: Op{add_node: AddNode{node (1): varint 5}}}: Op's
+	 * tag for field 21 is 0xaa 0x01 */
+	static const uint8_t msg[] = {3 << 3 | 2, 5,	      0xaa, 0x01,
+				      2,	  1 << 3 | 0, 5};
+	struct wire_request r;
+	(void)state;
+
+	assert_false(check_request(msg, sizeof msg));
+	assert_int_equal(wire_request_decode(msg, sizeof msg, &r),
+			 WIRE_ERR_MALFORMED);
+}
+
 static void test_mutated_requests(void **state)
 {
 	(void)state;
@@ -729,6 +745,7 @@ int main(void)
 	    cmocka_unit_test(test_concatenated_requests),
 	    cmocka_unit_test(test_op_with_two_members),
 	    cmocka_unit_test(test_unpacked_peers),
+	    cmocka_unit_test(test_message_field_wrong_type),
 	    cmocka_unit_test(test_mutated_requests),
 	    cmocka_unit_test(test_batches_match_protobuf_c),
 	};
