@@ -281,14 +281,6 @@ static void on_confirm(uint64_t id, uint64_t sent_ns)
 }
 
 /* st_call_cb of SendMessage (library thread). */
-/* How many free window slots wake a blocked producer (see send_done):
- * an eighth of the window; the window itself still bounds what is
- * unacknowledged. */
-static int window_refill(void)
-{
-	return O.window >= 8 ? O.window / 8 : 1;
-}
-
 static void send_done(void *arg, const st_error *err, const char *output)
 {
 	struct send_req *r = arg;
@@ -304,13 +296,7 @@ static void send_done(void *arg, const st_error *err, const char *output)
 	free(r);
 	pthread_mutex_lock(&p->mu);
 	p->outstanding--;
-	/* Wake a producer blocked on a full window only once it can send
-	 * a run (window_refill), not for every acknowledgement: one wake
-	 * per message cost the client two context switches per send. */
-	if (p->outstanding <= O.window - window_refill() ||
-	    p->outstanding == 0) {
-		pthread_cond_signal(&p->cv);
-	}
+	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
 
