@@ -47,28 +47,35 @@ size_t pack_size(const struct pack *p)
 	return p->req.n_packed;
 }
 
+static void write_answers(void *ctx, uint8_t *body)
+{
+	const struct pack *p = ctx;
+
+	wire_pack_response_write(p->answers, p->req.n_packed, body);
+}
+
 static void pack_complete(struct pack *p)
 {
-	struct wire_response resp;
 	uint8_t *buf = NULL;
 	size_t i, len = 0;
 
-	memset(&resp, 0, sizeof resp);
-	resp.packed = p->answers;
-	resp.n_packed = p->req.n_packed;
-	if (wire_response_encode(&resp, &buf, &len) == 0 ||
-	    wire_response_encode_error(WIRE_ERR_UNAVAILABLE,
-				       "cannot answer this pack: retry", 0,
-				       NULL, &buf, &len) == 0) {
-		server_reply(p->slot, buf, len);
-	} else {
-		/* Out of memory even for that: a static answer; the slot
-		 * is never left unanswered. */
-		const uint8_t *b;
-		log_error("pack of %zu: cannot encode the answer",
-			  p->req.n_packed);
-		wire_response_unavailable(&b, &len);
-		server_reply(p->slot, b, len);
+	/* Straight into the reply message: each answer is copied once. */
+	if (server_reply_write(
+		p->slot, wire_pack_response_size(p->answers, p->req.n_packed),
+		write_answers, p) != 0) {
+		if (wire_response_encode_error(WIRE_ERR_UNAVAILABLE,
+					       "cannot answer this pack: retry",
+					       0, NULL, &buf, &len) == 0) {
+			server_reply(p->slot, buf, len);
+		} else {
+			/* Out of memory even for that: a static answer;
+			 * the slot is never left unanswered. */
+			const uint8_t *b;
+			log_error("pack of %zu: cannot encode the answer",
+				  p->req.n_packed);
+			wire_response_unavailable(&b, &len);
+			server_reply(p->slot, b, len);
+		}
 	}
 	free(buf);
 	for (i = 0; i < p->req.n_packed; i++) {

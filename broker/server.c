@@ -194,6 +194,27 @@ void server_reply(struct server_slot *slot, const uint8_t *response, size_t len)
 	nng_ctx_send(slot->ctx, slot->aio);
 }
 
+int server_reply_write(struct server_slot *slot, size_t len,
+		       void (*write)(void *ctx, uint8_t *body), void *ctx)
+{
+	nng_msg *msg = slot->msg;
+
+	if (slot->srv->closing) {
+		return 0; /* server_free releases the held message */
+	}
+	/* The request message again, for its header (the REP backtrace). */
+	nng_msg_clear(msg);
+	if (nng_msg_realloc(msg, len) != 0) {
+		return -1;
+	}
+	write(ctx, nng_msg_body(msg));
+	slot->msg = NULL;
+	slot->state = SLOT_SEND;
+	nng_aio_set_msg(slot->aio, msg);
+	nng_ctx_send(slot->ctx, slot->aio);
+	return 0;
+}
+
 void server_stop(struct server *s)
 {
 	size_t i;

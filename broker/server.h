@@ -72,6 +72,13 @@ int server_start(struct server *s, uv_loop_t *loop, const char *address,
 void server_reply(struct server_slot *slot, const uint8_t *response,
 		  size_t len);
 
+/* Answer a request with len bytes that write(ctx, body) puts straight into
+ * the reply message (a big answer assembled from parts, without a buffer
+ * of its own to copy). 0, or -1 when the message cannot grow to len: the
+ * slot is then still unanswered. Loop thread; exactly once per slot. */
+int server_reply_write(struct server_slot *slot, size_t len,
+		       void (*write)(void *ctx, uint8_t *body), void *ctx);
+
 /* Stop listening; requests still held are dropped (their clients time out
  * and retry) and server_reply() becomes a no-op. Loop thread. */
 void server_stop(struct server *s);

@@ -2,7 +2,7 @@
  * types generated from stratus.proto.
  *
  * Requests and command batches, the hot path, are decoded by hand in
- * wire_decode.c (no copies of bytes fields). The other decoders here unpack
+ * wire_hot.c (no copies of bytes fields). The other decoders here unpack
  * with protobuf-c (which copies every string and bytes field into its own
  * allocations) and then point the plain structs into that unpacked message:
  * nothing is copied twice. The decoded object owns the unpacked message

@@ -7,7 +7,7 @@
  * Ownership: a *decoded* object (request, response, command, batch,
  * snapshot) borrows every string and byte pointer from an internal buffer it
  * owns; release it with the matching wire_*_release(), after which those
- * pointers are invalid. Exception, for speed (wire_decode.c): a decoded
+ * pointers are invalid. Exception, for speed (wire_hot.c): a decoded
  * request's and batch's *bytes* fields (inputs, contexts, values, data,
  * signature, packed requests, commands) point into the buffer it was
  * decoded from, which must stay unchanged while they are used (its strings
@@ -295,6 +295,13 @@ int wire_response_decode(const void *buf, size_t len,
 void wire_response_release(struct wire_response *r);
 int wire_response_encode(const struct wire_response *r, uint8_t **buf,
 			 size_t *len);
+/* A pack's answer — a Response holding only packed[0..n) — encoded into
+ * a buffer the caller provides (e.g. the reply message itself), so that
+ * big answers are copied once: its exact size (the same bytes as
+ * wire_response_encode), then the bytes. */
+size_t wire_pack_response_size(const struct wire_bytes *packed, size_t n);
+void wire_pack_response_write(const struct wire_bytes *packed, size_t n,
+			      uint8_t *out);
 /* A static encoded ServiceUnavailable envelope (no message): what a node
  * answers when it cannot even encode an error (out of memory). */
 void wire_response_unavailable(const uint8_t **buf, size_t *len);

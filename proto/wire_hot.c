@@ -1,5 +1,6 @@
-/* wire_decode — the decoders of the hot path: Request (a client's call, a
- * pack of calls, or a replicated Command) and CommandBatch (a raft entry).
+/* wire_hot — the hand-written codecs of the hot path: the decoders of
+ * Request (a client's call, a pack of calls, or a replicated Command) and
+ * CommandBatch (a raft entry), and the encoder of a pack's answer.
  *
  * Every call crosses them several times (the leader decodes a pack, then
  * each call in it, then each command again when applying the entry; every
@@ -744,4 +745,52 @@ void wire_batch_release(struct wire_batch *b)
 	free(priv);
 	free(b->commands);
 	memset(b, 0, sizeof *b);
+}
+
+/* ---- a pack's answer ------------------------------------------------------
+ */
+
+/* Response.packed: field 7, length-delimited (tag 0x3a). */
+#define RESPONSE_PACKED_TAG (7u << 3 | WT_LEN)
+
+static size_t varint_size(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v > 0x7f) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+size_t wire_pack_response_size(const struct wire_bytes *packed, size_t n)
+{
+	size_t i, size = 0;
+
+	for (i = 0; i < n; i++) {
+		size += 1 + varint_size(packed[i].len) + packed[i].len;
+	}
+	return size;
+}
+
+void wire_pack_response_write(const struct wire_bytes *packed, size_t n,
+			      uint8_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t v = packed[i].len;
+
+		*out++ = RESPONSE_PACKED_TAG;
+		while (v > 0x7f) {
+			*out++ = (uint8_t)(v | 0x80);
+			v >>= 7;
+		}
+		*out++ = (uint8_t)v;
+		if (packed[i].len > 0) {
+			memcpy(out, packed[i].data, packed[i].len);
+			out += packed[i].len;
+		}
+	}
 }
