@@ -11,8 +11,8 @@
  * request's and batch's *bytes* fields (inputs, contexts, values, data,
  * signature, packed requests, commands) point into the buffer it was
  * decoded from, which must stay unchanged while they are used (its strings
- * are copies, as everywhere). An object you fill in to *encode* only borrows your
- * pointers for the duration of the call. Strings are NUL-terminated; a
+ * are copies, as everywhere). An object you fill in to *encode* only
+ * borrows your pointers for the duration of the call. Strings are NUL-terminated; a
  * missing string field decodes as "" (never NULL); a missing bytes field
  * decodes as a non-NULL pointer with length 0. On encode, NULL strings and
  * empty bytes are simply absent. Releasing a zeroed object, one whose decode

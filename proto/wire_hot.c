@@ -19,16 +19,19 @@
  * allocation has the exact size — a 4 MiB request of empty ops costs its
  * ops array, not hundreds of MiB.
  *
- * Semantics are protobuf's (and protobuf-c's, which tests/unit/test_wire.c
- * compares against on random inputs): fields in any order; a scalar or
- * string field given twice keeps the last value; a message field given
- * twice is merged (field by field: a later one overwrites what it gives);
+ * Semantics are protobuf's (and protobuf-c's, which
+ * tests/unit/test_wire_hot.c compares against on random inputs): fields in
+ * any order; a scalar or string field given twice keeps the last value; a
+ * message field given twice is merged (field by field: a later one
+ * overwrites what it gives — where it gives an explicit empty string or a
+ * zero, protobuf-c's merge keeps the earlier value; only NodeAddr inside
+ * AddNode / SetNodeAddr can differ so, and no encoder writes that);
  * repeated fields accumulate; repeated integers may come packed or not;
  * unknown fields are skipped (an Op with no known oneof member decodes as
  * WIRE_OP_NONE); a known field with the wrong wire type, a truncated
- * field, field number 0 or a group is malformed. Op's oneof: the last
- * member given wins whole, as in protobuf-c (no merging, even of the same
- * member). */
+ * field, field number 0 or past 2^29-1 (protobuf-c wraps those) or a group
+ * is malformed. Op's oneof: the last member given wins whole, as in
+ * protobuf-c (no merging, even of the same member). */
 #include <limits.h>
 #include <lz4.h>
 #include <stdlib.h>
@@ -51,8 +54,7 @@ static const uint8_t empty_bytes[1];
 #define WT_LEN	  2
 #define WT_I32	  5
 
-/* ---- the wire format ------------------------------------------------------
- */
+/* ---- the wire format ----------------------------------------------------- */
 
 struct field {
 	uint32_t num;
@@ -123,8 +125,7 @@ static int next_field(const uint8_t **p, const uint8_t *end, struct field *f)
 	return 1;
 }
 
-/* ---- Request --------------------------------------------------------------
- */
+/* ---- Request ------------------------------------------------------------- */
 
 /* One walk over a request. Pass 1 (fill == false) checks and counts; pass
  * 2 fills r from the space pass 1 sized. */
@@ -598,8 +599,7 @@ void wire_request_release(struct wire_request *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* ---- CommandBatch ---------------------------------------------------------
- */
+/* ---- CommandBatch -------------------------------------------------------- */
 
 /* Decodes the CommandBatch payload[0..len) into b (commands point into
  * payload; b->commands is malloc'd). Returns 0, WIRE_ERR_MALFORMED or
@@ -747,8 +747,7 @@ void wire_batch_release(struct wire_batch *b)
 	memset(b, 0, sizeof *b);
 }
 
-/* ---- a pack's answer ------------------------------------------------------
- */
+/* ---- a pack's answer ----------------------------------------------------- */
 
 /* Response.packed: field 7, length-delimited (tag 0x3a). */
 #define RESPONSE_PACKED_TAG (7u << 3 | WT_LEN)

@@ -38,8 +38,7 @@ static uint64_t rng_below(uint64_t n)
 	return rng() % n;
 }
 
-/* ---- random requests ------------------------------------------------------
- */
+/* ---- random requests ----------------------------------------------------- */
 
 struct gen {
 	char strs[64][40];
@@ -175,8 +174,7 @@ static uint8_t *gen_request(size_t *len)
 	return buf;
 }
 
-/* ---- comparison -----------------------------------------------------------
- */
+/* ---- comparison ---------------------------------------------------------- */
 
 static const char *s_or_empty(const char *s)
 {
@@ -480,8 +478,7 @@ static bool check_request(const uint8_t *buf, size_t len)
 	return rv == 0;
 }
 
-/* ---- variants --------------------------------------------------------------
- */
+/* ---- variants ------------------------------------------------------------ */
 
 static size_t put_varint(uint8_t *p, uint64_t v)
 {
@@ -667,8 +664,7 @@ static void test_mutated_requests(void **state)
 	}
 }
 
-/* ---- batches ---------------------------------------------------------------
- */
+/* ---- batches ------------------------------------------------------------- */
 
 static void check_batch(const uint8_t *payload, size_t len)
 {
@@ -739,8 +735,7 @@ static void test_batches_match_protobuf_c(void **state)
 	}
 }
 
-/* ---- a pack's answer --------------------------------------------------------
- */
+/* ---- a pack's answer ----------------------------------------------------- */
 
 /* The hand-written pack answer is byte for byte what protobuf-c encodes
  * for Response{packed}, including empty answers and lengths of 1-3 varint
