@@ -374,47 +374,30 @@ static void op_reset(struct wire_op *op, uint64_t *peers)
 	op->peers = peers;
 }
 
-/* Op's oneof: field number -> member. */
+/* Op's oneof: each member's field number (stratus.proto), by op type. */
+static const uint32_t member_numbers[WIRE_OP__COUNT] = {
+    [WIRE_OP_KV_PUT] = 1,	    [WIRE_OP_KV_GET] = 2,
+    [WIRE_OP_KV_DELETE] = 3,	    [WIRE_OP_KV_LIST] = 4,
+    [WIRE_OP_CLUSTER_STATUS] = 20,  [WIRE_OP_ADD_NODE] = 21,
+    [WIRE_OP_ASSIGN_NODE] = 22,	    [WIRE_OP_REMOVE_NODE] = 23,
+    [WIRE_OP_TRANSFER_LEADER] = 24, [WIRE_OP_SET_NODE_ADDR] = 25,
+    [WIRE_OP_SERVICE_CALL] = 30,    [WIRE_OP_DEBUG_DROP] = 40,
+    [WIRE_OP_BACKUP_BEGIN] = 50,    [WIRE_OP_BACKUP_READ] = 51,
+    [WIRE_OP_RESTORE_BEGIN] = 52,   [WIRE_OP_RESTORE_CHUNK] = 53,
+    [WIRE_OP_RESTORE_COMMIT] = 54,
+};
+
+/* Field number -> member (WIRE_OP_NONE: not a member). */
 static enum wire_op_type member_type(uint32_t num)
 {
-	switch (num) {
-	case 1:
-		return WIRE_OP_KV_PUT;
-	case 2:
-		return WIRE_OP_KV_GET;
-	case 3:
-		return WIRE_OP_KV_DELETE;
-	case 4:
-		return WIRE_OP_KV_LIST;
-	case 20:
-		return WIRE_OP_CLUSTER_STATUS;
-	case 21:
-		return WIRE_OP_ADD_NODE;
-	case 22:
-		return WIRE_OP_ASSIGN_NODE;
-	case 23:
-		return WIRE_OP_REMOVE_NODE;
-	case 24:
-		return WIRE_OP_TRANSFER_LEADER;
-	case 25:
-		return WIRE_OP_SET_NODE_ADDR;
-	case 30:
-		return WIRE_OP_SERVICE_CALL;
-	case 40:
-		return WIRE_OP_DEBUG_DROP;
-	case 50:
-		return WIRE_OP_BACKUP_BEGIN;
-	case 51:
-		return WIRE_OP_BACKUP_READ;
-	case 52:
-		return WIRE_OP_RESTORE_BEGIN;
-	case 53:
-		return WIRE_OP_RESTORE_CHUNK;
-	case 54:
-		return WIRE_OP_RESTORE_COMMIT;
-	default:
-		return WIRE_OP_NONE;
+	int t;
+
+	for (t = WIRE_OP_NONE + 1; t < WIRE_OP__COUNT; t++) {
+		if (member_numbers[t] == num) {
+			return (enum wire_op_type)t;
+		}
 	}
+	return WIRE_OP_NONE;
 }
 
 static int op_field(struct walk *w, const struct field *f)
@@ -792,4 +775,279 @@ void wire_pack_response_write(const struct wire_bytes *packed, size_t n,
 			out += packed[i].len;
 		}
 	}
+}
+
+/* ---- Request encoder ------------------------------------------------------
+ */
+
+/* Writes protobuf's canonical form (what protobuf-c's pack gives: fields by
+ * number, proto3 defaults left out, repeated integers packed) — a client
+ * encodes every call with it and the leader every command it re-encodes
+ * with its context. An emitter counts when out is NULL, writes otherwise;
+ * nested messages are sized by a counting run first. */
+struct emit {
+	uint8_t *out;
+	size_t n;
+};
+
+static void put_byte(struct emit *e, uint8_t b)
+{
+	if (e->out != NULL) {
+		e->out[e->n] = b;
+	}
+	e->n++;
+}
+
+static void put_varint(struct emit *e, uint64_t v)
+{
+	while (v > 0x7f) {
+		put_byte(e, (uint8_t)(v | 0x80));
+		v >>= 7;
+	}
+	put_byte(e, (uint8_t)v);
+}
+
+static void put_raw(struct emit *e, const void *p, size_t len)
+{
+	if (e->out != NULL && len > 0) {
+		memcpy(e->out + e->n, p, len);
+	}
+	e->n += len;
+}
+
+static void put_tag(struct emit *e, uint32_t num, uint32_t wt)
+{
+	put_varint(e, (uint64_t)num << 3 | wt);
+}
+
+/* A uint64/uint32/bool field: absent when 0 (proto3). */
+static void put_uint(struct emit *e, uint32_t num, uint64_t v)
+{
+	if (v != 0) {
+		put_tag(e, num, WT_VARINT);
+		put_varint(e, v);
+	}
+}
+
+/* A bytes field (always when repeated: `always`), or a string field
+ * (NULL and "" are absent). */
+static void put_len(struct emit *e, uint32_t num, const void *p, size_t len,
+		    bool always)
+{
+	if (len > 0 || always) {
+		put_tag(e, num, WT_LEN);
+		put_varint(e, len);
+		put_raw(e, p, len);
+	}
+}
+
+static void put_str(struct emit *e, uint32_t num, const char *s)
+{
+	if (s != NULL) {
+		put_len(e, num, s, strlen(s), false);
+	}
+}
+
+static void node_addr_body(struct emit *e, const struct wire_node_addr *a)
+{
+	put_uint(e, 1, a->id);
+	put_str(e, 2, a->raft_address);
+	put_str(e, 3, a->client_address);
+	put_str(e, 4, a->http_address);
+}
+
+/* A nested message: its tag, its size (a counting run of body), then the
+ * body. */
+typedef void (*body_fn)(struct emit *e, const void *arg);
+
+static void put_message(struct emit *e, uint32_t num, body_fn body,
+			const void *arg)
+{
+	struct emit count = {NULL, 0};
+
+	body(&count, arg);
+	put_tag(e, num, WT_LEN);
+	put_varint(e, count.n);
+	body(e, arg);
+}
+
+static void node_addr_fn(struct emit *e, const void *arg)
+{
+	node_addr_body(e, arg);
+}
+
+/* The member's message body, for each op type (its field number:
+ * member_numbers). */
+static void member_body(struct emit *e, const void *arg)
+{
+	const struct wire_op *op = arg;
+	size_t i;
+
+	switch (op->type) {
+	case WIRE_OP_KV_PUT:
+		put_str(e, 1, op->key);
+		put_len(e, 2, op->value, op->value_len, false);
+		break;
+	case WIRE_OP_KV_GET:
+	case WIRE_OP_KV_DELETE:
+		put_str(e, 1, op->key);
+		break;
+	case WIRE_OP_KV_LIST:
+		put_str(e, 1, op->prefix);
+		put_str(e, 2, op->start_after);
+		put_uint(e, 3, op->limit);
+		break;
+	case WIRE_OP_ADD_NODE:
+		put_message(e, 1, node_addr_fn, &op->node);
+		put_uint(e, 2, op->voter);
+		break;
+	case WIRE_OP_ASSIGN_NODE:
+		put_uint(e, 1, op->node_id);
+		put_uint(e, 2, op->role);
+		break;
+	case WIRE_OP_REMOVE_NODE:
+	case WIRE_OP_TRANSFER_LEADER:
+		put_uint(e, 1, op->node_id);
+		break;
+	case WIRE_OP_SET_NODE_ADDR:
+		put_message(e, 1, node_addr_fn, &op->node);
+		break;
+	case WIRE_OP_SERVICE_CALL:
+		put_str(e, 1, op->service);
+		put_str(e, 2, op->action);
+		put_len(e, 3, op->input, op->input_len, false);
+		put_len(e, 4, op->context, op->context_len, false);
+		put_str(e, 5, op->endpoint);
+		break;
+	case WIRE_OP_DEBUG_DROP:
+		if (op->n_peers > 0) {
+			struct emit count = {NULL, 0};
+			for (i = 0; i < op->n_peers; i++) {
+				put_varint(&count, op->peers[i]);
+			}
+			put_tag(e, 1, WT_LEN);
+			put_varint(e, count.n);
+			for (i = 0; i < op->n_peers; i++) {
+				put_varint(e, op->peers[i]);
+			}
+		}
+		put_uint(e, 2, op->drop);
+		break;
+	case WIRE_OP_BACKUP_READ:
+		put_uint(e, 1, op->backup_id);
+		put_uint(e, 2, op->offset);
+		put_uint(e, 3, op->max_bytes);
+		break;
+	case WIRE_OP_RESTORE_BEGIN:
+		put_uint(e, 1, op->backup_id);
+		put_uint(e, 2, op->total_bytes);
+		put_uint(e, 3, op->force);
+		break;
+	case WIRE_OP_RESTORE_CHUNK:
+		put_uint(e, 1, op->backup_id);
+		put_uint(e, 2, op->offset);
+		put_len(e, 3, op->data, op->data_len, false);
+		break;
+	case WIRE_OP_RESTORE_COMMIT:
+		put_uint(e, 1, op->backup_id);
+		break;
+	default: /* CLUSTER_STATUS, BACKUP_BEGIN: empty */
+		break;
+	}
+}
+
+/* Op's oneof: op type -> field number (0: none or not a type). */
+static uint32_t member_number(enum wire_op_type type)
+{
+	return (unsigned)type < WIRE_OP__COUNT ? member_numbers[type] : 0;
+}
+
+static void op_body(struct emit *e, const void *arg)
+{
+	const struct wire_op *op = arg;
+
+	if (op->type != WIRE_OP_NONE) {
+		put_message(e, member_number(op->type), member_body, op);
+	}
+}
+
+static void request_body(struct emit *e, const struct wire_request *r)
+{
+	size_t i;
+
+	put_uint(e, 1, r->client_id);
+	put_uint(e, 2, r->seq);
+	for (i = 0; i < r->n_ops; i++) {
+		put_message(e, 3, op_body, &r->ops[i]);
+	}
+	put_uint(e, 13, r->waited_ms);
+	put_str(e, 14, r->access_key_id);
+	put_uint(e, 15, r->signed_at_ms);
+	for (i = 0; i < r->n_packed; i++) {
+		put_len(e, 17, r->packed[i].data, r->packed[i].len, true);
+	}
+}
+
+/* The pointers encoding reads: a NULL array or data with a nonzero count
+ * or length is WIRE_ERR_INVALID_PARAM, an op type outside enum
+ * wire_op_type WIRE_ERR_UNKNOWN_OP. */
+static int request_check(const struct wire_request *r)
+{
+	size_t i;
+
+	if ((r->ops == NULL && r->n_ops != 0) ||
+	    (r->packed == NULL && r->n_packed != 0)) {
+		return WIRE_ERR_INVALID_PARAM;
+	}
+	if (r->n_packed > WIRE_MAX_PACKED) {
+		return WIRE_ERR_TOO_LARGE;
+	}
+	for (i = 0; i < r->n_packed; i++) {
+		if (r->packed[i].data == NULL && r->packed[i].len != 0) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+	}
+	for (i = 0; i < r->n_ops; i++) {
+		const struct wire_op *op = &r->ops[i];
+
+		if (op->type != WIRE_OP_NONE && member_number(op->type) == 0) {
+			return WIRE_ERR_UNKNOWN_OP;
+		}
+		if ((op->type == WIRE_OP_KV_PUT && op->value == NULL &&
+		     op->value_len != 0) ||
+		    (op->type == WIRE_OP_SERVICE_CALL &&
+		     ((op->input == NULL && op->input_len != 0) ||
+		      (op->context == NULL && op->context_len != 0))) ||
+		    (op->type == WIRE_OP_DEBUG_DROP && op->peers == NULL &&
+		     op->n_peers != 0) ||
+		    (op->type == WIRE_OP_RESTORE_CHUNK && op->data == NULL &&
+		     op->data_len != 0)) {
+			return WIRE_ERR_INVALID_PARAM;
+		}
+	}
+	return 0;
+}
+
+int wire_request_encode(const struct wire_request *r, uint8_t **buf,
+			size_t *len)
+{
+	struct emit e = {NULL, 0};
+	int rv = request_check(r);
+
+	if (rv != 0) {
+		return rv;
+	}
+	request_body(&e, r);
+	if (e.n > WIRE_MAX_REQUEST_BYTES) {
+		return WIRE_ERR_TOO_LARGE;
+	}
+	e.out = malloc(e.n > 0 ? e.n : 1);
+	if (e.out == NULL) {
+		return WIRE_ERR_INTERNAL;
+	}
+	e.n = 0;
+	request_body(&e, r);
+	*buf = e.out;
+	*len = e.n;
+	return 0;
 }
