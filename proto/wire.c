@@ -1,16 +1,18 @@
 /* wire — the codec between the plain structs of wire.h and the protobuf-c
  * types generated from stratus.proto.
  *
- * Requests and command batches, the hot path, are decoded by hand in
- * wire_hot.c (no copies of bytes fields). The other decoders here unpack
- * with protobuf-c (which copies every string and bytes field into its own
- * allocations) and then point the plain structs into that unpacked message:
- * nothing is copied twice. The decoded object owns the unpacked message
- * through priv_ and the plain arrays it built (results, items, nodes, kv,
- * sessions); the release functions free both.
+ * The hot path's codecs are written by hand in wire_hot.c: the Request and
+ * CommandBatch decoders (no copies of bytes fields), the Request encoder
+ * and a pack's answer. The other decoders here unpack with protobuf-c
+ * (which copies every string and bytes field into its own allocations) and
+ * then point the plain structs into that unpacked message: nothing is
+ * copied twice. The decoded object owns the unpacked message through priv_
+ * and the plain arrays it built (results, items, nodes, kv, sessions); the
+ * release functions free both.
  *
- * Encoders build protobuf-c structs that borrow the caller's strings and
- * bytes (no copies), size the message, and pack it into one buffer. */
+ * The other encoders build protobuf-c structs that borrow the caller's
+ * strings and bytes (no copies), size the message, and pack it into one
+ * buffer. */
 #include "wire.h"
 
 #include <limits.h>

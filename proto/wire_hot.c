@@ -1,6 +1,7 @@
 /* wire_hot — the hand-written codecs of the hot path: the decoders of
  * Request (a client's call, a pack of calls, or a replicated Command) and
- * CommandBatch (a raft entry), and the encoder of a pack's answer.
+ * CommandBatch (a raft entry), and the encoders of Request and of a pack's
+ * answer (at the end of the file).
  *
  * Every call crosses them several times (the leader decodes a pack, then
  * each call in it, then each command again when applying the entry; every
