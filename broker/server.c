@@ -174,26 +174,6 @@ err_after_open:
 	return -1;
 }
 
-void server_reply(struct server_slot *slot, const uint8_t *response, size_t len)
-{
-	nng_msg *msg = slot->msg;
-
-	if (slot->srv->closing) {
-		return; /* server_free releases the held message */
-	}
-	slot->msg = NULL;
-	/* Reuse the request message: its header carries the REP backtrace. */
-	nng_msg_clear(msg);
-	if (nng_msg_append(msg, response, len) != 0) {
-		nng_msg_free(msg);
-		slot_recv(slot);
-		return;
-	}
-	slot->state = SLOT_SEND;
-	nng_aio_set_msg(slot->aio, msg);
-	nng_ctx_send(slot->ctx, slot->aio);
-}
-
 int server_reply_write(struct server_slot *slot, size_t len,
 		       void (*write)(void *ctx, uint8_t *body), void *ctx)
 {
@@ -202,7 +182,7 @@ int server_reply_write(struct server_slot *slot, size_t len,
 	if (slot->srv->closing) {
 		return 0; /* server_free releases the held message */
 	}
-	/* The request message again, for its header (the REP backtrace). */
+	/* Reuse the request message: its header carries the REP backtrace. */
 	nng_msg_clear(msg);
 	if (nng_msg_realloc(msg, len) != 0) {
 		return -1;
@@ -213,6 +193,33 @@ int server_reply_write(struct server_slot *slot, size_t len,
 	nng_aio_set_msg(slot->aio, msg);
 	nng_ctx_send(slot->ctx, slot->aio);
 	return 0;
+}
+
+struct reply_bytes {
+	const uint8_t *data;
+	size_t len;
+};
+
+static void copy_reply(void *ctx, uint8_t *body)
+{
+	const struct reply_bytes *r = ctx;
+
+	if (r->len > 0) {
+		memcpy(body, r->data, r->len);
+	}
+}
+
+void server_reply(struct server_slot *slot, const uint8_t *response, size_t len)
+{
+	struct reply_bytes r = {response, len};
+
+	if (server_reply_write(slot, len, copy_reply, &r) != 0) {
+		/* No memory for the answer: drop the request (its client
+		 * times out and retries) and take the next one. */
+		nng_msg_free(slot->msg);
+		slot->msg = NULL;
+		slot_recv(slot);
+	}
 }
 
 void server_stop(struct server *s)
