@@ -869,7 +869,11 @@ static void put_message(struct emit *e, uint32_t num, body_fn body,
 	body(&count, arg);
 	put_tag(e, num, WT_LEN);
 	put_varint(e, count.n);
-	body(e, arg);
+	if (e->out == NULL) {
+		e->n += count.n; /* counting: the body's size is known */
+	} else {
+		body(e, arg);
+	}
 }
 
 static void node_addr_fn(struct emit *e, const void *arg)
