@@ -5,8 +5,11 @@
  * written once; stratus.h declares each with its documentation. The typed
  * conveniences (st_sqs_send, st_sqs_receive, st_sqs_delete) build the
  * request document with jansson and pick the fields a C user wants out
- * of the response. */
+ * of the response; the documents are printed and parsed with jsondoc
+ * (proto/jsondoc.h: bulk string scans — a received message's body is
+ * most of its bytes). */
 #include "client_int.h"
+#include "jsondoc.h"
 
 #include <jansson.h>
 
@@ -55,12 +58,11 @@ static int sqs_json_call(st_client *c, const char *action, json_t *j,
 			 json_t **out, st_error *err)
 {
 	char *in, *text = NULL;
-	json_error_t jerr;
 	int rc;
 
 	if (out != NULL)
 		*out = NULL;
-	in = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	in = j != NULL ? jsondoc_dump(j, NULL) : NULL;
 	json_decref(j);
 	if (in == NULL)
 		return st_err_set(err, ST_ERR_INVALID_PARAM, NULL,
@@ -71,10 +73,11 @@ static int sqs_json_call(st_client *c, const char *action, json_t *j,
 	free(in);
 	if (rc != 0)
 		return rc;
-	if (out != NULL && (*out = json_loads(text, 0, &jerr)) == NULL)
+	if (out != NULL &&
+	    (*out = jsondoc_parse(text, strlen(text))) == NULL)
 		rc = st_err_set(err, ST_ERR_MALFORMED, NULL,
-				"sqs %s: response is not JSON: %s", action,
-				jerr.text);
+				"sqs %s: response is not a JSON document",
+				action);
 	st_free(text);
 	return rc;
 }
