@@ -2,8 +2,8 @@
  * types generated from stratus.proto.
  *
  * The hot path's codecs are written by hand in wire_hot.c: the Request and
- * CommandBatch decoders (no copies of bytes fields), the Request encoder
- * and a pack's answer. The other decoders here unpack with protobuf-c
+ * CommandBatch decoders (no copies of bytes fields), the Request and
+ * CommandBatch encoders and a pack's answer. The other decoders here unpack with protobuf-c
  * (which copies every string and bytes field into its own allocations) and
  * then point the plain structs into that unpacked message: nothing is
  * copied twice. The decoded object owns the unpacked message through priv_
@@ -16,7 +16,6 @@
 #include "wire.h"
 
 #include <limits.h>
-#include <lz4.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -590,127 +589,6 @@ int wire_response_encode_error(uint32_t code, const char *message,
 	r.leader_id = leader_id;
 	r.leader_address = leader_address;
 	return wire_response_encode(&r, buf, len);
-}
-
-/* ---- batch --------------------------------------------------------------- */
-
-/* Header plus body, rounded up to a multiple of 8 bytes. */
-static size_t entry_size(size_t body_len)
-{
-	return (WIRE_BATCH_HEADER_BYTES + body_len + 7) & ~(size_t)7;
-}
-
-int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
-		      void *(*alloc)(size_t), void **buf, size_t *len)
-{
-	Stratus__CommandBatch m = STRATUS__COMMAND_BATCH__INIT;
-	ProtobufCBinaryData *commands = NULL;
-	uint8_t *raw = NULL, *packed = NULL, *out;
-	size_t raw_len, i, out_len, body_len;
-	int rv, compressed_len = 0;
-
-	if (b->commands == NULL && b->n_commands != 0) {
-		return WIRE_ERR_INVALID_PARAM;
-	}
-	if (!ALLOC_ARRAY(commands, b->n_commands)) {
-		return WIRE_ERR_INTERNAL;
-	}
-	for (i = 0; i < b->n_commands; i++) {
-		rv = bytes_in(b->commands[i].data, b->commands[i].len,
-			      &commands[i]);
-		if (rv != 0) {
-			goto out;
-		}
-	}
-	m.leader_time_ms = b->leader_time_ms;
-	m.leader_id = b->leader_id;
-	m.nonce = b->nonce;
-	m.term = b->term;
-	m.n_commands = b->n_commands;
-	m.commands = commands;
-
-	raw_len = protobuf_c_message_get_packed_size(&m.base);
-	if (raw_len > WIRE_MAX_BATCH_BYTES) {
-		rv = WIRE_ERR_TOO_LARGE;
-		goto out;
-	}
-	if (raw_len == 0 || raw_len < lz4_threshold) {
-		/* Plain: pack straight into the entry. */
-		body_len = raw_len;
-		out_len = entry_size(body_len);
-		out = (alloc != NULL ? alloc : malloc)(out_len);
-		if (out == NULL) {
-			rv = WIRE_ERR_INTERNAL;
-			goto out;
-		}
-		if (protobuf_c_message_pack(
-			&m.base, out + WIRE_BATCH_HEADER_BYTES) != raw_len) {
-			/* Cannot happen (same walk as get_packed_size); a
-			 * buffer from alloc leaks: no matching free here. */
-			if (alloc == NULL) {
-				free(out);
-			}
-			rv = WIRE_ERR_INTERNAL;
-			goto out;
-		}
-		out[0] = WIRE_BATCH_PLAIN;
-		goto write_header;
-	}
-
-	/* Compress from a scratch copy: alloc (e.g. raft_malloc) has no
-	 * matching free here, so it is called once with the final size. */
-	raw = malloc(raw_len);
-	packed = malloc((size_t)LZ4_compressBound((int)raw_len));
-	if (raw == NULL || packed == NULL) {
-		rv = WIRE_ERR_INTERNAL;
-		goto out;
-	}
-	if (protobuf_c_message_pack(&m.base, raw) != raw_len) {
-		rv = WIRE_ERR_INTERNAL;
-		goto out;
-	}
-	compressed_len =
-	    LZ4_compress_default((const char *)raw, (char *)packed,
-				 (int)raw_len, LZ4_compressBound((int)raw_len));
-	if (compressed_len > 0 && (size_t)compressed_len < raw_len) {
-		body_len = (size_t)compressed_len;
-	} else {
-		body_len = raw_len;
-		compressed_len = 0;
-	}
-	out_len = entry_size(body_len);
-	out = (alloc != NULL ? alloc : malloc)(out_len);
-	if (out == NULL) {
-		rv = WIRE_ERR_INTERNAL;
-		goto out;
-	}
-	if (compressed_len > 0) {
-		out[0] = WIRE_BATCH_LZ4;
-		memcpy(out + WIRE_BATCH_HEADER_BYTES, packed,
-		       (size_t)compressed_len);
-	} else {
-		out[0] = WIRE_BATCH_PLAIN;
-		memcpy(out + WIRE_BATCH_HEADER_BYTES, raw, raw_len);
-	}
-
-write_header:
-	out[1] = (uint8_t)(out_len - WIRE_BATCH_HEADER_BYTES - body_len);
-	out[2] = 0;
-	out[3] = 0;
-	out[4] = (uint8_t)raw_len;
-	out[5] = (uint8_t)(raw_len >> 8);
-	out[6] = (uint8_t)(raw_len >> 16);
-	out[7] = (uint8_t)(raw_len >> 24);
-	memset(out + WIRE_BATCH_HEADER_BYTES + body_len, 0,
-	       out_len - WIRE_BATCH_HEADER_BYTES - body_len);
-	*buf = out;
-	*len = out_len;
-	rv = 0;
-out:
-	free(packed);
-	free(raw);
-	free(commands);
-	return rv;
 }
 
 /* ---- snapshot ------------------------------------------------------------ */

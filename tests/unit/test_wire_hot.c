@@ -715,6 +715,55 @@ static void check_batch(const uint8_t *payload, size_t len)
 	free(entry);
 }
 
+/* wire_batch_encode of m's fields: plain, its payload is protobuf-c's
+ * encoding pb[0..len) byte for byte; compressed (threshold 0: LZ4 when it
+ * is smaller), it decodes to the same batch — also while another decoded
+ * batch is alive (each thread's decompression buffer is then taken). */
+static void check_encoder(const Stratus__CommandBatch *m, const uint8_t *pb,
+			  size_t len)
+{
+	struct wire_bytes cmds[4];
+	struct wire_batch in = {0}, a, b;
+	void *plain, *packed;
+	size_t plain_len, packed_len, k;
+
+	for (k = 0; k < m->n_commands; k++) {
+		cmds[k].data = m->commands[k].data;
+		cmds[k].len = m->commands[k].len;
+	}
+	in.leader_time_ms = m->leader_time_ms;
+	in.leader_id = m->leader_id;
+	in.nonce = m->nonce;
+	in.term = m->term;
+	in.commands = cmds;
+	in.n_commands = m->n_commands;
+	assert_int_equal(
+	    wire_batch_encode(&in, SIZE_MAX, NULL, &plain, &plain_len), 0);
+	assert_int_equal(((uint8_t *)plain)[0], WIRE_BATCH_PLAIN);
+	assert_int_equal(plain_len % 8, 0);
+	assert_true(plain_len >= WIRE_BATCH_HEADER_BYTES + len);
+	assert_memory_equal((uint8_t *)plain + WIRE_BATCH_HEADER_BYTES, pb,
+			    len);
+	assert_int_equal(wire_batch_encode(&in, 0, NULL, &packed, &packed_len),
+			 0);
+	assert_int_equal(wire_batch_decode(plain, plain_len, &a), 0);
+	assert_int_equal(wire_batch_decode(packed, packed_len, &b), 0);
+	assert_int_equal(a.n_commands, m->n_commands);
+	assert_int_equal(b.n_commands, m->n_commands);
+	assert_int_equal(b.nonce, m->nonce);
+	assert_int_equal(b.term, m->term);
+	for (k = 0; k < m->n_commands; k++) {
+		assert_bytes_eq(&m->commands[k], a.commands[k].data,
+				a.commands[k].len);
+		assert_bytes_eq(&m->commands[k], b.commands[k].data,
+				b.commands[k].len);
+	}
+	wire_batch_release(&b);
+	wire_batch_release(&a);
+	free(packed);
+	free(plain);
+}
+
 static void test_batches_match_protobuf_c(void **state)
 {
 	struct gen g = {0};
@@ -735,6 +784,7 @@ static void test_batches_match_protobuf_c(void **state)
 		}
 		m.commands = cmds;
 		len = stratus__command_batch__pack(&m, buf);
+		check_encoder(&m, buf, len);
 		check_batch(buf, len);
 		if (len > 0 && rng_below(2) == 0) {
 			buf[rng_below(len)] = (uint8_t)rng();
