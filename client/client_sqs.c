@@ -73,8 +73,7 @@ static int sqs_json_call(st_client *c, const char *action, json_t *j,
 	free(in);
 	if (rc != 0)
 		return rc;
-	if (out != NULL &&
-	    (*out = jsondoc_parse(text, strlen(text))) == NULL)
+	if (out != NULL && (*out = jsondoc_parse(text, strlen(text))) == NULL)
 		rc = st_err_set(err, ST_ERR_MALFORMED, NULL,
 				"sqs %s: response is not a JSON document",
 				action);

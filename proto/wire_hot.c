@@ -1190,9 +1190,8 @@ int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
 	e.out = raw;
 	e.n = 0;
 	batch_body(&e, b);
-	compressed_len = LZ4_compress_default((const char *)raw,
-					      (char *)packed, (int)raw_len,
-					      bound);
+	compressed_len = LZ4_compress_default((const char *)raw, (char *)packed,
+					      (int)raw_len, bound);
 	if (compressed_len > 0 && (size_t)compressed_len < raw_len) {
 		body = packed;
 		body_len = (size_t)compressed_len;
