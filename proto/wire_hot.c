@@ -583,64 +583,6 @@ void wire_request_release(struct wire_request *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* ---- an entry's scratch bytes -------------------------------------------
- *
- * Encoding a compressed entry takes two temporary buffers (the raw
- * payload, then LZ4's output) and decoding one the decompressed payload,
- * each about an entry's size (~100 KiB under load), for every entry. Fresh
- * ones cost a large allocation and the page faults of memory the allocator
- * has meanwhile given back to the kernel (~3% of the leader's loop in
- * produce). So each thread keeps one buffer per use and reuses it while it
- * is free; a buffer asked for while its use's is taken (a batch decoded
- * while another decoded one is alive) or larger than SCRATCH_KEEP_MAX is
- * an ordinary allocation. */
-#define SCRATCH_KEEP_MAX (8u << 20)
-#define SCRATCH_MIN	 (64u << 10)
-
-enum scratch_use { SCRATCH_RAW, SCRATCH_LZ4, SCRATCH_DECOMPRESSED, SCRATCHES };
-
-struct scratch {
-	uint8_t *buf;
-	size_t cap;
-	bool busy;
-};
-
-static _Thread_local struct scratch scratches[SCRATCHES];
-
-/* len bytes (uninitialized) for use; NULL when out of memory. Give them
- * back with scratch_put. */
-static uint8_t *scratch_get(enum scratch_use use, size_t len)
-{
-	struct scratch *s = &scratches[use];
-
-	if (s->busy || len > SCRATCH_KEEP_MAX) {
-		return malloc(len > 0 ? len : 1);
-	}
-	if (s->buf == NULL || s->cap < len) {
-		size_t cap = len > SCRATCH_MIN ? len : SCRATCH_MIN;
-
-		free(s->buf);
-		s->cap = 0;
-		if ((s->buf = malloc(cap)) == NULL) {
-			return NULL;
-		}
-		s->cap = cap;
-	}
-	s->busy = true;
-	return s->buf;
-}
-
-static void scratch_put(enum scratch_use use, uint8_t *buf)
-{
-	struct scratch *s = &scratches[use];
-
-	if (buf != NULL && buf == s->buf) {
-		s->busy = false;
-	} else {
-		free(buf);
-	}
-}
-
 /* ---- CommandBatch -------------------------------------------------------- */
 
 /* Decodes the CommandBatch payload[0..len) into b (commands point into
@@ -746,7 +688,7 @@ int wire_batch_decode(const void *buf, size_t len, struct wire_batch *out)
 			rv = WIRE_ERR_MALFORMED;
 			goto err;
 		}
-		priv->decompressed = scratch_get(SCRATCH_DECOMPRESSED, raw_len);
+		priv->decompressed = malloc(raw_len != 0 ? raw_len : 1);
 		if (priv->decompressed == NULL) {
 			rv = WIRE_ERR_INTERNAL;
 			goto err;
@@ -783,7 +725,7 @@ void wire_batch_release(struct wire_batch *b)
 		return;
 	}
 	priv = b->priv_;
-	scratch_put(SCRATCH_DECOMPRESSED, priv->decompressed);
+	free(priv->decompressed);
 	free(priv);
 	free(b->commands);
 	memset(b, 0, sizeof *b);
@@ -1178,11 +1120,11 @@ int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
 		out[0] = WIRE_BATCH_PLAIN;
 		goto header;
 	}
-	/* Compressed: from scratch buffers, as alloc (e.g. raft_malloc) is
+	/* Compressed: from scratch copies, as alloc (e.g. raft_malloc) is
 	 * called once, with the final size. */
 	bound = LZ4_compressBound((int)raw_len);
-	raw = scratch_get(SCRATCH_RAW, raw_len);
-	packed = scratch_get(SCRATCH_LZ4, (size_t)bound);
+	raw = malloc(raw_len);
+	packed = malloc((size_t)bound);
 	if (raw == NULL || packed == NULL) {
 		rv = WIRE_ERR_INTERNAL;
 		goto out;
@@ -1222,7 +1164,7 @@ header:
 	*len = out_len;
 	rv = 0;
 out:
-	scratch_put(SCRATCH_LZ4, packed);
-	scratch_put(SCRATCH_RAW, raw);
+	free(packed);
+	free(raw);
 	return rv;
 }

@@ -717,8 +717,7 @@ static void check_batch(const uint8_t *payload, size_t len)
 
 /* wire_batch_encode of m's fields: plain, its payload is protobuf-c's
  * encoding pb[0..len) byte for byte; compressed (threshold 0: LZ4 when it
- * is smaller), it decodes to the same batch — also while another decoded
- * batch is alive (each thread's decompression buffer is then taken). */
+ * is smaller), it decodes to the same batch. */
 static void check_encoder(const Stratus__CommandBatch *m, const uint8_t *pb,
 			  size_t len)
 {
