@@ -3,10 +3,10 @@
  *
  * The hot path's codecs are written by hand in wire_hot.c: the Request and
  * CommandBatch decoders (no copies of bytes fields), the Request and
- * CommandBatch encoders and a pack's answer. The other decoders here unpack with protobuf-c
- * (which copies every string and bytes field into its own allocations) and
- * then point the plain structs into that unpacked message: nothing is
- * copied twice. The decoded object owns the unpacked message through priv_
+ * CommandBatch encoders and a pack's answer. The other decoders here
+ * unpack with protobuf-c (which copies every string and bytes field into
+ * its own allocations) and then point the plain structs into that unpacked
+ * message: nothing is copied twice. The decoded object owns the unpacked message through priv_
  * and the plain arrays it built (results, items, nodes, kv, sessions); the
  * release functions free both.
  *

@@ -1086,10 +1086,8 @@ int wire_batch_encode(const struct wire_batch *b, size_t lz4_threshold,
 	struct emit e = {NULL, 0};
 	uint8_t *raw = NULL, *packed = NULL, *out;
 	const uint8_t *body;
-	size_t raw_len, body_len, out_len;
+	size_t raw_len, body_len, out_len, i;
 	int bound, compressed_len = 0, rv;
-
-	size_t i;
 
 	if (b->commands == NULL && b->n_commands != 0) {
 		return WIRE_ERR_INVALID_PARAM;
