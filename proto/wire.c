@@ -6,9 +6,9 @@
  * CommandBatch encoders and a pack's answer. The other decoders here
  * unpack with protobuf-c (which copies every string and bytes field into
  * its own allocations) and then point the plain structs into that unpacked
- * message: nothing is copied twice. The decoded object owns the unpacked message through priv_
- * and the plain arrays it built (results, items, nodes, kv, sessions); the
- * release functions free both.
+ * message: nothing is copied twice. The decoded object owns the unpacked
+ * message through priv_ and the plain arrays it built (results, items,
+ * nodes, kv, sessions); the release functions free both.
  *
  * The other encoders build protobuf-c structs that borrow the caller's
  * strings and bytes (no copies), size the message, and pack it into one
