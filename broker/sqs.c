@@ -528,8 +528,8 @@ static enum service_status prepare(void *state, const char *action,
 	if (strcmp(action, "SendMessage") == 0 ||
 	    strcmp(action, "SendMessageBatch") == 0) {
 		const json_t *e = json_object_get(input, "Entries");
-		size_t n =
-		    strcmp(action, "SendMessage") == 0 ? 1 : json_array_size(e);
+		bool single = strcmp(action, "SendMessage") == 0;
+		size_t n = single ? 1 : json_array_size(e);
 		json_t *ids = json_array();
 		size_t i;
 
@@ -539,8 +539,10 @@ static enum service_status prepare(void *state, const char *action,
 		json_t *md5s = json_array();
 
 		for (i = 0; i < n; i++) {
+			/* A SendMessage is its own entry (an Entries
+			 * array in it is not its business). */
 			const json_t *entry =
-			    n == 1 && e == NULL ? input : json_array_get(e, i);
+			    single ? input : json_array_get(e, i);
 			const json_t *body =
 			    json_object_get(entry, "MessageBody");
 			const json_t *delay =

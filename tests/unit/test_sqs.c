@@ -929,6 +929,29 @@ static void test_send_receive_delete(void **state)
 	    "MissingParameter");
 }
 
+/* A SendMessage's MD5 is its MessageBody's, whatever else its document
+ * carries: a stray Entries array once gave its first body's MD5, which
+ * apply then stored (and receives reported) for this message. */
+static void test_send_md5_is_its_body(void **state)
+{
+	struct fx *f = *state;
+	json_t *msgs;
+
+	ok(f, "CreateQueue", "{\"QueueName\":\"q\"}", T0);
+	ok(f, "SendMessage",
+	   "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"hello\","
+	   "\"Entries\":[{\"Id\":\"a\",\"MessageBody\":\"other\"}]}",
+	   T0);
+	assert_string_equal(sget(f->out, "MD5OfMessageBody"),
+			    "5d41402abc4b2a76b9719d911017c592");
+	ok(f, "ReceiveMessage", "{\"QueueUrl\":\"" URL "q\"}", T0);
+	msgs = json_object_get(f->out, "Messages");
+	assert_int_equal(json_array_size(msgs), 1);
+	assert_string_equal(sget(json_array_get(msgs, 0), "Body"), "hello");
+	assert_string_equal(sget(json_array_get(msgs, 0), "MD5OfBody"),
+			    "5d41402abc4b2a76b9719d911017c592");
+}
+
 static void test_send_validation(void **state)
 {
 	struct fx *f = *state;
@@ -2742,6 +2765,7 @@ int main(void)
 	    T(test_tags_purge),
 	    T(test_send_receive_delete),
 	    T(test_receive_stored_render),
+	    T(test_send_md5_is_its_body),
 	    T(test_send_validation),
 	    T(test_batches),
 	    T(test_visibility),
