@@ -45,9 +45,13 @@
  * (longest address) with room to spare. */
 #define MIN_MESSAGE_BYTES (64 * 1024)
 
-/* A send request whose outcome is known, waiting for its callback. */
+/* A send request whose outcome is known, waiting for its callback. Only
+ * requests with a callback are kept: raft may free one without a callback
+ * at any time after io->send returns (libraft 0.15's leadership transfer
+ * sends TimeoutNow from the raft_transfer without a callback, and calls the
+ * transfer's own callback, which frees it, without waiting for the send). */
 struct sendDone {
-	struct raft_io_send *req; /* Borrowed from raft. */
+	struct raft_io_send *req; /* Borrowed from raft; NULL: no callback. */
 	int status;		  /* 0 or RAFT_NOCONNECTION/TOOBIG/CANCELED. */
 };
 
@@ -479,7 +483,7 @@ static void fireDone(struct nraft *n)
 {
 	for (size_t i = 0; i < n->n_done; i++) {
 		struct sendDone d = n->done[i];
-		if (d.req->cb != NULL) {
+		if (d.req != NULL) {
 			d.req->cb(d.req, d.status);
 		}
 	}
@@ -616,6 +620,9 @@ static int ioSend(struct raft_io *io, struct raft_io_send *req,
 	struct raft_message m = *message; /* Ours to trim. */
 	struct peer *p;
 	size_t frame_size;
+	/* What we keep of @req: nothing when it has no callback (see struct
+	 * sendDone). */
+	struct raft_io_send *kept = cb != NULL ? req : NULL;
 	int rv;
 
 	assert(!n->closing);
@@ -630,12 +637,12 @@ static int ioSend(struct raft_io *io, struct raft_io_send *req,
 	}
 	if (p->drop || n->disk_failed) {
 		n->stats.dropped++;
-		pushDone(n, req, RAFT_NOCONNECTION);
+		pushDone(n, kept, RAFT_NOCONNECTION);
 		return 0;
 	}
 	if (message->server_address == NULL ||
 	    message->server_address[0] == '\0') {
-		pushDone(n, req, RAFT_NOCONNECTION);
+		pushDone(n, kept, RAFT_NOCONNECTION);
 		return 0;
 	}
 	if (peerSetAddress(p, message->server_address) != 0) {
@@ -643,20 +650,20 @@ static int ioSend(struct raft_io *io, struct raft_io_send *req,
 	}
 	if (!p->push_open && peerOpen(n, p) != 0) {
 		/* Unparseable address or out of resources: raft will retry. */
-		pushDone(n, req, RAFT_NOCONNECTION);
+		pushDone(n, kept, RAFT_NOCONNECTION);
 		return 0;
 	}
 
 	rv = frameSizeCapped(n, &m, &frame_size);
 	if (rv != 0) {
-		pushDone(n, req, rv);
+		pushDone(n, kept, rv);
 		return 0;
 	}
 	if (p->pack != NULL &&
 	    nng_msg_len(p->pack) + frame_size > n->opts.max_message_bytes) {
 		peerFlush(n, p, 0);
 	}
-	rv = peerAppend(n, p, &m, frame_size, req);
+	rv = peerAppend(n, p, &m, frame_size, kept);
 	if (rv != 0) {
 		return rv;
 	}

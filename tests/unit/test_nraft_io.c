@@ -22,7 +22,11 @@
  *   queued, and once restarted on the same address it reconnects and
  *   catches up.
  * - message_cap: with a 64 KiB message cap AppendEntries are cut to fit and
- *   replication still converges. */
+ *   replication still converges.
+ * - send_without_callback: a send request without a callback may be freed
+ *   by raft as soon as io->send returns (libraft 0.15 does that to a
+ *   leadership transfer's TimeoutNow); nraft_io never touches it again,
+ *   whether it failed at once or was queued in a pack (ASan checks). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -864,6 +868,43 @@ static void test_message_cap(void **state)
 	clusterTeardown(&c);
 }
 
+/* Send a TimeoutNow from the leader's io to @address (of a server that is
+ * not in the cluster) without a callback, and free the request at once, as
+ * a leadership-transfer callback does. */
+static void sendAndFree(struct cluster *c, int leader, const char *address)
+{
+	struct node *n = &c->nodes[leader];
+	struct raft_io_send *req = malloc(sizeof *req);
+	struct raft_message m;
+	assert_non_null(req);
+	memset(&m, 0, sizeof m);
+	m.type = RAFT_IO_TIMEOUT_NOW;
+	m.server_id = 99;
+	m.server_address = address;
+	m.timeout_now.term = n->raft.current_term;
+	assert_int_equal(n->io.send(&n->io, req, &m, NULL), 0);
+	free(req);
+}
+
+static void test_send_without_callback(void **state)
+{
+	struct cluster c;
+	char address[64];
+	int leader;
+	(void)state;
+
+	clusterSetup(&c);
+	clusterBootstrapAndStart(&c);
+	leader = waitLeader(&c);
+	snprintf(address, sizeof address, "tcp://127.0.0.1:%u", randomPort());
+	sendAndFree(&c, leader, "");	  /* Fails at once. */
+	sendAndFree(&c, leader, address); /* Queued in a pack. */
+	runFor(&c, 200);
+	applyEntries(&c, leader, 1, 20, 5, 64);
+	assertConverged(&c, 20);
+	clusterTeardown(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -875,6 +916,7 @@ int main(void)
 	    cmocka_unit_test(test_follower_down),
 	    cmocka_unit_test(test_old_term_not_committed_by_counting),
 	    cmocka_unit_test(test_message_cap),
+	    cmocka_unit_test(test_send_without_callback),
 	};
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	if (getenv("NRAFT_TEST_FILTER") != NULL) {
