@@ -973,5 +973,8 @@ int main(void)
 	    cmocka_unit_test(test_seq_span),
 	    cmocka_unit_test(test_cluster_status),
 	};
+	/* Unbuffered: a test killed by meson's timeout still shows which
+	 * one hung. */
+	setvbuf(stdout, NULL, _IONBF, 0);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
