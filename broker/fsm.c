@@ -442,12 +442,19 @@ static void service_result_to_wire(enum service_status st,
 			res->stored_service = svc->name;
 			res->stored = (const uint8_t *)sc->stored;
 			res->stored_len = strlen(sc->stored);
-			if (r->output == NULL && r->output_unneeded) {
+			if (r->output == NULL && r->output_text == NULL &&
+			    r->output_unneeded) {
 				break;
 			}
 		}
-		sc->output = r->output != NULL ? jsondoc_dump(r->output, NULL)
-					       : strdup("{}");
+		if (r->output_text != NULL) {
+			sc->output = r->output_text;
+			r->output_text = NULL;
+		} else if (r->output != NULL) {
+			sc->output = jsondoc_dump(r->output, NULL);
+		} else {
+			sc->output = strdup("{}");
+		}
 		if (sc->output == NULL) {
 			fsm_out_of_memory("encode a service response");
 		}
@@ -470,6 +477,8 @@ static void service_result_to_wire(enum service_status st,
 	}
 	json_decref(r->output);
 	r->output = NULL;
+	free(r->output_text);
+	r->output_text = NULL;
 	json_decref(r->stored);
 	r->stored = NULL;
 }

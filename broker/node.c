@@ -367,6 +367,7 @@ static int prepare_service_call(struct node_call *call, bool write)
 				  call->req.waited_ms, &r);
 	}
 	json_decref(r.output);
+	free(r.output_text);
 	json_decref(input);
 	/* r.wait_key: whom the write serves (fuse_n > 0), or what it waits
 	 * for (SERVICE_WAIT) */

@@ -137,6 +137,11 @@ bool service_action_grows(const struct service_action *table, size_t n,
 /* What an action produced. Zero it before a call. */
 struct service_result {
 	json_t *output; /* SERVICE_OK: new reference, the caller owns it */
+	/* SERVICE_OK, instead of output: the document already printed as
+	 * jsondoc_dump prints it (malloc'd, the caller frees it) — for large
+	 * answers on hot paths, written with jsondoc_out (e.g. received
+	 * messages). */
+	char *output_text;
 	/* SERVICE_ERROR: AWS's error code for the JSON protocol
 	 * ("QueueDoesNotExist", "InvalidParameterValue", ...; a static
 	 * string), a message, and whether the caller (Sender) or the service

@@ -548,13 +548,7 @@ json_t *jsondoc_parse(const char *buf, size_t len)
 
 /* ---- printer --------------------------------------------------------- */
 
-struct out {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static char *out_room(struct out *o, size_t n)
+static char *out_room(struct jsondoc_out *o, size_t n)
 {
 	if (o->oom) {
 		return NULL;
@@ -575,7 +569,7 @@ static char *out_room(struct out *o, size_t n)
 	return o->s + o->len;
 }
 
-static void out_put(struct out *o, const char *s, size_t n)
+static void out_put(struct jsondoc_out *o, const char *s, size_t n)
 {
 	char *d = out_room(o, n);
 
@@ -587,7 +581,7 @@ static void out_put(struct out *o, const char *s, size_t n)
 
 /* A string as jansson writes it without flags: \" \\ \b \f \n \r \t, other
  * control characters as \u00XX, everything else as is. */
-static void out_string(struct out *o, const char *s, size_t n)
+static void out_string(struct jsondoc_out *o, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 
@@ -643,7 +637,7 @@ static int key_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void out_value(struct out *o, const json_t *v)
+static void out_value(struct jsondoc_out *o, const json_t *v)
 {
 	char num[32];
 	size_t i, n;
@@ -722,21 +716,46 @@ static void out_value(struct out *o, const json_t *v)
 	}
 }
 
+void jsondoc_out_raw(struct jsondoc_out *o, const char *s, size_t n)
+{
+	out_put(o, s, n);
+}
+
+void jsondoc_out_string(struct jsondoc_out *o, const char *s, size_t n)
+{
+	out_string(o, s, n);
+}
+
+void jsondoc_out_value(struct jsondoc_out *o, const json_t *v)
+{
+	out_value(o, v);
+}
+
+char *jsondoc_out_finish(struct jsondoc_out *o, size_t *len)
+{
+	char *s;
+
+	if (out_room(o, 0) == NULL) {
+		free(o->s);
+		*o = (struct jsondoc_out){0};
+		return NULL;
+	}
+	s = o->s;
+	s[o->len] = '\0';
+	if (len != NULL) {
+		*len = o->len;
+	}
+	*o = (struct jsondoc_out){0};
+	return s;
+}
+
 char *jsondoc_dump(const json_t *v, size_t *len)
 {
-	struct out o = {0};
+	struct jsondoc_out o = {0};
 
 	if (v == NULL) {
 		return NULL;
 	}
 	out_value(&o, v);
-	if (out_room(&o, 0) == NULL) {
-		free(o.s);
-		return NULL;
-	}
-	o.s[o.len] = '\0';
-	if (len != NULL) {
-		*len = o.len;
-	}
-	return o.s;
+	return jsondoc_out_finish(&o, len);
 }

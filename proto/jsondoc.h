@@ -23,6 +23,7 @@
 #define STRATUS_JSONDOC_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A new reference, or NULL when buf is not such a document (or out of
@@ -32,5 +33,28 @@ json_t *jsondoc_parse(const char *buf, size_t len);
 /* A malloc'd, NUL-terminated compact text with sorted keys (*len, when
  * not NULL, its length), or NULL when out of memory or v is NULL. */
 char *jsondoc_dump(const json_t *v, size_t *len);
+
+/* Writing a document piece by piece, in the same form, without building
+ * jansson values first (for large answers on hot paths, e.g. received
+ * messages): the writer puts keys in the order given, so the caller writes
+ * them sorted to get jsondoc_dump's bytes. Start from a zeroed struct;
+ * out of memory is reported once, by jsondoc_out_finish. */
+struct jsondoc_out {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+/* Bytes as they are (punctuation, numbers, keys known to need no escape). */
+void jsondoc_out_raw(struct jsondoc_out *o, const char *s, size_t n);
+/* A string literal as it is. */
+#define JSONDOC_OUT_LIT(o, lit) jsondoc_out_raw((o), (lit), sizeof(lit) - 1)
+/* s[0..n) as a JSON string, escaped as jsondoc_dump escapes. */
+void jsondoc_out_string(struct jsondoc_out *o, const char *s, size_t n);
+/* A jansson value as jsondoc_dump prints it. */
+void jsondoc_out_value(struct jsondoc_out *o, const json_t *v);
+/* The malloc'd NUL-terminated text (*len, when not NULL, its length), or
+ * NULL when out of memory; o is empty again either way. */
+char *jsondoc_out_finish(struct jsondoc_out *o, size_t *len);
 
 #endif

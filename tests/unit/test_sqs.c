@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "jsondoc.h"
 #include "sqs.h"
 #include "sqs_int.h"
 
@@ -116,7 +117,27 @@ static void derandomize(struct fx *f, json_t *ctx)
 	}
 }
 
-/* Run an action as the node does: read, or prepare then apply. */
+/* The printed form of r's output (jsondoc_dump's, which the node sends):
+ * an output_text must be exactly that form of the document it holds. Also
+ * turns an output_text into r->output, for the tests to look into. */
+static char *output_printed(struct service_result *r)
+{
+	char *text;
+
+	if (r->output_text != NULL) {
+		assert_null(r->output);
+		r->output =
+		    jsondoc_parse(r->output_text, strlen(r->output_text));
+		assert_non_null(r->output);
+		text = jsondoc_dump(r->output, NULL);
+		assert_string_equal(text, r->output_text);
+		free(r->output_text);
+		r->output_text = NULL;
+		return text;
+	}
+	return r->output != NULL ? jsondoc_dump(r->output, NULL) : NULL;
+}
+
 /* Every stored output (service.h) renders back to the output apply gave,
  * byte for byte, as long as nothing changed in between. */
 static void check_render(struct fx *f, uint64_t now)
@@ -127,8 +148,10 @@ static void check_render(struct fx *f, uint64_t now)
 	assert_non_null(f->svc->render);
 	assert_int_equal(f->svc->render(f->svc->state, f->r.stored, now, &rr),
 			 SERVICE_OK);
-	a = json_dumps(f->r.output, JSON_SORT_KEYS | JSON_COMPACT);
-	b = json_dumps(rr.output, JSON_SORT_KEYS | JSON_COMPACT);
+	a = output_printed(&f->r);
+	b = output_printed(&rr);
+	assert_non_null(a);
+	assert_non_null(b);
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
@@ -174,6 +197,7 @@ static enum service_status call_ex(struct fx *f, const char *action,
 			check_render(f, now);
 		}
 	}
+	free(output_printed(&f->r));
 	f->out = f->r.output;
 	json_decref(in);
 	return st;
@@ -1200,6 +1224,7 @@ static void test_delay_retention_longpoll(void **state)
 		st = f->svc->apply(f->svc->state, "ReceiveMessage", in, ctx,
 				   T0 + 10000, &r);
 		assert_int_equal(st, SERVICE_OK);
+		free(output_printed(&r));
 		assert_int_equal(
 		    json_array_size(json_object_get(r.output, "Messages")), 1);
 		json_decref(r.output);
@@ -2654,6 +2679,65 @@ static void test_prepare_rejects(void **state)
 			    "0");
 }
 
+/* A receive's answer is printed directly (sqs_receive.c, message_out);
+ * call_ex checks it is exactly jsondoc_dump's form of the document it
+ * holds. Here with every member a message can have: all system
+ * attributes of a FIFO queue, a trace header, selected message
+ * attributes, and a body with characters JSON escapes. */
+static void test_receive_answer_printed(void **state)
+{
+	struct fx *f = *state;
+	const json_t *m, *a;
+
+	ok(f, "CreateQueue",
+	   "{\"QueueName\":\"p.fifo\",\"Attributes\":{\"FifoQueue\":"
+	   "\"true\"}}",
+	   T0);
+	ok(f, "SendMessage",
+	   "{\"QueueUrl\":\"" URL "p.fifo\","
+	   "\"MessageBody\":\"q\\\" b\\\\ n\\n t\\t r\\r \\u00e9 \\u2603\","
+	   "\"MessageGroupId\":\"g\",\"MessageDeduplicationId\":\"d\","
+	   "\"MessageAttributes\":{\"k\":{\"DataType\":\"String\","
+	   "\"StringValue\":\"v\"},\"z\":{\"DataType\":\"Number\","
+	   "\"StringValue\":\"1\"}},\"MessageSystemAttributes\":{"
+	   "\"AWSTraceHeader\":{\"DataType\":\"String\",\"StringValue\":"
+	   "\"Root=1\"}}}",
+	   T0);
+	ok(f, "ReceiveMessage",
+	   "{\"QueueUrl\":\"" URL "p.fifo\",\"AttributeNames\":[\"All\"],"
+	   "\"MessageAttributeNames\":[\"k\"]}",
+	   T0 + 1000);
+	m = json_array_get(json_object_get(f->out, "Messages"), 0);
+	assert_non_null(m);
+	assert_string_equal(sget(m, "Body"),
+			    "q\" b\\ n\n t\t r\r \xc3\xa9 \xe2\x98\x83");
+	a = json_object_get(m, "Attributes");
+	assert_string_equal(sget(a, "AWSTraceHeader"), "Root=1");
+	assert_string_equal(sget(a, "MessageGroupId"), "g");
+	assert_string_equal(sget(a, "MessageDeduplicationId"), "d");
+	assert_string_equal(sget(a, "ApproximateReceiveCount"), "1");
+	assert_non_null(json_object_get(a, "SequenceNumber"));
+	assert_non_null(json_object_get(a, "SentTimestamp"));
+	assert_non_null(json_object_get(a, "SenderId"));
+	assert_non_null(json_object_get(a, "ApproximateFirstReceiveTimestamp"));
+	assert_int_equal(json_object_size(a), 8);
+	assert_int_equal(
+	    json_object_size(json_object_get(m, "MessageAttributes")), 1);
+	assert_int_equal(strlen(sget(m, "MD5OfMessageAttributes")), 32);
+	assert_int_equal(f->renders_checked, 1);
+	/* Without any selection: no Attributes, no MessageAttributes. */
+	ok(f, "SendMessage",
+	   "{\"QueueUrl\":\"" URL "p.fifo\",\"MessageBody\":\"two\","
+	   "\"MessageGroupId\":\"h\",\"MessageDeduplicationId\":\"e\"}",
+	   T0 + 2000);
+	ok(f, "ReceiveMessage", "{\"QueueUrl\":\"" URL "p.fifo\"}", T0 + 3000);
+	m = json_array_get(json_object_get(f->out, "Messages"), 0);
+	assert_string_equal(sget(m, "Body"), "two");
+	assert_null(json_object_get(m, "Attributes"));
+	assert_null(json_object_get(m, "MessageAttributes"));
+	assert_int_equal(json_object_size(m), 4);
+}
+
 /* ReceiveMessage's stored output (service.h, "Stored outputs"): a replica
  * that did not propose the receive keeps only which messages it took;
  * rendering it gives the same answer while they stay in flight under that
@@ -2664,6 +2748,7 @@ static json_t *render_now(struct fx *f, const json_t *stored, uint64_t now)
 
 	assert_int_equal(f->svc->render(f->svc->state, stored, now, &r),
 			 SERVICE_OK);
+	free(output_printed(&r));
 	return r.output;
 }
 
@@ -2731,6 +2816,7 @@ static void test_receive_stored_render(void **state)
 				       f->ctx, T0 + 34000, &r),
 			 SERVICE_OK);
 	assert_null(r.output);
+	assert_null(r.output_text);
 	assert_non_null(r.stored);
 	out = render_now(f, r.stored, T0 + 34000);
 	msgs = json_object_get(out, "Messages");
@@ -2765,6 +2851,7 @@ int main(void)
 	    T(test_tags_purge),
 	    T(test_send_receive_delete),
 	    T(test_receive_stored_render),
+	    T(test_receive_answer_printed),
 	    T(test_send_md5_is_its_body),
 	    T(test_send_validation),
 	    T(test_batches),
