@@ -142,6 +142,14 @@ struct sqs_task {
 	char *failure;	       /* FailureReason (FAILED); owned or NULL */
 };
 
+/* A pending message in its queue's heap, with its key (visible_at_ms, seq)
+ * kept beside it. */
+struct sqs_heap_slot {
+	uint64_t at_ms;
+	uint64_t seq;
+	struct sqs_msg *m;
+};
+
 struct sqs_queue {
 	char name[SQS_NAME_MAX + 1];
 	bool fifo;
@@ -156,7 +164,7 @@ struct sqs_queue {
 	struct u64map by_seq;
 	struct sqs_msg *head, *tail;   /* all messages, seq order */
 	struct sqs_msg *rhead, *rtail; /* standard: available messages */
-	struct sqs_msg **heap;
+	struct sqs_heap_slot *heap;    /* pending messages, min-heap */
 	size_t heap_len, heap_cap;
 	size_t n_msgs, n_inflight, n_delayed;
 	/* FIFO */

@@ -11,37 +11,40 @@
 
 /* ---------------- heap ---------------- */
 
-static bool heap_less(const struct sqs_msg *a, const struct sqs_msg *b)
+/* The key is kept in the slot: sifting compares slots of one array
+ * instead of reading each message (a delete of an in-flight message
+ * sifts through ~log2(in flight) levels). */
+static bool heap_less(const struct sqs_heap_slot *a,
+		      const struct sqs_heap_slot *b)
 {
-	return a->visible_at_ms < b->visible_at_ms ||
-	       (a->visible_at_ms == b->visible_at_ms && a->seq < b->seq);
+	return a->at_ms < b->at_ms || (a->at_ms == b->at_ms && a->seq < b->seq);
 }
 
-static void heap_set(struct sqs_queue *q, size_t i, struct sqs_msg *m)
+static void heap_set(struct sqs_queue *q, size_t i, struct sqs_heap_slot e)
 {
-	q->heap[i] = m;
-	m->heap_idx = i;
+	q->heap[i] = e;
+	e.m->heap_idx = i;
 }
 
 static void heap_up(struct sqs_queue *q, size_t i)
 {
-	struct sqs_msg *m = q->heap[i];
+	struct sqs_heap_slot e = q->heap[i];
 
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
 
-		if (!heap_less(m, q->heap[p])) {
+		if (!heap_less(&e, &q->heap[p])) {
 			break;
 		}
 		heap_set(q, i, q->heap[p]);
 		i = p;
 	}
-	heap_set(q, i, m);
+	heap_set(q, i, e);
 }
 
 static void heap_down(struct sqs_queue *q, size_t i)
 {
-	struct sqs_msg *m = q->heap[i];
+	struct sqs_heap_slot e = q->heap[i];
 
 	for (;;) {
 		size_t l = 2 * i + 1, c;
@@ -51,23 +54,23 @@ static void heap_down(struct sqs_queue *q, size_t i)
 		}
 		c = l;
 		if (l + 1 < q->heap_len &&
-		    heap_less(q->heap[l + 1], q->heap[l])) {
+		    heap_less(&q->heap[l + 1], &q->heap[l])) {
 			c = l + 1;
 		}
-		if (!heap_less(q->heap[c], m)) {
+		if (!heap_less(&q->heap[c], &e)) {
 			break;
 		}
 		heap_set(q, i, q->heap[c]);
 		i = c;
 	}
-	heap_set(q, i, m);
+	heap_set(q, i, e);
 }
 
 static int heap_push(struct sqs_queue *q, struct sqs_msg *m)
 {
 	if (q->heap_len == q->heap_cap) {
 		size_t cap = q->heap_cap ? q->heap_cap * 2 : 64;
-		struct sqs_msg **h = realloc(q->heap, cap * sizeof(*h));
+		struct sqs_heap_slot *h = realloc(q->heap, cap * sizeof(*h));
 
 		if (h == NULL) {
 			return -1;
@@ -75,8 +78,8 @@ static int heap_push(struct sqs_queue *q, struct sqs_msg *m)
 		q->heap = h;
 		q->heap_cap = cap;
 	}
-	q->heap[q->heap_len] = m;
-	m->heap_idx = q->heap_len++;
+	heap_set(q, q->heap_len++,
+		 (struct sqs_heap_slot){m->visible_at_ms, m->seq, m});
 	heap_up(q, m->heap_idx);
 	return 0;
 }
@@ -84,12 +87,12 @@ static int heap_push(struct sqs_queue *q, struct sqs_msg *m)
 static void heap_remove(struct sqs_queue *q, struct sqs_msg *m)
 {
 	size_t i = m->heap_idx;
-	struct sqs_msg *last = q->heap[--q->heap_len];
+	struct sqs_heap_slot last = q->heap[--q->heap_len];
 
 	if (i < q->heap_len) {
 		heap_set(q, i, last);
 		heap_up(q, i);
-		heap_down(q, last->heap_idx);
+		heap_down(q, last.m->heap_idx);
 	}
 }
 
@@ -448,6 +451,7 @@ void sqs_msg_set_visible_at(struct sqs_queue *q, struct sqs_msg *m,
 		return;
 	}
 	m->visible_at_ms = at_ms;
+	q->heap[m->heap_idx].at_ms = at_ms;
 	heap_up(q, m->heap_idx);
 	heap_down(q, m->heap_idx);
 }
@@ -503,8 +507,8 @@ bool sqs_queue_advance(struct sqs_queue *q, uint64_t now)
 	while (q->head != NULL && sqs_msg_expired(q, q->head, now)) {
 		sqs_msg_remove(q, q->head);
 	}
-	while (q->heap_len > 0 && q->heap[0]->visible_at_ms <= now) {
-		make_available(q, q->heap[0]);
+	while (q->heap_len > 0 && q->heap[0].at_ms <= now) {
+		make_available(q, q->heap[0].m);
 		any = true;
 	}
 	while (q->dhead != NULL &&
@@ -521,8 +525,8 @@ bool sqs_queue_advance(struct sqs_queue *q, uint64_t now)
 static void count_due(const struct sqs_queue *q, size_t i, uint64_t now,
 		      size_t *inflight, size_t *delayed)
 {
-	while (i < q->heap_len && q->heap[i]->visible_at_ms <= now) {
-		if (q->heap[i]->inflight) {
+	while (i < q->heap_len && q->heap[i].at_ms <= now) {
+		if (q->heap[i].m->inflight) {
 			(*inflight)++;
 		} else {
 			(*delayed)++;
@@ -559,7 +563,7 @@ void sqs_queue_counts(const struct sqs_queue *q, uint64_t now, size_t *visible,
 
 uint64_t sqs_queue_next_due(const struct sqs_queue *q)
 {
-	return q->heap_len > 0 ? q->heap[0]->visible_at_ms : 0;
+	return q->heap_len > 0 ? q->heap[0].at_ms : 0;
 }
 
 unsigned sqs_queue_available(const struct sqs_queue *q)
