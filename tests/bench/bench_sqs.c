@@ -394,9 +394,10 @@ static void on_consume(const char *body, size_t len, struct consumer *c)
 		atomic_fetch_add(&g_win_consumed, 1);
 		if (g_slow_ns != 0 && now - t >= g_slow_ns) {
 			fprintf(stderr,
-				"stratus-bench sqs: slow: sent at t=%.3f s, "
-				"received after %.1f ms\n",
-				(double)(t - g_t_start) / 1e9,
+				"stratus-bench sqs: slow: sent at t=%.3f s "
+				"(CLOCK_MONOTONIC %.6f s), received after "
+				"%.1f ms\n",
+				(double)(t - g_t_start) / 1e9, (double)t / 1e9,
 				(double)(now - t) / 1e6);
 		}
 		pthread_mutex_lock(&c->mu);
