@@ -162,7 +162,10 @@ static void message_out(struct jsondoc_out *o, const struct sqs_queue *q,
 
 /* The answer of a receive that took ms[0..n): {"Messages":[...]}, or {}
  * when n is 0, printed (service_result.output_text); NULL when out of
- * memory. */
+ * memory — then the node sends {}: apply has changed the state by then and
+ * every replica must record the same result (the stored form still names
+ * the messages taken, so a retry renders them), not an error only this
+ * node would give. */
 static char *messages_answer(const struct sqs_queue *q,
 			     const struct sqs_msg *const *ms, size_t n,
 			     const json_t *in)
@@ -254,18 +257,6 @@ static size_t taken_still(const struct sqs_queue *q, const uint8_t nonce[16],
 	return k;
 }
 
-/* Set r's output to the printed answer text. */
-static enum service_status answer(struct service_result *r, char *text)
-{
-	if (text == NULL) {
-		sqs_err(r, "InternalError", "Out of memory.");
-		r->sender_fault = false;
-		return SERVICE_ERROR;
-	}
-	r->output_text = text;
-	return SERVICE_OK;
-}
-
 /* The stored form of a receive's answer (service.h, "Stored outputs"):
  * the request's queue and attribute selections, the receipt nonce and
  * the sequence numbers taken — ~100 bytes instead of ten bodies. */
@@ -319,7 +310,8 @@ enum service_status sqs_receive_render(struct sqs_state *st,
 		seqs[i] = (uint64_t)json_integer_value(json_array_get(a, i));
 	}
 	n = taken_still(q, nonce, seqs, n, taken);
-	return answer(r, messages_answer(q, taken, n, stored));
+	r->output_text = messages_answer(q, taken, n, stored);
+	return SERVICE_OK;
 }
 
 enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
@@ -381,8 +373,9 @@ enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
 			    taken_still(q, a->nonce, a->seqs, a->n, again);
 
 			if (k > 0) {
-				return answer(r,
-					      messages_answer(q, again, k, in));
+				r->output_text =
+				    messages_answer(q, again, k, in);
+				return SERVICE_OK;
 			}
 			sqs_attempt_remove(q, a);
 		}
@@ -486,9 +479,9 @@ enum service_status sqs_receive(struct sqs_state *st, const json_t *in,
 	 * waiters (none if this receive, fused behind a send, took it). */
 	sqs_wake(st, q);
 	r->stored = receive_stored(in, nonce_hex, seqs, n);
-	if (r->output_unneeded) {
-		return SERVICE_OK;
+	if (!r->output_unneeded) {
+		r->output_text = messages_answer(
+		    q, (const struct sqs_msg *const *)taken, n, in);
 	}
-	return answer(
-	    r, messages_answer(q, (const struct sqs_msg *const *)taken, n, in));
+	return SERVICE_OK;
 }
