@@ -569,7 +569,7 @@ static char *out_room(struct jsondoc_out *o, size_t n)
 	return o->s + o->len;
 }
 
-static void out_put(struct jsondoc_out *o, const char *s, size_t n)
+void jsondoc_out_raw(struct jsondoc_out *o, const char *s, size_t n)
 {
 	char *d = out_room(o, n);
 
@@ -581,11 +581,11 @@ static void out_put(struct jsondoc_out *o, const char *s, size_t n)
 
 /* A string as jansson writes it without flags: \" \\ \b \f \n \r \t, other
  * control characters as \u00XX, everything else as is. */
-static void out_string(struct jsondoc_out *o, const char *s, size_t n)
+void jsondoc_out_string(struct jsondoc_out *o, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 
-	out_put(o, "\"", 1);
+	jsondoc_out_raw(o, "\"", 1);
 	while (p < end) {
 		const unsigned char *run = p;
 		uint64_t w;
@@ -595,41 +595,41 @@ static void out_string(struct jsondoc_out *o, const char *s, size_t n)
 		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\') {
 			p++;
 		}
-		out_put(o, (const char *)run, (size_t)(p - run));
+		jsondoc_out_raw(o, (const char *)run, (size_t)(p - run));
 		if (p >= end) {
 			break;
 		}
 		switch (*p) {
 		case '"':
-			out_put(o, "\\\"", 2);
+			jsondoc_out_raw(o, "\\\"", 2);
 			break;
 		case '\\':
-			out_put(o, "\\\\", 2);
+			jsondoc_out_raw(o, "\\\\", 2);
 			break;
 		case '\b':
-			out_put(o, "\\b", 2);
+			jsondoc_out_raw(o, "\\b", 2);
 			break;
 		case '\f':
-			out_put(o, "\\f", 2);
+			jsondoc_out_raw(o, "\\f", 2);
 			break;
 		case '\n':
-			out_put(o, "\\n", 2);
+			jsondoc_out_raw(o, "\\n", 2);
 			break;
 		case '\r':
-			out_put(o, "\\r", 2);
+			jsondoc_out_raw(o, "\\r", 2);
 			break;
 		case '\t':
-			out_put(o, "\\t", 2);
+			jsondoc_out_raw(o, "\\t", 2);
 			break;
 		default: {
 			char u[8];
 			snprintf(u, sizeof u, "\\u%04X", *p);
-			out_put(o, u, 6);
+			jsondoc_out_raw(o, u, 6);
 		}
 		}
 		p++;
 	}
-	out_put(o, "\"", 1);
+	jsondoc_out_raw(o, "\"", 1);
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -637,7 +637,7 @@ static int key_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void out_value(struct jsondoc_out *o, const json_t *v)
+void jsondoc_out_value(struct jsondoc_out *o, const json_t *v)
 {
 	char num[32];
 	size_t i, n;
@@ -659,39 +659,40 @@ static void out_value(struct jsondoc_out *o, const json_t *v)
 			keys[i++] = k;
 		}
 		qsort(keys, n, sizeof *keys, key_cmp);
-		out_put(o, "{", 1);
+		jsondoc_out_raw(o, "{", 1);
 		for (i = 0; i < n; i++) {
 			if (i > 0) {
-				out_put(o, ",", 1);
+				jsondoc_out_raw(o, ",", 1);
 			}
-			out_string(o, keys[i], strlen(keys[i]));
-			out_put(o, ":", 1);
-			out_value(o, json_object_get(v, keys[i]));
+			jsondoc_out_string(o, keys[i], strlen(keys[i]));
+			jsondoc_out_raw(o, ":", 1);
+			jsondoc_out_value(o, json_object_get(v, keys[i]));
 		}
-		out_put(o, "}", 1);
+		jsondoc_out_raw(o, "}", 1);
 		if (keys != stack) {
 			free(keys);
 		}
 		return;
 	}
 	case JSON_ARRAY:
-		out_put(o, "[", 1);
+		jsondoc_out_raw(o, "[", 1);
 		n = json_array_size(v);
 		for (i = 0; i < n; i++) {
 			if (i > 0) {
-				out_put(o, ",", 1);
+				jsondoc_out_raw(o, ",", 1);
 			}
-			out_value(o, json_array_get(v, i));
+			jsondoc_out_value(o, json_array_get(v, i));
 		}
-		out_put(o, "]", 1);
+		jsondoc_out_raw(o, "]", 1);
 		return;
 	case JSON_STRING:
-		out_string(o, json_string_value(v), json_string_length(v));
+		jsondoc_out_string(o, json_string_value(v),
+				   json_string_length(v));
 		return;
 	case JSON_INTEGER:
 		n = (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
 				     json_integer_value(v));
-		out_put(o, num, n);
+		jsondoc_out_raw(o, num, n);
 		return;
 	case JSON_REAL: {
 		/* Rare in our documents: jansson's own formatting. */
@@ -700,35 +701,20 @@ static void out_value(struct jsondoc_out *o, const json_t *v)
 			o->oom = true;
 			return;
 		}
-		out_put(o, t, strlen(t));
+		jsondoc_out_raw(o, t, strlen(t));
 		free(t);
 		return;
 	}
 	case JSON_TRUE:
-		out_put(o, "true", 4);
+		jsondoc_out_raw(o, "true", 4);
 		return;
 	case JSON_FALSE:
-		out_put(o, "false", 5);
+		jsondoc_out_raw(o, "false", 5);
 		return;
 	case JSON_NULL:
-		out_put(o, "null", 4);
+		jsondoc_out_raw(o, "null", 4);
 		return;
 	}
-}
-
-void jsondoc_out_raw(struct jsondoc_out *o, const char *s, size_t n)
-{
-	out_put(o, s, n);
-}
-
-void jsondoc_out_string(struct jsondoc_out *o, const char *s, size_t n)
-{
-	out_string(o, s, n);
-}
-
-void jsondoc_out_value(struct jsondoc_out *o, const json_t *v)
-{
-	out_value(o, v);
 }
 
 char *jsondoc_out_finish(struct jsondoc_out *o, size_t *len)
@@ -756,6 +742,6 @@ char *jsondoc_dump(const json_t *v, size_t *len)
 	if (v == NULL) {
 		return NULL;
 	}
-	out_value(&o, v);
+	jsondoc_out_value(&o, v);
 	return jsondoc_out_finish(&o, len);
 }
