@@ -12,16 +12,52 @@
 
 /* ---------------- receive ---------------- */
 
-static bool wants(const json_t *a, const json_t *b, const char *name)
+/* The system attributes a receive can return, in the order the answer
+ * lists them (sorted, as jsondoc_dump prints keys). */
+enum system_attr {
+	SA_TRACE_HEADER,
+	SA_FIRST_RECEIVE,
+	SA_RECEIVE_COUNT,
+	SA_DEDUP_ID,
+	SA_GROUP_ID,
+	SA_SENDER_ID,
+	SA_SENT,
+	SA_SEQUENCE_NUMBER,
+	SYSTEM_ATTRS
+};
+
+static const char *const system_attr_names[SYSTEM_ATTRS] = {
+    "AWSTraceHeader",	       "ApproximateFirstReceiveTimestamp",
+    "ApproximateReceiveCount", "MessageDeduplicationId",
+    "MessageGroupId",	       "SenderId",
+    "SentTimestamp",	       "SequenceNumber"};
+
+/* What a receive request selects, worked out once for all its messages. */
+struct selection {
+	bool system[SYSTEM_ATTRS];
+	const json_t *message_attrs; /* MessageAttributeNames, or NULL */
+};
+
+static void selection_init(struct selection *sel, const json_t *in)
 {
-	return sqs_attr_selected(a, name) || sqs_attr_selected(b, name);
+	const json_t *an = json_object_get(in, "AttributeNames");
+	const json_t *sn = json_object_get(in, "MessageSystemAttributeNames");
+	int i;
+
+	for (i = 0; i < SYSTEM_ATTRS; i++) {
+		sel->system[i] = sqs_attr_selected(an, system_attr_names[i]) ||
+				 sqs_attr_selected(sn, system_attr_names[i]);
+	}
+	sel->message_attrs = json_object_get(in, "MessageAttributeNames");
 }
 
 /* One "name":"value" member of a received message's Attributes (every
  * value is a string); the first opens the object. */
-static void put_attr(struct jsondoc_out *o, bool *first, const char *name,
+static void put_attr(struct jsondoc_out *o, bool *first, enum system_attr a,
 		     const char *v)
 {
+	const char *name = system_attr_names[a];
+
 	if (*first) {
 		JSONDOC_OUT_LIT(o, "\"Attributes\":{\"");
 	} else {
@@ -33,13 +69,13 @@ static void put_attr(struct jsondoc_out *o, bool *first, const char *name,
 	*first = false;
 }
 
-static void put_attr_num(struct jsondoc_out *o, bool *first, const char *name,
+static void put_attr_num(struct jsondoc_out *o, bool *first, enum system_attr a,
 			 uint64_t v)
 {
 	char b[24];
 
 	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
-	put_attr(o, first, name, b);
+	put_attr(o, first, a, b);
 }
 
 /* Whether attribute name matches a MessageAttributeNames entry. */
@@ -72,11 +108,9 @@ static bool attr_wanted(const json_t *names, const char *name)
  * the leader's output in a consume, and building then printing jansson
  * documents of ten 1 KiB bodies was ~15% of its CPU. */
 static void message_out(struct jsondoc_out *o, const struct sqs_queue *q,
-			const struct sqs_msg *m, const json_t *in)
+			const struct sqs_msg *m, const struct selection *sel)
 {
-	const json_t *an = json_object_get(in, "AttributeNames");
-	const json_t *sn = json_object_get(in, "MessageSystemAttributeNames");
-	const json_t *mn = json_object_get(in, "MessageAttributeNames");
+	const bool *want = sel->system;
 	json_t *norm = NULL;
 	char handle[SQS_HANDLE_LEN + 1], seqs[32], md5_attrs[33];
 	uint8_t hb[8];
@@ -88,8 +122,8 @@ static void message_out(struct jsondoc_out *o, const struct sqs_queue *q,
 	}
 	sqs_hex(hb, 8, handle);
 	sqs_hex(m->nonce, 16, handle + 16);
-	if (m->attrs != NULL && mn != NULL) {
-		json_t *sel = json_object();
+	if (m->attrs != NULL && sel->message_attrs != NULL) {
+		json_t *picked = json_object();
 		const char *k;
 		json_t *v;
 		size_t size = 0;
@@ -97,46 +131,44 @@ static void message_out(struct jsondoc_out *o, const struct sqs_queue *q,
 
 		json_object_foreach(m->attrs, k, v)
 		{
-			if (attr_wanted(mn, k)) {
-				json_object_set(sel, k, v);
+			if (attr_wanted(sel->message_attrs, k)) {
+				json_object_set(picked, k, v);
 			}
 		}
-		if (json_object_size(sel) == 0 ||
-		    sqs_msg_attrs_check(sel, "MessageAttributes", &norm,
+		if (json_object_size(picked) == 0 ||
+		    sqs_msg_attrs_check(picked, "MessageAttributes", &norm,
 					md5_attrs, &size, &r) != 0) {
 			norm = NULL;
 		}
-		json_decref(sel);
+		json_decref(picked);
 	}
 
 	JSONDOC_OUT_LIT(o, "{");
 	/* Attributes, in sorted order; only when one is selected. */
-	if (m->trace_header && wants(an, sn, "AWSTraceHeader")) {
-		put_attr(o, &first, "AWSTraceHeader", m->trace_header);
+	if (m->trace_header && want[SA_TRACE_HEADER]) {
+		put_attr(o, &first, SA_TRACE_HEADER, m->trace_header);
 	}
-	if (wants(an, sn, "ApproximateFirstReceiveTimestamp")) {
-		put_attr_num(o, &first, "ApproximateFirstReceiveTimestamp",
-			     m->first_receive_ms);
+	if (want[SA_FIRST_RECEIVE]) {
+		put_attr_num(o, &first, SA_FIRST_RECEIVE, m->first_receive_ms);
 	}
-	if (wants(an, sn, "ApproximateReceiveCount")) {
-		put_attr_num(o, &first, "ApproximateReceiveCount",
-			     m->receive_count);
+	if (want[SA_RECEIVE_COUNT]) {
+		put_attr_num(o, &first, SA_RECEIVE_COUNT, m->receive_count);
 	}
-	if (m->dedup_id && wants(an, sn, "MessageDeduplicationId")) {
-		put_attr(o, &first, "MessageDeduplicationId", m->dedup_id);
+	if (m->dedup_id && want[SA_DEDUP_ID]) {
+		put_attr(o, &first, SA_DEDUP_ID, m->dedup_id);
 	}
-	if (m->group_id && wants(an, sn, "MessageGroupId")) {
-		put_attr(o, &first, "MessageGroupId", m->group_id);
+	if (m->group_id && want[SA_GROUP_ID]) {
+		put_attr(o, &first, SA_GROUP_ID, m->group_id);
 	}
-	if (wants(an, sn, "SenderId")) {
-		put_attr(o, &first, "SenderId", "AIDAIENQZJOLO23YVJ4VO");
+	if (want[SA_SENDER_ID]) {
+		put_attr(o, &first, SA_SENDER_ID, "AIDAIENQZJOLO23YVJ4VO");
 	}
-	if (wants(an, sn, "SentTimestamp")) {
-		put_attr_num(o, &first, "SentTimestamp", m->sent_ms);
+	if (want[SA_SENT]) {
+		put_attr_num(o, &first, SA_SENT, m->sent_ms);
 	}
-	if (q->fifo && wants(an, sn, "SequenceNumber")) {
+	if (q->fifo && want[SA_SEQUENCE_NUMBER]) {
 		sqs_seq_str(m->seq, seqs);
-		put_attr(o, &first, "SequenceNumber", seqs);
+		put_attr(o, &first, SA_SEQUENCE_NUMBER, seqs);
 	}
 	if (!first) {
 		JSONDOC_OUT_LIT(o, "},");
@@ -171,17 +203,19 @@ static char *messages_answer(const struct sqs_queue *q,
 			     const json_t *in)
 {
 	struct jsondoc_out o = {0};
+	struct selection sel;
 	size_t i;
 
 	if (n == 0) {
 		return strdup("{}");
 	}
+	selection_init(&sel, in);
 	JSONDOC_OUT_LIT(&o, "{\"Messages\":[");
 	for (i = 0; i < n; i++) {
 		if (i > 0) {
 			JSONDOC_OUT_LIT(&o, ",");
 		}
-		message_out(&o, q, ms[i], in);
+		message_out(&o, q, ms[i], &sel);
 	}
 	JSONDOC_OUT_LIT(&o, "]}");
 	return jsondoc_out_finish(&o, NULL);
