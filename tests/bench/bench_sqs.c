@@ -12,11 +12,11 @@
  *
  * Workload (the peers'): 1 KiB bodies; P producers, each with up to W
  * unacknowledged SendMessage calls (st_call_async); C consumers, each a
- * client with K receive loops (default 26, so up to 260 messages requested
- * at once — the peers' consumers prefetch 256), each a ReceiveMessage
- * (MaxNumberOfMessages 10, WaitTimeSeconds 1) followed by an async
+ * client with K ReceiveMessage calls outstanding (default 26, so up to 260
+ * messages requested at once — the peers' consumers prefetch 256;
+ * MaxNumberOfMessages 10, WaitTimeSeconds 1), each answer followed by a
  * DeleteMessageBatch of what it got (at most 4 deletes outstanding per
- * loop, like the peers' batched acks). SQS
+ * receive call, like the peers' batched acks) and the next receive. SQS
  * bodies are text, so the body starts "<id hex16> <send time ns hex16> "
  * and is padded with 'x' to 1024 bytes.
  *
@@ -31,10 +31,12 @@
  * acknowledged sends never received (must be 0), dup_deliveries; the
  * killed node is started again afterwards).
  *
- * Threads: one st_client per producer and consumer thread (one connection
- * set each, as the peers' clients have). Send callbacks run on libstratus
- * threads and only touch atomics and their producer's window (mutex +
- * condvar). */
+ * Threads: one st_client and one thread per producer and consumer (one
+ * connection set each, as the peers' clients have). Callbacks run on
+ * libstratus threads: a send's touches atomics and its producer's window
+ * (mutex + condvar, woken once per refill); a receive's records the
+ * messages and sends the delete and the next receive itself (see
+ * "consumers"). */
 #include <inttypes.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -280,6 +282,12 @@ static void on_confirm(uint64_t id, uint64_t sent_ns)
 	}
 }
 
+/* Sends a producer whose window was full sends at once when it wakes. */
+static int window_refill(void)
+{
+	return O.window >= 16 ? O.window / 8 : 1;
+}
+
 /* st_call_cb of SendMessage (library thread). */
 static void send_done(void *arg, const st_error *err, const char *output)
 {
@@ -296,7 +304,12 @@ static void send_done(void *arg, const st_error *err, const char *output)
 	free(r);
 	pthread_mutex_lock(&p->mu);
 	p->outstanding--;
-	pthread_cond_signal(&p->cv);
+	/* A full window waits for a refill's worth of room, not one slot
+	 * per acknowledgement: one wake-up of the producer per refill, as
+	 * the peers' producers read their confirms in bunches. */
+	if (p->outstanding <= O.window - window_refill()) {
+		pthread_cond_signal(&p->cv);
+	}
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -363,15 +376,33 @@ static void *producer_main(void *arg)
 	return NULL;
 }
 
-/* ---- consumers --------------------------------------------------------- */
+/* ---- consumers ---------------------------------------------------------
+ * A consumer is one client that keeps K ReceiveMessage calls outstanding
+ * (st_call_async). Each answer is recorded and its DeleteMessageBatch sent
+ * from the callback, which then sends the next ReceiveMessage: like the
+ * peers' consumers, a consumer is one thread's worth of work, not K threads
+ * blocked in st_call (104 of them woke once per call and took a quarter of
+ * this 2-core machine, which the nodes share). What a callback must not
+ * wait for goes to the consumer's own thread: a delete while DELETE_WINDOW
+ * deletes per receive call are outstanding, and a failed receive, sent
+ * again after a 20 ms pause. */
+
+struct pending_delete {
+	struct pending_delete *next;
+	char *json;
+};
 
 struct consumer {
 	int idx;
 	st_client *client;
 	struct lvec lat;
+	char recv_json[700];
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int deletes; /* outstanding DeleteMessageBatch calls */
+	int receives; /* outstanding ReceiveMessage calls */
+	int deletes;  /* outstanding DeleteMessageBatch calls */
+	int retries;  /* failed receives to send again after a pause */
+	struct pending_delete *waiting; /* deletes over the window */
 };
 
 static void on_consume(const char *body, size_t len, struct consumer *c)
@@ -406,6 +437,14 @@ static void on_consume(const char *body, size_t len, struct consumer *c)
 	}
 }
 
+/* Whether the consumer's thread has something to do. Caller holds mu. */
+static bool consumer_work_locked(const struct consumer *c)
+{
+	return (c->waiting != NULL &&
+		c->deletes < DELETE_WINDOW * O.receivers) ||
+	       c->retries > 0 || atomic_load(&g_stop_cons);
+}
+
 static void delete_done(void *arg, const st_error *err, const char *output)
 {
 	struct consumer *c = arg;
@@ -418,18 +457,73 @@ static void delete_done(void *arg, const st_error *err, const char *output)
 	}
 	pthread_mutex_lock(&c->mu);
 	c->deletes--;
+	if (consumer_work_locked(c)) {
+		pthread_cond_signal(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Send a DeleteMessageBatch counted in c->deletes; json is freed. */
+static void delete_send(struct consumer *c, char *json)
+{
+	st_error err = {.name = "refused by the library"};
+	int rc = st_call_async(c->client, "sqs", "DeleteMessageBatch", json,
+			       delete_done, c);
+
+	free(json);
+	if (rc != 0) {
+		atomic_fetch_add(&g_del_errors, 1);
+		note_error("DeleteMessageBatch", &err);
+		pthread_mutex_lock(&c->mu);
+		c->deletes--;
+		pthread_mutex_unlock(&c->mu);
+	}
+}
+
+/* Delete now, or (window full) leave it to the consumer's thread. */
+static void delete_submit(struct consumer *c, char *json)
+{
+	struct pending_delete *pd;
+
+	pthread_mutex_lock(&c->mu);
+	if (c->deletes < DELETE_WINDOW * O.receivers) {
+		c->deletes++;
+		pthread_mutex_unlock(&c->mu);
+		delete_send(c, json);
+		return;
+	}
+	if ((pd = malloc(sizeof *pd)) == NULL) {
+		pthread_mutex_unlock(&c->mu);
+		free(json);
+		atomic_fetch_add(&g_del_errors, 1);
+		return;
+	}
+	pd->json = json;
+	pd->next = c->waiting;
+	c->waiting = pd;
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* Append s as a JSON string at *o (room for 6 bytes per byte + 2). */
-static void put_json_string(char **o, const char *s)
+/* One received message: its body and receipt handle (borrowed from the
+ * answer). */
+struct got {
+	const char *body, *handle;
+	size_t body_len, handle_len;
+};
+
+#define MAX_RECEIVED 10 /* MaxNumberOfMessages */
+
+/* Put s (len bytes) as a JSON string at *o (room for 6 bytes per byte +
+ * 2). */
+static void put_json_string(char **o, const char *s, size_t len)
 {
 	char *d = *o;
+	size_t i;
 
 	*d++ = '"';
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
 
 		if (ch == '"' || ch == '\\') {
 			*d++ = '\\';
@@ -444,133 +538,233 @@ static void put_json_string(char **o, const char *s)
 	*o = d;
 }
 
-/* The DeleteMessageBatch input for the received messages msgs, written
+/* The DeleteMessageBatch input for the n received messages, written
  * directly (malloc'd): building it as a jansson document and printing it
  * was ~15% of a consumer's CPU, which the peers' consumers (an AMQP ack,
  * a NATS ack) do not spend, and the consumers share the machine with
  * the nodes. NULL when out of memory. */
-static char *delete_batch_json(const json_t *msgs)
+static char *delete_batch_json(const struct got *got, size_t n)
 {
 	size_t i, room = 6 * strlen(g_queue_url) + 64;
-	const json_t *m;
 	char *text, *o;
 
-	json_array_foreach(msgs, i, m)
-	{
-		const char *h =
-		    json_string_value(json_object_get(m, "ReceiptHandle"));
-		room += 6 * strlen(h != NULL ? h : "") + 48;
+	for (i = 0; i < n; i++) {
+		room += 6 * got[i].handle_len + 48;
 	}
 	if ((text = malloc(room)) == NULL) {
 		return NULL;
 	}
 	o = text;
 	o += sprintf(o, "{\"QueueUrl\":");
-	put_json_string(&o, g_queue_url);
+	put_json_string(&o, g_queue_url, strlen(g_queue_url));
 	o += sprintf(o, ",\"Entries\":[");
-	json_array_foreach(msgs, i, m)
-	{
-		const char *h =
-		    json_string_value(json_object_get(m, "ReceiptHandle"));
+	for (i = 0; i < n; i++) {
 		o += sprintf(o, "%s{\"Id\":\"%zu\",\"ReceiptHandle\":",
 			     i > 0 ? "," : "", i);
-		put_json_string(&o, h != NULL ? h : "");
+		put_json_string(&o, got[i].handle, got[i].handle_len);
 		*o++ = '}';
 	}
 	strcpy(o, "]}");
 	return text;
 }
 
-/* Receive once, record, delete asynchronously. Returns messages got, or -1
- * on an error. */
-static int consume_once(struct consumer *c, const char *recv_json)
+/* The string value of the next key (given with its quotes, colon and
+ * the value's opening quote) at or after *p; false when there is none or
+ * it holds an escape. */
+static bool next_plain_value(const char **p, const char *key, const char **v,
+			     size_t *len)
 {
-	char *out = NULL;
-	st_error err;
-	json_t *doc, *msgs, *m;
-	size_t i;
-	char *del_json;
-	int n;
+	const char *k = strstr(*p, key), *s, *e;
 
-	if (st_call(c->client, "sqs", "ReceiveMessage", recv_json, &out,
-		    &err) != 0) {
-		atomic_fetch_add(&g_recv_errors, 1);
-		note_error("ReceiveMessage", &err);
-		return -1;
+	if (k == NULL) {
+		return false;
 	}
-	doc = jsondoc_parse(out, strlen(out));
-	st_free(out);
-	msgs = doc ? json_object_get(doc, "Messages") : NULL;
-	n = (int)json_array_size(msgs);
-	if (n == 0) {
-		json_decref(doc);
-		return 0;
+	s = k + strlen(key);
+	if ((e = strchr(s, '"')) == NULL || memchr(s, '\\', (size_t)(e - s))) {
+		return false;
+	}
+	*v = s;
+	*len = (size_t)(e - s);
+	*p = e + 1;
+	return true;
+}
+
+/* The messages of a ReceiveMessage answer, found in its text without
+ * building a document (a jansson parse of ten 1 KiB messages was most of
+ * a consumer's CPU): the nodes print each message's keys sorted, so
+ * "Body" comes before "ReceiptHandle", and the bench's bodies and the
+ * handles need no escapes. -1 when the answer is not like that; the
+ * caller then parses it. */
+static int scan_answer(const char *out, struct got *got)
+{
+	const char *p = out;
+	int n = 0;
+
+	while (strstr(p, "\"Body\":\"") != NULL) {
+		if (n == MAX_RECEIVED ||
+		    !next_plain_value(&p, "\"Body\":\"", &got[n].body,
+				      &got[n].body_len) ||
+		    !next_plain_value(&p, "\"ReceiptHandle\":\"",
+				      &got[n].handle, &got[n].handle_len)) {
+			return -1;
+		}
+		n++;
+	}
+	return strstr(p, "\"ReceiptHandle\":\"") != NULL ? -1 : n;
+}
+
+/* The messages of a ReceiveMessage answer, parsed (*doc holds them). */
+static int parse_answer(const char *out, struct got *got, json_t **doc)
+{
+	json_t *msgs, *m;
+	size_t i;
+
+	*doc = jsondoc_parse(out, strlen(out));
+	msgs = *doc ? json_object_get(*doc, "Messages") : NULL;
+	if (json_array_size(msgs) > MAX_RECEIVED) {
+		return -1;
 	}
 	json_array_foreach(msgs, i, m)
 	{
 		const json_t *b = json_object_get(m, "Body");
-		on_consume(json_string_value(b) ? json_string_value(b) : "",
-			   json_string_length(b), c);
+		const json_t *h = json_object_get(m, "ReceiptHandle");
+		got[i].body = json_string_value(b) ? json_string_value(b) : "";
+		got[i].body_len = json_string_length(b);
+		got[i].handle =
+		    json_string_value(h) ? json_string_value(h) : "";
+		got[i].handle_len = json_string_length(h);
 	}
-	del_json = delete_batch_json(msgs);
+	return (int)json_array_size(msgs);
+}
+
+/* Record the messages of a ReceiveMessage answer and delete them. */
+static void consume_answer(struct consumer *c, const char *out)
+{
+	struct got got[MAX_RECEIVED];
+	json_t *doc = NULL;
+	char *del_json;
+	int i, n = scan_answer(out, got);
+
+	if (n < 0) {
+		n = parse_answer(out, got, &doc);
+	}
+	if (n <= 0) {
+		if (n < 0) {
+			atomic_fetch_add(&g_recv_errors, 1);
+		}
+		json_decref(doc);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		on_consume(got[i].body, got[i].body_len, c);
+	}
+	del_json = delete_batch_json(got, (size_t)n);
 	json_decref(doc);
 	if (del_json == NULL) {
 		atomic_fetch_add(&g_del_errors, 1);
-		return n;
+		return;
 	}
-	pthread_mutex_lock(&c->mu);
-	while (c->deletes >= DELETE_WINDOW * O.receivers) {
-		pthread_cond_wait(&c->cv, &c->mu);
-	}
-	c->deletes++;
-	pthread_mutex_unlock(&c->mu);
-	if (st_call_async(c->client, "sqs", "DeleteMessageBatch", del_json,
-			  delete_done, c) != 0) {
-		atomic_fetch_add(&g_del_errors, 1);
-		pthread_mutex_lock(&c->mu);
-		c->deletes--;
-		pthread_mutex_unlock(&c->mu);
-	}
-	free(del_json);
-	return n;
+	delete_submit(c, del_json);
 }
 
-static void *receiver_main(void *arg)
+static void receive_done(void *arg, const st_error *err, const char *output);
+
+/* A receive failed or was refused: the consumer's thread sends it again
+ * after a pause. */
+static void receive_retry_later(struct consumer *c)
+{
+	atomic_fetch_add(&g_recv_errors, 1);
+	pthread_mutex_lock(&c->mu);
+	c->receives--;
+	c->retries++;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Send a ReceiveMessage already counted in c->receives. */
+static void receive_send(struct consumer *c)
+{
+	if (st_call_async(c->client, "sqs", "ReceiveMessage", c->recv_json,
+			  receive_done, c) != 0) {
+		st_error err = {.name = "refused by the library"};
+		note_error("ReceiveMessage", &err);
+		receive_retry_later(c);
+	}
+}
+
+static void receive_done(void *arg, const st_error *err, const char *output)
 {
 	struct consumer *c = arg;
-	char recv_json[700];
+	bool again;
 
-	snprintf(recv_json, sizeof recv_json,
-		 "{\"QueueUrl\":\"%s\",\"MaxNumberOfMessages\":10,"
-		 "\"WaitTimeSeconds\":1}",
-		 g_queue_url);
-	while (!atomic_load(&g_stop_cons)) {
-		if (consume_once(c, recv_json) < 0) {
-			usleep(20000);
-		}
+	if (err != NULL) {
+		note_error("ReceiveMessage", err);
+		receive_retry_later(c);
+		return;
 	}
-	return NULL;
+	consume_answer(c, output);
+	pthread_mutex_lock(&c->mu);
+	again = !atomic_load(&g_stop_cons);
+	if (!again) {
+		c->receives--;
+		pthread_cond_signal(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (again) {
+		receive_send(c);
+	}
 }
 
-/* A consumer: its receive loops on one client. */
+/* A consumer's thread: starts its receive calls, then sends what the
+ * callbacks left to it until the stop, and waits for every call. */
 static void *consumer_main(void *arg)
 {
 	struct consumer *c = arg;
-	pthread_t extra[MAX_THREADS];
-	int i, n = 0;
+	int i;
 
-	for (i = 1; i < O.receivers; i++) {
-		if (pthread_create(&extra[n], NULL, receiver_main, c) == 0) {
-			n++;
-		}
-	}
-	receiver_main(c);
-	for (i = 0; i < n; i++) {
-		pthread_join(extra[i], NULL);
+	snprintf(c->recv_json, sizeof c->recv_json,
+		 "{\"QueueUrl\":\"%s\",\"MaxNumberOfMessages\":10,"
+		 "\"WaitTimeSeconds\":1}",
+		 g_queue_url);
+	pthread_mutex_lock(&c->mu);
+	c->receives = O.receivers;
+	pthread_mutex_unlock(&c->mu);
+	for (i = 0; i < O.receivers; i++) {
+		receive_send(c);
 	}
 	pthread_mutex_lock(&c->mu);
-	while (c->deletes > 0) {
-		pthread_cond_wait(&c->cv, &c->mu);
+	for (;;) {
+		if (c->waiting != NULL &&
+		    c->deletes < DELETE_WINDOW * O.receivers) {
+			struct pending_delete *pd = c->waiting;
+			c->waiting = pd->next;
+			c->deletes++;
+			pthread_mutex_unlock(&c->mu);
+			delete_send(c, pd->json);
+			free(pd);
+			pthread_mutex_lock(&c->mu);
+		} else if (c->retries > 0) {
+			int n = c->retries;
+			c->retries = 0;
+			pthread_mutex_unlock(&c->mu);
+			usleep(20000);
+			if (atomic_load(&g_stop_cons)) {
+				pthread_mutex_lock(&c->mu);
+				continue;
+			}
+			pthread_mutex_lock(&c->mu);
+			c->receives += n;
+			pthread_mutex_unlock(&c->mu);
+			for (i = 0; i < n; i++) {
+				receive_send(c);
+			}
+			pthread_mutex_lock(&c->mu);
+		} else if (atomic_load(&g_stop_cons) && c->receives == 0 &&
+			   c->deletes == 0 && c->waiting == NULL) {
+			break;
+		} else {
+			pthread_cond_wait(&c->cv, &c->mu);
+		}
 	}
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
@@ -692,7 +886,8 @@ static int start_consumers(void)
 	for (i = 0; i < O.consumers; i++) {
 		struct consumer *c = &g_cons[i];
 		c->idx = i;
-		c->deletes = 0;
+		c->receives = c->deletes = c->retries = 0;
+		c->waiting = NULL;
 		c->lat.n = 0;
 		c->client = new_client(
 		    (unsigned)((DELETE_WINDOW + 1) * O.receivers + 4));
@@ -711,6 +906,11 @@ static void join_consumers(void)
 	int i;
 
 	atomic_store(&g_stop_cons, true);
+	for (i = 0; i < O.consumers; i++) {
+		pthread_mutex_lock(&g_cons[i].mu);
+		pthread_cond_broadcast(&g_cons[i].cv);
+		pthread_mutex_unlock(&g_cons[i].mu);
+	}
 	for (i = 0; i < O.consumers; i++) {
 		pthread_join(g_ct[i], NULL);
 		st_client_free(g_cons[i].client);
