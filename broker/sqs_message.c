@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsondoc.h"
 #include "sqs_int.h"
 
 /* An error of one entry (batch) or of the request. */
@@ -640,32 +641,63 @@ static int change_one(struct sqs_state *st, struct sqs_queue *q,
 	return 0;
 }
 
+/* Delete or change the visibility of each entry; the answer is printed
+ * directly (as jsondoc_dump would print it: "Failed" before
+ * "Successful"), not built as a document: a consumer's DeleteMessageBatch
+ * is applied, and its answer kept for retries, on every node. Out of
+ * memory the answer is {} (the entries are done: never an error after a
+ * change). */
 static enum service_status batch_run(struct sqs_state *st, struct sqs_queue *q,
 				     const json_t *in, struct service_result *r,
 				     bool change)
 {
 	const json_t *entries = json_object_get(in, "Entries");
-	json_t *ok = json_array(), *failed = json_array();
-	size_t i;
+	json_t *failed[SQS_BATCH_MAX] = {0};
+	struct jsondoc_out o = {0};
+	size_t i, n = json_array_size(entries);
+	const char *sep = "";
 
-	for (i = 0; i < json_array_size(entries); i++) {
+	n = n < SQS_BATCH_MAX ? n : SQS_BATCH_MAX; /* batch_check's limit */
+	for (i = 0; i < n; i++) {
 		const json_t *entry = json_array_get(entries, i);
-		const char *id =
-		    json_string_value(json_object_get(entry, "Id"));
 		struct service_result er = {0};
 		int rc = change ? change_one(st, q, entry, &er)
 				: delete_one(st, q, entry, &er);
 
-		if (rc == 0) {
-			json_array_append_new(ok, json_pack("{s:s}", "Id", id));
-		} else {
+		if (rc != 0) {
 			struct entry_err e = {.code = er.error_code};
 
 			snprintf(e.msg, sizeof(e.msg), "%s", er.error_message);
-			json_array_append_new(failed, failed_entry(id, &e));
+			failed[i] = failed_entry(
+			    json_string_value(json_object_get(entry, "Id")),
+			    &e);
 		}
 	}
-	r->output = json_pack("{s:o,s:o}", "Successful", ok, "Failed", failed);
+	JSONDOC_OUT_LIT(&o, "{\"Failed\":[");
+	for (i = 0; i < n; i++) {
+		if (failed[i] != NULL) {
+			jsondoc_out_raw(&o, sep, strlen(sep));
+			jsondoc_out_value(&o, failed[i]);
+			json_decref(failed[i]);
+			sep = ",";
+		}
+	}
+	JSONDOC_OUT_LIT(&o, "],\"Successful\":[");
+	sep = "";
+	for (i = 0; i < n; i++) {
+		if (failed[i] == NULL) {
+			const char *id = json_string_value(
+			    json_object_get(json_array_get(entries, i), "Id"));
+
+			jsondoc_out_raw(&o, sep, strlen(sep));
+			JSONDOC_OUT_LIT(&o, "{\"Id\":");
+			jsondoc_out_string(&o, id, strlen(id));
+			JSONDOC_OUT_LIT(&o, "}");
+			sep = ",";
+		}
+	}
+	JSONDOC_OUT_LIT(&o, "]}");
+	r->output_text = jsondoc_out_finish(&o, NULL);
 	return SERVICE_OK;
 }
 

@@ -287,6 +287,30 @@ static json_t *recv_n(struct fx *f, const char *q, int max, uint64_t now)
 
 /* ---------------- digests ---------------- */
 
+/* sqs_unhex: both cases, every digit, nothing else (receipt handles). */
+static void test_unhex(void **state)
+{
+	uint8_t out[11];
+	char bad[3] = "00";
+	int c;
+
+	(void)state;
+	assert_int_equal(sqs_unhex("0123456789abcdefABCDEF", 11, out), 0);
+	assert_memory_equal(out, "\x01\x23\x45\x67\x89\xab\xcd\xef\xAB\xCD\xEF",
+			    11);
+	for (c = 1; c < 256; c++) {
+		bool digit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			     (c >= 'A' && c <= 'F');
+
+		bad[0] = (char)c;
+		assert_int_equal(sqs_unhex(bad, 1, out), digit ? 0 : -1);
+		bad[0] = '0';
+		bad[1] = (char)c;
+		assert_int_equal(sqs_unhex(bad, 1, out), digit ? 0 : -1);
+		bad[1] = '0';
+	}
+}
+
 static void test_md5_sha(void **state)
 {
 	char h[65];
@@ -1112,12 +1136,22 @@ static void test_batches(void **state)
 		 "\"y\",\"ReceiptHandle\":\"bad\",\"VisibilityTimeout\":0}]}",
 		 sget(json_array_get(m, 0), "ReceiptHandle"));
 	{
-		char del[4096];
+		char del[4096], del2[4096];
 
 		snprintf(del, sizeof(del),
 			 "{\"QueueUrl\":\"" URL
 			 "q\",\"Entries\":[{\"Id\":\"x\","
 			 "\"ReceiptHandle\":\"%s\"}]}",
+			 sget(json_array_get(m, 1), "ReceiptHandle"));
+		/* Failures and successes mixed, in entry order within each
+		 * list (the answer is printed, not built: the harness checks
+		 * it is the document's canonical form). A deleted message's
+		 * handle still succeeds. */
+		snprintf(del2, sizeof(del2),
+			 "{\"QueueUrl\":\"" URL
+			 "q\",\"Entries\":[{\"Id\":\"p\",\"ReceiptHandle\":"
+			 "\"bad\"},{\"Id\":\"q\",\"ReceiptHandle\":\"%s\"},"
+			 "{\"Id\":\"r\",\"ReceiptHandle\":\"worse\"}]}",
 			 sget(json_array_get(m, 1), "ReceiptHandle"));
 		ok(f, "ChangeMessageVisibilityBatch", in, T0 + 1);
 		assert_int_equal(
@@ -1129,6 +1163,16 @@ static void test_batches(void **state)
 		ok(f, "DeleteMessageBatch", del, T0 + 1);
 		assert_int_equal(
 		    json_array_size(json_object_get(f->out, "Successful")), 1);
+		ok(f, "DeleteMessageBatch", del2, T0 + 1);
+		ok_ = json_object_get(f->out, "Successful");
+		failed = json_object_get(f->out, "Failed");
+		assert_int_equal(json_array_size(ok_), 1);
+		assert_string_equal(sget(json_array_get(ok_, 0), "Id"), "q");
+		assert_int_equal(json_array_size(failed), 2);
+		assert_string_equal(sget(json_array_get(failed, 0), "Id"), "p");
+		assert_string_equal(sget(json_array_get(failed, 1), "Id"), "r");
+		assert_string_equal(sget(json_array_get(failed, 1), "Code"),
+				    "ReceiptHandleIsInvalid");
 	}
 	m = recv_n(f, "q", 10, T0 + 2);
 	assert_int_equal(json_array_size(m), 1);
@@ -2842,6 +2886,7 @@ static void test_receive_stored_render(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_unhex),
 	    cmocka_unit_test(test_md5_sha),
 	    cmocka_unit_test(test_base64),
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
