@@ -218,7 +218,7 @@ struct sqs_queue *sqs_queue_alloc(const char *name, bool fifo)
 	q->tags = json_object();
 	q->next_seq = 1;
 	sqs_qcfg_default(&q->cfg);
-	u64map_init(&q->by_seq);
+	seq_index_init(&q->by_seq);
 	u64map_init(&q->groups);
 	u64map_init(&q->dedups);
 	u64map_init(&q->attempts);
@@ -242,7 +242,7 @@ void sqs_queue_free(struct sqs_queue *q)
 		free(d->key);
 		free(d);
 	}
-	u64map_free(&q->by_seq);
+	seq_index_free(&q->by_seq);
 	u64map_free(&q->groups);
 	u64map_free(&q->dedups);
 	sqs_attempts_free(q);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "service.h"
+#include "seq_index.h"
 #include "u64map.h"
 
 #define SQS_NAME_MAX	      80
@@ -161,7 +162,7 @@ struct sqs_queue {
 	json_t *tags; /* object, owned */
 	uint64_t next_seq;
 	uint64_t clock_ms; /* latest now_ms seen: time never goes back */
-	struct u64map by_seq;
+	struct seq_index by_seq;
 	struct sqs_msg *head, *tail;   /* all messages, seq order */
 	struct sqs_msg *rhead, *rtail; /* standard: available messages */
 	struct sqs_heap_slot *heap;    /* pending messages, min-heap */

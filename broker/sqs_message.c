@@ -573,7 +573,7 @@ static int delete_one(struct sqs_state *st, struct sqs_queue *q,
 	if (handle_get(in, &seq, nonce, r) != 0) {
 		return -1;
 	}
-	m = u64map_get(&q->by_seq, seq);
+	m = seq_index_get(&q->by_seq, seq);
 	/* Gone already or an older handle: succeeds, as in AWS. */
 	if (m != NULL && memcmp(m->nonce, nonce, 16) == 0) {
 		/* A FIFO message in flight blocks its group: its deletion
@@ -611,7 +611,7 @@ static int change_one(struct sqs_state *st, struct sqs_queue *q,
 			       "The request must contain the parameter "
 			       "VisibilityTimeout.");
 	}
-	m = u64map_get(&q->by_seq, seq);
+	m = seq_index_get(&q->by_seq, seq);
 	if (m == NULL || memcmp(m->nonce, nonce, 16) != 0) {
 		return sqs_err(
 		    r, "InvalidParameterValue",

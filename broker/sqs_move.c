@@ -311,7 +311,7 @@ enum service_status sqs_advance_move(struct sqs_state *st, const json_t *in,
 		}
 	}
 	sqs_queue_advance(src, now);
-	m = t->cursor_seq != 0 ? u64map_get(&src->by_seq, t->cursor_seq) : NULL;
+	m = t->cursor_seq != 0 ? seq_index_get(&src->by_seq, t->cursor_seq) : NULL;
 	if (m == NULL) {
 		for (m = src->head; m != NULL && m->seq < t->cursor_seq;
 		     m = m->next) {

@@ -318,7 +318,7 @@ size_t sqs_state_bytes(const void *state)
 
 int sqs_msg_insert(struct sqs_queue *q, struct sqs_msg *m)
 {
-	if (u64map_put(&q->by_seq, m->seq, m) != 0) {
+	if (seq_index_put(&q->by_seq, m->seq, m) != 0) {
 		return -1;
 	}
 	if (q->fifo) {
@@ -326,7 +326,7 @@ int sqs_msg_insert(struct sqs_queue *q, struct sqs_msg *m)
 		    sqs_group_get(q, m->group_id ? m->group_id : "", true);
 
 		if (g == NULL) {
-			u64map_del(&q->by_seq, m->seq);
+			seq_index_del(&q->by_seq, m->seq);
 			return -1;
 		}
 		m->group = g;
@@ -374,7 +374,7 @@ int sqs_msg_insert(struct sqs_queue *q, struct sqs_msg *m)
 /* Take m out of every structure of q (not freed). */
 void sqs_msg_unlink(struct sqs_queue *q, struct sqs_msg *m)
 {
-	u64map_del(&q->by_seq, m->seq);
+	seq_index_del(&q->by_seq, m->seq);
 	if (m->prev) {
 		m->prev->next = m->next;
 	} else {
@@ -679,7 +679,7 @@ int sqs_ready_restore(struct sqs_queue *q, const uint64_t *seqs, size_t n)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		m = u64map_get(&q->by_seq, seqs[i]);
+		m = seq_index_get(&q->by_seq, seqs[i]);
 		if (m == NULL || m->pending) {
 			return -1;
 		}
@@ -690,7 +690,7 @@ int sqs_ready_restore(struct sqs_queue *q, const uint64_t *seqs, size_t n)
 		ready_unlink(q, q->rhead);
 	}
 	for (i = 0; i < n; i++) {
-		m = u64map_get(&q->by_seq, seqs[i]);
+		m = seq_index_get(&q->by_seq, seqs[i]);
 		if (m->rprev != NULL || m->rnext != NULL || q->rhead == m) {
 			return -1;
 		}

@@ -281,7 +281,7 @@ static size_t taken_still(const struct sqs_queue *q, const uint8_t nonce[16],
 	size_t i, k = 0;
 
 	for (i = 0; i < n && k < SQS_BATCH_MAX; i++) {
-		const struct sqs_msg *m = u64map_get(&q->by_seq, seqs[i]);
+		const struct sqs_msg *m = seq_index_get(&q->by_seq, seqs[i]);
 
 		if (m != NULL && m->inflight &&
 		    memcmp(m->nonce, nonce, 16) == 0) {

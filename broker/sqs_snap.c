@@ -435,7 +435,7 @@ static int msg_restore(struct sqs_queue *q, struct rd *r)
 	flags = r_u8(r);
 	nonce = r_raw(r, 16);
 	if (r->bad || m->seq == 0 || m->seq >= q->next_seq ||
-	    u64map_get(&q->by_seq, m->seq) != NULL || m->body_len == 0 ||
+	    seq_index_get(&q->by_seq, m->seq) != NULL || m->body_len == 0 ||
 	    (strlen(md5a) != 0 && strlen(md5a) != 32) || flags > 3 ||
 	    (flags == 2) || ((flags & 2) && m->first_receive_ms == 0) ||
 	    (q->fifo && m->group_id == NULL) ||

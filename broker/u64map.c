@@ -16,22 +16,9 @@ void u64map_free(struct u64map *m)
 	u64map_init(m);
 }
 
-/* Keys in runs of 4 (key >> 2 equal) take neighbouring slots, one cache
- * line; the runs are spread by the mixer. Sequence numbers (SQS's by_seq,
- * the largest map: one slot per stored message) are used in nearly key
- * order — sent, then received and deleted from the head — so neighbours
- * share a line instead of each lookup missing cache and TLB in a table of
- * tens of MiB (a receive-and-delete spent ~4% of the machine's CPU on that
- * one load). Longer runs cluster: with runs of 64, linear probing merged
- * them into clusters hundreds of slots long at the 0.75 load limit, and
- * deletes (backward shift walks to the cluster's end) and lookups of
- * absent keys got 2–5x slower than with no runs at all. Runs of 4 were the
- * fastest of 1, 4, 8, 16 and 64 on a consume-like pattern at 0.2–1.5 M
- * keys (get in the in-flight window, delete the head, insert at the tail).
- * Random keys (client ids, hashes) spread as before. */
 static size_t slot_of(const struct u64map *m, uint64_t key)
 {
-	return (size_t)(u64_mix(key >> 2) + (key & 3)) & (m->cap - 1);
+	return (size_t)u64_mix(key) & (m->cap - 1);
 }
 
 void *u64map_get(const struct u64map *m, uint64_t key)

@@ -1,8 +1,7 @@
 /* u64map: random operation sequences against a plain array model, with the
- * key shapes the broker uses — consecutive sequence numbers (SQS by_seq,
- * whose slots keep runs of 64 keys together), runs far apart (old messages
- * left behind while new ones arrive), and random 64-bit keys — through
- * growth and backward-shift deletion. */
+ * key shapes a map may see — consecutive numbers, runs far apart, and
+ * random 64-bit keys (client ids, hashes) — through growth and
+ * backward-shift deletion. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
