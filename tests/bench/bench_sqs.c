@@ -463,13 +463,40 @@ static void delete_done(void *arg, const st_error *err, const char *output)
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* Send a DeleteMessageBatch counted in c->deletes; json is freed. */
+/* Leave a delete (json, taken) to the consumer's thread. Caller holds
+ * c->mu. */
+static void delete_park_locked(struct consumer *c, char *json)
+{
+	struct pending_delete *pd = malloc(sizeof *pd);
+
+	if (pd == NULL) {
+		free(json);
+		atomic_fetch_add(&g_del_errors, 1);
+		return;
+	}
+	pd->json = json;
+	pd->next = c->waiting;
+	c->waiting = pd;
+	pthread_cond_signal(&c->cv);
+}
+
+/* Send a DeleteMessageBatch counted in c->deletes; json is taken. From a
+ * callback the library refuses a call it would have to wait for (a call
+ * still retrying after a failover holds the oldest seq): then the
+ * consumer's thread sends it, waiting. */
 static void delete_send(struct consumer *c, char *json)
 {
 	st_error err = {.name = "refused by the library"};
 	int rc = st_call_async(c->client, "sqs", "DeleteMessageBatch", json,
 			       delete_done, c);
 
+	if (rc == ST_ERR_OVER_LIMIT) {
+		pthread_mutex_lock(&c->mu);
+		c->deletes--;
+		delete_park_locked(c, json);
+		pthread_mutex_unlock(&c->mu);
+		return;
+	}
 	free(json);
 	if (rc != 0) {
 		atomic_fetch_add(&g_del_errors, 1);
@@ -483,8 +510,6 @@ static void delete_send(struct consumer *c, char *json)
 /* Delete now, or (window full) leave it to the consumer's thread. */
 static void delete_submit(struct consumer *c, char *json)
 {
-	struct pending_delete *pd;
-
 	pthread_mutex_lock(&c->mu);
 	if (c->deletes < DELETE_WINDOW * O.receivers) {
 		c->deletes++;
@@ -492,16 +517,7 @@ static void delete_submit(struct consumer *c, char *json)
 		delete_send(c, json);
 		return;
 	}
-	if ((pd = malloc(sizeof *pd)) == NULL) {
-		pthread_mutex_unlock(&c->mu);
-		free(json);
-		atomic_fetch_add(&g_del_errors, 1);
-		return;
-	}
-	pd->json = json;
-	pd->next = c->waiting;
-	c->waiting = pd;
-	pthread_cond_signal(&c->cv);
+	delete_park_locked(c, json);
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -681,7 +697,9 @@ static void receive_retry_later(struct consumer *c)
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* Send a ReceiveMessage already counted in c->receives. */
+/* Send a ReceiveMessage already counted in c->receives. A long poll does
+ * not count against the library's seq span, so a refusal is an error (or
+ * no in-flight slot), sent again later. */
 static void receive_send(struct consumer *c)
 {
 	if (st_call_async(c->client, "sqs", "ReceiveMessage", c->recv_json,

@@ -60,6 +60,7 @@ struct writer {
 	uint64_t i;	 /* the current iteration, from 1 */
 	bool counter;	 /* the current write is the counter write */
 	bool busy;	 /* a write is in flight (callback pending) */
+	bool parked;	 /* its write waits for the main thread to send it */
 	int64_t sent_ms; /* when the in-flight write was submitted */
 	char key[KEY_BYTES];
 	char value[32];
@@ -74,7 +75,8 @@ struct workload {
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* a chain went idle */
 	bool stopping;
-	unsigned busy; /* chains with a write in flight */
+	unsigned busy;	 /* chains with a write in flight (or parked) */
+	unsigned parked; /* chains waiting for the main thread */
 	struct writer writers[MAX_WRITERS];
 	unsigned n_writers;
 	/* counters (under mu) */
@@ -106,49 +108,117 @@ static void log_line(struct workload *wl, const char *fmt, ...)
 
 static void put_done(void *arg, const st_error *err);
 
+/* A write the library did not accept (rc): count it and move the chain to
+ * its next write. Under wl->mu. */
+static void writer_skip(struct writer *w, int rc)
+{
+	struct workload *wl = w->wl;
+
+	wl->submit_errors++;
+	snprintf(wl->last_error, sizeof wl->last_error, "submit %s: %s", w->key,
+		 st_code_name(rc));
+	if (w->counter) {
+		w->i++;
+	}
+	w->counter = !w->counter;
+	if (rc == ST_ERR_CONNECTION) {
+		wl->stopping = true; /* the client is closing */
+	}
+}
+
+/* Prepare the writer's next write (key, value, the "s" line of a counter
+ * write), or retire the chain and return false. Under wl->mu. */
+static bool writer_prepare(struct writer *w)
+{
+	struct workload *wl = w->wl;
+
+	if (wl->stopping || wl->log_failed ||
+	    (wl->max_writes > 0 && w->i > wl->max_writes)) {
+		w->busy = false;
+		wl->busy--;
+		pthread_cond_broadcast(&wl->cv);
+		return false;
+	}
+	if (w->counter) {
+		snprintf(w->key, sizeof w->key, "c/%s/%u", wl->run, w->id);
+		/* Recorded before sending: a write may apply even if we
+		 * never learn it did. */
+		log_line(wl, "s %s %" PRIu64 "\n", w->key, w->i);
+	} else {
+		snprintf(w->key, sizeof w->key, "u/%s/%u/%" PRIu64, wl->run,
+			 w->id, w->i);
+	}
+	snprintf(w->value, sizeof w->value, "%" PRIu64, w->i);
+	return true;
+}
+
+static int writer_send(struct writer *w)
+{
+	w->sent_ms = now_ms();
+	return st_kv_put_async(w->wl->client, w->key, w->value,
+			       strlen(w->value), put_done, w);
+}
+
 /* Submit the writer's next write, or retire the chain. Under wl->mu. */
 static void writer_next(struct writer *w)
 {
 	struct workload *wl = w->wl;
 	int rc;
 
-	for (;;) {
-		if (wl->stopping || wl->log_failed ||
-		    (wl->max_writes > 0 && w->i > wl->max_writes)) {
-			w->busy = false;
-			wl->busy--;
-			pthread_cond_broadcast(&wl->cv);
+	while (writer_prepare(w)) {
+		rc = writer_send(w);
+		if (rc == ST_OK) {
 			return;
 		}
-		if (w->counter) {
-			snprintf(w->key, sizeof w->key, "c/%s/%u", wl->run,
-				 w->id);
-			/* Recorded before sending: a write may apply even if
-			 * we never learn it did. */
-			log_line(wl, "s %s %" PRIu64 "\n", w->key, w->i);
-		} else {
-			snprintf(w->key, sizeof w->key, "u/%s/%u/%" PRIu64,
-				 wl->run, w->id, w->i);
-		}
-		snprintf(w->value, sizeof w->value, "%" PRIu64, w->i);
-		w->sent_ms = now_ms();
-		rc = st_kv_put_async(wl->client, w->key, w->value,
-				     strlen(w->value), put_done, w);
-		if (rc == ST_OK) {
+		if (rc == ST_ERR_OVER_LIMIT) {
+			/* From a callback the library cannot wait for a slot
+			 * (e.g. a call still retrying after a failover holds
+			 * the oldest seq it may have unfinished): the main
+			 * thread sends this write, waiting. Skipping it here
+			 * instead spun this callback under mu — holding every
+			 * other callback, and the one that would free the
+			 * slot, back (a 30 s stall in CI's stepdown_load). */
+			w->parked = true;
+			wl->parked++;
+			pthread_cond_broadcast(&wl->cv);
 			return;
 		}
 		/* Not accepted: the callback will not run. Count it as a
 		 * failure and move on (no client-side retry loop here: the
 		 * library has already retried a failed call). */
-		wl->submit_errors++;
-		snprintf(wl->last_error, sizeof wl->last_error, "submit %s: %s",
-			 w->key, st_code_name(rc));
-		if (w->counter) {
-			w->i++;
+		writer_skip(w, rc);
+	}
+}
+
+/* Main thread: send the parked chains' writes, waiting for slots outside
+ * mu (the callbacks that free them need it); retire them when stopping.
+ * Under wl->mu. */
+static void send_parked(struct workload *wl)
+{
+	unsigned k;
+
+	for (k = 0; k < wl->n_writers && wl->parked > 0; k++) {
+		struct writer *w = &wl->writers[k];
+		bool ready;
+
+		if (!w->parked) {
+			continue;
 		}
-		w->counter = !w->counter;
-		if (rc == ST_ERR_CONNECTION) {
-			wl->stopping = true; /* the client is closing */
+		w->parked = false;
+		wl->parked--;
+		/* Its write is prepared; when stopping, retire it instead. */
+		ready = wl->stopping ? writer_prepare(w) : true;
+		while (ready) {
+			int rc;
+
+			pthread_mutex_unlock(&wl->mu);
+			rc = writer_send(w);
+			pthread_mutex_lock(&wl->mu);
+			if (rc == ST_OK) {
+				break;
+			}
+			writer_skip(w, rc);
+			ready = writer_prepare(w);
 		}
 	}
 }
@@ -380,6 +450,10 @@ int main(int argc, char **argv)
 	while (wl.busy > 0 && !got_signal &&
 	       (stop_at == 0 || now_ms() < stop_at)) {
 		struct timespec ts;
+		if (wl.parked > 0) {
+			send_parked(&wl);
+			continue;
+		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 50 * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
@@ -394,6 +468,7 @@ int main(int argc, char **argv)
 	grace_end = now_ms() + (int64_t)grace_ms;
 	while (wl.busy > 0 && now_ms() < grace_end) {
 		struct timespec ts;
+		send_parked(&wl); /* retires parked chains */
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 20 * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
