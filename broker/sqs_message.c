@@ -646,13 +646,15 @@ static int change_one(struct sqs_state *st, struct sqs_queue *q,
  * "Successful"), not built as a document: a consumer's DeleteMessageBatch
  * is applied, and its answer kept for retries, on every node. Out of
  * memory the answer is {} (the entries are done: never an error after a
- * change). */
+ * change), and a failed entry whose failure cannot be built is left out
+ * of both lists (as before). */
 static enum service_status batch_run(struct sqs_state *st, struct sqs_queue *q,
 				     const json_t *in, struct service_result *r,
 				     bool change)
 {
 	const json_t *entries = json_object_get(in, "Entries");
 	json_t *failed[SQS_BATCH_MAX] = {0};
+	bool bad[SQS_BATCH_MAX] = {0}; /* failed (its entry NULL when OOM) */
 	struct jsondoc_out o = {0};
 	size_t i, n = json_array_size(entries);
 	const char *sep = "";
@@ -668,6 +670,7 @@ static enum service_status batch_run(struct sqs_state *st, struct sqs_queue *q,
 			struct entry_err e = {.code = er.error_code};
 
 			snprintf(e.msg, sizeof(e.msg), "%s", er.error_message);
+			bad[i] = true;
 			failed[i] = failed_entry(
 			    json_string_value(json_object_get(entry, "Id")),
 			    &e);
@@ -685,7 +688,7 @@ static enum service_status batch_run(struct sqs_state *st, struct sqs_queue *q,
 	JSONDOC_OUT_LIT(&o, "],\"Successful\":[");
 	sep = "";
 	for (i = 0; i < n; i++) {
-		if (failed[i] == NULL) {
+		if (!bad[i]) {
 			const char *id = json_string_value(
 			    json_object_get(json_array_get(entries, i), "Id"));
 

@@ -383,9 +383,13 @@ static void *producer_main(void *arg)
  * peers' consumers, a consumer is one thread's worth of work, not K threads
  * blocked in st_call (104 of them woke once per call and took a quarter of
  * this 2-core machine, which the nodes share). What a callback must not
- * wait for goes to the consumer's own thread: a delete while DELETE_WINDOW
- * deletes per receive call are outstanding, and a failed receive, sent
- * again after a 20 ms pause. */
+ * wait for goes to the consumer's own thread, in the order a blocking
+ * receive loop would have done it: a delete while DELETE_WINDOW deletes
+ * per receive call are outstanding — and that call's next receive after
+ * it, so deletes hold receives back as before — and a call the library
+ * refuses from a callback (OverLimit: it would have to wait, e.g. while a
+ * call still retrying after a failover holds the oldest seq). A failed
+ * receive is sent again after a 20 ms pause. */
 
 struct pending_delete {
 	struct pending_delete *next;
@@ -401,8 +405,9 @@ struct consumer {
 	pthread_cond_t cv;
 	int receives; /* outstanding ReceiveMessage calls */
 	int deletes;  /* outstanding DeleteMessageBatch calls */
+	int deferred; /* receives the thread sends once no delete waits */
 	int retries;  /* failed receives to send again after a pause */
-	struct pending_delete *waiting; /* deletes over the window */
+	struct pending_delete *waiting, *waiting_tail; /* deletes, FIFO */
 };
 
 static void on_consume(const char *body, size_t len, struct consumer *c)
@@ -442,7 +447,8 @@ static bool consumer_work_locked(const struct consumer *c)
 {
 	return (c->waiting != NULL &&
 		c->deletes < DELETE_WINDOW * O.receivers) ||
-	       c->retries > 0 || atomic_load(&g_stop_cons);
+	       (c->deferred > 0 && c->waiting == NULL) || c->retries > 0 ||
+	       atomic_load(&g_stop_cons);
 }
 
 static void delete_done(void *arg, const st_error *err, const char *output)
@@ -475,16 +481,20 @@ static void delete_park_locked(struct consumer *c, char *json)
 		return;
 	}
 	pd->json = json;
-	pd->next = c->waiting;
-	c->waiting = pd;
+	pd->next = NULL;
+	if (c->waiting_tail != NULL) {
+		c->waiting_tail->next = pd;
+	} else {
+		c->waiting = pd;
+	}
+	c->waiting_tail = pd;
 	pthread_cond_signal(&c->cv);
 }
 
-/* Send a DeleteMessageBatch counted in c->deletes; json is taken. From a
- * callback the library refuses a call it would have to wait for (a call
- * still retrying after a failover holds the oldest seq): then the
- * consumer's thread sends it, waiting. */
-static void delete_send(struct consumer *c, char *json)
+/* Send a DeleteMessageBatch counted in c->deletes; json is taken. Returns
+ * false when it was left to the consumer's thread instead (refused from a
+ * callback). */
+static bool delete_send(struct consumer *c, char *json)
 {
 	st_error err = {.name = "refused by the library"};
 	int rc = st_call_async(c->client, "sqs", "DeleteMessageBatch", json,
@@ -495,7 +505,7 @@ static void delete_send(struct consumer *c, char *json)
 		c->deletes--;
 		delete_park_locked(c, json);
 		pthread_mutex_unlock(&c->mu);
-		return;
+		return false;
 	}
 	free(json);
 	if (rc != 0) {
@@ -503,22 +513,27 @@ static void delete_send(struct consumer *c, char *json)
 		note_error("DeleteMessageBatch", &err);
 		pthread_mutex_lock(&c->mu);
 		c->deletes--;
+		if (consumer_work_locked(c)) {
+			pthread_cond_signal(&c->cv);
+		}
 		pthread_mutex_unlock(&c->mu);
 	}
+	return true;
 }
 
-/* Delete now, or (window full) leave it to the consumer's thread. */
-static void delete_submit(struct consumer *c, char *json)
+/* Delete now, or leave it to the consumer's thread (window full, or
+ * refused): false then. */
+static bool delete_submit(struct consumer *c, char *json)
 {
 	pthread_mutex_lock(&c->mu);
-	if (c->deletes < DELETE_WINDOW * O.receivers) {
+	if (c->waiting == NULL && c->deletes < DELETE_WINDOW * O.receivers) {
 		c->deletes++;
 		pthread_mutex_unlock(&c->mu);
-		delete_send(c, json);
-		return;
+		return delete_send(c, json);
 	}
 	delete_park_locked(c, json);
 	pthread_mutex_unlock(&c->mu);
+	return false;
 }
 
 /* One received message: its body and receipt handle (borrowed from the
@@ -653,8 +668,9 @@ static int parse_answer(const char *out, struct got *got, json_t **doc)
 	return (int)json_array_size(msgs);
 }
 
-/* Record the messages of a ReceiveMessage answer and delete them. */
-static void consume_answer(struct consumer *c, const char *out)
+/* Record the messages of a ReceiveMessage answer and delete them; false
+ * when the delete was left to the consumer's thread. */
+static bool consume_answer(struct consumer *c, const char *out)
 {
 	struct got got[MAX_RECEIVED];
 	json_t *doc = NULL;
@@ -669,7 +685,7 @@ static void consume_answer(struct consumer *c, const char *out)
 			atomic_fetch_add(&g_recv_errors, 1);
 		}
 		json_decref(doc);
-		return;
+		return true;
 	}
 	for (i = 0; i < n; i++) {
 		on_consume(got[i].body, got[i].body_len, c);
@@ -678,53 +694,60 @@ static void consume_answer(struct consumer *c, const char *out)
 	json_decref(doc);
 	if (del_json == NULL) {
 		atomic_fetch_add(&g_del_errors, 1);
-		return;
+		return true;
 	}
-	delete_submit(c, del_json);
+	return delete_submit(c, del_json);
 }
 
 static void receive_done(void *arg, const st_error *err, const char *output);
 
-/* A receive failed or was refused: the consumer's thread sends it again
+/* Send a ReceiveMessage already counted in c->receives. Refused from a
+ * callback: the consumer's thread sends it; refused otherwise: sent again
  * after a pause. */
-static void receive_retry_later(struct consumer *c)
-{
-	atomic_fetch_add(&g_recv_errors, 1);
-	pthread_mutex_lock(&c->mu);
-	c->receives--;
-	c->retries++;
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-}
-
-/* Send a ReceiveMessage already counted in c->receives. A long poll does
- * not count against the library's seq span, so a refusal is an error (or
- * no in-flight slot), sent again later. */
 static void receive_send(struct consumer *c)
 {
-	if (st_call_async(c->client, "sqs", "ReceiveMessage", c->recv_json,
-			  receive_done, c) != 0) {
-		st_error err = {.name = "refused by the library"};
-		note_error("ReceiveMessage", &err);
-		receive_retry_later(c);
+	int rc = st_call_async(c->client, "sqs", "ReceiveMessage", c->recv_json,
+			       receive_done, c);
+
+	if (rc == 0) {
+		return;
 	}
+	pthread_mutex_lock(&c->mu);
+	c->receives--;
+	if (rc == ST_ERR_OVER_LIMIT) {
+		c->deferred++;
+	} else {
+		st_error err = {.name = "refused by the library"};
+		atomic_fetch_add(&g_recv_errors, 1);
+		note_error("ReceiveMessage", &err);
+		c->retries++;
+	}
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
 }
 
 static void receive_done(void *arg, const st_error *err, const char *output)
 {
 	struct consumer *c = arg;
-	bool again;
+	bool deleted = true, again;
 
 	if (err != NULL) {
+		atomic_fetch_add(&g_recv_errors, 1);
 		note_error("ReceiveMessage", err);
-		receive_retry_later(c);
-		return;
+	} else {
+		deleted = consume_answer(c, output);
 	}
-	consume_answer(c, output);
 	pthread_mutex_lock(&c->mu);
-	again = !atomic_load(&g_stop_cons);
+	again = !atomic_load(&g_stop_cons) && err == NULL && deleted;
 	if (!again) {
 		c->receives--;
+		if (atomic_load(&g_stop_cons)) {
+			/* nothing more */
+		} else if (err != NULL) {
+			c->retries++;
+		} else {
+			c->deferred++; /* after its delete */
+		}
 		pthread_cond_signal(&c->cv);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -733,52 +756,60 @@ static void receive_done(void *arg, const st_error *err, const char *output)
 	}
 }
 
+/* Send n receives (counted here). Caller holds c->mu; released meanwhile. */
+static void receives_send_locked(struct consumer *c, int n)
+{
+	c->receives += n;
+	pthread_mutex_unlock(&c->mu);
+	while (n-- > 0) {
+		receive_send(c);
+	}
+	pthread_mutex_lock(&c->mu);
+}
+
 /* A consumer's thread: starts its receive calls, then sends what the
  * callbacks left to it until the stop, and waits for every call. */
 static void *consumer_main(void *arg)
 {
 	struct consumer *c = arg;
-	int i;
 
 	snprintf(c->recv_json, sizeof c->recv_json,
 		 "{\"QueueUrl\":\"%s\",\"MaxNumberOfMessages\":10,"
 		 "\"WaitTimeSeconds\":1}",
 		 g_queue_url);
 	pthread_mutex_lock(&c->mu);
-	c->receives = O.receivers;
-	pthread_mutex_unlock(&c->mu);
-	for (i = 0; i < O.receivers; i++) {
-		receive_send(c);
-	}
-	pthread_mutex_lock(&c->mu);
+	receives_send_locked(c, O.receivers);
 	for (;;) {
+		bool stop = atomic_load(&g_stop_cons);
+
 		if (c->waiting != NULL &&
 		    c->deletes < DELETE_WINDOW * O.receivers) {
 			struct pending_delete *pd = c->waiting;
-			c->waiting = pd->next;
+			if ((c->waiting = pd->next) == NULL) {
+				c->waiting_tail = NULL;
+			}
 			c->deletes++;
 			pthread_mutex_unlock(&c->mu);
 			delete_send(c, pd->json);
 			free(pd);
 			pthread_mutex_lock(&c->mu);
+		} else if (c->deferred > 0 && c->waiting == NULL) {
+			int n = c->deferred;
+			c->deferred = 0;
+			if (!stop) {
+				receives_send_locked(c, n);
+			}
 		} else if (c->retries > 0) {
 			int n = c->retries;
 			c->retries = 0;
 			pthread_mutex_unlock(&c->mu);
 			usleep(20000);
-			if (atomic_load(&g_stop_cons)) {
-				pthread_mutex_lock(&c->mu);
-				continue;
-			}
 			pthread_mutex_lock(&c->mu);
-			c->receives += n;
-			pthread_mutex_unlock(&c->mu);
-			for (i = 0; i < n; i++) {
-				receive_send(c);
+			if (!atomic_load(&g_stop_cons)) {
+				receives_send_locked(c, n);
 			}
-			pthread_mutex_lock(&c->mu);
-		} else if (atomic_load(&g_stop_cons) && c->receives == 0 &&
-			   c->deletes == 0 && c->waiting == NULL) {
+		} else if (stop && c->receives == 0 && c->deletes == 0 &&
+			   c->waiting == NULL) {
 			break;
 		} else {
 			pthread_cond_wait(&c->cv, &c->mu);
@@ -904,8 +935,8 @@ static int start_consumers(void)
 	for (i = 0; i < O.consumers; i++) {
 		struct consumer *c = &g_cons[i];
 		c->idx = i;
-		c->receives = c->deletes = c->retries = 0;
-		c->waiting = NULL;
+		c->receives = c->deletes = c->deferred = c->retries = 0;
+		c->waiting = c->waiting_tail = NULL;
 		c->lat.n = 0;
 		c->client = new_client(
 		    (unsigned)((DELETE_WINDOW + 1) * O.receivers + 4));
