@@ -16,30 +16,8 @@
 
 #include "seq_index.h"
 
-#define MAX_KEYS 6000
-
-struct model {
-	uint64_t keys[MAX_KEYS];
-	void *values[MAX_KEYS];
-	size_t n;
-};
-
-static size_t model_find(const struct model *md, uint64_t key)
-{
-	for (size_t i = 0; i < md->n; i++) {
-		if (md->keys[i] == key) {
-			return i;
-		}
-	}
-	return md->n;
-}
-
-static void model_del(struct model *md, size_t i)
-{
-	md->keys[i] = md->keys[md->n - 1];
-	md->values[i] = md->values[md->n - 1];
-	md->n--;
-}
+#define KEY_MODEL_MAX 6000
+#include "key_model.h"
 
 static size_t model_oldest(const struct model *md)
 {
@@ -51,12 +29,6 @@ static size_t model_oldest(const struct model *md)
 		}
 	}
 	return lo;
-}
-
-static uint64_t rng(uint64_t *s)
-{
-	*s = u64_mix(*s + 0x9e3779b97f4a7c15ULL);
-	return *s;
 }
 
 static void check_bound(const struct seq_index *x)
@@ -90,7 +62,7 @@ static void run(uint64_t seed, unsigned ops, unsigned stragglers,
 		uint64_t r = rng(&s) % 100;
 		void *v = (void *)(uintptr_t)(op + 1);
 
-		if (r < 50 && md->n < MAX_KEYS) {
+		if (r < 50 && md->n < KEY_MODEL_MAX) {
 			if (rng(&s) % 1000 < jumps) {
 				seq += 100000 + rng(&s) % 100000;
 			}

@@ -13,29 +13,8 @@
 
 #include "u64map.h"
 
-#define MAX_KEYS 20000
-
-struct model {
-	uint64_t keys[MAX_KEYS];
-	void *values[MAX_KEYS];
-	size_t n;
-};
-
-static size_t model_find(const struct model *md, uint64_t key)
-{
-	for (size_t i = 0; i < md->n; i++) {
-		if (md->keys[i] == key) {
-			return i;
-		}
-	}
-	return md->n;
-}
-
-static uint64_t rng(uint64_t *s)
-{
-	*s = u64_mix(*s + 0x9e3779b97f4a7c15ULL);
-	return *s;
-}
+#define KEY_MODEL_MAX 20000
+#include "key_model.h"
 
 /* The next key of the given shape. */
 static uint64_t next_key(uint64_t *s, int shape, uint64_t *seq)
@@ -65,7 +44,7 @@ static void run(uint64_t seed, unsigned ops)
 	for (unsigned op = 0; op < ops; op++) {
 		uint64_t r = rng(&s) % 100;
 
-		if (r < 55 && md->n < MAX_KEYS) {
+		if (r < 55 && md->n < KEY_MODEL_MAX) {
 			uint64_t k = next_key(
 			    &s, (int)(rng(&s) % 8 < 5 ? 0 : rng(&s) % 4), &seq);
 			void *v = (void *)(uintptr_t)(op + 1);
@@ -82,9 +61,7 @@ static void run(uint64_t seed, unsigned ops)
 
 			assert_ptr_equal(u64map_del(&m, md->keys[i]),
 					 md->values[i]);
-			md->keys[i] = md->keys[md->n - 1];
-			md->values[i] = md->values[md->n - 1];
-			md->n--;
+			model_del(md, i);
 			/* Keep the oldest first for the next head delete. */
 			if (i == 0 && md->n > 1) {
 				size_t lo = 0;
