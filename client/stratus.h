@@ -201,9 +201,12 @@ int st_kv_put_many(st_client *c, const char *const *keys,
  * during the call). Returns 0 when the request was accepted — cb then runs
  * exactly once, later, on a library thread — or an error code, and cb never
  * runs: ST_ERR_MISSING_PARAM / ST_ERR_INVALID_PARAM / ST_ERR_TOO_LARGE (bad
- * arguments), ST_ERR_OVER_LIMIT (no in-flight slot and fail_when_full, or
- * called from a callback), ST_ERR_CONNECTION (client closing),
- * ST_ERR_INTERNAL (out of memory).
+ * arguments), ST_ERR_OVER_LIMIT (the call would have to wait — no in-flight
+ * slot, or an unfinished call 2048 sequence numbers older, e.g. one still
+ * retrying through a failover — and fail_when_full is set, or it was made
+ * from a callback, which must not block: hand such a call to a thread of
+ * your own, which may wait, rather than retrying it in the callback),
+ * ST_ERR_CONNECTION (client closing), ST_ERR_INTERNAL (out of memory).
  *
  * Callbacks get err == NULL on success; everything they are passed is
  * borrowed for the duration of the callback only. */
