@@ -545,79 +545,51 @@ struct got {
 
 #define MAX_RECEIVED 10 /* MaxNumberOfMessages */
 
-/* Put s (len bytes) as a JSON string at *o (room for 6 bytes per byte +
- * 2). */
-static void put_json_string(char **o, const char *s, size_t len)
-{
-	char *d = *o;
-	size_t i;
-
-	*d++ = '"';
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\') {
-			*d++ = '\\';
-			*d++ = (char)ch;
-		} else if (ch < 0x20) {
-			d += sprintf(d, "\\u%04x", ch);
-		} else {
-			*d++ = (char)ch;
-		}
-	}
-	*d++ = '"';
-	*o = d;
-}
-
 /* The DeleteMessageBatch input for the n received messages, written
- * directly (malloc'd): building it as a jansson document and printing it
- * was ~15% of a consumer's CPU, which the peers' consumers (an AMQP ack,
- * a NATS ack) do not spend, and the consumers share the machine with
- * the nodes. NULL when out of memory. */
+ * directly with jsondoc's writer (malloc'd): building it as a jansson
+ * document and printing it was ~15% of a consumer's CPU, which the peers'
+ * consumers (an AMQP ack, a NATS ack) do not spend, and the consumers
+ * share the machine with the nodes. NULL when out of memory. */
 static char *delete_batch_json(const struct got *got, size_t n)
 {
-	size_t i, room = 6 * strlen(g_queue_url) + 64;
-	char *text, *o;
+	struct jsondoc_out o = {0};
+	char id[24];
+	size_t i;
 
+	JSONDOC_OUT_LIT(&o, "{\"QueueUrl\":");
+	jsondoc_out_string(&o, g_queue_url, strlen(g_queue_url));
+	JSONDOC_OUT_LIT(&o, ",\"Entries\":[");
 	for (i = 0; i < n; i++) {
-		room += 6 * got[i].handle_len + 48;
+		int k = snprintf(id, sizeof id, "%s{\"Id\":\"%zu\"",
+				 i > 0 ? "," : "", i);
+		jsondoc_out_raw(&o, id, (size_t)k);
+		JSONDOC_OUT_LIT(&o, ",\"ReceiptHandle\":");
+		jsondoc_out_string(&o, got[i].handle, got[i].handle_len);
+		JSONDOC_OUT_LIT(&o, "}");
 	}
-	if ((text = malloc(room)) == NULL) {
-		return NULL;
-	}
-	o = text;
-	o += sprintf(o, "{\"QueueUrl\":");
-	put_json_string(&o, g_queue_url, strlen(g_queue_url));
-	o += sprintf(o, ",\"Entries\":[");
-	for (i = 0; i < n; i++) {
-		o += sprintf(o, "%s{\"Id\":\"%zu\",\"ReceiptHandle\":",
-			     i > 0 ? "," : "", i);
-		put_json_string(&o, got[i].handle, got[i].handle_len);
-		*o++ = '}';
-	}
-	strcpy(o, "]}");
-	return text;
+	JSONDOC_OUT_LIT(&o, "]}");
+	return jsondoc_out_finish(&o, NULL);
 }
 
 /* The string value of the next key (given with its quotes, colon and
- * the value's opening quote) at or after *p; false when there is none or
- * it holds an escape. */
-static bool next_plain_value(const char **p, const char *key, const char **v,
-			     size_t *len)
+ * the value's opening quote) at or after *p: 1, 0 when there is none, -1
+ * when it holds an escape. */
+static int next_plain_value(const char **p, const char *key, const char **v,
+			    size_t *len)
 {
 	const char *k = strstr(*p, key), *s, *e;
 
 	if (k == NULL) {
-		return false;
+		return 0;
 	}
 	s = k + strlen(key);
 	if ((e = strchr(s, '"')) == NULL || memchr(s, '\\', (size_t)(e - s))) {
-		return false;
+		return -1;
 	}
 	*v = s;
 	*len = (size_t)(e - s);
 	*p = e + 1;
-	return true;
+	return 1;
 }
 
 /* The messages of a ReceiveMessage answer, found in its text without
@@ -628,20 +600,22 @@ static bool next_plain_value(const char **p, const char *key, const char **v,
  * caller then parses it. */
 static int scan_answer(const char *out, struct got *got)
 {
-	const char *p = out;
-	int n = 0;
+	const char *p = out, *body;
+	size_t body_len;
+	int n = 0, rc;
 
-	while (strstr(p, "\"Body\":\"") != NULL) {
+	while ((rc = next_plain_value(&p, "\"Body\":\"", &body, &body_len)) >
+	       0) {
 		if (n == MAX_RECEIVED ||
-		    !next_plain_value(&p, "\"Body\":\"", &got[n].body,
-				      &got[n].body_len) ||
-		    !next_plain_value(&p, "\"ReceiptHandle\":\"",
-				      &got[n].handle, &got[n].handle_len)) {
+		    next_plain_value(&p, "\"ReceiptHandle\":\"", &got[n].handle,
+				     &got[n].handle_len) <= 0) {
 			return -1;
 		}
+		got[n].body = body;
+		got[n].body_len = body_len;
 		n++;
 	}
-	return strstr(p, "\"ReceiptHandle\":\"") != NULL ? -1 : n;
+	return rc < 0 || strstr(p, "\"ReceiptHandle\":\"") != NULL ? -1 : n;
 }
 
 /* The messages of a ReceiveMessage answer, parsed (*doc holds them). */
@@ -740,14 +714,13 @@ static void receive_done(void *arg, const st_error *err, const char *output)
 	pthread_mutex_lock(&c->mu);
 	again = !atomic_load(&g_stop_cons) && err == NULL && deleted;
 	if (!again) {
+		/* Stopping: done. Failed: again after a pause. Its delete
+		 * parked: again after that delete. */
+		bool stop = atomic_load(&g_stop_cons);
+
 		c->receives--;
-		if (atomic_load(&g_stop_cons)) {
-			/* nothing more */
-		} else if (err != NULL) {
-			c->retries++;
-		} else {
-			c->deferred++; /* after its delete */
-		}
+		c->retries += !stop && err != NULL;
+		c->deferred += !stop && err == NULL;
 		pthread_cond_signal(&c->cv);
 	}
 	pthread_mutex_unlock(&c->mu);
