@@ -967,7 +967,9 @@ static void disk_stop(struct node *n)
 	longpoll_fail_all(&n->longpoll, call_unavailable);
 	http_stop(n->http);
 	n->http = NULL;
-	server_stop(&n->server);
+	if (n->server != NULL) {
+		server_stop(n->server);
+	}
 	uv_stop(n->loop);
 }
 
@@ -1183,7 +1185,9 @@ static void finish_stop(struct node *n)
 	ticker_set_leading(&n->ticker, false);
 	http_stop(n->http);
 	n->http = NULL;
-	server_stop(&n->server);
+	if (n->server != NULL) {
+		server_stop(n->server);
+	}
 	for (i = 0; i < n->raft.configuration.n; i++) {
 		raft_id id = n->raft.configuration.servers[i].id;
 		if (id != n->cfg->node_id) {
@@ -1463,10 +1467,11 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 			     : "");
 		goto err_after_raft;
 	}
-	if (server_start(&n->server, loop, cfg->client_address,
-			 n->tls.client_server, cfg->max_request_bytes,
-			 cfg->max_connections, on_request, n, n->errmsg,
-			 sizeof n->errmsg) != 0) {
+	n->server = server_start(loop, cfg->client_address,
+				 n->tls.client_server, cfg->max_request_bytes,
+				 cfg->max_connections, on_request, n, n->errmsg,
+				 sizeof n->errmsg);
+	if (n->server == NULL) {
 		/* raft is running: shut it down through the normal path. */
 		n->stopping = true;
 		uv_prepare_init(loop, &n->prepare);
@@ -1518,8 +1523,8 @@ err_after_fsm:
 
 void node_free(struct node *n)
 {
-	if (n->server.slots != NULL) {
-		server_free(&n->server);
+	if (n->server != NULL) {
+		server_free(n->server);
 	}
 	fsm_close(&n->fsm);
 	backup_store_free(&n->backups);

@@ -42,7 +42,7 @@ struct node {
 	struct fsm fsm;
 	struct commit commit;
 	struct node_tls tls; /* nng TLS configurations (tls+tcp://) */
-	struct server server;
+	struct server *server; /* the native front door, once started */
 	struct http_server *http; /* NULL without an http_address */
 	struct longpoll longpoll; /* parked long polls (leader) */
 	struct ticker ticker;	  /* services' leader-driven steps */

@@ -1,5 +1,12 @@
-/* server — see server.h. */
-#include "server.h"
+/* server_nng — server.h's transport for tls+tcp:// addresses: nng's REP
+ * socket (with nng's TLS). A pool of nng contexts, each with its own aio,
+ * receives requests concurrently; nng threads only push a received request
+ * onto a locked queue and uv_async_send; the loop thread drains the queue
+ * and calls the handler. A held request occupies its context, so the pool
+ * bounds the requests in flight. */
+#include "server_int.h"
+
+#include <pthread.h>
 
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/transport/tcp/tcp.h>
@@ -11,7 +18,37 @@
 
 enum { SLOT_RECV, SLOT_LOOP, SLOT_SEND, SLOT_DEAD };
 
-static void slot_recv(struct server_slot *slot)
+struct nng_server;
+
+struct nng_slot {
+	struct server_slot base;
+	struct nng_server *srv;
+	nng_ctx ctx;
+	nng_aio *aio;
+	nng_msg *msg;	       /* the request while the loop holds it */
+	int state;	       /* SLOT_RECV, SLOT_LOOP, SLOT_SEND */
+	struct nng_slot *next; /* ready queue link */
+};
+
+struct nng_server {
+	struct server base;
+	nng_socket sock;
+	nng_listener listener;
+	char address[300];
+	nng_tls_config *tls; /* the listener's, or NULL */
+	uv_async_t async;
+	pthread_mutex_t mu;
+	struct nng_slot *ready_head, *ready_tail; /* received, for the loop */
+	struct nng_slot *slots;
+	size_t n_slots;
+	server_request_cb cb;
+	void *cb_ctx;
+	unsigned max_connections;
+	int connections; /* updated on nng threads under mu */
+	int closing;
+};
+
+static void slot_recv(struct nng_slot *slot)
 {
 	slot->state = SLOT_RECV;
 	nng_ctx_recv(slot->ctx, slot->aio);
@@ -20,8 +57,8 @@ static void slot_recv(struct server_slot *slot)
 /* nng thread: a receive or a send completed. */
 static void slot_aio_cb(void *arg)
 {
-	struct server_slot *slot = arg;
-	struct server *s = slot->srv;
+	struct nng_slot *slot = arg;
+	struct nng_server *s = slot->srv;
 	int rv = nng_aio_result(slot->aio);
 
 	if (slot->state == SLOT_SEND) {
@@ -60,8 +97,8 @@ static void slot_aio_cb(void *arg)
 /* Loop thread: drain every received request. */
 static void async_cb(uv_async_t *async)
 {
-	struct server *s = async->data;
-	struct server_slot *slot, *next;
+	struct nng_server *s = async->data;
+	struct nng_slot *slot, *next;
 
 	pthread_mutex_lock(&s->mu);
 	slot = s->ready_head;
@@ -69,7 +106,7 @@ static void async_cb(uv_async_t *async)
 	pthread_mutex_unlock(&s->mu);
 	for (; slot != NULL; slot = next) {
 		next = slot->next;
-		s->cb(s->cb_ctx, slot, nng_msg_body(slot->msg),
+		s->cb(s->cb_ctx, &slot->base, nng_msg_body(slot->msg),
 		      nng_msg_len(slot->msg));
 	}
 }
@@ -77,7 +114,7 @@ static void async_cb(uv_async_t *async)
 /* nng thread: keep the number of client connections bounded. */
 static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	struct server *s = arg;
+	struct nng_server *s = arg;
 	int over = 0;
 
 	pthread_mutex_lock(&s->mu);
@@ -101,7 +138,7 @@ static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 }
 
 /* Create and start the listener. */
-static int listen_at(struct server *s)
+static int listen_at(struct nng_server *s)
 {
 	int rv;
 
@@ -116,15 +153,53 @@ static int listen_at(struct server *s)
 	return 0;
 }
 
-int server_start(struct server *s, uv_loop_t *loop, const char *address,
-		 nng_tls_config *tls, size_t max_request_bytes,
-		 unsigned max_connections, server_request_cb cb, void *cb_ctx,
-		 char *errmsg, size_t errmsg_size)
+static const struct server_ops nng_ops;
+
+static void nng_server_free(struct server *base)
 {
+	struct nng_server *s = (struct nng_server *)base;
+	size_t i;
+
+	for (i = 0; i < s->n_slots; i++) {
+		if (s->slots[i].msg) {
+			nng_msg_free(s->slots[i].msg);
+		}
+		nng_aio_free(s->slots[i].aio);
+	}
+	free(s->slots);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+static void nng_server_stop(struct server *base)
+{
+	struct nng_server *s = (struct nng_server *)base;
+	size_t i;
+
+	s->closing = 1;
+	nng_close(s->sock);
+	for (i = 0; i < s->n_slots; i++) {
+		nng_aio_stop(s->slots[i].aio);
+	}
+	if (!uv_is_closing((uv_handle_t *)&s->async)) {
+		uv_close((uv_handle_t *)&s->async, NULL);
+	}
+}
+
+struct server *server_nng_start(uv_loop_t *loop, const char *address,
+				nng_tls_config *tls, size_t max_request_bytes,
+				unsigned max_connections, server_request_cb cb,
+				void *cb_ctx, char *errmsg, size_t errmsg_size)
+{
+	struct nng_server *s = calloc(1, sizeof *s);
 	size_t i;
 	int rv;
 
-	memset(s, 0, sizeof *s);
+	if (s == NULL) {
+		snprintf(errmsg, errmsg_size, "client socket: out of memory");
+		return NULL;
+	}
+	s->base.ops = &nng_ops;
 	s->cb = cb;
 	s->cb_ctx = cb_ctx;
 	s->max_connections = max_connections;
@@ -132,22 +207,23 @@ int server_start(struct server *s, uv_loop_t *loop, const char *address,
 	if ((rv = nng_rep0_open(&s->sock)) != 0) {
 		snprintf(errmsg, errmsg_size, "open client socket: %s",
 			 nng_strerror(rv));
-		return -1;
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return NULL;
 	}
 	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, max_request_bytes);
 	nng_socket_set_bool(s->sock, NNG_OPT_TCP_NODELAY, true);
 	nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, pipe_cb, s);
 	nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_cb, s);
-	uv_async_init(loop, &s->async, async_cb);
-	s->async.data = s;
 	s->slots = calloc(SERVER_POOL_SIZE, sizeof *s->slots);
 	if (s->slots == NULL) {
 		snprintf(errmsg, errmsg_size, "client socket: out of memory");
 		goto err_after_open;
 	}
 	for (i = 0; i < SERVER_POOL_SIZE; i++) {
-		struct server_slot *slot = &s->slots[i];
+		struct nng_slot *slot = &s->slots[i];
 		slot->srv = s;
+		slot->base.srv = &s->base;
 		if (nng_ctx_open(&slot->ctx, s->sock) != 0 ||
 		    nng_aio_alloc(&slot->aio, slot_aio_cb, slot) != 0) {
 			snprintf(errmsg, errmsg_size,
@@ -163,24 +239,30 @@ int server_start(struct server *s, uv_loop_t *loop, const char *address,
 			 nng_strerror(rv));
 		goto err_after_open;
 	}
+	/* No context receives before this, so the handle exists before any
+	 * nng thread can signal it. */
+	uv_async_init(loop, &s->async, async_cb);
+	s->async.data = s;
 	for (i = 0; i < s->n_slots; i++) {
 		slot_recv(&s->slots[i]);
 	}
-	return 0;
+	return &s->base;
 
 err_after_open:
-	server_stop(s);
-	server_free(s);
-	return -1;
+	s->closing = 1;
+	nng_close(s->sock);
+	nng_server_free(&s->base);
+	return NULL;
 }
 
-int server_reply_write(struct server_slot *slot, size_t len,
-		       void (*write)(void *ctx, uint8_t *body), void *ctx)
+static int nng_reply_write(struct server_slot *base, size_t len,
+			   void (*write)(void *ctx, uint8_t *body), void *ctx)
 {
+	struct nng_slot *slot = (struct nng_slot *)base;
 	nng_msg *msg = slot->msg;
 
 	if (slot->srv->closing) {
-		return 0; /* server_free releases the held message */
+		return 0; /* free releases the held message */
 	}
 	/* Reuse the request message: its header carries the REP backtrace. */
 	nng_msg_clear(msg);
@@ -195,59 +277,23 @@ int server_reply_write(struct server_slot *slot, size_t len,
 	return 0;
 }
 
-struct reply_bytes {
-	const uint8_t *data;
-	size_t len;
+/* No memory for the answer: drop the request (its client times out and
+ * retries) and take the next one. */
+static void nng_drop(struct server_slot *base)
+{
+	struct nng_slot *slot = (struct nng_slot *)base;
+
+	if (slot->srv->closing) {
+		return;
+	}
+	nng_msg_free(slot->msg);
+	slot->msg = NULL;
+	slot_recv(slot);
+}
+
+static const struct server_ops nng_ops = {
+    .reply_write = nng_reply_write,
+    .drop = nng_drop,
+    .stop = nng_server_stop,
+    .free = nng_server_free,
 };
-
-static void copy_reply(void *ctx, uint8_t *body)
-{
-	const struct reply_bytes *r = ctx;
-
-	if (r->len > 0) {
-		memcpy(body, r->data, r->len);
-	}
-}
-
-void server_reply(struct server_slot *slot, const uint8_t *response, size_t len)
-{
-	struct reply_bytes r = {response, len};
-
-	if (server_reply_write(slot, len, copy_reply, &r) != 0) {
-		/* No memory for the answer: drop the request (its client
-		 * times out and retries) and take the next one. */
-		nng_msg_free(slot->msg);
-		slot->msg = NULL;
-		slot_recv(slot);
-	}
-}
-
-void server_stop(struct server *s)
-{
-	size_t i;
-
-	s->closing = 1;
-	nng_close(s->sock);
-	for (i = 0; i < s->n_slots; i++) {
-		nng_aio_stop(s->slots[i].aio);
-	}
-	if (!uv_is_closing((uv_handle_t *)&s->async)) {
-		uv_close((uv_handle_t *)&s->async, NULL);
-	}
-}
-
-void server_free(struct server *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_slots; i++) {
-		if (s->slots[i].msg) {
-			nng_msg_free(s->slots[i].msg);
-		}
-		nng_aio_free(s->slots[i].aio);
-	}
-	free(s->slots);
-	s->slots = NULL;
-	s->n_slots = 0;
-	pthread_mutex_destroy(&s->mu);
-}
