@@ -626,7 +626,8 @@ static void on_request(void *ctx, struct server_slot *slot, const uint8_t *body,
 
 	if (call == NULL) {
 		log_error("request: out of memory");
-		return; /* the slot stays busy; the client times out */
+		server_drop(slot); /* the client times out and retries */
+		return;
 	}
 	call->n = ctx;
 	call->slot = slot;

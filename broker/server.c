@@ -44,8 +44,13 @@ void server_reply(struct server_slot *slot, const uint8_t *response, size_t len)
 	struct reply_bytes r = {response, len};
 
 	if (server_reply_write(slot, len, copy_reply, &r) != 0) {
-		slot->srv->ops->drop(slot);
+		server_drop(slot);
 	}
+}
+
+void server_drop(struct server_slot *slot)
+{
+	slot->srv->ops->drop(slot);
 }
 
 void server_stop(struct server *s)

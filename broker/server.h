@@ -17,7 +17,8 @@
  * and a held request never blocks the others.
  *
  * Limits: a request larger than max_request_bytes gets its connection
- * closed; connections beyond max_connections are closed on arrival; bytes
+ * closed; connections beyond max_connections are closed on arrival; a
+ * client that does not read its answers is not read either (tcp://); bytes
  * that are not the SP protocol get the connection closed, as does a
  * connection that has not completed the SP handshake within 10 s. */
 #ifndef STRATUS_SERVER_H
@@ -41,7 +42,8 @@ typedef void (*server_request_cb)(void *ctx, struct server_slot *slot,
 
 /* Listen at address (tcp://HOST:PORT or tls+tcp://HOST:PORT; tls is the
  * listener's config for the latter). Loop thread. Returns owned (stop,
- * then free), or NULL with errmsg. */
+ * then free), or NULL with errmsg — then the loop must still run to
+ * release a listener that failed (it is closed through the loop). */
 struct server *server_start(uv_loop_t *loop, const char *address,
 			    nng_tls_config *tls, size_t max_request_bytes,
 			    unsigned max_connections, server_request_cb cb,
@@ -59,6 +61,10 @@ void server_reply(struct server_slot *slot, const uint8_t *response,
  * unanswered. Loop thread; exactly once per slot. */
 int server_reply_write(struct server_slot *slot, size_t len,
 		       void (*write)(void *ctx, uint8_t *body), void *ctx);
+
+/* Drop a request unanswered (no memory to handle it): its client times out
+ * and retries. Loop thread; instead of an answer. */
+void server_drop(struct server_slot *slot);
 
 /* Stop listening and close every connection; requests still held are
  * dropped (their clients time out and retry) and server_reply() becomes a

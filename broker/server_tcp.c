@@ -19,12 +19,18 @@
  *
  * Batching: answers are queued on their connection and written at the end
  * of the loop iteration (uv_check, and uv_prepare for answers made outside
- * the I/O phase), all of one connection's in one writev.
+ * the I/O phase), all of one connection's in one writev. libuv runs the
+ * prepare handles started last first: node.c starts its own prepare (which
+ * answers long polls) after server_start, so those answers leave in the
+ * same turn.
  *
  * Backpressure: no further frame is taken from any connection while
- * SERVER_POOL_SIZE requests are held, nor from a connection with more than
- * CONN_MAX_UNSENT bytes of answers its client has not read yet; they resume
- * from the flush, never from inside a handler (no re-entrance). */
+ * SERVER_POOL_SIZE requests are held or SERVER_MAX_UNSENT bytes of answers
+ * wait for their clients to read them, nor from a connection with more
+ * than CONN_MAX_UNSENT unread. Such a connection is "paused" (not read);
+ * when a request is answered or answer bytes leave, the flush resumes the
+ * paused connections, round-robin from where the last resume stopped, and
+ * never from inside a handler (no re-entrance). */
 #include "server_int.h"
 
 #include <netdb.h>
@@ -35,13 +41,14 @@
 
 #include "log.h"
 
-#define SP_HANDSHAKE_MS 10000
-#define SP_MAX_HOPS	8
-#define SP_PROTO_REQ	0x30
-#define SP_PROTO_REP	0x31
-#define READ_CHUNK	(64u * 1024)
-#define CONN_MAX_UNSENT (8u * 1024 * 1024)
-#define FLUSH_MAX_BUFS	64
+#define SP_HANDSHAKE_MS	  10000
+#define SP_MAX_HOPS	  8
+#define SP_PROTO_REQ	  0x30
+#define SP_PROTO_REP	  0x31
+#define READ_CHUNK	  (64u * 1024)
+#define CONN_MAX_UNSENT	  (8u * 1024 * 1024)
+#define SERVER_MAX_UNSENT ((size_t)256 * 1024 * 1024)
+#define FLUSH_MAX_BUFS	  64
 
 struct tcp_server;
 
@@ -60,8 +67,8 @@ struct tcp_conn {
 	unsigned refs;		      /* see the file comment */
 	bool greeted;		      /* their handshake arrived */
 	bool closing;		      /* uv_close called */
-	bool closed;		      /* its close callback ran */
 	bool reading;		      /* uv_read_start in force */
+	bool paused;		      /* not read: see the file comment */
 	bool queued;		      /* on srv->flush */
 	uint64_t opened_ms;
 	uint8_t *buf; /* bytes read and not yet taken as frames */
@@ -95,14 +102,19 @@ struct tcp_server {
 	uv_timer_t sweep; /* closes connections stuck in GREETING */
 	uv_prepare_t flush_prepare;
 	uv_check_t flush_check;
-	struct tcp_conn *conns; /* open connections */
-	struct tcp_conn *flush; /* connections with answers to write */
-	struct tcp_slot *held;	/* requests not yet answered */
+	struct tcp_conn *conns;	 /* open connections */
+	struct tcp_conn *cursor; /* where the next resume starts (NULL: head) */
+	unsigned n_paused;	 /* open connections paused */
+	size_t unsent;		 /* all connections' */
+	struct tcp_conn *flush;	 /* connections with answers to write */
+	struct tcp_slot *held;	 /* requests not yet answered */
 	size_t n_held;
 	bool resume;  /* a stalled connection may take frames again */
 	bool closing; /* server_stop ran */
 	size_t max_request_bytes;
 	unsigned max_connections, connections;
+	uv_tcp_t refuser; /* accepts and closes when out of memory */
+	bool refuser_busy;
 	server_request_cb cb;
 	void *cb_ctx;
 };
@@ -126,11 +138,33 @@ static void free_outs(struct out_buf *b)
 	}
 }
 
+/* Some request was answered or some answer bytes left: paused connections
+ * may be able to take frames again (flush_all looks). */
+static void note_progress(struct tcp_server *s)
+{
+	if (s->n_paused > 0) {
+		s->resume = true;
+	}
+}
+
+/* bytes of c's answers are written (or dropped). */
+static void unsent_done(struct tcp_conn *c, size_t bytes)
+{
+	c->unsent -= bytes;
+	c->srv->unsent -= bytes;
+	note_progress(c->srv);
+}
+
 static void conn_close_cb(uv_handle_t *h)
 {
 	struct tcp_conn *c = h->data;
+	struct out_buf *b;
+	size_t bytes = 0;
 
-	c->closed = true;
+	for (b = c->out_head; b != NULL; b = b->next) {
+		bytes += b->len;
+	}
+	unsent_done(c, bytes);
 	free_outs(c->out_head);
 	c->out_head = c->out_tail = NULL;
 	conn_unref(c); /* the open reference */
@@ -144,6 +178,13 @@ static void conn_close(struct tcp_conn *c)
 		return;
 	}
 	c->closing = true;
+	if (c->paused) {
+		c->paused = false;
+		s->n_paused--;
+	}
+	if (s->cursor == c) {
+		s->cursor = c->next;
+	}
 	if (c->prev) {
 		c->prev->next = c->next;
 	} else {
@@ -159,8 +200,22 @@ static void conn_close(struct tcp_conn *c)
 /* May c take its next frame now? */
 static bool conn_may_take(const struct tcp_conn *c)
 {
-	return !c->closing && c->srv->n_held < SERVER_POOL_SIZE &&
-	       c->unsent <= CONN_MAX_UNSENT;
+	const struct tcp_server *s = c->srv;
+
+	return !c->closing && s->n_held < SERVER_POOL_SIZE &&
+	       s->unsent <= SERVER_MAX_UNSENT && c->unsent <= CONN_MAX_UNSENT;
+}
+
+static void conn_pause(struct tcp_conn *c)
+{
+	if (c->reading) {
+		uv_read_stop((uv_stream_t *)&c->tcp);
+		c->reading = false;
+	}
+	if (!c->paused) {
+		c->paused = true;
+		c->srv->n_paused++;
+	}
 }
 
 static uint64_t get_be64(const uint8_t *p)
@@ -271,9 +326,8 @@ static void conn_take_frames(struct tcp_conn *c)
 		memmove(c->buf, c->buf + off, c->len - off);
 		c->len -= off;
 	}
-	if (!conn_may_take(c) && c->reading) {
-		uv_read_stop((uv_stream_t *)&c->tcp);
-		c->reading = false;
+	if (!conn_may_take(c) && !c->closing) {
+		conn_pause(c);
 	}
 }
 
@@ -300,8 +354,8 @@ static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 		c->buf = nb;
 		c->cap = want;
 	}
-	*buf =
-	    uv_buf_init((char *)c->buf + c->len, (unsigned)(c->cap - c->len));
+	buf->base = (char *)c->buf + c->len;
+	buf->len = c->cap - c->len;
 }
 
 static void conn_read_cb(uv_stream_t *stream, ssize_t nread,
@@ -343,13 +397,11 @@ static void write_cb(uv_write_t *req, int status)
 	struct write_req *w = (struct write_req *)req;
 	struct tcp_conn *c = w->conn;
 
-	c->unsent -= w->bytes;
+	unsent_done(c, w->bytes);
 	free_outs(w->bufs);
 	free(w);
 	if (status != 0) {
 		conn_close(c);
-	} else if (!c->reading && conn_may_take(c)) {
-		c->srv->resume = true;
 	}
 	conn_unref(c);
 }
@@ -370,8 +422,8 @@ static void conn_flush(struct tcp_conn *c)
 
 		for (b = c->out_head; b != NULL && n < FLUSH_MAX_BUFS;
 		     b = b->next) {
-			bufs[n++] =
-			    uv_buf_init((char *)b->data, (unsigned)b->len);
+			bufs[n].base = (char *)b->data;
+			bufs[n++].len = b->len;
 			total += b->len;
 			last = b;
 		}
@@ -387,7 +439,7 @@ static void conn_flush(struct tcp_conn *c)
 		}
 		written = rv > 0 ? (size_t)rv : 0;
 		if (written == total) {
-			c->unsent -= total;
+			unsent_done(c, total);
 			free_outs(batch);
 			continue;
 		}
@@ -412,44 +464,73 @@ static void conn_flush(struct tcp_conn *c)
 
 	err_after_detach:
 		/* The client sees its connection close and retries. */
-		c->unsent -= total;
+		unsent_done(c, total);
 		free_outs(batch);
 		conn_close(c);
 		return;
 	}
 }
 
-/* The loop is about to wait, or has run this iteration's I/O callbacks:
- * write what was answered, and let stalled connections take frames again
- * if they may. */
-static void flush_all(struct tcp_server *s)
+/* Let paused connections that may take frames again do so: their buffered
+ * frames first, then reading. Round-robin: a walk that stops because the
+ * pool filled up starts at the next connection the next time. */
+static void resume_paused(struct tcp_server *s)
 {
-	struct tcp_conn *c, *next;
+	struct tcp_conn *c = s->cursor ? s->cursor : s->conns, *next;
+	unsigned steps = s->connections;
 
-	if (s->resume) {
-		s->resume = false;
-		for (c = s->conns; c != NULL && !s->closing; c = next) {
-			next = c->next;
-			if (!c->reading && conn_may_take(c)) {
-				c->refs++;
-				conn_take_frames(c);
-				if (!c->closing && conn_may_take(c) &&
-				    uv_read_start((uv_stream_t *)&c->tcp,
+	s->resume = false;
+	s->cursor = NULL;
+	while (c != NULL && steps-- > 0 && !s->closing) {
+		next = c->next ? c->next : s->conns;
+		if (c->paused && conn_may_take(c)) {
+			c->refs++;
+			conn_take_frames(c);
+			if (!c->closing && conn_may_take(c)) {
+				c->paused = false;
+				s->n_paused--;
+				if (uv_read_start((uv_stream_t *)&c->tcp,
 						  conn_alloc_cb,
 						  conn_read_cb) == 0) {
 					c->reading = true;
+				} else {
+					conn_close(c);
 				}
-				next =
-				    c->next; /* c may have closed meanwhile */
-				conn_unref(c);
+			}
+			/* If c closed meanwhile it is unlinked, but its
+			 * next is still where the walk goes on. */
+			next = c->next ? c->next : s->conns;
+			conn_unref(c);
+			if (s->n_held >= SERVER_POOL_SIZE) {
+				s->cursor = next;
+				return;
 			}
 		}
+		c = next;
 	}
-	while ((c = s->flush) != NULL) {
-		s->flush = c->flush_next;
-		c->queued = false;
-		conn_flush(c);
-		conn_unref(c);
+}
+
+/* The loop is about to wait, or has run this iteration's I/O callbacks:
+ * write what was answered, and let paused connections take frames again
+ * if they may (writing can free them, taking frames can answer more). */
+static void flush_all(struct tcp_server *s)
+{
+	struct tcp_conn *c;
+	int pass;
+
+	for (pass = 0; pass < 4; pass++) {
+		if (s->resume) {
+			resume_paused(s);
+		}
+		while ((c = s->flush) != NULL) {
+			s->flush = c->flush_next;
+			c->queued = false;
+			conn_flush(c);
+			conn_unref(c);
+		}
+		if (!s->resume) {
+			break;
+		}
 	}
 }
 
@@ -476,9 +557,8 @@ static void slot_release(struct tcp_slot *slot)
 	if (slot->next) {
 		slot->next->prev = slot->prev;
 	}
-	if (s->n_held-- == SERVER_POOL_SIZE) {
-		s->resume = true;
-	}
+	s->n_held--;
+	note_progress(s);
 	conn_unref(slot->conn);
 	free(slot);
 }
@@ -514,6 +594,7 @@ static int tcp_reply_write(struct server_slot *base, size_t len,
 		}
 		c->out_tail = b;
 		c->unsent += b->len;
+		s->unsent += b->len;
 		queue_flush(c);
 	}
 	slot_release(slot);
@@ -550,6 +631,11 @@ static void handshake_sent_cb(uv_write_t *req, int status)
 	free(req);
 }
 
+static void refuser_closed_cb(uv_handle_t *h)
+{
+	((struct tcp_server *)h->data)->refuser_busy = false;
+}
+
 static void accept_cb(uv_stream_t *listener, int status)
 {
 	static const uint8_t hello[8] = {0, 'S', 'P', 0, 0, SP_PROTO_REP, 0, 0};
@@ -558,9 +644,21 @@ static void accept_cb(uv_stream_t *listener, int status)
 	uv_write_t *req;
 	uv_buf_t buf = uv_buf_init((char *)hello, sizeof hello);
 
-	if (status != 0 || (c = calloc(1, sizeof *c)) == NULL) {
-		log_warn("client connection: %s",
-			 status != 0 ? uv_strerror(status) : "out of memory");
+	if (status != 0) {
+		log_warn("client connection: %s", uv_strerror(status));
+		return;
+	}
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		/* libuv stops listening until we accept: accept it into the
+		 * spare handle, and close it. */
+		log_warn("client connection: out of memory, refused");
+		if (!s->refuser_busy) {
+			s->refuser_busy = true;
+			uv_tcp_init(s->loop, &s->refuser);
+			s->refuser.data = s;
+			uv_accept(listener, (uv_stream_t *)&s->refuser);
+			uv_close((uv_handle_t *)&s->refuser, refuser_closed_cb);
+		}
 		return;
 	}
 	c->srv = s;
@@ -693,11 +791,20 @@ struct server *server_tcp_start(uv_loop_t *loop, const char *address,
 static void tcp_stop(struct server *base)
 {
 	struct tcp_server *s = (struct tcp_server *)base;
+	struct tcp_conn *c;
 
 	if (s->closing) {
 		return;
 	}
 	s->closing = true;
+	/* What was answered before the stop (node.c fails queued requests,
+	 * sends "not leader" hints, then stops) goes to the kernel now. */
+	while ((c = s->flush) != NULL) {
+		s->flush = c->flush_next;
+		c->queued = false;
+		conn_flush(c);
+		conn_unref(c);
+	}
 	while (s->conns != NULL) {
 		conn_close(s->conns);
 	}

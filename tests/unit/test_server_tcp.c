@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -131,16 +132,25 @@ static void pump(unsigned ms)
 	}
 }
 
-static int dial(void)
+/* rcvbuf: the socket's receive buffer (fixed, no autotuning), or 0. */
+static int dial_rcvbuf(int rcvbuf)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
+	if (rcvbuf > 0) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	}
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sa.sin_port = htons((uint16_t)port);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	return fd;
+}
+
+static int dial(void)
+{
+	return dial_rcvbuf(0);
 }
 
 static void send_all(int fd, const void *buf, size_t len)
@@ -195,16 +205,21 @@ static int closed_by_server(int fd, unsigned timeout_ms)
 static const uint8_t req_hello[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};
 
 /* Dial, exchange handshakes (checking the server's). */
-static int dial_sp(void)
+static int dial_sp_rcvbuf(int rcvbuf)
 {
 	static const uint8_t rep_hello[8] = {0, 'S', 'P', 0, 0, 0x31, 0, 0};
 	uint8_t got[8];
-	int fd = dial();
+	int fd = dial_rcvbuf(rcvbuf);
 
 	send_all(fd, req_hello, sizeof req_hello);
 	assert_int_equal(recv_exact(fd, got, sizeof got, 2000), 0);
 	assert_memory_equal(got, rep_hello, sizeof got);
 	return fd;
+}
+
+static int dial_sp(void)
+{
+	return dial_sp_rcvbuf(0);
 }
 
 static void put_be64(uint8_t *p, uint64_t v)
@@ -489,6 +504,74 @@ static void test_backpressure(void **state)
 	stop();
 }
 
+/* A client that sends and does not read its answers: once CONN_MAX_UNSENT
+ * (8 MiB) of answers wait for it, the server stops reading it (so its
+ * memory stays bounded); when the client reads, everything is served. */
+static void test_unread_answers_pause(void **state)
+{
+	const int total = 6000; /* ~24 MiB of answers */
+	const size_t body = 4000;
+	uint8_t *buf = malloc((size_t)total * (8 + 4 + body)), *ans;
+	size_t len = 0, sent = 0, got = 0, want;
+	uint64_t idle_since, end;
+	int fd, i, paused_at;
+
+	(void)state;
+	assert_non_null(buf);
+	start(16);
+	/* A small receive buffer: the kernel must not absorb the answers
+	 * (loopback autotuning would take up to tcp_rmem's 32 MiB). */
+	fd = dial_sp_rcvbuf(64 * 1024);
+	for (i = 0; i < total; i++) {
+		uint32_t id = htonl(0x80000000u | (uint32_t)i);
+		put_be64(buf + len, 4 + body);
+		memcpy(buf + len + 8, &id, 4);
+		memset(buf + len + 12, 'a' + i % 26, body);
+		len += 12 + body;
+	}
+	/* Send until the server stops taking bytes for half a second. */
+	idle_since = now_ms();
+	while (sent < len && now_ms() - idle_since < 500) {
+		ssize_t n = send(fd, buf + sent, len - sent, MSG_DONTWAIT);
+		if (n > 0) {
+			sent += (size_t)n;
+			idle_since = now_ms();
+		}
+		uv_run(&loop, UV_RUN_NOWAIT);
+		usleep(100);
+	}
+	/* The server stopped reading: the client could not send it all, and
+	 * no further request is taken while the answers stay unread. */
+	assert_true(sent < len);
+	paused_at = n_requests;
+	pump(300);
+	assert_int_equal(n_requests, paused_at);
+	assert_true(n_requests >= 1000); /* it did serve for a while */
+	/* Read the answers (and send the rest): all of them arrive. */
+	want = (size_t)total * (12 + 3 + body);
+	ans = malloc(64 * 1024);
+	assert_non_null(ans);
+	end = now_ms() + 20000;
+	while (got < want && now_ms() < end) {
+		ssize_t n;
+		if (sent < len &&
+		    (n = send(fd, buf + sent, len - sent, MSG_DONTWAIT)) > 0) {
+			sent += (size_t)n;
+		}
+		n = recv(fd, ans, 64 * 1024, MSG_DONTWAIT);
+		if (n > 0) {
+			got += (size_t)n;
+		}
+		uv_run(&loop, UV_RUN_NOWAIT);
+	}
+	assert_int_equal(got, want);
+	assert_int_equal(n_requests, total);
+	free(ans);
+	close(fd);
+	free(buf);
+	stop();
+}
+
 /* Connections beyond max_connections are closed on arrival; the ones
  * within are served. */
 static void test_connection_limit(void **state)
@@ -552,9 +635,12 @@ int main(void)
 	    cmocka_unit_test(test_framing),
 	    cmocka_unit_test(test_bad_input_closes),
 	    cmocka_unit_test(test_backpressure),
+	    cmocka_unit_test(test_unread_answers_pause),
 	    cmocka_unit_test(test_connection_limit),
 	    cmocka_unit_test(test_gone_client_and_stop_while_held),
 	};
 
+	signal(SIGPIPE, SIG_IGN); /* as stratusd does: writes to a closed
+				   * client fail with EPIPE instead */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
