@@ -471,6 +471,19 @@ static void conn_flush(struct tcp_conn *c)
 	}
 }
 
+/* Write the answers of every connection that has some. */
+static void flush_queued(struct tcp_server *s)
+{
+	struct tcp_conn *c;
+
+	while ((c = s->flush) != NULL) {
+		s->flush = c->flush_next;
+		c->queued = false;
+		conn_flush(c);
+		conn_unref(c);
+	}
+}
+
 /* Let paused connections that may take frames again do so: their buffered
  * frames first, then reading. Round-robin: a walk that stops because the
  * pool filled up starts at the next connection the next time. */
@@ -515,19 +528,13 @@ static void resume_paused(struct tcp_server *s)
  * if they may (writing can free them, taking frames can answer more). */
 static void flush_all(struct tcp_server *s)
 {
-	struct tcp_conn *c;
 	int pass;
 
 	for (pass = 0; pass < 4; pass++) {
 		if (s->resume) {
 			resume_paused(s);
 		}
-		while ((c = s->flush) != NULL) {
-			s->flush = c->flush_next;
-			c->queued = false;
-			conn_flush(c);
-			conn_unref(c);
-		}
+		flush_queued(s);
 		if (!s->resume) {
 			break;
 		}
@@ -791,7 +798,6 @@ struct server *server_tcp_start(uv_loop_t *loop, const char *address,
 static void tcp_stop(struct server *base)
 {
 	struct tcp_server *s = (struct tcp_server *)base;
-	struct tcp_conn *c;
 
 	if (s->closing) {
 		return;
@@ -799,12 +805,7 @@ static void tcp_stop(struct server *base)
 	s->closing = true;
 	/* What was answered before the stop (node.c fails queued requests,
 	 * sends "not leader" hints, then stops) goes to the kernel now. */
-	while ((c = s->flush) != NULL) {
-		s->flush = c->flush_next;
-		c->queued = false;
-		conn_flush(c);
-		conn_unref(c);
-	}
+	flush_queued(s);
 	while (s->conns != NULL) {
 		conn_close(s->conns);
 	}
