@@ -21,8 +21,7 @@ enum { SLOT_RECV, SLOT_LOOP, SLOT_SEND, SLOT_DEAD };
 struct nng_server;
 
 struct nng_slot {
-	struct server_slot base;
-	struct nng_server *srv;
+	struct server_slot base; /* base.srv: its nng_server */
 	nng_ctx ctx;
 	nng_aio *aio;
 	nng_msg *msg;	       /* the request while the loop holds it */
@@ -34,8 +33,6 @@ struct nng_server {
 	struct server base;
 	nng_socket sock;
 	nng_listener listener;
-	char address[300];
-	nng_tls_config *tls; /* the listener's, or NULL */
 	uv_async_t async;
 	pthread_mutex_t mu;
 	struct nng_slot *ready_head, *ready_tail; /* received, for the loop */
@@ -48,6 +45,11 @@ struct nng_server {
 	int closing;
 };
 
+static struct nng_server *slot_server(struct nng_slot *slot)
+{
+	return (struct nng_server *)slot->base.srv;
+}
+
 static void slot_recv(struct nng_slot *slot)
 {
 	slot->state = SLOT_RECV;
@@ -58,7 +60,7 @@ static void slot_recv(struct nng_slot *slot)
 static void slot_aio_cb(void *arg)
 {
 	struct nng_slot *slot = arg;
-	struct nng_server *s = slot->srv;
+	struct nng_server *s = slot_server(slot);
 	int rv = nng_aio_result(slot->aio);
 
 	if (slot->state == SLOT_SEND) {
@@ -138,15 +140,15 @@ static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 }
 
 /* Create and start the listener. */
-static int listen_at(struct nng_server *s)
+static int listen_at(struct nng_server *s, const char *address,
+		     nng_tls_config *tls)
 {
 	int rv;
 
-	if ((rv = nng_listener_create(&s->listener, s->sock, s->address)) !=
-		0 ||
-	    (s->tls != NULL && strncmp(s->address, "tls+tcp://", 10) == 0 &&
+	if ((rv = nng_listener_create(&s->listener, s->sock, address)) != 0 ||
+	    (tls != NULL && strncmp(address, "tls+tcp://", 10) == 0 &&
 	     (rv = nng_listener_set_ptr(s->listener, NNG_OPT_TLS_CONFIG,
-					s->tls)) != 0) ||
+					tls)) != 0) ||
 	    (rv = nng_listener_start(s->listener, 0)) != 0) {
 		return rv;
 	}
@@ -222,7 +224,6 @@ struct server *server_nng_start(uv_loop_t *loop, const char *address,
 	}
 	for (i = 0; i < SERVER_POOL_SIZE; i++) {
 		struct nng_slot *slot = &s->slots[i];
-		slot->srv = s;
 		slot->base.srv = &s->base;
 		if (nng_ctx_open(&slot->ctx, s->sock) != 0 ||
 		    nng_aio_alloc(&slot->aio, slot_aio_cb, slot) != 0) {
@@ -232,9 +233,7 @@ struct server *server_nng_start(uv_loop_t *loop, const char *address,
 		}
 		s->n_slots++;
 	}
-	snprintf(s->address, sizeof s->address, "%s", address);
-	s->tls = tls;
-	if ((rv = listen_at(s)) != 0) {
+	if ((rv = listen_at(s, address, tls)) != 0) {
 		snprintf(errmsg, errmsg_size, "listen on %s: %s", address,
 			 nng_strerror(rv));
 		goto err_after_open;
@@ -261,7 +260,7 @@ static int nng_reply_write(struct server_slot *base, size_t len,
 	struct nng_slot *slot = (struct nng_slot *)base;
 	nng_msg *msg = slot->msg;
 
-	if (slot->srv->closing) {
+	if (slot_server(slot)->closing) {
 		return 0; /* free releases the held message */
 	}
 	/* Reuse the request message: its header carries the REP backtrace. */
@@ -283,7 +282,7 @@ static void nng_drop(struct server_slot *base)
 {
 	struct nng_slot *slot = (struct nng_slot *)base;
 
-	if (slot->srv->closing) {
+	if (slot_server(slot)->closing) {
 		return;
 	}
 	nng_msg_free(slot->msg);

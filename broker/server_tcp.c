@@ -67,11 +67,11 @@ struct tcp_conn {
 	unsigned refs;		      /* see the file comment */
 	bool greeted;		      /* their handshake arrived */
 	bool closing;		      /* uv_close called */
-	bool reading;		      /* uv_read_start in force */
-	bool paused;		      /* not read: see the file comment */
-	bool queued;		      /* on srv->flush */
+	bool paused; /* not read (see the file comment); else read while open */
+	bool queued; /* on srv->flush */
 	uint64_t opened_ms;
-	uint8_t *buf; /* bytes read and not yet taken as frames */
+	uv_write_t hello; /* our handshake's write */
+	uint8_t *buf;	  /* bytes read and not yet taken as frames */
 	size_t len, cap;
 	struct out_buf *out_head, *out_tail; /* answers not yet written */
 	size_t unsent; /* their bytes + writes in flight */
@@ -208,13 +208,19 @@ static bool conn_may_take(const struct tcp_conn *c)
 
 static void conn_pause(struct tcp_conn *c)
 {
-	if (c->reading) {
-		uv_read_stop((uv_stream_t *)&c->tcp);
-		c->reading = false;
-	}
 	if (!c->paused) {
+		uv_read_stop((uv_stream_t *)&c->tcp);
 		c->paused = true;
 		c->srv->n_paused++;
+	}
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
 	}
 }
 
@@ -504,9 +510,7 @@ static void resume_paused(struct tcp_server *s)
 				s->n_paused--;
 				if (uv_read_start((uv_stream_t *)&c->tcp,
 						  conn_alloc_cb,
-						  conn_read_cb) == 0) {
-					c->reading = true;
-				} else {
+						  conn_read_cb) != 0) {
 					conn_close(c);
 				}
 			}
@@ -578,7 +582,6 @@ static int tcp_reply_write(struct server_slot *base, size_t len,
 	struct tcp_conn *c = slot->conn;
 	size_t frame = slot->hdr_len + len;
 	struct out_buf *b;
-	int i;
 
 	if (s->closing) {
 		return 0; /* server_free releases the slot */
@@ -587,9 +590,7 @@ static int tcp_reply_write(struct server_slot *base, size_t len,
 		if ((b = malloc(sizeof *b + 8 + frame)) == NULL) {
 			return -1;
 		}
-		for (i = 0; i < 8; i++) {
-			b->data[i] = (uint8_t)(frame >> (56 - 8 * i));
-		}
+		put_be64(b->data, frame);
 		memcpy(b->data + 8, slot->hdr, slot->hdr_len);
 		write(ctx, b->data + 8 + slot->hdr_len);
 		b->len = 8 + frame;
@@ -632,12 +633,6 @@ static void sweep_cb(uv_timer_t *t)
 	}
 }
 
-static void handshake_sent_cb(uv_write_t *req, int status)
-{
-	(void)status; /* a failed write shows on the read side too */
-	free(req);
-}
-
 static void refuser_closed_cb(uv_handle_t *h)
 {
 	((struct tcp_server *)h->data)->refuser_busy = false;
@@ -648,7 +643,6 @@ static void accept_cb(uv_stream_t *listener, int status)
 	static const uint8_t hello[8] = {0, 'S', 'P', 0, 0, SP_PROTO_REP, 0, 0};
 	struct tcp_server *s = listener->data;
 	struct tcp_conn *c;
-	uv_write_t *req;
 	uv_buf_t buf = uv_buf_init((char *)hello, sizeof hello);
 
 	if (status != 0) {
@@ -690,19 +684,15 @@ static void accept_cb(uv_stream_t *listener, int status)
 		return;
 	}
 	uv_tcp_nodelay(&c->tcp, 1);
-	if ((req = malloc(sizeof *req)) == NULL ||
-	    uv_write(req, (uv_stream_t *)&c->tcp, &buf, 1, handshake_sent_cb) !=
-		0) {
-		free(req);
+	/* No callback: a failed write shows on the read side too. */
+	if (uv_write(&c->hello, (uv_stream_t *)&c->tcp, &buf, 1, NULL) != 0) {
 		conn_close(c);
 		return;
 	}
 	if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb,
 			  conn_read_cb) != 0) {
 		conn_close(c); /* the handshake write ends cancelled */
-		return;
 	}
-	c->reading = true;
 }
 
 /* tcp://HOST:PORT -> a socket address; HOST may be a name, [v6], or empty
