@@ -62,16 +62,26 @@ try:
     lines = open(sys.argv[1]).read().splitlines()
 except OSError:
     lines = []
+failures = []
 for line in lines:
     if not line.strip():
         continue
-    r = json.loads(line).get("result", "")
+    t = json.loads(line)
+    r = t.get("result", "")
     if r in ("OK", "EXPECTEDFAIL"):
         passed += 1
     elif r == "SKIP":
         skipped += 1
     else:
         failed += 1
+        failures.append(t)
+# CI keeps only the tail of this output: name each failure here, with the
+# end of its output, so that a failed run says what failed.
+for t in failures:
+    print(f"FAILED {t.get('name')} ({t.get('result')}, {t.get('duration', 0):.1f} s); its last lines:")
+    out = (t.get("stdout") or "") + (t.get("stderr") or "")
+    for l in out.splitlines()[-40:]:
+        print("  | " + l[:300])
 if passed + failed + skipped == 0:
     failed = 1
 summary = f"{passed} passed, {failed} failed"
