@@ -40,11 +40,9 @@
 #include <string.h>
 
 #include "log.h"
+#include "sp_tcp.h"
 
-#define SP_HANDSHAKE_MS	  10000
 #define SP_MAX_HOPS	  8
-#define SP_PROTO_REQ	  0x30
-#define SP_PROTO_REP	  0x31
 #define READ_CHUNK	  (64u * 1024)
 #define CONN_MAX_UNSENT	  (8u * 1024 * 1024)
 #define SERVER_MAX_UNSENT ((size_t)256 * 1024 * 1024)
@@ -215,26 +213,6 @@ static void conn_pause(struct tcp_conn *c)
 	}
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-	}
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		v = v << 8 | p[i];
-	}
-	return v;
-}
-
 /* Hand one complete request (the bytes after the length) to the handler.
  * 0, or -1: garbage, close the connection. */
 static int take_request(struct tcp_conn *c, const uint8_t *msg, size_t len)
@@ -276,15 +254,6 @@ static int take_request(struct tcp_conn *c, const uint8_t *msg, size_t len)
 	return 0;
 }
 
-static int check_handshake(const uint8_t *p)
-{
-	return p[0] == 0 && p[1] == 'S' && p[2] == 'P' && p[3] == 0 &&
-		       p[4] == 0 && p[5] == SP_PROTO_REQ && p[6] == 0 &&
-		       p[7] == 0
-		   ? 0
-		   : -1;
-}
-
 /* Take the frames buffered on c while it may. Stops reading when it may
  * not (the flush resumes it). */
 static void conn_take_frames(struct tcp_conn *c)
@@ -293,18 +262,18 @@ static void conn_take_frames(struct tcp_conn *c)
 	size_t off = 0;
 
 	if (!c->greeted) {
-		if (c->len < 8) {
+		if (c->len < SP_HANDSHAKE_BYTES) {
 			return;
 		}
-		if (check_handshake(c->buf) != 0) {
+		if (!sp_handshake_is(c->buf, SP_PROTO_REQ)) {
 			conn_close(c);
 			return;
 		}
 		c->greeted = true;
-		off = 8;
+		off = SP_HANDSHAKE_BYTES;
 	}
 	while (c->len - off >= 8) {
-		uint64_t frame = get_be64(c->buf + off);
+		uint64_t frame = sp_get_be64(c->buf + off);
 		if (frame > s->max_request_bytes) {
 			log_warn("client request of %llu bytes over the limit "
 				 "(%zu): connection closed",
@@ -345,7 +314,7 @@ static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	(void)suggested;
 	/* A frame whose length is known gets room for all of it at once. */
 	if (c->greeted && c->len >= 8) {
-		uint64_t frame = get_be64(c->buf);
+		uint64_t frame = sp_get_be64(c->buf);
 		if (frame <= c->srv->max_request_bytes && 8 + frame > want) {
 			want = 8 + (size_t)frame;
 		}
@@ -590,7 +559,7 @@ static int tcp_reply_write(struct server_slot *base, size_t len,
 		if ((b = malloc(sizeof *b + 8 + frame)) == NULL) {
 			return -1;
 		}
-		put_be64(b->data, frame);
+		sp_put_be64(b->data, frame);
 		memcpy(b->data + 8, slot->hdr, slot->hdr_len);
 		write(ctx, b->data + 8 + slot->hdr_len);
 		b->len = 8 + frame;
@@ -640,7 +609,8 @@ static void refuser_closed_cb(uv_handle_t *h)
 
 static void accept_cb(uv_stream_t *listener, int status)
 {
-	static const uint8_t hello[8] = {0, 'S', 'P', 0, 0, SP_PROTO_REP, 0, 0};
+	static const uint8_t hello[SP_HANDSHAKE_BYTES] = {
+	    0, 'S', 'P', 0, 0, SP_PROTO_REP, 0, 0};
 	struct tcp_server *s = listener->data;
 	struct tcp_conn *c;
 	uv_buf_t buf = uv_buf_init((char *)hello, sizeof hello);
@@ -695,45 +665,6 @@ static void accept_cb(uv_stream_t *listener, int status)
 	}
 }
 
-/* tcp://HOST:PORT -> a socket address; HOST may be a name, [v6], or empty
- * or * for every interface. */
-static int resolve(const char *address, struct sockaddr_storage *sa,
-		   char *errmsg, size_t errmsg_size)
-{
-	char host[256];
-	const char *hp = address + 6, *colon = strrchr(hp, ':');
-	struct addrinfo hints, *res;
-	size_t hl;
-	int rv;
-
-	if (colon == NULL || colon[1] == '\0' ||
-	    (hl = (size_t)(colon - hp)) >= sizeof host) {
-		snprintf(errmsg, errmsg_size, "bad address %s", address);
-		return -1;
-	}
-	memcpy(host, hp, hl);
-	host[hl] = '\0';
-	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-		memmove(host, host + 1, hl - 2);
-		host[hl - 2] = '\0';
-	}
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE;
-	rv =
-	    getaddrinfo(host[0] == '\0' || strcmp(host, "*") == 0 ? NULL : host,
-			colon + 1, &hints, &res);
-	if (rv != 0) {
-		snprintf(errmsg, errmsg_size, "listen on %s: %s", address,
-			 gai_strerror(rv));
-		return -1;
-	}
-	memcpy(sa, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	return 0;
-}
-
 static void listener_closed_cb(uv_handle_t *h)
 {
 	free(h->data);
@@ -748,7 +679,7 @@ struct server *server_tcp_start(uv_loop_t *loop, const char *address,
 	struct tcp_server *s;
 	int rv;
 
-	if (resolve(address, &sa, errmsg, errmsg_size) != 0) {
+	if (sp_tcp_resolve_listen(address, &sa, errmsg, errmsg_size) != 0) {
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof *s)) == NULL) {

@@ -1,16 +1,18 @@
-/* nraft_io: composite raft_io — raft_uv for storage, nng PUSH/PULL for the
- * network (see nraft_io.h for the contract).
+/* nraft_io: composite raft_io — raft_uv for storage, the SP pipeline wire
+ * (PUSH/PULL) for the network (see nraft_io.h for the contract).
  *
  * Storage calls go straight to an inner raft_uv whose transport is a stub;
  * we call the inner start so its tick timer drives raft (wrapped to pass the
  * outer io, since raft reads io->data), but nothing ever reaches raft_uv's
  * own send/recv. Sending encodes each raft_message (it lives on raft's
  * stack) into the per-peer pack, an nng message; a uv_prepare_t hands every
- * pack to its PUSH socket once per loop iteration and then fires the send
- * callbacks, so callbacks never run inside send(). Receiving watches the
- * PULL socket's NNG_OPT_RECVFD with a uv_poll_t and drains it with
- * non-blocking nng_recvmsg(); each frame is decoded and handed to raft, which
- * owns the decoded entries/snapshot from then on.
+ * pack to its peer's sender once per loop iteration and then fires the send
+ * callbacks, so callbacks never run inside send(). Two senders and
+ * receivers speak the same wire: for tcp:// addresses nraft_tcp.c, on the
+ * loop itself; for tls+tcp:// nng's PUSH/PULL sockets, whose PULL side we
+ * watch through NNG_OPT_RECVFD with a uv_poll_t and drain with
+ * non-blocking nng_recvmsg(). Each received pack is decoded and handed to
+ * raft, which owns the decoded entries/snapshot from then on.
  *
  * Close sequence: io->close cancels queued packs, closes our libuv handles
  * and the nng sockets, and starts closing the inner raft_uv. Once raft_uv
@@ -32,6 +34,7 @@
 #include <raft/uv.h>
 
 #include "nraft_codec.h"
+#include "nraft_tcp.h"
 
 /* How many times one prepare callback alternates "flush packs" and "fire
  * send callbacks" (callbacks may send again). Anything still queued after
@@ -59,9 +62,10 @@ struct sendDone {
 struct peer {
 	raft_id id;
 	char *address;	 /* Owned copy; NULL until the first send. */
-	nng_socket push; /* Dialed at address; valid iff push_open. */
-	bool push_open;
-	atomic_int pipes; /* Connected pipes; written by nng threads. */
+	nng_socket push; /* tls+tcp://: dialed at address. */
+	struct nraft_tcp_dialer *dialer; /* tcp://: dialing address. */
+	bool push_open;			 /* push or dialer is open */
+	atomic_int pipes; /* Connected pipes; nng threads write it. */
 	atomic_bool lost; /* The last pipe closed; not yet reported. */
 	struct nraft *n;
 	/* A new connection came up (nng thread): what was handed to an
@@ -89,8 +93,9 @@ struct nraft {
 	struct nraft_options opts;
 	raft_id id;
 	char *address;	 /* Own address, owned; set by io->init. */
-	nng_socket pull; /* Bound at address; valid iff pull_open. */
+	nng_socket pull; /* tls+tcp://: bound at address; iff pull_open. */
 	bool pull_open;
+	struct nraft_tcp_listener *listener; /* tcp://: at address. */
 	uv_poll_t poll;	       /* Readability of NNG_OPT_RECVFD. */
 	uv_prepare_t prepare;  /* Flushes packs before each poll. */
 	uv_timer_t closer;     /* Never started: closing it defers the
@@ -103,7 +108,8 @@ struct nraft {
 	nraft_peer_lost_cb lost_cb;
 	void *lost_cb_arg;
 	bool closer_inited;
-	unsigned open_handles;	 /* Inited handles not yet close-cb'ed. */
+	unsigned open_handles;	 /* Inited handles, listener and dialers
+				    not yet closed. */
 	bool inner_inited;	 /* inner.init succeeded: must close it. */
 	bool inner_closed;	 /* raft_uv's close callback fired. */
 	raft_io_tick_cb tick_cb; /* From io->start. */
@@ -289,6 +295,29 @@ static void peerPipeCb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 	}
 }
 
+/* The tcp:// dialer's counterpart of peerPipeCb (on the loop thread). */
+static void peerLinkCb(void *arg, bool up)
+{
+	struct peer *p = arg;
+
+	if (up) {
+		atomic_store(&p->pipes, 1);
+		atomic_store(&p->new_pipe, true);
+	} else if (atomic_exchange(&p->pipes, 0) == 1 &&
+		   p->n->lost_async_inited) {
+		atomic_store(&p->lost, true);
+		uv_async_send(&p->n->lost_async);
+	}
+}
+
+static void handlesRelease(struct nraft *n);
+
+/* A listener or dialer finished closing. */
+static void childClosed(void *arg)
+{
+	handlesRelease(arg);
+}
+
 /* Loop thread: report the peers whose last connection closed and that
  * have not reconnected meanwhile. */
 static void lostAsyncCb(uv_async_t *handle)
@@ -312,13 +341,25 @@ static int dialerSetBool(nng_dialer d, const char *opt, bool value)
 	return rv == NNG_ENOTSUP ? 0 : rv;
 }
 
-/* Open the PUSH socket to p->address and start dialing in the background.
- * Returns an nng error. */
+/* Start dialing p->address in the background: nraft_tcp for tcp://, else
+ * an nng PUSH socket. Returns an nng error. */
 static int peerOpen(struct nraft *n, struct peer *p)
 {
 	nng_dialer dialer;
 	int rv;
 
+	if (strncmp(p->address, "tcp://", 6) == 0) {
+		p->dialer = nraft_tcp_dial(
+		    n->loop, p->address, n->opts.reconnect_min_ms,
+		    n->opts.reconnect_max_ms,
+		    (unsigned)n->opts.send_buffer_packs, peerLinkCb, p);
+		if (p->dialer == NULL) {
+			return NNG_EADDRINVAL; /* or out of memory */
+		}
+		n->open_handles++;
+		p->push_open = true;
+		return 0;
+	}
 	rv = nng_push0_open(&p->push);
 	if (rv != 0) {
 		return rv;
@@ -350,14 +391,22 @@ static int peerOpen(struct nraft *n, struct peer *p)
 	return 0;
 }
 
-/* Close the PUSH socket, if any. nng_close() returns after the last pipe
- * callback, so @p may be freed afterwards. */
+/* Close the PUSH socket or the dialer, if any. Neither calls back into
+ * @p afterwards (nng_close() returns after the last pipe callback), so @p
+ * may be freed then. */
 static void peerCloseSocket(struct peer *p)
 {
-	if (p->push_open) {
-		nng_close(p->push);
-		p->push_open = false;
+	if (!p->push_open) {
+		return;
 	}
+	if (p->dialer != NULL) {
+		nraft_tcp_dialer_close(p->dialer, childClosed, p->n);
+		p->dialer = NULL;
+		peerLinkCb(p, false); /* as nng's pipe callback would */
+	} else {
+		nng_close(p->push);
+	}
+	p->push_open = false;
 }
 
 /* Point @p at @address (raft may move a server id to a new address).
@@ -452,8 +501,10 @@ static void peerFlush(struct nraft *n, struct peer *p, int status)
 		status = RAFT_NOCONNECTION;
 	}
 	if (status == 0 &&
-	    nng_sendmsg(p->push, p->pack, NNG_FLAG_NONBLOCK) != 0) {
-		status = RAFT_NOCONNECTION; /* NNG_EAGAIN: SENDBUF full. */
+	    (p->dialer != NULL
+		 ? nraft_tcp_send(p->dialer, p->pack)
+		 : nng_sendmsg(p->push, p->pack, NNG_FLAG_NONBLOCK)) != 0) {
+		status = RAFT_NOCONNECTION; /* The send buffer is full. */
 	}
 	if (status == 0) {
 		p->unanswered_bytes += len;
@@ -754,15 +805,14 @@ static void clipOldTermResult(struct nraft *n, struct raft_message *m)
 /* --- receiving ---------------------------------------------------------- */
 
 /* Hand every message of one received pack to raft. */
-static void deliverPack(struct nraft *n, nng_msg *msg)
+static void deliverPack(struct nraft *n, const void *data, size_t len)
 {
 	struct nraft_codec_pack pack;
 	struct raft_message m;
 	char *errmsg = n->recv_errmsg;
 	size_t errmsg_size = sizeof n->recv_errmsg;
 
-	if (nraft_codec_pack_open(&pack, nng_msg_body(msg), nng_msg_len(msg),
-				  errmsg, errmsg_size) != 0) {
+	if (nraft_codec_pack_open(&pack, data, len, errmsg, errmsg_size) != 0) {
 		n->stats.malformed++;
 		return;
 	}
@@ -800,7 +850,7 @@ static void deliverPack(struct nraft *n, nng_msg *msg)
 		clipOldTermResult(n, &m);
 		n->stats.messages_received++;
 		/* raft owns entries/batch and snapshot data+conf from here on;
-		 * m.server_address points into msg and is copied by raft. */
+		 * m.server_address points into data and is copied by raft. */
 		n->recv_cb(n->io, &m);
 	}
 }
@@ -822,8 +872,19 @@ static void pollCb(uv_poll_t *handle, int status, int events)
 			break; /* NNG_EAGAIN: drained. */
 		}
 		n->stats.packs_received++;
-		deliverPack(n, msg);
+		deliverPack(n, nng_msg_body(msg), nng_msg_len(msg));
 		nng_msg_free(msg);
+	}
+}
+
+/* A pack from the tcp:// listener. */
+static void listenerFrameCb(void *arg, const uint8_t *data, size_t len)
+{
+	struct nraft *n = arg;
+
+	if (!n->closing) {
+		n->stats.packs_received++;
+		deliverPack(n, data, len);
 	}
 }
 
@@ -833,6 +894,7 @@ static void nraftFree(struct nraft *n)
 {
 	for (unsigned i = 0; i < n->n_peers; i++) {
 		struct peer *p = n->peers[i];
+		assert(p->dialer == NULL); /* it would call back into n */
 		peerCloseSocket(p);
 		assert(p->pack == NULL);
 		free(p->reqs);
@@ -898,7 +960,11 @@ static void closeFinish(struct nraft *n)
 
 static void handleCloseCb(uv_handle_t *handle)
 {
-	struct nraft *n = handle->data;
+	handlesRelease(handle->data);
+}
+
+static void handlesRelease(struct nraft *n)
+{
 	assert(n->open_handles > 0);
 	n->open_handles--;
 	if (n->open_handles > 0) {
@@ -998,16 +1064,73 @@ err:
 	return fromNng(rv);
 }
 
-/* Implementation of raft_io->init: bind the PULL socket at @address and
+/* Start receiving at @address: the tcp:// listener, or the nng PULL socket
+ * and the poll handle on its readiness fd. On failure nothing is left
+ * open but what closes asynchronously, and io->errmsg says why. */
+static int receiverOpen(struct nraft *n, const char *address)
+{
+	int fd;
+	int rv;
+
+	if (strncmp(address, "tcp://", 6) == 0) {
+		rv = nraft_tcp_listen(n->loop, address,
+				      n->opts.max_message_bytes,
+				      listenerFrameCb, n, &n->listener,
+				      n->io->errmsg, sizeof n->io->errmsg);
+		if (rv != 0) {
+			return rv == UV_EADDRINUSE ? RAFT_DUPLICATEADDRESS
+			       : rv == UV_EINVAL   ? RAFT_INVALID
+			       : rv == UV_ENOMEM   ? RAFT_NOMEM
+						   : RAFT_IOERR;
+		}
+		n->open_handles++;
+		return 0;
+	}
+	rv = pullListen(n, address, &fd);
+	if (rv != 0) {
+		return rv;
+	}
+	rv = uv_poll_init(n->loop, &n->poll, fd);
+	if (rv != 0) {
+		snprintf(n->io->errmsg, sizeof n->io->errmsg, "poll init: %s",
+			 uv_strerror(rv));
+		nng_close(n->pull);
+		n->pull_open = false;
+		return RAFT_IOERR;
+	}
+	n->poll.data = n;
+	n->poll_inited = true;
+	n->open_handles++;
+	return 0;
+}
+
+/* Stop receiving. uv_close() removes the fd from the poller at once, so
+ * the PULL socket (which owns that fd) can be closed right after. */
+static void receiverClose(struct nraft *n)
+{
+	if (n->listener != NULL) {
+		nraft_tcp_listener_close(n->listener, childClosed, n);
+		n->listener = NULL;
+	}
+	if (n->poll_inited) {
+		uv_close((uv_handle_t *)&n->poll, handleCloseCb);
+		n->poll_inited = false;
+	}
+	if (n->pull_open) {
+		nng_close(n->pull);
+		n->pull_open = false;
+	}
+}
+
+/* Implementation of raft_io->init: start receiving at @address and
  * initialize the inner raft_uv. Order matters: the only step that leaves
- * something needing an asynchronous close on failure is the poll handle, and
- * raft_uv's init (which creates its timer as its last, infallible step) runs
- * after it. */
+ * something needing an asynchronous close on failure is the receiver (the
+ * listener or the poll handle), and raft_uv's init (which creates its
+ * timer as its last, infallible step) runs after it. */
 static int ioInit(struct raft_io *io, raft_id id, const char *address)
 {
 	struct nraft *n = io->impl;
 	size_t address_len = strlen(address);
-	int fd;
 	int rv;
 
 	n->id = id;
@@ -1022,26 +1145,15 @@ static int ioInit(struct raft_io *io, raft_id id, const char *address)
 		return RAFT_NOMEM;
 	}
 
-	rv = pullListen(n, address, &fd);
+	rv = receiverOpen(n, address);
 	if (rv != 0) {
 		goto err_after_address;
 	}
-
-	rv = uv_poll_init(n->loop, &n->poll, fd);
-	if (rv != 0) {
-		snprintf(io->errmsg, sizeof io->errmsg, "poll init: %s",
-			 uv_strerror(rv));
-		rv = RAFT_IOERR;
-		goto err_after_pull;
-	}
-	n->poll.data = n;
-	n->poll_inited = true;
-	n->open_handles++;
-
 	rv = n->inner.init(&n->inner, id, address);
 	if (rv != 0) {
 		innerResult(n, rv);
-		goto err_after_poll;
+		receiverClose(n);
+		goto err_after_address;
 	}
 	n->inner_inited = true;
 
@@ -1061,12 +1173,6 @@ static int ioInit(struct raft_io *io, raft_id id, const char *address)
 	}
 	return 0;
 
-err_after_poll:
-	uv_close((uv_handle_t *)&n->poll, handleCloseCb);
-	n->poll_inited = false;
-err_after_pull:
-	nng_close(n->pull);
-	n->pull_open = false;
 err_after_address:
 	free(n->address);
 	n->address = NULL;
@@ -1089,7 +1195,7 @@ static int ioStart(struct raft_io *io, unsigned msecs, raft_io_tick_cb tick,
 	if (rv != 0) {
 		return innerResult(n, rv);
 	}
-	rv = uv_poll_start(&n->poll, UV_READABLE, pollCb);
+	rv = n->poll_inited ? uv_poll_start(&n->poll, UV_READABLE, pollCb) : 0;
 	if (rv != 0) {
 		snprintf(io->errmsg, sizeof io->errmsg, "poll start: %s",
 			 uv_strerror(rv));
@@ -1111,19 +1217,10 @@ static void ioClose(struct raft_io *io, raft_io_close_cb cb)
 	for (unsigned i = 0; i < n->n_peers; i++) {
 		peerFlush(n, n->peers[i], RAFT_CANCELED);
 	}
-	/* uv_close() removes the fd from the poller at once, so the PULL socket
-	 * (which owns that fd) can be closed right after. */
-	if (n->poll_inited) {
-		uv_close((uv_handle_t *)&n->poll, handleCloseCb);
-		n->poll_inited = false;
-	}
+	receiverClose(n);
 	if (n->prepare_inited) {
 		uv_close((uv_handle_t *)&n->prepare, handleCloseCb);
 		n->prepare_inited = false;
-	}
-	if (n->pull_open) {
-		nng_close(n->pull);
-		n->pull_open = false;
 	}
 	for (unsigned i = 0; i < n->n_peers; i++) {
 		peerCloseSocket(n->peers[i]);
