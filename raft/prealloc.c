@@ -21,23 +21,52 @@
  * written extents, into which NOWAIT writes go straight through. raft_uv
  * relies on preallocated space reading as zeros: zeros are written. The
  * cost: each segment is written twice (once with zeros, on the thread
- * pool, ahead of use). */
+ * pool, ahead of use).
+ *
+ * Paced: after each chunk the thread sleeps ZERO_PAUSE_FACTOR times as
+ * long as the chunk's write took, so zeroing takes at most a quarter of
+ * the device's time. Unpaced, the 8 MiB of a new segment went out as fast
+ * as the device took it (6 ms here) at every segment rollover, and the
+ * log writes queued behind it: at 1,000 msgs/s every rollover (each
+ * ~4.3 s) delayed ~16 consecutive messages by 2-5 ms, most of the paced
+ * benchmark's p99 (BENCHMARKS.md, session 12). raft_uv prepares segments
+ * two ahead of use, so a slower preparation does not hold up the log. */
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "interpose.h"
 #include "nraft_io.h"
 
-#define ZERO_CHUNK (256 * 1024)
-#define ALIGN	   4096
+#define ZERO_CHUNK	  (256 * 1024)
+#define ZERO_PAUSE_FACTOR 3
+#define ALIGN		  4096
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void pause_ns(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+			      .tv_nsec = (long)(ns % 1000000000u)};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+	}
+}
 
 /* Write [offset, offset + len) of fd (O_DIRECT, aligned) with zeros and
  * sync it. 0 or an errno. */
@@ -52,7 +81,10 @@ static int write_zeros(int fd, off_t offset, off_t len)
 	memset(buf, 0, ZERO_CHUNK);
 	while (len > 0) {
 		size_t n = len < ZERO_CHUNK ? (size_t)len : ZERO_CHUNK;
+		uint64_t started = monotonic_ns();
 		ssize_t w = pwrite(fd, buf, n, offset);
+
+		pause_ns((monotonic_ns() - started) * ZERO_PAUSE_FACTOR);
 
 		if (w < 0) {
 			if (errno == EINTR) {
