@@ -1,19 +1,22 @@
-/* nraft_io: a libraft 0.15 `struct raft_io` with raft_uv storage and an nng
- * network.
+/* nraft_io: a libraft 0.15 `struct raft_io` with raft_uv storage and the SP
+ * pipeline wire (nng's PUSH/PULL over TCP) as its network.
  *
  * Durable storage (load, bootstrap, recover, set_term, set_vote, append,
  * truncate, snapshot_put/get, async_work, time, random, the tick timer) is
  * delegated to an inner raft_uv instance whose transport is a stub, so we
  * keep raft_uv's segment files, checksums, direct/async I/O and lz4 snapshot
- * files. The network is nng: one PULL socket bound at this node's raft
- * address, one PUSH socket dialed lazily per peer. Messages to one peer are
- * packed into one nng message per loop iteration (flushed from a
+ * files. The network: one listener (PULL) at this node's raft address, one
+ * dialer (PUSH) per peer, opened lazily. For tcp:// addresses the loop
+ * speaks the wire itself (nraft_tcp.h); for tls+tcp:// nng's PUSH/PULL
+ * sockets do, with nng's TLS. Either talks to the other. Messages to one
+ * peer are packed into one message per loop iteration (flushed from a
  * uv_prepare_t, or early once a pack grows large). The module owns the
  * sockets, the libuv handles it creates, the inner raft_uv and the per-peer
  * state.
  *
  * Threads: every function here, and every callback into raft, runs on the
- * loop thread. nng's own threads only touch an atomic pipe counter per peer.
+ * loop thread. nng's own threads (tls+tcp:// only) touch an atomic pipe
+ * counter per peer.
  *
  * Lifecycle:
  *
@@ -25,12 +28,13 @@
  *
  * If raft_init fails (or is never called), call nraft_io_close() directly.
  *
- * Shutdown caveat (nng 1.5.2): nng_close() of the PULL socket can hang
- * forever if a message from a peer is half received at that moment (a tcp
- * transport race fixed in nng 1.8). io->close calls nng_close() on the loop
- * thread. Before raft_close(), stop the traffic: nraft_io_set_drop() every
- * peer here (and, in tests, this node on the peers), run the loop ~100 ms,
- * then close. A process that is exiting anyway may skip raft_close().
+ * Shutdown caveat (nng 1.5.2, tls+tcp:// only): nng_close() of the PULL
+ * socket can hang forever if a message from a peer is half received at that
+ * moment (a tcp transport race fixed in nng 1.8). io->close calls nng_close()
+ * on the loop thread. Before raft_close(), stop the traffic:
+ * nraft_io_set_drop() every peer here (and, in tests, this node on the peers),
+ * run the loop ~100 ms, then close. A process that is exiting anyway may skip
+ * raft_close().
  *
  * What the caller (the broker) must set on the raft instance, because
  * libraft 0.15 gets these wrong by default and they are not an I/O concern:
@@ -57,50 +61,54 @@
 
 /* Tunables. Fill with nraft_options_init() and change what you need. */
 struct nraft_options {
-	/* Largest nng message sent or accepted, in bytes (default 64 MiB). Set
-	 * as NNG_OPT_RECVMAXSZ on the PULL side (nng closes a connection that
-	 * sends more). On the send side AppendEntries are cut to fit (fewer
-	 * entries per message); a single entry or snapshot that cannot fit
-	 * fails with RAFT_TOOBIG in its send callback. All nodes must agree. */
+	/* Largest message (pack) sent or accepted, in bytes (default 64 MiB).
+	 * The receiving side closes a connection that announces more (nng:
+	 * NNG_OPT_RECVMAXSZ). On the send side AppendEntries are cut to fit
+	 * (fewer entries per message); a single entry or snapshot that cannot
+	 * fit fails with RAFT_TOOBIG in its send callback. All nodes must
+	 * agree. */
 	size_t max_message_bytes;
 
 	/* A pack is sent as soon as it reaches this many bytes instead of
 	 * waiting for the end of the loop iteration (default 1 MiB). */
 	size_t pack_flush_bytes;
 
-	/* NNG_OPT_SENDBUF of each PUSH socket: packs queued per peer while its
-	 * connection is busy or down (default 16). A full queue fails the pack
-	 * with RAFT_NOCONNECTION. */
+	/* Packs queued per peer (nng: NNG_OPT_SENDBUF of its PUSH socket)
+	 * while its connection is busy or down (default 16). A full queue fails
+	 * the pack with RAFT_NOCONNECTION. */
 	int send_buffer_packs;
 
-	/* Budget of bytes handed to nng for one peer since a message from it
-	 * last arrived (every raft request gets a response, so a live peer
-	 * keeps resetting it). A pack that would exceed it fails at once with
-	 * RAFT_NOCONNECTION instead of queueing behind a stalled peer. With a
-	 * connection up the budget is max_unanswered_bytes (default 16 MiB),
-	 * and one pack of any size is allowed when nothing is outstanding;
-	 * without one it is unconnected_bytes (default 64 KiB: votes and
-	 * heartbeats for a peer that is still starting). So a dead or stopped
-	 * peer pins at most about max_unanswered_bytes + max_message_bytes. */
+	/* Budget of bytes handed to the network for one peer since a message
+	 * from it last arrived (every raft request gets a response, so a live
+	 * peer keeps resetting it). A pack that would exceed it fails at once
+	 * with RAFT_NOCONNECTION instead of queueing behind a stalled peer.
+	 * With a connection up the budget is max_unanswered_bytes (default 16
+	 * MiB), and one pack of any size is allowed when nothing is
+	 * outstanding; without one it is unconnected_bytes (default 64 KiB:
+	 * votes and heartbeats for a peer that is still starting). So a dead or
+	 * stopped peer pins at most about max_unanswered_bytes +
+	 * max_message_bytes. */
 	size_t max_unanswered_bytes;
 	size_t unconnected_bytes;
 
-	/* Most nng messages read per wakeup of the receive poll handle, so one
-	 * busy peer cannot starve the loop (default 256). */
+	/* tls+tcp://: most nng messages read per wakeup of the receive poll
+	 * handle, so one busy peer cannot starve the loop (default 256).
+	 * (tcp:// delivers what one read of a connection brought.) */
 	unsigned recv_batch;
 
 	/* A peer counts as reachable if a message from it arrived within this
 	 * many milliseconds (default 1000). */
 	unsigned peer_timeout_ms;
 
-	/* nng reconnect back-off bounds for the PUSH dialers, ms (default 20
+	/* Reconnect back-off bounds of the dialers, ms (default 20
 	 * and 500). */
 	unsigned reconnect_min_ms;
 	unsigned reconnect_max_ms;
 
-	/* A PUSH socket without a connection for this long (ms, measured on
+	/* A dialer without a connection for this long (ms, measured on
 	 * the loop's monotonic clock; default 2000; 0 = never) is closed and
-	 * dialed afresh at the next send. nng 1.5.2 as Debian builds it times
+	 * dialed afresh at the next send (for tcp:// this also bounds a
+	 * connect or handshake that hangs). nng 1.5.2 as Debian builds it times
 	 * its reconnect back-off with CLOCK_REALTIME, so after the wall clock
 	 * steps back by X a pending reconnect waits X longer: a node could
 	 * not send to a restarted peer for that long (RELIABILITY.md). */
@@ -129,11 +137,11 @@ struct nraft_options {
 
 /* Counters for metrics and tests. Monotonic since nraft_io_init(). */
 struct nraft_io_stats {
-	uint64_t packs_sent;	    /* nng messages handed to a PUSH socket. */
+	uint64_t packs_sent;	    /* packs handed to a peer's dialer. */
 	uint64_t messages_sent;	    /* raft messages in those packs. */
 	uint64_t send_failures;	    /* raft messages reported as not sent. */
 	uint64_t truncated_appends; /* AppendEntries cut to fit the size cap. */
-	uint64_t packs_received; /* nng messages read from the PULL socket. */
+	uint64_t packs_received;    /* packs received. */
 	uint64_t messages_received; /* raft messages handed to raft. */
 	uint64_t
 	    malformed;	  /* packs with an undecodable frame (rest skipped). */
@@ -156,11 +164,11 @@ void nraft_options_init(struct nraft_options *opts);
 
 /* Set up @io for use with raft_init(). @opts may be NULL (defaults) and is
  * copied. @data_dir must exist and is copied. No socket is opened and no
- * libuv handle is created until raft_init() calls io->init, which binds the
- * PULL socket at the address given to raft_init().
+ * libuv handle is created until raft_init() calls io->init, which listens at
+ * the address given to raft_init().
  *
  * io->init (via raft_init) returns RAFT_DUPLICATEADDRESS if the address is
- * in use, RAFT_INVALID if nng cannot parse it, RAFT_NOMEM, RAFT_IOERR, or the
+ * in use, RAFT_INVALID if it cannot be parsed, RAFT_NOMEM, RAFT_IOERR, or the
  * error of raft_uv's own init; raft_errmsg() then says which step failed.
  *
  * Errors of this function (details in @errmsg, may be NULL): RAFT_INVALID
