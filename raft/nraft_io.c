@@ -882,7 +882,8 @@ static void listenerFrameCb(void *arg, const uint8_t *data, size_t len)
 {
 	struct nraft *n = arg;
 
-	if (!n->closing) {
+	/* Before io->start there is no raft to hand it to (raft resends). */
+	if (!n->closing && n->recv_cb != NULL) {
 		n->stats.packs_received++;
 		deliverPack(n, data, len);
 	}

@@ -14,6 +14,9 @@
  * sockets, the libuv handles it creates, the inner raft_uv and the per-peer
  * state.
  *
+ * Signals: ignore SIGPIPE in the process (libuv writes to sockets without
+ * MSG_NOSIGNAL).
+ *
  * Threads: every function here, and every callback into raft, runs on the
  * loop thread. nng's own threads (tls+tcp:// only) touch an atomic pipe
  * counter per peer.

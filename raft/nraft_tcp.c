@@ -57,7 +57,10 @@ struct nraft_tcp_listener {
 	nraft_tcp_frame_cb cb;
 	void *arg;
 	bool closing;
-	unsigned busy; /* handles not yet closed (listener, sweep, conns) */
+	unsigned busy;	  /* handles not yet closed (listener, sweep, conns,
+			     refuser) */
+	uv_tcp_t refuser; /* accepts and closes when out of memory */
+	bool refuser_busy;
 	void (*closed)(void *arg);
 	void *closed_arg;
 };
@@ -80,6 +83,14 @@ static void listenerRelease(struct nraft_tcp_listener *l)
 static void listenerHandleClosed(uv_handle_t *h)
 {
 	listenerRelease(h->data);
+}
+
+static void refuserClosed(uv_handle_t *h)
+{
+	struct nraft_tcp_listener *l = h->data;
+
+	l->refuser_busy = false;
+	listenerRelease(l);
 }
 
 static void lconnClosed(uv_handle_t *h)
@@ -205,7 +216,17 @@ static void listenerAccept(uv_stream_t *server, int status)
 		return;
 	}
 	if ((c = calloc(1, sizeof *c)) == NULL) {
-		return; /* the peer's dialer retries */
+		/* libuv stops listening until we accept: accept into the
+		 * spare handle and close it (the peer's dialer retries). */
+		if (!l->refuser_busy) {
+			l->refuser_busy = true;
+			l->busy++;
+			uv_tcp_init(l->loop, &l->refuser);
+			l->refuser.data = l;
+			uv_accept(server, (uv_stream_t *)&l->refuser);
+			uv_close((uv_handle_t *)&l->refuser, refuserClosed);
+		}
+		return;
 	}
 	c->l = l;
 	c->opened_ms = uv_now(l->loop);
@@ -325,7 +346,8 @@ struct nraft_tcp_dialer {
 	uv_loop_t *loop;
 	char host[256];
 	char port[32];
-	struct sockaddr_storage sa; /* resolved */
+	struct sockaddr_storage sa; /* resolved, if `resolved` */
+	bool resolved; /* again only after a connection attempt failed */
 	uv_getaddrinfo_t gai;
 	bool resolving; /* gai in libuv's thread pool */
 	uv_timer_t retry;
@@ -385,6 +407,9 @@ static void dconnClosed(uv_handle_t *h)
 	struct nraft_tcp_dialer *d = c->d;
 	bool was_up = c->up;
 
+	if (!was_up) {
+		d->resolved = false; /* the name may have moved */
+	}
 	d->conn = NULL;
 	free(c);
 	if (!d->closing) {
@@ -545,6 +570,7 @@ static void dialerResolved(uv_getaddrinfo_t *req, int status,
 	d->resolving = false;
 	if (status == 0 && !d->closing) {
 		memcpy(&d->sa, res->ai_addr, res->ai_addrlen);
+		d->resolved = true;
 		dialerConnect(d);
 	} else if (!d->closing) {
 		dialerScheduleRetry(d);
@@ -554,7 +580,8 @@ static void dialerResolved(uv_getaddrinfo_t *req, int status,
 }
 
 /* One connection attempt: numeric hosts at once, names through libuv's
- * thread pool (resolved again at every attempt: a name may move). */
+ * thread pool — once, and again after an attempt that failed (a name may
+ * move; a down peer does not keep a pool thread resolving). */
 static void dialerAttempt(struct nraft_tcp_dialer *d)
 {
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&d->sa;
@@ -562,6 +589,10 @@ static void dialerAttempt(struct nraft_tcp_dialer *d)
 	struct addrinfo hints;
 	int port = atoi(d->port);
 
+	if (d->resolved) {
+		dialerConnect(d);
+		return;
+	}
 	memset(&d->sa, 0, sizeof d->sa);
 	if (uv_ip4_addr(d->host, port, a4) == 0 ||
 	    uv_ip6_addr(d->host, port, a6) == 0) {

@@ -35,6 +35,7 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -907,6 +908,7 @@ static void test_send_without_callback(void **state)
 
 int main(void)
 {
+	signal(SIGPIPE, SIG_IGN); /* see nraft_io.h */
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_replicate),
 	    cmocka_unit_test(test_restart),
