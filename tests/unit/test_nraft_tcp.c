@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -42,7 +41,7 @@
 #include <uv.h>
 
 #include "nraft_tcp.h"
-#include "sp_tcp.h"
+#include "sp_test.h"
 
 #define WAIT_MS	   5000	 /* Any single wait; ASan makes things slow. */
 #define BIG_MS	   20000 /* Waits that move tens of MiB. */
@@ -55,35 +54,6 @@ static char address[64];
 
 /* --- time and the loop ---------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Run the loop for ms (whatever happens). */
-static void pump(unsigned ms)
-{
-	uint64_t end = now_ms() + ms;
-
-	while (now_ms() < end) {
-		uv_run(&loop, UV_RUN_NOWAIT);
-		usleep(200);
-	}
-}
-
-/* Run the loop until cond holds or ms pass; the caller then asserts cond. */
-#define WAIT_FOR(cond, ms)                                                     \
-	do {                                                                   \
-		uint64_t end_ = now_ms() + (ms);                               \
-		while (!(cond) && now_ms() < end_) {                           \
-			uv_run(&loop, UV_RUN_NOWAIT);                          \
-			usleep(100);                                           \
-		}                                                              \
-	} while (0)
-
 static void loop_start(void)
 {
 	assert_int_equal(uv_loop_init(&loop), 0);
@@ -93,26 +63,12 @@ static void loop_start(void)
  * (closing handles' callbacks) and close without UV_EBUSY. */
 static void loop_finish(void)
 {
-	WAIT_FOR(!uv_loop_alive(&loop), WAIT_MS);
+	WAIT_FOR(&loop, !uv_loop_alive(&loop), WAIT_MS);
 	assert_false(uv_loop_alive(&loop));
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
 /* --- addresses and raw sockets -------------------------------------------- */
-
-static int free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), p;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	p = ntohs(sa.sin_port);
-	close(fd);
-	return p;
-}
 
 static int set_address(int port)
 {
@@ -161,71 +117,6 @@ static int raw_accept(int lfd, unsigned timeout_ms)
 		uv_run(&loop, UV_RUN_NOWAIT);
 		usleep(100);
 	}
-}
-
-/* Connect to 127.0.0.1:port (the kernel completes it; no loop needed). */
-static int raw_dial(int port)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons((uint16_t)port);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	return fd;
-}
-
-static void send_all(int fd, const void *buf, size_t len)
-{
-	assert_int_equal(send(fd, buf, len, 0), (ssize_t)len);
-}
-
-/* Read exactly len bytes while running the loop: 0, or -1 if the peer
- * closed the connection first, or -2 on timeout. */
-static int recv_exact(int fd, void *buf, size_t len, unsigned timeout_ms)
-{
-	uint64_t end = now_ms() + timeout_ms;
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n =
-		    recv(fd, (char *)buf + got, len - got, MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
-			return -1;
-		}
-		if (n > 0) {
-			got += (size_t)n;
-			continue;
-		}
-		if (now_ms() > end) {
-			return -2;
-		}
-		uv_run(&loop, UV_RUN_NOWAIT);
-		usleep(100);
-	}
-	return 0;
-}
-
-/* Is the connection closed by our peer (within timeout_ms)? Bytes that
- * arrive meanwhile are discarded. */
-static bool closed_by_peer(int fd, unsigned timeout_ms)
-{
-	static char sink[64 * 1024];
-	uint64_t end = now_ms() + timeout_ms;
-
-	while (now_ms() <= end) {
-		ssize_t n = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
-			return true;
-		}
-		if (n > 0) {
-			continue;
-		}
-		uv_run(&loop, UV_RUN_NOWAIT);
-		usleep(100);
-	}
-	return false;
 }
 
 /* Nothing readable on fd right now (and not closed). */
@@ -449,7 +340,7 @@ static void push_send_n(nng_socket *socks, nng_msg **m, int n)
 		nng_aio_set_timeout(aio[i], BIG_MS);
 		nng_send_aio(socks[i], aio[i]);
 	}
-	WAIT_FOR(atomic_load(&done) == n, BIG_MS);
+	WAIT_FOR(&loop, atomic_load(&done) == n, BIG_MS);
 	assert_int_equal(atomic_load(&done), n);
 	for (i = 0; i < n; i++) {
 		assert_int_equal(nng_aio_result(aio[i]), 0);
@@ -529,7 +420,7 @@ static void expect_pull_nothing(nng_socket s)
 {
 	nng_msg *m;
 
-	pump(100);
+	pump(&loop, 100);
 	assert_int_equal(nng_recvmsg(s, &m, NNG_FLAG_NONBLOCK), NNG_EAGAIN);
 }
 
@@ -547,16 +438,23 @@ static struct nraft_tcp_listener *listen_at(size_t max_frame)
 	return l;
 }
 
+/* After a close call: its callback (counting in *closed) did not run
+ * inside the call; it runs once, and only once. */
+static void expect_closed_once(const int *closed)
+{
+	assert_int_equal(*closed, 0); /* no callback inside a call */
+	WAIT_FOR(&loop, *closed > 0, WAIT_MS);
+	assert_int_equal(*closed, 1);
+	pump(&loop, 20);
+	assert_int_equal(*closed, 1);
+}
+
 static void listener_close_wait(struct nraft_tcp_listener *l)
 {
 	int closed = 0, n = got.n;
 
 	nraft_tcp_listener_close(l, on_closed, &closed);
-	assert_int_equal(closed, 0); /* no callback inside a call */
-	WAIT_FOR(closed > 0, WAIT_MS);
-	assert_int_equal(closed, 1);
-	pump(20);
-	assert_int_equal(closed, 1);
+	expect_closed_once(&closed);
 	assert_int_equal(got.n, n); /* no frame after close */
 }
 
@@ -575,11 +473,7 @@ static void dialer_close_wait(struct nraft_tcp_dialer *d)
 	int closed = 0, events = link_state.events;
 
 	nraft_tcp_dialer_close(d, on_closed, &closed);
-	assert_int_equal(closed, 0); /* no callback inside a call */
-	WAIT_FOR(closed > 0, WAIT_MS);
-	assert_int_equal(closed, 1);
-	pump(20);
-	assert_int_equal(closed, 1);
+	expect_closed_once(&closed);
 	/* No link callback after close (not even a "down"). */
 	assert_int_equal(link_state.events, events);
 	assert_int_equal(link_state.bad_arg, 0);
@@ -606,23 +500,10 @@ static void send_patiently(struct nraft_tcp_dialer *d, nng_msg *m)
 	}
 }
 
-/* The handshake of a peer speaking proto (sp_tcp.h's, so the test does not
- * depend on it: spelled out). */
-static void hello(uint8_t out[8], uint8_t proto)
-{
-	const uint8_t h[8] = {0, 'S', 'P', 0, 0, proto, 0, 0};
-
-	memcpy(out, h, 8);
-}
-
 /* A frame: 8-byte big-endian length, body. Returns its size. */
 static size_t frame(uint8_t *out, const void *body, size_t len)
 {
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		out[i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
-	}
+	sp_put_be64(out, len);
 	memcpy(out + 8, body, len);
 	return 8 + len;
 }
@@ -650,8 +531,8 @@ static void test_nng_push_to_listener(void **state)
 	for (i = 0; i < 4; i++) {
 		push_send(push[0], make_msg(sizes[i], 100 + (uint32_t)i));
 	}
-	WAIT_FOR(got.n >= 4, BIG_MS);
-	pump(100);
+	WAIT_FOR(&loop, got.n >= 4, BIG_MS);
+	pump(&loop, 100);
 	assert_int_equal(got.n, 4);
 	assert_int_equal(got.overflow, 0);
 	for (i = 0; i < 4; i++) {
@@ -670,8 +551,8 @@ static void test_nng_push_to_listener(void **state)
 				 make_msg(len + 1, 2000 + (uint32_t)k)};
 		push_send_n(push, m, 2);
 	}
-	WAIT_FOR(got.n >= 60, BIG_MS);
-	pump(100);
+	WAIT_FOR(&loop, got.n >= 60, BIG_MS);
+	pump(&loop, 100);
 	assert_int_equal(got.n, 60);
 	seen[0] = seen[1] = 0;
 	for (i = 0; i < got.n; i++) {
@@ -714,7 +595,7 @@ static void test_dialer_to_nng_pull(void **state)
 	set_address(free_port());
 	pull = pull_open();
 	d = dial_at(address, 64);
-	WAIT_FOR(link_state.ups > 0, WAIT_MS);
+	WAIT_FOR(&loop, link_state.ups > 0, WAIT_MS);
 	assert_int_equal(link_state.ups, 1);
 	assert_int_equal(link_state.downs, 0);
 	assert_true(link_state.up);
@@ -760,7 +641,7 @@ static void test_dial_before_listen(void **state)
 	link_reset();
 	set_address(free_port());
 	d = dial_at(address, MAXQ);
-	pump(300); /* several failed attempts (10..50 ms back-off) */
+	pump(&loop, 300); /* several failed attempts (10..50 ms back-off) */
 	assert_int_equal(link_state.ups, 0);
 	for (i = 0; i < MAXQ; i++) {
 		send_ok(d, make_msg(10 + (size_t)i * 1000, 400 + (uint32_t)i));
@@ -769,12 +650,12 @@ static void test_dial_before_listen(void **state)
 	extra = make_msg(10, 499);
 	assert_int_equal(nraft_tcp_send(d, extra), -1);
 	nng_msg_free(extra);
-	pump(200);
+	pump(&loop, 200);
 	assert_int_equal(link_state.ups, 0);
 	/* Someone listens at last: the dialer finds it and delivers the
 	 * queue, in order. */
 	pull = pull_open();
-	WAIT_FOR(link_state.ups > 0, WAIT_MS);
+	WAIT_FOR(&loop, link_state.ups > 0, WAIT_MS);
 	assert_int_equal(link_state.ups, 1);
 	assert_true(link_state.up);
 	for (i = 0; i < MAXQ; i++) {
@@ -813,7 +694,7 @@ static void test_link_down_up(void **state)
 	set_address(free_port());
 	pull = pull_open();
 	d = dial_at(address, 16);
-	WAIT_FOR(link_state.ups > 0, WAIT_MS);
+	WAIT_FOR(&loop, link_state.ups > 0, WAIT_MS);
 	assert_int_equal(link_state.ups, 1);
 	send_ok(d, text_msg("first"));
 	expect_pull_text(pull, "first");
@@ -821,18 +702,18 @@ static void test_link_down_up(void **state)
 		char text[32];
 		/* The peer goes away: down, once. */
 		nng_close(pull);
-		WAIT_FOR(link_state.downs >= round, WAIT_MS);
+		WAIT_FOR(&loop, link_state.downs >= round, WAIT_MS);
 		assert_int_equal(link_state.downs, round);
 		assert_int_equal(link_state.ups, round);
 		assert_false(link_state.up);
 		/* Sent while down: queued for the next connection. */
 		snprintf(text, sizeof text, "while-down-%d", round);
 		send_ok(d, text_msg(text));
-		pump(100);
+		pump(&loop, 100);
 		assert_int_equal(link_state.ups, round);
 		/* A new peer at the same address: up again. */
 		pull = pull_open();
-		WAIT_FOR(link_state.ups > round, WAIT_MS);
+		WAIT_FOR(&loop, link_state.ups > round, WAIT_MS);
 		assert_int_equal(link_state.ups, round + 1);
 		assert_true(link_state.up);
 		send_ok(d, text_msg("after-up"));
@@ -858,83 +739,119 @@ static void test_link_down_up(void **state)
  * and answer as PULL; the dialer reports up. */
 static int raw_pull_accept(int lfd)
 {
-	uint8_t hs[8], want[8];
 	int fd = raw_accept(lfd, WAIT_MS), ups = link_state.ups;
 
 	assert_true(fd >= 0);
-	assert_int_equal(recv_exact(fd, hs, 8, WAIT_MS), 0);
-	hello(want, 0x50); /* it is a PUSH */
-	assert_memory_equal(hs, want, 8);
+	expect_handshake(&loop, fd, SP_PROTO_PUSH, WAIT_MS);
 	/* Not up before the peer's handshake arrives. */
-	pump(50);
+	pump(&loop, 50);
 	assert_int_equal(link_state.ups, ups);
-	hello(hs, 0x51);
-	send_all(fd, hs, 8);
-	WAIT_FOR(link_state.ups > ups, WAIT_MS);
+	send_handshake(fd, SP_PROTO_PULL);
+	WAIT_FOR(&loop, link_state.ups > ups, WAIT_MS);
 	assert_int_equal(link_state.ups, ups + 1);
 	return fd;
+}
+
+/* Our dialer (max_queued BP_MAXQ) to a raw PULL peer whose connection has
+ * a small receive buffer (64 KiB, fixed): the peer's listening socket in
+ * *lfd, the accepted connection (link up) in *fd. */
+static struct nraft_tcp_dialer *dial_raw_pull(int *lfd, int *fd)
+{
+	struct nraft_tcp_dialer *d;
+	int port;
+
+	*lfd = raw_listen(64 * KIB, &port);
+	set_address(port);
+	d = dial_at(address, BP_MAXQ);
+	*fd = raw_pull_accept(*lfd);
+	return d;
+}
+
+/* Send 1 MiB messages (seeds seed, seed + 1, ...) to a peer that does not
+ * read, running the loop runs times after each, until the dialer refuses
+ * one (freed here) or BP_MAX + 1 are taken. Returns how many it took: at
+ * most BP_MAX when one was refused. */
+static int send_until_refused(struct nraft_tcp_dialer *d, uint32_t seed,
+			      int runs)
+{
+	int accepted = 0, i;
+
+	while (accepted <= BP_MAX) {
+		nng_msg *m = make_msg(MIB, seed + (uint32_t)accepted);
+		if (nraft_tcp_send(d, m) != 0) {
+			nng_msg_free(m);
+			break;
+		}
+		accepted++;
+		for (i = 0; i < runs; i++) {
+			uv_run(&loop, UV_RUN_NOWAIT);
+		}
+	}
+	return accepted;
+}
+
+/* Read a frame on a raw PULL peer's connection (running the loop): len
+ * bytes, the body fill(len, seed) made. */
+static void expect_raw_body(int fd, size_t len, uint32_t seed, unsigned ms)
+{
+	uint8_t hdr[SP_LENGTH_BYTES], *body = malloc(len > 0 ? len : 1);
+
+	assert_non_null(body);
+	assert_int_equal(recv_exact(&loop, fd, hdr, sizeof hdr, ms), 0);
+	assert_int_equal(sp_get_be64(hdr), len);
+	assert_int_equal(recv_exact(&loop, fd, body, len, ms), 0);
+	assert_true(body_is(body, len, seed));
+	free(body);
+}
+
+/* Read a frame on a raw PULL peer's connection (running the loop): text. */
+static void expect_raw_text(int fd, const char *text)
+{
+	uint8_t hdr[SP_LENGTH_BYTES], body[64];
+	size_t len = strlen(text);
+
+	assert_true(len <= sizeof body);
+	assert_int_equal(recv_exact(&loop, fd, hdr, sizeof hdr, WAIT_MS), 0);
+	assert_int_equal(sp_get_be64(hdr), len);
+	assert_int_equal(recv_exact(&loop, fd, body, len, WAIT_MS), 0);
+	assert_memory_equal(body, text, len);
 }
 
 static void test_backpressure(void **state)
 {
 	struct nraft_tcp_dialer *d;
-	uint8_t *buf = malloc(MIB + 8), hdr[8];
-	int lfd, fd, port, accepted = 0, i;
-	bool refused = false;
+	int lfd, fd, accepted, i;
 	nng_msg *m;
 
 	(void)state;
-	assert_non_null(buf);
 	loop_start();
 	link_reset();
-	lfd = raw_listen(64 * KIB, &port);
-	set_address(port);
-	d = dial_at(address, BP_MAXQ);
-	fd = raw_pull_accept(lfd);
+	d = dial_raw_pull(&lfd, &fd);
 	/* Send 1 MiB messages, running the loop between them, until the
 	 * dialer refuses one. */
-	while (accepted <= BP_MAX) {
-		m = make_msg(MIB, 600 + (uint32_t)accepted);
-		if (nraft_tcp_send(d, m) != 0) {
-			nng_msg_free(m);
-			refused = true;
-			break;
-		}
-		accepted++;
-		for (i = 0; i < 20; i++) {
-			uv_run(&loop, UV_RUN_NOWAIT);
-		}
-	}
-	assert_true(refused);
+	accepted = send_until_refused(d, 600, 20);
+	assert_true(accepted <= BP_MAX); /* one was refused */
 	assert_true(accepted >= BP_MAXQ);
-	assert_true(accepted <= BP_MAX);
 	/* Still refused while the peer does not read. */
-	pump(300);
+	pump(&loop, 300);
 	m = make_msg(10, 999);
 	assert_int_equal(nraft_tcp_send(d, m), -1);
 	nng_msg_free(m);
 	/* The peer reads: every accepted message, whole and in order. */
 	for (i = 0; i < accepted; i++) {
-		assert_int_equal(recv_exact(fd, hdr, 8, BIG_MS), 0);
-		assert_int_equal(sp_get_be64(hdr), MIB);
-		assert_int_equal(recv_exact(fd, buf, MIB, BIG_MS), 0);
-		assert_true(body_is(buf, MIB, 600 + (uint32_t)i));
+		expect_raw_body(fd, MIB, 600 + (uint32_t)i, BIG_MS);
 	}
-	pump(100);
+	pump(&loop, 100);
 	assert_true(nothing_to_read(fd));
 	/* And it takes messages again. */
 	send_patiently(d, text_msg("again"));
-	assert_int_equal(recv_exact(fd, hdr, 8, WAIT_MS), 0);
-	assert_int_equal(sp_get_be64(hdr), 5);
-	assert_int_equal(recv_exact(fd, buf, 5, WAIT_MS), 0);
-	assert_memory_equal(buf, "again", 5);
+	expect_raw_text(fd, "again");
 	assert_int_equal(link_state.ups, 1);
 	assert_int_equal(link_state.downs, 0);
 	dialer_close_wait(d);
-	assert_true(closed_by_peer(fd, WAIT_MS));
+	assert_true(closed_by_peer(&loop, fd, WAIT_MS));
 	close(fd);
 	close(lfd);
-	free(buf);
 	loop_finish();
 }
 
@@ -959,42 +876,37 @@ static void test_dialer_checks_handshake(void **state)
 	/* A PUSH answering a PUSH. */
 	fd = raw_accept(lfd, WAIT_MS);
 	assert_true(fd >= 0);
-	hello(hs, 0x50);
-	send_all(fd, hs, 8);
-	assert_true(closed_by_peer(fd, WAIT_MS));
+	send_handshake(fd, SP_PROTO_PUSH);
+	assert_true(closed_by_peer(&loop, fd, WAIT_MS));
 	close(fd);
 	assert_int_equal(link_state.ups, 0);
 	/* Not SP at all. */
 	fd = raw_accept(lfd, WAIT_MS);
 	assert_true(fd >= 0);
 	send_all(fd, garbage, 8);
-	assert_true(closed_by_peer(fd, WAIT_MS));
+	assert_true(closed_by_peer(&loop, fd, WAIT_MS));
 	close(fd);
 	assert_int_equal(link_state.ups, 0);
 	/* A PULL whose handshake comes one byte at a time: up only once it
 	 * is whole, then the queued message arrives. */
 	fd = raw_accept(lfd, WAIT_MS);
 	assert_true(fd >= 0);
-	assert_int_equal(recv_exact(fd, buf, 8, WAIT_MS), 0);
-	hello(hs, 0x51);
+	assert_int_equal(recv_exact(&loop, fd, buf, 8, WAIT_MS), 0);
+	sp_handshake(hs, SP_PROTO_PULL);
 	for (i = 0; i < 8; i++) {
-		pump(5);
+		pump(&loop, 5);
 		assert_int_equal(link_state.ups, 0);
 		send_all(fd, hs + i, 1);
 	}
-	WAIT_FOR(link_state.ups > 0, WAIT_MS);
+	WAIT_FOR(&loop, link_state.ups > 0, WAIT_MS);
 	assert_int_equal(link_state.ups, 1);
-	assert_int_equal(recv_exact(fd, buf, 8 + 6, WAIT_MS), 0);
-	assert_int_equal(sp_get_be64(buf), 6);
-	assert_memory_equal(buf + 8, "queued", 6);
+	expect_raw_text(fd, "queued");
 	/* Bytes after the handshake (a PULL never sends any) are ignored,
 	 * as nng's PUSH discards them. */
 	send_all(fd, "junk", 4);
-	pump(50);
+	pump(&loop, 50);
 	send_ok(d, text_msg("more"));
-	assert_int_equal(recv_exact(fd, buf, 8 + 4, WAIT_MS), 0);
-	assert_int_equal(sp_get_be64(buf), 4);
-	assert_memory_equal(buf + 8, "more", 4);
+	expect_raw_text(fd, "more");
 	assert_int_equal(link_state.ups, 1);
 	assert_int_equal(link_state.downs, 0);
 	dialer_close_wait(d);
@@ -1014,7 +926,7 @@ static void test_listener_bad_input(void **state)
 	static const uint8_t garbage[8] = {'G', 'E', 'T', ' ',
 					   '/', ' ', 'H', 'T'};
 	struct nraft_tcp_listener *l;
-	uint8_t hs[8], want[8], *buf = malloc(4 * SMALL_MAX), *big;
+	uint8_t *buf = malloc(4 * SMALL_MAX), *big;
 	size_t len, i;
 	nng_socket push;
 	int fd, port;
@@ -1028,55 +940,53 @@ static void test_listener_bad_input(void **state)
 	/* A REQ instead of a PUSH, then a well-formed frame: closed, and the
 	 * frame never delivered. */
 	fd = raw_dial(port);
-	hello(buf, 0x30);
+	sp_handshake(buf, SP_PROTO_REQ);
 	len = 8 + frame(buf + 8, "req", 3);
 	send_all(fd, buf, len);
-	assert_true(closed_by_peer(fd, WAIT_MS));
+	assert_true(closed_by_peer(&loop, fd, WAIT_MS));
 	close(fd);
 	/* Not SP. */
 	fd = raw_dial(port);
 	send_all(fd, garbage, 8);
-	assert_true(closed_by_peer(fd, WAIT_MS));
+	assert_true(closed_by_peer(&loop, fd, WAIT_MS));
 	close(fd);
 	/* A good handshake, then a frame one byte over max_frame: closed
 	 * from the length alone. */
 	fd = raw_dial(port);
-	hello(buf, 0x50);
+	sp_handshake(buf, SP_PROTO_PUSH);
 	sp_put_be64(buf + 8, SMALL_MAX + 1);
 	memset(buf + 16, 'x', 100);
 	send_all(fd, buf, 16 + 100);
-	assert_true(closed_by_peer(fd, WAIT_MS));
+	assert_true(closed_by_peer(&loop, fd, WAIT_MS));
 	close(fd);
 	/* A huge length (top bit set): closed too. */
 	fd = raw_dial(port);
-	hello(buf, 0x50);
+	sp_handshake(buf, SP_PROTO_PUSH);
 	sp_put_be64(buf + 8, UINT64_MAX);
 	send_all(fd, buf, 16);
-	assert_true(closed_by_peer(fd, WAIT_MS));
+	assert_true(closed_by_peer(&loop, fd, WAIT_MS));
 	close(fd);
 	/* A peer gone in the middle of a frame: nothing delivered. */
 	fd = raw_dial(port);
-	hello(buf, 0x50);
+	sp_handshake(buf, SP_PROTO_PUSH);
 	len = 8 + frame(buf + 8, "cut short", 9);
 	send_all(fd, buf, len - 1);
-	pump(50);
+	pump(&loop, 50);
 	close(fd);
-	pump(50);
+	pump(&loop, 50);
 	assert_int_equal(got.n, 0);
 
 	/* A good PUSH peer: the listener answers as PULL; the handshake and
 	 * a frame sent one byte at a time arrive. */
 	fd = raw_dial(port);
-	hello(buf, 0x50);
+	sp_handshake(buf, SP_PROTO_PUSH);
 	len = 8 + frame(buf + 8, "ping", 4);
 	for (i = 0; i < len; i++) {
 		send_all(fd, buf + i, 1);
-		pump(1);
+		pump(&loop, 1);
 	}
-	assert_int_equal(recv_exact(fd, hs, 8, WAIT_MS), 0);
-	hello(want, 0x51);
-	assert_memory_equal(hs, want, 8);
-	WAIT_FOR(got.n >= 1, WAIT_MS);
+	expect_handshake(&loop, fd, SP_PROTO_PULL, WAIT_MS);
+	WAIT_FOR(&loop, got.n >= 1, WAIT_MS);
 	assert_int_equal(got.n, 1);
 	expect_frame_text(0, "ping");
 	/* Four frames in one write: "a", "bc", exactly max_frame bytes, and
@@ -1089,8 +999,8 @@ static void test_listener_bad_input(void **state)
 	len += frame(buf + len, big, SMALL_MAX);
 	len += frame(buf + len, "", 0);
 	send_all(fd, buf, len);
-	WAIT_FOR(got.n >= 5, WAIT_MS);
-	pump(50);
+	WAIT_FOR(&loop, got.n >= 5, WAIT_MS);
+	pump(&loop, 50);
 	assert_int_equal(got.n, 5);
 	expect_frame_text(1, "a");
 	expect_frame_text(2, "bc");
@@ -1100,14 +1010,14 @@ static void test_listener_bad_input(void **state)
 	 * length, right after it, inside the body. */
 	len = frame(buf, "split-frame", 11);
 	send_all(fd, buf, 3);
-	pump(5);
+	pump(&loop, 5);
 	send_all(fd, buf + 3, 5);
-	pump(5);
+	pump(&loop, 5);
 	send_all(fd, buf + 8, 4);
-	pump(5);
+	pump(&loop, 5);
 	assert_int_equal(got.n, 5); /* not before it is whole */
 	send_all(fd, buf + 12, len - 12);
-	WAIT_FOR(got.n >= 6, WAIT_MS);
+	WAIT_FOR(&loop, got.n >= 6, WAIT_MS);
 	assert_int_equal(got.n, 6);
 	expect_frame_text(5, "split-frame");
 	/* The connection stays open. */
@@ -1116,8 +1026,8 @@ static void test_listener_bad_input(void **state)
 	/* After all that, an nng PUSH still gets through. */
 	push = push_open();
 	push_send(push, text_msg("still here"));
-	WAIT_FOR(got.n >= 7, WAIT_MS);
-	pump(50);
+	WAIT_FOR(&loop, got.n >= 7, WAIT_MS);
+	pump(&loop, 50);
 	assert_int_equal(got.n, 7);
 	expect_frame_text(6, "still here");
 	assert_int_equal(got.overflow, 0);
@@ -1146,11 +1056,11 @@ static void test_dialer_close_queued(void **state)
 	link_reset();
 	set_address(free_port());
 	d = dial_at(address, MAXQ);
-	pump(100);
+	pump(&loop, 100);
 	for (i = 0; i < MAXQ; i++) {
 		send_ok(d, make_msg(i % 2 ? MIB : 10, 700 + (uint32_t)i));
 	}
-	pump(100);
+	pump(&loop, 100);
 	dialer_close_wait(d); /* LSan: the queued messages are freed */
 	assert_int_equal(link_state.events, 0);
 
@@ -1172,29 +1082,17 @@ static void test_dialer_close_queued(void **state)
 static void test_dialer_close_unread(void **state)
 {
 	struct nraft_tcp_dialer *d;
-	int lfd, fd, port, i;
-	nng_msg *m;
+	int lfd, fd;
 	nng_socket pull;
 
 	(void)state;
 	loop_start();
 	link_reset();
-	lfd = raw_listen(64 * KIB, &port);
-	set_address(port);
-	d = dial_at(address, BP_MAXQ);
-	fd = raw_pull_accept(lfd);
-	for (i = 0; i <= BP_MAX; i++) {
-		m = make_msg(MIB, 800 + (uint32_t)i);
-		if (nraft_tcp_send(d, m) != 0) {
-			nng_msg_free(m);
-			break;
-		}
-		uv_run(&loop, UV_RUN_NOWAIT);
-	}
-	assert_true(i <= BP_MAX);
+	d = dial_raw_pull(&lfd, &fd);
+	assert_true(send_until_refused(d, 800, 1) <= BP_MAX);
 	dialer_close_wait(d);
 	assert_int_equal(link_state.downs, 0);
-	assert_true(closed_by_peer(fd, BIG_MS));
+	assert_true(closed_by_peer(&loop, fd, BIG_MS));
 	close(fd);
 	close(lfd);
 
@@ -1203,7 +1101,7 @@ static void test_dialer_close_unread(void **state)
 	set_address(free_port());
 	pull = pull_open();
 	d = dial_at(address, 8);
-	WAIT_FOR(link_state.ups > 0, WAIT_MS);
+	WAIT_FOR(&loop, link_state.ups > 0, WAIT_MS);
 	assert_int_equal(link_state.ups, 1);
 	send_ok(d, text_msg("last"));
 	expect_pull_text(pull, "last");
@@ -1232,28 +1130,28 @@ static void test_listener_close_with_connections(void **state)
 	l = listen_at(SMALL_MAX);
 	push = push_open();
 	push_send(push, text_msg("from nng"));
-	WAIT_FOR(got.n >= 1, WAIT_MS);
+	WAIT_FOR(&loop, got.n >= 1, WAIT_MS);
 	assert_int_equal(got.n, 1);
 	expect_frame_text(0, "from nng");
 	quiet = raw_dial(port);
 	mid = raw_dial(port);
-	hello(buf, 0x50);
+	sp_handshake(buf, SP_PROTO_PUSH);
 	len = 8 + frame(buf + 8, "middle", 6);
 	send_all(mid, buf, len - 3);
 	late = raw_dial(port);
 	send_all(late, buf, 8);
-	assert_int_equal(recv_exact(late, hs, 8, WAIT_MS), 0);
-	assert_int_equal(recv_exact(mid, hs, 8, WAIT_MS), 0);
-	pump(50);
+	assert_int_equal(recv_exact(&loop, late, hs, 8, WAIT_MS), 0);
+	assert_int_equal(recv_exact(&loop, mid, hs, 8, WAIT_MS), 0);
+	pump(&loop, 50);
 	assert_int_equal(got.n, 1);
 	/* The late frame is in the kernel, not yet read: close before the
 	 * loop runs again. */
 	send_all(late, buf + 8, frame(buf + 8, "late", 4));
 	listener_close_wait(l); /* checks got.n did not move */
-	assert_true(closed_by_peer(quiet, WAIT_MS));
-	assert_true(closed_by_peer(mid, WAIT_MS));
-	assert_true(closed_by_peer(late, WAIT_MS));
-	pump(50);
+	assert_true(closed_by_peer(&loop, quiet, WAIT_MS));
+	assert_true(closed_by_peer(&loop, mid, WAIT_MS));
+	assert_true(closed_by_peer(&loop, late, WAIT_MS));
+	pump(&loop, 50);
 	assert_int_equal(got.n, 1);
 	close(quiet);
 	close(mid);
@@ -1319,7 +1217,7 @@ static void test_addresses(void **state)
 	 * both sides). */
 	d = dial_at(first, 8);
 	send_ok(d, text_msg("still listening"));
-	WAIT_FOR(got.n >= 1, WAIT_MS);
+	WAIT_FOR(&loop, got.n >= 1, WAIT_MS);
 	assert_int_equal(got.n, 1);
 	expect_frame_text(0, "still listening");
 	assert_int_equal(link_state.ups, 1);
@@ -1374,8 +1272,8 @@ static void test_dialer_to_listener(void **state)
 		send_patiently(d, make_msg(((size_t)i * 7919) % (200 * KIB),
 					   900 + (uint32_t)i));
 	}
-	WAIT_FOR(got.n >= n, BIG_MS);
-	pump(50);
+	WAIT_FOR(&loop, got.n >= n, BIG_MS);
+	pump(&loop, 50);
 	assert_int_equal(got.n, n);
 	for (i = 0; i < n; i++) {
 		expect_frame_body(i, ((size_t)i * 7919) % (200 * KIB),
@@ -1385,7 +1283,7 @@ static void test_dialer_to_listener(void **state)
 	assert_int_equal(link_state.downs, 0);
 	/* The listener goes away: the dialer sees its link go down. */
 	listener_close_wait(l);
-	WAIT_FOR(link_state.downs > 0, WAIT_MS);
+	WAIT_FOR(&loop, link_state.downs > 0, WAIT_MS);
 	assert_int_equal(link_state.downs, 1);
 	dialer_close_wait(d);
 	frames_reset();
@@ -1430,7 +1328,7 @@ static void test_send_in_up_callback_keeps_order(void **state)
 	/* Not up yet (the loop has not run): both wait. */
 	send_ok(d, text_msg("queued-1"));
 	send_ok(d, text_msg("queued-2"));
-	WAIT_FOR(link_state.ups > 0, WAIT_MS);
+	WAIT_FOR(&loop, link_state.ups > 0, WAIT_MS);
 	assert_int_equal(link_state.ups, 1);
 	assert_int_equal(hook_rv, 0);
 	expect_pull_text(pull, "queued-1");
@@ -1450,33 +1348,19 @@ static void test_send_in_up_callback_keeps_order(void **state)
 static void test_down_drops_in_flight(void **state)
 {
 	struct nraft_tcp_dialer *d;
-	uint8_t buf[8 + 1000];
-	int lfd, fd, port, accepted = 0, i;
+	int lfd, fd, accepted, i;
 	nng_msg *m;
 
 	(void)state;
 	loop_start();
 	link_reset();
-	lfd = raw_listen(64 * KIB, &port);
-	set_address(port);
-	d = dial_at(address, BP_MAXQ);
-	fd = raw_pull_accept(lfd);
-	for (;;) {
-		m = make_msg(MIB, 1100 + (uint32_t)accepted);
-		if (nraft_tcp_send(d, m) != 0) {
-			nng_msg_free(m);
-			break;
-		}
-		accepted++;
-		assert_true(accepted <= BP_MAX);
-		for (i = 0; i < 20; i++) {
-			uv_run(&loop, UV_RUN_NOWAIT);
-		}
-	}
+	d = dial_raw_pull(&lfd, &fd);
+	accepted = send_until_refused(d, 1100, 20);
+	assert_true(accepted <= BP_MAX);
 	assert_true(accepted >= BP_MAXQ);
 	/* Gone with unread bytes (a reset). */
 	close(fd);
-	WAIT_FOR(link_state.downs > 0, WAIT_MS);
+	WAIT_FOR(&loop, link_state.downs > 0, WAIT_MS);
 	assert_int_equal(link_state.downs, 1);
 	assert_false(link_state.up);
 	/* The full cap is free again, and only the cap. */
@@ -1489,16 +1373,14 @@ static void test_down_drops_in_flight(void **state)
 	/* A new peer gets exactly those, whole. */
 	fd = raw_pull_accept(lfd);
 	for (i = 0; i < BP_MAXQ; i++) {
-		assert_int_equal(recv_exact(fd, buf, sizeof buf, WAIT_MS), 0);
-		assert_int_equal(sp_get_be64(buf), 1000);
-		assert_true(body_is(buf + 8, 1000, 1200 + (uint32_t)i));
+		expect_raw_body(fd, 1000, 1200 + (uint32_t)i, WAIT_MS);
 	}
-	pump(100);
+	pump(&loop, 100);
 	assert_true(nothing_to_read(fd));
 	assert_int_equal(link_state.ups, 2);
 	assert_int_equal(link_state.double_up, 0);
 	dialer_close_wait(d);
-	assert_true(closed_by_peer(fd, WAIT_MS));
+	assert_true(closed_by_peer(&loop, fd, WAIT_MS));
 	close(fd);
 	close(lfd);
 	loop_finish();
@@ -1537,16 +1419,16 @@ static void test_close_from_callbacks(void **state)
 	hook_closed = 0;
 	frame_hook = close_listener_on_frame;
 	fd = raw_dial(port);
-	hello(buf, 0x50);
+	sp_handshake(buf, SP_PROTO_PUSH);
 	len = 8 + frame(buf + 8, "one", 3);
 	len += frame(buf + len, "two", 3);
 	send_all(fd, buf, len);
-	WAIT_FOR(hook_closed > 0, WAIT_MS);
+	WAIT_FOR(&loop, hook_closed > 0, WAIT_MS);
 	assert_int_equal(hook_closed, 1);
-	pump(20);
+	pump(&loop, 20);
 	assert_int_equal(got.n, 1);
 	expect_frame_text(0, "one");
-	assert_true(closed_by_peer(fd, WAIT_MS));
+	assert_true(closed_by_peer(&loop, fd, WAIT_MS));
 	close(fd);
 	frames_reset();
 
@@ -1558,7 +1440,7 @@ static void test_close_from_callbacks(void **state)
 	link_hook = close_dialer_on_up;
 	send_ok(hook_dialer, text_msg("never"));
 	send_ok(hook_dialer, make_msg(MIB, 1300));
-	WAIT_FOR(hook_closed > 0, WAIT_MS);
+	WAIT_FOR(&loop, hook_closed > 0, WAIT_MS);
 	assert_int_equal(hook_closed, 1);
 	assert_int_equal(link_state.events, 1);
 	expect_pull_nothing(pull);

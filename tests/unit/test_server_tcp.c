@@ -9,9 +9,7 @@
  * uv_run(UV_RUN_NOWAIT) while it waits for bytes on its raw sockets (nng's
  * own threads drive the REQ side). */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -31,6 +28,7 @@
 #include <uv.h>
 
 #include "server.h"
+#include "sp_test.h"
 
 #define MAX_REQUEST 4096
 #define MAX_HELD    2048
@@ -78,20 +76,6 @@ static void answer_held(void)
 	n_held = 0;
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), p;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	p = ntohs(sa.sin_port);
-	close(fd);
-	return p;
-}
-
 static void start(unsigned max_connections)
 {
 	char errmsg[256];
@@ -113,122 +97,25 @@ static void stop(void)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Run the loop for ms (whatever happens). */
-static void pump(unsigned ms)
-{
-	uint64_t end = now_ms() + ms;
-
-	while (now_ms() < end) {
-		uv_run(&loop, UV_RUN_NOWAIT);
-		usleep(200);
-	}
-}
-
-/* rcvbuf: the socket's receive buffer (fixed, no autotuning), or 0. */
-static int dial_rcvbuf(int rcvbuf)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-
-	if (rcvbuf > 0) {
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-	}
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons((uint16_t)port);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	return fd;
-}
-
 static int dial(void)
 {
-	return dial_rcvbuf(0);
+	return raw_dial(port);
 }
 
-static void send_all(int fd, const void *buf, size_t len)
-{
-	assert_int_equal(send(fd, buf, len, 0), (ssize_t)len);
-}
-
-/* Read exactly len bytes while running the loop: 0, or -1 if the server
- * closed the connection first, or -2 on timeout. */
-static int recv_exact(int fd, void *buf, size_t len, unsigned timeout_ms)
-{
-	uint64_t end = now_ms() + timeout_ms;
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n =
-		    recv(fd, (char *)buf + got, len - got, MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
-			return -1;
-		}
-		if (n > 0) {
-			got += (size_t)n;
-			continue;
-		}
-		if (now_ms() > end) {
-			return -2;
-		}
-		uv_run(&loop, UV_RUN_NOWAIT);
-		usleep(100);
-	}
-	return 0;
-}
-
-/* Is the connection closed by the server (within timeout_ms)? Bytes that
- * arrive meanwhile are discarded. */
-static int closed_by_server(int fd, unsigned timeout_ms)
-{
-	char sink[256];
-	uint64_t end = now_ms() + timeout_ms;
-
-	while (now_ms() <= end) {
-		ssize_t n = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
-			return 1;
-		}
-		uv_run(&loop, UV_RUN_NOWAIT);
-		usleep(100);
-	}
-	return 0;
-}
-
-static const uint8_t req_hello[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};
-
-/* Dial, exchange handshakes (checking the server's). */
+/* Dial, exchange handshakes (checking the server's). rcvbuf: as for
+ * raw_dial_rcvbuf. */
 static int dial_sp_rcvbuf(int rcvbuf)
 {
-	static const uint8_t rep_hello[8] = {0, 'S', 'P', 0, 0, 0x31, 0, 0};
-	uint8_t got[8];
-	int fd = dial_rcvbuf(rcvbuf);
+	int fd = raw_dial_rcvbuf(port, rcvbuf);
 
-	send_all(fd, req_hello, sizeof req_hello);
-	assert_int_equal(recv_exact(fd, got, sizeof got, 2000), 0);
-	assert_memory_equal(got, rep_hello, sizeof got);
+	send_handshake(fd, SP_PROTO_REQ);
+	expect_handshake(&loop, fd, SP_PROTO_REP, 2000);
 	return fd;
 }
 
 static int dial_sp(void)
 {
 	return dial_sp_rcvbuf(0);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-	}
 }
 
 /* A frame: length, backtrace words, body. Returns its size. */
@@ -238,7 +125,7 @@ static size_t frame(uint8_t *out, const uint32_t *words, int n_words,
 	size_t blen = strlen(body), off = 8;
 	int i;
 
-	put_be64(out, (uint64_t)n_words * 4 + blen);
+	sp_put_be64(out, (uint64_t)n_words * 4 + blen);
 	for (i = 0; i < n_words; i++) {
 		uint32_t w = htonl(words[i]);
 		memcpy(out + off, &w, 4);
@@ -256,7 +143,7 @@ static void expect_answer(int fd, const uint32_t *words, int n_words,
 	size_t len = frame(want, words, n_words, body);
 
 	assert_true(len <= sizeof got);
-	assert_int_equal(recv_exact(fd, got, len, 3000), 0);
+	assert_int_equal(recv_exact(&loop, fd, got, len, 3000), 0);
 	assert_memory_equal(got, want, len);
 }
 
@@ -277,7 +164,6 @@ static void test_nng_req_interop(void **state)
 	nng_socket sock;
 	nng_ctx ctx[NNG_CALLS];
 	nng_aio *aio[NNG_CALLS];
-	uint64_t end;
 	int i;
 
 	(void)state;
@@ -300,31 +186,20 @@ static void test_nng_req_interop(void **state)
 		nng_ctx_send(ctx[i], aio[i]);
 	}
 	/* Sends complete, then every context waits for its reply. */
-	end = now_ms() + 5000;
-	while (atomic_load(&nng_done) < NNG_CALLS && now_ms() < end) {
-		uv_run(&loop, UV_RUN_NOWAIT);
-		usleep(100);
-	}
+	WAIT_FOR(&loop, atomic_load(&nng_done) >= NNG_CALLS, 5000);
 	assert_int_equal(atomic_load(&nng_done), NNG_CALLS);
 	atomic_store(&nng_done, 0);
 	for (i = 0; i < NNG_CALLS; i++) {
 		assert_int_equal(nng_aio_result(aio[i]), 0);
 		nng_ctx_recv(ctx[i], aio[i]);
 	}
-	end = now_ms() + 5000;
-	while ((n_held < NNG_CALLS / 2 ||
-		atomic_load(&nng_done) < NNG_CALLS / 2) &&
-	       now_ms() < end) {
-		uv_run(&loop, UV_RUN_NOWAIT);
-		usleep(100);
-	}
+	WAIT_FOR(&loop,
+		 n_held >= NNG_CALLS / 2 &&
+		     atomic_load(&nng_done) >= NNG_CALLS / 2,
+		 5000);
 	assert_int_equal(n_held, NNG_CALLS / 2);
 	answer_held();
-	end = now_ms() + 5000;
-	while (atomic_load(&nng_done) < NNG_CALLS && now_ms() < end) {
-		uv_run(&loop, UV_RUN_NOWAIT);
-		usleep(100);
-	}
+	WAIT_FOR(&loop, atomic_load(&nng_done) >= NNG_CALLS, 5000);
 	assert_int_equal(atomic_load(&nng_done), NNG_CALLS);
 	for (i = 0; i < NNG_CALLS; i++) {
 		char want[40];
@@ -358,13 +233,14 @@ static void test_framing(void **state)
 	start(16);
 	fd = dial();
 	/* The handshake and a frame, one byte at a time. */
-	memcpy(buf, req_hello, 8);
+	sp_handshake(buf, SP_PROTO_REQ);
 	len = 8 + frame(buf + 8, id1, 1, "ping");
 	for (i = 0; i < len; i++) {
 		send_all(fd, buf + i, 1);
-		pump(1);
+		pump(&loop, 1);
 	}
-	assert_int_equal(recv_exact(fd, buf, 8, 2000), 0); /* its hello */
+	assert_int_equal(recv_exact(&loop, fd, buf, 8, 2000),
+			 0); /* its hello */
 	expect_answer(fd, id1, 1, "re:ping");
 	/* Two frames in one write, the second with two backtrace words. */
 	len = frame(buf, id2, 1, "a");
@@ -386,7 +262,6 @@ static void test_bad_input_closes(void **state)
 {
 	static const uint8_t not_sp[8] = {'G', 'E', 'T', ' ',
 					  '/', ' ', 'H', 'T'};
-	static const uint8_t rep_peer[8] = {0, 'S', 'P', 0, 0, 0x31, 0, 0};
 	const uint32_t no_id[8] = {1, 2, 3, 4, 5, 6, 7, 8},
 		       id[] = {0x80000009u};
 	uint8_t buf[MAX_REQUEST + 64];
@@ -397,44 +272,44 @@ static void test_bad_input_closes(void **state)
 	/* Not an SP handshake. */
 	fd = dial();
 	send_all(fd, not_sp, sizeof not_sp);
-	assert_true(closed_by_server(fd, 2000));
+	assert_true(closed_by_peer(&loop, fd, 2000));
 	close(fd);
 	/* SP, but a REP talking to a REP. */
 	fd = dial();
-	send_all(fd, rep_peer, sizeof rep_peer);
-	assert_true(closed_by_server(fd, 2000));
+	send_handshake(fd, SP_PROTO_REP);
+	assert_true(closed_by_peer(&loop, fd, 2000));
 	close(fd);
 	/* A backtrace with no request id (no word with its top bit set in
 	 * the 8 words allowed). */
 	fd = dial_sp();
 	send_all(fd, buf, frame(buf, no_id, 8, "x"));
-	assert_true(closed_by_server(fd, 2000));
+	assert_true(closed_by_peer(&loop, fd, 2000));
 	close(fd);
 	/* Shorter than one word. */
 	fd = dial_sp();
-	put_be64(buf, 2);
+	sp_put_be64(buf, 2);
 	buf[8] = 0x80;
 	buf[9] = 0;
 	send_all(fd, buf, 10);
-	assert_true(closed_by_server(fd, 2000));
+	assert_true(closed_by_peer(&loop, fd, 2000));
 	close(fd);
 	/* Over max_request_bytes: closed from the length alone. */
 	fd = dial_sp();
-	put_be64(buf, MAX_REQUEST + 1);
+	sp_put_be64(buf, MAX_REQUEST + 1);
 	send_all(fd, buf, 8);
-	assert_true(closed_by_server(fd, 2000));
+	assert_true(closed_by_peer(&loop, fd, 2000));
 	close(fd);
 	assert_int_equal(n_requests, 0);
 	/* Exactly at the limit is served. */
 	fd = dial_sp();
 	memset(buf + 12, 'z', MAX_REQUEST - 4);
-	put_be64(buf, MAX_REQUEST);
+	sp_put_be64(buf, MAX_REQUEST);
 	buf[8] = 0x80;
 	buf[9] = buf[10] = 0;
 	buf[11] = 9;
 	send_all(fd, buf, 8 + MAX_REQUEST);
-	assert_int_equal(recv_exact(fd, buf, 8 + 4 + 3 + MAX_REQUEST - 4, 3000),
-			 0);
+	assert_int_equal(
+	    recv_exact(&loop, fd, buf, 8 + 4 + 3 + MAX_REQUEST - 4, 3000), 0);
 	assert_memory_equal(buf + 8, "\x80\x00\x00\x09re:zz", 9);
 	close(fd);
 	/* And a fresh client after all that. */
@@ -466,17 +341,17 @@ static void test_backpressure(void **state)
 		len += frame(buf + len, &id, 1, body);
 	}
 	send_all(fd, buf, len);
-	pump(300);
+	pump(&loop, 300);
 	assert_int_equal(n_held, SERVER_POOL_SIZE);
 	/* Another connection waits too. */
 	fd2 = dial_sp();
 	id = 0x80000000u;
 	send_all(fd2, one, frame(one, &id, 1, "other"));
-	pump(100);
+	pump(&loop, 100);
 	assert_int_equal(n_requests, SERVER_POOL_SIZE);
 	/* Answering frees the pool: everything else arrives. */
 	answer_held();
-	pump(300);
+	pump(&loop, 300);
 	assert_int_equal(n_requests, total + 1);
 	expect_answer(fd2, &id, 1, "re:other");
 	answer_held();
@@ -486,14 +361,14 @@ static void test_backpressure(void **state)
 		uint8_t hdr[12];
 		char want[20];
 		uint32_t got;
-		assert_int_equal(recv_exact(fd, hdr, 12, 3000), 0);
+		assert_int_equal(recv_exact(&loop, fd, hdr, 12, 3000), 0);
 		len = (size_t)hdr[7] - 4; /* short bodies */
 		got = ((uint32_t)hdr[8] << 24 | (uint32_t)hdr[9] << 16 |
 		       (uint32_t)hdr[10] << 8 | hdr[11]) &
 		      0x7fffffffu;
 		assert_true(got < (uint32_t)total && !buf[got]);
 		buf[got] = 1;
-		assert_int_equal(recv_exact(fd, one, len, 3000), 0);
+		assert_int_equal(recv_exact(&loop, fd, one, len, 3000), 0);
 		snprintf(want, sizeof want, "re:hold%u", got);
 		assert_int_equal(len, strlen(want));
 		assert_memory_equal(one, want, len);
@@ -524,7 +399,7 @@ static void test_unread_answers_pause(void **state)
 	fd = dial_sp_rcvbuf(64 * 1024);
 	for (i = 0; i < total; i++) {
 		uint32_t id = htonl(0x80000000u | (uint32_t)i);
-		put_be64(buf + len, 4 + body);
+		sp_put_be64(buf + len, 4 + body);
 		memcpy(buf + len + 8, &id, 4);
 		memset(buf + len + 12, 'a' + i % 26, body);
 		len += 12 + body;
@@ -544,7 +419,7 @@ static void test_unread_answers_pause(void **state)
 	 * no further request is taken while the answers stay unread. */
 	assert_true(sent < len);
 	paused_at = n_requests;
-	pump(300);
+	pump(&loop, 300);
 	assert_int_equal(n_requests, paused_at);
 	assert_true(n_requests >= 1000); /* it did serve for a while */
 	/* Read the answers (and send the rest): all of them arrive. */
@@ -585,13 +460,13 @@ static void test_connection_limit(void **state)
 	a = dial_sp();
 	b = dial_sp();
 	c = dial();
-	assert_true(closed_by_server(c, 2000));
+	assert_true(closed_by_peer(&loop, c, 2000));
 	send_all(b, buf, frame(buf, id, 1, "b"));
 	expect_answer(b, id, 1, "re:b");
 	close(c);
 	/* A closed one frees its place. */
 	close(a);
-	pump(50);
+	pump(&loop, 50);
 	c = dial_sp();
 	send_all(c, buf, frame(buf, id, 1, "c"));
 	expect_answer(c, id, 1, "re:c");
@@ -613,15 +488,15 @@ static void test_gone_client_and_stop_while_held(void **state)
 	start(16);
 	fd = dial_sp();
 	send_all(fd, buf, frame(buf, id, 1, "hold-gone"));
-	pump(50);
+	pump(&loop, 50);
 	assert_int_equal(n_held, 1);
 	close(fd);
-	pump(50);
+	pump(&loop, 50);
 	answer_held(); /* its connection is closed */
-	pump(50);
+	pump(&loop, 50);
 	fd = dial_sp();
 	send_all(fd, buf, frame(buf, id, 1, "hold-at-stop"));
-	pump(50);
+	pump(&loop, 50);
 	assert_int_equal(n_held, 1);
 	stop(); /* frees the held request */
 	n_held = 0;
