@@ -19,6 +19,7 @@
 /* A snapshot child that has not finished after this long is stopped
  * (SIGALRM) and the snapshot fails (raft tries again later). */
 #define FSM_SNAPSHOT_CHILD_MAX_S 600
+#define FSM_SNAPSHOT_CHILD_NICE	 10
 
 /* AddressSanitizer (GCC 12's libasan) does not make its allocator safe
  * across fork(): a child could block forever on a lock another thread
@@ -981,6 +982,14 @@ child_write_services(const struct fsm *f, int fd, pid_t parent)
 		_exit(3); /* the node died before the line above */
 	}
 	alarm(FSM_SNAPSHOT_CHILD_MAX_S); /* never hang forever */
+	/* Yield the CPU to the nodes' loops: at nice 0 the child (~0.1 s of
+	 * CPU per 12 MB of state) delayed every node's wake-ups on a 2-core
+	 * machine — commits stalled ~10 ms at each snapshot of any node
+	 * (BENCHMARKS.md, session 12). 10 nicer, a woken loop thread preempts
+	 * it at once and it still gets ~10% of a busy core. */
+	if (nice(FSM_SNAPSHOT_CHILD_NICE) == -1) {
+		/* refused: the child keeps the node's priority */
+	}
 	for (i = 0; i < f->n_services; i++) {
 		const struct service *svc = f->services[i];
 		uint8_t *data = NULL;
