@@ -43,7 +43,6 @@
 #include "sp_tcp.h"
 
 #define SP_MAX_HOPS	  8
-#define READ_CHUNK	  (64u * 1024)
 #define CONN_MAX_UNSENT	  (8u * 1024 * 1024)
 #define SERVER_MAX_UNSENT ((size_t)256 * 1024 * 1024)
 #define FLUSH_MAX_BUFS	  64
@@ -68,9 +67,8 @@ struct tcp_conn {
 	bool paused; /* not read (see the file comment); else read while open */
 	bool queued; /* on srv->flush */
 	uint64_t opened_ms;
-	uv_write_t hello; /* our handshake's write */
-	uint8_t *buf;	  /* bytes read and not yet taken as frames */
-	size_t len, cap;
+	uv_write_t hello;  /* our handshake's write */
+	struct sp_rbuf in; /* bytes read and not yet taken as frames */
 	struct out_buf *out_head, *out_tail; /* answers not yet written */
 	size_t unsent; /* their bytes + writes in flight */
 };
@@ -122,7 +120,7 @@ static const struct server_ops tcp_ops;
 static void conn_unref(struct tcp_conn *c)
 {
 	if (--c->refs == 0) {
-		free(c->buf);
+		sp_rbuf_free(&c->in);
 		free(c);
 	}
 }
@@ -262,18 +260,18 @@ static void conn_take_frames(struct tcp_conn *c)
 	size_t off = 0;
 
 	if (!c->greeted) {
-		if (c->len < SP_HANDSHAKE_BYTES) {
+		if (c->in.len < SP_HANDSHAKE_BYTES) {
 			return;
 		}
-		if (!sp_handshake_is(c->buf, SP_PROTO_REQ)) {
+		if (!sp_handshake_is(c->in.data, SP_PROTO_REQ)) {
 			conn_close(c);
 			return;
 		}
 		c->greeted = true;
 		off = SP_HANDSHAKE_BYTES;
 	}
-	while (c->len - off >= 8) {
-		uint64_t frame = sp_get_be64(c->buf + off);
+	while (c->in.len - off >= 8) {
+		uint64_t frame = sp_get_be64(c->in.data + off);
 		if (frame > s->max_request_bytes) {
 			log_warn("client request of %llu bytes over the limit "
 				 "(%zu): connection closed",
@@ -282,13 +280,13 @@ static void conn_take_frames(struct tcp_conn *c)
 			conn_close(c);
 			return;
 		}
-		if (c->len - off - 8 < frame) {
+		if (c->in.len - off - 8 < frame) {
 			break;
 		}
 		if (!conn_may_take(c)) {
 			break;
 		}
-		if (take_request(c, c->buf + off + 8, (size_t)frame) != 0) {
+		if (take_request(c, c->in.data + off + 8, (size_t)frame) != 0) {
 			conn_close(c);
 			return;
 		}
@@ -298,8 +296,7 @@ static void conn_take_frames(struct tcp_conn *c)
 		}
 	}
 	if (off > 0) {
-		memmove(c->buf, c->buf + off, c->len - off);
-		c->len -= off;
+		sp_rbuf_consume(&c->in, off);
 	}
 	if (!conn_may_take(c) && !c->closing) {
 		conn_pause(c);
@@ -309,28 +306,15 @@ static void conn_take_frames(struct tcp_conn *c)
 static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct tcp_conn *c = h->data;
-	size_t want = c->len + READ_CHUNK;
 
 	(void)suggested;
-	/* A frame whose length is known gets room for all of it at once. */
-	if (c->greeted && c->len >= 8) {
-		uint64_t frame = sp_get_be64(c->buf);
-		if (frame <= c->srv->max_request_bytes && 8 + frame > want) {
-			want = 8 + (size_t)frame;
-		}
+	if (sp_rbuf_reserve(&c->in, c->greeted, c->srv->max_request_bytes) !=
+	    0) {
+		*buf = uv_buf_init(NULL, 0); /* read_cb gets UV_ENOBUFS */
+		return;
 	}
-	if (want > c->cap) {
-		uint8_t *nb = realloc(c->buf, want);
-		if (nb == NULL) {
-			*buf =
-			    uv_buf_init(NULL, 0); /* read_cb gets UV_ENOBUFS */
-			return;
-		}
-		c->buf = nb;
-		c->cap = want;
-	}
-	buf->base = (char *)c->buf + c->len;
-	buf->len = c->cap - c->len;
+	*buf = uv_buf_init((char *)c->in.data + c->in.len,
+			   (unsigned)(c->in.cap - c->in.len));
 }
 
 static void conn_read_cb(uv_stream_t *stream, ssize_t nread,
@@ -347,14 +331,8 @@ static void conn_read_cb(uv_stream_t *stream, ssize_t nread,
 		conn_close(c);
 		return;
 	}
-	c->len += (size_t)nread;
+	c->in.len += (size_t)nread;
 	conn_take_frames(c);
-	/* A big buffer left over from a big request is given back. */
-	if (c->len == 0 && c->cap > 4 * READ_CHUNK) {
-		free(c->buf);
-		c->buf = NULL;
-		c->cap = 0;
-	}
 }
 
 static void queue_flush(struct tcp_conn *c)

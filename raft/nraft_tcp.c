@@ -31,7 +31,6 @@
 
 #include "sp_tcp.h"
 
-#define READ_CHUNK  (64u * 1024)
 #define KEEPALIVE_S 30
 
 /* --- listener ------------------------------------------------------------ */
@@ -44,8 +43,7 @@ struct lconn {
 	bool closing;
 	uint64_t opened_ms;
 	uv_write_t hello;
-	uint8_t *buf; /* bytes read and not yet delivered */
-	size_t len, cap;
+	struct sp_rbuf in; /* bytes read and not yet delivered */
 };
 
 struct nraft_tcp_listener {
@@ -69,6 +67,25 @@ static const uint8_t pull_hello[SP_HANDSHAKE_BYTES] = {
     0, 'S', 'P', 0, 0, SP_PROTO_PULL, 0, 0};
 static const uint8_t push_hello[SP_HANDSHAKE_BYTES] = {
     0, 'S', 'P', 0, 0, SP_PROTO_PUSH, 0, 0};
+
+/* A connection (either side) is open: options, our handshake, reading.
+ * 0, or a libuv error (the caller closes it). */
+static int connStart(uv_tcp_t *tcp, uv_write_t *hello_req,
+		     const uint8_t hello[SP_HANDSHAKE_BYTES],
+		     uv_alloc_cb alloc_cb, uv_read_cb read_cb)
+{
+	uv_buf_t buf = uv_buf_init((char *)hello, SP_HANDSHAKE_BYTES);
+	int rv;
+
+	uv_tcp_nodelay(tcp, 1);
+	uv_tcp_keepalive(tcp, 1, KEEPALIVE_S);
+	/* No callback: a failed write shows on the read side too. */
+	if ((rv = uv_write(hello_req, (uv_stream_t *)tcp, &buf, 1, NULL)) !=
+	    0) {
+		return rv;
+	}
+	return uv_read_start((uv_stream_t *)tcp, alloc_cb, read_cb);
+}
 
 static void listenerRelease(struct nraft_tcp_listener *l)
 {
@@ -98,7 +115,7 @@ static void lconnClosed(uv_handle_t *h)
 	struct lconn *c = h->data;
 	struct nraft_tcp_listener *l = c->l;
 
-	free(c->buf);
+	sp_rbuf_free(&c->in);
 	free(c);
 	listenerRelease(l);
 }
@@ -126,65 +143,51 @@ static void lconnClose(struct lconn *c)
 static void lconnDeliver(struct lconn *c)
 {
 	struct nraft_tcp_listener *l = c->l;
+	struct sp_rbuf *in = &c->in;
 	size_t off = 0;
 
 	if (!c->greeted) {
-		if (c->len < SP_HANDSHAKE_BYTES) {
+		if (in->len < SP_HANDSHAKE_BYTES) {
 			return;
 		}
-		if (!sp_handshake_is(c->buf, SP_PROTO_PUSH)) {
+		if (!sp_handshake_is(in->data, SP_PROTO_PUSH)) {
 			lconnClose(c);
 			return;
 		}
 		c->greeted = true;
 		off = SP_HANDSHAKE_BYTES;
 	}
-	while (c->len - off >= SP_LENGTH_BYTES) {
-		uint64_t frame = sp_get_be64(c->buf + off);
+	while (in->len - off >= SP_LENGTH_BYTES) {
+		uint64_t frame = sp_get_be64(in->data + off);
 		if (frame > l->max_frame) {
 			lconnClose(c);
 			return;
 		}
-		if (c->len - off - SP_LENGTH_BYTES < frame) {
+		if (in->len - off - SP_LENGTH_BYTES < frame) {
 			break;
 		}
-		l->cb(l->arg, c->buf + off + SP_LENGTH_BYTES, (size_t)frame);
+		l->cb(l->arg, in->data + off + SP_LENGTH_BYTES, (size_t)frame);
 		off += SP_LENGTH_BYTES + (size_t)frame;
 		if (c->closing) {
 			return; /* the callback closed the listener */
 		}
 	}
 	if (off > 0) {
-		memmove(c->buf, c->buf + off, c->len - off);
-		c->len -= off;
+		sp_rbuf_consume(in, off);
 	}
 }
 
 static void lconnAlloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct lconn *c = h->data;
-	size_t want = c->len + READ_CHUNK;
 
 	(void)suggested;
-	/* A frame whose length is known gets room for all of it at once. */
-	if (c->greeted && c->len >= SP_LENGTH_BYTES) {
-		uint64_t frame = sp_get_be64(c->buf);
-		if (frame <= c->l->max_frame &&
-		    SP_LENGTH_BYTES + frame > want) {
-			want = SP_LENGTH_BYTES + (size_t)frame;
-		}
+	if (sp_rbuf_reserve(&c->in, c->greeted, c->l->max_frame) != 0) {
+		*buf = uv_buf_init(NULL, 0); /* read gets UV_ENOBUFS */
+		return;
 	}
-	if (want > c->cap) {
-		uint8_t *nb = realloc(c->buf, want);
-		if (nb == NULL) {
-			*buf = uv_buf_init(NULL, 0); /* read gets UV_ENOBUFS */
-			return;
-		}
-		c->buf = nb;
-		c->cap = want;
-	}
-	*buf =
-	    uv_buf_init((char *)c->buf + c->len, (unsigned)(c->cap - c->len));
+	*buf = uv_buf_init((char *)c->in.data + c->in.len,
+			   (unsigned)(c->in.cap - c->in.len));
 }
 
 static void lconnRead(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
@@ -196,20 +199,13 @@ static void lconnRead(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		lconnClose(c);
 		return;
 	}
-	c->len += (size_t)nread;
+	c->in.len += (size_t)nread;
 	lconnDeliver(c);
-	/* A big buffer left over from a big message is given back. */
-	if (!c->closing && c->len == 0 && c->cap > 4 * READ_CHUNK) {
-		free(c->buf);
-		c->buf = NULL;
-		c->cap = 0;
-	}
 }
 
 static void listenerAccept(uv_stream_t *server, int status)
 {
 	struct nraft_tcp_listener *l = server->data;
-	uv_buf_t hello = uv_buf_init((char *)pull_hello, sizeof pull_hello);
 	struct lconn *c;
 
 	if (status != 0 || l->closing) {
@@ -242,11 +238,8 @@ static void listenerAccept(uv_stream_t *server, int status)
 		lconnClose(c);
 		return;
 	}
-	uv_tcp_nodelay(&c->tcp, 1);
-	uv_tcp_keepalive(&c->tcp, 1, KEEPALIVE_S);
-	/* No callback: a failed write shows on the read side too. */
-	if (uv_write(&c->hello, (uv_stream_t *)&c->tcp, &hello, 1, NULL) != 0 ||
-	    uv_read_start((uv_stream_t *)&c->tcp, lconnAlloc, lconnRead) != 0) {
+	if (connStart(&c->tcp, &c->hello, pull_hello, lconnAlloc, lconnRead) !=
+	    0) {
 		lconnClose(c);
 	}
 }
@@ -527,16 +520,13 @@ static void dconnRead(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 static void dconnConnected(uv_connect_t *req, int status)
 {
 	struct dconn *c = req->data;
-	uv_buf_t hello = uv_buf_init((char *)push_hello, sizeof push_hello);
 
 	if (status != 0 || c->closing) {
 		dconnClose(c);
 		return;
 	}
-	uv_tcp_nodelay(&c->tcp, 1);
-	uv_tcp_keepalive(&c->tcp, 1, KEEPALIVE_S);
-	if (uv_write(&c->hello, (uv_stream_t *)&c->tcp, &hello, 1, NULL) != 0 ||
-	    uv_read_start((uv_stream_t *)&c->tcp, dconnAlloc, dconnRead) != 0) {
+	if (connStart(&c->tcp, &c->hello, push_hello, dconnAlloc, dconnRead) !=
+	    0) {
 		dconnClose(c);
 	}
 }

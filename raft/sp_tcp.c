@@ -4,7 +4,46 @@
 
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+int sp_rbuf_reserve(struct sp_rbuf *b, bool framed, size_t max_frame)
+{
+	size_t want = b->len + SP_READ_CHUNK;
+	uint8_t *data;
+
+	if (framed && b->len >= SP_LENGTH_BYTES) {
+		uint64_t frame = sp_get_be64(b->data);
+		if (frame <= max_frame && SP_LENGTH_BYTES + frame > want) {
+			want = SP_LENGTH_BYTES + (size_t)frame;
+		}
+	}
+	if (want <= b->cap) {
+		return 0;
+	}
+	if ((data = realloc(b->data, want)) == NULL) {
+		return -1;
+	}
+	b->data = data;
+	b->cap = want;
+	return 0;
+}
+
+void sp_rbuf_consume(struct sp_rbuf *b, size_t n)
+{
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+	if (b->len == 0 && b->cap > 4 * SP_READ_CHUNK) {
+		sp_rbuf_free(b);
+	}
+}
+
+void sp_rbuf_free(struct sp_rbuf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
 
 int sp_tcp_split(const char *address, char *host, size_t host_size, char *port,
 		 size_t port_size)

@@ -64,6 +64,25 @@ static inline bool sp_handshake_is(const uint8_t in[SP_HANDSHAKE_BYTES],
 	return true;
 }
 
+/* Bytes read from a connection and not yet taken as frames. */
+struct sp_rbuf {
+	uint8_t *data;
+	size_t len, cap;
+};
+
+#define SP_READ_CHUNK (64u * 1024)
+
+/* Room for the next read, [data + len, data + cap): SP_READ_CHUNK more
+ * bytes, or the whole frame at the head when its length is known (@framed:
+ * the handshake is taken) and at most @max_frame, so a big frame arrives in
+ * one buffer. 0, or -1 when out of memory. */
+int sp_rbuf_reserve(struct sp_rbuf *b, bool framed, size_t max_frame);
+
+/* The first @n bytes are taken. A big buffer left empty is given back. */
+void sp_rbuf_consume(struct sp_rbuf *b, size_t n);
+
+void sp_rbuf_free(struct sp_rbuf *b);
+
 /* Split "tcp://HOST:PORT" into HOST (brackets of [v6] removed; empty or
  * "*" gives "") and PORT. 0, or -1 if it is not such an address. */
 int sp_tcp_split(const char *address, char *host, size_t host_size, char *port,
