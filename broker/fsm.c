@@ -982,11 +982,12 @@ child_write_services(const struct fsm *f, int fd, pid_t parent)
 		_exit(3); /* the node died before the line above */
 	}
 	alarm(FSM_SNAPSHOT_CHILD_MAX_S); /* never hang forever */
-	/* Yield the CPU to the nodes' loops: at nice 0 the child (~0.1 s of
-	 * CPU per 12 MB of state) delayed every node's wake-ups on a 2-core
-	 * machine — commits stalled ~10 ms at each snapshot of any node
-	 * (BENCHMARKS.md, session 12). 10 nicer, a woken loop thread preempts
-	 * it at once and it still gets ~10% of a busy core. */
+	/* Yield the CPU to the nodes' loops: the child takes ~0.1 s of CPU
+	 * per 12 MB of state, and on a 2-core machine each node's snapshot
+	 * delayed commits by up to ~10 ms. 10 nicer, a woken loop thread
+	 * preempts it sooner; it still gets ~10% of a busy core. Measured
+	 * once (BENCHMARKS.md, session 12): the delays' peak ~10 -> ~7.5 ms,
+	 * the bursts no shorter — a weak effect. */
 	if (nice(FSM_SNAPSHOT_CHILD_NICE) == -1) {
 		/* refused: the child keeps the node's priority */
 	}
