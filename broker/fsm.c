@@ -677,7 +677,7 @@ static int record_and_deliver(struct fsm *f, const struct wire_batch *b,
 		}
 		if (record) {
 			session_record(&f->sessions, cmd->client_id, cmd->seq,
-				       buf, len, f->time_ms);
+				       cmd->seq_floor, buf, len, f->time_ms);
 		} else {
 			free(buf);
 		}

@@ -60,6 +60,7 @@ static void session_destroy(struct session_table *t, struct session *s)
 {
 	size_t i;
 
+	t->digest -= s->floor_digest;
 	for (i = 0; i < s->cap; i++) {
 		slot_clear(t, &s->ring[i]);
 	}
@@ -95,7 +96,7 @@ enum session_check session_check(const struct session_table *t,
 		*len = slot->response_len;
 		return SESSION_DUPLICATE;
 	}
-	if (seq + SESSION_WINDOW <= s->max_seq) {
+	if (seq < s->floor || seq + SESSION_WINDOW <= s->max_seq) {
 		return SESSION_EXPIRED;
 	}
 	return SESSION_NEW;
@@ -121,14 +122,45 @@ static int ring_grow(struct session *s)
 	return 0;
 }
 
+/* Raise s's floor: drop every record below it. */
+static void floor_raise(struct session_table *t, struct session *s,
+			uint64_t floor)
+{
+	uint64_t q;
+	size_t i;
+
+	if (floor <= s->floor) {
+		return;
+	}
+	if (floor - s->floor < s->cap) {
+		for (q = s->floor; q < floor; q++) {
+			if (s->ring[q & (s->cap - 1)].seq == q) {
+				slot_clear(t, &s->ring[q & (s->cap - 1)]);
+			}
+		}
+	} else {
+		for (i = 0; i < s->cap; i++) {
+			if (s->ring[i].seq < floor) {
+				slot_clear(t, &s->ring[i]); /* no-op if empty */
+			}
+		}
+	}
+	t->digest -= s->floor_digest;
+	s->floor = floor;
+	s->floor_digest = u64_mix(s->client_id ^ u64_mix(floor ^ 0xf100d));
+	t->digest += s->floor_digest;
+}
+
 int session_record(struct session_table *t, uint64_t client_id, uint64_t seq,
-		   uint8_t *response, size_t len, uint64_t now_ms)
+		   uint64_t floor, uint8_t *response, size_t len,
+		   uint64_t now_ms)
 {
 	struct session *s = u64map_get(&t->by_client, client_id);
 	struct session_slot *slot;
 
-	if (seq == 0 || client_id == 0) {
-		/* 0 marks an empty slot / no session: nothing to record. */
+	if (seq == 0 || client_id == 0 || (s != NULL && seq < s->floor)) {
+		/* 0 marks an empty slot / no session: nothing to record;
+		 * below the floor is answered already (session_check). */
 		free(response);
 		return -1;
 	}
@@ -148,6 +180,7 @@ int session_record(struct session_table *t, uint64_t client_id, uint64_t seq,
 	if (seq > s->max_seq) {
 		s->max_seq = seq;
 	}
+	floor_raise(t, s, floor < seq ? floor : seq);
 	if (s->cap == 0 && ring_grow(s) != 0) {
 		free(response);
 		return -1;
@@ -209,6 +242,7 @@ int session_export(const struct session_table *t, struct wire_session **out,
 	for (s = t->lru_head; s != NULL; s = s->lru_next, i++) {
 		arr[i].client_id = s->client_id;
 		arr[i].last_active_ms = s->last_active_ms;
+		arr[i].seq_floor = s->floor;
 		arr[i].results =
 		    calloc(s->cap ? s->cap : 1, sizeof *arr[i].results);
 		if (arr[i].results == NULL) {
@@ -259,9 +293,9 @@ int session_import(struct session_table *t, const struct wire_session *s,
 				return -1;
 			}
 			memcpy(copy, r->response, r->response_len);
-			if (session_record(t, s[i].client_id, r->seq, copy,
-					   r->response_len,
-					   s[i].last_active_ms) != 0) {
+			if (session_record(
+				t, s[i].client_id, r->seq, s[i].seq_floor, copy,
+				r->response_len, s[i].last_active_ms) != 0) {
 				return -1;
 			}
 		}

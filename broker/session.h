@@ -9,7 +9,18 @@
  * numbers (a ring that grows on demand); a seq older than that is answered
  * SessionExpired. A client silent for SESSION_TTL_MS (state-machine time) is
  * forgotten. All of it is replicated state: part of snapshots and digests,
- * and changed only while applying the log. */
+ * and changed only while applying the log.
+ *
+ * The floor (Raft thesis §6.3): each request may also say the lowest seq
+ * whose answer its client still awaits (Request.seq_floor; libstratus counts
+ * long polls too). Every answer below it has reached the client, which
+ * never sends those seqs again, so their records are dropped when the
+ * request is applied, and a copy of one arriving later (a stale attempt
+ * still in the pipeline) is SessionExpired, never applied. Without it a
+ * client's table holds its last SESSION_WINDOW answers for SESSION_TTL_MS —
+ * after a benchmark most of every snapshot; with it, about as many as the
+ * client has calls in flight. The floor only rises; a request's floor above
+ * its own seq counts as its seq. */
 #ifndef STRATUS_SESSION_H
 #define STRATUS_SESSION_H
 
@@ -34,6 +45,8 @@ struct session {
 	uint64_t client_id;
 	uint64_t last_active_ms;
 	uint64_t max_seq;
+	uint64_t floor;	       /* every seq below: answered, record dropped */
+	uint64_t floor_digest; /* its term of session_table.digest */
 	struct session_slot *ring; /* index seq & (cap - 1) */
 	size_t cap;
 	struct session *lru_prev, *lru_next; /* ordered by last_active_ms */
@@ -42,7 +55,7 @@ struct session {
 struct session_table {
 	struct u64map by_client;
 	struct session *lru_head, *lru_tail; /* head = least recently active */
-	uint64_t digest; /* order-independent sum over recorded responses */
+	uint64_t digest; /* order-independent sum: responses and floors */
 	size_t n_responses;
 	size_t bytes;		  /* response bytes held */
 	struct defer_list *defer; /* where released responses go */
@@ -64,12 +77,15 @@ enum session_check session_check(const struct session_table *t,
 				 uint64_t client_id, uint64_t seq,
 				 const uint8_t **response, size_t *len);
 
-/* Record the response of an applied command. Takes ownership of response
- * (malloc'd) in every case. Returns 0, or -1 when out of memory (the
- * command is still applied; only its dedup record is lost) or when
- * client_id or seq is 0 (no session: such commands are not deduplicated). */
+/* Record the response of an applied command, after raising the client's
+ * floor to min(floor, seq) (0: the request carried none). Takes ownership
+ * of response (malloc'd) in every case. Returns 0, or -1 when out of
+ * memory (the command is still applied; only its dedup record is lost) or
+ * when client_id or seq is 0 (no session: such commands are not
+ * deduplicated). */
 int session_record(struct session_table *t, uint64_t client_id, uint64_t seq,
-		   uint8_t *response, size_t len, uint64_t now_ms);
+		   uint64_t floor, uint8_t *response, size_t len,
+		   uint64_t now_ms);
 
 /* Forget clients inactive since before now_ms - SESSION_TTL_MS. */
 void session_expire(struct session_table *t, uint64_t now_ms);

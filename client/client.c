@@ -177,8 +177,9 @@ struct pack {
 
 struct call {
 	st_client *c;
-	uint64_t seq;		  /* its Request.seq */
-	bool seq_tracked;	  /* counted in the client's seq span */
+	uint64_t seq;	  /* its Request.seq */
+	bool seq_tracked; /* counted in the client's seq span */
+	struct call *held_prev, *held_next; /* c->held, when not tracked */
 	struct call *prev, *next; /* active list; next also links the pool */
 	/* Owned, allocated once per pooled call. Sleeps use their own aio:
 	 * nng 1.5.2 never clears the "expiry is success" flag a sleep sets,
@@ -238,10 +239,17 @@ struct st_client {
 	 * wait 20 s while the client sends on, and a parked long poll has
 	 * no record to lose anyway until it is answered. seq_done marks
 	 * finished (or uncounted) seqs in [seq_floor, next_seq), indexed
-	 * seq % SEQ_SPAN. */
+	 * seq % SEQ_SPAN.
+	 * Every request tells the leader the lowest seq still awaiting its
+	 * answer, long polls included (Request.seq_floor), so it can drop
+	 * the answers below (broker/session.h, "The floor"): the smaller of
+	 * seq_floor and the first of held, the unfinished long polls in seq
+	 * order. A long poll's seq is marked finished only once it is in
+	 * held, so no request in between can claim a floor above it. */
 	uint64_t next_seq;
 	uint64_t seq_floor; /* the oldest unfinished seq (next_seq: none) */
 	uint8_t seq_done[SEQ_SPAN];
+	struct call *held, *held_last;
 	atomic_size_t preferred; /* endpoint index to start new calls at */
 	pthread_mutex_t mu;
 	pthread_cond_t slot_cv; /* n_inflight dropped, or closing */
@@ -602,6 +610,54 @@ static void seq_finish_locked(st_client *c, uint64_t seq)
 	}
 }
 
+/* Put a long poll's call in c->held, in seq order (it is nearly always the
+ * newest), then stop counting its seq in the span. Under mu. */
+static void held_add_locked(st_client *c, struct call *call)
+{
+	struct call *after = c->held_last;
+
+	while (after != NULL && after->seq > call->seq) {
+		after = after->held_prev;
+	}
+	call->held_prev = after;
+	call->held_next = after != NULL ? after->held_next : c->held;
+	if (call->held_next != NULL) {
+		call->held_next->held_prev = call;
+	} else {
+		c->held_last = call;
+	}
+	if (after != NULL) {
+		after->held_next = call;
+	} else {
+		c->held = call;
+	}
+	seq_finish_locked(c, call->seq);
+}
+
+static void held_remove_locked(st_client *c, struct call *call)
+{
+	if (call->held_prev != NULL) {
+		call->held_prev->held_next = call->held_next;
+	} else {
+		c->held = call->held_next;
+	}
+	if (call->held_next != NULL) {
+		call->held_next->held_prev = call->held_prev;
+	} else {
+		c->held_last = call->held_prev;
+	}
+	call->held_prev = call->held_next = NULL;
+}
+
+/* The lowest seq still awaiting its answer. Under mu. */
+static uint64_t answer_floor_locked(const st_client *c)
+{
+	if (c->held != NULL && c->held->seq < c->seq_floor) {
+		return c->held->seq;
+	}
+	return c->seq_floor;
+}
+
 /* Hand the result (err, or the decoded reply) to the callback, then
  * recycle the call. Not under mu. */
 static void call_finish(struct call *call, const st_error *err,
@@ -614,6 +670,8 @@ static void call_finish(struct call *call, const st_error *err,
 	c->n_inflight--;
 	if (call->seq_tracked) {
 		seq_finish_locked(c, call->seq);
+	} else {
+		held_remove_locked(c, call);
 	}
 	pthread_cond_signal(&c->slot_cv);
 	pthread_mutex_unlock(&c->mu);
@@ -1489,9 +1547,7 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 	c->n_inflight++;
 	c->n_active++;
 	req.seq = c->next_seq++;
-	if (hold_ms > 0) {
-		seq_finish_locked(c, req.seq); /* not counted */
-	}
+	req.seq_floor = answer_floor_locked(c); /* <= req.seq: unfinished */
 	pthread_mutex_unlock(&c->mu);
 
 	const char *key_id = a->access_key_id, *secret = a->secret_access_key;
@@ -1593,6 +1649,9 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 	memset(&call->err, 0, sizeof call->err);
 	call->seq = req.seq;
 	call->seq_tracked = hold_ms == 0;
+	if (!call->seq_tracked) {
+		held_add_locked(c, call); /* no longer counted in the span */
+	}
 	call->kind = a->kind;
 	call->cb = a->cb;
 	call->arg = a->arg;
@@ -1608,9 +1667,7 @@ err_after_encode:
 err_after_slot:
 	pthread_mutex_lock(&c->mu);
 	c->n_inflight--;
-	if (hold_ms == 0) {
-		seq_finish_locked(c, req.seq);
-	}
+	seq_finish_locked(c, req.seq);
 	pthread_cond_signal(&c->slot_cv);
 	if (--c->n_active == 0)
 		pthread_cond_broadcast(&c->idle_cv);

@@ -638,6 +638,7 @@ int wire_snapshot_decode(const void *buf, size_t len, struct wire_snapshot *out)
 
 		ws->client_id = sm->client_id;
 		ws->last_active_ms = sm->last_active_ms;
+		ws->seq_floor = sm->seq_floor;
 		if (!ALLOC_ARRAY(ws->results, sm->n_results)) {
 			goto err_nomem;
 		}
@@ -777,6 +778,7 @@ static int snapshot_in(const struct wire_snapshot *s, Stratus__Snapshot *m,
 		*sm = (Stratus__Session)STRATUS__SESSION__INIT;
 		sm->client_id = ws->client_id;
 		sm->last_active_ms = ws->last_active_ms;
+		sm->seq_floor = ws->seq_floor;
 		sm->n_results = ws->n_results;
 		sm->results =
 		    ws->n_results != 0 ? &a->result_ptrs[result] : NULL;

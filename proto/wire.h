@@ -12,12 +12,12 @@
  * signature, packed requests, commands) point into the buffer it was
  * decoded from, which must stay unchanged while they are used (its strings
  * are copies, as everywhere). An object you fill in to *encode* only
- * borrows your pointers for the duration of the call. Strings are NUL-terminated; a
- * missing string field decodes as "" (never NULL); a missing bytes field
- * decodes as a non-NULL pointer with length 0. On encode, NULL strings and
- * empty bytes are simply absent. Releasing a zeroed object, one whose decode
- * failed (decoders leave *out zeroed on error), or one you filled in yourself
- * (priv_ == NULL) does nothing.
+ * borrows your pointers for the duration of the call. Strings are
+ * NUL-terminated; a missing string field decodes as "" (never NULL); a missing
+ * bytes field decodes as a non-NULL pointer with length 0. On encode, NULL
+ * strings and empty bytes are simply absent. Releasing a zeroed object, one
+ * whose decode failed (decoders leave *out zeroed on error), or one you filled
+ * in yourself (priv_ == NULL) does nothing.
  *
  * Errors: decoders return 0, WIRE_ERR_MALFORMED (truncated, garbage, or
  * fields out of bounds — never an abort) or WIRE_ERR_INTERNAL (out of
@@ -174,6 +174,9 @@ bool wire_op_is_write(enum wire_op_type type);
 struct wire_request {
 	uint64_t client_id; /* 0 = no session (no dedup) */
 	uint64_t seq;
+	/* The lowest seq whose answer the client still awaits; 0: not said
+	 * (stratus.proto: Request.seq_floor). */
+	uint64_t seq_floor;
 	struct wire_op *ops;
 	size_t n_ops;
 	/* Signing (see wire_auth.h): encode writes the key id and time;
@@ -360,6 +363,7 @@ struct wire_session {
 	uint64_t last_active_ms;
 	struct wire_session_result *results;
 	size_t n_results;
+	uint64_t seq_floor; /* every seq below: answered (session.h) */
 };
 
 /* A service's state in its own encoding (broker/service.h). */

@@ -460,6 +460,8 @@ static int request_field(struct walk *w, const struct field *f)
 		return take_u64(w, f, &r->client_id);
 	case 2:
 		return take_u64(w, f, &r->seq);
+	case 4:
+		return take_u64(w, f, &r->seq_floor);
 	case 3: /* ops */
 		if (f->wt != WT_LEN) {
 			return -1;
@@ -561,9 +563,10 @@ int wire_request_decode(const void *buf, size_t len, struct wire_request *out)
 	}
 	/* A pack is only a carrier: nothing of its own beside the packed
 	 * requests. */
-	if (r.n_packed > 0 && (r.n_ops > 0 || r.client_id != 0 || r.seq != 0 ||
-			       r.waited_ms != 0 || *r.access_key_id != '\0' ||
-			       r.signature != NULL)) {
+	if (r.n_packed > 0 &&
+	    (r.n_ops > 0 || r.client_id != 0 || r.seq != 0 ||
+	     r.seq_floor != 0 || r.waited_ms != 0 || *r.access_key_id != '\0' ||
+	     r.signature != NULL)) {
 		goto malformed;
 	}
 	*out = r;
@@ -985,6 +988,7 @@ static void request_body(struct emit *e, const struct wire_request *r)
 	for (i = 0; i < r->n_ops; i++) {
 		put_message(e, 3, op_body, &r->ops[i]);
 	}
+	put_uint(e, 4, r->seq_floor);
 	put_uint(e, 13, r->waited_ms);
 	put_str(e, 14, r->access_key_id);
 	put_uint(e, 15, r->signed_at_ms);

@@ -40,6 +40,7 @@ enum fake_mode {
 struct fake_log {
 	uint64_t client_id;
 	uint64_t seq;
+	uint64_t seq_floor;
 	size_t n_ops;
 	enum wire_op_type type; /* of ops[0] */
 };
@@ -68,8 +69,9 @@ struct fake {
 	 * is answered WouldWait (as a node answers a packed long poll). */
 	atomic_int n_packs;
 	atomic_bool would_wait_packed;
-	/* FAKE_KV: requests whose first op has this key are never answered
-	 * (a call stuck retrying). */
+	/* FAKE_KV: requests whose first op has this key (or, a service
+	 * call, this action) are never answered (a call stuck retrying, a
+	 * long poll held). */
 	char silent_key[16];
 
 	pthread_mutex_t mu; /* log and kv */
@@ -263,13 +265,16 @@ static void fake_handle(struct fake *f, const uint8_t *data, size_t size,
 	f->log[f->n_log++] = (struct fake_log){
 	    .client_id = req.client_id,
 	    .seq = req.seq,
+	    .seq_floor = req.seq_floor,
 	    .n_ops = req.n_ops,
 	    .type = req.n_ops ? req.ops[0].type : WIRE_OP_NONE};
 	pthread_mutex_unlock(&f->mu);
 
 	if (f->silent_key[0] != '\0' && req.n_ops > 0 &&
-	    req.ops[0].key != NULL &&
-	    strcmp(req.ops[0].key, f->silent_key) == 0) {
+	    ((req.ops[0].key != NULL &&
+	      strcmp(req.ops[0].key, f->silent_key) == 0) ||
+	     (req.ops[0].action != NULL &&
+	      strcmp(req.ops[0].action, f->silent_key) == 0))) {
 		wire_request_release(&req);
 		return;
 	}
@@ -878,6 +883,101 @@ static void test_seq_span(void **state)
 	fake_stop(&f);
 }
 
+/* Every request says the lowest seq still awaiting its answer
+ * (Request.seq_floor; the leader drops the answers below it): its own when
+ * all before are answered; an unanswered call's, long polls included. */
+static void svc_ignored(void *arg, const st_error *err, const char *out)
+{
+	(void)arg;
+	(void)err;
+	(void)out;
+}
+
+/* The seq that held the floor of c's requests in f's log: every request
+ * of c with a seq below it claimed its own seq, every later one it. */
+static void assert_floor_held_by(struct fake *f, uint64_t client_id,
+				 uint64_t holder)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&f->mu);
+	for (size_t i = 0; i < f->n_log; i++) {
+		if (f->log[i].client_id != client_id)
+			continue;
+		n++;
+		if (f->log[i].seq < holder)
+			assert_int_equal(f->log[i].seq_floor, f->log[i].seq);
+		else
+			assert_int_equal(f->log[i].seq_floor, holder);
+	}
+	pthread_mutex_unlock(&f->mu);
+	assert_true(n >= 5);
+}
+
+/* The seq of the last request the fake logged. */
+static uint64_t fake_last_seq(struct fake *f)
+{
+	pthread_mutex_lock(&f->mu);
+	uint64_t seq = f->log[f->n_log - 1].seq;
+	pthread_mutex_unlock(&f->mu);
+	return seq;
+}
+
+static void test_seq_floor(void **state)
+{
+	struct fake f;
+	st_error err;
+	st_options o = fast;
+	struct async_count a = {.mu = PTHREAD_MUTEX_INITIALIZER,
+				.cv = PTHREAD_COND_INITIALIZER};
+	st_call_params p = {.service = "sqs",
+			    .action = "ReceiveMessage",
+			    .input_json = "{\"QueueUrl\":\"q\","
+					  "\"WaitTimeSeconds\":20}"};
+	uint64_t id;
+
+	(void)state;
+	o.retry_deadline_ms = 60000;
+	fake_start(&f, FAKE_KV);
+
+	/* A call stuck retrying. */
+	snprintf(f.silent_key, sizeof f.silent_key, "stuck");
+	st_client *c = st_client_new(f.url, &o, &err);
+	assert_non_null(c);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
+	assert_int_equal(st_kv_put_async(c, "stuck", "v", 1, async_done, &a),
+			 0);
+	while (fake_n_log(&f) < 4)
+		nng_msleep(1);
+	uint64_t stuck = fake_last_seq(&f);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
+	id = f.log[0].client_id;
+	st_client_free(c);
+	assert_floor_held_by(&f, id, stuck);
+
+	/* A long poll held by the server (not counted in the seq span). */
+	snprintf(f.silent_key, sizeof f.silent_key, "ReceiveMessage");
+	size_t first = fake_n_log(&f);
+	c = st_client_new(f.url, &o, &err);
+	assert_non_null(c);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
+	assert_int_equal(st_call_with(c, &p, svc_ignored, NULL), 0);
+	while (fake_n_log(&f) < first + 4)
+		nng_msleep(1);
+	uint64_t held = fake_last_seq(&f);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
+	pthread_mutex_lock(&f.mu);
+	id = f.log[first].client_id;
+	pthread_mutex_unlock(&f.mu);
+	st_client_free(c);
+	assert_floor_held_by(&f, id, held);
+	fake_stop(&f);
+}
+
 static struct wire_node_status node_status(uint64_t id, const char *role,
 					   const char *client_address,
 					   uint64_t applied, uint64_t match)
@@ -971,6 +1071,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_replies),
 	    cmocka_unit_test(test_limits_and_close),
 	    cmocka_unit_test(test_seq_span),
+	    cmocka_unit_test(test_seq_floor),
 	    cmocka_unit_test(test_cluster_status),
 	};
 	/* Unbuffered: a test killed by meson's timeout still shows which

@@ -189,7 +189,7 @@ static void test_session_dedup(void **state)
 	 * recorded seq 0 looked like an empty slot and leaked. */
 	{
 		uint8_t *r = malloc(1);
-		assert_int_equal(session_record(&f.sessions, 5, 0, r, 1, 1),
+		assert_int_equal(session_record(&f.sessions, 5, 0, 0, r, 1, 1),
 				 -1);
 	}
 	put_one(&f, 5, 0, "s0", "a", 45);
@@ -216,7 +216,7 @@ static void test_session_window_and_expiry(void **state)
 	for (seq = 1; seq <= SESSION_WINDOW + 10; seq++) {
 		r = malloc(1);
 		r[0] = (uint8_t)seq;
-		assert_int_equal(session_record(&t, 5, seq, r, 1, 100), 0);
+		assert_int_equal(session_record(&t, 5, seq, 0, r, 1, 100), 0);
 	}
 	/* Recent seqs are remembered, with their own response. */
 	assert_int_equal(session_check(&t, 5, SESSION_WINDOW + 10, &resp, &len),
@@ -232,9 +232,9 @@ static void test_session_window_and_expiry(void **state)
 	assert_int_equal(session_check(&t, 6, 1, &resp, &len), SESSION_NEW);
 	/* Out-of-order seqs within the window are all kept. */
 	r = malloc(1);
-	assert_int_equal(session_record(&t, 9, 100, r, 1, 200), 0);
+	assert_int_equal(session_record(&t, 9, 100, 0, r, 1, 200), 0);
 	r = malloc(1);
-	assert_int_equal(session_record(&t, 9, 60, r, 1, 200), 0);
+	assert_int_equal(session_record(&t, 9, 60, 0, r, 1, 200), 0);
 	assert_int_equal(session_check(&t, 9, 100, &resp, &len),
 			 SESSION_DUPLICATE);
 	assert_int_equal(session_check(&t, 9, 60, &resp, &len),
@@ -245,6 +245,128 @@ static void test_session_window_and_expiry(void **state)
 	assert_int_equal(session_check(&t, 9, 60, &resp, &len),
 			 SESSION_DUPLICATE);
 	session_table_free(&t);
+}
+
+/* A command carrying a floor (Request.seq_floor). */
+static struct wire_bytes command_floor(uint64_t client, uint64_t seq,
+				       uint64_t floor, struct wire_op *op)
+{
+	struct wire_request r = {.client_id = client,
+				 .seq = seq,
+				 .seq_floor = floor,
+				 .ops = op,
+				 .n_ops = 1};
+	struct wire_bytes b;
+	uint8_t *buf;
+
+	assert_int_equal(wire_request_encode(&r, &buf, &b.len), 0);
+	b.data = buf;
+	return b;
+}
+
+/* The floor (session.h): answers below it are dropped, a seq below it is
+ * never applied again, it only rises, and it is replicated state. */
+static void test_session_floor(void **state)
+{
+	struct session_table t;
+	const uint8_t *resp;
+	size_t len;
+	uint64_t seq, digest;
+	uint8_t *r;
+	(void)state;
+
+	session_table_init(&t, NULL);
+	for (seq = 1; seq <= 10; seq++) {
+		r = malloc(1);
+		assert_int_equal(session_record(&t, 5, seq, 0, r, 1, 100), 0);
+	}
+	assert_int_equal(t.n_responses, 10);
+	digest = t.digest;
+	r = malloc(1);
+	assert_int_equal(session_record(&t, 5, 11, 8, r, 1, 100), 0);
+	assert_int_equal(t.n_responses, 4); /* 8..11 */
+	for (seq = 1; seq < 8; seq++) {
+		assert_int_equal(session_check(&t, 5, seq, &resp, &len),
+				 SESSION_EXPIRED);
+	}
+	for (seq = 8; seq <= 11; seq++) {
+		assert_int_equal(session_check(&t, 5, seq, &resp, &len),
+				 SESSION_DUPLICATE);
+	}
+	assert_int_not_equal(t.digest, digest);
+	/* A seq below the floor is not recorded; a floor above the
+	 * request's own seq counts as its seq; the floor never falls. */
+	r = malloc(1);
+	assert_int_equal(session_record(&t, 5, 7, 0, r, 1, 100), -1);
+	r = malloc(1);
+	assert_int_equal(session_record(&t, 5, 12, 1000, r, 1, 100), 0);
+	r = malloc(1);
+	assert_int_equal(session_record(&t, 5, 13, 3, r, 1, 100), 0);
+	assert_int_equal(t.n_responses, 2);
+	assert_int_equal(session_check(&t, 5, 11, &resp, &len),
+			 SESSION_EXPIRED);
+	assert_int_equal(session_check(&t, 5, 12, &resp, &len),
+			 SESSION_DUPLICATE);
+	assert_int_equal(session_check(&t, 5, 14, &resp, &len), SESSION_NEW);
+	/* A jump past the whole ring clears it too. */
+	for (seq = 20; seq < 40; seq++) {
+		r = malloc(1);
+		assert_int_equal(session_record(&t, 6, seq, 20, r, 1, 100), 0);
+	}
+	r = malloc(1);
+	assert_int_equal(session_record(&t, 6, 5000, 5000, r, 1, 100), 0);
+	assert_int_equal(t.n_responses, 3);
+	assert_int_equal(session_check(&t, 6, 39, &resp, &len),
+			 SESSION_EXPIRED);
+	assert_int_equal(session_check(&t, 6, 4999, &resp, &len),
+			 SESSION_EXPIRED);
+	/* Forgetting a client takes its floor's digest term along. */
+	session_expire(&t, 101 + SESSION_TTL_MS);
+	assert_int_equal(t.n_responses, 0);
+	assert_int_equal(t.digest, 0);
+	session_table_free(&t);
+}
+
+/* Through the state machine: a stale copy of an answered command arriving
+ * after a later command's floor passed it is refused, not applied; the
+ * floor survives a snapshot. */
+static void test_session_floor_applied(void **state)
+{
+	struct fsm a, b;
+	struct sink sink = {0};
+	struct wire_op first = put("k", "first"), second = put("k", "second");
+	struct wire_bytes c;
+	char v[16];
+	void *buf;
+	size_t len;
+	(void)state;
+
+	assert_int_equal(fsm_init(&a, NODE_ID, sink_cb, &sink), 0);
+	c = command_floor(3, 1, 1, &first);
+	apply(&a, 10, NODE_ID, 1, &c, 1);
+	c = command_floor(3, 2, 2, &second);
+	apply(&a, 20, NODE_ID, 2, &c, 1);
+	assert_int_equal(a.sessions.n_responses, 1);
+	sink_reset(&sink);
+	c = command_floor(3, 1, 1, &first);
+	apply(&a, 30, NODE_ID, 3, &c, 1);
+	assert_string_equal(get_value(&a, "k", v, sizeof v), "second");
+	assert_int_equal(sink.n, 1);
+	assert_int_equal(sink.resp[0].code, WIRE_ERR_SESSION_EXPIRED);
+
+	assert_int_equal(fsm_snapshot(&a, NULL, &buf, &len), 0);
+	assert_int_equal(fsm_init(&b, NODE_ID, sink_cb, &sink), 0);
+	assert_int_equal(fsm_restore(&b, buf, len), 0);
+	free(buf);
+	assert_int_equal(fsm_digest(&a), fsm_digest(&b));
+	sink_reset(&sink);
+	c = command_floor(3, 1, 1, &first);
+	apply(&b, 40, NODE_ID, 4, &c, 1);
+	assert_string_equal(get_value(&b, "k", v, sizeof v), "second");
+	assert_int_equal(sink.resp[0].code, WIRE_ERR_SESSION_EXPIRED);
+	sink_reset(&sink);
+	fsm_close(&a);
+	fsm_close(&b);
 }
 
 static void test_snapshot_round_trip(void **state)
@@ -867,6 +989,8 @@ int main(void)
 	    cmocka_unit_test(test_batch_results_per_command),
 	    cmocka_unit_test(test_session_dedup),
 	    cmocka_unit_test(test_session_window_and_expiry),
+	    cmocka_unit_test(test_session_floor),
+	    cmocka_unit_test(test_session_floor_applied),
 	    cmocka_unit_test(test_snapshot_round_trip),
 	    cmocka_unit_test(test_async_snapshot_sees_capture_time_state),
 	    cmocka_unit_test(test_digest_tracks_state),

@@ -338,6 +338,7 @@ static void encode_sample_request(uint8_t **buf, size_t *len)
 	sample_ops(ops);
 	r.client_id = 0x1122334455667788ull;
 	r.seq = 99;
+	r.seq_floor = 97;
 	r.ops = ops;
 	r.n_ops = WIRE_OP__COUNT;
 	assert_int_equal(wire_request_encode(&r, buf, len), 0);
@@ -441,7 +442,7 @@ static void sample_snapshot(struct wire_snapshot *s,
 {
 	memset(s, 0, sizeof *s);
 	sessions[0] =
-	    (struct wire_session){100, 5000, sample_session_results, 2};
+	    (struct wire_session){100, 5000, sample_session_results, 2, 7};
 	sessions[1] = (struct wire_session){101, 6000, NULL, 0};
 	sessions[2] =
 	    (struct wire_session){102, 7000, sample_session_results + 2, 1};
@@ -537,6 +538,7 @@ static void test_request_round_trip(void **state)
 
 	assert_int_equal(r.client_id, 0x1122334455667788ull);
 	assert_int_equal(r.seq, 99);
+	assert_int_equal(r.seq_floor, 97);
 	assert_int_equal(r.n_ops, WIRE_OP__COUNT);
 	for (i = 0; i < r.n_ops; i++) {
 		const struct wire_op *got = &r.ops[i], *w = &want[i];
@@ -778,6 +780,11 @@ static void test_pack_round_trip(void **state)
 	assert_int_equal(wire_request_decode(buf, len, &r), WIRE_ERR_MALFORMED);
 	free(buf);
 	pack.seq = 0;
+	pack.seq_floor = 9;
+	assert_int_equal(wire_request_encode(&pack, &buf, &len), 0);
+	assert_int_equal(wire_request_decode(buf, len, &r), WIRE_ERR_MALFORMED);
+	free(buf);
+	pack.seq_floor = 0;
 	pack.waited_ms = 100;
 	assert_int_equal(wire_request_encode(&pack, &buf, &len), 0);
 	assert_int_equal(wire_request_decode(buf, len, &r), WIRE_ERR_MALFORMED);
@@ -1408,6 +1415,8 @@ static void test_snapshot_round_trip(void **state)
 				 sessions[i].client_id);
 		assert_int_equal(s.sessions[i].last_active_ms,
 				 sessions[i].last_active_ms);
+		assert_int_equal(s.sessions[i].seq_floor,
+				 sessions[i].seq_floor);
 		assert_int_equal(s.sessions[i].n_results,
 				 sessions[i].n_results);
 		for (j = 0; j < sessions[i].n_results; j++) {

@@ -150,6 +150,7 @@ static struct wire_request gen_request_struct(void)
 	} else {
 		r.client_id = gen_u64();
 		r.seq = gen_u64();
+		r.seq_floor = gen_u64();
 		r.waited_ms = (uint32_t)gen_u64();
 		r.access_key_id = rng_below(2) ? gen_str(&g) : NULL;
 		r.signed_at_ms = gen_u64();
@@ -322,6 +323,7 @@ static void assert_request_eq(const Stratus__Request *m,
 
 	assert_int_equal(r->client_id, m->client_id);
 	assert_int_equal(r->seq, m->seq);
+	assert_int_equal(r->seq_floor, m->seq_floor);
 	assert_int_equal(r->waited_ms, m->waited_ms);
 	assert_string_equal(r->access_key_id, s_or_empty(m->access_key_id));
 	assert_int_equal(r->signed_at_ms, m->signed_at_ms);
@@ -359,8 +361,8 @@ static bool breaks_bounds(const Stratus__Request *m)
 	}
 	if (m->n_packed > 0 &&
 	    (m->n_ops > 0 || m->client_id != 0 || m->seq != 0 ||
-	     m->waited_ms != 0 || len_of(m->access_key_id) > 0 ||
-	     m->signature.len > 0)) {
+	     m->seq_floor != 0 || m->waited_ms != 0 ||
+	     len_of(m->access_key_id) > 0 || m->signature.len > 0)) {
 		return true;
 	}
 	for (i = 0; i < m->n_ops; i++) {
