@@ -72,6 +72,9 @@ struct fsm {
 	/* Moving average of applied entries' sizes, bytes (node.c sizes
 	 * the snapshot threshold from it). */
 	double entry_bytes_avg;
+	/* Snapshots of a smaller state (fsm_state_bytes) serialize on the
+	 * loop thread instead of a forked child (fsm.c; tests set 0). */
+	size_t fork_min_state_bytes;
 	/* snapshots this node took / installed, and the last one's size */
 	uint64_t snapshots_taken, snapshots_restored, last_snapshot_bytes;
 	struct kv_store kv;

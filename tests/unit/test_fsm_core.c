@@ -915,6 +915,7 @@ static void test_service_calls(void **state)
 		unsigned n_bufs = 0;
 		uint64_t digest_at_capture = fsm_digest(&f);
 
+		f.fork_min_state_bytes = 0; /* fork even for this small state */
 		assert_int_equal(
 		    f.raft_fsm.snapshot(&f.raft_fsm, &bufs, &n_bufs), 0);
 		assert_non_null(f.capture);
