@@ -35,6 +35,7 @@
 
 #include "nraft_codec.h"
 #include "nraft_tcp.h"
+#include "trash.h"
 
 /* How many times one prepare callback alternates "flush packs" and "fire
  * send callbacks" (callbacks may send again). Anything still queued after
@@ -92,6 +93,7 @@ struct nraft {
 	struct uv_loop_s *loop;
 	struct nraft_options opts;
 	raft_id id;
+	char *data_dir;	 /* Owned; its removals go through trash.h. */
 	char *address;	 /* Own address, owned; set by io->init. */
 	nng_socket pull; /* tls+tcp://: bound at address; iff pull_open. */
 	bool pull_open;
@@ -891,6 +893,16 @@ static void listenerFrameCb(void *arg, const uint8_t *data, size_t len)
 
 /* --- lifecycle ---------------------------------------------------------- */
 
+/* raft_uv is closed: its removals need no trash any more. */
+static void nraftTrashRelease(struct nraft *n)
+{
+	if (n->data_dir != NULL) {
+		trash_unregister(n->data_dir);
+		free(n->data_dir);
+		n->data_dir = NULL;
+	}
+}
+
 static void nraftFree(struct nraft *n)
 {
 	for (unsigned i = 0; i < n->n_peers; i++) {
@@ -905,6 +917,7 @@ static void nraftFree(struct nraft *n)
 	free(n->peers);
 	free(n->done);
 	free(n->address);
+	free(n->data_dir);
 	free(n);
 }
 
@@ -1499,12 +1512,19 @@ int nraft_io_init(struct raft_io *io, struct uv_loop_s *loop,
 	n->stub.connect = stubConnect;
 	n->stub.close = stubClose;
 	n->inner.data = n; /* raft_uv_init() keeps data. */
+	/* Paced removals (trash.h); without a trash they are plain. */
+	if ((n->data_dir = strdup(data_dir)) != NULL &&
+	    trash_register(data_dir) != 0) {
+		free(n->data_dir);
+		n->data_dir = NULL;
+	}
 	rv = raft_uv_init(&n->inner, loop, data_dir, &n->stub);
 	if (rv != 0) {
 		if (errmsg != NULL) {
 			snprintf(errmsg, errmsg_size, "raft_uv init: %s",
 				 n->inner.errmsg);
 		}
+		nraftTrashRelease(n);
 		free(n);
 		return rv;
 	}
@@ -1515,6 +1535,7 @@ int nraft_io_init(struct raft_io *io, struct uv_loop_s *loop,
 				 "libraft built without lz4");
 		}
 		raft_uv_close(&n->inner);
+		nraftTrashRelease(n);
 		free(n);
 		return RAFT_INVALID;
 	}
@@ -1561,6 +1582,7 @@ void nraft_io_close(struct raft_io *io)
 	assert(!n->inner_inited || n->closing);
 	io->impl = NULL;
 	raft_uv_close(&n->inner);
+	nraftTrashRelease(n);
 	if (n->pull_open) {
 		nng_close(n->pull);
 		n->pull_open = false;
