@@ -1025,8 +1025,12 @@ static int capture_fork(struct fsm *f, struct fsm_capture *c)
 	pid_t pid, parent;
 	size_t i;
 
+	/* fsm_state_bytes leaves out what services keep beside their
+	 * messages (SQS FIFO deduplication records): the last snapshot's
+	 * size says how large the serialized state really was. */
 	if (f->n_services == 0 || FSM_FORK_UNSAFE ||
-	    fsm_state_bytes(f) < f->fork_min_state_bytes) {
+	    (fsm_state_bytes(f) < f->fork_min_state_bytes &&
+	     f->last_snapshot_bytes < f->fork_min_state_bytes)) {
 		return -1;
 	}
 	fd = memfd_create("stratus-snapshot", MFD_CLOEXEC);

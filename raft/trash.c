@@ -20,7 +20,8 @@
 #define TRASH_CHUNK	   (1 << 20)
 #define TRASH_PAUSE_FACTOR 3
 #define TRASH_MAX_DIRS	   16
-/* With less free space on the filesystem, no pauses: space first. */
+/* With less free space on the filesystem: plain unlinks, no pauses in
+ * the trash — space first. */
 #define TRASH_HURRY_BELOW_BYTES (1ull << 30)
 
 typedef int (*unlink_fn)(const char *);
@@ -45,23 +46,24 @@ static bool in_pass;
 static char working[PATH_MAX]; /* the dir the thread is in; "" none */
 static uint64_t counter;       /* unique trash names */
 
-static void resolve(void)
-{
-	pthread_condattr_t attr;
-
-	real_unlink = (unlink_fn)interpose_next("unlink");
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&wake, &attr);
-	pthread_condattr_destroy(&attr);
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void resolve(void)
+{
+	pthread_condattr_t attr;
+
+	real_unlink = (unlink_fn)interpose_next("unlink");
+	counter = now_ns(); /* names unlike an earlier run's leftovers */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&wake, &attr);
+	pthread_condattr_destroy(&attr);
 }
 
 /* The registered dir path is in (directly), or -1. Under mu. */
@@ -95,8 +97,18 @@ static bool registered(const char *dir)
 static bool trash_move(const char *path, int *rv)
 {
 	char to[PATH_MAX];
+	struct stat st;
+	struct statvfs vfs;
 	int i, n = -1;
 
+	/* Only regular files (unlink refuses a directory: let it), and
+	 * only while space is not short (then the space is wanted now). */
+	if (lstat(path, &st) == 0 &&
+	    (!S_ISREG(st.st_mode) || (statvfs(path, &vfs) == 0 &&
+				      (uint64_t)vfs.f_bavail * vfs.f_frsize <
+					  TRASH_HURRY_BELOW_BYTES))) {
+		return false;
+	}
 	pthread_mutex_lock(&mu);
 	i = dir_of(path);
 	if (i >= 0) {
@@ -296,7 +308,15 @@ int trash_register(const char *dir)
 	pthread_mutex_unlock(&mu);
 	if (rv == 0 && !running) {
 		rv = pthread_create(&thread, NULL, trash_main, NULL);
+		pthread_mutex_lock(&mu);
 		running = rv == 0;
+		if (rv != 0) { /* no thread: no routing either */
+			for (size_t i = 0; i < n_dirs; i++) {
+				free(dirs[i]);
+			}
+			n_dirs = 0;
+		}
+		pthread_mutex_unlock(&mu);
 	}
 	pthread_mutex_unlock(&lifecycle_mu);
 	return rv;

@@ -17,7 +17,12 @@
  * is in the trash: it truncates each file 1 MiB at a time, syncing each
  * step and then sleeping TRASH_PAUSE_FACTOR times as long as the step
  * took, so freeing takes at most a quarter of the device's time (no
- * pauses while the filesystem has under 1 GiB free: space first). Files
+ * pauses, and removals stay plain unlinks, while the filesystem has under
+ * 1 GiB free: space first). Only regular files go to the trash. Unlike
+ * after a plain unlink, a descriptor still open on a removed file sees it
+ * shrink: raft_uv removes only segments and snapshots it no longer reads
+ * (the two newest snapshots are kept, and a snapshot being sent is read
+ * into memory first). Files
  * left in a trash (a crash, or a close before the thread got to them) are
  * deleted when the directory is registered again. Every other path is
  * unlinked as before. Thread-safe. */

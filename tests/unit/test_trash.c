@@ -143,10 +143,15 @@ static void test_routes_registered_dir(void **state)
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(uv_fs_unlink(NULL, &req, path, NULL), UV_ENOENT);
 	uv_fs_req_cleanup(&req);
-	/* The directory itself, the trash, other dirs, subdirs: plain. */
+	/* The directory itself, a directory in it, other dirs, subdirs:
+	 * plain. */
 	errno = 0;
 	assert_int_equal(unlink(data), -1);
 	assert_int_equal(errno, EISDIR);
+	errno = 0;
+	assert_int_equal(unlink(sub), -1);
+	assert_int_equal(errno, EISDIR);
+	assert_true(exists(data, "sub"));
 	snprintf(path, sizeof path, "%s/plain", other);
 	int plain_fd = open(path, O_RDONLY);
 	assert_true(plain_fd >= 0);
