@@ -66,6 +66,13 @@ static void resolve(void)
 	pthread_condattr_destroy(&attr);
 }
 
+/* Is the filesystem of vfs short of space (no trash, no pauses)? */
+static bool space_short(const struct statvfs *vfs)
+{
+	return (uint64_t)vfs->f_bavail * vfs->f_frsize <
+	       TRASH_HURRY_BELOW_BYTES;
+}
+
 /* The registered dir path is in (directly), or -1. Under mu. */
 static int dir_of(const char *path)
 {
@@ -82,14 +89,20 @@ static int dir_of(const char *path)
 	return -1;
 }
 
-static bool registered(const char *dir)
+/* The index of the registered dir spelled dir[0..len), or -1. Under mu. */
+static int dir_index(const char *dir, size_t len)
 {
 	for (size_t i = 0; i < n_dirs; i++) {
-		if (strcmp(dirs[i], dir) == 0) {
-			return true;
+		if (strlen(dirs[i]) == len && strncmp(dirs[i], dir, len) == 0) {
+			return (int)i;
 		}
 	}
-	return false;
+	return -1;
+}
+
+static bool registered(const char *dir)
+{
+	return dir_index(dir, strlen(dir)) >= 0;
 }
 
 /* Move path into its dir's trash. true when path is in a registered dir
@@ -104,9 +117,8 @@ static bool trash_move(const char *path, int *rv)
 	/* Only regular files (unlink refuses a directory: let it), and
 	 * only while space is not short (then the space is wanted now). */
 	if (lstat(path, &st) == 0 &&
-	    (!S_ISREG(st.st_mode) || (statvfs(path, &vfs) == 0 &&
-				      (uint64_t)vfs.f_bavail * vfs.f_frsize <
-					  TRASH_HURRY_BELOW_BYTES))) {
+	    (!S_ISREG(st.st_mode) ||
+	     (statvfs(path, &vfs) == 0 && space_short(&vfs)))) {
 		return false;
 	}
 	pthread_mutex_lock(&mu);
@@ -188,9 +200,7 @@ static void delete_paced_locked(const char *dir, const char *path)
 		}
 		uint64_t took = now_ns() - t0;
 		struct statvfs vfs;
-		if (fstatvfs(fd, &vfs) == 0 &&
-		    (uint64_t)vfs.f_bavail * vfs.f_frsize <
-			TRASH_HURRY_BELOW_BYTES) {
+		if (fstatvfs(fd, &vfs) == 0 && space_short(&vfs)) {
 			took = 0;
 		}
 		pthread_mutex_lock(&mu);
@@ -324,8 +334,9 @@ int trash_register(const char *dir)
 
 void trash_unregister(const char *dir)
 {
-	size_t len = strlen(dir), i;
+	size_t len = strlen(dir);
 	bool last;
+	int i;
 
 	pthread_once(&resolve_once, resolve);
 	while (len > 1 && dir[len - 1] == '/') {
@@ -333,13 +344,10 @@ void trash_unregister(const char *dir)
 	}
 	pthread_mutex_lock(&lifecycle_mu);
 	pthread_mutex_lock(&mu);
-	for (i = 0; i < n_dirs; i++) {
-		if (strlen(dirs[i]) == len && strncmp(dirs[i], dir, len) == 0) {
-			free(dirs[i]);
-			dirs[i] = dirs[--n_dirs];
-			moved++; /* a pass under way may skip the one moved */
-			break;
-		}
+	if ((i = dir_index(dir, len)) >= 0) {
+		free(dirs[i]);
+		dirs[i] = dirs[--n_dirs];
+		moved++; /* a pass under way may skip the one moved */
 	}
 	pthread_cond_broadcast(&wake); /* a pause in it ends */
 	while (strlen(working) == len && strncmp(working, dir, len) == 0) {
