@@ -765,7 +765,10 @@ static void settle_run(struct node *n, bool all)
  * same, but prepare runs first and could refuse it for a state that has
  * moved on, or park it: a long poll whose answer was lost on the way would
  * wait out its whole wait for the messages it already took. The record is
- * applied, so committed: a deposed leader answers correctly too. */
+ * applied, so committed: a deposed leader answers correctly too. A seq
+ * below its client's floor (a stale copy of a request the client gave up
+ * on) is refused here as apply would refuse it — floors only rise — so a
+ * stale long poll does not park first. */
 static bool answer_duplicate(struct node_call *call)
 {
 	struct node *n = call->n;
@@ -773,10 +776,19 @@ static bool answer_duplicate(struct node_call *call)
 	uint8_t *owned;
 	size_t len;
 
-	if (call->req.client_id == 0 || call->req.seq == 0 ||
-	    session_check(&n->fsm.sessions, call->req.client_id, call->req.seq,
-			  &stored, &len) != SESSION_DUPLICATE) {
+	if (call->req.client_id == 0 || call->req.seq == 0) {
 		return false;
+	}
+	switch (session_check(&n->fsm.sessions, call->req.client_id,
+			      call->req.seq, &stored, &len)) {
+	case SESSION_NEW:
+		return false;
+	case SESSION_EXPIRED:
+		node_call_error(call, WIRE_ERR_SESSION_EXPIRED,
+				"sequence number too old to deduplicate");
+		return true;
+	case SESSION_DUPLICATE:
+		break;
 	}
 	n->duplicates_answered++;
 	out = fsm_render_stored(&n->fsm, stored, len, &owned, &len);
@@ -1468,10 +1480,10 @@ int node_start(struct node *n, uv_loop_t *loop, const struct config *cfg)
 			     : "");
 		goto err_after_raft;
 	}
-	n->server = server_start(loop, cfg->client_address,
-				 n->tls.client_server, cfg->max_request_bytes,
-				 cfg->max_connections, on_request, n, n->errmsg,
-				 sizeof n->errmsg);
+	n->server =
+	    server_start(loop, cfg->client_address, n->tls.client_server,
+			 cfg->max_request_bytes, cfg->max_connections,
+			 on_request, n, n->errmsg, sizeof n->errmsg);
 	if (n->server == NULL) {
 		/* raft is running: shut it down through the normal path. */
 		n->stopping = true;

@@ -170,8 +170,12 @@ static void reset_state(void)
 
 /* ---- latency samples (one vector per consumer) ------------------------- */
 
-/* STRATUS_BENCH_SLOW_MS: print each message slower than this (to see
- * whether a latency tail comes in bursts). 0 = off. */
+/* STRATUS_BENCH_SLOW_MS: print each message of a paced run slower than
+ * this (to see whether a latency tail comes in bursts). 0 = off. Paced
+ * runs only: in an unpaced mixed run nearly every message is slower, and
+ * its ~1 M lines (~100 MB) reached the disk ~30 s later (the kernel's dirty
+ * expiry) — in the middle of the paced phase, where the nodes' log writes
+ * queued behind them for 50-70 ms (BENCHMARKS.md, session 14). */
 static uint64_t g_slow_ns;
 
 struct lvec {
@@ -428,7 +432,7 @@ static void on_consume(const char *body, size_t len, struct consumer *c)
 	we = g_t_end_window;
 	if (we != 0 && now <= we && t >= g_t_start) {
 		atomic_fetch_add(&g_win_consumed, 1);
-		if (g_slow_ns != 0 && now - t >= g_slow_ns) {
+		if (g_slow_ns != 0 && g_rate > 0 && now - t >= g_slow_ns) {
 			fprintf(stderr,
 				"stratus-bench sqs: slow: sent at t=%.3f s "
 				"(CLOCK_MONOTONIC %.6f s), received after "

@@ -8,7 +8,9 @@ although the queue is now empty: the leader answers it from the applied
 session records before prepare (which would park a long poll on an empty
 queue for its whole wait). A new sequence number on the empty queue with
 WaitTimeSeconds=1 is answered empty. stratus_duplicates_answered_total
-counts the retry.
+counts the retry. A long poll whose seq is below its client's floor (a
+stale copy of a request the client gave up on) is refused SessionExpired
+at once, not parked for its wait first.
 """
 import json
 import os
@@ -37,13 +39,16 @@ def field(num, payload):
     return varint(num << 3 | 2) + varint(len(payload)) + payload
 
 
-def receive_request(client_id, seq, queue_url, wait_s):
+def receive_request(client_id, seq, queue_url, wait_s, floor=0):
     doc = json.dumps({"QueueUrl": queue_url, "WaitTimeSeconds": wait_s,
                       "VisibilityTimeout": 120}).encode()
     call = field(1, b"sqs") + field(2, b"ReceiveMessage") + field(3, doc)
     op = field(30, call)                      # Op.service_call
-    return (varint(1 << 3) + varint(client_id) + varint(2 << 3) + varint(seq)
-            + field(3, op)).hex()             # Request.client_id, seq, ops
+    req = (varint(1 << 3) + varint(client_id) + varint(2 << 3) + varint(seq)
+           + field(3, op))                    # Request.client_id, seq, ops
+    if floor:
+        req += varint(4 << 3) + varint(floor)  # Request.seq_floor
+    return req.hex()
 
 
 def messages(reply):
@@ -88,6 +93,19 @@ def body(c):
                         timeout_ms=10000)
     check(kind == "reply" and messages(fresh) == [],
           f"a new receive on the empty queue: {fresh}")
+
+    # The client moves its floor to 20; a late copy of seq 15 (never
+    # applied) is below it: refused at once, not parked for 20 s.
+    kind, moved = c.raw(addr, "--hex",
+                        receive_request(0x5EED0001, 20, url, 1, floor=20),
+                        timeout_ms=10000)
+    check(kind == "reply" and messages(moved) == [],
+          f"a receive raising the floor: {moved}")
+    kind, stale = c.raw(addr, "--hex", receive_request(0x5EED0001, 15, url, 20),
+                        timeout_ms=10000)
+    check(kind == "reply" and stale.get("error_name") == "SessionExpired",
+          f"a long poll below the floor was not refused at once: {stale}")
+    log(f"below-floor long poll refused in {stale['elapsed_ms']} ms")
 
 
 if __name__ == "__main__":
