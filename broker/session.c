@@ -87,7 +87,15 @@ enum session_check session_check(const struct session_table *t,
 	const struct session *s = u64map_get(&t->by_client, client_id);
 	const struct session_slot *slot;
 
-	if (s == NULL || s->cap == 0) {
+	if (s == NULL) {
+		return SESSION_NEW;
+	}
+	/* The floor first: a session whose ring could not be allocated
+	 * (out of memory) still has one. */
+	if (seq < s->floor) {
+		return SESSION_EXPIRED;
+	}
+	if (s->cap == 0) {
 		return SESSION_NEW;
 	}
 	slot = &s->ring[seq & (s->cap - 1)];
@@ -96,7 +104,7 @@ enum session_check session_check(const struct session_table *t,
 		*len = slot->response_len;
 		return SESSION_DUPLICATE;
 	}
-	if (seq < s->floor || seq + SESSION_WINDOW <= s->max_seq) {
+	if (seq + SESSION_WINDOW <= s->max_seq) {
 		return SESSION_EXPIRED;
 	}
 	return SESSION_NEW;

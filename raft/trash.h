@@ -42,8 +42,9 @@ int trash_register(const char *dir);
  * the next registration. Returns once the thread no longer works on it. */
 void trash_unregister(const char *dir);
 
-/* Wait (tests) until no registered trash holds a file; false after
- * timeout_ms. */
+/* Wait (tests) until the thread has handled every file moved so far —
+ * deleted it, or failed to (it is then left in the trash for the next
+ * registration); false after timeout_ms. */
 bool trash_wait_empty(unsigned timeout_ms);
 
 #endif

@@ -978,6 +978,81 @@ static void test_seq_floor(void **state)
 	fake_stop(&f);
 }
 
+/* st_call_cb counting into a struct async_count. */
+static void svc_counted(void *arg, const st_error *err, const char *out)
+{
+	(void)out;
+	async_done(arg, err);
+}
+
+/* The floor the last request the fake logged claimed, and its seq. */
+static void fake_last_floor(struct fake *f, uint64_t *seq, uint64_t *floor)
+{
+	pthread_mutex_lock(&f->mu);
+	*seq = f->log[f->n_log - 1].seq;
+	*floor = f->log[f->n_log - 1].seq_floor;
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* Held long polls leave the floor when they end, in any order: A (older,
+ * WaitTimeSeconds 2) and B (WaitTimeSeconds 1) are never answered; B gives
+ * up first and the floor stays at A; once A gives up too, a request claims
+ * its own seq again. */
+static void test_seq_floor_released(void **state)
+{
+	struct fake f;
+	st_error err;
+	st_options o = fast;
+	struct async_count a = {.mu = PTHREAD_MUTEX_INITIALIZER,
+				.cv = PTHREAD_COND_INITIALIZER};
+	st_call_params pa = {.service = "sqs",
+			     .action = "ReceiveMessage",
+			     .input_json = "{\"QueueUrl\":\"q\","
+					   "\"WaitTimeSeconds\":2}"};
+	st_call_params pb = pa;
+	uint64_t seq, floor, seq_a, seq_b;
+
+	(void)state;
+	pb.input_json = "{\"QueueUrl\":\"q\",\"WaitTimeSeconds\":1}";
+	o.request_timeout_ms = 200;
+	o.retry_deadline_ms = 300;
+	fake_start(&f, FAKE_KV);
+	snprintf(f.silent_key, sizeof f.silent_key, "ReceiveMessage");
+	st_client *c = st_client_new(f.url, &o, &err);
+	assert_non_null(c);
+	assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
+	assert_int_equal(st_call_with(c, &pa, svc_counted, &a), 0);
+	while (fake_n_log(&f) < 2)
+		nng_msleep(1);
+	fake_last_floor(&f, &seq_a, &floor);
+	assert_int_equal(st_call_with(c, &pb, svc_counted, &a), 0);
+	while (fake_n_log(&f) < 3)
+		nng_msleep(1);
+	fake_last_floor(&f, &seq_b, &floor);
+	assert_true(seq_b > seq_a);
+	assert_int_equal(floor, seq_a);
+
+	assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
+	fake_last_floor(&f, &seq, &floor);
+	assert_int_equal(floor, seq_a); /* both held */
+
+	async_wait(&a, 1); /* B gave up */
+	assert_int_equal(a.total, 1);
+	assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
+	fake_last_floor(&f, &seq, &floor);
+	assert_int_equal(floor, seq_a); /* A still held */
+
+	async_wait(&a, 2); /* A gave up */
+	assert_int_equal(a.total, 2);
+	assert_int_equal(a.failed, 2);
+	assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
+	fake_last_floor(&f, &seq, &floor);
+	assert_true(seq > seq_b);
+	assert_int_equal(floor, seq); /* nothing held */
+	st_client_free(c);
+	fake_stop(&f);
+}
+
 static struct wire_node_status node_status(uint64_t id, const char *role,
 					   const char *client_address,
 					   uint64_t applied, uint64_t match)
@@ -1072,6 +1147,7 @@ int main(void)
 	    cmocka_unit_test(test_limits_and_close),
 	    cmocka_unit_test(test_seq_span),
 	    cmocka_unit_test(test_seq_floor),
+	    cmocka_unit_test(test_seq_floor_released),
 	    cmocka_unit_test(test_cluster_status),
 	};
 	/* Unbuffered: a test killed by meson's timeout still shows which
