@@ -914,13 +914,13 @@ static void assert_floor_held_by(struct fake *f, uint64_t client_id,
 	assert_true(n >= 5);
 }
 
-/* The seq of the last request the fake logged. */
-static uint64_t fake_last_seq(struct fake *f)
+/* The last request the fake logged. */
+static struct fake_log fake_last(struct fake *f)
 {
 	pthread_mutex_lock(&f->mu);
-	uint64_t seq = f->log[f->n_log - 1].seq;
+	struct fake_log last = f->log[f->n_log - 1];
 	pthread_mutex_unlock(&f->mu);
-	return seq;
+	return last;
 }
 
 static void test_seq_floor(void **state)
@@ -950,7 +950,7 @@ static void test_seq_floor(void **state)
 			 0);
 	while (fake_n_log(&f) < 4)
 		nng_msleep(1);
-	uint64_t stuck = fake_last_seq(&f);
+	uint64_t stuck = fake_last(&f).seq;
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
 	id = f.log[0].client_id;
@@ -967,7 +967,7 @@ static void test_seq_floor(void **state)
 	assert_int_equal(st_call_with(c, &p, svc_ignored, NULL), 0);
 	while (fake_n_log(&f) < first + 4)
 		nng_msleep(1);
-	uint64_t held = fake_last_seq(&f);
+	uint64_t held = fake_last(&f).seq;
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
 	pthread_mutex_lock(&f.mu);
@@ -983,15 +983,6 @@ static void svc_counted(void *arg, const st_error *err, const char *out)
 {
 	(void)out;
 	async_done(arg, err);
-}
-
-/* The floor the last request the fake logged claimed, and its seq. */
-static void fake_last_floor(struct fake *f, uint64_t *seq, uint64_t *floor)
-{
-	pthread_mutex_lock(&f->mu);
-	*seq = f->log[f->n_log - 1].seq;
-	*floor = f->log[f->n_log - 1].seq_floor;
-	pthread_mutex_unlock(&f->mu);
 }
 
 /* Held long polls leave the floor when they end, in any order: A (older,
@@ -1010,7 +1001,8 @@ static void test_seq_floor_released(void **state)
 			     .input_json = "{\"QueueUrl\":\"q\","
 					   "\"WaitTimeSeconds\":2}"};
 	st_call_params pb = pa;
-	uint64_t seq, floor, seq_a, seq_b;
+	struct fake_log last;
+	uint64_t seq_a, seq_b;
 
 	(void)state;
 	pb.input_json = "{\"QueueUrl\":\"q\",\"WaitTimeSeconds\":1}";
@@ -1024,31 +1016,30 @@ static void test_seq_floor_released(void **state)
 	assert_int_equal(st_call_with(c, &pa, svc_counted, &a), 0);
 	while (fake_n_log(&f) < 2)
 		nng_msleep(1);
-	fake_last_floor(&f, &seq_a, &floor);
+	seq_a = fake_last(&f).seq;
 	assert_int_equal(st_call_with(c, &pb, svc_counted, &a), 0);
 	while (fake_n_log(&f) < 3)
 		nng_msleep(1);
-	fake_last_floor(&f, &seq_b, &floor);
+	last = fake_last(&f);
+	seq_b = last.seq;
 	assert_true(seq_b > seq_a);
-	assert_int_equal(floor, seq_a);
+	assert_int_equal(last.seq_floor, seq_a);
 
 	assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
-	fake_last_floor(&f, &seq, &floor);
-	assert_int_equal(floor, seq_a); /* both held */
+	assert_int_equal(fake_last(&f).seq_floor, seq_a); /* both held */
 
 	async_wait(&a, 1); /* B gave up */
 	assert_int_equal(a.total, 1);
 	assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
-	fake_last_floor(&f, &seq, &floor);
-	assert_int_equal(floor, seq_a); /* A still held */
+	assert_int_equal(fake_last(&f).seq_floor, seq_a); /* A still held */
 
 	async_wait(&a, 2); /* A gave up */
 	assert_int_equal(a.total, 2);
 	assert_int_equal(a.failed, 2);
 	assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
-	fake_last_floor(&f, &seq, &floor);
-	assert_true(seq > seq_b);
-	assert_int_equal(floor, seq); /* nothing held */
+	last = fake_last(&f);
+	assert_true(last.seq > seq_b);
+	assert_int_equal(last.seq_floor, last.seq); /* nothing held */
 	st_client_free(c);
 	fake_stop(&f);
 }
