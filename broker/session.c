@@ -130,28 +130,50 @@ static int ring_grow(struct session *s)
 	return 0;
 }
 
-/* Raise s's floor: drop every record below it. */
-static void floor_raise(struct session_table *t, struct session *s,
-			uint64_t floor)
+/* The lowest seq s may hold a record of: below its floor the client has
+ * its answers; below the window a retry is SessionExpired anyway. Keeping
+ * exactly the records in [records_low, max_seq] makes a session's records
+ * a function of the commands applied — not of the ring's capacity history,
+ * which snapshots do not carry, nor of the order an import replays them. */
+static uint64_t records_low(const struct session *s)
+{
+	uint64_t window =
+	    s->max_seq >= SESSION_WINDOW ? s->max_seq - SESSION_WINDOW + 1 : 0;
+
+	return s->floor > window ? s->floor : window;
+}
+
+/* Drop s's records below `to`; none exists below `from`. */
+static void drop_below(struct session_table *t, struct session *s,
+		       uint64_t from, uint64_t to)
 {
 	uint64_t q;
 	size_t i;
 
-	if (floor <= s->floor) {
+	if (to <= from || s->cap == 0) {
 		return;
 	}
-	if (floor - s->floor < s->cap) {
-		for (q = s->floor; q < floor; q++) {
+	if (to - from < s->cap) {
+		for (q = from; q < to; q++) {
 			if (s->ring[q & (s->cap - 1)].seq == q) {
 				slot_clear(t, &s->ring[q & (s->cap - 1)]);
 			}
 		}
 	} else {
 		for (i = 0; i < s->cap; i++) {
-			if (s->ring[i].seq < floor) {
+			if (s->ring[i].seq < to) {
 				slot_clear(t, &s->ring[i]); /* no-op if empty */
 			}
 		}
+	}
+}
+
+/* Raise s's floor (its records are dropped by the caller). */
+static void floor_raise(struct session_table *t, struct session *s,
+			uint64_t floor)
+{
+	if (floor <= s->floor) {
+		return;
 	}
 	t->digest -= s->floor_digest;
 	s->floor = floor;
@@ -165,10 +187,12 @@ int session_record(struct session_table *t, uint64_t client_id, uint64_t seq,
 {
 	struct session *s = u64map_get(&t->by_client, client_id);
 	struct session_slot *slot;
+	uint64_t low;
 
-	if (seq == 0 || client_id == 0 || (s != NULL && seq < s->floor)) {
+	if (seq == 0 || client_id == 0 || (s != NULL && seq < records_low(s))) {
 		/* 0 marks an empty slot / no session: nothing to record;
-		 * below the floor is answered already (session_check). */
+		 * below the floor or the window: answered already or
+		 * SessionExpired (session_check). */
 		free(response);
 		return -1;
 	}
@@ -185,19 +209,21 @@ int session_record(struct session_table *t, uint64_t client_id, uint64_t seq,
 	}
 	s->last_active_ms = now_ms;
 	lru_append(t, s);
+	low = records_low(s);
 	if (seq > s->max_seq) {
 		s->max_seq = seq;
 	}
 	floor_raise(t, s, floor < seq ? floor : seq);
+	drop_below(t, s, low, records_low(s));
 	if (s->cap == 0 && ring_grow(s) != 0) {
 		free(response);
 		return -1;
 	}
-	/* Grow while the slot holds another seq that is still in the window. */
+	/* Grow while the slot holds another seq (every record is in the
+	 * window, so a ring of SESSION_WINDOW slots holds them all). */
 	for (;;) {
 		slot = &s->ring[seq & (s->cap - 1)];
 		if (slot->seq == 0 || slot->seq == seq ||
-		    slot->seq + SESSION_WINDOW <= s->max_seq ||
 		    s->cap >= SESSION_WINDOW) {
 			break;
 		}
@@ -292,10 +318,19 @@ int session_import(struct session_table *t, const struct wire_session *s,
 
 	session_table_free(t);
 	/* Snapshots list sessions least recently active first, so recording
-	 * in order rebuilds the same LRU order. */
+	 * in order rebuilds the same LRU order. A session's records come in
+	 * ring order, not seq order: one recorded before a higher seq raised
+	 * the window is dropped after the last (as are out-of-window records
+	 * an older build kept). */
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < s[i].n_results; j++) {
 			const struct wire_session_result *r = &s[i].results[j];
+			struct session *have =
+			    u64map_get(&t->by_client, s[i].client_id);
+
+			if (have != NULL && r->seq < records_low(have)) {
+				continue; /* out of the window by now */
+			}
 			copy = malloc(r->response_len ? r->response_len : 1);
 			if (copy == NULL) {
 				return -1;
@@ -306,6 +341,11 @@ int session_import(struct session_table *t, const struct wire_session *s,
 				r->response_len, s[i].last_active_ms) != 0) {
 				return -1;
 			}
+		}
+		struct session *done =
+		    u64map_get(&t->by_client, s[i].client_id);
+		if (done != NULL) {
+			drop_below(t, done, 0, records_low(done));
 		}
 	}
 	return 0;

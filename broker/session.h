@@ -7,8 +7,12 @@
  *
  * Per client we keep the responses of the last SESSION_WINDOW sequence
  * numbers (a ring that grows on demand); a seq older than that is answered
- * SessionExpired. A client silent for SESSION_TTL_MS (state-machine time) is
- * forgotten. All of it is replicated state: part of snapshots and digests,
+ * SessionExpired. Exactly the records in [max(floor, max_seq -
+ * SESSION_WINDOW + 1), max_seq] are kept — older ones are dropped as the
+ * window moves, not when the ring happens to reuse their slot — so the
+ * records are a function of the commands applied: a node restored from a
+ * snapshot holds what a node that applied the log holds. A client silent
+ * for SESSION_TTL_MS (state-machine time) is forgotten. All of it is replicated state: part of snapshots and digests,
  * and changed only while applying the log.
  *
  * The floor (Raft thesis §6.3): each request may also say the lowest seq

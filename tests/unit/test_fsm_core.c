@@ -264,15 +264,77 @@ static struct wire_bytes command_floor(uint64_t client, uint64_t seq,
 	return b;
 }
 
-/* The floor (session.h): answers below it are dropped, a seq below it is
- * never applied again, it only rises, and it is replicated state. */
-/* Record a 1-byte answer at time 100 (session_record's result). */
+/* Record the 1-byte answer {0} at time 100 (session_record's result). */
 static int record_one(struct session_table *t, uint64_t client, uint64_t seq,
 		      uint64_t floor)
 {
-	return session_record(t, client, seq, floor, malloc(1), 1, 100);
+	uint8_t *r = malloc(1);
+
+	assert_non_null(r);
+	r[0] = 0;
+	return session_record(t, client, seq, floor, r, 1, 100);
 }
 
+/* The records kept are exactly those in [max(floor, max_seq -
+ * SESSION_WINDOW + 1), max_seq] — a function of the commands applied, so a
+ * node restored from a snapshot holds what a node that applied the log
+ * holds, whatever its ring's history and the order the import replays
+ * the records in (also a snapshot of an older build that kept records
+ * out of the window). */
+static void test_session_window_exact(void **state)
+{
+	struct session_table a, b;
+	struct wire_session *ex;
+	size_t n_ex;
+	const uint8_t *resp;
+	size_t len;
+	uint8_t one = 0;
+	const uint64_t high = 2 + SESSION_WINDOW;
+	(void)state;
+
+	session_table_init(&a, NULL);
+	for (uint64_t seq = 1; seq <= 3; seq++) {
+		assert_int_equal(record_one(&a, 5, seq, 0), 0);
+	}
+	assert_int_equal(record_one(&a, 5, high, 0), 0);
+	assert_int_equal(a.n_responses, 2); /* 3 and high */
+	assert_int_equal(session_check(&a, 5, 2, &resp, &len), SESSION_EXPIRED);
+	assert_int_equal(session_check(&a, 5, 3, &resp, &len),
+			 SESSION_DUPLICATE);
+	assert_int_equal(record_one(&a, 5, 1, 0), -1); /* out of the window */
+
+	/* Export/import: the same records and digest. */
+	assert_int_equal(session_export(&a, &ex, &n_ex), 0);
+	session_table_init(&b, NULL);
+	assert_int_equal(session_import(&b, ex, n_ex), 0);
+	session_export_free(ex, n_ex);
+	assert_int_equal(b.n_responses, 2);
+	assert_int_equal(b.digest, a.digest);
+	session_table_free(&b);
+
+	/* A snapshot listing out-of-window records, in any order. */
+	struct wire_session_result stale[] = {
+	    {.seq = 1, .response = &one, .response_len = 1},
+	    {.seq = high, .response = &one, .response_len = 1},
+	    {.seq = 2, .response = &one, .response_len = 1},
+	    {.seq = 3, .response = &one, .response_len = 1}};
+	struct wire_session old = {.client_id = 5,
+				   .last_active_ms = 100,
+				   .results = stale,
+				   .n_results = 4};
+	session_table_init(&b, NULL);
+	assert_int_equal(session_import(&b, &old, 1), 0);
+	assert_int_equal(b.n_responses, 2);
+	assert_int_equal(b.digest, a.digest);
+	assert_int_equal(session_check(&b, 5, 1, &resp, &len), SESSION_EXPIRED);
+	assert_int_equal(session_check(&b, 5, 3, &resp, &len),
+			 SESSION_DUPLICATE);
+	session_table_free(&b);
+	session_table_free(&a);
+}
+
+/* The floor (session.h): answers below it are dropped, a seq below it is
+ * never applied again, it only rises, and it is replicated state. */
 static void test_session_floor(void **state)
 {
 	struct session_table t;
@@ -989,6 +1051,7 @@ int main(void)
 	    cmocka_unit_test(test_batch_results_per_command),
 	    cmocka_unit_test(test_session_dedup),
 	    cmocka_unit_test(test_session_window_and_expiry),
+	    cmocka_unit_test(test_session_window_exact),
 	    cmocka_unit_test(test_session_floor),
 	    cmocka_unit_test(test_session_floor_applied),
 	    cmocka_unit_test(test_snapshot_round_trip),
