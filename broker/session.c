@@ -80,6 +80,19 @@ void session_table_free(struct session_table *t)
 	session_table_init(t, t->defer);
 }
 
+/* The lowest seq s may hold a record of: below its floor the client has
+ * its answers; below the window a retry is SessionExpired anyway. Keeping
+ * exactly the records in [records_low, max_seq] makes a session's records
+ * a function of the commands applied — not of the ring's capacity history,
+ * which snapshots do not carry, nor of the order an import replays them. */
+static uint64_t records_low(const struct session *s)
+{
+	uint64_t window =
+	    s->max_seq >= SESSION_WINDOW ? s->max_seq - SESSION_WINDOW + 1 : 0;
+
+	return s->floor > window ? s->floor : window;
+}
+
 enum session_check session_check(const struct session_table *t,
 				 uint64_t client_id, uint64_t seq,
 				 const uint8_t **response, size_t *len)
@@ -90,9 +103,9 @@ enum session_check session_check(const struct session_table *t,
 	if (s == NULL) {
 		return SESSION_NEW;
 	}
-	/* The floor first: a session whose ring could not be allocated
-	 * (out of memory) still has one. */
-	if (seq < s->floor) {
+	/* Before the ring: a session whose ring could not be allocated
+	 * (out of memory) still has its floor and window. */
+	if (seq < records_low(s)) {
 		return SESSION_EXPIRED;
 	}
 	if (s->cap == 0) {
@@ -103,9 +116,6 @@ enum session_check session_check(const struct session_table *t,
 		*response = slot->response;
 		*len = slot->response_len;
 		return SESSION_DUPLICATE;
-	}
-	if (seq + SESSION_WINDOW <= s->max_seq) {
-		return SESSION_EXPIRED;
 	}
 	return SESSION_NEW;
 }
@@ -128,19 +138,6 @@ static int ring_grow(struct session *s)
 	s->ring = ring;
 	s->cap = cap;
 	return 0;
-}
-
-/* The lowest seq s may hold a record of: below its floor the client has
- * its answers; below the window a retry is SessionExpired anyway. Keeping
- * exactly the records in [records_low, max_seq] makes a session's records
- * a function of the commands applied — not of the ring's capacity history,
- * which snapshots do not carry, nor of the order an import replays them. */
-static uint64_t records_low(const struct session *s)
-{
-	uint64_t window =
-	    s->max_seq >= SESSION_WINDOW ? s->max_seq - SESSION_WINDOW + 1 : 0;
-
-	return s->floor > window ? s->floor : window;
 }
 
 /* Drop s's records below `to`; none exists below `from`. */

@@ -114,13 +114,6 @@ static bool trash_move(const char *path, int *rv)
 	struct statvfs vfs;
 	int i, n = -1;
 
-	/* Only regular files (unlink refuses a directory: let it), and
-	 * only while space is not short (then the space is wanted now). */
-	if (lstat(path, &st) == 0 &&
-	    (!S_ISREG(st.st_mode) ||
-	     (statvfs(path, &vfs) == 0 && space_short(&vfs)))) {
-		return false;
-	}
 	pthread_mutex_lock(&mu);
 	i = dir_of(path);
 	if (i >= 0) {
@@ -130,6 +123,13 @@ static bool trash_move(const char *path, int *rv)
 	}
 	pthread_mutex_unlock(&mu);
 	if (i < 0 || n < 0 || (size_t)n >= sizeof to) {
+		return false;
+	}
+	/* Only regular files (unlink refuses a directory: let it), and
+	 * only while space is not short (then the space is wanted now). */
+	if (lstat(path, &st) == 0 &&
+	    (!S_ISREG(st.st_mode) ||
+	     (statvfs(path, &vfs) == 0 && space_short(&vfs)))) {
 		return false;
 	}
 	if (rename(path, to) != 0) {
