@@ -73,7 +73,23 @@ static bool space_short(const struct statvfs *vfs)
 	       TRASH_HURRY_BELOW_BYTES;
 }
 
-/* The registered dir path is in (directly), or -1. Under mu. */
+/* Is name one of the files raft_uv removes once it no longer reads them:
+ * a log segment ("open-N", "FIRST-LAST") or a snapshot ("snapshot-...")?
+ * Only those go to the trash. raft_uv also unlinks its I/O capability
+ * probe (".probe") right after creating it and then writes through the
+ * descriptor it keeps: truncated under it by the thread, the probe's
+ * RWF_NOWAIT write became an extending one and failed with EAGAIN now and
+ * then, and raft_uv then ran that node's log writes through libuv's thread
+ * pool for good (two thread hand-offs per append). */
+static bool segment_or_snapshot(const char *name)
+{
+	return strncmp(name, "open-", 5) == 0 ||
+	       strncmp(name, "snapshot-", 9) == 0 ||
+	       (name[0] >= '0' && name[0] <= '9' && strchr(name, '-') != NULL);
+}
+
+/* The registered dir path is in (directly) as a segment or snapshot, or
+ * -1. Under mu. */
 static int dir_of(const char *path)
 {
 	size_t i, len;
@@ -81,8 +97,8 @@ static int dir_of(const char *path)
 	for (i = 0; i < n_dirs; i++) {
 		len = strlen(dirs[i]);
 		if (strncmp(path, dirs[i], len) == 0 && path[len] == '/' &&
-		    path[len + 1] != '\0' &&
-		    strchr(path + len + 1, '/') == NULL) {
+		    strchr(path + len + 1, '/') == NULL &&
+		    segment_or_snapshot(path + len + 1)) {
 			return (int)i;
 		}
 	}

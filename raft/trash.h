@@ -10,8 +10,9 @@
  * by 2-8 ms; with the removals moved aside, 5-20.
  *
  * So this file defines unlink() for the process (libuv's uv_fs_unlink,
- * which raft_uv calls, finds it first). A removal of a file directly in a
- * registered data directory becomes a rename into <dir>/trash (atomic, as
+ * which raft_uv calls, finds it first). A removal of a log segment or a
+ * snapshot (by its name: "open-N", "FIRST-LAST", "snapshot-...") directly
+ * in a registered data directory becomes a rename into <dir>/trash (atomic, as
  * unlink; the name is gone from raft_uv's directory when it returns, and
  * raft_uv's directory fsync makes that durable), and a thread deletes what
  * is in the trash: it truncates each file 1 MiB at a time, syncing each
@@ -22,7 +23,8 @@
  * after a plain unlink, a descriptor still open on a removed file sees it
  * shrink: raft_uv removes only segments and snapshots it no longer reads
  * (the two newest snapshots are kept, and a snapshot being sent is read
- * into memory first). Files
+ * into memory first); its other removals (the I/O probe it writes after
+ * unlinking it, metadata, temporary files) stay plain unlinks. Files
  * left in a trash (a crash, or a close before the thread got to them) are
  * deleted when the directory is registered again. Every other path is
  * unlinked as before. Thread-safe. */
