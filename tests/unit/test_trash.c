@@ -1,7 +1,7 @@
-/* raft/trash.c: unlink() of a file directly in a registered directory
- * moves it into <dir>/trash at once (gone from dir, unlink's return and
- * errno) and the trash thread deletes it later; every other path is a
- * plain unlink; leftovers are emptied at registration; unregistering stops
+/* raft/trash.c: unlink() of a log segment or snapshot directly in a
+ * registered directory moves it into <dir>/trash at once (gone from dir,
+ * unlink's return and errno) and the trash thread deletes it later; every
+ * other path (other names, such as raft_uv's I/O probe) is a plain unlink; leftovers are emptied at registration; unregistering stops
  * the routing and the thread. uv_fs_unlink (raft_uv's way in) finds it. */
 #include <dirent.h>
 #include <errno.h>
