@@ -94,6 +94,11 @@ SANITIZER_RE = re.compile(
 _T0 = time.monotonic()
 
 
+class TestSkipped(Exception):
+    """The property cannot be checked here (say why): run_test exits 77,
+    which meson counts as skipped."""
+
+
 class TestFailure(Exception):
     """A property did not hold (or the cluster could not be driven)."""
 
@@ -824,6 +829,7 @@ def run_test(name, prop, body, nodes=3, node_args="", env=None, setup=None,
             print(f"FAIL: {path} is missing (build first: ninja -C {BUILD_DIR})", flush=True)
             sys.exit(1)
     ok = False
+    skipped = False
     c = None
     try:
         c = Cluster(nodes=nodes, node_args=node_args, name=name, env=env)
@@ -832,6 +838,9 @@ def run_test(name, prop, body, nodes=3, node_args="", env=None, setup=None,
         c.up()
         body(c)
         ok = True
+    except TestSkipped as e:
+        print(f"SKIP: {e}", flush=True)
+        ok = skipped = True
     except TestFailure as e:
         print(f"FAIL: {e}", flush=True)
     except KeyboardInterrupt as e:
@@ -872,5 +881,8 @@ def run_test(name, prop, body, nodes=3, node_args="", env=None, setup=None,
             c.teardown()
     if _measures:
         print("MEASUREMENTS: " + ", ".join(f"{n}={v}{u and ' ' + u}" for n, v, u in _measures))
+    if skipped and ok:
+        print("SKIP " + name, flush=True)
+        sys.exit(77)
     print(("PASS " if ok else "FAIL ") + name, flush=True)
     sys.exit(0 if ok else 1)
