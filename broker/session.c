@@ -316,9 +316,10 @@ int session_import(struct session_table *t, const struct wire_session *s,
 	session_table_free(t);
 	/* Snapshots list sessions least recently active first, so recording
 	 * in order rebuilds the same LRU order. A session's records come in
-	 * ring order, not seq order: one recorded before a higher seq raised
-	 * the window is dropped after the last (as are out-of-window records
-	 * an older build kept). */
+	 * ring order, not seq order: one recorded before a higher seq raises
+	 * the window is dropped by that record (session_record moves the
+	 * window as apply does); one already below it — also an
+	 * out-of-window record an older build kept — is skipped here. */
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < s[i].n_results; j++) {
 			const struct wire_session_result *r = &s[i].results[j];
@@ -338,11 +339,6 @@ int session_import(struct session_table *t, const struct wire_session *s,
 				r->response_len, s[i].last_active_ms) != 0) {
 				return -1;
 			}
-		}
-		struct session *done =
-		    u64map_get(&t->by_client, s[i].client_id);
-		if (done != NULL) {
-			drop_below(t, done, 0, records_low(done));
 		}
 	}
 	return 0;

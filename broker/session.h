@@ -12,8 +12,9 @@
  * window moves, not when the ring happens to reuse their slot — so the
  * records are a function of the commands applied: a node restored from a
  * snapshot holds what a node that applied the log holds. A client silent
- * for SESSION_TTL_MS (state-machine time) is forgotten. All of it is replicated state: part of snapshots and digests,
- * and changed only while applying the log.
+ * for SESSION_TTL_MS (state-machine time) is forgotten. All of it is
+ * replicated state: part of snapshots and digests, and changed only while
+ * applying the log.
  *
  * The floor (Raft thesis §6.3): each request may also say the lowest seq
  * whose answer its client still awaits (Request.seq_floor; libstratus counts

@@ -12,10 +12,10 @@
  * So this file defines unlink() for the process (libuv's uv_fs_unlink,
  * which raft_uv calls, finds it first). A removal of a log segment or a
  * snapshot (by its name: "open-N", "FIRST-LAST", "snapshot-...") directly
- * in a registered data directory becomes a rename into <dir>/trash (atomic, as
- * unlink; the name is gone from raft_uv's directory when it returns, and
- * raft_uv's directory fsync makes that durable), and a thread deletes what
- * is in the trash: it truncates each file 1 MiB at a time, syncing each
+ * in a registered data directory becomes a rename into <dir>/trash
+ * (atomic, as unlink; the name is gone from raft_uv's directory when it
+ * returns, and raft_uv's directory fsync makes that durable), and a thread
+ * deletes what is in the trash: it truncates each file 1 MiB at a time, syncing each
  * step and then sleeping TRASH_PAUSE_FACTOR times as long as the step
  * took, so freeing takes at most a quarter of the device's time (no
  * pauses, and removals stay plain unlinks, while the filesystem has under

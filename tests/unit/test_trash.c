@@ -1,8 +1,9 @@
 /* raft/trash.c: unlink() of a log segment or snapshot directly in a
  * registered directory moves it into <dir>/trash at once (gone from dir,
  * unlink's return and errno) and the trash thread deletes it later; every
- * other path (other names, such as raft_uv's I/O probe) is a plain unlink; leftovers are emptied at registration; unregistering stops
- * the routing and the thread. uv_fs_unlink (raft_uv's way in) finds it. */
+ * other path (other names, such as raft_uv's I/O probe) is a plain unlink;
+ * leftovers are emptied at registration; unregistering stops the routing and
+ * the thread. uv_fs_unlink (raft_uv's way in) finds it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,8 +52,9 @@ static bool exists(const char *dir, const char *name)
 	return stat(path, &st) == 0;
 }
 
-/* Files in dir/trash. */
-static int trash_count(const char *dir)
+/* Entries in dir/trash: all of them (name NULL), or those of files
+ * removed as name ("<counter>-<name>"); -1 without a trash. */
+static int trash_entries(const char *dir, const char *name)
 {
 	char path[512];
 	struct dirent *e;
@@ -65,31 +67,25 @@ static int trash_count(const char *dir)
 		return -1;
 	}
 	while ((e = readdir(d)) != NULL) {
-		n += e->d_name[0] != '.';
+		const char *dash = strchr(e->d_name, '-');
+		if (name == NULL) {
+			n += e->d_name[0] != '.';
+		} else {
+			n += dash != NULL && strcmp(dash + 1, name) == 0;
+		}
 	}
 	closedir(d);
 	return n;
 }
 
-/* Is a file removed as name in dir/trash ("<counter>-<name>")? */
+static int trash_count(const char *dir)
+{
+	return trash_entries(dir, NULL);
+}
+
 static bool in_trash(const char *dir, const char *name)
 {
-	char path[512];
-	struct dirent *e;
-	bool found = false;
-	DIR *d;
-
-	snprintf(path, sizeof path, "%s/%s", dir, TRASH_SUBDIR);
-	d = opendir(path);
-	if (d == NULL) {
-		return false;
-	}
-	while (!found && (e = readdir(d)) != NULL) {
-		const char *dash = strchr(e->d_name, '-');
-		found = dash != NULL && strcmp(dash + 1, name) == 0;
-	}
-	closedir(d);
-	return found;
+	return trash_entries(dir, name) > 0;
 }
 
 static int setup(void **state)
