@@ -1,25 +1,26 @@
 /* client — libstratus's request engine: endpoints, calls, leader discovery
  * and retries.
  *
- * It owns one nng REQ socket per known endpoint (a node's client address)
- * and the "calls" in flight. A call is one encoded Request with a fixed
- * (client_id, seq); every attempt sends those same bytes on a fresh nng
- * context of the chosen endpoint's socket, so many calls share one
+ * It owns one link (link.h: a connection, made by the client's own I/O
+ * thread for tcp://, by nng for tls+tcp://) per known endpoint (a node's
+ * client address) and the "calls" in flight. A call is one encoded Request
+ * with a fixed (client_id, seq); every attempt sends those same bytes as
+ * one exchange on the chosen endpoint's link, so many calls share one
  * connection, and the leader's (client_id, seq) dedup makes retrying a write
- * safe. A call is a small state machine driven by its one nng_aio:
+ * safe. A call is a small state machine:
  *
- *   SEND --sent--> RECV --reply--> (done | redirect | retry)
- *     |              |
- *     +--timeout/error--> BACKOFF --slept--> SEND (next endpoint)
+ *   SENT --reply--> (done | redirect | retry)
+ *     |
+ *     +--timeout/error--> BACKOFF --slept--> SENT (next endpoint)
  *   DONE: a zero sleep that completes the call off the submitting thread.
  *
- * Threads: the aio callbacks run on nng worker threads. Every operation is
- * armed while holding client->mu and after checking client->closing, so
- * st_client_free can cancel all armed operations under the same lock and
- * know that no new one starts. Callbacks never run inside call_submit.
- * client->mu protects the endpoint table, the active and free lists and the
- * counters; endpoints are only added, never removed, until the client is
- * freed.
+ * Threads: exchange callbacks run on the link's thread (the I/O thread or
+ * nng's), sleeps' on nng's. Every operation is started while holding
+ * client->mu and after checking client->closing, so st_client_free can
+ * cancel all of them under the same lock and know that no new one starts.
+ * Callbacks never run inside call_submit. client->mu protects the
+ * endpoint table, the active and free lists and the counters; endpoints
+ * are only added, never removed, until the client is freed.
  *
  * Long polls: a call the server may hold (hold_ms > 0: SQS ReceiveMessage
  * with a wait) keeps its (client_id, seq) and ops on every attempt too,
@@ -39,7 +40,7 @@
  * endpoint's outbox, and the next message to finish there sends the
  * whole outbox as one pack (a Request whose `packed` holds the calls'
  * Requests, unchanged; broker/pack.h). Each call keeps its seq, signature
- * and retries; only the transport is shared: one nng message, one wake-up
+ * and retries; only the transport is shared: one message, one wake-up
  * of the node's loop for up to PACK_MAX_CALLS calls. A lone caller never
  * waits (nothing is in flight), and a busy one waits at most for one
  * round trip it would have queued behind anyway. Long polls are packed
@@ -48,10 +49,10 @@
  * message (hold_ms > 0) never counts as in flight, so it cannot hold an
  * outbox back. */
 #include "client_int.h"
+#include "link.h"
 #include "wire_auth.h"
 
 #include <nng/nng.h>
-#include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
 
@@ -111,20 +112,12 @@ static_assert(MAX_ENDPOINTS <= 64, "call.alone_at is a 64-bit mask");
 
 struct endpoint {
 	char *url;
-	nng_socket sock;
-	nng_dialer dialer;
-	/* Connection state, from nng's pipe events: an endpoint that was
-	 * connected and lost every pipe is most likely a dead node, so an
+	/* Its transport (link.h). An endpoint that was connected and lost
+	 * its connection (link_lost) is most likely a dead node, so an
 	 * attempt there waits only DEAD_CONNECT_MS for a connection instead of
 	 * connect_timeout_ms (a follower's stale leader hint right after the
 	 * leader died sends us there). */
-	atomic_int pipes;
-	atomic_bool was_connected;
-	/* Dialing starts at the first attempt on the endpoint, not at
-	 * st_client_new: a short-lived client (the CLI) then never leaves
-	 * half-made connections at nodes it did not need — nng 1.5.2's TLS
-	 * listener can stall after many of those. */
-	atomic_bool dialing;
+	struct link *link;
 	atomic_bool no_packs; /* the node answered a pack as unknown */
 	/* Packing (see the top), under client->mu: messages sent here and
 	 * not yet finished (long polls excluded), and the calls waiting to
@@ -145,24 +138,19 @@ struct endpoint {
 
 enum call_state {
 	CALL_IDLE,    /* in the free pool */
-	CALL_SEND,    /* nng_ctx_send armed (waits for a connection) */
-	CALL_RECV,    /* nng_ctx_recv armed (waits for the reply) */
+	CALL_SENT,    /* its exchange is pending (link.h) */
 	CALL_BACKOFF, /* nng_sleep_aio armed, then the next attempt */
 	CALL_DONE,    /* zero sleep armed, then complete with call->err */
 	CALL_QUEUED,  /* in its endpoint's outbox (no I/O armed) */
 	CALL_PACKED   /* in a pack in flight (the pack's aio is armed) */
 };
 
-enum pack_state { PACK_IDLE, PACK_SEND, PACK_RECV };
-
 /* A pack in flight: one message carrying several calls. */
 struct pack {
 	st_client *c;
 	struct pack *next; /* every pack of the client (c->packs) */
-	nng_aio *aio;
-	nng_ctx ctx;
-	bool ctx_open;
-	enum pack_state state;
+	struct link_xchg x;
+	bool busy; /* in flight (else free for the next pack) */
 	size_t ep;
 	unsigned timeout_ms; /* the longest of its calls' */
 	int64_t deadline_ms; /* the earliest of its calls' */
@@ -181,13 +169,10 @@ struct call {
 	bool seq_tracked; /* counted in the client's seq span */
 	struct call *held_prev, *held_next; /* c->held, when not tracked */
 	struct call *prev, *next; /* active list; next also links the pool */
-	/* Owned, allocated once per pooled call. Sleeps use their own aio:
-	 * nng 1.5.2 never clears the "expiry is success" flag a sleep sets,
-	 * so a later send/recv timeout on the same aio would report 0. */
-	nng_aio *aio;	/* send and receive */
-	nng_aio *timer; /* backoff and deferred completion */
-	nng_ctx ctx;	/* open during SEND/RECV only */
-	bool ctx_open;
+	struct link_xchg x;	  /* its own message's exchange */
+	/* Backoff and deferred completion: an nng sleep, allocated once per
+	 * pooled call. */
+	nng_aio *timer;
 	enum call_state state;
 	const char *what; /* what_buf */
 	char what_buf[CALL_WHAT_BYTES];
@@ -226,8 +211,9 @@ struct call {
 };
 
 struct st_client {
-	st_options opt;	     /* defaults applied */
-	nng_tls_config *tls; /* for tls+tcp:// endpoints, or NULL */
+	st_options opt;		/* defaults applied */
+	nng_tls_config *tls;	/* for tls+tcp:// endpoints, or NULL */
+	struct link_loop *loop; /* the tcp:// links' I/O thread */
 	uint64_t client_id;
 	/* Sequence numbers (under mu). The leader remembers the answers of
 	 * a client's last 4096 seqs (broker/session.h, SESSION_WINDOW) and
@@ -261,7 +247,7 @@ struct st_client {
 	unsigned n_active;   /* calls alive, callback included */
 	struct call *active;
 	struct call *pool;
-	struct pack *packs; /* all packs (PACK_IDLE ones are free) */
+	struct pack *packs; /* all packs (those not busy are free) */
 };
 
 static __thread bool tls_in_callback;
@@ -395,96 +381,40 @@ static void endpoint_free(struct endpoint *ep)
 {
 	if (ep == NULL)
 		return;
-	nng_close(ep->sock); /* also closes the dialer */
+	link_free(ep->link);
 	free(ep->url);
 	free(ep);
 }
 
-/* An endpoint that was connected and has lost every connection: most
+/* An endpoint that was connected and has lost its connection: most
  * likely a dead node. */
 static bool endpoint_lost(struct endpoint *ep)
 {
-	return atomic_load(&ep->was_connected) && atomic_load(&ep->pipes) == 0;
+	return link_lost(ep->link);
 }
 
-/* nng thread: count the endpoint's live connections. */
-static void endpoint_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-	struct endpoint *ep = arg;
-
-	(void)p;
-	if (ev == NNG_PIPE_EV_ADD_POST) {
-		atomic_fetch_add(&ep->pipes, 1);
-		atomic_store(&ep->was_connected, true);
-	} else if (ev == NNG_PIPE_EV_REM_POST) {
-		atomic_fetch_sub(&ep->pipes, 1);
-	}
-}
-
-/* Open a REQ socket for url; it dials in the background from the first
- * attempt on it (endpoint_dial; a node that is down is not an error). Returns
- * owned, or NULL with err: ST_ERR_INVALID_PARAM (nng cannot parse or does not
- * support the address), ST_ERR_INTERNAL. */
-static struct endpoint *endpoint_open(const st_options *opt,
-				      nng_tls_config *tls, const char *url,
+/* An endpoint for url; its link dials from the first attempt on it (a
+ * node that is down is not an error). Returns owned, or NULL with err:
+ * ST_ERR_INVALID_PARAM (an address no transport takes), ST_ERR_INTERNAL. */
+static struct endpoint *endpoint_open(st_client *c, const char *url,
 				      st_error *err)
 {
 	struct endpoint *ep = calloc(1, sizeof *ep);
-	int rv;
+	const char *why = "out of memory";
 
 	if (ep == NULL || (ep->url = strdup(url)) == NULL) {
 		free(ep);
 		st_err_set(err, ST_ERR_INTERNAL, NULL, "out of memory");
 		return NULL;
 	}
-	if ((rv = nng_req0_open(&ep->sock)) != 0) {
-		free(ep->url);
-		free(ep);
-		st_err_set(err, ST_ERR_INTERNAL, NULL, "open socket: %s",
-			   nng_strerror(rv));
-		return NULL;
-	}
-	/* We retry ourselves (on the next endpoint, with backoff): a lost
-	 * connection must fail the attempt now (NNG_ECONNRESET), not resend
-	 * on this socket after nng's 60 s default. */
-	nng_socket_set_ms(ep->sock, NNG_OPT_REQ_RESENDTIME,
-			  NNG_DURATION_INFINITE);
-	nng_socket_set_size(ep->sock, NNG_OPT_RECVMAXSZ, opt->max_reply_bytes);
-	nng_socket_set_ms(ep->sock, NNG_OPT_RECONNMINT, 50);
-	nng_socket_set_ms(ep->sock, NNG_OPT_RECONNMAXT, 1000);
-	nng_pipe_notify(ep->sock, NNG_PIPE_EV_ADD_POST, endpoint_pipe_cb, ep);
-	nng_pipe_notify(ep->sock, NNG_PIPE_EV_REM_POST, endpoint_pipe_cb, ep);
-	if ((rv = nng_dialer_create(&ep->dialer, ep->sock, url)) != 0) {
+	if ((ep->link = link_new(c->loop, url, c->tls, c->opt.max_reply_bytes,
+				 &why)) == NULL) {
 		st_err_set(err, ST_ERR_INVALID_PARAM, NULL, "endpoint '%s': %s",
-			   url, nng_strerror(rv));
-		endpoint_free(ep);
-		return NULL;
-	}
-	/* Options a transport lacks (TCP_NODELAY on ipc://) are not errors. */
-	nng_dialer_set_bool(ep->dialer, NNG_OPT_TCP_NODELAY, true);
-	nng_dialer_set_size(ep->dialer, NNG_OPT_RECVMAXSZ,
-			    opt->max_reply_bytes);
-	nng_dialer_set_ms(ep->dialer, NNG_OPT_RECONNMINT, 50);
-	nng_dialer_set_ms(ep->dialer, NNG_OPT_RECONNMAXT, 1000);
-	if (strncmp(url, "tls+tcp://", 10) == 0 &&
-	    (tls == NULL || (rv = nng_dialer_set_ptr(
-				 ep->dialer, NNG_OPT_TLS_CONFIG, tls)) != 0)) {
-		st_err_set(err, ST_ERR_INVALID_PARAM, NULL, "endpoint '%s': %s",
-			   url,
-			   tls == NULL ? "TLS endpoint without a CA "
-					 "(st_options.tls_ca_file, STRATUS_CA)"
-				       : nng_strerror(rv));
+			   url, why);
 		endpoint_free(ep);
 		return NULL;
 	}
 	return ep;
-}
-
-/* Start dialing ep in the background if not yet (see struct endpoint). */
-static void endpoint_dial(struct endpoint *ep)
-{
-	if (!atomic_exchange(&ep->dialing, true))
-		nng_dialer_start(ep->dialer, NNG_FLAG_NONBLOCK);
 }
 
 /* The index of url in the table, adding it if new. Caller holds c->mu.
@@ -501,7 +431,7 @@ static int endpoint_find_or_add_locked(st_client *c, const char *url,
 			   MAX_ENDPOINTS);
 		return -1;
 	}
-	struct endpoint *ep = endpoint_open(&c->opt, c->tls, url, err);
+	struct endpoint *ep = endpoint_open(c, url, err);
 	if (ep == NULL)
 		return -1;
 	c->eps[c->n_eps] = ep;
@@ -510,16 +440,10 @@ static int endpoint_find_or_add_locked(st_client *c, const char *url,
 
 /* ---- calls --------------------------------------------------------------- */
 
-static void call_cb(void *arg);
+static void call_xchg_done(void *arg, struct link_xchg *x,
+			   enum link_result result, const char *why,
+			   const uint8_t *reply, size_t len);
 static void call_timer_cb(void *arg);
-
-static void call_close_ctx(struct call *call)
-{
-	if (call->ctx_open) {
-		nng_ctx_close(call->ctx);
-		call->ctx_open = false;
-	}
-}
 
 static const char *call_url(const struct call *call)
 {
@@ -665,7 +589,6 @@ static void call_finish(struct call *call, const st_error *err,
 {
 	st_client *c = call->c;
 
-	call_close_ctx(call);
 	pthread_mutex_lock(&c->mu);
 	c->n_inflight--;
 	if (call->seq_tracked) {
@@ -742,7 +665,9 @@ static void call_give_up_locked(struct call *call)
  */
 
 static void call_send_locked(struct call *call);
-static void pack_cb(void *arg);
+static void pack_xchg_done(void *arg, struct link_xchg *x,
+			   enum link_result result, const char *why,
+			   const uint8_t *reply, size_t len);
 
 static bool call_packable(const struct call *call)
 {
@@ -763,17 +688,17 @@ static struct pack *pack_get_locked(st_client *c)
 	struct pack *p;
 
 	for (p = c->packs; p != NULL; p = p->next)
-		if (p->state == PACK_IDLE)
+		if (!p->busy)
 			return p;
 	if ((p = calloc(1, sizeof *p)) == NULL)
 		return NULL;
-	if ((p->calls = calloc(PACK_MAX_CALLS, sizeof *p->calls)) == NULL ||
-	    nng_aio_alloc(&p->aio, pack_cb, p) != 0) {
-		free(p->calls);
+	if ((p->calls = calloc(PACK_MAX_CALLS, sizeof *p->calls)) == NULL) {
 		free(p);
 		return NULL;
 	}
 	p->c = c;
+	p->x.cb = pack_xchg_done;
+	p->x.arg = p;
 	p->next = c->packs;
 	c->packs = p;
 	return p;
@@ -804,7 +729,6 @@ static void pack_send_locked(st_client *c, size_t i)
 	int64_t now = now_ms(), left = 0;
 	uint8_t *buf = NULL;
 	size_t len = 0, bytes = 0, k;
-	nng_msg *msg = NULL;
 
 	if (p == NULL) {
 		/* Out of memory: still make progress, one call at a time. */
@@ -838,14 +762,20 @@ static void pack_send_locked(st_client *c, size_t i)
 		return;
 	req.packed = reqs;
 	req.n_packed = p->n_calls;
+	if (endpoint_lost(ep) && connect_ms > DEAD_CONNECT_MS)
+		connect_ms = DEAD_CONNECT_MS;
+	/* No call waits past its deadline (the earliest in the pack). */
+	left = p->deadline_ms - now;
+	p->ep = i;
+	p->busy = true;
+	ep->msgs_inflight++;
 	if (wire_request_encode(&req, &buf, &len) != 0 ||
-	    nng_msg_alloc(&msg, len) != 0 ||
-	    nng_ctx_open(&p->ctx, ep->sock) != 0) {
-		/* Out of memory (or a closed socket: the client is
-		 * closing). */
-		if (msg != NULL)
-			nng_msg_free(msg);
+	    link_xchg_start(ep->link, &p->x, buf, len, min_u(connect_ms, left),
+			    p->timeout_ms, p->deadline_ms) != 0) {
+		/* Out of memory. */
 		free(buf);
+		ep->msgs_inflight--;
+		p->busy = false;
 		for (k = 0; k < p->n_calls; k++) {
 			st_err_set(&p->calls[k]->err, ST_ERR_INTERNAL, NULL,
 				   "%s: cannot send a pack", p->calls[k]->what);
@@ -854,19 +784,7 @@ static void pack_send_locked(st_client *c, size_t i)
 		p->n_calls = 0;
 		return;
 	}
-	memcpy(nng_msg_body(msg), buf, len);
 	free(buf);
-	p->ctx_open = true;
-	p->ep = i;
-	p->state = PACK_SEND;
-	if (endpoint_lost(ep) && connect_ms > DEAD_CONNECT_MS)
-		connect_ms = DEAD_CONNECT_MS;
-	nng_aio_set_msg(p->aio, msg);
-	/* No call waits past its deadline (the earliest in the pack). */
-	left = p->deadline_ms - now;
-	nng_aio_set_timeout(p->aio, (nng_duration)min_u(connect_ms, left));
-	ep->msgs_inflight++;
-	nng_ctx_send(p->ctx, p->aio);
 }
 
 /* Send endpoint i's outbox: packs, or a lone call on its own. Caller
@@ -950,7 +868,6 @@ static void call_attempt_locked(struct call *call)
 		return;
 	}
 	call->attempts++;
-	endpoint_dial(c->eps[call->ep]);
 	if (call_packable(call) &&
 	    c->eps[call->ep]->msgs_inflight >= PACK_AFTER) {
 		outbox_push_locked(c, call);
@@ -964,23 +881,23 @@ static void call_attempt_locked(struct call *call)
  * time since the call was made) appended and signed again; the server
  * then holds it at most hold_ms - waited_ms, and so does the attempt's
  * reply timeout. waited_ms is measured here, when the attempt is handed to
- * nng: a send that first waits for a connection (at most connect_ms) and
- * the trip to the node make the server's deadline that much later, which
- * the hold's grace (client_service.c) covers. The signing time stays the
- * first attempt's, as for every retry. Caller holds c->mu. 0, or an nng
- * error (out of memory). */
-static int call_message_locked(struct call *call, nng_msg **msg)
+ * its link: a send that first waits for a connection (at most connect_ms)
+ * and the trip to the node make the server's deadline that much later,
+ * which the hold's grace (client_service.c) covers. The signing time stays
+ * the first attempt's, as for every retry. *owned is what to free after
+ * the send (NULL: the bytes are call->req). Caller holds c->mu. 0, or -1
+ * when out of memory. */
+static int call_message_locked(struct call *call, const uint8_t **msg,
+			       size_t *len, uint8_t **owned)
 {
 	st_client *c = call->c;
 	int64_t waited = now_ms() - call->start_ms;
 	uint8_t *buf;
-	size_t len;
-	int rv;
 
+	*owned = NULL;
 	if (call->hold_ms == 0 || call->attempts <= 1 || waited <= 0) {
-		if ((rv = nng_msg_alloc(msg, call->req_len)) != 0)
-			return rv;
-		memcpy(nng_msg_body(*msg), call->req, call->req_len);
+		*msg = call->req;
+		*len = call->req_len;
 		return 0;
 	}
 	if (waited > UINT32_MAX)
@@ -990,19 +907,17 @@ static int call_message_locked(struct call *call, nng_msg **msg)
 					     ? call->hold_ms - (unsigned)waited
 					     : 0);
 	if ((buf = malloc(call->req_base_len)) == NULL)
-		return NNG_ENOMEM;
+		return -1;
 	memcpy(buf, call->req, call->req_base_len);
-	len = call->req_base_len;
-	if (wire_request_append_waited(&buf, &len, (uint32_t)waited) != 0 ||
+	*len = call->req_base_len;
+	if (wire_request_append_waited(&buf, len, (uint32_t)waited) != 0 ||
 	    (call->secret != NULL &&
-	     wire_auth_sign(&buf, &len, call->secret) != 0)) {
+	     wire_auth_sign(&buf, len, call->secret) != 0)) {
 		free(buf);
-		return NNG_ENOMEM;
+		return -1;
 	}
-	if ((rv = nng_msg_alloc(msg, len)) == 0)
-		memcpy(nng_msg_body(*msg), buf, len);
-	free(buf);
-	return rv;
+	*msg = *owned = buf;
+	return 0;
 }
 
 /* Send the call's own message to call->ep. Caller holds c->mu. Any
@@ -1010,46 +925,39 @@ static int call_message_locked(struct call *call, nng_msg **msg)
 static void call_send_locked(struct call *call)
 {
 	st_client *c = call->c;
+	struct endpoint *ep = c->eps[call->ep];
 	int64_t left = call->deadline_ms - now_ms();
-	nng_msg *msg;
+	unsigned connect_ms = call->connect_ms;
+	const uint8_t *msg;
+	uint8_t *owned;
+	size_t len;
 	int rv;
 
 	if (left <= 0) {
 		call_give_up_locked(call);
 		return;
 	}
-	if ((rv = nng_ctx_open(&call->ctx, c->eps[call->ep]->sock)) != 0) {
-		st_err_set(&call->err, ST_ERR_INTERNAL, NULL,
-			   "%s: %s: open context: %s", call->what,
-			   call_url(call), nng_strerror(rv));
-		call_defer_locked(call);
-		return;
+	if (endpoint_lost(ep) && connect_ms > DEAD_CONNECT_MS)
+		connect_ms = DEAD_CONNECT_MS;
+	call->state = CALL_SENT;
+	if (call->hold_ms == 0) {
+		call->counted = true;
+		ep->msgs_inflight++;
 	}
-	call->ctx_open = true;
-	if ((rv = call_message_locked(call, &msg)) != 0) {
-		/* Closing a context under mu is safe (it takes only nng's
-		 * locks) and this path is rare. */
-		call_close_ctx(call);
+	if ((rv = call_message_locked(call, &msg, &len, &owned)) == 0)
+		rv = link_xchg_start(ep->link, &call->x, msg, len,
+				     min_u(connect_ms, left), call->timeout_ms,
+				     call->deadline_ms);
+	free(owned);
+	if (rv != 0) {
+		if (call->counted) {
+			call->counted = false;
+			ep->msgs_inflight--;
+		}
 		st_err_set(&call->err, ST_ERR_INTERNAL, NULL,
 			   "%s: out of memory", call->what);
 		call_defer_locked(call);
-		return;
 	}
-	call->state = CALL_SEND;
-	nng_aio_set_msg(call->aio, msg);
-	{
-		struct endpoint *ep = c->eps[call->ep];
-		unsigned connect_ms = call->connect_ms;
-		if (endpoint_lost(ep) && connect_ms > DEAD_CONNECT_MS)
-			connect_ms = DEAD_CONNECT_MS;
-		nng_aio_set_timeout(call->aio,
-				    (nng_duration)min_u(connect_ms, left));
-		if (call->hold_ms == 0) {
-			call->counted = true;
-			ep->msgs_inflight++;
-		}
-	}
-	nng_ctx_send(call->ctx, call->aio);
 }
 
 /* Where new calls start: the preferred endpoint, unless it lost its
@@ -1115,7 +1023,6 @@ static void call_retry(struct call *call, int code, int class, const char *fmt,
 	va_end(ap);
 	st_err_set(&call->err, code, NULL, "%s: %s", call->what, call->detail);
 	call->last_class = class;
-	call_close_ctx(call);
 	if (call->pinned) {
 		call_finish(call, &call->err, NULL);
 		return;
@@ -1256,79 +1163,40 @@ static void call_reply(struct call *call, const uint8_t *data, size_t len)
 	wire_response_release(&resp);
 }
 
-static void call_cb(void *arg)
+/* The call's own exchange ended (a library thread). */
+static void call_xchg_done(void *arg, struct link_xchg *x,
+			   enum link_result result, const char *why,
+			   const uint8_t *reply, size_t len)
 {
 	struct call *call = arg;
-	st_client *c = call->c;
-	int rv = nng_aio_result(call->aio);
-	nng_msg *msg;
 
-	switch (call->state) {
-	case CALL_SEND:
-		if (rv != 0) {
-			call_msg_done(call);
-			/* A failed send leaves the message with us. */
-			if ((msg = nng_aio_get_msg(call->aio)) != NULL) {
-				nng_aio_set_msg(call->aio, NULL);
-				nng_msg_free(msg);
-			}
-			if (rv == NNG_ETIMEDOUT)
-				call_retry(call, ST_ERR_CONNECTION,
-					   ST_ERR_CONNECTION,
-					   "%s: not connected within %u ms",
-					   call_url(call), call->connect_ms);
-			else
-				call_retry(call, ST_ERR_CONNECTION,
-					   ST_ERR_CONNECTION, "%s: send: %s",
-					   call_url(call), nng_strerror(rv));
-			return;
-		}
-		pthread_mutex_lock(&c->mu);
-		if (c->closing) {
-			pthread_mutex_unlock(&c->mu);
-			call_msg_done(call);
-			st_err_set(&call->err, ST_ERR_CONNECTION, NULL,
-				   "%s: client is closing", call->what);
-			call_finish(call, &call->err, NULL);
-			return;
-		}
-		call->state = CALL_RECV;
-		nng_aio_set_timeout(
-		    call->aio,
-		    (nng_duration)min_u(call->timeout_ms,
-					call->deadline_ms - now_ms()));
-		nng_ctx_recv(call->ctx, call->aio);
-		pthread_mutex_unlock(&c->mu);
+	(void)x;
+	assert(call->state == CALL_SENT);
+	call_msg_done(call);
+	switch (result) {
+	case LINK_OK:
+		call_reply(call, reply, len);
 		return;
-	case CALL_RECV:
-		call_msg_done(call);
-		if (rv != 0) {
-			if (rv == NNG_ETIMEDOUT)
-				call_retry(call, ST_ERR_TIMEOUT, ST_ERR_TIMEOUT,
-					   "%s: no reply within %u ms",
-					   call_url(call), call->timeout_ms);
-			else
-				call_retry(call, ST_ERR_CONNECTION,
-					   ST_ERR_CONNECTION, "%s: %s",
-					   call_url(call), nng_strerror(rv));
-			return;
-		}
-		if ((msg = nng_aio_get_msg(call->aio)) == NULL) {
-			/* Success without a message: never expected. */
-			call_retry(call, ST_ERR_TIMEOUT, ST_ERR_TIMEOUT,
-				   "%s: no reply within %u ms", call_url(call),
-				   call->timeout_ms);
-			return;
-		}
-		nng_aio_set_msg(call->aio, NULL);
-		call_close_ctx(call);
-		call_reply(call, nng_msg_body(msg), nng_msg_len(msg));
-		nng_msg_free(msg);
+	case LINK_NOT_CONNECTED:
+		call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
+			   "%s: not connected within %u ms", call_url(call),
+			   call->connect_ms);
 		return;
-	default:
-		break;
+	case LINK_SEND_FAILED:
+	case LINK_CANCELED:
+		call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
+			   "%s: send: %s", call_url(call), why);
+		return;
+	case LINK_TIMEOUT:
+		call_retry(call, ST_ERR_TIMEOUT, ST_ERR_TIMEOUT,
+			   "%s: no reply within %u ms", call_url(call),
+			   call->timeout_ms);
+		return;
+	case LINK_LOST:
+		call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION, "%s: %s",
+			   call_url(call), why);
+		return;
 	}
-	assert(!"I/O callback in a state without I/O");
 }
 
 static void call_timer_cb(void *arg)
@@ -1360,10 +1228,6 @@ static void pack_io_done(struct pack *p)
 {
 	st_client *c = p->c;
 
-	if (p->ctx_open) {
-		nng_ctx_close(p->ctx);
-		p->ctx_open = false;
-	}
 	pthread_mutex_lock(&c->mu);
 	endpoint_msg_done_locked(c, p->ep);
 	pthread_mutex_unlock(&c->mu);
@@ -1373,13 +1237,13 @@ static void pack_release(struct pack *p)
 {
 	pthread_mutex_lock(&p->c->mu);
 	p->n_calls = 0;
-	p->state = PACK_IDLE;
+	p->busy = false;
 	pthread_mutex_unlock(&p->c->mu);
 }
 
-/* The pack's I/O failed (rv): every call retries as if its own message
+/* The pack's exchange failed: every call retries as if its own message
  * had failed. */
-static void pack_fail(struct pack *p, bool sending, int rv)
+static void pack_fail(struct pack *p, enum link_result result, const char *why)
 {
 	const char *url = p->c->eps[p->ep]->url;
 	size_t i;
@@ -1387,34 +1251,41 @@ static void pack_fail(struct pack *p, bool sending, int rv)
 	pack_io_done(p);
 	for (i = 0; i < p->n_calls; i++) {
 		struct call *call = p->calls[i];
-		/* A connection lost while waiting may be the node refusing
-		 * a message this large (its max request size): its calls
-		 * go alone to that node from now on. */
-		if (!sending && rv != NNG_ETIMEDOUT)
-			call->alone_at |= (uint64_t)1 << p->ep;
-		if (sending && rv == NNG_ETIMEDOUT)
+		switch (result) {
+		case LINK_NOT_CONNECTED:
 			call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
 				   "%s: not connected within %u ms", url,
 				   call->connect_ms);
-		else if (sending || rv != NNG_ETIMEDOUT)
-			call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
-				   "%s: %s: %s", url,
-				   sending ? "send" : "receive",
-				   nng_strerror(rv));
-		else
+			break;
+		case LINK_TIMEOUT:
 			call_retry(call, ST_ERR_TIMEOUT, ST_ERR_TIMEOUT,
 				   "%s: no reply within %u ms", url,
 				   p->timeout_ms);
+			break;
+		case LINK_LOST:
+			/* A connection lost while waiting may be the node
+			 * refusing a message this large (its max request
+			 * size): its calls go alone to that node from now
+			 * on. */
+			call->alone_at |= (uint64_t)1 << p->ep;
+			call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
+				   "%s: receive: %s", url, why);
+			break;
+		default:
+			call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
+				   "%s: send: %s", url, why);
+			break;
+		}
 	}
 	pack_release(p);
 }
 
 /* The pack's answer arrived: each call gets its own Response. */
-static void pack_reply(struct pack *p, nng_msg *msg)
+static void pack_reply(struct pack *p, const uint8_t *data, size_t len)
 {
 	struct wire_response resp;
-	size_t i, len = nng_msg_len(msg);
-	int rv = wire_response_decode(nng_msg_body(msg), len, &resp);
+	size_t i;
+	int rv = wire_response_decode(data, len, &resp);
 
 	/* A node that does not know packs (an older version) sees a request
 	 * without operations: send to it alone from now on. */
@@ -1435,7 +1306,7 @@ static void pack_reply(struct pack *p, nng_msg *msg)
 		} else if (rv == 0 && resp.code != WIRE_OK)
 			/* An envelope error for the whole pack (NotLeader,
 			 * ServiceUnavailable): the same for each call. */
-			call_reply(call, nng_msg_body(msg), len);
+			call_reply(call, data, len);
 		else if (rv != 0 || resp.n_packed != p->n_calls)
 			call_retry(call, ST_ERR_UNAVAILABLE, ST_ERR_TIMEOUT,
 				   "%s: unusable pack answer (%zu bytes)",
@@ -1445,52 +1316,21 @@ static void pack_reply(struct pack *p, nng_msg *msg)
 				   resp.packed[i].len);
 	}
 	wire_response_release(&resp);
-	nng_msg_free(msg);
 	pack_release(p);
 }
 
-static void pack_cb(void *arg)
+/* The pack's exchange ended (a library thread). */
+static void pack_xchg_done(void *arg, struct link_xchg *x,
+			   enum link_result result, const char *why,
+			   const uint8_t *reply, size_t len)
 {
 	struct pack *p = arg;
-	st_client *c = p->c;
-	int rv = nng_aio_result(p->aio);
-	nng_msg *msg;
 
-	switch (p->state) {
-	case PACK_SEND:
-		if (rv != 0) {
-			if ((msg = nng_aio_get_msg(p->aio)) != NULL) {
-				nng_aio_set_msg(p->aio, NULL);
-				nng_msg_free(msg);
-			}
-			pack_fail(p, true, rv);
-			return;
-		}
-		pthread_mutex_lock(&c->mu);
-		if (c->closing) {
-			pthread_mutex_unlock(&c->mu);
-			pack_fail(p, false, NNG_ECLOSED);
-			return;
-		}
-		p->state = PACK_RECV;
-		nng_aio_set_timeout(
-		    p->aio, (nng_duration)min_u(p->timeout_ms,
-						p->deadline_ms - now_ms()));
-		nng_ctx_recv(p->ctx, p->aio);
-		pthread_mutex_unlock(&c->mu);
-		return;
-	case PACK_RECV:
-		if (rv != 0 || (msg = nng_aio_get_msg(p->aio)) == NULL) {
-			pack_fail(p, false, rv != 0 ? rv : NNG_ETIMEDOUT);
-			return;
-		}
-		nng_aio_set_msg(p->aio, NULL);
-		pack_reply(p, msg);
-		return;
-	default:
-		break;
-	}
-	assert(!"pack callback without I/O");
+	(void)x;
+	if (result == LINK_OK)
+		pack_reply(p, reply, len);
+	else
+		pack_fail(p, result, why);
 }
 
 /* Unix time, ms (request signatures carry it). */
@@ -1604,16 +1444,15 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 		c->pool = call->next;
 	} else {
 		if ((call = calloc(1, sizeof *call)) == NULL ||
-		    nng_aio_alloc(&call->aio, call_cb, call) != 0 ||
 		    nng_aio_alloc(&call->timer, call_timer_cb, call) != 0) {
-			if (call != NULL)
-				nng_aio_free(call->aio); /* NULL-safe */
 			free(call);
 			rc = st_err_set(err, ST_ERR_INTERNAL, NULL,
 					"%s: out of memory", a->what);
 			goto err_after_lock;
 		}
 		call->c = c;
+		call->x.cb = call_xchg_done;
+		call->x.arg = call;
 	}
 	call->prev = NULL;
 	call->next = c->active;
@@ -1621,7 +1460,6 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 		c->active->prev = call;
 	c->active = call;
 
-	call->ctx_open = false;
 	snprintf(call->what_buf, sizeof call->what_buf, "%s", a->what);
 	call->what = call->what_buf;
 	call->req = buf;
@@ -1831,6 +1669,16 @@ st_client *st_client_new(const char *endpoints, const st_options *opts,
 		free(c);
 		return NULL;
 	}
+	if ((c->loop = link_loop_new()) == NULL) {
+		if (c->tls != NULL)
+			nng_tls_config_free(c->tls);
+		free((char *)c->opt.access_key_id);
+		free((char *)c->opt.secret_access_key);
+		free(list);
+		free(c);
+		st_err_set(err, ST_ERR_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->slot_cv, NULL);
 	pthread_cond_init(&c->idle_cv, NULL);
@@ -1880,37 +1728,39 @@ void st_client_free(st_client *c)
 	pthread_mutex_lock(&c->mu);
 	c->closing = true;
 	pthread_cond_broadcast(&c->slot_cv);
-	/* Armed operations end with NNG_ECANCELED; idle ones see closing
-	 * when they next take the lock. */
+	/* Pending exchanges end LINK_CANCELED and sleeps NNG_ECANCELED; idle
+	 * calls see closing when they next take the lock. */
 	for (struct call *call = c->active; call != NULL; call = call->next) {
-		nng_aio_cancel(call->aio);
+		link_xchg_cancel(&call->x);
 		nng_aio_cancel(call->timer);
 	}
 	for (struct pack *p = c->packs; p != NULL; p = p->next)
-		nng_aio_cancel(p->aio);
+		link_xchg_cancel(&p->x);
 	for (size_t i = 0; i < c->n_eps; i++)
 		outbox_flush_locked(c, i); /* fails them: closing */
 	while (c->n_active > 0)
 		pthread_cond_wait(&c->idle_cv, &c->mu);
 	pthread_mutex_unlock(&c->mu);
 
+	/* No callback runs after these. */
+	link_loop_stop(c->loop);
 	while (c->packs != NULL) {
 		struct pack *p = c->packs;
 		c->packs = p->next;
-		nng_aio_free(p->aio); /* waits for its last callback */
+		link_xchg_fini(&p->x);
 		free(p->calls);
 		free(p);
 	}
-
 	while (c->pool != NULL) {
 		struct call *call = c->pool;
 		c->pool = call->next;
-		nng_aio_free(call->aio); /* waits for its last callback */
-		nng_aio_free(call->timer);
+		link_xchg_fini(&call->x);
+		nng_aio_free(call->timer); /* waits for its last callback */
 		free(call);
 	}
 	for (size_t i = 0; i < c->n_eps; i++)
 		endpoint_free(c->eps[i]);
+	link_loop_free(c->loop);
 	pthread_cond_destroy(&c->idle_cv);
 	pthread_cond_destroy(&c->slot_cv);
 	pthread_mutex_destroy(&c->mu);
