@@ -109,8 +109,7 @@ struct link_loop {
 	int64_t sleep_until_ms;
 };
 
-/* ---- the deadline heap ----------------------------------------------------
- */
+/* ---- the deadline heap --------------------------------------------------- */
 
 static void heap_set(struct link_loop *loop, size_t i, struct link_xchg *x)
 {
@@ -192,8 +191,7 @@ static void heap_update(struct link_loop *loop, struct link_xchg *x)
 	heap_down(loop, x->sp.heap_idx);
 }
 
-/* ---- pending exchanges ----------------------------------------------------
- */
+/* ---- pending exchanges --------------------------------------------------- */
 
 /* Wake the loop if it sleeps past due_ms (or for a cancel: 0). Under mu. */
 static void loop_wake_locked(struct link_loop *loop, int64_t due_ms)
@@ -319,8 +317,7 @@ static void frame_begun_locked(struct sp_link *l, struct link_frame *f,
 	heap_update(l->loop, x);
 }
 
-/* ---- the connection -------------------------------------------------------
- */
+/* ---- the connection ------------------------------------------------------ */
 
 static void set_events_locked(struct sp_link *l, bool out)
 {
@@ -618,8 +615,7 @@ static void conn_event(struct sp_link *l, uint32_t events,
 	}
 }
 
-/* ---- the loop -------------------------------------------------------------
- */
+/* ---- the loop ------------------------------------------------------------ */
 
 /* Deadlines and redials due by now; returns when the next one is due.
  * Under mu. */
@@ -800,8 +796,7 @@ void link_loop_free(struct link_loop *loop)
 	free(loop);
 }
 
-/* ---- links ----------------------------------------------------------------
- */
+/* ---- links --------------------------------------------------------------- */
 
 struct sp_link *sp_link_new(struct link_loop *loop, const char *url,
 			    size_t max_reply, const char **why)
