@@ -401,6 +401,7 @@ static struct endpoint *endpoint_open(st_client *c, const char *url,
 {
 	struct endpoint *ep = calloc(1, sizeof *ep);
 	const char *why = "out of memory";
+	bool bad_address = false;
 
 	if (ep == NULL || (ep->url = strdup(url)) == NULL) {
 		free(ep);
@@ -408,9 +409,10 @@ static struct endpoint *endpoint_open(st_client *c, const char *url,
 		return NULL;
 	}
 	if ((ep->link = link_new(c->loop, url, c->tls, c->opt.max_reply_bytes,
-				 &why)) == NULL) {
-		st_err_set(err, ST_ERR_INVALID_PARAM, NULL, "endpoint '%s': %s",
-			   url, why);
+				 &why, &bad_address)) == NULL) {
+		st_err_set(err,
+			   bad_address ? ST_ERR_INVALID_PARAM : ST_ERR_INTERNAL,
+			   NULL, "endpoint '%s': %s", url, why);
 		endpoint_free(ep);
 		return NULL;
 	}

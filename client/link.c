@@ -14,18 +14,20 @@ int64_t link_now_ms(void)
 }
 
 struct link *link_new(struct link_loop *loop, const char *url,
-		      nng_tls_config *tls, size_t max_reply, const char **why)
+		      nng_tls_config *tls, size_t max_reply, const char **why,
+		      bool *bad_address)
 {
 	struct link *l = calloc(1, sizeof *l);
 
+	*bad_address = false;
 	if (l == NULL) {
 		*why = "out of memory";
 		return NULL;
 	}
 	if (strncmp(url, "tcp://", 6) == 0) {
-		l->sp = sp_link_new(loop, url, max_reply, why);
+		l->sp = sp_link_new(loop, url, max_reply, why, bad_address);
 	} else {
-		l->nng = nng_link_new(url, tls, max_reply, why);
+		l->nng = nng_link_new(url, tls, max_reply, why, bad_address);
 	}
 	if (l->sp == NULL && l->nng == NULL) {
 		free(l);

@@ -91,10 +91,12 @@ void link_loop_free(struct link_loop *loop);
 
 /* A link to url: tcp:// ones on loop, others on nng (tls: the client's
  * TLS configuration or NULL; max_reply: larger replies drop the
- * connection). NULL with why (static text) for an address neither takes,
- * or when out of memory. No connection is made yet. */
+ * connection). NULL with why (static text) and *bad_address: true when
+ * the address is not one a transport takes, false when out of memory (or
+ * threads). No connection is made yet. */
 struct link *link_new(struct link_loop *loop, const char *url,
-		      nng_tls_config *tls, size_t max_reply, const char **why);
+		      nng_tls_config *tls, size_t max_reply, const char **why,
+		      bool *bad_address);
 /* Close the connection. No exchange may be pending; a tcp:// link's loop
  * must be stopped. */
 void link_free(struct link *l);

@@ -14,7 +14,8 @@ struct link {
 };
 
 struct sp_link *sp_link_new(struct link_loop *loop, const char *url,
-			    size_t max_reply, const char **why);
+			    size_t max_reply, const char **why,
+			    bool *bad_address);
 void sp_link_free(struct sp_link *l);
 int sp_xchg_start(struct sp_link *l, struct link_xchg *x, const uint8_t *req,
 		  size_t len, unsigned connect_ms, unsigned reply_ms,
@@ -23,7 +24,8 @@ void sp_xchg_cancel(struct link_xchg *x);
 bool sp_link_lost(struct sp_link *l);
 
 struct nng_link *nng_link_new(const char *url, nng_tls_config *tls,
-			      size_t max_reply, const char **why);
+			      size_t max_reply, const char **why,
+			      bool *bad_address);
 void nng_link_free(struct nng_link *l);
 int nng_xchg_start(struct nng_link *l, struct link_xchg *x, const uint8_t *req,
 		   size_t len, unsigned connect_ms, unsigned reply_ms,

@@ -45,7 +45,8 @@ static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 }
 
 struct nng_link *nng_link_new(const char *url, nng_tls_config *tls,
-			      size_t max_reply, const char **why)
+			      size_t max_reply, const char **why,
+			      bool *bad_address)
 {
 	struct nng_link *l = calloc(1, sizeof *l);
 	int rv;
@@ -72,6 +73,7 @@ struct nng_link *nng_link_new(const char *url, nng_tls_config *tls,
 	nng_pipe_notify(l->sock, NNG_PIPE_EV_REM_POST, pipe_cb, l);
 	if ((rv = nng_dialer_create(&l->dialer, l->sock, url)) != 0) {
 		*why = nng_strerror(rv);
+		*bad_address = rv != NNG_ENOMEM;
 		nng_link_free(l);
 		return NULL;
 	}
@@ -86,6 +88,7 @@ struct nng_link *nng_link_new(const char *url, nng_tls_config *tls,
 		*why = tls == NULL ? "TLS endpoint without a CA "
 				     "(st_options.tls_ca_file, STRATUS_CA)"
 				   : nng_strerror(rv);
+		*bad_address = true;
 		nng_link_free(l);
 		return NULL;
 	}

@@ -54,6 +54,7 @@
 #define MAX_EVENTS	 64
 #define MAX_WRITE_FRAMES 64  /* frames per writev */
 #define MAX_SLEEP_MS	 100 /* while anything is pending */
+#define MAX_DIALS	 64  /* links dialed per turn */
 #define MAX_HOST	 256
 #define MAX_PORT	 32
 
@@ -61,6 +62,7 @@ enum sp_xchg_state { SPX_IDLE, SPX_QUEUED, SPX_SENT, SPX_ENDING };
 
 enum sp_conn_state {
 	CONN_IDLE,	 /* never dialed */
+	CONN_RESOLVING,	 /* the loop resolves the address (without mu) */
 	CONN_CONNECTING, /* connect() in progress */
 	CONN_GREETING,	 /* connected, waiting for the node's handshake */
 	CONN_OPEN,
@@ -81,6 +83,7 @@ struct sp_link {
 	char host[MAX_HOST], port[MAX_PORT];
 	size_t max_reply;
 	int fd;
+	size_t addr_next; /* the resolved address to dial next */
 	enum sp_conn_state state;
 	bool want_out;	     /* EPOLLOUT armed */
 	int64_t conn_due_ms; /* CONNECTING/GREETING: give up then */
@@ -285,8 +288,8 @@ static void ended_run(struct ended_list *e)
 	for (; x != NULL; x = next) {
 		next = x->sp.hnext;
 		x->sp.hnext = NULL;
-		x->sp.state = SPX_IDLE;
-		/* x may be started again inside its callback. */
+		/* x may be started again inside its callback (its state,
+		 * SPX_ENDING, makes a cancel a no-op until then). */
 		x->cb(x->arg, x, (enum link_result)x->sp.result, x->sp.why,
 		      NULL, 0);
 	}
@@ -330,8 +333,9 @@ static void set_events_locked(struct sp_link *l, bool out)
 	}
 }
 
-/* Write queued frames while the socket takes them. 0, or -1: the
- * connection failed (the loop notices it on the socket). Under mu, OPEN. */
+/* Write queued frames while the socket takes them. 0, or -1: a write
+ * failed (EPOLLOUT stays armed: the loop tries again and fails the
+ * connection). Under mu, OPEN. */
 static int out_flush_locked(struct sp_link *l)
 {
 	int64_t now = link_now_ms();
@@ -355,7 +359,9 @@ static int out_flush_locked(struct sp_link *l)
 			break;
 		}
 		if (w < 0) {
-			set_events_locked(l, false);
+			/* The loop's next EPOLLOUT retries, and fails the
+			 * connection if it still cannot write. */
+			set_events_locked(l, true);
 			return -1;
 		}
 		while (w > 0) {
@@ -390,6 +396,9 @@ static void conn_fail_locked(struct sp_link *l, const char *why,
 		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, l->fd, NULL);
 		close(l->fd);
 		l->fd = -1;
+		if (l->state != CONN_OPEN) {
+			l->addr_next++; /* that address did not work */
+		}
 	}
 	l->want_out = false;
 	atomic_store(&l->open, false);
@@ -417,37 +426,66 @@ static void conn_fail_locked(struct sp_link *l, const char *why,
 	    l->redial_ms * 2 > REDIAL_MAX_MS ? REDIAL_MAX_MS : l->redial_ms * 2;
 }
 
-/* Start connecting (a numeric address connects at once or is refused at
- * once; a name is resolved here, blocking). Under mu. */
-static void conn_dial_locked(struct sp_link *l, struct ended_list *ended)
+/* Resolve the link's address: its addresses (freeaddrinfo them), or NULL.
+ * Loop thread, NOT under mu (a name may take the resolver seconds; the
+ * link is CONN_RESOLVING meanwhile, which nobody else changes). */
+static struct addrinfo *conn_resolve(const struct sp_link *l)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_NUMERICSERV};
+				 .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG};
 	struct addrinfo *ai = NULL;
+
+	if (getaddrinfo(l->host, l->port, &hints, &ai) != 0) {
+		return NULL;
+	}
+	return ai;
+}
+
+/* Start connecting to one of ai's addresses: from the one after the last
+ * that failed (a name may resolve to an address nobody listens on first,
+ * as localhost's ::1), on to the next that takes a non-blocking connect.
+ * Under mu, loop thread, CONN_RESOLVING. */
+static void conn_dial_locked(struct sp_link *l, const struct addrinfo *ai,
+			     struct ended_list *ended)
+{
 	struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = l};
+	const char *why = "cannot resolve the address";
 	int one = 1;
+
+	size_t n = 0;
 
 	l->state = CONN_CONNECTING;
 	l->conn_due_ms = link_now_ms() + SP_HANDSHAKE_MS;
-	if (getaddrinfo(l->host, l->port, &hints, &ai) != 0 || ai == NULL) {
-		conn_fail_locked(l, "cannot resolve the address", ended);
-		return;
+	for (const struct addrinfo *a = ai; a != NULL; a = a->ai_next) {
+		n++;
 	}
-	l->fd = socket(ai->ai_family,
-		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	for (size_t k = 0; k < n; k++) {
+		const struct addrinfo *a = ai;
+		l->addr_next %= n;
+		for (size_t skip = l->addr_next; skip > 0; skip--) {
+			a = a->ai_next;
+		}
+		l->fd = socket(a->ai_family,
+			       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (l->fd >= 0) {
+			setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				   sizeof one);
+			if (connect(l->fd, a->ai_addr, a->ai_addrlen) == 0 ||
+			    errno == EINPROGRESS) {
+				break;
+			}
+		}
+		why = strerror(errno);
+		if (l->fd >= 0) {
+			close(l->fd);
+			l->fd = -1;
+		}
+		l->addr_next++;
+	}
 	if (l->fd < 0) {
-		freeaddrinfo(ai);
-		conn_fail_locked(l, strerror(errno), ended);
+		conn_fail_locked(l, why, ended);
 		return;
 	}
-	setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(l->fd, ai->ai_addr, ai->ai_addrlen) != 0 &&
-	    errno != EINPROGRESS) {
-		freeaddrinfo(ai);
-		conn_fail_locked(l, "Connection refused", ended);
-		return;
-	}
-	freeaddrinfo(ai);
 	l->want_out = true;
 	if (epoll_ctl(l->loop->epfd, EPOLL_CTL_ADD, l->fd, &ev) != 0) {
 		conn_fail_locked(l, strerror(errno), ended);
@@ -496,7 +534,7 @@ static int conn_take_frames(struct sp_link *l, const char **why)
 			break;
 		}
 		frame = sp_get_be64(p);
-		if (frame < ID_BYTES || frame > l->max_reply + ID_BYTES) {
+		if (frame < ID_BYTES || frame - ID_BYTES > l->max_reply) {
 			*why = frame < ID_BYTES ? "malformed reply"
 						: "reply too large";
 			rc = -1;
@@ -603,26 +641,29 @@ static void conn_event(struct sp_link *l, uint32_t events,
 		pthread_mutex_unlock(&loop->mu);
 		return;
 	}
-	if (l->state == CONN_OPEN && (events & EPOLLOUT) &&
-	    out_flush_locked(l) != 0) {
-		conn_fail_locked(l, "Connection reset by peer", ended);
-		pthread_mutex_unlock(&loop->mu);
-		return;
-	}
 	pthread_mutex_unlock(&loop->mu);
+	/* Read first: replies that came before a reset are still answers. */
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
 		conn_read(l, ended);
 	}
+	pthread_mutex_lock(&loop->mu);
+	if (l->state == CONN_OPEN && (events & EPOLLOUT) &&
+	    out_flush_locked(l) != 0) {
+		conn_fail_locked(l, "Connection reset by peer", ended);
+	}
+	pthread_mutex_unlock(&loop->mu);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
 
-/* Deadlines and redials due by now; returns when the next one is due.
- * Under mu. */
-static int64_t loop_timers_locked(struct link_loop *loop, int64_t now,
-				  struct ended_list *ended)
+/* End the exchanges and handshakes whose deadlines passed; put the links
+ * due to dial in dial[] (at most max; the others are next time), marked
+ * CONN_RESOLVING. Under mu. Returns how many to dial. */
+static size_t loop_timers_locked(struct link_loop *loop, int64_t now,
+				 struct ended_list *ended,
+				 struct sp_link **dial, size_t max)
 {
-	int64_t next = INT64_MAX;
+	size_t n = 0;
 
 	while (loop->heap_n > 0 && loop->heap[0]->sp.due_ms <= now) {
 		struct link_xchg *x = loop->heap[0];
@@ -631,18 +672,44 @@ static int64_t loop_timers_locked(struct link_loop *loop, int64_t now,
 		ended_add(ended, x, queued ? LINK_NOT_CONNECTED : LINK_TIMEOUT,
 			  NULL);
 	}
-	if (loop->heap_n > 0) {
-		next = loop->heap[0]->sp.due_ms;
-	}
 	for (struct sp_link *l = loop->links; l != NULL; l = l->next) {
 		if ((l->state == CONN_CONNECTING ||
 		     l->state == CONN_GREETING) &&
 		    l->conn_due_ms <= now) {
 			conn_fail_locked(l, "no handshake", ended);
 		}
-		if (l->state == CONN_WAIT && l->redial_at_ms <= now) {
-			conn_dial_locked(l, ended);
+		if (l->state == CONN_WAIT && l->redial_at_ms <= now &&
+		    n < max) {
+			l->state = CONN_RESOLVING;
+			dial[n++] = l;
 		}
+	}
+	while (loop->ended != NULL) {
+		struct link_xchg *x = loop->ended;
+		loop->ended = x->sp.hnext;
+		ended_add(ended, x, (enum link_result)x->sp.result, x->sp.why);
+	}
+	return n;
+}
+
+/* When the loop must wake next: the earliest deadline or redial, or
+ * INT64_MAX. Anything pending: at least every MAX_SLEEP_MS, so that
+ * starting an exchange due later than that (nearly all: connect and reply
+ * timeouts are longer) never needs to wake the loop. Under mu. */
+static int64_t loop_next_locked(struct link_loop *loop, int64_t now)
+{
+	int64_t next = INT64_MAX;
+
+	if (loop->ended != NULL) {
+		return now;
+	}
+	if (loop->heap_n > 0) {
+		next = loop->heap[0]->sp.due_ms;
+		if (next > now + MAX_SLEEP_MS) {
+			next = now + MAX_SLEEP_MS;
+		}
+	}
+	for (struct sp_link *l = loop->links; l != NULL; l = l->next) {
 		if ((l->state == CONN_CONNECTING ||
 		     l->state == CONN_GREETING) &&
 		    l->conn_due_ms < next) {
@@ -655,48 +722,50 @@ static int64_t loop_timers_locked(struct link_loop *loop, int64_t now,
 	return next;
 }
 
+/* One turn: deadlines, dials (resolving without mu), then sleep until an
+ * event or the next deadline and handle the events — so replies that
+ * arrived are read before the next turn's deadlines end anything. */
 static void *loop_main(void *arg)
 {
 	struct link_loop *loop = arg;
 	struct epoll_event evs[MAX_EVENTS];
+	struct sp_link *dial[MAX_DIALS];
 	struct ended_list ended = {0};
 
 	for (;;) {
 		int64_t now = link_now_ms(), next;
 		int timeout = -1, n;
+		size_t n_dial;
 
 		pthread_mutex_lock(&loop->mu);
 		if (loop->stopping) {
 			pthread_mutex_unlock(&loop->mu);
 			break;
 		}
-		next = loop_timers_locked(loop, now, &ended);
-		while (loop->ended != NULL) {
-			struct link_xchg *x = loop->ended;
-			loop->ended = x->sp.hnext;
-			ended_add(&ended, x, (enum link_result)x->sp.result,
-				  x->sp.why);
-		}
-		if (ended.head == NULL) {
-			/* Anything pending: wake at least every MAX_SLEEP_MS,
-			 * so that starting an exchange due later than that
-			 * (nearly all: connect and reply timeouts are longer)
-			 * never needs to wake the loop. */
-			if (next != INT64_MAX && next > now + MAX_SLEEP_MS &&
-			    loop->heap_n > 0) {
-				next = now + MAX_SLEEP_MS;
-			}
-			loop->sleep_until_ms = next;
-			if (next != INT64_MAX) {
-				timeout = next - now > 60000
-					      ? 60000
-					      : (int)(next - now) + 1;
-			}
-		} else {
-			timeout = 0;
-		}
+		n_dial = loop_timers_locked(loop, now, &ended, dial, MAX_DIALS);
 		pthread_mutex_unlock(&loop->mu);
 		ended_run(&ended);
+		for (size_t i = 0; i < n_dial; i++) {
+			struct addrinfo *ai = conn_resolve(dial[i]);
+			pthread_mutex_lock(&loop->mu);
+			conn_dial_locked(dial[i], ai, &ended);
+			pthread_mutex_unlock(&loop->mu);
+			if (ai != NULL) {
+				freeaddrinfo(ai);
+			}
+			ended_run(&ended); /* nothing was sent: empty */
+		}
+
+		pthread_mutex_lock(&loop->mu);
+		now = link_now_ms();
+		next = loop_next_locked(loop, now);
+		loop->sleep_until_ms = next > now ? next : 0;
+		if (next != INT64_MAX) {
+			timeout = next <= now	       ? 0
+				  : next - now > 60000 ? 60000
+						       : (int)(next - now) + 1;
+		}
+		pthread_mutex_unlock(&loop->mu);
 
 		n = epoll_wait(loop->epfd, evs, MAX_EVENTS, timeout);
 		pthread_mutex_lock(&loop->mu);
@@ -799,7 +868,8 @@ void link_loop_free(struct link_loop *loop)
 /* ---- links --------------------------------------------------------------- */
 
 struct sp_link *sp_link_new(struct link_loop *loop, const char *url,
-			    size_t max_reply, const char **why)
+			    size_t max_reply, const char **why,
+			    bool *bad_address)
 {
 	struct sp_link *l;
 
@@ -816,11 +886,13 @@ struct sp_link *sp_link_new(struct link_loop *loop, const char *url,
 	    l->host[0] == '\0' || l->port[0] == '\0') {
 		free(l);
 		*why = "Address invalid";
+		*bad_address = true;
 		return NULL;
 	}
 	l->loop = loop;
 	l->fd = -1;
-	l->max_reply = max_reply;
+	/* Room for the id and the length in size_t arithmetic. */
+	l->max_reply = max_reply < SIZE_MAX / 2 ? max_reply : SIZE_MAX / 2;
 	l->redial_ms = REDIAL_MIN_MS;
 	pthread_mutex_lock(&loop->mu);
 	if (loop->stopping || loop_start_locked(loop) != 0) {
@@ -865,7 +937,6 @@ int sp_xchg_start(struct sp_link *l, struct link_xchg *x, const uint8_t *req,
 	struct link_loop *loop = l->loop;
 	struct link_frame *f =
 	    malloc(sizeof *f + SP_LENGTH_BYTES + ID_BYTES + len);
-	struct ended_list ended = {0};
 	int64_t now = link_now_ms();
 
 	if (f == NULL) {
@@ -912,16 +983,17 @@ int sp_xchg_start(struct sp_link *l, struct link_xchg *x, const uint8_t *req,
 	l->out_tail = f;
 
 	if (l->state == CONN_OPEN && l->out_head == f) {
-		/* A write error is the loop's to see on the socket. */
+		/* A write error is the loop's to handle (EPOLLOUT). */
 		out_flush_locked(l);
 	} else if (l->state == CONN_IDLE) {
-		conn_dial_locked(l, &ended);
+		/* The loop dials: resolving a name may block. */
+		l->state = CONN_WAIT;
+		l->redial_at_ms = now;
 	}
 	loop_wake_locked(loop,
 			 l->state == CONN_WAIT && l->redial_at_ms < x->sp.due_ms
 			     ? l->redial_at_ms
 			     : x->sp.due_ms);
-	/* A failed first dial ends nothing (no exchange was sent). */
 	pthread_mutex_unlock(&loop->mu);
 	return 0;
 }
