@@ -27,9 +27,9 @@ struct link *link_new(struct link_loop *loop, const char *url,
 	if (strncmp(url, "tcp://", 6) == 0) {
 		l->sp = sp_link_new(loop, url, max_reply, why, bad_address);
 	} else {
-		l->nng = nng_link_new(url, tls, max_reply, why, bad_address);
+		l->req = req_link_new(url, tls, max_reply, why, bad_address);
 	}
-	if (l->sp == NULL && l->nng == NULL) {
+	if (l->sp == NULL && l->req == NULL) {
 		free(l);
 		return NULL;
 	}
@@ -44,7 +44,7 @@ void link_free(struct link *l)
 	if (l->sp != NULL) {
 		sp_link_free(l->sp);
 	} else {
-		nng_link_free(l->nng);
+		req_link_free(l->req);
 	}
 	free(l);
 }
@@ -57,7 +57,7 @@ int link_xchg_start(struct link *l, struct link_xchg *x, const uint8_t *req,
 		return sp_xchg_start(l->sp, x, req, len, connect_ms, reply_ms,
 				     end_ms);
 	}
-	return nng_xchg_start(l->nng, x, req, len, connect_ms, reply_ms,
+	return req_xchg_start(l->req, x, req, len, connect_ms, reply_ms,
 			      end_ms);
 }
 
@@ -65,15 +65,15 @@ void link_xchg_cancel(struct link_xchg *x)
 {
 	/* Each side checks whether the exchange is pending on it. */
 	sp_xchg_cancel(x);
-	nng_xchg_cancel(x);
+	req_xchg_cancel(x);
 }
 
 void link_xchg_fini(struct link_xchg *x)
 {
-	nng_xchg_fini(x);
+	req_xchg_fini(x);
 }
 
 bool link_lost(struct link *l)
 {
-	return l->sp != NULL ? sp_link_lost(l->sp) : nng_link_lost(l->nng);
+	return l->sp != NULL ? sp_link_lost(l->sp) : req_link_lost(l->req);
 }

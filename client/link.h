@@ -72,7 +72,7 @@ struct link_xchg {
 		bool ctx_open;
 		bool receiving;
 		bool pending, canceled; /* under the link's mutex */
-		struct nng_link *link;
+		struct req_link *link;
 		unsigned reply_ms;
 		int64_t end_ms;
 	} nng;

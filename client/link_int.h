@@ -6,11 +6,11 @@
 #include "link.h"
 
 struct sp_link;
-struct nng_link;
+struct req_link;
 
 struct link {
 	struct sp_link *sp;   /* tcp:// */
-	struct nng_link *nng; /* everything else */
+	struct req_link *req; /* everything else (nng) */
 };
 
 struct sp_link *sp_link_new(struct link_loop *loop, const char *url,
@@ -23,16 +23,16 @@ int sp_xchg_start(struct sp_link *l, struct link_xchg *x, const uint8_t *req,
 void sp_xchg_cancel(struct link_xchg *x);
 bool sp_link_lost(struct sp_link *l);
 
-struct nng_link *nng_link_new(const char *url, nng_tls_config *tls,
+struct req_link *req_link_new(const char *url, nng_tls_config *tls,
 			      size_t max_reply, const char **why,
 			      bool *bad_address);
-void nng_link_free(struct nng_link *l);
-int nng_xchg_start(struct nng_link *l, struct link_xchg *x, const uint8_t *req,
+void req_link_free(struct req_link *l);
+int req_xchg_start(struct req_link *l, struct link_xchg *x, const uint8_t *req,
 		   size_t len, unsigned connect_ms, unsigned reply_ms,
 		   int64_t end_ms);
-void nng_xchg_cancel(struct link_xchg *x);
-void nng_xchg_fini(struct link_xchg *x);
-bool nng_link_lost(struct nng_link *l);
+void req_xchg_cancel(struct link_xchg *x);
+void req_xchg_fini(struct link_xchg *x);
+bool req_link_lost(struct req_link *l);
 
 /* CLOCK_MONOTONIC, ms. */
 int64_t link_now_ms(void);

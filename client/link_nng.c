@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct nng_link {
+struct req_link {
 	nng_socket sock;
 	nng_dialer dialer;
 	pthread_mutex_t mu; /* exchanges' pending/canceled flags */
@@ -33,7 +33,7 @@ struct nng_link {
 /* nng thread: count the link's live connections. */
 static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	struct nng_link *l = arg;
+	struct req_link *l = arg;
 
 	(void)p;
 	if (ev == NNG_PIPE_EV_ADD_POST) {
@@ -44,11 +44,11 @@ static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 	}
 }
 
-struct nng_link *nng_link_new(const char *url, nng_tls_config *tls,
+struct req_link *req_link_new(const char *url, nng_tls_config *tls,
 			      size_t max_reply, const char **why,
 			      bool *bad_address)
 {
-	struct nng_link *l = calloc(1, sizeof *l);
+	struct req_link *l = calloc(1, sizeof *l);
 	int rv;
 
 	if (l == NULL) {
@@ -74,7 +74,7 @@ struct nng_link *nng_link_new(const char *url, nng_tls_config *tls,
 	if ((rv = nng_dialer_create(&l->dialer, l->sock, url)) != 0) {
 		*why = nng_strerror(rv);
 		*bad_address = rv != NNG_ENOMEM;
-		nng_link_free(l);
+		req_link_free(l);
 		return NULL;
 	}
 	/* Options a transport lacks (TCP_NODELAY on ipc://) are not errors. */
@@ -89,13 +89,13 @@ struct nng_link *nng_link_new(const char *url, nng_tls_config *tls,
 				     "(st_options.tls_ca_file, STRATUS_CA)"
 				   : nng_strerror(rv);
 		*bad_address = true;
-		nng_link_free(l);
+		req_link_free(l);
 		return NULL;
 	}
 	return l;
 }
 
-void nng_link_free(struct nng_link *l)
+void req_link_free(struct req_link *l)
 {
 	if (l == NULL) {
 		return;
@@ -105,7 +105,7 @@ void nng_link_free(struct nng_link *l)
 	free(l);
 }
 
-bool nng_link_lost(struct nng_link *l)
+bool req_link_lost(struct req_link *l)
 {
 	return atomic_load(&l->was_connected) && atomic_load(&l->pipes) == 0;
 }
@@ -114,7 +114,7 @@ bool nng_link_lost(struct nng_link *l)
 static void xchg_end(struct link_xchg *x, enum link_result result,
 		     const char *why, nng_msg *reply)
 {
-	struct nng_link *l = x->nng.link;
+	struct req_link *l = x->nng.link;
 
 	pthread_mutex_lock(&l->mu);
 	x->nng.pending = false;
@@ -138,7 +138,7 @@ static enum link_result canceled_or(int rv, enum link_result other)
 static void xchg_cb(void *arg)
 {
 	struct link_xchg *x = arg;
-	struct nng_link *l = x->nng.link;
+	struct req_link *l = x->nng.link;
 	int rv = nng_aio_result(x->nng.aio);
 	nng_msg *msg;
 
@@ -186,7 +186,7 @@ static void xchg_cb(void *arg)
 	xchg_end(x, LINK_OK, NULL, msg);
 }
 
-int nng_xchg_start(struct nng_link *l, struct link_xchg *x, const uint8_t *req,
+int req_xchg_start(struct req_link *l, struct link_xchg *x, const uint8_t *req,
 		   size_t len, unsigned connect_ms, unsigned reply_ms,
 		   int64_t end_ms)
 {
@@ -227,9 +227,9 @@ int nng_xchg_start(struct nng_link *l, struct link_xchg *x, const uint8_t *req,
 	return 0;
 }
 
-void nng_xchg_cancel(struct link_xchg *x)
+void req_xchg_cancel(struct link_xchg *x)
 {
-	struct nng_link *l = x->nng.link;
+	struct req_link *l = x->nng.link;
 
 	if (l == NULL) {
 		return;
@@ -242,7 +242,7 @@ void nng_xchg_cancel(struct link_xchg *x)
 	pthread_mutex_unlock(&l->mu);
 }
 
-void nng_xchg_fini(struct link_xchg *x)
+void req_xchg_fini(struct link_xchg *x)
 {
 	if (x->nng.aio != NULL) {
 		nng_aio_free(x->nng.aio); /* waits for its last callback */
