@@ -981,6 +981,18 @@ static size_t preferred_locked(st_client *c)
 	return pref;
 }
 
+/* The endpoint after from, skipping those whose connection was lost
+ * (most likely dead nodes) unless all others are. Caller holds c->mu. */
+static size_t next_endpoint_locked(st_client *c, size_t from)
+{
+	for (size_t k = 1; k < c->n_eps; k++) {
+		size_t i = (from + k) % c->n_eps;
+		if (!endpoint_lost(c->eps[i]))
+			return i;
+	}
+	return (from + 1) % c->n_eps;
+}
+
 /* Sleep (exponential backoff with jitter), then attempt on call->ep.
  * Caller holds c->mu. */
 static void call_backoff_locked(struct call *call)
@@ -1038,7 +1050,7 @@ static void call_retry(struct call *call, int code, int class, const char *fmt,
 	if (pref != from) {
 		call->ep = pref;
 	} else {
-		call->ep = (from + 1) % c->n_eps;
+		call->ep = next_endpoint_locked(c, from);
 		atomic_compare_exchange_strong(&c->preferred, &pref, call->ep);
 	}
 	/* A connection that closed (or never came) most likely means a dead
@@ -1077,7 +1089,10 @@ static void call_redirect(struct call *call, uint64_t leader_id,
 	/* Still no leader when the deadline passes: an election that never
 	 * ends looks like a timeout to the caller. */
 	call->last_class = ST_ERR_TIMEOUT;
-	if (idx >= 0 && (size_t)idx != from) {
+	/* A hint naming a node whose connection we lost is stale (right
+	 * after a leader dies its followers still name it for a moment):
+	 * going there would wait DEAD_CONNECT_MS for nothing. */
+	if (idx >= 0 && (size_t)idx != from && !endpoint_lost(c->eps[idx])) {
 		call->ep = (size_t)idx;
 		atomic_store(&c->preferred, call->ep);
 		if (call->free_hops++ < MAX_FREE_REDIRECTS) {
@@ -1088,7 +1103,7 @@ static void call_redirect(struct call *call, uint64_t leader_id,
 	} else {
 		/* No (usable) hint: ask each endpoint once without delay,
 		 * then back off and go round again. */
-		call->ep = (from + 1) % c->n_eps;
+		call->ep = next_endpoint_locked(c, from);
 		if (call->free_hops++ + 1 < c->n_eps) {
 			call_attempt_locked(call);
 			pthread_mutex_unlock(&c->mu);

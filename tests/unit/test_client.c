@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "stratus.h"
 #include "wire.h"
@@ -510,6 +511,50 @@ static void test_not_leader_unknown(void **state)
 		st_client_free(c);
 	}
 	assert_true(fake_n_log(&leader) == 4);
+	fake_stop(&follower);
+	fake_stop(&leader);
+}
+
+/* After a node's connection is lost, a follower's NOT_LEADER naming that
+ * node (a stale hint: right after a leader dies its followers still name
+ * it for a moment) is not followed: the call goes on to the next endpoint
+ * at once. Following it would wait for a connection there (up to 100 ms,
+ * DEAD_CONNECT_MS) and, with this client's 90 ms budget, fail. */
+static void test_stale_hint_to_lost_node(void **state)
+{
+	struct fake dead, follower, leader;
+	st_options opt = fast;
+	st_client *c = NULL;
+	char eps[240];
+	st_error err;
+
+	opt.retry_deadline_ms = 90;
+	fake_start(&dead, FAKE_KV);
+	fake_start(&follower, FAKE_NOT_LEADER);
+	fake_start(&leader, FAKE_KV);
+	snprintf(follower.leader_address, sizeof follower.leader_address, "%s",
+		 dead.url);
+	snprintf(eps, sizeof eps, "%s, %s, %s", dead.url, follower.url,
+		 leader.url);
+	/* A client that talked to dead (it starts at a random endpoint;
+	 * the follower sends it to dead). */
+	for (int i = 0; i < 50 && c == NULL; i++) {
+		size_t before = fake_n_log(&dead);
+		assert_non_null(c = st_client_new(eps, &opt, &err));
+		assert_int_equal(st_kv_put(c, "k", "v", 1, &err), 0);
+		if (fake_n_log(&dead) == before) {
+			st_client_free(c);
+			c = NULL;
+		}
+	}
+	assert_non_null(c);
+	fake_stop(&dead); /* its connection closes */
+	usleep(200 * 1000);
+
+	size_t at_leader = fake_n_log(&leader);
+	assert_int_equal(st_kv_put(c, "k", "w", 1, &err), 0);
+	assert_int_equal(fake_n_log(&leader), at_leader + 1);
+	st_client_free(c);
 	fake_stop(&follower);
 	fake_stop(&leader);
 }
@@ -1128,6 +1173,7 @@ int main(void)
 	    cmocka_unit_test(test_kv_round_trip),
 	    cmocka_unit_test(test_not_leader_redirect),
 	    cmocka_unit_test(test_not_leader_unknown),
+	    cmocka_unit_test(test_stale_hint_to_lost_node),
 	    cmocka_unit_test(test_unavailable_retry_same_seq),
 	    cmocka_unit_test(test_timeout),
 	    cmocka_unit_test(test_connection_refused),
