@@ -7,7 +7,8 @@
  *               st_client). A request is written by the thread that
  *               starts it when the connection is idle, and its reply is
  *               read and handed to the engine by the I/O thread: one
- *               thread hand-off per round trip, against nng's four
+ *               thread hand-off per round trip, where nng passes a
+ *               request and its reply through several of its threads
  *               (~100 us of every round trip on a 2-core machine, see
  *               BENCHMARKS.md).
  *   others      link_nng.c: an nng REQ socket (tls+tcp://, and whatever

@@ -16,8 +16,9 @@
  *
  * Threads: link_xchg_start writes the frame itself when the connection is
  * open and nothing is queued before it (the common case: no hand-off to
- * send); the rest — connecting, greeting, reading, writing what is left,
- * deadlines, redials — is the loop thread's, which also runs every
+ * send); the rest — resolving (without the mutex), connecting, greeting,
+ * reading, writing what is left, deadlines, redials — is the loop
+ * thread's, which also runs every
  * callback, without the mutex held (the engine takes its own lock in
  * them, and takes it before ours when starting exchanges). Only the loop
  * thread reads a socket or closes one; frames a callback starts may be
