@@ -116,6 +116,9 @@ void link_xchg_cancel(struct link_xchg *x);
 /* Free what an idle exchange holds (nng's aio); it may be started again. */
 void link_xchg_fini(struct link_xchg *x);
 
+/* CLOCK_MONOTONIC, ms: the clock of every deadline above. */
+int64_t link_now_ms(void);
+
 /* The endpoint was connected and has no connection now: most likely a
  * dead node. */
 bool link_lost(struct link *l);

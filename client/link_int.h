@@ -34,7 +34,4 @@ void req_xchg_cancel(struct link_xchg *x);
 void req_xchg_fini(struct link_xchg *x);
 bool req_link_lost(struct req_link *l);
 
-/* CLOCK_MONOTONIC, ms. */
-int64_t link_now_ms(void);
-
 #endif
