@@ -30,8 +30,10 @@ Operations (args -> ok result):
   applied); an entry missing from an ok answer is an anomaly
   (batch-entry-unanswered); a failed or unknown batch makes every entry
   failed or unknown. FIFO: the sequence numbers of one batch's
-  successful entries that are not resends increase in entry order (AWS
-  enqueues a batch in order; fifo-batch-order).
+  successful entries increase in entry order (AWS enqueues a batch in
+  order; fifo-batch-order), except entries that may have been answered
+  by deduplication: resends, and originals whose dedup id another send
+  used before the batch ended.
 
 What is checked:
   kv   each key is a linearizable register (initially absent). The search
@@ -597,11 +599,24 @@ def check(h):
         rep.anomaly("batch-entry-unanswered",
                     f"{len(h.unanswered)} entries of successful batch calls are neither in "
                     f"Successful nor in Failed", h.unanswered)
+    # A resend of an earlier deduplication id is answered with the earlier
+    # message's id and sequence number: not ordered. So is an original
+    # whose dedup id another process resent concurrently (the workload's
+    # resend ring offers a dedup id as soon as its send begins), when the
+    # resend was applied first.
+    sends_by_dedup = defaultdict(list)
+    for op in h.ops:
+        if op.f == "send" and op.args.get("dedup") is not None:
+            sends_by_dedup[(op.args.get("queue"), op.args["dedup"])].append(op)
+
+    def maybe_deduplicated(x):
+        return x.args.get("resend") or any(
+            o is not x and o.type != "fail" and o.t0 < x.t1
+            for o in sends_by_dedup.get((x.args.get("queue"), x.args.get("dedup")), ()))
+
     for group in h.send_batches:
-        # A resend of an earlier deduplication id is answered with the
-        # earlier message's id and sequence number: not ordered.
         seqs = [(int(x.result["seq"]), x) for x in group
-                if x.result.get("seq") is not None and not x.args.get("resend")]
+                if x.result.get("seq") is not None and not maybe_deduplicated(x)]
         if any(a[0] >= b[0] for a, b in zip(seqs, seqs[1:])):
             rep.anomaly("fifo-batch-order", "a FIFO SendMessageBatch's sequence numbers do "
                         "not increase in entry order", [x for _, x in seqs])

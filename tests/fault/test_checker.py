@@ -444,6 +444,21 @@ class BatchTests(unittest.TestCase):
         h.recv(1, "fifo", [("m1", "a", "h1", "g", 1, "da"), ("m2", "b", "h2", "g", 2, "db")], 4, 5)
         self.assertClean(h.check())
 
+    def test_fifo_batch_entry_deduplicated_by_concurrent_resend(self):
+        # Another process resent entry 1's dedup id while the batch was
+        # pending (its first attempt lost in a partition); the resend was
+        # applied first, so entry 1 is answered with the resend's older
+        # number. Seen in CI: seqs ...221, ...054, ...061.
+        def batch_and_resend(resend_t0):
+            h = H().send_batch(0, "fifo", [("0", "a", "m1", "g3", "da", 221),
+                                           ("1", "b", "m2", "g2", "db", 54)], 0, 10)
+            h.send(1, "fifo", "b2", "m2", resend_t0, resend_t0 + 1, group="g2", dedup="db",
+                   seq=54, resend=True)
+            return h
+        self.assertClean(batch_and_resend(1).check())
+        # A resend that began after the batch had ended excuses nothing.
+        self.assertKind(batch_and_resend(11).check(), "fifo-batch-order")
+
 
 class FileTests(unittest.TestCase):
     def test_torn_last_line_and_cli(self):
