@@ -729,8 +729,8 @@ class Cluster:
 
     def converged(self, expect=None, timeout=30):
         """Wait until every node in expect (default: every live member)
-        answers, one of them leads, and all report the same applied index and
-        the same state digest. Each node is asked directly (raw ClusterStatus
+        answers, one of them leads, and all report the same applied index —
+        the leader's last log index — and the same state digest. Each node is asked directly (raw ClusterStatus
         to its client address), so this does not depend on what any one node
         knows about the others. Returns (applied_index, digest, ms)."""
         t = time.monotonic()
@@ -743,9 +743,15 @@ class Cluster:
             last["views"] = views
             if any(v is None for v in views.values()):
                 return False
-            if not any(v["role"] == "leader" for v in views.values()):
+            leaders = [v for v in views.values() if v["role"] == "leader"]
+            if not leaders:
                 return False
             applied = {v["applied_index"] for v in views.values()}
+            # Everything in the leader's log applied: right after a restart
+            # every node is still at its snapshot's index (the same on all,
+            # with the same digest) until the new leader's first commit.
+            if applied != {leaders[0]["last_index"]}:
+                return False
             digests = {v["digest"] for v in views.values()}
             if len(applied) == 1 and len(digests) == 1:
                 return (applied.pop(), digests.pop(), want)
