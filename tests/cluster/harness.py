@@ -750,7 +750,7 @@ class Cluster:
             # Everything in the leader's log applied: right after a restart
             # every node is still at its snapshot's index (the same on all,
             # with the same digest) until the new leader's first commit.
-            if applied != {leaders[0]["last_index"]}:
+            if applied != {leaders[0].get("last_index")}:
                 return False
             digests = {v["digest"] for v in views.values()}
             if len(applied) == 1 and len(digests) == 1:
