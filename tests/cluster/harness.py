@@ -730,9 +730,10 @@ class Cluster:
     def converged(self, expect=None, timeout=30):
         """Wait until every node in expect (default: every live member)
         answers, one of them leads, and all report the same applied index —
-        the leader's last log index — and the same state digest. Each node is asked directly (raw ClusterStatus
-        to its client address), so this does not depend on what any one node
-        knows about the others. Returns (applied_index, digest, ms)."""
+        the leader's last log index — and the same state digest. Each node
+        is asked directly (raw ClusterStatus to its client address), so this
+        does not depend on what any one node knows about the others.
+        Returns (applied_index, digest, ms)."""
         t = time.monotonic()
         last = {}
 

@@ -610,8 +610,10 @@ def check(h):
             sends_by_dedup[(op.args.get("queue"), op.args["dedup"])].append(op)
 
     def maybe_deduplicated(x):
+        # Another entry of the same batch (same process and invocation) is
+        # applied after x, or is itself the resend.
         return x.args.get("resend") or any(
-            o is not x and o.type != "fail" and o.t0 < x.t1
+            (o.p, o.t0) != (x.p, x.t0) and o.type != "fail" and o.t0 < x.t1
             for o in sends_by_dedup.get((x.args.get("queue"), x.args.get("dedup")), ()))
 
     for group in h.send_batches:

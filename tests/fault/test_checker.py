@@ -458,6 +458,12 @@ class BatchTests(unittest.TestCase):
         self.assertClean(batch_and_resend(1).check())
         # A resend that began after the batch had ended excuses nothing.
         self.assertKind(batch_and_resend(11).check(), "fifo-batch-order")
+        # Nor does a later entry of the same batch repeating the dedup id.
+        h = H().send_batch(0, "fifo", [("0", "a", "m1", "g3", "da", 221),
+                                       ("1", "b", "m2", "g2", "db", 54),
+                                       ("2", "b2", "m2", "g2", "db", 54)], 0, 10)
+        h.recs[-2]["args"]["entries"][2]["resend"] = True
+        self.assertKind(h.check(), "fifo-batch-order")
 
 
 class FileTests(unittest.TestCase):
