@@ -254,12 +254,6 @@ static __thread bool tls_in_callback;
 
 /* ---- small helpers ------------------------------------------------------- */
 
-/* The links' clock: call deadlines are handed to them as they are. */
-static int64_t now_ms(void)
-{
-	return link_now_ms();
-}
-
 static unsigned min_u(int64_t a, int64_t b)
 {
 	int64_t m = a < b ? a : b;
@@ -657,7 +651,7 @@ static void call_give_up_locked(struct call *call)
 
 	st_err_set(&call->err, code, NULL,
 		   "%s: gave up after %lld ms and %u attempts; last error: %s",
-		   call->what, (long long)(now_ms() - call->start_ms),
+		   call->what, (long long)(link_now_ms() - call->start_ms),
 		   call->attempts, call->detail);
 	call_defer_locked(call);
 }
@@ -727,7 +721,7 @@ static void pack_send_locked(st_client *c, size_t i)
 	struct wire_request req = {0};
 	struct pack *p = pack_get_locked(c);
 	unsigned connect_ms = c->opt.connect_timeout_ms;
-	int64_t now = now_ms(), left = 0;
+	int64_t now = link_now_ms(), left = 0;
 	uint8_t *buf = NULL;
 	size_t len = 0, bytes = 0, k;
 
@@ -856,7 +850,7 @@ static void call_msg_done(struct call *call)
 static void call_attempt_locked(struct call *call)
 {
 	st_client *c = call->c;
-	int64_t left = call->deadline_ms - now_ms();
+	int64_t left = call->deadline_ms - link_now_ms();
 
 	if (c->closing) {
 		st_err_set(&call->err, ST_ERR_CONNECTION, NULL,
@@ -892,7 +886,7 @@ static int call_message_locked(struct call *call, const uint8_t **msg,
 			       size_t *len, uint8_t **owned)
 {
 	st_client *c = call->c;
-	int64_t waited = now_ms() - call->start_ms;
+	int64_t waited = link_now_ms() - call->start_ms;
 	uint8_t *buf;
 
 	*owned = NULL;
@@ -927,7 +921,7 @@ static void call_send_locked(struct call *call)
 {
 	st_client *c = call->c;
 	struct endpoint *ep = c->eps[call->ep];
-	int64_t left = call->deadline_ms - now_ms();
+	int64_t left = call->deadline_ms - link_now_ms();
 	unsigned connect_ms = call->connect_ms;
 	const uint8_t *msg;
 	uint8_t *owned;
@@ -1005,7 +999,7 @@ static void call_backoff_locked(struct call *call)
 
 	call->backoffs++;
 	call->free_hops = 0;
-	if (c->closing || call->deadline_ms - now_ms() <= (int64_t)delay) {
+	if (c->closing || call->deadline_ms - link_now_ms() <= (int64_t)delay) {
 		if (c->closing)
 			st_err_set(&call->err, ST_ERR_CONNECTION, NULL,
 				   "%s: client is closing", call->what);
@@ -1493,7 +1487,7 @@ int call_submit(st_client *c, const struct call_args *a, st_error *err)
 					: c->opt.request_timeout_ms + hold_ms;
 	call->connect_ms =
 	    call->pinned ? c->opt.status_timeout_ms : c->opt.connect_timeout_ms;
-	call->start_ms = now_ms();
+	call->start_ms = link_now_ms();
 	call->deadline_ms = call->start_ms +
 			    (call->pinned ? c->opt.status_timeout_ms
 					  : c->opt.retry_deadline_ms + hold_ms);
@@ -1649,7 +1643,7 @@ static uint64_t random_u64(void)
 	uint64_t v = 0;
 	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
 		v = ((uint64_t)nng_random() << 32) ^ nng_random() ^
-		    (uint64_t)now_ms();
+		    (uint64_t)link_now_ms();
 	return v;
 }
 

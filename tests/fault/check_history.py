@@ -562,6 +562,7 @@ def check_sqs(h, rep, queue):
     for op in sends:
         if op.args.get("dedup"):
             by_dedup[op.args["dedup"]].append(op)
+    check_batch_order(h, rep, queue, by_dedup)
     for dd, ops in by_dedup.items():
         oks = [op for op in ops if op.type == "ok"]
         ids = {(op.result or {}).get("id") for op in oks}
@@ -578,6 +579,30 @@ def check_sqs(h, rep, queue):
             rep.anomaly("fifo-dedup-double-delivery", f"queue {queue}: dedup id {dd} delivered "
                         f"as {len(mids)} different messages {sorted(mids)}",
                         [r for mid in mids for r, _ in deliv[mid]])
+
+
+def check_batch_order(h, rep, queue, by_dedup):
+    """fifo-batch-order for queue's SendMessageBatch calls; by_dedup: its
+    sends by deduplication id."""
+    # A resend of an earlier deduplication id is answered with the earlier
+    # message's id and sequence number: not ordered. So is an original
+    # whose dedup id another process resent concurrently (the workload's
+    # resend ring offers a dedup id as soon as its send begins), when the
+    # resend was applied first. Another entry of the same batch (same
+    # process and invocation) is applied after x, or is itself the resend.
+    def maybe_deduplicated(x):
+        return x.args.get("resend") or any(
+            (o.p, o.t0) != (x.p, x.t0) and o.type != "fail" and o.t0 < x.t1
+            for o in by_dedup.get(x.args.get("dedup"), ()))
+
+    for group in h.send_batches:
+        if not group or group[0].args.get("queue") != queue:
+            continue
+        seqs = [(int(x.result["seq"]), x) for x in group
+                if x.result.get("seq") is not None and not maybe_deduplicated(x)]
+        if any(a[0] >= b[0] for a, b in zip(seqs, seqs[1:])):
+            rep.anomaly("fifo-batch-order", "a FIFO SendMessageBatch's sequence numbers do "
+                        "not increase in entry order", [x for _, x in seqs])
 
 
 def check(h):
@@ -599,29 +624,6 @@ def check(h):
         rep.anomaly("batch-entry-unanswered",
                     f"{len(h.unanswered)} entries of successful batch calls are neither in "
                     f"Successful nor in Failed", h.unanswered)
-    # A resend of an earlier deduplication id is answered with the earlier
-    # message's id and sequence number: not ordered. So is an original
-    # whose dedup id another process resent concurrently (the workload's
-    # resend ring offers a dedup id as soon as its send begins), when the
-    # resend was applied first.
-    sends_by_dedup = defaultdict(list)
-    for op in h.ops:
-        if op.f == "send" and op.args.get("dedup") is not None:
-            sends_by_dedup[(op.args.get("queue"), op.args["dedup"])].append(op)
-
-    def maybe_deduplicated(x):
-        # Another entry of the same batch (same process and invocation) is
-        # applied after x, or is itself the resend.
-        return x.args.get("resend") or any(
-            (o.p, o.t0) != (x.p, x.t0) and o.type != "fail" and o.t0 < x.t1
-            for o in sends_by_dedup.get((x.args.get("queue"), x.args.get("dedup")), ()))
-
-    for group in h.send_batches:
-        seqs = [(int(x.result["seq"]), x) for x in group
-                if x.result.get("seq") is not None and not maybe_deduplicated(x)]
-        if any(a[0] >= b[0] for a, b in zip(seqs, seqs[1:])):
-            rep.anomaly("fifo-batch-order", "a FIFO SendMessageBatch's sequence numbers do "
-                        "not increase in entry order", [x for _, x in seqs])
     check_kv(h, rep)
     queues = sorted({op.args.get("queue") for op in h.ops
                      if op.f in ("send", "receive", "delete")}, key=str)
