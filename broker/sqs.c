@@ -52,10 +52,28 @@ void sqs_queue_arn(const struct sqs_state *st, const char *name, char *out,
 		 st->env.account_id, name);
 }
 
+/* Appends s to key (of size bytes, *at used), truncating as snprintf. */
+static void key_put(char *key, size_t size, size_t *at, const char *s)
+{
+	size_t n = strnlen(s, size - 1 - *at);
+
+	memcpy(key + *at, s, n);
+	*at += n;
+	key[*at] = '\0';
+}
+
+/* "sqs:<account>/<queue>", without snprintf: every send and receive on
+ * every node builds it (sqs_wake). */
 void sqs_wait_key(const struct sqs_state *st, const struct sqs_queue *q,
 		  char *key, size_t size)
 {
-	snprintf(key, size, "sqs:%s/%s", st->env.account_id, q->name);
+	size_t at = 0;
+
+	key[0] = '\0';
+	key_put(key, size, &at, "sqs:");
+	key_put(key, size, &at, st->env.account_id);
+	key_put(key, size, &at, "/");
+	key_put(key, size, &at, q->name);
 }
 
 static void wake_n(struct sqs_state *st, const struct sqs_queue *q, unsigned n)

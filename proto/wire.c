@@ -542,8 +542,8 @@ static int response_in(const struct wire_response *r, Stratus__Response *m,
 	return 0;
 }
 
-int wire_response_encode(const struct wire_response *r, uint8_t **buf,
-			 size_t *len)
+int wire_response_encode_pbc(const struct wire_response *r, uint8_t **buf,
+			     size_t *len)
 {
 	Stratus__Response m;
 	struct response_msgs a = {0};

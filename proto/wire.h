@@ -298,6 +298,11 @@ int wire_response_decode(const void *buf, size_t len,
 void wire_response_release(struct wire_response *r);
 int wire_response_encode(const struct wire_response *r, uint8_t **buf,
 			 size_t *len);
+/* The same encoding through protobuf-c, for every shape: what
+ * wire_response_encode (hand-written, wire_hot.c) uses for results with KV
+ * items, node statuses or backup information; tests compare the two. */
+int wire_response_encode_pbc(const struct wire_response *r, uint8_t **buf,
+			     size_t *len);
 /* A pack's answer — a Response holding only packed[0..n) — encoded into
  * a buffer the caller provides (e.g. the reply message itself), so that
  * big answers are copied once: its exact size (the same bytes as

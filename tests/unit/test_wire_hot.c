@@ -865,6 +865,129 @@ static void test_pack_response_matches_encoder(void **state)
 	}
 }
 
+/* ---- the response encoder ----------------------------------------------- */
+
+/* A random response: mostly the common shape (codes, strings, bytes,
+ * outputs, stored forms), sometimes a result with KV items, node statuses
+ * or backup information (the protobuf-c path), sometimes a NULL pointer
+ * with a nonzero length, so that errors are compared too. */
+static void gen_response(struct gen *g, struct wire_response *r,
+			 struct wire_result *res, size_t max_res,
+			 struct wire_kv_item *items,
+			 struct wire_node_status *ns, struct wire_bytes *packed,
+			 size_t max_packed)
+{
+	size_t i;
+
+	memset(r, 0, sizeof *r);
+	r->code = (uint32_t)gen_u64();
+	r->error_name = rng_below(3) == 0 ? NULL : gen_str(g);
+	r->error_message = rng_below(3) == 0 ? NULL : gen_str(g);
+	r->leader_id = gen_u64();
+	r->leader_address = rng_below(3) == 0 ? NULL : gen_str(g);
+	r->n_results = rng_below(max_res + 1);
+	r->results = r->n_results == 0 && rng_below(2) == 0 ? NULL : res;
+	for (i = 0; i < r->n_results; i++) {
+		struct wire_result *x = &res[i];
+
+		memset(x, 0, sizeof *x);
+		x->code = (uint32_t)gen_u64();
+		x->error_name = rng_below(2) == 0 ? NULL : gen_str(g);
+		x->error_message = rng_below(2) == 0 ? NULL : gen_str(g);
+		x->found = rng_below(2) == 0;
+		x->value = gen_bytes(g, &x->value_len);
+		x->next_token = rng_below(2) == 0 ? NULL : gen_str(g);
+		x->output = gen_bytes(g, &x->output_len);
+		x->stored_service = rng_below(2) == 0 ? NULL : gen_str(g);
+		x->stored = gen_bytes(g, &x->stored_len);
+		switch (rng_below(12)) { /* invalid unless the length is 0 */
+		case 0:
+			x->value = NULL;
+			break;
+		case 1:
+			x->output = NULL;
+			break;
+		case 2:
+			x->stored = NULL;
+			break;
+		}
+		switch (rng_below(12)) {
+		case 0:
+			items[0].key = gen_str(g);
+			items[0].value = gen_bytes(g, &items[0].value_len);
+			x->items = items;
+			x->n_items = 1;
+			break;
+		case 1:
+			memset(ns, 0, sizeof *ns);
+			ns->addr.id = gen_u64();
+			ns->role = gen_str(g);
+			ns->term = gen_u64();
+			ns->reachable = rng_below(2) == 0;
+			x->nodes = ns;
+			x->n_nodes = 1;
+			break;
+		case 2:
+			x->has_backup = true;
+			x->backup.backup_id = gen_u64();
+			x->backup.term = gen_u64();
+			break;
+		}
+	}
+	r->n_packed = rng_below(20) == 0 ? WIRE_MAX_PACKED + 1
+					 : rng_below(max_packed + 1);
+	r->packed = packed;
+	for (i = 0; i < r->n_packed && i < max_packed; i++) {
+		packed[i].data = gen_bytes(g, &packed[i].len);
+	}
+	if (r->n_packed > 0 && rng_below(10) == 0) {
+		r->packed = NULL;
+	}
+}
+
+/* The hand-written encoder gives protobuf-c's bytes, or its error, for
+ * every response (its own shape and the ones it hands over). */
+static void test_response_encoder_matches_protobuf_c(void **state)
+{
+	static struct gen g;
+	struct wire_result res[4];
+	struct wire_kv_item items[1];
+	struct wire_node_status ns[1];
+	struct wire_bytes packed[3];
+	int hot = 0, errors = 0;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		struct wire_response r;
+		uint8_t *want = NULL, *got = NULL;
+		size_t want_len = 0, got_len = 0;
+		int want_rv, got_rv;
+
+		gen_response(&g, &r, res, 4, items, ns, packed, 3);
+		if (r.n_packed > 3 && r.n_packed <= WIRE_MAX_PACKED) {
+			r.n_packed = 3;
+		}
+		want_rv = wire_response_encode_pbc(&r, &want, &want_len);
+		got_rv = wire_response_encode(&r, &got, &got_len);
+		assert_int_equal(got_rv, want_rv);
+		if (want_rv != 0) {
+			errors++;
+			continue;
+		}
+		assert_int_equal(got_len, want_len);
+		if (want_len > 0) {
+			assert_memory_equal(got, want, want_len);
+		}
+		hot += r.n_results == 0 ||
+		       (res[0].n_items == 0 && res[0].n_nodes == 0);
+		free(want);
+		free(got);
+	}
+	/* Both paths and the errors were exercised. */
+	assert_true(hot > 1000);
+	assert_true(errors > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -877,6 +1000,7 @@ int main(void)
 	    cmocka_unit_test(test_batches_match_protobuf_c),
 	    cmocka_unit_test(test_pack_response_matches_encoder),
 	    cmocka_unit_test(test_request_encoder_matches_protobuf_c),
+	    cmocka_unit_test(test_response_encoder_matches_protobuf_c),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
