@@ -159,6 +159,42 @@ static bool plain8(const unsigned char *p)
 	return ((esc | w) & (0x0101010101010101ull << 7)) == 0;
 }
 
+/* The same tests 16 bytes at a time with the compiler's vectors (GCC and
+ * clang: SSE2 on x86-64, NEON on arm64) — the strings that dominate are
+ * message bodies, which every node parses and the leader writes back out
+ * (about twice as fast as the 8-byte words on a 1 KiB body). */
+typedef unsigned char jd_v16 __attribute__((vector_size(16)));
+
+static bool any16(jd_v16 v)
+{
+	uint64_t h[2];
+
+	memcpy(h, &v, sizeof h);
+	return (h[0] | h[1]) != 0;
+}
+
+/* Does one of the 16 bytes at p need escaping: a control character, '"'
+ * or '\\'? */
+static bool escapes16(const unsigned char *p)
+{
+	jd_v16 v;
+
+	memcpy(&v, p, sizeof v);
+	return any16((jd_v16)(v < 0x20) | (jd_v16)(v == '"') |
+		     (jd_v16)(v == '\\'));
+}
+
+/* Are the 16 bytes at p all plain string bytes (plain8's test)? 0x20-0x7f
+ * is the one range v - 0x20 maps below 0x60. */
+static bool plain16(const unsigned char *p)
+{
+	jd_v16 v;
+
+	memcpy(&v, p, sizeof v);
+	return !any16((jd_v16)((jd_v16)(v - 0x20) >= 0x60) |
+		      (jd_v16)(v == '"') | (jd_v16)(v == '\\'));
+}
+
 /* A string starting after its opening quote: its bytes (in the input when
  * it has no escapes, else in ps->scratch) and length. 0 or -1. */
 static int scan_string(struct parser *ps, const char **s, size_t *len)
@@ -168,6 +204,9 @@ static int scan_string(struct parser *ps, const char **s, size_t *len)
 
 	/* The common case: no escapes. */
 	for (;;) {
+		while (end - p >= 16 && plain16(p)) {
+			p += 16;
+		}
 		while (end - p >= 8 && plain8(p)) {
 			p += 8;
 		}
@@ -589,6 +628,9 @@ void jsondoc_out_string(struct jsondoc_out *o, const char *s, size_t n)
 	while (p < end) {
 		const unsigned char *run = p;
 		uint64_t w;
+		while (end - p >= 16 && !escapes16(p)) {
+			p += 16;
+		}
 		while (end - p >= 8 && escapes8(p, &w) == 0) {
 			p += 8;
 		}

@@ -217,13 +217,49 @@ static void test_random(void **state)
 	}
 }
 
+/* Long strings, mostly plain ASCII with a special byte here and there at
+ * every offset — '"', '\\', control characters, high bytes (valid and
+ * broken UTF-8) — so that the 16- and 8-byte scans of the parser and the
+ * dumper meet them at every position of a block and in the tail. */
+static void test_long_strings(void **state)
+{
+	static const char *specials[] = {
+	    "\\\"", "\\\\", "\\n",	"\\u0001",	"\x01",
+	    "\x1f", "\"",   "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+	    "\x80", "\xc3", "\x7f",	"\\/"};
+	char doc[256];
+	int i;
+	(void)state;
+	for (i = 0; i < 40000; i++) {
+		size_t n = 0, len = rnd(70), k;
+
+		doc[n++] = '[';
+		doc[n++] = '"';
+		for (k = 0; k < len; k++) {
+			if (rnd(24) == 0) {
+				const char *sp = specials[rnd(
+				    sizeof specials / sizeof *specials)];
+				memcpy(doc + n, sp, strlen(sp));
+				n += strlen(sp);
+			} else {
+				doc[n++] = (char)(' ' + rnd(95));
+				if (doc[n - 1] == '"' || doc[n - 1] == '\\') {
+					doc[n - 1] = 'q';
+				}
+			}
+		}
+		doc[n++] = '"';
+		doc[n++] = ']';
+		agree(doc, n);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_accepts),
-	    cmocka_unit_test(test_refuses),
-	    cmocka_unit_test(test_depth),
-	    cmocka_unit_test(test_random),
+	    cmocka_unit_test(test_accepts),	 cmocka_unit_test(test_refuses),
+	    cmocka_unit_test(test_depth),	 cmocka_unit_test(test_random),
+	    cmocka_unit_test(test_long_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
