@@ -29,7 +29,9 @@
  * everything is drained and compared: recovery_ms = kill -> first
  * acknowledgement of a send issued after the kill, lost_confirmed =
  * acknowledged sends never received (must be 0), dup_deliveries; the
- * killed node is started again afterwards).
+ * killed node is started again afterwards). After each phase: the
+ * client's CPU (phase=clientcpu) and, for a local cluster, the nodes' CPU
+ * per message (phase=nodecpu; see cpu_mark).
  *
  * Threads: one st_client and one thread per producer and consumer (one
  * connection set each, as the peers' clients have). Callbacks run on
@@ -991,13 +993,104 @@ static double cpu_s(void)
 	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-static void report_cpu(const char *phase, double cpu0, uint64_t t0)
+static int cluster_sh(const char *args, char *out, size_t out_size);
+
+/* CPU time at a phase's start: the client's (getrusage) and each local
+ * node's, from /proc/PID/stat of the pids `cluster.sh ps` lists (none
+ * when that fails: a cluster elsewhere). A node's CPU per message is far
+ * less noisy on a shared machine than the rate, and the followers' share
+ * shows what apply costs. */
+#define MAX_NODES 16
+
+struct cpu_mark {
+	double client_s;
+	int n_nodes;
+	long pid[MAX_NODES];
+	double node_s[MAX_NODES];
+};
+
+/* utime + stime of pid in seconds, or -1 (gone). */
+static double proc_cpu_s(long pid)
 {
-	double wall = (double)(now_ns() - t0) / 1e9, cpu = cpu_s() - cpu0;
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL) {
+		return -1;
+	}
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* after "pid (comm) ": state is field 3, utime 14, stime 15 */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+		   &st) != 2) {
+		return -1;
+	}
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void cpu_mark_take(struct cpu_mark *m)
+{
+	char out[4096];
+	const char *at = out;
+
+	memset(m, 0, sizeof *m);
+	if (cluster_sh("ps 2>/dev/null", out, sizeof out) != 0) {
+		out[0] = '\0';
+	}
+	while (m->n_nodes < MAX_NODES &&
+	       (at = strstr(at, "running (pid ")) != NULL) {
+		long pid = strtol(at + strlen("running (pid "), NULL, 10);
+		double s = proc_cpu_s(pid);
+
+		at++;
+		if (pid > 0 && s >= 0) {
+			m->pid[m->n_nodes] = pid;
+			m->node_s[m->n_nodes++] = s;
+		}
+	}
+	m->client_s = cpu_s();
+}
+
+/* The phase's CPU lines: the client's, and (with local nodes, msgs > 0)
+ * the nodes' per message: all of them together and the busiest one (the
+ * leader, as a rule). */
+static void report_cpu(const char *phase, const struct cpu_mark *m0,
+		       uint64_t t0, uint64_t msgs)
+{
+	double wall = (double)(now_ns() - t0) / 1e9,
+	       cpu = cpu_s() - m0->client_s, total = 0, busiest = 0;
+	int i, n = 0;
 
 	printf("RESULT peer=stratus phase=clientcpu mode=%s cpu_s=%.2f "
 	       "wall_s=%.2f cores_used=%.2f\n",
 	       phase, cpu, wall, wall > 0 ? cpu / wall : 0);
+	for (i = 0; i < m0->n_nodes; i++) {
+		double s = proc_cpu_s(m0->pid[i]);
+
+		if (s >= 0) {
+			total += s - m0->node_s[i];
+			busiest = s - m0->node_s[i] > busiest
+				      ? s - m0->node_s[i]
+				      : busiest;
+			n++;
+		}
+	}
+	if (n > 0 && msgs > 0) {
+		printf("RESULT peer=stratus phase=nodecpu mode=%s nodes=%d "
+		       "cpu_s=%.2f us_per_msg=%.1f busiest_us_per_msg=%.1f "
+		       "others_us_per_msg=%.1f\n",
+		       phase, n, total, total * 1e6 / (double)msgs,
+		       busiest * 1e6 / (double)msgs,
+		       n > 1 ? (total - busiest) * 1e6 / (double)msgs /
+				   (double)(n - 1)
+			     : 0.0);
+	}
 	fflush(stdout);
 }
 
@@ -1005,8 +1098,10 @@ static void report_cpu(const char *phase, double cpu0, uint64_t t0)
 
 static int phase_produce(void)
 {
-	double secs, cpu0 = cpu_s();
+	struct cpu_mark m0;
+	double secs;
 
+	cpu_mark_take(&m0);
 	reset_state();
 	atomic_store(&g_tickets, O.n);
 	g_t_start = now_ns();
@@ -1021,14 +1116,16 @@ static int phase_produce(void)
 	       O.n, O.producers, O.window, atomic_load(&g_published),
 	       atomic_load(&g_confirmed), atomic_load(&g_failed), secs,
 	       secs > 0 ? (double)atomic_load(&g_confirmed) / secs : 0);
-	report_cpu("produce", cpu0, g_t_start);
+	report_cpu("produce", &m0, g_t_start, atomic_load(&g_confirmed));
 	return 0;
 }
 
 static int phase_consume(void)
 {
-	double secs, cpu0 = cpu_s();
+	struct cpu_mark m0;
+	double secs;
 
+	cpu_mark_take(&m0);
 	/* produce left the ids in bm_confirmed; keep them, reset the rest */
 	atomic_store(&g_consumed, 0);
 	atomic_store(&g_consumed_unique, 0);
@@ -1051,15 +1148,17 @@ static int phase_consume(void)
 	       atomic_load(&g_consumed_unique), atomic_load(&g_dups),
 	       atomic_load(&g_recv_errors), atomic_load(&g_del_errors), secs,
 	       secs > 0 ? (double)atomic_load(&g_consumed_unique) / secs : 0);
-	report_cpu("consume", cpu0, g_t_start);
+	report_cpu("consume", &m0, g_t_start, atomic_load(&g_consumed_unique));
 	return 0;
 }
 
 static int phase_mixed(double rate)
 {
-	double p[4], cpu0 = cpu_s();
+	struct cpu_mark m0;
+	double p[4];
 	uint64_t conf_at_end, win;
 
+	cpu_mark_take(&m0);
 	reset_state();
 	g_rate = rate;
 	atomic_store(&g_tickets, INT64_MAX / 2);
@@ -1097,7 +1196,8 @@ static int phase_mixed(double rate)
 	       (double)win / O.mixed_s, p[0], p[1], p[2], p[3],
 	       atomic_load(&g_consumed_unique), atomic_load(&g_confirmed),
 	       atomic_load(&g_dups), atomic_load(&g_failed));
-	report_cpu(rate > 0 ? "paced" : "mixed", cpu0, g_t_start);
+	report_cpu(rate > 0 ? "paced" : "mixed", &m0, g_t_start,
+		   atomic_load(&g_consumed_unique));
 	return 0;
 }
 
@@ -1145,13 +1245,15 @@ static int find_leader(long *node, long *pid)
 
 static int phase_failover(void)
 {
-	double cpu0 = cpu_s(), prod_s;
+	struct cpu_mark m0;
+	double prod_s;
 	long node = -1, pid = -1;
 	uint64_t kill_due, lost = 0, extra = 0, confirmed = 0, w, tk, fc, fa,
 			   lc;
 	int tick;
 	char cmd[64];
 
+	cpu_mark_take(&m0);
 	reset_state();
 	atomic_store(&g_tickets, INT64_MAX / 2);
 	g_t_start = now_ns();
@@ -1230,7 +1332,8 @@ static int phase_failover(void)
 	       atomic_load(&g_consumed_unique), lost, extra,
 	       atomic_load(&g_dups), atomic_load(&g_dups),
 	       atomic_load(&g_failed), prod_s, remaining());
-	report_cpu("failover", cpu0, g_t_start);
+	/* No node line: the leader was killed and started again. */
+	report_cpu("failover", &m0, g_t_start, 0);
 	if (node > 0) {
 		/* bring the cluster back to full strength */
 		snprintf(cmd, sizeof cmd, "start %ld >&2", node);
