@@ -89,8 +89,17 @@ static bool token_ok(const char *s)
 
 void sqs_seq_str(uint64_t seq, char out[32])
 {
-	/* 20+ digits, increasing with seq. */
-	snprintf(out, 32, "1%020llu", (unsigned long long)seq);
+	/* "1" and seq in 20 digits, zero-padded: 21 digits, increasing with
+	 * seq (AWS's are 20+ digits). Written by hand: every FIFO send and
+	 * receive on every node. */
+	int i;
+
+	out[0] = '1';
+	for (i = 20; i >= 1; i--) {
+		out[i] = (char)('0' + seq % 10);
+		seq /= 10;
+	}
+	out[21] = '\0';
 }
 
 /* Send one message (entry of a batch or the whole request). On success
@@ -302,7 +311,9 @@ static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 	if (!m->pending) {
 		*woke = true;
 	}
-	sqs_seq_str(m->seq, seqs);
+	if (q->fifo) {
+		sqs_seq_str(m->seq, seqs);
+	}
 	json_object_set_new(out, "MessageId", json_string(m->id));
 answer : {
 	char md5_body[33];

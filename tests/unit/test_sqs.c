@@ -1542,7 +1542,10 @@ static void test_fifo(void **state)
 	send_fifo(f, "f.fifo", "a1", "A", "1", T0);
 	snprintf(id1, sizeof(id1), "%s", sget(f->out, "MessageId"));
 	snprintf(seq1, sizeof(seq1), "%s", sget(f->out, "SequenceNumber"));
-	assert_true(strlen(seq1) >= 20);
+	/* "1" then the queue's counter in 20 zero-padded digits. */
+	assert_int_equal(strlen(seq1), 21);
+	assert_int_equal(strspn(seq1, "0123456789"), 21);
+	assert_int_equal(seq1[0], '1');
 	send_fifo(f, "f.fifo", "a2", "A", "2", T0 + 1);
 	snprintf(seq2, sizeof(seq2), "%s", sget(f->out, "SequenceNumber"));
 	assert_true(strlen(seq2) == strlen(seq1) && strcmp(seq2, seq1) > 0);
