@@ -674,45 +674,92 @@ void jsondoc_out_string(struct jsondoc_out *o, const char *s, size_t n)
 	jsondoc_out_raw(o, "\"", 1);
 }
 
-static int key_cmp(const void *a, const void *b)
+/* An object's member, for writing the members in key order. */
+struct member {
+	const char *key;
+	const json_t *value;
+};
+
+static int member_cmp(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(((const struct member *)a)->key,
+		      ((const struct member *)b)->key);
+}
+
+/* Key order: insertion sort for the few members most objects have (no
+ * call per comparison), qsort beyond. */
+static void sort_members(struct member *m, size_t n)
+{
+	size_t i, j;
+
+	if (n > 16) {
+		qsort(m, n, sizeof *m, member_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		struct member x = m[i];
+
+		for (j = i; j > 0 && strcmp(m[j - 1].key, x.key) > 0; j--) {
+			m[j] = m[j - 1];
+		}
+		m[j] = x;
+	}
+}
+
+/* A JSON integer as jansson prints it ("%" JSON_INTEGER_FORMAT), without
+ * printf's machinery. */
+static void out_integer(struct jsondoc_out *o, json_int_t v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	/* the magnitude as unsigned: -INT64_MIN does not fit json_int_t */
+	unsigned long long u =
+	    v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0) {
+		*--p = '-';
+	}
+	jsondoc_out_raw(o, p, (size_t)(buf + sizeof buf - p));
 }
 
 void jsondoc_out_value(struct jsondoc_out *o, const json_t *v)
 {
-	char num[32];
 	size_t i, n;
 
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: {
-		const char *stack[32], **keys = stack, *k;
+		struct member stack[32], *m = stack;
+		const char *k;
 		json_t *x;
 
 		n = json_object_size(v);
 		if (n > sizeof stack / sizeof *stack &&
-		    (keys = malloc(n * sizeof *keys)) == NULL) {
+		    (m = malloc(n * sizeof *m)) == NULL) {
 			o->oom = true;
 			return;
 		}
 		i = 0;
 		json_object_foreach((json_t *)v, k, x)
 		{
-			keys[i++] = k;
+			m[i].key = k;
+			m[i++].value = x;
 		}
-		qsort(keys, n, sizeof *keys, key_cmp);
+		sort_members(m, n);
 		jsondoc_out_raw(o, "{", 1);
 		for (i = 0; i < n; i++) {
 			if (i > 0) {
 				jsondoc_out_raw(o, ",", 1);
 			}
-			jsondoc_out_string(o, keys[i], strlen(keys[i]));
+			jsondoc_out_string(o, m[i].key, strlen(m[i].key));
 			jsondoc_out_raw(o, ":", 1);
-			jsondoc_out_value(o, json_object_get(v, keys[i]));
+			jsondoc_out_value(o, m[i].value);
 		}
 		jsondoc_out_raw(o, "}", 1);
-		if (keys != stack) {
-			free(keys);
+		if (m != stack) {
+			free(m);
 		}
 		return;
 	}
@@ -732,9 +779,7 @@ void jsondoc_out_value(struct jsondoc_out *o, const json_t *v)
 				   json_string_length(v));
 		return;
 	case JSON_INTEGER:
-		n = (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
-				     json_integer_value(v));
-		jsondoc_out_raw(o, num, n);
+		out_integer(o, json_integer_value(v));
 		return;
 	case JSON_REAL: {
 		/* Rare in our documents: jansson's own formatting. */

@@ -254,12 +254,49 @@ static void test_long_strings(void **state)
 	}
 }
 
+/* Objects of 0-40 members with keys that share prefixes, in random
+ * insertion order, and integers of every magnitude: dumps agree with
+ * jansson's sorted ones (both sorts of jsondoc's writer: insertion up to
+ * 16 members, qsort beyond; more than 32 members are not on the stack). */
+static void test_many_keys(void **state)
+{
+	static const long long ints[] = {0,
+					 7,
+					 -7,
+					 10,
+					 -10,
+					 999999999999LL,
+					 -1000000000000LL,
+					 9223372036854775807LL,
+					 -9223372036854775807LL - 1};
+	char doc[4096];
+	int i;
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		unsigned k, n = rnd(41);
+		size_t o = 0;
+
+		doc[o++] = '{';
+		for (k = 0; k < n; k++) {
+			o += (size_t)snprintf(
+			    doc + o, sizeof doc - o, "%s\"%.*s%u\":%lld",
+			    k ? "," : "", (int)rnd(3), "kkk", (k * 7919u) % 97u,
+			    ints[rnd(sizeof ints / sizeof *ints)]);
+		}
+		doc[o++] = '}';
+		agree(doc, o); /* duplicate keys: both refuse */
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_accepts),	 cmocka_unit_test(test_refuses),
-	    cmocka_unit_test(test_depth),	 cmocka_unit_test(test_random),
+	    cmocka_unit_test(test_accepts),
+	    cmocka_unit_test(test_refuses),
+	    cmocka_unit_test(test_depth),
+	    cmocka_unit_test(test_random),
 	    cmocka_unit_test(test_long_strings),
+	    cmocka_unit_test(test_many_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
