@@ -979,8 +979,9 @@ static void op_body(struct emit *e, const void *arg)
 	}
 }
 
-static void request_body(struct emit *e, const struct wire_request *r)
+static void request_body(struct emit *e, const void *arg)
 {
+	const struct wire_request *r = arg;
 	size_t i;
 
 	put_uint(e, 1, r->client_id);
@@ -1037,16 +1038,14 @@ static int request_check(const struct wire_request *r)
 	return 0;
 }
 
-int wire_request_encode(const struct wire_request *r, uint8_t **buf,
-			size_t *len)
+/* A message of at most WIRE_MAX_REQUEST_BYTES written by body: a counting
+ * run, then the bytes into a malloc'd buffer of that size (at least 1
+ * byte). 0, WIRE_ERR_TOO_LARGE or WIRE_ERR_INTERNAL. */
+static int emit_alloc(body_fn body, const void *arg, uint8_t **buf, size_t *len)
 {
 	struct emit e = {NULL, 0};
-	int rv = request_check(r);
 
-	if (rv != 0) {
-		return rv;
-	}
-	request_body(&e, r);
+	body(&e, arg);
 	if (e.n > WIRE_MAX_REQUEST_BYTES) {
 		return WIRE_ERR_TOO_LARGE;
 	}
@@ -1055,10 +1054,18 @@ int wire_request_encode(const struct wire_request *r, uint8_t **buf,
 		return WIRE_ERR_INTERNAL;
 	}
 	e.n = 0;
-	request_body(&e, r);
+	body(&e, arg);
 	*buf = e.out;
 	*len = e.n;
 	return 0;
+}
+
+int wire_request_encode(const struct wire_request *r, uint8_t **buf,
+			size_t *len)
+{
+	int rv = request_check(r);
+
+	return rv != 0 ? rv : emit_alloc(request_body, r, buf, len);
 }
 
 /* ---- Response encoder ----------------------------------------------------
@@ -1092,8 +1099,9 @@ static void result_body(struct emit *e, const void *arg)
 	put_len(e, 12, res->stored, res->stored_len, false);
 }
 
-static void response_body(struct emit *e, const struct wire_response *r)
+static void response_body(struct emit *e, const void *arg)
 {
+	const struct wire_response *r = arg;
 	size_t i;
 
 	put_uint(e, 1, r->code);
@@ -1143,7 +1151,6 @@ static int response_check(const struct wire_response *r)
 int wire_response_encode(const struct wire_response *r, uint8_t **buf,
 			 size_t *len)
 {
-	struct emit e = {NULL, 0};
 	size_t i;
 	int rv;
 
@@ -1152,22 +1159,8 @@ int wire_response_encode(const struct wire_response *r, uint8_t **buf,
 			return wire_response_encode_pbc(r, buf, len);
 		}
 	}
-	if ((rv = response_check(r)) != 0) {
-		return rv;
-	}
-	response_body(&e, r);
-	if (e.n > WIRE_MAX_REQUEST_BYTES) {
-		return WIRE_ERR_TOO_LARGE;
-	}
-	e.out = malloc(e.n > 0 ? e.n : 1);
-	if (e.out == NULL) {
-		return WIRE_ERR_INTERNAL;
-	}
-	e.n = 0;
-	response_body(&e, r);
-	*buf = e.out;
-	*len = e.n;
-	return 0;
+	rv = response_check(r);
+	return rv != 0 ? rv : emit_alloc(response_body, r, buf, len);
 }
 
 /* ---- CommandBatch encoder ------------------------------------------------
