@@ -1,7 +1,8 @@
 /* wire_hot — the hand-written codecs of the hot path: the decoders of
  * Request (a client's call, a pack of calls, or a replicated Command) and
  * CommandBatch (a raft entry), and the encoders of Request, of a pack's
- * answer and of CommandBatch (at the end of the file).
+ * answer, of Response (its common shape) and of CommandBatch (at the end
+ * of the file).
  *
  * Every call crosses them several times (the leader decodes a pack, then
  * each call in it, then each command again when applying the entry; every
