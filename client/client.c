@@ -39,11 +39,7 @@
  * new attempt there does not send its own message; it waits in the
  * endpoint's outbox, and the next message to finish there sends the
  * whole outbox as one pack (a Request whose `packed` holds the calls'
- * Requests, unchanged; broker/pack.h) — once its answers are delivered:
- * what their callbacks start (a consumer's delete and next receive) goes
- * in that pack too, instead of waiting for yet another message to
- * finish (the node pipelines them: that wait was most of a consumer's
- * round trip). Each call keeps its seq, signature
+ * Requests, unchanged; broker/pack.h). Each call keeps its seq, signature
  * and retries; only the transport is shared: one message, one wake-up
  * of the node's loop for up to PACK_MAX_CALLS calls. A lone caller never
  * waits (nothing is in flight), and a busy one waits at most for one
@@ -124,10 +120,9 @@ struct endpoint {
 	struct link *link;
 	atomic_bool no_packs; /* the node answered a pack as unknown */
 	/* Packing (see the top), under client->mu: messages sent here and
-	 * not yet finished (long polls excluded), answers from here being
-	 * delivered, and the calls waiting to go in the next pack. */
+	 * not yet finished (long polls excluded), and the calls waiting to
+	 * go in the next pack. */
 	unsigned msgs_inflight;
-	unsigned delivering;
 	struct call *outbox_head, *outbox_tail;
 	size_t outbox_n, outbox_bytes;
 };
@@ -833,35 +828,8 @@ static void endpoint_msg_done_locked(st_client *c, size_t i)
 	struct endpoint *ep = c->eps[i];
 
 	ep->msgs_inflight--;
-	if (ep->outbox_n > 0 && ep->delivering == 0)
+	if (ep->outbox_n > 0)
 		outbox_flush_locked(c, i);
-}
-
-/* A message to endpoint i was answered — a pack, or lone's own message
- * — and its answers are about to be delivered. Until delivery_end, calls
- * for i wait in its outbox (see the top). Not under mu. */
-static void delivery_begin(st_client *c, size_t i, struct call *lone)
-{
-	pthread_mutex_lock(&c->mu);
-	c->eps[i]->delivering++;
-	if (lone == NULL || lone->counted) {
-		if (lone != NULL)
-			lone->counted = false;
-		endpoint_msg_done_locked(c, i);
-	}
-	pthread_mutex_unlock(&c->mu);
-}
-
-/* The answers are delivered: send what waited, with what their callbacks
- * started. Not under mu. */
-static void delivery_end(st_client *c, size_t i)
-{
-	struct endpoint *ep = c->eps[i];
-
-	pthread_mutex_lock(&c->mu);
-	if (--ep->delivering == 0 && ep->outbox_n > 0)
-		outbox_flush_locked(c, i);
-	pthread_mutex_unlock(&c->mu);
 }
 
 /* The call's own message finished. Not under mu. */
@@ -896,8 +864,7 @@ static void call_attempt_locked(struct call *call)
 	}
 	call->attempts++;
 	if (call_packable(call) &&
-	    (c->eps[call->ep]->msgs_inflight >= PACK_AFTER ||
-	     c->eps[call->ep]->delivering > 0)) {
+	    c->eps[call->ep]->msgs_inflight >= PACK_AFTER) {
 		outbox_push_locked(c, call);
 		return;
 	}
@@ -1212,18 +1179,13 @@ static void call_xchg_done(void *arg, struct link_xchg *x,
 			   const uint8_t *reply, size_t len)
 {
 	struct call *call = arg;
-	st_client *c = call->c;
-	size_t ep = call->ep;
 
 	(void)x;
 	assert(call->state == CALL_SENT);
-	if (result != LINK_OK)
-		call_msg_done(call);
+	call_msg_done(call);
 	switch (result) {
 	case LINK_OK:
-		delivery_begin(c, ep, call);
-		call_reply(call, reply, len); /* may reuse call: ep kept */
-		delivery_end(c, ep);
+		call_reply(call, reply, len);
 		return;
 	case LINK_NOT_CONNECTED:
 		call_retry(call, ST_ERR_CONNECTION, ST_ERR_CONNECTION,
@@ -1340,10 +1302,8 @@ static void pack_reply(struct pack *p, const uint8_t *data, size_t len)
 	bool unknown = rv == 0 && (resp.code == WIRE_ERR_MISSING_PARAM ||
 				   resp.code == WIRE_ERR_UNKNOWN_OP ||
 				   resp.code == WIRE_ERR_MALFORMED);
-	st_client *c = p->c;
-	size_t ep = p->ep;
 
-	delivery_begin(c, ep, NULL);
+	pack_io_done(p);
 	if (unknown)
 		atomic_store(&p->c->eps[p->ep]->no_packs, true);
 	for (i = 0; i < p->n_calls; i++) {
@@ -1367,7 +1327,6 @@ static void pack_reply(struct pack *p, const uint8_t *data, size_t len)
 	}
 	wire_response_release(&resp);
 	pack_release(p);
-	delivery_end(c, ep);
 }
 
 /* The pack's exchange ended (a library thread). */

@@ -74,11 +74,6 @@ struct fake {
 	 * call, this action) are never answered (a call stuck retrying, a
 	 * long poll held). */
 	char silent_key[16];
-	/* FAKE_KV: a request with this key is answered after delay_ms
-	 * (the fake answers one request at a time). */
-	char delay_key[16];
-	int delay_ms;
-	atomic_int max_pack_calls; /* the largest pack that arrived */
 
 	pthread_mutex_t mu; /* log and kv */
 	struct fake_log *log;
@@ -226,8 +221,6 @@ static void fake_pack(struct fake *f, const struct wire_request *req,
 	struct wire_response resp = {0};
 
 	atomic_fetch_add(&f->n_packs, 1);
-	if ((int)req->n_packed > atomic_load(&f->max_pack_calls))
-		atomic_store(&f->max_pack_calls, (int)req->n_packed);
 	for (size_t i = 0; i < req->n_packed; i++) {
 		uint8_t *b = NULL;
 		size_t l = 0;
@@ -286,9 +279,6 @@ static void fake_handle(struct fake *f, const uint8_t *data, size_t size,
 		wire_request_release(&req);
 		return;
 	}
-	if (f->delay_key[0] != '\0' && req.n_ops > 0 &&
-	    req.ops[0].key != NULL && strcmp(req.ops[0].key, f->delay_key) == 0)
-		nng_msleep(f->delay_ms);
 	switch (f->mode) {
 	case FAKE_SILENT:
 		break;
@@ -938,60 +928,6 @@ static void test_seq_span(void **state)
 	fake_stop(&f);
 }
 
-/* Calls a callback starts while its answer is delivered go out together
- * in one pack as soon as the delivery ends — not one alone and the rest
- * after yet another round trip (the consumer pattern: each answer starts
- * a delete and the next receive). With "a" and a call the node never
- * answers in flight (PACK_AFTER), a's callback starts three puts. */
-struct chain {
-	st_client *c;
-	struct async_count *a;
-};
-
-static void chain_done(void *arg, const st_error *err)
-{
-	struct chain *ch = arg;
-
-	assert_null(err);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(
-		    st_kv_put_async(ch->c, "next", "v", 1, async_done, ch->a),
-		    0);
-}
-
-static void test_callback_calls_go_in_one_pack(void **state)
-{
-	struct fake f;
-	st_error err;
-	struct async_count a = {.mu = PTHREAD_MUTEX_INITIALIZER,
-				.cv = PTHREAD_COND_INITIALIZER};
-	struct async_count held = {.mu = PTHREAD_MUTEX_INITIALIZER,
-				   .cv = PTHREAD_COND_INITIALIZER};
-	struct chain ch = {.a = &a};
-	st_options o = fast;
-
-	(void)state;
-	o.request_timeout_ms = 20000;
-	o.retry_deadline_ms = 60000;
-	fake_start(&f, FAKE_KV);
-	snprintf(f.silent_key, sizeof f.silent_key, "held");
-	snprintf(f.delay_key, sizeof f.delay_key, "a");
-	f.delay_ms = 200; /* "held" is sent before "a" is answered */
-	ch.c = st_client_new(f.url, &o, &err);
-	assert_non_null(ch.c);
-	assert_int_equal(st_kv_put_async(ch.c, "a", "v", 1, chain_done, &ch),
-			 0);
-	assert_int_equal(
-	    st_kv_put_async(ch.c, "held", "v", 1, async_done, &held), 0);
-	async_wait(&a, 3);
-	assert_int_equal(a.ok, 3);
-	assert_int_equal(held.total, 0); /* still in flight */
-	assert_int_equal(atomic_load(&f.n_packs), 1);
-	assert_int_equal(atomic_load(&f.max_pack_calls), 3);
-	st_client_free(ch.c);
-	fake_stop(&f);
-}
-
 /* Every request says the lowest seq still awaiting its answer
  * (Request.seq_floor; the leader drops the answers below it): its own when
  * all before are answered; an unanswered call's, long polls included. */
@@ -1242,7 +1178,6 @@ int main(void)
 	    cmocka_unit_test(test_timeout),
 	    cmocka_unit_test(test_connection_refused),
 	    cmocka_unit_test(test_async_many),
-	    cmocka_unit_test(test_callback_calls_go_in_one_pack),
 	    cmocka_unit_test(test_pack_would_wait),
 	    cmocka_unit_test(test_pack_refused_as_too_large),
 	    cmocka_unit_test(test_bad_replies),
