@@ -355,6 +355,7 @@ oom:
 static int batch_check(const json_t *in, struct service_result *r)
 {
 	const json_t *entries = json_object_get(in, "Entries");
+	const char *ids[SQS_BATCH_MAX]; /* checked so far */
 	size_t i, j, n;
 
 	if (entries == NULL) {
@@ -406,10 +407,9 @@ static int batch_check(const json_t *in, struct service_result *r)
 				       "underscores. It can be at most 80 "
 				       "letters long.");
 		}
+		ids[i] = id;
 		for (j = 0; j < i; j++) {
-			if (strcmp(id, json_string_value(json_object_get(
-					   json_array_get(entries, j),
-					   "Id"))) == 0) {
+			if (strcmp(id, ids[j]) == 0) {
 				return sqs_err(r, "BatchEntryIdsNotDistinct",
 					       "Id %s repeated.", id);
 			}
