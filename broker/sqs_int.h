@@ -58,7 +58,6 @@ struct sqs_group;
 struct sqs_msg {
 	uint64_t seq; /* per-queue, from 1; the FIFO SequenceNumber */
 	char id[37];  /* MessageId (UUID) */
-	char *body;   /* owned, NUL-terminated */
 	size_t body_len;
 	json_t *attrs; /* MessageAttributes (owned) or NULL */
 	char md5_body[33];
@@ -78,7 +77,15 @@ struct sqs_msg {
 	struct sqs_msg *prev, *next;   /* all-list */
 	struct sqs_msg *rprev, *rnext; /* ready list or group list */
 	struct sqs_group *group;
+	/* NUL-terminated, in the message's own allocation (sqs_msg_alloc):
+	 * one malloc and one free per message on every node, and the body
+	 * next to what a receive reads first. */
+	char body[];
 };
+
+/* A zeroed message with room for a body of body_len bytes (copied from
+ * body, NUL added). NULL when out of memory. Freed by sqs_msg_free. */
+struct sqs_msg *sqs_msg_alloc(const char *body, size_t body_len);
 
 /* A FIFO message group. */
 struct sqs_group {

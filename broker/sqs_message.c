@@ -267,7 +267,8 @@ static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 			goto answer;
 		}
 	}
-	m = calloc(1, sizeof(*m));
+	m = sqs_msg_alloc(json_string_value(body_v),
+			  json_string_length(body_v));
 	if (m == NULL) {
 		goto oom;
 	}
@@ -275,13 +276,6 @@ static int send_one(struct sqs_state *st, struct sqs_queue *q, const json_t *in,
 	/* A UUID (the callers checked its 36 characters); no snprintf here,
 	 * which cost ~4% of a follower in the produce benchmark. */
 	memcpy(m->id, msg_id, strnlen(msg_id, sizeof(m->id) - 1));
-	m->body_len = json_string_length(body_v);
-	m->body = malloc(m->body_len + 1);
-	if (m->body == NULL) {
-		free(m);
-		goto oom;
-	}
-	memcpy(m->body, json_string_value(body_v), m->body_len + 1);
 	m->attrs = attrs;
 	attrs = NULL;
 	if (md5 != NULL && strlen(md5) == 32) {

@@ -217,12 +217,26 @@ struct sqs_group *sqs_group_pop_ready(struct sqs_queue *q)
 
 /* ---------------- messages ---------------- */
 
+struct sqs_msg *sqs_msg_alloc(const char *body, size_t body_len)
+{
+	struct sqs_msg *m = malloc(sizeof(*m) + body_len + 1);
+
+	if (m == NULL) {
+		return NULL;
+	}
+	/* Not calloc: the body is copied over at once. */
+	memset(m, 0, sizeof(*m));
+	m->body_len = body_len;
+	memcpy(m->body, body, body_len);
+	m->body[body_len] = '\0';
+	return m;
+}
+
 void sqs_msg_free(struct sqs_msg *m)
 {
 	if (m == NULL) {
 		return;
 	}
-	free(m->body);
 	json_decref(m->attrs);
 	free(m->group_id);
 	free(m->dedup_id);

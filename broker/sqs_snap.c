@@ -351,19 +351,33 @@ static bool r_bool(struct rd *r, bool *out)
 
 /* A string of at most max bytes without NUL, as a malloc'd C string (or
  * NULL with r->bad set). */
-static char *r_str(struct rd *r, size_t max, size_t *len_out)
+/* A string's bytes where they lie in the snapshot (no NUL inside, none
+ * after): NULL when malformed. */
+static const char *r_view(struct rd *r, size_t max, size_t *len_out)
 {
 	uint32_t n = r_u32(r);
 	const uint8_t *b;
-	char *s;
 
 	if (r->bad || n > max) {
 		r->bad = true;
 		return NULL;
 	}
 	b = r_raw(r, n);
-	if (b == NULL || memchr(b, 0, n) != NULL ||
-	    (s = malloc((size_t)n + 1)) == NULL) {
+	if (b == NULL || memchr(b, 0, n) != NULL) {
+		r->bad = true;
+		return NULL;
+	}
+	*len_out = n;
+	return (const char *)b;
+}
+
+static char *r_str(struct rd *r, size_t max, size_t *len_out)
+{
+	size_t n = 0;
+	const char *b = r_view(r, max, &n);
+	char *s;
+
+	if (b == NULL || (s = malloc(n + 1)) == NULL) {
 		r->bad = true;
 		return NULL;
 	}
@@ -411,17 +425,23 @@ static bool name_ok(const char *s)
 
 static int msg_restore(struct sqs_queue *q, struct rd *r)
 {
-	struct sqs_msg *m = calloc(1, sizeof(*m));
-	char *attrs = NULL, *md5a = NULL;
+	struct sqs_msg *m;
+	char *attrs = NULL, *md5a = NULL, id[37] = "";
+	const char *body;
 	const uint8_t *nonce;
+	uint64_t seq;
+	size_t body_len = 0;
 	uint8_t flags;
 
-	if (m == NULL) {
+	seq = r_u64(r);
+	r_fixed(r, id, 36);
+	body = r_view(r, 1048576, &body_len);
+	if (body == NULL || (m = sqs_msg_alloc(body, body_len)) == NULL) {
+		r->bad = true;
 		return -1;
 	}
-	m->seq = r_u64(r);
-	r_fixed(r, m->id, 36);
-	m->body = r_str(r, 1048576, &m->body_len);
+	m->seq = seq;
+	memcpy(m->id, id, sizeof(id));
 	r_opt(r, 65536, &attrs);
 	md5a = r_str(r, 32, NULL);
 	r_opt(r, SQS_GROUP_MAX, &m->group_id);
