@@ -349,10 +349,8 @@ static bool r_bool(struct rd *r, bool *out)
 	return !r->bad;
 }
 
-/* A string of at most max bytes without NUL, as a malloc'd C string (or
- * NULL with r->bad set). */
-/* A string's bytes where they lie in the snapshot (no NUL inside, none
- * after): NULL when malformed. */
+/* A string of at most max bytes without NUL, where it lies in the
+ * snapshot (not NUL-terminated), or NULL with r->bad set. */
 static const char *r_view(struct rd *r, size_t max, size_t *len_out)
 {
 	uint32_t n = r_u32(r);
@@ -371,6 +369,7 @@ static const char *r_view(struct rd *r, size_t max, size_t *len_out)
 	return (const char *)b;
 }
 
+/* The same as a malloc'd C string (or NULL with r->bad set). */
 static char *r_str(struct rd *r, size_t max, size_t *len_out)
 {
 	size_t n = 0;
