@@ -222,154 +222,188 @@ static void role_init(struct role *r, uint64_t node_id,
 	r->fsm.fork_min_state_bytes = SIZE_MAX; /* never fork here */
 }
 
+/* What the phases share. */
+struct run {
+	size_t n, batch, body_bytes;
+	char url[256];
+	struct wire_bytes *cmds; /* batch of them */
+	char **handles;		 /* receipt handles, message i at [i] */
+	size_t got;
+};
+
+/* Commands make(run, i, &cmd) for i in [0, count), batch per entry; after
+ * each entry, check(run, first, k) reads the answers. */
+static void run_commands(struct run *run, size_t count,
+			 void (*make)(struct run *, size_t,
+				      struct wire_bytes *),
+			 void (*check)(struct run *, size_t, size_t))
+{
+	size_t i, k;
+
+	for (i = 0; i < count; i += k) {
+		for (k = 0; k < run->batch && i + k < count; k++) {
+			make(run, i + k, &run->cmds[k]);
+		}
+		apply_entry(run->cmds, k);
+		if (check != NULL) {
+			check(run, i, k);
+		}
+	}
+}
+
+/* SendMessage i: a body as stratus-bench sqs makes them. */
+static void make_send(struct run *run, size_t i, struct wire_bytes *cmd)
+{
+	size_t cap = run->body_bytes + 1024;
+	char *body = malloc(run->body_bytes + 1), *input = malloc(cap);
+	int h;
+
+	if (body == NULL || input == NULL) {
+		die("out of memory");
+	}
+	h = snprintf(body, run->body_bytes + 1, "%016zx %016" PRIx64 " ", i,
+		     clock_ms);
+	memset(body + h, 'x', run->body_bytes - (size_t)h);
+	body[run->body_bytes] = '\0';
+	snprintf(input, cap, "{\"QueueUrl\":\"%s\",\"MessageBody\":\"%s\"}",
+		 run->url, body);
+	make_command("SendMessage", input, 1 + i % CLIENTS, cmd);
+	free(body);
+	free(input);
+}
+
+static void make_receive(struct run *run, size_t i, struct wire_bytes *cmd)
+{
+	char input[512];
+
+	snprintf(input, sizeof input,
+		 "{\"QueueUrl\":\"%s\",\"MaxNumberOfMessages\":10}", run->url);
+	make_command("ReceiveMessage", input, 1 + i % CLIENTS, cmd);
+}
+
+/* The receipt handles the receives [first, first + k) got. */
+static void check_receive(struct run *run, size_t first, size_t k)
+{
+	(void)first;
+	for (size_t j = 0; j < k; j++) {
+		json_t *out = json_loads(answers.json[j], 0, NULL);
+		json_t *msgs = json_object_get(out, "Messages");
+
+		for (size_t m = 0; m < json_array_size(msgs); m++) {
+			const char *h = json_string_value(json_object_get(
+			    json_array_get(msgs, m), "ReceiptHandle"));
+
+			if (h == NULL || run->got >= run->n) {
+				die("an unexpected receive answer");
+			}
+			run->handles[run->got++] = strdup(h);
+		}
+		json_decref(out);
+	}
+}
+
+/* DeleteMessageBatch i: the handles receive i got. */
+static void make_delete(struct run *run, size_t i, struct wire_bytes *cmd)
+{
+	json_t *in = json_object(), *es = json_array();
+	char *text;
+
+	json_object_set_new(in, "QueueUrl", json_string(run->url));
+	for (size_t m = i * 10; m < (i + 1) * 10 && m < run->got; m++) {
+		char id[8];
+
+		snprintf(id, sizeof id, "%zu", m % 10);
+		json_array_append_new(es, json_pack("{s:s,s:s}", "Id", id,
+						    "ReceiptHandle",
+						    run->handles[m]));
+	}
+	json_object_set_new(in, "Entries", es);
+	text = json_dumps(in, JSON_COMPACT);
+	json_decref(in);
+	if (text == NULL) {
+		die("out of memory");
+	}
+	make_command("DeleteMessageBatch", text, 1 + i % CLIENTS, cmd);
+	free(text);
+}
+
+static void check_delete(struct run *run, size_t first, size_t k)
+{
+	(void)run;
+	(void)first;
+	for (size_t j = 0; j < k; j++) {
+		json_t *out = json_loads(answers.json[j], 0, NULL);
+
+		if (json_array_size(json_object_get(out, "Successful")) == 0 ||
+		    json_array_size(json_object_get(out, "Failed")) != 0) {
+			die("a delete failed");
+		}
+		json_decref(out);
+	}
+}
+
+static void usage(void)
+{
+	die("usage: stratus-bench-apply [--n N] [--batch B] [--body BYTES] "
+	    "(N >= 10, B >= 1, 40 <= BYTES <= 262144)");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct service_env env = {"us-east-1", "000000000000",
 					       NULL, NULL, NULL};
-	size_t n = 100000, batch = 32, body_bytes = 1024, i, k;
-	struct wire_bytes *cmds;
-	char *body, *input, url[256];
+	struct run run = {.n = 100000, .batch = 32, .body_bytes = 1024};
+	size_t i;
 	json_t *doc;
 
-	for (int a = 1; a + 1 < argc; a += 2) {
-		if (!strcmp(argv[a], "--n")) {
-			n = strtoul(argv[a + 1], NULL, 10);
-		} else if (!strcmp(argv[a], "--batch")) {
-			batch = strtoul(argv[a + 1], NULL, 10);
-		} else if (!strcmp(argv[a], "--body")) {
-			body_bytes = strtoul(argv[a + 1], NULL, 10);
-		} else {
-			die("usage: stratus-bench-apply [--n N] [--batch B] "
-			    "[--body BYTES]");
+	for (int a = 1; a < argc; a += 2) {
+		size_t *v = !strcmp(argv[a], "--n")	  ? &run.n
+			    : !strcmp(argv[a], "--batch") ? &run.batch
+			    : !strcmp(argv[a], "--body")  ? &run.body_bytes
+							  : NULL;
+		if (v == NULL || a + 1 >= argc) {
+			usage();
 		}
+		*v = strtoul(argv[a + 1], NULL, 10);
 	}
-	if (n < 10 || batch < 1 || body_bytes < 40 || body_bytes > 262144) {
-		die("need --n >= 10, --batch >= 1, 40 <= --body <= 262144");
+	if (run.n < 10 || run.batch < 1 || run.body_bytes < 40 ||
+	    run.body_bytes > 262144) {
+		usage();
 	}
 	role_init(&leader, 1, &env);
 	role_init(&follower, 2, &env);
-	cmds = calloc(batch, sizeof *cmds);
-	answers.json = calloc(batch, sizeof *answers.json);
-	answers.raw = calloc(batch, sizeof *answers.raw);
-	answers.n = batch;
-	body = malloc(body_bytes + 1);
-	input = malloc(body_bytes + 1024);
-	if (cmds == NULL || answers.json == NULL || answers.raw == NULL ||
-	    body == NULL || input == NULL) {
+	run.cmds = calloc(run.batch, sizeof *run.cmds);
+	run.handles = calloc(run.n, sizeof *run.handles);
+	answers.json = calloc(run.batch, sizeof *answers.json);
+	answers.raw = calloc(run.batch, sizeof *answers.raw);
+	answers.n = run.batch;
+	if (run.cmds == NULL || run.handles == NULL || answers.json == NULL ||
+	    answers.raw == NULL) {
 		die("out of memory");
 	}
 
-	make_command("CreateQueue", "{\"QueueName\":\"bench\"}", 1, &cmds[0]);
-	apply_entry(cmds, 1);
+	make_command("CreateQueue", "{\"QueueName\":\"bench\"}", 1,
+		     &run.cmds[0]);
+	apply_entry(run.cmds, 1);
 	doc = json_loads(answers.json[0], 0, NULL);
-	snprintf(url, sizeof url, "%s",
+	snprintf(run.url, sizeof run.url, "%s",
 		 json_string_value(json_object_get(doc, "QueueUrl")));
 	json_decref(doc);
 	leader.cpu_ns = follower.cpu_ns = 0;
 
-	/* send: bodies as stratus-bench sqs makes them */
-	for (i = 0; i < n; i += k) {
-		for (k = 0; k < batch && i + k < n; k++) {
-			int h =
-			    snprintf(body, body_bytes + 1,
-				     "%016zx %016" PRIx64 " ", i + k, clock_ms);
-			memset(body + h, 'x', body_bytes - (size_t)h);
-			body[body_bytes] = '\0';
-			snprintf(input, body_bytes + 1024,
-				 "{\"QueueUrl\":\"%s\",\"MessageBody\":\"%s\"}",
-				 url, body);
-			make_command("SendMessage", input,
-				     1 + (i + k) % CLIENTS, &cmds[k]);
-		}
-		apply_entry(cmds, k);
+	run_commands(&run, run.n, make_send, NULL);
+	report("send", run.n);
+	run_commands(&run, (run.n + 9) / 10, make_receive, check_receive);
+	if (run.got != run.n) {
+		fprintf(stderr, "received %zu of %zu\n", run.got, run.n);
+		die("not every message was received");
 	}
-	report("send", n);
+	report("receive", run.n);
+	run_commands(&run, (run.n + 9) / 10, make_delete, check_delete);
+	report("delete", run.n);
 
-	/* receive 10 at a time, then delete what each receive got */
-	{
-		size_t n_recv = (n + 9) / 10, r, got = 0;
-		char **handles = calloc(n_recv * 10, sizeof *handles);
-
-		if (handles == NULL) {
-			die("out of memory");
-		}
-		snprintf(input, body_bytes + 1024,
-			 "{\"QueueUrl\":\"%s\",\"MaxNumberOfMessages\":10}",
-			 url);
-		for (r = 0; r < n_recv; r += k) {
-			for (k = 0; k < batch && r + k < n_recv; k++) {
-				make_command("ReceiveMessage", input,
-					     1 + (r + k) % CLIENTS, &cmds[k]);
-			}
-			apply_entry(cmds, k);
-			for (size_t j = 0; j < k; j++) {
-				json_t *out =
-				    json_loads(answers.json[j], 0, NULL);
-				json_t *msgs = json_object_get(out, "Messages");
-
-				for (size_t m = 0; m < json_array_size(msgs);
-				     m++) {
-					handles[got++] = strdup(
-					    json_string_value(json_object_get(
-						json_array_get(msgs, m),
-						"ReceiptHandle")));
-				}
-				json_decref(out);
-			}
-		}
-		if (got != n) {
-			fprintf(stderr, "received %zu of %zu\n", got, n);
-			die("not every message was received");
-		}
-		report("receive", n);
-
-		for (r = 0; r < n_recv; r += k) {
-			for (k = 0; k < batch && r + k < n_recv; k++) {
-				json_t *in = json_object(), *es = json_array();
-
-				json_object_set_new(in, "QueueUrl",
-						    json_string(url));
-				for (size_t m = (r + k) * 10;
-				     m < (r + k + 1) * 10 && m < got; m++) {
-					char id[8];
-
-					snprintf(id, sizeof id, "%zu", m % 10);
-					json_array_append_new(
-					    es, json_pack("{s:s,s:s}", "Id", id,
-							  "ReceiptHandle",
-							  handles[m]));
-				}
-				json_object_set_new(in, "Entries", es);
-				{
-					char *text =
-					    json_dumps(in, JSON_COMPACT);
-
-					make_command("DeleteMessageBatch", text,
-						     1 + (r + k) % CLIENTS,
-						     &cmds[k]);
-					free(text);
-				}
-				json_decref(in);
-			}
-			apply_entry(cmds, k);
-			for (size_t j = 0; j < k; j++) {
-				json_t *out =
-				    json_loads(answers.json[j], 0, NULL);
-
-				if (json_array_size(json_object_get(
-					out, "Successful")) == 0 ||
-				    json_array_size(
-					json_object_get(out, "Failed")) != 0) {
-					die("a delete failed");
-				}
-				json_decref(out);
-			}
-		}
-		report("delete", n);
-		for (r = 0; r < got; r++) {
-			free(handles[r]);
-		}
-		free(handles);
+	for (i = 0; i < run.got; i++) {
+		free(run.handles[i]);
 	}
 	for (i = 0; i < answers.n; i++) {
 		free(answers.json[i]);
@@ -378,8 +412,7 @@ int main(int argc, char **argv)
 	fsm_close(&follower.fsm);
 	free(answers.json);
 	free(answers.raw);
-	free(cmds);
-	free(body);
-	free(input);
+	free(run.handles);
+	free(run.cmds);
 	return 0;
 }
