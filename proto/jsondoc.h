@@ -34,6 +34,11 @@ json_t *jsondoc_parse(const char *buf, size_t len);
  * not NULL, its length), or NULL when out of memory or v is NULL. */
 char *jsondoc_dump(const json_t *v, size_t *len);
 
+/* How many of the n bytes at s, from the start, are printable ASCII
+ * (0x20-0x7f) — 16 at a time: the usual text a validator can then skip
+ * (SQS message bodies). */
+size_t jsondoc_ascii_run(const char *s, size_t n);
+
 /* Writing a document piece by piece, in the same form, without building
  * jansson values first (for large answers on hot paths, e.g. received
  * messages): the writer puts keys in the order given, so the caller writes

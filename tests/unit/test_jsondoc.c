@@ -254,6 +254,27 @@ static void test_long_strings(void **state)
 	}
 }
 
+/* jsondoc_ascii_run against a byte loop: random bytes, mostly printable,
+ * a non-printable one at every offset of strings of 0-70 bytes. */
+static void test_ascii_run(void **state)
+{
+	unsigned char buf[80];
+	int i;
+	(void)state;
+	for (i = 0; i < 40000; i++) {
+		size_t n = rnd(71), k, want = 0;
+
+		for (k = 0; k < n; k++) {
+			buf[k] = rnd(20) == 0 ? (unsigned char)rnd(256)
+					      : (unsigned char)(' ' + rnd(96));
+		}
+		while (want < n && buf[want] >= 0x20 && buf[want] < 0x80) {
+			want++;
+		}
+		assert_int_equal(jsondoc_ascii_run((const char *)buf, n), want);
+	}
+}
+
 /* Objects of 0-40 members with keys that share prefixes, in random
  * insertion order, and integers of every magnitude: dumps agree with
  * jansson's sorted ones (both sorts of jsondoc's writer: insertion up to
@@ -297,6 +318,7 @@ int main(void)
 	    cmocka_unit_test(test_random),
 	    cmocka_unit_test(test_long_strings),
 	    cmocka_unit_test(test_many_keys),
+	    cmocka_unit_test(test_ascii_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

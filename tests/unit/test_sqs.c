@@ -1001,6 +1001,8 @@ static void test_send_md5_is_its_body(void **state)
 			    "5d41402abc4b2a76b9719d911017c592");
 }
 
+#define FORTY "0123456789abcdefghijklmnopqrstuvwxyz.,;:"
+
 static void test_send_validation(void **state)
 {
 	struct fx *f = *state;
@@ -1014,6 +1016,20 @@ static void test_send_validation(void **state)
 	err(f, "SendMessage",
 	    "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"a\\u0001b\"}", T0,
 	    "InvalidMessageContents");
+	/* Past the first 16 bytes (the printable-ASCII fast path), after
+	 * allowed non-ASCII characters: still checked. */
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"" FORTY
+	    "\\u00e9" FORTY "\\u0002\"}",
+	    T0, "InvalidMessageContents");
+	err(f, "SendMessage",
+	    "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"" FORTY
+	    "\\ud83d\\ude00" FORTY "\\ufffe" FORTY "\"}",
+	    T0, "InvalidMessageContents");
+	ok(f, "SendMessage",
+	   "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"" FORTY
+	   "\\u00e9\\t" FORTY "\\ud83d\\ude00\\r\\n" FORTY "\\ufffd\"}",
+	   T0);
 	err(f, "SendMessage",
 	    "{\"QueueUrl\":\"" URL "q\",\"MessageBody\":\"a\",\"DelaySeconds\":"
 	    "901}",
