@@ -14,7 +14,9 @@
  * a time (ReceiveMessage), delete them 10 at a time (DeleteMessageBatch).
  *
  * Prints per phase and role the thread CPU time per message around
- * fsm_apply_entry:
+ * fsm_apply_entry (role leader, follower), and around making the commands
+ * (role prepare: parsing the request, the service's prepare, the context
+ * and the Request encoded — the leader's work before proposing):
  *   RESULT bench=apply phase=send role=leader n=... ns_per_msg=...
  * The work is the same on every run, so under `valgrind --tool=callgrind`
  * two builds compare by instruction counts — which the cluster benchmark,
@@ -52,6 +54,7 @@ struct answers {
 };
 
 static struct role leader, follower;
+static uint64_t prepare_ns; /* making the commands (the leader's prepare) */
 static struct answers answers;
 static uint64_t clock_ms = 1700000000000ull;
 static uint64_t nonce = 1;
@@ -128,6 +131,7 @@ static void make_command(const char *action, const char *input, uint64_t client,
 			     .input_len = strlen(input),
 			     .endpoint = ""};
 	struct wire_request req = {.client_id = client, .ops = &op, .n_ops = 1};
+	uint64_t t0 = cpu_now_ns();
 	json_t *in = jsondoc_parse(input, strlen(input));
 	json_t *context = json_object();
 	char *text;
@@ -155,6 +159,7 @@ static void make_command(const char *action, const char *input, uint64_t client,
 	}
 	out->data = buf;
 	free(text);
+	prepare_ns += cpu_now_ns() - t0;
 }
 
 static void apply_to(struct role *role, const void *entry, size_t len)
@@ -198,16 +203,15 @@ static void apply_entry(struct wire_bytes *cmds, size_t n)
 
 static void report(const char *phase, size_t msgs)
 {
-	struct role *roles[2] = {&leader, &follower};
-	const char *names[2] = {"leader", "follower"};
+	uint64_t ns[3] = {prepare_ns, leader.cpu_ns, follower.cpu_ns};
+	const char *names[3] = {"prepare", "leader", "follower"};
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		printf("RESULT bench=apply phase=%s role=%s n=%zu "
 		       "ns_per_msg=%.0f\n",
-		       phase, names[i], msgs,
-		       (double)roles[i]->cpu_ns / (double)msgs);
-		roles[i]->cpu_ns = 0;
+		       phase, names[i], msgs, (double)ns[i] / (double)msgs);
 	}
+	prepare_ns = leader.cpu_ns = follower.cpu_ns = 0;
 	fflush(stdout);
 }
 
@@ -389,7 +393,7 @@ int main(int argc, char **argv)
 	snprintf(run.url, sizeof run.url, "%s",
 		 json_string_value(json_object_get(doc, "QueueUrl")));
 	json_decref(doc);
-	leader.cpu_ns = follower.cpu_ns = 0;
+	prepare_ns = leader.cpu_ns = follower.cpu_ns = 0;
 
 	run_commands(&run, run.n, make_send, NULL);
 	report("send", run.n);
