@@ -194,17 +194,21 @@ static bool escapes16(const unsigned char *p)
 		     (jd_v16)(v == '\\'));
 }
 
-/* Are the 16 bytes at p all plain string bytes (plain8's test)? As signed
+/* The lanes of v that are not printable ASCII (0x20-0x7f): as signed
  * bytes, the controls and every byte >= 0x80 are exactly those below
  * 0x20. */
+static jd_v16 not_ascii16(jd_v16 v)
+{
+	return (jd_v16)((jd_s16)v < 0x20);
+}
+
+/* Are the 16 bytes at p all plain string bytes (plain8's test)? */
 static bool plain16(const unsigned char *p)
 {
-	jd_s16 s;
 	jd_v16 v;
 
-	memcpy(&s, p, sizeof s);
 	memcpy(&v, p, sizeof v);
-	return !any16((jd_v16)(s < 0x20) | (jd_v16)(v == '"') |
+	return !any16(not_ascii16(v) | (jd_v16)(v == '"') |
 		      (jd_v16)(v == '\\'));
 }
 
@@ -214,10 +218,10 @@ size_t jsondoc_ascii_run(const char *s, size_t n)
 	size_t i = 0;
 
 	while (n - i >= 16) {
-		jd_s16 v;
+		jd_v16 v;
 
 		memcpy(&v, p + i, sizeof v);
-		if (any16((jd_v16)(v < 0x20))) {
+		if (any16(not_ascii16(v))) {
 			break;
 		}
 		i += 16;
