@@ -297,6 +297,71 @@ struct service *fsm_find_service(const struct fsm *f, const char *name)
 	return NULL;
 }
 
+/* An Endpoint a client may name for its queue URLs: http(s), printable,
+ * nothing that would need escaping in JSON or XML. */
+static bool endpoint_ok(const char *e)
+{
+	if (e == NULL ||
+	    (strncmp(e, "http://", 7) != 0 && strncmp(e, "https://", 8) != 0))
+		return false;
+	for (; *e != '\0'; e++) {
+		if (*e <= ' ' || *e > '~' || *e == '"' || *e == '<' ||
+		    *e == '>' || *e == '\\')
+			return false;
+	}
+	return true;
+}
+
+int fsm_prepare_call(const struct fsm *f, const struct wire_op *op,
+		     const char *default_endpoint, bool write,
+		     uint64_t leader_time_ms, uint32_t waited_ms,
+		     struct fsm_prepared *out)
+{
+	struct service *svc = fsm_find_service(f, op->service);
+	json_t *input, *context;
+
+	memset(out, 0, sizeof *out);
+	out->status = SERVICE_OK;
+	if (svc == NULL) {
+		return WIRE_ERR_MALFORMED;
+	}
+	input = jsondoc_parse((const char *)op->input, op->input_len);
+	if (input == NULL || !json_is_object(input)) {
+		json_decref(input);
+		return WIRE_ERR_MALFORMED;
+	}
+	context = json_object();
+	if (context == NULL ||
+	    json_object_set_new(context, "Endpoint",
+				json_string(endpoint_ok(op->endpoint)
+						? op->endpoint
+						: default_endpoint)) != 0) {
+		json_decref(context);
+		json_decref(input);
+		return WIRE_ERR_INTERNAL;
+	}
+	if (write) {
+		out->ahead =
+		    svc->action_ahead != NULL && svc->action_ahead(op->action);
+		out->status =
+		    svc->prepare(svc->state, op->action, input, context,
+				 leader_time_ms, waited_ms, &out->result);
+	}
+	json_decref(out->result.output);
+	out->result.output = NULL;
+	free(out->result.output_text);
+	out->result.output_text = NULL;
+	json_decref(input);
+	if (out->status != SERVICE_ERROR) {
+		out->context = jsondoc_dump(context, &out->context_len);
+	}
+	json_decref(context);
+	if (out->status != SERVICE_ERROR && out->context == NULL) {
+		return WIRE_ERR_INTERNAL;
+	}
+	return 0;
+}
+
 bool fsm_op_is_write(const struct fsm *f, const struct wire_op *op)
 {
 	struct service *svc;

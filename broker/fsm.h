@@ -126,6 +126,33 @@ const uint8_t *fsm_render_stored(const struct fsm *f, const uint8_t *rec,
  * them identically everywhere). */
 bool fsm_op_is_write(const struct fsm *f, const struct wire_op *op);
 
+/* What the leader's half of a service call gave (fsm_prepare_call). */
+struct fsm_prepared {
+	enum service_status
+	    status; /* SERVICE_OK, SERVICE_WAIT, SERVICE_ERROR */
+	/* wakes, wait_key, wake_at_ms; error_code and error_message on
+	 * SERVICE_ERROR. Its output is already freed. */
+	struct service_result result;
+	bool ahead;    /* a write the service wants in the ahead lane */
+	char *context; /* the call's context document (malloc'd; the caller
+			* frees it); NULL on SERVICE_ERROR */
+	size_t context_len;
+};
+
+/* The leader's half of service call op, against this (the leader's)
+ * state: parse its input, give it its context — "Endpoint" (op->endpoint
+ * when it is a valid http(s) URL, else default_endpoint) and, for a
+ * write, whatever the service's prepare adds (ids, receipt handles) at
+ * leader_time_ms, after the call waited waited_ms. The same for every
+ * caller (the node's front door, the apply benchmark), so that the
+ * commands they make are the commands the log carries. 0 (see
+ * out->status), WIRE_ERR_MALFORMED (the input is not a JSON object or the
+ * service is unknown) or WIRE_ERR_INTERNAL (out of memory). */
+int fsm_prepare_call(const struct fsm *f, const struct wire_op *op,
+		     const char *default_endpoint, bool write,
+		     uint64_t leader_time_ms, uint32_t waited_ms,
+		     struct fsm_prepared *out);
+
 /* Serialize snapshots on the loop thread instead of a worker (for a
  * raft_io without async_work, such as raft's test fixture). Before
  * raft_init. */

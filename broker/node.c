@@ -2,7 +2,6 @@
 #include "node.h"
 
 #include "auth.h"
-#include "jsondoc.h"
 #include "wire_auth.h"
 #include "clock.h"
 
@@ -315,83 +314,50 @@ static size_t default_state_budget(void)
 /* Is a caller's endpoint ("http://lb.example:7102") fit for URLs in
  * outputs: http(s)://, then printable characters without spaces, quotes,
  * '<' or '>'? */
-static bool endpoint_ok(const char *e)
-{
-	if (e == NULL ||
-	    (strncmp(e, "http://", 7) != 0 && strncmp(e, "https://", 8) != 0))
-		return false;
-	for (; *e != '\0'; e++) {
-		if (*e <= ' ' || *e > '~' || *e == '"' || *e == '<' ||
-		    *e == '>' || *e == '\\')
-			return false;
-	}
-	return true;
-}
-
-/* Give a service call its leader context: "Endpoint" (this node's HTTP
- * address, for queue URLs) and, for a write, whatever the service's
- * prepare adds (ids, receipt handles). A write is re-encoded into
- * call->command; a read's op points at the context. 0, or -1 once the call
- * has been answered (invalid input, or the service said no). */
+/* Give a service call its leader context (fsm_prepare_call). A write is
+ * re-encoded into call->command; a read's op points at the context. 0, or
+ * -1 once the call has been answered (invalid input, or the service said
+ * no). */
 static int prepare_service_call(struct node_call *call, bool write)
 {
 	struct node *n = call->n;
 	struct wire_op *op = &call->req.ops[0];
-	struct service *svc = fsm_find_service(&n->fsm, op->service);
-	struct service_result r;
-	enum service_status st = SERVICE_OK;
-	json_t *input, *context;
-	char *text;
+	struct fsm_prepared p;
+	int rv;
 
-	input = jsondoc_parse((const char *)op->input, op->input_len);
-	if (input == NULL || !json_is_object(input)) {
-		json_decref(input);
-		node_call_error(call, WIRE_ERR_MALFORMED,
-				"the request document is not a JSON object");
+	rv = fsm_prepare_call(&n->fsm, op, n->service_endpoint, write,
+			      commit_leader_time(&n->commit),
+			      call->req.waited_ms, &p);
+	if (rv != 0) {
+		node_call_error(call, (uint32_t)rv,
+				rv == WIRE_ERR_MALFORMED
+				    ? "the request document is not a JSON "
+				      "object"
+				    : "out of memory");
 		return -1;
 	}
-	context = json_object();
-	json_object_set_new(context, "Endpoint",
-			    json_string(endpoint_ok(op->endpoint)
-					    ? op->endpoint
-					    : n->service_endpoint));
-	op->endpoint = ""; /* in the context now */
-	memset(&r, 0, sizeof r);
 	if (write) {
-		call->lane =
-		    svc->action_ahead != NULL && svc->action_ahead(op->action)
-			? COMMIT_AHEAD
-			: COMMIT_NORMAL;
-		st = svc->prepare(svc->state, op->action, input, context,
-				  commit_leader_time(&n->commit),
-				  call->req.waited_ms, &r);
+		call->lane = p.ahead ? COMMIT_AHEAD : COMMIT_NORMAL;
 	}
-	json_decref(r.output);
-	free(r.output_text);
-	json_decref(input);
-	/* r.wait_key: whom the write serves (fuse_n > 0), or what it waits
-	 * for (SERVICE_WAIT) */
-	call->fuse_n = st == SERVICE_OK ? r.wakes : 0;
-	call->park = st == SERVICE_WAIT;
-	call->wake_at_ms = r.wake_at_ms;
+	/* p.result.wait_key: whom the write serves (fuse_n > 0), or what it
+	 * waits for (SERVICE_WAIT) */
+	call->fuse_n = p.status == SERVICE_OK ? p.result.wakes : 0;
+	call->park = p.status == SERVICE_WAIT;
+	call->wake_at_ms = p.result.wake_at_ms;
 	if (call->fuse_n > 0 || call->park) {
-		memcpy(call->wait_key, r.wait_key, sizeof call->wait_key);
+		memcpy(call->wait_key, p.result.wait_key,
+		       sizeof call->wait_key);
 	}
-	if (st == SERVICE_ERROR) {
-		json_decref(context);
-		reply_service_error(call, r.error_code, r.error_message);
-		return -1;
-	}
-	text = jsondoc_dump(context, NULL);
-	json_decref(context);
-	if (text == NULL) {
-		node_call_error(call, WIRE_ERR_INTERNAL, "out of memory");
+	if (p.status == SERVICE_ERROR) {
+		reply_service_error(call, p.result.error_code,
+				    p.result.error_message);
 		return -1;
 	}
 	free(call->context);
-	call->context = text;
-	op->context = (const uint8_t *)text;
-	op->context_len = strlen(text);
+	call->context = p.context;
+	op->endpoint = ""; /* in the context now */
+	op->context = (const uint8_t *)p.context;
+	op->context_len = p.context_len;
 	if (write) {
 		free(call->command);
 		call->command = NULL;

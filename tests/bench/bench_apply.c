@@ -30,7 +30,6 @@
 #include <time.h>
 
 #include "fsm.h"
-#include "jsondoc.h"
 #include "service.h"
 #include "services.h"
 #include "wire.h"
@@ -117,13 +116,12 @@ static void answers_decode(size_t n)
 	}
 }
 
-/* One command as the leader makes it (node.c prepare_service_call):
- * prepare on the proposer's state fills the context. */
+/* One command as the leader makes it (fsm_prepare_call, as the node's
+ * front door calls it): prepare on the proposer's state fills the
+ * context. */
 static void make_command(const char *action, const char *input, uint64_t client,
 			 struct wire_bytes *out)
 {
-	struct service *svc = fsm_find_service(&leader.fsm, "sqs");
-	struct service_result r;
 	struct wire_op op = {.type = WIRE_OP_SERVICE_CALL,
 			     .service = "sqs",
 			     .action = action,
@@ -132,33 +130,26 @@ static void make_command(const char *action, const char *input, uint64_t client,
 			     .endpoint = ""};
 	struct wire_request req = {.client_id = client, .ops = &op, .n_ops = 1};
 	uint64_t t0 = cpu_now_ns();
-	json_t *in = jsondoc_parse(input, strlen(input));
-	json_t *context = json_object();
-	char *text;
+	struct fsm_prepared p;
 	uint8_t *buf;
 
-	memset(&r, 0, sizeof r);
-	json_object_set_new(context, "Endpoint", json_string(ENDPOINT));
-	if (in == NULL || svc->prepare(svc->state, action, in, context,
-				       clock_ms, 0, &r) != SERVICE_OK) {
+	if (fsm_prepare_call(&leader.fsm, &op, ENDPOINT, true, clock_ms, 0,
+			     &p) != 0 ||
+	    p.status != SERVICE_OK) {
 		fprintf(stderr, "%s: %s\n", action,
-			r.error_message[0] ? r.error_message : "bad input");
+			p.result.error_message[0] ? p.result.error_message
+						  : "bad input");
 		die("prepare refused a command");
 	}
-	json_decref(r.output);
-	free(r.output_text);
-	json_decref(in);
-	text = jsondoc_dump(context, NULL);
-	json_decref(context);
-	op.context = (const uint8_t *)text;
-	op.context_len = strlen(text);
+	op.context = (const uint8_t *)p.context;
+	op.context_len = p.context_len;
 	req.seq = ++seqs[client];
 	req.seq_floor = req.seq; /* every earlier answer arrived */
-	if (text == NULL || wire_request_encode(&req, &buf, &out->len) != 0) {
+	if (wire_request_encode(&req, &buf, &out->len) != 0) {
 		die("out of memory");
 	}
 	out->data = buf;
-	free(text);
+	free(p.context);
 	prepare_ns += cpu_now_ns() - t0;
 }
 

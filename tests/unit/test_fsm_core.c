@@ -701,12 +701,26 @@ static enum service_status counter_prepare(void *state, const char *action,
 					   struct service_result *r)
 {
 	(void)state;
-	(void)input;
-	(void)now_ms;
 	(void)waited_ms;
-	(void)action;
+	if (json_object_get(input, "RefuseAtPrepare") != NULL) {
+		r->error_code = "CounterRefused";
+		snprintf(r->error_message, sizeof r->error_message, "no");
+		return SERVICE_ERROR;
+	}
+	if (!strcmp(action, "Park")) {
+		snprintf(r->wait_key, sizeof r->wait_key, "counter");
+		r->wake_at_ms = now_ms + 5;
+		return SERVICE_WAIT;
+	}
+	r->output = json_pack("{sb}", "Thrown", 1); /* freed by the caller */
+	r->wakes = 2;
 	json_object_set_new(context, "Nonce", json_integer(42));
 	return SERVICE_OK;
+}
+
+static bool counter_ahead(const char *action)
+{
+	return !strcmp(action, "Ahead");
 }
 
 static enum service_status counter_apply(void *state, const char *action,
@@ -808,6 +822,7 @@ static struct service *counter_new(void)
 				  .state = c,
 				  .action_kind = counter_kind,
 				  .prepare = counter_prepare,
+				  .action_ahead = counter_ahead,
 				  .apply = counter_apply,
 				  .read = counter_read,
 				  .snapshot = counter_snapshot,
@@ -841,6 +856,103 @@ static void wait_cb(void *ctx, uint64_t nonce, size_t index, const char *key,
 	s->waits++;
 	s->wait_nonce = nonce;
 	snprintf(s->wait_key, sizeof s->wait_key, "%s", key);
+}
+
+/* The leader's half of a call (fsm_prepare_call): the context it makes,
+ * what the service's prepare said, and bad input. */
+static void test_prepare_call(void **state)
+{
+	static const char *dflt = "http://127.0.0.1:9000";
+	struct fsm f;
+	struct sink sink = {0};
+	struct wire_op op;
+	struct fsm_prepared p;
+	(void)state;
+
+	assert_int_equal(fsm_init(&f, NODE_ID, sink_cb, &sink), 0);
+	assert_int_equal(fsm_add_service(&f, counter_new()), 0);
+
+	/* A write: the default Endpoint and what prepare added. */
+	op = call_op("Add", "{\"N\": 5}", NULL);
+	op.endpoint = "";
+	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_int_equal(p.status, SERVICE_OK);
+	assert_string_equal(p.context,
+			    "{\"Endpoint\":\"http://127.0.0.1:9000\","
+			    "\"Nonce\":42}");
+	assert_int_equal(p.context_len, strlen(p.context));
+	assert_int_equal(p.result.wakes, 2);
+	assert_null(p.result.output);
+	assert_false(p.ahead);
+	free(p.context);
+
+	/* The client's Endpoint when it is a plain http(s) URL. */
+	op.endpoint = "https://sqs.example:8443";
+	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_non_null(strstr(p.context, "\"https://sqs.example:8443\""));
+	free(p.context);
+	static const char *bad_endpoints[] = {"ftp://x", "http://a\"b",
+					      "http://a b", "http://<x>",
+					      "sqs.example"};
+	for (size_t i = 0; i < 5; i++) {
+		op.endpoint = bad_endpoints[i];
+		assert_int_equal(
+		    fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+		assert_non_null(strstr(p.context, dflt));
+		free(p.context);
+	}
+	op.endpoint = NULL;
+	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_non_null(strstr(p.context, dflt));
+	free(p.context);
+
+	/* A read: the Endpoint only, the service's prepare not asked. */
+	assert_int_equal(fsm_prepare_call(&f, &op, dflt, false, 100, 0, &p), 0);
+	assert_string_equal(p.context,
+			    "{\"Endpoint\":\"http://127.0.0.1:9000\"}");
+	assert_int_equal(p.result.wakes, 0);
+	free(p.context);
+
+	/* The ahead lane, as the service says. */
+	op = call_op("Ahead", "{}", NULL);
+	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_true(p.ahead);
+	free(p.context);
+
+	/* A long poll that must wait first. */
+	op = call_op("Park", "{}", NULL);
+	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_int_equal(p.status, SERVICE_WAIT);
+	assert_string_equal(p.result.wait_key, "counter");
+	assert_int_equal(p.result.wake_at_ms, 105);
+	assert_non_null(p.context);
+	free(p.context);
+
+	/* The service says no: its error, no context. */
+	op = call_op("Add", "{\"RefuseAtPrepare\": true}", NULL);
+	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_int_equal(p.status, SERVICE_ERROR);
+	assert_string_equal(p.result.error_code, "CounterRefused");
+	assert_string_equal(p.result.error_message, "no");
+	assert_null(p.context);
+
+	/* Not a JSON object, or no such service. */
+	static const char *bad_inputs[] = {"[1,2]", "{", "", "\"x\"",
+					   "{\"a\":1}x"};
+	for (size_t i = 0; i < 5; i++) {
+		op = call_op("Add", bad_inputs[i], NULL);
+		assert_int_equal(
+		    fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p),
+		    WIRE_ERR_MALFORMED);
+		assert_null(p.context);
+	}
+	op = call_op("Add", "{}", NULL);
+	op.service = "nope";
+	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p),
+			 WIRE_ERR_MALFORMED);
+	assert_null(p.context);
+
+	fsm_close(&f);
 }
 
 static void test_service_calls(void **state)
@@ -1061,6 +1173,7 @@ int main(void)
 	    cmocka_unit_test(test_kv_list_pages_fit_a_response),
 	    cmocka_unit_test(test_malformed_entries),
 	    cmocka_unit_test(test_service_calls),
+	    cmocka_unit_test(test_prepare_call),
 	    cmocka_unit_test(test_state_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
