@@ -204,12 +204,18 @@ static char *messages_answer(const struct sqs_queue *q,
 {
 	struct jsondoc_out o = {0};
 	struct selection sel;
-	size_t i;
+	size_t i, len;
 
 	if (n == 0) {
 		return strdup("{}");
 	}
 	selection_init(&sel, in);
+	/* Bodies plus what every message carries besides (ids, handle,
+	 * digests, a few attributes): the document grows once. */
+	for (i = 0, len = 16; i < n; i++) {
+		len += ms[i]->body_len + 512;
+	}
+	jsondoc_out_reserve(&o, len);
 	JSONDOC_OUT_LIT(&o, "{\"Messages\":[");
 	for (i = 0; i < n; i++) {
 		if (i > 0) {

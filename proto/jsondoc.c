@@ -645,6 +645,11 @@ static char *out_room(struct jsondoc_out *o, size_t n)
 	return o->s + o->len;
 }
 
+void jsondoc_out_reserve(struct jsondoc_out *o, size_t n)
+{
+	(void)out_room(o, n);
+}
+
 void jsondoc_out_raw(struct jsondoc_out *o, const char *s, size_t n)
 {
 	char *d = out_room(o, n);
