@@ -297,8 +297,9 @@ struct service *fsm_find_service(const struct fsm *f, const char *name)
 	return NULL;
 }
 
-/* An Endpoint a client may name for its queue URLs: http(s), printable,
- * nothing that would need escaping in JSON or XML. */
+/* Is a caller's endpoint ("http://lb.example:7102") fit for URLs in
+ * outputs: http(s)://, then printable characters without spaces, quotes,
+ * backslashes, '<' or '>'? */
 static bool endpoint_ok(const char *e)
 {
 	if (e == NULL ||

@@ -128,8 +128,8 @@ bool fsm_op_is_write(const struct fsm *f, const struct wire_op *op);
 
 /* What the leader's half of a service call gave (fsm_prepare_call). */
 struct fsm_prepared {
-	enum service_status
-	    status; /* SERVICE_OK, SERVICE_WAIT, SERVICE_ERROR */
+	/* SERVICE_OK, SERVICE_WAIT or SERVICE_ERROR */
+	enum service_status status;
 	/* wakes, wait_key, wake_at_ms; error_code and error_message on
 	 * SERVICE_ERROR. Its output is already freed. */
 	struct service_result result;

@@ -311,9 +311,6 @@ static size_t default_state_budget(void)
 	return budget > SIZE_MAX ? SIZE_MAX : (size_t)budget;
 }
 
-/* Is a caller's endpoint ("http://lb.example:7102") fit for URLs in
- * outputs: http(s)://, then printable characters without spaces, quotes,
- * '<' or '>'? */
 /* Give a service call its leader context (fsm_prepare_call). A write is
  * re-encoded into call->command; a read's op points at the context. 0, or
  * -1 once the call has been answered (invalid input, or the service said

@@ -50,10 +50,10 @@ struct jsondoc_out {
 	bool oom;
 };
 
-/* Bytes as they are (punctuation, numbers, keys known to need no escape). */
 /* Room for n more bytes at once (fewer regrowths when the caller knows
  * roughly how long the document will be). */
 void jsondoc_out_reserve(struct jsondoc_out *o, size_t n);
+/* Bytes as they are (punctuation, numbers, keys known to need no escape). */
 void jsondoc_out_raw(struct jsondoc_out *o, const char *s, size_t n);
 /* A string literal as it is. */
 #define JSONDOC_OUT_LIT(o, lit) jsondoc_out_raw((o), (lit), sizeof(lit) - 1)
