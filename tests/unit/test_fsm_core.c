@@ -858,11 +858,20 @@ static void wait_cb(void *ctx, uint64_t nonce, size_t index, const char *key,
 	snprintf(s->wait_key, sizeof s->wait_key, "%s", key);
 }
 
+/* The node's own endpoint in test_prepare_call. */
+static const char dflt[] = "http://127.0.0.1:9000";
+
+/* fsm_prepare_call of a write at time 100. */
+static int prepare_write(struct fsm *f, const struct wire_op *op,
+			 struct fsm_prepared *p)
+{
+	return fsm_prepare_call(f, op, dflt, true, 100, 0, p);
+}
+
 /* The leader's half of a call (fsm_prepare_call): the context it makes,
  * what the service's prepare said, and bad input. */
 static void test_prepare_call(void **state)
 {
-	static const char *dflt = "http://127.0.0.1:9000";
 	struct fsm f;
 	struct sink sink = {0};
 	struct wire_op op;
@@ -875,7 +884,7 @@ static void test_prepare_call(void **state)
 	/* A write: the default Endpoint and what prepare added. */
 	op = call_op("Add", "{\"N\": 5}", NULL);
 	op.endpoint = "";
-	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_int_equal(prepare_write(&f, &op, &p), 0);
 	assert_int_equal(p.status, SERVICE_OK);
 	assert_string_equal(p.context,
 			    "{\"Endpoint\":\"http://127.0.0.1:9000\","
@@ -888,7 +897,7 @@ static void test_prepare_call(void **state)
 
 	/* The client's Endpoint when it is a plain http(s) URL. */
 	op.endpoint = "https://sqs.example:8443";
-	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_int_equal(prepare_write(&f, &op, &p), 0);
 	assert_non_null(strstr(p.context, "\"https://sqs.example:8443\""));
 	free(p.context);
 	static const char *bad_endpoints[] = {"ftp://x", "http://a\"b",
@@ -896,13 +905,12 @@ static void test_prepare_call(void **state)
 					      "sqs.example"};
 	for (size_t i = 0; i < 5; i++) {
 		op.endpoint = bad_endpoints[i];
-		assert_int_equal(
-		    fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+		assert_int_equal(prepare_write(&f, &op, &p), 0);
 		assert_non_null(strstr(p.context, dflt));
 		free(p.context);
 	}
 	op.endpoint = NULL;
-	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_int_equal(prepare_write(&f, &op, &p), 0);
 	assert_non_null(strstr(p.context, dflt));
 	free(p.context);
 
@@ -915,13 +923,13 @@ static void test_prepare_call(void **state)
 
 	/* The ahead lane, as the service says. */
 	op = call_op("Ahead", "{}", NULL);
-	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_int_equal(prepare_write(&f, &op, &p), 0);
 	assert_true(p.ahead);
 	free(p.context);
 
 	/* A long poll that must wait first. */
 	op = call_op("Park", "{}", NULL);
-	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_int_equal(prepare_write(&f, &op, &p), 0);
 	assert_int_equal(p.status, SERVICE_WAIT);
 	assert_string_equal(p.result.wait_key, "counter");
 	assert_int_equal(p.result.wake_at_ms, 105);
@@ -930,7 +938,7 @@ static void test_prepare_call(void **state)
 
 	/* The service says no: its error, no context. */
 	op = call_op("Add", "{\"RefuseAtPrepare\": true}", NULL);
-	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p), 0);
+	assert_int_equal(prepare_write(&f, &op, &p), 0);
 	assert_int_equal(p.status, SERVICE_ERROR);
 	assert_string_equal(p.result.error_code, "CounterRefused");
 	assert_string_equal(p.result.error_message, "no");
@@ -941,15 +949,13 @@ static void test_prepare_call(void **state)
 					   "{\"a\":1}x"};
 	for (size_t i = 0; i < 5; i++) {
 		op = call_op("Add", bad_inputs[i], NULL);
-		assert_int_equal(
-		    fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p),
-		    WIRE_ERR_MALFORMED);
+		assert_int_equal(prepare_write(&f, &op, &p),
+				 WIRE_ERR_MALFORMED);
 		assert_null(p.context);
 	}
 	op = call_op("Add", "{}", NULL);
 	op.service = "nope";
-	assert_int_equal(fsm_prepare_call(&f, &op, dflt, true, 100, 0, &p),
-			 WIRE_ERR_MALFORMED);
+	assert_int_equal(prepare_write(&f, &op, &p), WIRE_ERR_MALFORMED);
 	assert_null(p.context);
 
 	fsm_close(&f);
